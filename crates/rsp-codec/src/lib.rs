@@ -1,0 +1,10 @@
+//! GSMA RSP protocol codecs: no I/O, no crypto, no domain rules.
+//!
+//! - [`asn1`]: Rust types for the SGP.22 v2.5 `RSPDefinitions` ASN.1 module (and, later, the
+//!   SGP.32 additions) with DER encoding and DER/BER decoding over `rasn`.
+//! - [`json`]: the JSON bindings of ES9+, ES11, ES2+ and ES12 (SGP.22 §6.5/§6.6).
+//! - [`status`]: the SGP.22 subject/reason status codes as typed values.
+
+pub mod asn1;
+pub mod json;
+pub mod status;

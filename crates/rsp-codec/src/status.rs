@@ -1,0 +1,1 @@
+//! SGP.22 status codes (subject code / reason code pairs).

@@ -1,0 +1,31 @@
+//! Command-line surface: one module per command group.
+
+pub mod pki;
+pub mod profile;
+
+use clap::{Parser, Subcommand};
+
+/// GSMA eSIM Remote SIM Provisioning suite (SGP.22 / SGP.32).
+#[derive(Debug, Parser)]
+#[command(name = "rsp", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Test PKI: write a GSMA-conformant certificate hierarchy, issue and verify certificates.
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
+    /// Profile packages (TCA SAIP): inspect, validate, personalise, batches.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Pki(cmd) => pki::run(cmd),
+        Command::Profile(cmd) => profile::run(cmd),
+    }
+}
