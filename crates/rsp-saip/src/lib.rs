@@ -1,0 +1,1 @@
+//! TCA eUICC Profile Package: Interoperable Format (SAIP), PE definitions v3.x.
