@@ -1,19 +1,305 @@
-//! `rsp pki …` (owned by the PKI work).
+//! `rsp pki …`: write a GSMA-profile test PKI, issue certificates and CRLs under an
+//! existing CI, verify chains with the GSMA rules (SGP.22 §4.5.2).
 
-use clap::Subcommand;
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use rsp_crypto::{Curve, SoftwareKey};
+use rsp_pki::{Cert, Crl, Role, TestPki, TestPkiOptions, TrustStore};
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {
-    /// Write a complete test PKI for NIST P-256 and brainpoolP256r1.
-    Init {
-        /// Output directory.
-        #[arg(long)]
-        out: std::path::PathBuf,
-    },
+    /// Write a complete GSMA-profile test PKI for NIST P-256 and brainpoolP256r1.
+    ///
+    /// Writes DIR/nist/ and DIR/brainpool/, each with ci, eum, euicc, dp-auth, dp-pb,
+    /// dp-tls, ds-auth, ds-tls, eim and mno certificates (<name>.pem) and their PKCS#8
+    /// private keys (<name>.key.pem, mode 0600). Every certificate is signed by the CI,
+    /// except the eUICC, signed by the EUM (whose name constraints carry the EID prefix).
+    Init(InitArgs),
+    /// Validate a certificate chain with the GSMA rules and explain any failure in one line.
+    ///
+    /// Checks signatures, validity at the instant, key usage, basic constraints, role
+    /// policy, key identifiers, issuer names, the EID and the EUM's EID prefix, and CRLs.
+    Verify(VerifyArgs),
+    /// Issue a new certificate (and key) under an existing CA, e.g. a fresh DPtls under
+    /// the SGP.26 CI, or an eUICC under an EUM.
+    Issue(IssueArgs),
+    /// Issue a CRL signed by a CA, revoking the given certificates.
+    Crl(CrlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Output directory (nist/ and brainpool/ are created below it).
+    #[arg(long)]
+    out: PathBuf,
+    /// SM-DP+ host name for the DPtls certificate (CN and dNSName).
+    #[arg(long, default_value = "localhost")]
+    smdp_host: String,
+    /// SM-DS host name for the DStls certificate (CN and dNSName).
+    #[arg(long, default_value = "localhost")]
+    smds_host: String,
+    /// EID of the test eUICC (32 digits, valid check digits); its first 8 digits
+    /// become the EUM's permitted EID prefix.
+    #[arg(long, default_value = rsp_pki::DEFAULT_EID)]
+    eid: String,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Trusted CI certificate (PEM or DER); may be repeated.
+    #[arg(long = "ca", required = true)]
+    ca: Vec<PathBuf>,
+    /// Intermediate certificate (EUM or sub-CA); may be repeated.
+    #[arg(long = "intermediate")]
+    intermediates: Vec<PathBuf>,
+    /// CRL (PEM or DER) of the CI or an intermediate; may be repeated.
+    #[arg(long = "crl")]
+    crls: Vec<PathBuf>,
+    /// Instant of the check, RFC 3339 (default: now).
+    #[arg(long)]
+    at: Option<String>,
+    /// Expected role: ci, eum, euicc, dp-auth, dp-pb, dp-tls, ds-auth, ds-tls, eim, mno,
+    /// sub-ca (default: from the leaf's GSMA role policy).
+    #[arg(long)]
+    role: Option<Role>,
+    /// Expected EID of an eUICC certificate.
+    #[arg(long)]
+    eid: Option<String>,
+    /// The certificate to validate (PEM or DER).
+    leaf: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// Certificate of the issuing CA (the CI; an EUM for --role euicc).
+    #[arg(long)]
+    ca_cert: PathBuf,
+    /// Private key of the issuing CA (PKCS#8 or SEC1 PEM).
+    #[arg(long)]
+    ca_key: PathBuf,
+    /// Role of the new certificate: eum, euicc, dp-auth, dp-pb, dp-tls, ds-auth,
+    /// ds-tls, eim, mno, sub-ca.
+    #[arg(long)]
+    role: Role,
+    /// Output name: writes NAME.pem and NAME.key.pem.
+    #[arg(long)]
+    out: PathBuf,
+    /// Host name for TLS certificates (CN and dNSName).
+    #[arg(long, default_value = "localhost")]
+    host: String,
+    /// EID for --role euicc (or the EID prefix source for --role eum).
+    #[arg(long, default_value = rsp_pki::DEFAULT_EID)]
+    eid: String,
+    /// Validity in days (default: the role's profile).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=36500))]
+    days: Option<i64>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CrlArgs {
+    /// Certificate of the CA issuing the CRL (needs cRLSign).
+    #[arg(long)]
+    ca_cert: PathBuf,
+    /// Private key of that CA.
+    #[arg(long)]
+    ca_key: PathBuf,
+    /// Certificate to list as revoked; may be repeated.
+    #[arg(long = "revoke")]
+    revoke: Vec<PathBuf>,
+    /// CRL number.
+    #[arg(long, default_value_t = 1)]
+    number: u64,
+    /// Days until nextUpdate.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    days: i64,
+    /// Output file (PEM).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 pub fn run(cmd: PkiCommand) -> anyhow::Result<()> {
     match cmd {
-        PkiCommand::Init { out } => anyhow::bail!("not implemented yet: {}", out.display()),
+        PkiCommand::Init(a) => init(a),
+        PkiCommand::Verify(a) => verify(a),
+        PkiCommand::Issue(a) => issue(a),
+        PkiCommand::Crl(a) => crl(a),
     }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn load_cert(path: &Path) -> anyhow::Result<Cert> {
+    Cert::from_bytes(&read(path)?).with_context(|| path.display().to_string())
+}
+
+fn load_key(path: &Path) -> anyhow::Result<SoftwareKey> {
+    let text = String::from_utf8(read(path)?).context("key file is not PEM text")?;
+    SoftwareKey::from_pem(&text).with_context(|| path.display().to_string())
+}
+
+fn init(a: InitArgs) -> anyhow::Result<()> {
+    rsp_pki::validate_eid(&a.eid).with_context(|| format!("--eid {}", a.eid))?;
+    let opts = TestPkiOptions {
+        smdp_host: a.smdp_host,
+        smds_host: a.smds_host,
+        eid: a.eid,
+        ..TestPkiOptions::default()
+    };
+    for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
+        let pki = TestPki::generate(curve, &opts)?;
+        let dir = a.out.join(curve.name());
+        pki.write_to(&dir, a.force)
+            .with_context(|| format!("writing {}", dir.display()))?;
+        let ci = pki
+            .get(Role::Ci)
+            .map(|i| hex::encode_upper(i.cert.subject_key_id().unwrap_or(&[])));
+        println!(
+            "{}: {} certificates, CI key id {}",
+            dir.display(),
+            pki.issued.len(),
+            ci.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn verify(a: VerifyArgs) -> anyhow::Result<()> {
+    let mut store = TrustStore::new();
+    for p in &a.ca {
+        for c in Cert::all_from_bytes(&read(p)?).with_context(|| p.display().to_string())? {
+            store.add_ci(c);
+        }
+    }
+    for p in &a.crls {
+        store.add_crl(Crl::from_bytes(&read(p)?).with_context(|| p.display().to_string())?);
+    }
+    let mut inter = Vec::new();
+    for p in &a.intermediates {
+        inter.extend(Cert::all_from_bytes(&read(p)?).with_context(|| p.display().to_string())?);
+    }
+    let leaf = load_cert(&a.leaf)?;
+    let at = match &a.at {
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339).with_context(|| format!("--at {s}"))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let role = match a.role {
+        Some(r) => r,
+        None => leaf
+            .extensions()
+            .policies
+            .iter()
+            .flatten()
+            .find_map(Role::from_policy)
+            .context("the certificate carries no GSMA role policy: give --role")?,
+    };
+    let chain = store.validate(&leaf, &inter, role, at)?;
+    if let Some(eid) = &a.eid {
+        chain.expect_eid(eid)?;
+    }
+    let eid = chain
+        .eid
+        .as_deref()
+        .map(|e| format!(", EID {e}"))
+        .unwrap_or_default();
+    println!(
+        "OK: {} certificate [{}] chains to CI [{}] (key id {}){eid}",
+        role.label(),
+        chain.leaf.subject_string(),
+        chain.ci.subject_string(),
+        hex::encode_upper(chain.ci_key_id()),
+    );
+    Ok(())
+}
+
+fn refuse_overwrite(paths: &[&Path], force: bool) -> anyhow::Result<()> {
+    for p in paths {
+        if !force && p.exists() {
+            bail!("{} exists (use --force to overwrite)", p.display());
+        }
+    }
+    Ok(())
+}
+
+fn issue(a: IssueArgs) -> anyhow::Result<()> {
+    if a.role == Role::Ci {
+        bail!("--role ci: a CI is self-signed; use `rsp pki init`");
+    }
+    let ca = load_cert(&a.ca_cert)?;
+    let ca_key = load_key(&a.ca_key)?;
+    let out = a.out.to_string_lossy();
+    let out = out.strip_suffix(".pem").unwrap_or(&out);
+    let cert_path = PathBuf::from(format!("{out}.pem"));
+    let key_path = PathBuf::from(format!("{out}.key.pem"));
+    refuse_overwrite(&[&cert_path, &key_path], a.force)?;
+    rsp_pki::validate_eid(&a.eid).with_context(|| format!("--eid {}", a.eid))?;
+    let key = SoftwareKey::generate(ca.public_key().curve())?;
+    let opts = TestPkiOptions {
+        smdp_host: a.host.clone(),
+        smds_host: a.host,
+        eid: a.eid.clone(),
+        ..TestPkiOptions::default()
+    };
+    let mut req = rsp_pki::request_for(a.role, &key, &opts)?;
+    if a.role == Role::Euicc {
+        let org = ca
+            .subject_organization()
+            .context("the issuing EUM certificate has no organizationName")?;
+        req.subject = rsp_pki::parse_name(&rsp_pki::euicc_subject(&a.eid, &org))?;
+    }
+    if let Some(days) = a.days {
+        req.not_after = Some(req.not_before + Duration::days(days));
+    }
+    let cert = rsp_pki::issue(&req, Some(&ca), &ca_key)?;
+    std::fs::write(&cert_path, cert.to_pem())
+        .with_context(|| format!("writing {}", cert_path.display()))?;
+    rsp_pki::write_secret(&key_path, key.to_pkcs8_pem().as_bytes())
+        .with_context(|| format!("writing {}", key_path.display()))?;
+    println!(
+        "{}: {} certificate [{}] issued by [{}]",
+        cert_path.display(),
+        a.role.label(),
+        cert.subject_string(),
+        ca.subject_string()
+    );
+    Ok(())
+}
+
+fn crl(a: CrlArgs) -> anyhow::Result<()> {
+    let ca = load_cert(&a.ca_cert)?;
+    let ca_key = load_key(&a.ca_key)?;
+    let revoked = a
+        .revoke
+        .iter()
+        .map(|p| load_cert(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let now = OffsetDateTime::now_utc() - Duration::minutes(5);
+    let refs: Vec<&Cert> = revoked.iter().collect();
+    let list = rsp_pki::issue_crl(
+        &ca,
+        &ca_key,
+        a.number,
+        &refs,
+        now,
+        now + Duration::days(a.days),
+    )?;
+    std::fs::write(&a.out, list.to_pem())
+        .with_context(|| format!("writing {}", a.out.display()))?;
+    println!(
+        "{}: CRL of [{}] listing {} certificate(s)",
+        a.out.display(),
+        ca.subject_string(),
+        refs.len()
+    );
+    Ok(())
 }
