@@ -1,0 +1,24 @@
+//! SM-DP+ domain (SGP.22 v2.5): the Profile inventory state machine, the ES2+ functions an
+//! Operator calls, and the storage traits they need. No HTTP and no SQL here: the transport
+//! layer calls [`es2plus::Es2Plus`], and `rsp-storage` implements [`store`] for SQLite and
+//! PostgreSQL.
+//!
+//! - [`profile_state`]: the Profile states of SGP.22 §3.1 / §5.3 and the transition function.
+//! - [`profile`]: a Profile's inventory record and the secret Profile Package.
+//! - [`matching_id`], [`confirmation_code`]: the two download-order secrets (SGP.22 §4.1, §3.1.3).
+//! - [`outbox`]: ES2+.HandleDownloadProgressInfo messages queued with each state change.
+//! - [`store`]: the persistence traits ([`store::InventoryStore`], [`store::OutboxStore`]).
+//! - [`es2plus`]: DownloadOrder, ConfirmOrder, CancelOrder, ReleaseProfile (SGP.22 §5.3.1–§5.3.4).
+
+pub mod confirmation_code;
+pub mod es2plus;
+pub mod matching_id;
+pub mod operator;
+pub mod outbox;
+pub mod profile;
+pub mod profile_state;
+pub mod store;
+
+pub use operator::OperatorId;
+pub use profile::{NewProfile, ProfilePackage, ProfileRecord};
+pub use profile_state::{ProfileEvent, ProfileState, TransitionError};

@@ -1,0 +1,98 @@
+//! A Profile as the SM-DP+ inventory keeps it.
+
+use std::fmt;
+
+use rsp_codec::json::{Eid, Iccid};
+use zeroize::Zeroizing;
+
+use crate::confirmation_code::CcHash;
+use crate::matching_id::MatchingId;
+use crate::operator::OperatorId;
+use crate::profile_state::ProfileState;
+
+/// The Profile Package (SAIP DER, SGP.22 §2.5.3 "Unprotected Profile Package"): it holds
+/// Ki/OPc, PINs and PUKs, so `Debug` shows only its length and the bytes are wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProfilePackage(Zeroizing<Vec<u8>>);
+
+impl ProfilePackage {
+    /// Wraps the package bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The package bytes (handle with care).
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ProfilePackage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProfilePackage(<{} bytes redacted>)", self.0.len())
+    }
+}
+
+/// A Profile to import into the inventory (state `Available`).
+#[derive(Debug, Clone)]
+pub struct NewProfile {
+    /// Unique over the whole SM-DP+.
+    pub iccid: Iccid,
+    /// The owner.
+    pub operator: OperatorId,
+    /// The Operator's Profile Type name (ES2+.DownloadOrder `profileType`).
+    pub profile_type: String,
+    /// The personalised Profile Package; stored encrypted.
+    pub package: ProfilePackage,
+}
+
+/// The mutable record of one Profile (everything but the package).
+///
+/// Stores update it with optimistic concurrency: a write carries the `version` it was read
+/// at and fails with [`crate::store::StoreError::Conflict`] if the row moved on since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRecord {
+    /// Unique over the whole SM-DP+.
+    pub iccid: Iccid,
+    /// The owner.
+    pub operator: OperatorId,
+    /// Profile Type name.
+    pub profile_type: String,
+    /// Lifecycle state.
+    pub state: ProfileState,
+    /// The eUICC of the current order, if linked.
+    pub eid: Option<Eid>,
+    /// The first eUICC this Profile was ever linked to. Set once, never cleared, not even by
+    /// CancelOrder: a Profile is bound to at most one EID, ever (SGP.22 §3.1: a Profile's
+    /// credentials must not end up on two eUICCs).
+    pub eid_ever_bound: Option<Eid>,
+    /// The MatchingID of the confirmed order (`None` for the default SM-DP+ flow, §3.1.2).
+    pub matching_id: Option<MatchingId>,
+    /// SHA-256(Confirmation Code), when the order requires one (§3.1.3).
+    pub cc_hash: Option<CcHash>,
+    /// Failed Confirmation Code attempts so far (ES9+.GetBoundProfilePackage, §5.6.2).
+    pub cc_attempts: u32,
+    /// Attempts allowed before 8.2.7/6.4.
+    pub cc_max_attempts: u32,
+    /// SM-DS where an event was requested (ES2+.ConfirmOrder `smdsAddress`).
+    pub smds_address: Option<String>,
+    /// The Bound Profile Package was delivered at least once.
+    pub downloaded_ever: bool,
+    /// Optimistic-concurrency version of the row.
+    pub version: i64,
+}
+
+impl ProfileRecord {
+    /// Links the record to `eid`, enforcing the one-EID-ever rule; `false` if refused.
+    #[must_use]
+    pub fn link_eid(&mut self, eid: &Eid) -> bool {
+        match &self.eid_ever_bound {
+            Some(bound) if bound != eid => false,
+            _ => {
+                self.eid_ever_bound = Some(eid.clone());
+                self.eid = Some(eid.clone());
+                true
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Encryption at rest of Profile Packages (they hold Ki, OPc, PINs and PUKs): AES-256-GCM with
+//! a fresh 96-bit nonce from the OS RNG per row and the ICCID as associated data, so a
+//! ciphertext moved to another row does not decrypt.
+
+use std::fmt;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use rsp_smdpp::ProfilePackage;
+use rsp_smdpp::store::StoreError;
+use zeroize::Zeroizing;
+
+/// Domain-separation prefix of the associated data (format version 1).
+const AAD_PREFIX: &[u8] = b"rsp-smdpp/profile-package/v1/";
+/// GCM tag length.
+const TAG_LEN: usize = 16;
+
+/// The data-encryption key for Profile Packages, with an identifier stored beside each row
+/// (to allow rotation). `Debug` shows only the identifier.
+pub struct DataKey {
+    id: String,
+    key: LessSafeKey,
+}
+
+impl DataKey {
+    /// A key from 32 secret bytes (the caller wipes its copy) and a non-secret identifier.
+    pub fn new(id: impl Into<String>, bytes: &[u8; 32]) -> Result<Self, StoreError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| StoreError::Crypto)?;
+        Ok(Self {
+            id: id.into(),
+            key: LessSafeKey::new(unbound),
+        })
+    }
+
+    /// The key identifier.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// `nonce ‖ ciphertext ‖ tag` of `package`, bound to `iccid_digits`.
+    pub(crate) fn seal(
+        &self,
+        iccid_digits: &str,
+        package: &ProfilePackage,
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|_| StoreError::Crypto)?;
+        let mut sealed = Vec::with_capacity(NONCE_LEN + package.expose().len() + TAG_LEN);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(package.expose());
+        let mut body = sealed.split_off(NONCE_LEN);
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                aad(iccid_digits),
+                &mut body,
+            )
+            .map_err(|_| StoreError::Crypto)?;
+        sealed.extend_from_slice(&body);
+        Ok(sealed)
+    }
+
+    /// Decrypts a value made by [`DataKey::seal`] for the same ICCID.
+    pub(crate) fn open(
+        &self,
+        iccid_digits: &str,
+        sealed: &[u8],
+    ) -> Result<ProfilePackage, StoreError> {
+        let (nonce, body) = sealed
+            .split_first_chunk::<NONCE_LEN>()
+            .ok_or(StoreError::Crypto)?;
+        let mut buf = Zeroizing::new(body.to_vec());
+        let plain = self
+            .key
+            .open_in_place(
+                Nonce::assume_unique_for_key(*nonce),
+                aad(iccid_digits),
+                &mut buf,
+            )
+            .map_err(|_| StoreError::Crypto)?;
+        Ok(ProfilePackage::new(plain.to_vec()))
+    }
+}
+
+fn aad(iccid_digits: &str) -> Aad<Vec<u8>> {
+    let mut a = AAD_PREFIX.to_vec();
+    a.extend_from_slice(iccid_digits.as_bytes());
+    Aad::from(a)
+}
+
+impl fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn key() -> DataKey {
+        DataKey::new("k1", &[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_binding() {
+        let k = key();
+        let p = ProfilePackage::new(b"secret Ki".to_vec());
+        let a = k.seal("8949000000000000001", &p).unwrap();
+        let b = k.seal("8949000000000000001", &p).unwrap();
+        assert_ne!(a[..NONCE_LEN], b[..NONCE_LEN], "fresh nonce per seal");
+        assert_eq!(a.len(), NONCE_LEN + 9 + TAG_LEN);
+        assert_eq!(k.open("8949000000000000001", &a).unwrap(), p);
+        assert!(
+            k.open("8949000000000000002", &a).is_err(),
+            "bound to the ICCID"
+        );
+        let mut tampered = a.clone();
+        tampered[NONCE_LEN] ^= 1;
+        assert!(k.open("8949000000000000001", &tampered).is_err());
+        assert!(k.open("8949000000000000001", &a[..5]).is_err());
+        let other = DataKey::new("k2", &[8u8; 32]).unwrap();
+        assert!(other.open("8949000000000000001", &a).is_err());
+        assert_eq!(format!("{k:?}"), "DataKey { id: \"k1\", .. }");
+    }
+}

@@ -1,0 +1,26 @@
+//! Persistence of the RSP suite: SQLite (embedded default, one file, WAL) and PostgreSQL
+//! (several server processes sharing one database) behind the domain traits of
+//! `rsp_smdpp::store`.
+//!
+//! One code path serves both databases: sqlx's runtime `Any` driver with `$N` placeholders;
+//! the few dialect differences (row locking) are statement pairs in `sql.rs`. The schema is
+//! in `migrations/{sqlite,postgres}` (same versions, same intent), embedded at build time and
+//! applied by [`SqlStore::migrate`]. Profile Packages are encrypted at rest with a
+//! [`DataKey`] (AES-256-GCM).
+//!
+//! Tests (`tests/`) run every case on SQLite (a temporary file) and on PostgreSQL (a fresh
+//! `rsp_test_<random>` database created through `RSP_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards). When PostgreSQL is
+//! unreachable its half is skipped with a printed line, or fails when `CI` is set.
+
+mod backend;
+mod cipher;
+mod error;
+mod inventory;
+mod migrate;
+mod outbox;
+mod row;
+mod sql;
+
+pub use backend::{Backend, PoolConfig, SqlStore};
+pub use cipher::DataKey;

@@ -1,0 +1,134 @@
+//! The SQL text. Placeholders are `$N` on both backends (sqlx's SQLite driver binds `$N` by
+//! number). The statements that differ by dialect come in pairs chosen by [`Dialect::of`].
+
+use crate::backend::Backend;
+
+/// Columns of a profile record, in the order [`crate::row`] reads them.
+macro_rules! profile_columns {
+    () => {
+        "iccid, operator_id, profile_type, state, eid, eid_ever_bound, matching_id, cc_hash, \
+         cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version"
+    };
+}
+
+/// Columns of an outbox entry.
+macro_rules! outbox_columns {
+    () => {
+        "id, operator_id, iccid, eid, profile_type, notification_point_id, point_status, \
+         subject_code, reason_code, result_data, event_time_ms, attempts"
+    };
+}
+
+pub(crate) const INSERT_PROFILE: &str = "INSERT INTO smdpp_profiles (iccid, operator_id, \
+     profile_type, state, package_enc, package_key_id, created_at_ms, updated_at_ms) \
+     VALUES ($1, $2, $3, 'Available', $4, $5, $6, $6)";
+
+pub(crate) const SELECT_PROFILE: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    " FROM smdpp_profiles WHERE iccid = $1 AND operator_id = $2"
+);
+
+pub(crate) const SELECT_BY_MATCHING_ID: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    " FROM smdpp_profiles WHERE matching_id = $1"
+);
+
+pub(crate) const SELECT_RELEASED_FOR_EID: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    " FROM smdpp_profiles WHERE eid = $1 AND state = 'Released' AND matching_id IS NULL \
+     ORDER BY updated_at_ms, iccid"
+);
+
+pub(crate) const HAS_PROFILE_TYPE: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM smdpp_profiles \
+     WHERE operator_id = $1 AND profile_type = $2 LIMIT 1) AS t";
+
+pub(crate) const SELECT_PACKAGE: &str =
+    "SELECT package_enc, package_key_id FROM smdpp_profiles WHERE iccid = $1";
+
+/// Compare-and-swap on `version`. `eid_ever_bound` is write-once (COALESCE), and the table's
+/// CHECK (eid IS NULL OR eid = eid_ever_bound) refuses any other EID at the database level.
+pub(crate) const UPDATE_PROFILE: &str = "UPDATE smdpp_profiles SET state = $1, eid = $2, \
+     eid_ever_bound = COALESCE(eid_ever_bound, $3), matching_id = $4, cc_hash = $5, \
+     cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
+     version = version + 1, updated_at_ms = $10 \
+     WHERE iccid = $11 AND operator_id = $12 AND version = $13";
+
+pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO smdpp_es2plus_outbox (operator_id, iccid, \
+     eid, profile_type, notification_point_id, point_status, subject_code, reason_code, \
+     result_data, event_time_ms, due_at_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)";
+
+pub(crate) const OUTBOX_DELIVERED: &str = "UPDATE smdpp_es2plus_outbox SET state = 'delivered', \
+     finished_at_ms = $1 WHERE id = $2 AND state = 'pending'";
+
+pub(crate) const OUTBOX_RESCHEDULE: &str = "UPDATE smdpp_es2plus_outbox SET due_at_ms = $1, \
+     last_error = $2 WHERE id = $3 AND state = 'pending'";
+
+pub(crate) const OUTBOX_ABANDON: &str = "UPDATE smdpp_es2plus_outbox SET state = 'abandoned', \
+     finished_at_ms = $1, last_error = $2 WHERE id = $3 AND state = 'pending'";
+
+pub(crate) const OUTBOX_PENDING: &str =
+    "SELECT COUNT(*) FROM smdpp_es2plus_outbox WHERE state = 'pending'";
+
+/// Statements whose text depends on the backend.
+pub(crate) struct Dialect {
+    /// Takes one Available Profile: $1 new state, $2 EID or NULL, $3 now, $4 operator,
+    /// $5 Profile Type. A Profile once bound is only taken for its own EID.
+    pub claim_profile: &'static str,
+    /// Leases due outbox messages: $1 lease end, $2 now, $3 limit.
+    pub claim_outbox: &'static str,
+}
+
+macro_rules! claim_profile {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE smdpp_profiles SET state = $1, eid = $2, \
+             eid_ever_bound = COALESCE(eid_ever_bound, $2), version = version + 1, \
+             updated_at_ms = $3 WHERE iccid = (SELECT iccid FROM smdpp_profiles \
+             WHERE operator_id = $4 AND profile_type = $5 AND state = 'Available' \
+             AND (eid_ever_bound IS NULL OR eid_ever_bound = $2) ORDER BY iccid LIMIT 1",
+            $lock,
+            ") AND state = 'Available' RETURNING ",
+            profile_columns!()
+        )
+    };
+}
+
+macro_rules! claim_outbox {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE smdpp_es2plus_outbox SET due_at_ms = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM smdpp_es2plus_outbox WHERE state = 'pending' \
+             AND due_at_ms <= $2 ORDER BY due_at_ms, id LIMIT $3",
+            $lock,
+            ") RETURNING ",
+            outbox_columns!()
+        )
+    };
+}
+
+/// SQLite: the write transaction (BEGIN IMMEDIATE) already serialises writers.
+const SQLITE: Dialect = Dialect {
+    claim_profile: claim_profile!(""),
+    claim_outbox: claim_outbox!(""),
+};
+
+/// PostgreSQL: concurrent claimers skip rows another transaction has locked, so each gets a
+/// different Profile without waiting (and never a false "none left").
+const POSTGRES: Dialect = Dialect {
+    claim_profile: claim_profile!(" FOR UPDATE SKIP LOCKED"),
+    claim_outbox: claim_outbox!(" FOR UPDATE SKIP LOCKED"),
+};
+
+impl Dialect {
+    /// The statements of `backend`.
+    pub(crate) fn of(backend: Backend) -> &'static Dialect {
+        match backend {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        }
+    }
+}
