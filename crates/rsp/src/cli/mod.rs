@@ -2,6 +2,7 @@
 
 pub mod pki;
 pub mod profile;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -21,11 +22,15 @@ pub enum Command {
     /// Profile packages (TCA SAIP): inspect, validate, personalise, batches.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
+    /// Run a server role (SM-DP+ now; SM-DS and eIM to come).
+    #[command(subcommand)]
+    Serve(serve::ServeCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Pki(cmd) => pki::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
+        Command::Serve(cmd) => serve::run(cmd),
     }
 }

@@ -1,0 +1,67 @@
+//! decode + personalise + encode of one profile (a TS.48 profile when RSP_REFERENCE_DIR
+//! is set, else the project's generic template).
+//!
+//! `RSP_REFERENCE_DIR=/work/shared/reference cargo bench -p rsp-saip --bench personalise`
+
+#![allow(clippy::unwrap_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rsp_saip::{Personalisation, ProfilePackage, personalise, template};
+
+fn input() -> (String, Vec<u8>) {
+    if let Ok(dir) = std::env::var("RSP_REFERENCE_DIR") {
+        let name = "TS48V5-SAIP2-3-BERTLV-SUCI-UNIQUE.der";
+        if let Ok(b) = std::fs::read(std::path::Path::new(&dir).join("ts48").join(name)) {
+            return (name.into(), b);
+        }
+    }
+    (
+        "generic-usim-isim.der".into(),
+        template::generic().encode().unwrap_or_default(),
+    )
+}
+
+fn bench(c: &mut Criterion) {
+    let (name, bytes) = input();
+    let mut p = Personalisation::default();
+    for (k, v) in [
+        ("iccid", "894944999999999016"),
+        ("imsi", "001019876543210"),
+        ("ki", "000102030405060708090a0b0c0d0e0f"),
+        ("opc", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"),
+        ("pin1", "4321"),
+        ("adm1", "12345678"),
+    ] {
+        if let Err(e) = p.set(k, v) {
+            panic!("{k}: {e}");
+        }
+    }
+    let mut g = c.benchmark_group("saip");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function(format!("typed decode+personalise+encode {name}"), |b| {
+        b.iter(|| {
+            let mut pkg = ProfilePackage::decode(black_box(&bytes)).unwrap_or_default();
+            let _ = personalise(&mut pkg, &p);
+            black_box(pkg.encode().unwrap_or_default())
+        })
+    });
+    g.bench_function(
+        format!("personalise_der (TLV patch, typed fallback) {name}"),
+        |b| {
+            b.iter(|| {
+                black_box(
+                    rsp_saip::patch::personalise_der(black_box(&bytes), &p).unwrap_or_default(),
+                )
+            })
+        },
+    );
+    g.bench_function(format!("decode {name}"), |b| {
+        b.iter(|| black_box(ProfilePackage::decode(black_box(&bytes)).is_ok()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

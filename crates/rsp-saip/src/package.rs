@@ -1,0 +1,232 @@
+//! A profile package: the ordered sequence of `ProfileElement`s (TCA SAIP v3.3.1 §8.1).
+//!
+//! Decoding frames each element with its TLV header, then decodes it with the typed
+//! model; the byte offset of each element is kept for error messages and findings.
+//! Unknown `ProfileElement` alternatives (the CHOICE is extensible) are kept verbatim.
+
+use rasn::der;
+
+use crate::error::CodecError;
+use crate::model::{ProfileElement, ProfileHeader, TemplatePe};
+use crate::tlv::{self, Class};
+
+/// Highest `ProfileElement` alternative tag known to this model (`opt-iot` = [33]).
+const LAST_KNOWN_TAG: u32 = 33;
+
+/// What one element holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ElementValue {
+    /// A PE of the model.
+    Pe(ProfileElement),
+    /// A PE of a later version of the definitions: kept as received.
+    Unknown { tag: u32, der: Vec<u8> },
+}
+
+/// One element of a package with the byte offset it was read at (0 for built ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub offset: usize,
+    pub value: ElementValue,
+}
+
+impl Element {
+    /// A built element (offset 0).
+    pub fn new(pe: ProfileElement) -> Self {
+        Self {
+            offset: 0,
+            value: ElementValue::Pe(pe),
+        }
+    }
+
+    /// The typed PE, unless unknown.
+    pub fn pe(&self) -> Option<&ProfileElement> {
+        match &self.value {
+            ElementValue::Pe(pe) => Some(pe),
+            ElementValue::Unknown { .. } => None,
+        }
+    }
+
+    /// The typed PE, mutably.
+    pub fn pe_mut(&mut self) -> Option<&mut ProfileElement> {
+        match &mut self.value {
+            ElementValue::Pe(pe) => Some(pe),
+            ElementValue::Unknown { .. } => None,
+        }
+    }
+
+    /// ASN.1 alternative name, or "unknown".
+    pub fn name(&self) -> &'static str {
+        self.pe().map_or("unknown", ProfileElement::name)
+    }
+}
+
+/// A decoded profile package.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfilePackage {
+    pub elements: Vec<Element>,
+}
+
+impl ProfilePackage {
+    /// Decodes a concatenation of DER `ProfileElement`s.
+    pub fn decode(input: &[u8]) -> Result<Self, CodecError> {
+        if input.is_empty() {
+            return Err(CodecError::Empty);
+        }
+        let mut elements = Vec::with_capacity(32);
+        let mut offset = 0usize;
+        while offset < input.len() {
+            let index = elements.len();
+            let rest = input.get(offset..).unwrap_or_default();
+            let h = tlv::read_header(rest).map_err(|reason| CodecError::Tlv {
+                index,
+                offset,
+                reason,
+            })?;
+            let raw = rest.get(..h.total_len()).unwrap_or_default();
+            if h.class != Class::Context || !h.constructed {
+                let tag = hex::encode_upper(
+                    rest.get(..h.header_len.saturating_sub(1).max(1))
+                        .unwrap_or_default(),
+                );
+                return Err(CodecError::WrongTag { index, offset, tag });
+            }
+            let value =
+                if h.number > LAST_KNOWN_TAG {
+                    ElementValue::Unknown {
+                        tag: h.number,
+                        der: raw.to_vec(),
+                    }
+                } else {
+                    let (pe, remainder) = der::decode_with_remainder::<ProfileElement>(raw)
+                        .map_err(|e| CodecError::Element {
+                            index,
+                            offset,
+                            name: tag_name(h.number),
+                            reason: first_line(&e.to_string()),
+                        })?;
+                    if !remainder.is_empty() {
+                        return Err(CodecError::Element {
+                            index,
+                            offset,
+                            name: tag_name(h.number),
+                            reason: "trailing bytes inside the element".into(),
+                        });
+                    }
+                    ElementValue::Pe(pe)
+                };
+            elements.push(Element { offset, value });
+            offset += h.total_len();
+        }
+        Ok(Self { elements })
+    }
+
+    /// Encodes the package: the DER of each element, concatenated.
+    pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        self.encode_into(&mut out)?;
+        Ok(out)
+    }
+
+    /// Encodes the package, appending to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        for (index, e) in self.elements.iter().enumerate() {
+            match &e.value {
+                ElementValue::Pe(pe) => {
+                    let der = der::encode(pe).map_err(|err| CodecError::Encode {
+                        index,
+                        name: pe.name(),
+                        reason: first_line(&err.to_string()),
+                    })?;
+                    out.extend_from_slice(&der);
+                }
+                ElementValue::Unknown { der, .. } => out.extend_from_slice(der),
+            }
+        }
+        Ok(())
+    }
+
+    /// The `ProfileHeader`, if the package has one.
+    pub fn header(&self) -> Option<&ProfileHeader> {
+        self.pes().find_map(|pe| match pe {
+            ProfileElement::Header(h) => Some(h.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The `ProfileHeader`, mutably.
+    pub fn header_mut(&mut self) -> Option<&mut ProfileHeader> {
+        self.pes_mut().find_map(|pe| match pe {
+            ProfileElement::Header(h) => Some(h.as_mut()),
+            _ => None,
+        })
+    }
+
+    /// The typed PEs in order (unknown ones skipped).
+    pub fn pes(&self) -> impl Iterator<Item = &ProfileElement> {
+        self.elements.iter().filter_map(Element::pe)
+    }
+
+    /// The typed PEs in order, mutably.
+    pub fn pes_mut(&mut self) -> impl Iterator<Item = &mut ProfileElement> {
+        self.elements.iter_mut().filter_map(Element::pe_mut)
+    }
+
+    /// The template PEs (MF, USIM, …) in order.
+    pub fn templates(&self) -> impl Iterator<Item = &dyn TemplatePe> {
+        self.pes().filter_map(ProfileElement::as_template)
+    }
+}
+
+/// The first line of a decoder message, without backtraces.
+fn first_line(s: &str) -> String {
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(300)
+        .collect()
+}
+
+/// ASN.1 name of the `ProfileElement` alternative with context tag `n`.
+pub fn tag_name(n: u32) -> &'static str {
+    const NAMES: [&str; 34] = [
+        "header",
+        "genericFileManagement",
+        "pinCodes",
+        "pukCodes",
+        "akaParameter",
+        "cdmaParameter",
+        "securityDomain",
+        "rfm",
+        "application",
+        "nonStandard",
+        "end",
+        "rfu1",
+        "rfu2",
+        "rfu3",
+        "rfu4",
+        "rfu5",
+        "mf",
+        "cd",
+        "telecom",
+        "usim",
+        "opt-usim",
+        "isim",
+        "opt-isim",
+        "phonebook",
+        "gsm-access",
+        "csim",
+        "opt-csim",
+        "eap",
+        "df-5gs",
+        "df-saip",
+        "df-snpn",
+        "df-5gprose",
+        "iot",
+        "opt-iot",
+    ];
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| NAMES.get(i).copied())
+        .unwrap_or("unknown")
+}

@@ -1,0 +1,137 @@
+//! Minimal BER/DER TLV header reader (ITU-T X.690 §8.1.2–8.1.3), used to frame the
+//! elements of a package before handing each to the typed decoder.
+
+/// Tag class (X.690 §8.1.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Universal,
+    Application,
+    Context,
+    Private,
+}
+
+/// A parsed TLV header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub class: Class,
+    pub constructed: bool,
+    pub number: u32,
+    /// Bytes of tag and length.
+    pub header_len: usize,
+    /// Bytes of content.
+    pub content_len: usize,
+}
+
+impl Header {
+    /// Total length of the TLV.
+    pub fn total_len(&self) -> usize {
+        self.header_len + self.content_len
+    }
+}
+
+/// Reads the tag and definite length at the start of `input`; checks that the
+/// content fits in `input`. Indefinite lengths are refused (not DER).
+pub fn read_header(input: &[u8]) -> Result<Header, &'static str> {
+    let mut it = input.iter().copied();
+    let first = it.next().ok_or("truncated: missing tag")?;
+    let class = match first >> 6 {
+        0 => Class::Universal,
+        1 => Class::Application,
+        2 => Class::Context,
+        _ => Class::Private,
+    };
+    let constructed = first & 0x20 != 0;
+    let mut pos = 1usize;
+    let mut number = u32::from(first & 0x1F);
+    if number == 0x1F {
+        number = 0;
+        loop {
+            let b = it.next().ok_or("truncated: tag")?;
+            pos += 1;
+            if number > (u32::MAX >> 7) {
+                return Err("tag number too large");
+            }
+            number = (number << 7) | u32::from(b & 0x7F);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let l0 = it.next().ok_or("truncated: missing length")?;
+    pos += 1;
+    let content_len = if l0 < 0x80 {
+        usize::from(l0)
+    } else if l0 == 0x80 {
+        return Err("indefinite length is not DER");
+    } else {
+        let n = usize::from(l0 & 0x7F);
+        if n > 4 {
+            return Err("length field too long");
+        }
+        let mut len = 0usize;
+        for _ in 0..n {
+            let b = it.next().ok_or("truncated: length")?;
+            len = (len << 8) | usize::from(b);
+        }
+        pos += n;
+        len
+    };
+    if input.len() - pos < content_len {
+        return Err("truncated: content shorter than its length");
+    }
+    Ok(Header {
+        class,
+        constructed,
+        number,
+        header_len: pos,
+        content_len,
+    })
+}
+
+/// Appends a DER definite length (X.690 §10.1).
+pub fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_multi_byte_tag_and_long_length() {
+        let mut v = vec![0xBF, 0x20, 0x82, 0x01, 0x00];
+        v.extend(std::iter::repeat_n(0u8, 256));
+        let h = read_header(&v).unwrap();
+        assert_eq!(
+            (h.class, h.constructed, h.number),
+            (Class::Context, true, 32)
+        );
+        assert_eq!((h.header_len, h.content_len), (5, 256));
+    }
+
+    #[test]
+    fn refuses_truncation_and_indefinite() {
+        assert!(read_header(&[]).is_err());
+        assert!(read_header(&[0xA0]).is_err());
+        assert!(read_header(&[0xA0, 0x80]).is_err());
+        assert!(read_header(&[0xA0, 0x03, 0x00]).is_err());
+        assert!(read_header(&[0xBF]).is_err());
+    }
+
+    #[test]
+    fn push_len_is_minimal() {
+        let mut v = Vec::new();
+        push_len(&mut v, 0x7F);
+        push_len(&mut v, 0x80);
+        push_len(&mut v, 0x1234);
+        assert_eq!(v, [0x7F, 0x81, 0x80, 0x82, 0x12, 0x34]);
+    }
+}
