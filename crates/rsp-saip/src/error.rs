@@ -32,6 +32,19 @@ pub enum CodecError {
         name: &'static str,
         reason: String,
     },
+    /// The element decodes but is not in canonical DER (ITU-T X.690 §10, e.g. an INTEGER
+    /// with leading zero bytes, §8.3.2). `at` (a package offset) is the last byte whose
+    /// re-encoding differs: inside the offending TLV. Refused so that decode/encode stays
+    /// byte-exact and the in-place and typed personalisations cannot disagree.
+    #[error(
+        "element #{index} ({name}) at byte offset {offset}: not canonical DER (X.690 §10) at byte offset {at}"
+    )]
+    NotDer {
+        index: usize,
+        offset: usize,
+        name: &'static str,
+        at: usize,
+    },
     /// A value could not be encoded.
     #[error("element #{index} ({name}): cannot encode: {reason}")]
     Encode {

@@ -1,7 +1,8 @@
 //! A profile package: the ordered sequence of `ProfileElement`s (TCA SAIP v3.3.1 §8.1).
 //!
-//! Decoding frames each element with its TLV header, then decodes it with the typed
-//! model; the byte offset of each element is kept for error messages and findings.
+//! Decoding frames each element with its TLV header, decodes it with the typed model
+//! and checks that it re-encodes to the same bytes (canonical DER, ITU-T X.690 §10);
+//! the byte offset of each element is kept for error messages and findings.
 //! Unknown `ProfileElement` alternatives (the CHOICE is extensible) are kept verbatim.
 
 use rasn::der;
@@ -112,6 +113,7 @@ impl ProfilePackage {
                             reason: "trailing bytes inside the element".into(),
                         });
                     }
+                    check_canonical(&pe, raw, index, offset)?;
                     ElementValue::Pe(pe)
                 };
             elements.push(Element { offset, value });
@@ -175,6 +177,48 @@ impl ProfilePackage {
     pub fn templates(&self) -> impl Iterator<Item = &dyn TemplatePe> {
         self.pes().filter_map(ProfileElement::as_template)
     }
+}
+
+/// Refuses an element whose DER re-encoding differs from the bytes it was decoded from:
+/// the decoder accepts some non-canonical forms (X.690 §8.3.2 leading zero bytes in an
+/// INTEGER, e.g. a `fillFileOffset` of `82 06 00 00 00 00 00 01`) that the encoder would
+/// silently normalise, shifting every later byte.
+fn check_canonical(
+    pe: &ProfileElement,
+    raw: &[u8],
+    index: usize,
+    offset: usize,
+) -> Result<(), CodecError> {
+    let name = pe.name();
+    let der = der::encode(pe).map_err(|err| CodecError::Element {
+        index,
+        offset,
+        name,
+        reason: format!(
+            "decodes but cannot be re-encoded: {}",
+            first_line(&err.to_string())
+        ),
+    })?;
+    if der == raw {
+        return Ok(());
+    }
+    // Compared from the end: the bytes after the offending TLV are equal, so the last
+    // difference lies inside it (earlier ones are the lengths of the TLVs enclosing it).
+    let at = raw
+        .iter()
+        .rev()
+        .zip(der.iter().rev())
+        .position(|(a, b)| a != b)
+        .map_or_else(
+            || raw.len().saturating_sub(der.len() + 1),
+            |k| raw.len() - 1 - k,
+        );
+    Err(CodecError::NotDer {
+        index,
+        offset,
+        name,
+        at: offset + at,
+    })
 }
 
 /// The first line of a decoder message, without backtraces.

@@ -3,7 +3,9 @@
 //! where the new value has the length of the old one (ICCID, IMSI, K, OPc, PINs, keys,
 //! records of the same size). Anything else falls back to the typed path
 //! ([`crate::personalise()`]): decode, personalise, encode. Both give the same bytes
-//! (tested on the TS.48 profiles and the generic template).
+//! (tested on the TS.48 profiles and the generic template). The TLV framing here does
+//! not check DER canonicity: a non-canonical package is patched as it is, while the
+//! typed path refuses it ([`CodecError::NotDer`]), so the two never disagree.
 
 use core::ops::Range;
 

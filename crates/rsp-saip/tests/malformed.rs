@@ -66,11 +66,18 @@ fn every_single_byte_corruption_is_handled() {
         for x in [0x00u8, 0xFF, 0x80, 0x1F] {
             let mut c = b.clone();
             c[i] ^= x;
-            let _ = rsp_saip::patch::personalise_der(&c, &p);
-            if let Ok(pkg) = ProfilePackage::decode(&c) {
+            let fast = rsp_saip::patch::personalise_der(&c, &p);
+            if let Ok(mut pkg) = ProfilePackage::decode(&c) {
                 let _ = validate(&pkg);
                 let _ = rsp_saip::inspect::summarise(&pkg);
-                let _ = pkg.encode();
+                // Only canonical DER decodes, so it re-encodes byte-exactly …
+                assert_eq!(pkg.encode().unwrap(), c, "byte {i} ^ {x:02X}");
+                // … and the in-place and typed personalisations agree.
+                if rsp_saip::personalise(&mut pkg, &p).is_ok()
+                    && let Ok(fast) = fast
+                {
+                    assert_eq!(fast, pkg.encode().unwrap(), "byte {i} ^ {x:02X}");
+                }
             }
         }
     }

@@ -33,7 +33,7 @@ pub struct PeEnd {
     pub end_header: PeHeader,
 }
 
-/// `ProfileElement` CHOICE; alternatives are tagged [0]..[33] automatically, so the
+/// `ProfileElement` CHOICE; alternatives are tagged `[0]`..`[33]` automatically, so the
 /// variant order below is the tag order and must not change.
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 #[rasn(choice, automatic_tags)]
