@@ -9,16 +9,20 @@
 //! - [`outbox`]: ES2+.HandleDownloadProgressInfo messages queued with each state change.
 //! - [`store`]: the persistence traits ([`store::InventoryStore`], [`store::OutboxStore`]).
 //! - [`es2plus`]: DownloadOrder, ConfirmOrder, CancelOrder, ReleaseProfile (SGP.22 §5.3.1–§5.3.4).
+//! - [`es9plus`]: the LPA-facing download functions (SGP.22 §5.6) and the Bound Profile
+//!   Package (§2.5, ES8+ §5.5); [`session`]: the RSP session they keep in the store.
 
 pub mod confirmation_code;
 pub mod es2plus;
+pub mod es9plus;
 pub mod matching_id;
 pub mod operator;
 pub mod outbox;
 pub mod profile;
 pub mod profile_state;
+pub mod session;
 pub mod store;
 
 pub use operator::OperatorId;
-pub use profile::{NewProfile, ProfilePackage, ProfileRecord};
+pub use profile::{NewProfile, ProfileClass, ProfileMetadata, ProfilePackage, ProfileRecord};
 pub use profile_state::{ProfileEvent, ProfileState, TransitionError};

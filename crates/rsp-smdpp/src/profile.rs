@@ -44,6 +44,53 @@ pub struct NewProfile {
     pub profile_type: String,
     /// The personalised Profile Package; stored encrypted.
     pub package: ProfilePackage,
+    /// What the eUICC and the end user are shown (ES9+ `profileMetadata`).
+    pub metadata: ProfileMetadata,
+}
+
+/// `profileClass` of a Profile (SGP.22 §2.4a, `ProfileClass` INTEGER).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProfileClass {
+    /// `test(0)`.
+    Test,
+    /// `provisioning(1)`.
+    Provisioning,
+    /// `operational(2)`, the default.
+    #[default]
+    Operational,
+}
+
+impl ProfileClass {
+    /// The ASN.1 INTEGER value (also the stored value).
+    pub const fn value(self) -> i64 {
+        match self {
+            Self::Test => 0,
+            Self::Provisioning => 1,
+            Self::Operational => 2,
+        }
+    }
+
+    /// From the ASN.1 INTEGER value.
+    pub const fn from_value(value: i64) -> Option<Self> {
+        match value {
+            0 => Some(Self::Test),
+            1 => Some(Self::Provisioning),
+            2 => Some(Self::Operational),
+            _ => None,
+        }
+    }
+}
+
+/// The Profile Metadata the SM-DP+ sends in ES9+.AuthenticateClient and stores on the eUICC
+/// with ES8+.StoreMetadata (SGP.22 §5.5.3): the ICCID comes from the record itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileMetadata {
+    /// `serviceProviderName` (tag 91).
+    pub service_provider_name: String,
+    /// `profileName` (tag 92).
+    pub profile_name: String,
+    /// `profileClass` (tag 95).
+    pub profile_class: ProfileClass,
 }
 
 /// The mutable record of one Profile (everything but the package).
@@ -80,6 +127,8 @@ pub struct ProfileRecord {
     pub downloaded_ever: bool,
     /// Optimistic-concurrency version of the row.
     pub version: i64,
+    /// Profile Metadata (fixed at import).
+    pub metadata: ProfileMetadata,
 }
 
 impl ProfileRecord {

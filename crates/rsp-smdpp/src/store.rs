@@ -28,6 +28,8 @@ pub enum UniqueKey {
     Iccid,
     /// The MatchingID is already used by another order.
     MatchingId,
+    /// The eUICC challenge was already used in an RSP session (ES9+ replay).
+    EuiccChallenge,
 }
 
 /// A storage failure.
@@ -116,6 +118,12 @@ pub trait InventoryStore: Send + Sync {
         &self,
         eid: &Eid,
     ) -> impl Future<Output = Result<Vec<ProfileRecord>, StoreError>> + Send;
+
+    /// The Profile `iccid`, whoever owns it (ES9+ knows no Operator).
+    fn find_by_iccid(
+        &self,
+        iccid: &Iccid,
+    ) -> impl Future<Output = Result<Option<ProfileRecord>, StoreError>> + Send;
 
     /// The decrypted Profile Package of `iccid`.
     fn load_package(

@@ -6,11 +6,14 @@ use std::fmt;
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use rsp_smdpp::ProfilePackage;
+use rsp_smdpp::session::SecretBytes;
 use rsp_smdpp::store::StoreError;
 use zeroize::Zeroizing;
 
 /// Domain-separation prefix of the associated data (format version 1).
 const AAD_PREFIX: &[u8] = b"rsp-smdpp/profile-package/v1/";
+/// Domain-separation prefix of the associated data of a session's otSK.DP.ECKA.
+const SESSION_AAD_PREFIX: &[u8] = b"rsp-smdpp/session-otsk/v1/";
 /// GCM tag length.
 const TAG_LEN: usize = 16;
 
@@ -42,21 +45,7 @@ impl DataKey {
         iccid_digits: &str,
         package: &ProfilePackage,
     ) -> Result<Vec<u8>, StoreError> {
-        let mut nonce = [0u8; NONCE_LEN];
-        getrandom::fill(&mut nonce).map_err(|_| StoreError::Crypto)?;
-        let mut sealed = Vec::with_capacity(NONCE_LEN + package.expose().len() + TAG_LEN);
-        sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(package.expose());
-        let mut body = sealed.split_off(NONCE_LEN);
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                aad(iccid_digits),
-                &mut body,
-            )
-            .map_err(|_| StoreError::Crypto)?;
-        sealed.extend_from_slice(&body);
-        Ok(sealed)
+        self.seal_with(aad(AAD_PREFIX, iccid_digits), package.expose())
     }
 
     /// Decrypts a value made by [`DataKey::seal`] for the same ICCID.
@@ -65,25 +54,65 @@ impl DataKey {
         iccid_digits: &str,
         sealed: &[u8],
     ) -> Result<ProfilePackage, StoreError> {
+        let plain = self.open_with(aad(AAD_PREFIX, iccid_digits), sealed)?;
+        Ok(ProfilePackage::new(plain.to_vec()))
+    }
+
+    /// Seals the otSK.DP.ECKA of RSP session `transaction_hex` (its own AAD domain).
+    pub(crate) fn seal_session_key(
+        &self,
+        transaction_hex: &str,
+        secret: &SecretBytes,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.seal_with(aad(SESSION_AAD_PREFIX, transaction_hex), secret.expose())
+    }
+
+    /// Opens a value made by [`DataKey::seal_session_key`] for the same session.
+    pub(crate) fn open_session_key(
+        &self,
+        transaction_hex: &str,
+        sealed: &[u8],
+    ) -> Result<SecretBytes, StoreError> {
+        let plain = self.open_with(aad(SESSION_AAD_PREFIX, transaction_hex), sealed)?;
+        Ok(SecretBytes::new(plain.to_vec()))
+    }
+
+    fn seal_with(&self, aad: Aad<Vec<u8>>, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(|_| StoreError::Crypto)?;
+        let mut body = Zeroizing::new(Vec::with_capacity(plaintext.len() + TAG_LEN));
+        body.extend_from_slice(plaintext);
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), aad, &mut *body)
+            .map_err(|_| StoreError::Crypto)?;
+        let mut sealed = Vec::with_capacity(NONCE_LEN + body.len());
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&body);
+        Ok(sealed)
+    }
+
+    fn open_with(
+        &self,
+        aad: Aad<Vec<u8>>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
         let (nonce, body) = sealed
             .split_first_chunk::<NONCE_LEN>()
             .ok_or(StoreError::Crypto)?;
         let mut buf = Zeroizing::new(body.to_vec());
-        let plain = self
+        let len = self
             .key
-            .open_in_place(
-                Nonce::assume_unique_for_key(*nonce),
-                aad(iccid_digits),
-                &mut buf,
-            )
-            .map_err(|_| StoreError::Crypto)?;
-        Ok(ProfilePackage::new(plain.to_vec()))
+            .open_in_place(Nonce::assume_unique_for_key(*nonce), aad, &mut buf)
+            .map_err(|_| StoreError::Crypto)?
+            .len();
+        buf.truncate(len);
+        Ok(buf)
     }
 }
 
-fn aad(iccid_digits: &str) -> Aad<Vec<u8>> {
-    let mut a = AAD_PREFIX.to_vec();
-    a.extend_from_slice(iccid_digits.as_bytes());
+fn aad(prefix: &[u8], bound_to: &str) -> Aad<Vec<u8>> {
+    let mut a = prefix.to_vec();
+    a.extend_from_slice(bound_to.as_bytes());
     Aad::from(a)
 }
 

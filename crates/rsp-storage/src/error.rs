@@ -8,10 +8,13 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
         && d.is_unique_violation()
     {
         // PostgreSQL names the constraint; SQLite names the column in the message.
-        let names_matching_id = d.constraint().is_some_and(|c| c.contains("matching_id"))
-            || d.message().contains("matching_id");
-        return StoreError::Duplicate(if names_matching_id {
+        let names = |column: &str| {
+            d.constraint().is_some_and(|c| c.contains(column)) || d.message().contains(column)
+        };
+        return StoreError::Duplicate(if names("matching_id") {
             UniqueKey::MatchingId
+        } else if names("euicc_challenge") {
+            UniqueKey::EuiccChallenge
         } else {
             UniqueKey::Iccid
         });

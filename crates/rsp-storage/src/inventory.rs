@@ -35,6 +35,9 @@ impl InventoryStore for SqlStore {
                 .bind(sealed)
                 .bind(self.key.id())
                 .bind(now)
+                .bind(p.metadata.service_provider_name.as_str())
+                .bind(p.metadata.profile_name.as_str())
+                .bind(p.metadata.profile_class.value())
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -92,26 +95,7 @@ impl InventoryStore for SqlStore {
         outbox: &[DownloadProgress],
     ) -> Result<ProfileRecord, StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(sql::UPDATE_PROFILE)
-            .bind(record.state.as_str())
-            .bind(record.eid.as_ref().map(Eid::as_str))
-            .bind(record.eid_ever_bound.as_ref().map(Eid::as_str))
-            .bind(record.matching_id.as_ref().map(MatchingId::as_str))
-            .bind(record.cc_hash.as_ref().map(|h| h.as_bytes().to_vec()))
-            .bind(i64::from(record.cc_attempts))
-            .bind(i64::from(record.cc_max_attempts))
-            .bind(record.smds_address.as_deref())
-            .bind(i64::from(record.downloaded_ever))
-            .bind(now_ms())
-            .bind(record.iccid.digits())
-            .bind(record.operator.as_str())
-            .bind(record.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
-        }
+        update_profile(&mut tx, record).await?;
         for message in outbox {
             insert_outbox(&mut tx, message).await?;
         }
@@ -145,6 +129,15 @@ impl InventoryStore for SqlStore {
         rows.iter().map(row::profile).collect()
     }
 
+    async fn find_by_iccid(&self, iccid: &Iccid) -> Result<Option<ProfileRecord>, StoreError> {
+        let row = sqlx::query(sql::SELECT_PROFILE_ANY_OPERATOR)
+            .bind(iccid.digits())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(row::profile).transpose()
+    }
+
     async fn load_package(&self, iccid: &Iccid) -> Result<Option<ProfilePackage>, StoreError> {
         let Some(row) = sqlx::query(sql::SELECT_PACKAGE)
             .bind(iccid.digits())
@@ -163,8 +156,39 @@ impl InventoryStore for SqlStore {
     }
 }
 
+/// Compare-and-swap write of `record` inside the caller's transaction.
+pub(crate) async fn update_profile(
+    conn: &mut AnyConnection,
+    record: &ProfileRecord,
+) -> Result<(), StoreError> {
+    let done = sqlx::query::<Any>(sql::UPDATE_PROFILE)
+        .bind(record.state.as_str())
+        .bind(record.eid.as_ref().map(Eid::as_str))
+        .bind(record.eid_ever_bound.as_ref().map(Eid::as_str))
+        .bind(record.matching_id.as_ref().map(MatchingId::as_str))
+        .bind(record.cc_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+        .bind(i64::from(record.cc_attempts))
+        .bind(i64::from(record.cc_max_attempts))
+        .bind(record.smds_address.as_deref())
+        .bind(i64::from(record.downloaded_ever))
+        .bind(now_ms())
+        .bind(record.iccid.digits())
+        .bind(record.operator.as_str())
+        .bind(record.version)
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(())
+}
+
 /// Queues one HandleDownloadProgressInfo message inside the caller's transaction.
-async fn insert_outbox(conn: &mut AnyConnection, m: &DownloadProgress) -> Result<(), StoreError> {
+pub(crate) async fn insert_outbox(
+    conn: &mut AnyConnection,
+    m: &DownloadProgress,
+) -> Result<(), StoreError> {
     let (status, code) = match &m.status {
         PointStatus::Success => ("Executed-Success", None),
         PointStatus::Failed(code) => ("Failed", Some(code)),

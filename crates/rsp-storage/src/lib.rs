@@ -5,8 +5,9 @@
 //! One code path serves both databases: sqlx's runtime `Any` driver with `$N` placeholders;
 //! the few dialect differences (row locking) are statement pairs in `sql.rs`. The schema is
 //! in `migrations/{sqlite,postgres}` (same versions, same intent), embedded at build time and
-//! applied by [`SqlStore::migrate`]. Profile Packages are encrypted at rest with a
-//! [`DataKey`] (AES-256-GCM).
+//! applied by [`SqlStore::migrate`]. Profile Packages, and the one-time ECKA private key of
+//! an ES9+ session (`SessionStore`, table `smdpp_rsp_sessions`), are encrypted at rest with
+//! a [`DataKey`] (AES-256-GCM, AAD binding the row).
 //!
 //! Tests (`tests/`) run every case on SQLite (a temporary file) and on PostgreSQL (a fresh
 //! `rsp_test_<random>` database created through `RSP_TEST_POSTGRES_URL`, default
@@ -20,6 +21,7 @@ mod inventory;
 mod migrate;
 mod outbox;
 mod row;
+mod session;
 mod sql;
 
 pub use backend::{Backend, PoolConfig, SqlStore};

@@ -9,12 +9,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::backend::Backend;
 
 /// (version, description, SQLite SQL, PostgreSQL SQL).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    20261128000001,
-    "smdpp inventory",
-    include_str!("../migrations/sqlite/20261128000001_smdpp_inventory.sql"),
-    include_str!("../migrations/postgres/20261128000001_smdpp_inventory.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        20261128000001,
+        "smdpp inventory",
+        include_str!("../migrations/sqlite/20261128000001_smdpp_inventory.sql"),
+        include_str!("../migrations/postgres/20261128000001_smdpp_inventory.sql"),
+    ),
+    (
+        20261128000002,
+        "smdpp es9plus",
+        include_str!("../migrations/sqlite/20261128000002_smdpp_es9plus.sql"),
+        include_str!("../migrations/postgres/20261128000002_smdpp_es9plus.sql"),
+    ),
+];
 
 /// The migrator of `backend`.
 pub(crate) fn migrator(backend: Backend) -> Migrator {

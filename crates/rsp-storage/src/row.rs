@@ -7,20 +7,20 @@ use rsp_smdpp::confirmation_code::CcHash;
 use rsp_smdpp::matching_id::MatchingId;
 use rsp_smdpp::outbox::{DownloadProgress, OutboxEntry, PointStatus};
 use rsp_smdpp::store::StoreError;
-use rsp_smdpp::{OperatorId, ProfileRecord, ProfileState};
+use rsp_smdpp::{OperatorId, ProfileClass, ProfileMetadata, ProfileRecord, ProfileState};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::db;
 
-fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
+pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(column).map_err(db)
 }
 
-fn eid(value: Option<String>) -> Result<Option<Eid>, StoreError> {
+pub(crate) fn eid(value: Option<String>) -> Result<Option<Eid>, StoreError> {
     value
         .map(|s| Eid::parse(&s).map_err(|_| StoreError::Corrupt("EID")))
         .transpose()
@@ -58,6 +58,12 @@ pub(crate) fn profile(row: &AnyRow) -> Result<ProfileRecord, StoreError> {
         smds_address: get(row, "smds_address")?,
         downloaded_ever: get::<i64>(row, "downloaded_ever")? != 0,
         version: get(row, "version")?,
+        metadata: ProfileMetadata {
+            service_provider_name: get(row, "service_provider_name")?,
+            profile_name: get(row, "profile_name")?,
+            profile_class: ProfileClass::from_value(get(row, "profile_class")?)
+                .ok_or(StoreError::Corrupt("profile_class"))?,
+        },
     })
 }
 

@@ -7,7 +7,8 @@ use crate::backend::Backend;
 macro_rules! profile_columns {
     () => {
         "iccid, operator_id, profile_type, state, eid, eid_ever_bound, matching_id, cc_hash, \
-         cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version"
+         cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version, \
+         service_provider_name, profile_name, profile_class"
     };
 }
 
@@ -20,8 +21,15 @@ macro_rules! outbox_columns {
 }
 
 pub(crate) const INSERT_PROFILE: &str = "INSERT INTO smdpp_profiles (iccid, operator_id, \
-     profile_type, state, package_enc, package_key_id, created_at_ms, updated_at_ms) \
-     VALUES ($1, $2, $3, 'Available', $4, $5, $6, $6)";
+     profile_type, state, package_enc, package_key_id, created_at_ms, updated_at_ms, \
+     service_provider_name, profile_name, profile_class) \
+     VALUES ($1, $2, $3, 'Available', $4, $5, $6, $6, $7, $8, $9)";
+
+pub(crate) const SELECT_PROFILE_ANY_OPERATOR: &str = concat!(
+    "SELECT ",
+    profile_columns!(),
+    " FROM smdpp_profiles WHERE iccid = $1"
+);
 
 pub(crate) const SELECT_PROFILE: &str = concat!(
     "SELECT ",

@@ -35,7 +35,12 @@ async fn migrations_are_idempotent_and_recorded() {
                 .fetch_all(db.store.pool())
                 .await
                 .unwrap();
-        assert_eq!(versions, vec![20261128000001], "{:?}", db.backend());
+        assert_eq!(
+            versions,
+            vec![20261128000001, 20261128000002],
+            "{:?}",
+            db.backend()
+        );
         db.finish().await;
     }
 }

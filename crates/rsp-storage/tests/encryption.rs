@@ -53,6 +53,7 @@ async fn import(db: &TestDb) {
             operator: op("operator-a"),
             profile_type: "gold".into(),
             package: ProfilePackage::new(package()),
+            metadata: rsp_smdpp::ProfileMetadata::default(),
         })
         .collect();
     db.store.import(&profiles).await.unwrap();

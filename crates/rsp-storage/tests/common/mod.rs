@@ -13,7 +13,7 @@ use std::time::Duration;
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::status::RspError;
 use rsp_smdpp::es2plus::Es2PlusError;
-use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage};
+use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
 use rsp_storage::{Backend, DataKey, SqlStore};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
@@ -180,6 +180,7 @@ pub fn stock(operator: &str, profile_type: &str, first: u64, n: u64) -> Vec<NewP
             operator: op(operator),
             profile_type: profile_type.to_owned(),
             package: ProfilePackage::new(format!("package of {i}").into_bytes()),
+            metadata: ProfileMetadata::default(),
         })
         .collect()
 }

@@ -1,0 +1,217 @@
+//! ES9+.AuthenticateClient (SGP.22 v2.5 §5.6.3, §3.1.3 steps 11–18).
+
+use rsp_codec::asn1::{
+    self, AuthenticateClientOk, AuthenticateErrorCode, AuthenticateResponseOk,
+    AuthenticateServerResponse, Certificate, CtxParams1, Extensions, Iccid as AsnIccid,
+    ProfileClass as AsnProfileClass, Raw, SmdpSigned2, StoreMetadataRequest, TransactionId,
+};
+use rsp_codec::json::Eid;
+use rsp_codec::status::RspError;
+use rsp_crypto::tr03111::tlv_5f37;
+use time::OffsetDateTime;
+
+use super::error::bad_format;
+use super::{Es9Plus, Es9PlusError, eligibility, euicc_chain, iccid_bcd, notification_point};
+use crate::matching_id::MatchingId;
+use crate::outbox::PointStatus;
+use crate::profile::ProfileRecord;
+use crate::profile_state::ProfileState;
+use crate::session::{Session, SessionPhase, SessionStore};
+use crate::store::InventoryStore;
+
+impl<S: InventoryStore + SessionStore> Es9Plus<S> {
+    /// Authenticates the eUICC and picks the Profile.
+    ///
+    /// `authenticate_server_response` is the DER of `AuthenticateServerResponse` (BF38) as
+    /// received. Errors (SGP.22 §5.6.3): unknown/expired transaction 8.10.1/3.9; EUM
+    /// certificate 8.1.2/6.1 or 6.3; eUICC certificate 8.1.3/6.1 or 6.3; untrusted CI
+    /// 8.11.1/3.9; bad euiccSignature1 or session data 8.1/6.1; unknown MatchingID
+    /// 8.2.6/3.8; EID not the ordered one 8.1.1/3.8; Profile confirmed but not released
+    /// 8.2/1.2; delivered Profile 8.2/3.7; Confirmation Code retries used up 8.8.5/6.4;
+    /// not eligible 8.2.5/4.3 or 8.1/4.8.
+    pub async fn authenticate_client(
+        &self,
+        transaction_id: &[u8],
+        authenticate_server_response: &[u8],
+    ) -> Result<AuthenticateClientOk, Es9PlusError> {
+        let session = self
+            .live_session(transaction_id, &[SessionPhase::Initiated])
+            .await?;
+        let response: AuthenticateServerResponse =
+            asn1::decode(authenticate_server_response).map_err(bad_format)?;
+        let ok = match response {
+            AuthenticateServerResponse::AuthenticateResponseOk(ok) => ok,
+            AuthenticateServerResponse::AuthenticateResponseError(e) => {
+                return Err(map_euicc_error(e.authenticate_error_code).into());
+            }
+        };
+        let chain = euicc_chain::validate(
+            self.credentials.trust(),
+            &ok.euicc_certificate,
+            &ok.eum_certificate,
+            OffsetDateTime::now_utc(),
+        )?;
+        chain
+            .leaf
+            .public_key()
+            .verify_raw(ok.euicc_signed1.raw(), &ok.euicc_signature1)
+            .map_err(|_| RspError::EuiccVerificationFailed)?;
+        check_signed1(&ok, &session, &self.config.smdp_address)?;
+        let eid = chain
+            .eid
+            .as_deref()
+            .and_then(|e| Eid::parse(e).ok())
+            .ok_or(RspError::EuiccCertificateInvalid)?;
+        let signed1 = ok.euicc_signed1.value();
+        let Some(CtxParams1::CtxParamsForCommonAuthentication(ctx)) = signed1.ctx_params1.known()
+        else {
+            return Err(RspError::ProtocolFormatInvalid.into());
+        };
+        let mut profile = self.pick_profile(ctx.matching_id.as_deref(), &eid).await?;
+        let package = self
+            .store
+            .load_package(&profile.iccid)
+            .await?
+            .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
+        eligibility::check(&signed1.euicc_info2, package.expose().len())?;
+
+        let dp = self
+            .credentials
+            .by_ci(&session.ci_key_id)
+            .ok_or(Es9PlusError::Rejected(RspError::SmdpCertificateUnavailable))?;
+        let signature1: [u8; 64] = ok
+            .euicc_signature1
+            .as_ref()
+            .try_into()
+            .map_err(|_| RspError::EuiccVerificationFailed)?;
+        let cc_required = profile.cc_hash.is_some();
+        let signed2 = Raw::new(SmdpSigned2 {
+            transaction_id: TransactionId(session.transaction_id.clone().into()),
+            cc_required_flag: cc_required,
+            bpp_euicc_otpk: None,
+            ext: Extensions::default(),
+        })?;
+        let mut message = signed2.raw().to_vec();
+        message.extend_from_slice(&tlv_5f37(&signature1));
+        let signature2 = dp.dp_pb.signer.sign_raw(&message)?;
+
+        if profile.eid.is_none() {
+            // An order without EID (Allocated, then Released) is bound now (SGP.22 §3.1.2).
+            if !profile.link_eid(&eid) {
+                return Err(RspError::EidRefused.into());
+            }
+        }
+        let mut next = session.clone();
+        next.phase = SessionPhase::Authenticated;
+        next.profile = Some((profile.operator.clone(), profile.iccid.clone()));
+        next.eid = Some(eid);
+        next.euicc_certificate = Some(chain.leaf.der().to_vec());
+        next.smdp_signature2 = Some(signature2.to_vec());
+        next.cc_required = cc_required;
+        let point = super::progress(
+            &profile,
+            notification_point::ELIGIBILITY,
+            PointStatus::Success,
+        );
+        self.store
+            .update_session(&next, Some(&profile), &[point])
+            .await?;
+        profile.version += 1;
+        Ok(AuthenticateClientOk {
+            transaction_id: TransactionId(session.transaction_id.into()),
+            profile_meta_data: store_metadata(&profile),
+            smdp_signed2: signed2,
+            smdp_signature2: signature2.to_vec().into(),
+            smdp_certificate: Certificate::from_der(dp.dp_pb.cert.der())?,
+            ext: Extensions::default(),
+        })
+    }
+
+    /// The Profile ordered for this MatchingID and EID, or for the EID alone (default
+    /// SM-DP+ flow, empty MatchingID, SGP.22 §3.1.2).
+    async fn pick_profile(
+        &self,
+        matching_id: Option<&str>,
+        eid: &Eid,
+    ) -> Result<ProfileRecord, Es9PlusError> {
+        let profile = match matching_id.filter(|m| !m.is_empty()) {
+            Some(m) => {
+                let id = MatchingId::parse(m).map_err(|_| RspError::MatchingIdRefused)?;
+                let p = self
+                    .store
+                    .find_by_matching_id(&id)
+                    .await?
+                    .ok_or(RspError::MatchingIdRefused)?;
+                let bound = p.eid.as_ref().or(p.eid_ever_bound.as_ref());
+                if bound.is_some_and(|b| b != eid) {
+                    return Err(RspError::EidRefused.into());
+                }
+                p
+            }
+            None => self
+                .store
+                .find_released_for_eid(eid)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(RspError::MatchingIdRefused)?,
+        };
+        match profile.state {
+            ProfileState::Released => {}
+            ProfileState::Confirmed => return Err(RspError::ProfileNotReleased.into()),
+            ProfileState::Downloaded | ProfileState::Installed | ProfileState::Error => {
+                return Err(RspError::BppUnavailable.into());
+            }
+            _ => return Err(RspError::MatchingIdRefused.into()),
+        }
+        if profile.cc_hash.is_some() && profile.cc_attempts >= profile.cc_max_attempts {
+            return Err(RspError::DownloadOrderRetriesExceeded.into());
+        }
+        Ok(profile)
+    }
+}
+
+/// euiccSigned1 must echo this session (SGP.22 §5.6.3: transactionId, serverAddress,
+/// serverChallenge), else 8.1/6.1.
+fn check_signed1(
+    ok: &AuthenticateResponseOk,
+    session: &Session,
+    smdp_address: &str,
+) -> Result<(), RspError> {
+    let s = ok.euicc_signed1.value();
+    let same = s.transaction_id.as_bytes() == session.transaction_id.as_slice()
+        && s.server_challenge.as_bytes().as_slice() == session.server_challenge.as_slice()
+        && s.server_address == smdp_address;
+    if same {
+        Ok(())
+    } else {
+        Err(RspError::EuiccVerificationFailed)
+    }
+}
+
+/// The eUICC's own refusal (§5.7.13 AuthenticateErrorCode) as an ES9+ status code.
+fn map_euicc_error(code: AuthenticateErrorCode) -> RspError {
+    if code == AuthenticateErrorCode::CI_PK_UNKNOWN {
+        RspError::CiPublicKeyUnknown
+    } else {
+        RspError::EuiccVerificationFailed
+    }
+}
+
+/// `profileMetadata` / ES8+.StoreMetadata of `profile` (SGP.22 §5.5.3).
+pub(crate) fn store_metadata(profile: &ProfileRecord) -> StoreMetadataRequest {
+    StoreMetadataRequest {
+        iccid: AsnIccid::new(iccid_bcd(&profile.iccid)),
+        service_provider_name: profile.metadata.service_provider_name.clone(),
+        profile_name: profile.metadata.profile_name.clone(),
+        icon_type: None,
+        icon: None,
+        profile_class: AsnProfileClass::from(profile.metadata.profile_class.value()),
+        notification_configuration_info: None,
+        profile_owner: None,
+        profile_policy_rules: None,
+        service_specific_data_stored_in_euicc: None,
+        service_specific_data_not_stored_in_euicc: None,
+        ext: Extensions::default(),
+    }
+}

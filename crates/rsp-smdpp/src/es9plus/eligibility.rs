@@ -1,0 +1,53 @@
+//! The eligibility check of ES9+.AuthenticateClient (SGP.22 §3.1.3.1 "eligibility check",
+//! §5.6.3): can this eUICC / Device take this Profile?
+
+use rsp_codec::asn1::EUICCInfo2;
+use rsp_codec::status::RspError;
+use rsp_crypto::scp03t::split_tlvs;
+
+/// `extCardResource` tag of the free non-volatile memory (SGP.22 §4.3, ETSI TS 102 226
+/// §8.2.1.3.2.1.4 "available memory": tag 82).
+const TAG_FREE_NVM: u8 = 0x82;
+/// Major version of the eUICC Profile Package specification this SM-DP+ produces (SAIP
+/// v2.x, announced by the eUICC in `profileVersion`).
+const PROFILE_PACKAGE_MAJOR: u8 = 2;
+
+/// Refuses a Profile of `package_len` bytes when the eUICC announces an incompatible
+/// Profile Package version (8.2.5/4.3) or less free memory than the package (8.1/4.8).
+/// Unparseable `extCardResource` is not held against the eUICC.
+pub(crate) fn check(info2: &EUICCInfo2, package_len: usize) -> Result<(), RspError> {
+    if info2.profile_version.as_bytes()[0] != PROFILE_PACKAGE_MAJOR {
+        return Err(RspError::NoEligibleProfile);
+    }
+    if let Some(free) = free_nvm(&info2.ext_card_resource)
+        && free < u64::try_from(package_len).unwrap_or(u64::MAX)
+    {
+        return Err(RspError::EuiccInsufficientMemory);
+    }
+    Ok(())
+}
+
+/// The free non-volatile memory announced in `extCardResource`, if present and parseable.
+fn free_nvm(ext_card_resource: &[u8]) -> Option<u64> {
+    let tlvs = split_tlvs(ext_card_resource).ok()?;
+    let value = tlvs.iter().find(|t| t.tag == [TAG_FREE_NVM])?.value;
+    if value.is_empty() || value.len() > 8 {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_memory_is_read_from_tag_82() {
+        assert_eq!(
+            free_nvm(&[0x81, 0x01, 0x02, 0x82, 0x02, 0x10, 0x00]),
+            Some(4096)
+        );
+        assert_eq!(free_nvm(&[0x81, 0x01, 0x02]), None);
+        assert_eq!(free_nvm(&[0x82, 0x05]), None);
+    }
+}

@@ -1,0 +1,44 @@
+//! Validation of the eUICC's certificates against the trusted CIs, with the SGP.22 status
+//! codes of ES9+.AuthenticateClient (§5.6.3): EUM 8.1.2/6.1 or 6.3, eUICC 8.1.3/6.1 or
+//! 6.3, unknown CI 8.11.1/3.9.
+
+use rsp_codec::asn1::Certificate;
+use rsp_codec::status::RspError;
+use rsp_pki::{Cert, FailureKind, PkiError, Role, TrustStore, ValidatedChain};
+use time::OffsetDateTime;
+
+/// Validates CERT.EUM then CERT.EUICC (chain CI → EUM → eUICC) at `at`.
+pub(crate) fn validate(
+    trust: &TrustStore,
+    euicc: &Certificate,
+    eum: &Certificate,
+    at: OffsetDateTime,
+) -> Result<ValidatedChain, RspError> {
+    let eum = Cert::from_der(eum.as_der()).map_err(|_| RspError::EumCertificateInvalid)?;
+    let euicc = Cert::from_der(euicc.as_der()).map_err(|_| RspError::EuiccCertificateInvalid)?;
+    trust.validate(&eum, &[], Role::Eum, at).map_err(|e| {
+        map(
+            &e,
+            RspError::EumCertificateInvalid,
+            RspError::EumCertificateExpired,
+        )
+    })?;
+    trust
+        .validate(&euicc, &[eum], Role::Euicc, at)
+        .map_err(|e| {
+            map(
+                &e,
+                RspError::EuiccCertificateInvalid,
+                RspError::EuiccCertificateExpired,
+            )
+        })
+}
+
+fn map(e: &PkiError, invalid: RspError, expired: RspError) -> RspError {
+    tracing::info!(error = %e, "eUICC certificate chain refused");
+    match e.kind() {
+        FailureKind::UnknownCi => RspError::CiPublicKeyUnknown,
+        FailureKind::Expired => expired,
+        FailureKind::Malformed | FailureKind::Invalid | FailureKind::Revoked => invalid,
+    }
+}

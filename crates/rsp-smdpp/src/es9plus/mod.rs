@@ -1,0 +1,163 @@
+//! ES9+ (LPA → SM-DP+), SGP.22 v2.5 §5.6, and the Bound Profile Package it delivers (§2.5,
+//! ES8+ §5.5). Transport-free: each function takes the decoded request fields (ASN.1 as
+//! DER bytes, exactly as received) and returns the ASN.1 response value or an
+//! [`Es9PlusError`] carrying the SGP.22 status code. Every step is persisted through
+//! [`SessionStore`] and [`InventoryStore`], so any replica can serve the next call.
+//!
+//! One file per function: [`initiate_authentication`], [`authenticate_client`],
+//! [`get_bound_profile_package`], [`handle_notification`], [`cancel_session`].
+
+mod authenticate_client;
+mod bpp;
+mod cancel_session;
+mod credentials;
+mod eligibility;
+mod error;
+mod euicc_chain;
+mod get_bound_profile_package;
+mod handle_notification;
+mod ids;
+mod initiate_authentication;
+
+pub use credentials::{Credentials, DpCredentials, SigningCredential};
+pub use error::Es9PlusError;
+pub use ids::{eid_bytes, iccid_bcd};
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rsp_codec::status::RspError;
+use rsp_pki::Cert;
+
+use crate::outbox::{DownloadProgress, PointStatus};
+use crate::profile::ProfileRecord;
+use crate::session::{Session, SessionPhase, SessionStore};
+use crate::store::InventoryStore;
+
+/// ES2+.HandleDownloadProgressInfo notification points (SGP.22 §5.3.5).
+pub mod notification_point {
+    /// Eligibility and retry limit check (AuthenticateClient).
+    pub const ELIGIBILITY: u32 = 1;
+    /// Confirmation failure (GetBoundProfilePackage, wrong Confirmation Code).
+    pub const CONFIRMATION_FAILURE: u32 = 2;
+    /// BPP download (GetBoundProfilePackage, or its cancellation).
+    pub const BPP_DOWNLOAD: u32 = 3;
+    /// BPP installation (Profile Installation Result).
+    pub const BPP_INSTALLATION: u32 = 4;
+    /// Other eUICC notifications (enable / disable / delete), forwarded as received.
+    pub const PROFILE_MANAGEMENT: u32 = 5;
+}
+
+/// Settings of the ES9+ service.
+#[derive(Debug, Clone)]
+pub struct Es9PlusConfig {
+    /// This SM-DP+'s address (FQDN, optionally `:port`), compared with `smdpAddress` and
+    /// signed in serverSigned1 (§5.6.1).
+    pub smdp_address: String,
+    /// `hostId` of the key-agreement control reference template (§5.5.1, 1..=16 bytes).
+    pub host_id: Vec<u8>,
+    /// How long an RSP session stays usable after InitiateAuthentication.
+    pub session_ttl: Duration,
+}
+
+impl Es9PlusConfig {
+    /// Defaults: host id `SMDPP`, sessions live 30 minutes (SGP.22 leaves the value to the
+    /// SM-DP+; 30 min covers an end user entering a Confirmation Code).
+    pub fn new(smdp_address: impl Into<String>) -> Self {
+        Self {
+            smdp_address: smdp_address.into(),
+            host_id: b"SMDPP".to_vec(),
+            session_ttl: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// The ES9+ functions of one SM-DP+.
+#[derive(Debug, Clone)]
+pub struct Es9Plus<S> {
+    store: S,
+    credentials: Credentials,
+    config: Es9PlusConfig,
+}
+
+impl<S: InventoryStore + SessionStore> Es9Plus<S> {
+    /// A service over `store`.
+    pub fn new(store: S, credentials: Credentials, config: Es9PlusConfig) -> Self {
+        Self {
+            store,
+            credentials,
+            config,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Es9PlusConfig {
+        &self.config
+    }
+
+    /// The live session `transaction_id` in one of `phases`, else 8.10.1/3.9 (unknown,
+    /// expired, or at another step).
+    async fn live_session(
+        &self,
+        transaction_id: &[u8],
+        phases: &[SessionPhase],
+    ) -> Result<Session, Es9PlusError> {
+        match self.store.get_session(transaction_id).await? {
+            Some(s) if s.expires_at_ms > now_ms() && phases.contains(&s.phase) => Ok(s),
+            _ => Err(RspError::TransactionIdUnknown.into()),
+        }
+    }
+
+    /// The Profile of an authenticated session.
+    async fn session_profile(&self, session: &Session) -> Result<ProfileRecord, Es9PlusError> {
+        let (_, iccid) = session
+            .profile
+            .as_ref()
+            .ok_or(RspError::TransactionIdUnknown)?;
+        self.store
+            .find_by_iccid(iccid)
+            .await?
+            .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))
+    }
+}
+
+/// The eUICC certificate remembered by an authenticated session.
+fn session_euicc_cert(session: &Session) -> Result<Cert, Es9PlusError> {
+    session
+        .euicc_certificate
+        .as_deref()
+        .and_then(|der| Cert::from_der(der).ok())
+        .ok_or(Es9PlusError::Rejected(RspError::EuiccVerificationFailed))
+}
+
+/// An HandleDownloadProgressInfo message about `profile`.
+fn progress(profile: &ProfileRecord, point: u32, status: PointStatus) -> DownloadProgress {
+    DownloadProgress {
+        operator: profile.operator.clone(),
+        iccid: profile.iccid.clone(),
+        eid: profile.eid.clone(),
+        profile_type: profile.profile_type.clone(),
+        timestamp_ms: now_ms(),
+        notification_point_id: point,
+        status,
+        result_data: None,
+    }
+}
+
+/// 16 bytes from the OS random generator.
+fn random16() -> Result<[u8; 16], Es9PlusError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|_| Es9PlusError::Rng)?;
+    Ok(b)
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
