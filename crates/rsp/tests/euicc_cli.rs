@@ -1,0 +1,659 @@
+//! `rsp euicc`: the virtual eUICC behind lpac's stdio protocol (driven here as lpac
+//! drives it) and behind vsmartcard's vpcd reader (driven with pcscd + `opensc-tool`,
+//! skipped with a printed line when those are not installed and CI is not set).
+//! EIDs and CI key identifiers are checked against `openssl x509` where available.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rsp_codec::asn1::*;
+use rsp_crypto::{Signer, SoftwareKey};
+use rsp_pki::Cert;
+use serde_json::{Value, json};
+
+const ISDR_AID: &str = "a0000005591010ffffffff8900000100";
+
+fn rsp() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rsp"))
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rsp-euicc-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A fresh `rsp pki init` directory below `dir`.
+fn pki(dir: &Path) -> PathBuf {
+    let out = dir.join("pki");
+    ok(&rsp()
+        .args(["pki", "init", "--out", s(&out)])
+        .output()
+        .unwrap());
+    out
+}
+
+/// `openssl x509` field of a PEM certificate, or None without openssl.
+fn openssl_x509(cert: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-in", s(cert)])
+        .args(args)
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The EID of a PEM eUICC certificate, read by openssl (subject serialNumber).
+fn openssl_eid(cert: &Path) -> Option<String> {
+    let subject = openssl_x509(cert, &["-subject", "-nameopt", "RFC2253"])?;
+    let eid = subject.split("serialNumber=").nth(1)?.split(',').next()?;
+    Some(eid.trim().to_owned())
+}
+
+/// The subject key identifier of a PEM certificate, read by openssl, as upper hex.
+fn openssl_ski(cert: &Path) -> Option<String> {
+    let text = openssl_x509(cert, &["-ext", "subjectKeyIdentifier"])?;
+    Some(text.lines().nth(1)?.trim().replace(':', "").to_uppercase())
+}
+
+fn info_json(pki: &Path, state: &Path) -> Value {
+    let out = ok(&rsp()
+        .args([
+            "euicc",
+            "info",
+            "--json",
+            "--pki",
+            s(pki),
+            "--state",
+            s(state),
+        ])
+        .output()
+        .unwrap());
+    serde_json::from_str(&out).unwrap()
+}
+
+/// lpac's side of the stdio protocol, talking to `rsp euicc serve --stdio`.
+struct Lpa {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Lpa {
+    fn start(pki: &Path, state: &Path) -> Self {
+        let mut child = rsp()
+            .args([
+                "euicc",
+                "serve",
+                "--stdio",
+                "--pki",
+                s(pki),
+                "--state",
+                s(state),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Lpa {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// One `apdu` request; returns (ecode, data).
+    fn request(&mut self, func: &str, param: Value) -> (i64, Vec<u8>) {
+        let req = json!({"type": "apdu", "payload": {"func": func, "param": param}});
+        self.line(&req.to_string());
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer).unwrap();
+        let v: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer:?}"));
+        assert_eq!(v["type"], "apdu", "{answer}");
+        (
+            v["payload"]["ecode"].as_i64().unwrap(),
+            hex::decode(v["payload"]["data"].as_str().unwrap()).unwrap(),
+        )
+    }
+
+    fn transmit(&mut self, capdu: &[u8]) -> Vec<u8> {
+        let (ecode, r) = self.request("transmit", Value::String(hex::encode(capdu)));
+        assert_eq!(ecode, 0);
+        assert!(r.len() >= 2, "{r:02X?}");
+        r
+    }
+
+    /// One ES10 command as lpac sends it: STORE DATA blocks of 120 bytes, then GET
+    /// RESPONSE while SW1 is `61`. Returns (data, SW, number of GET RESPONSEs).
+    fn es10(&mut self, cla: u8, command: &[u8]) -> (Vec<u8>, u16, usize) {
+        let blocks: Vec<&[u8]> = command.chunks(120).collect();
+        let mut r = Vec::new();
+        for (i, block) in blocks.iter().enumerate() {
+            let p1 = if i + 1 == blocks.len() { 0x91 } else { 0x11 };
+            let mut apdu = vec![cla, 0xE2, p1, i as u8, block.len() as u8];
+            apdu.extend_from_slice(block);
+            r = self.transmit(&apdu);
+            if i + 1 < blocks.len() {
+                assert_eq!(r, [0x90, 0x00]);
+            }
+        }
+        let mut data = Vec::new();
+        let mut gets = 0;
+        loop {
+            let (body, sw) = r.split_at(r.len() - 2);
+            data.extend_from_slice(body);
+            if sw[0] != 0x61 {
+                return (data, u16::from_be_bytes([sw[0], sw[1]]), gets);
+            }
+            gets += 1;
+            r = self.transmit(&[cla, 0xC0, 0x00, 0x00, sw[1]]);
+        }
+    }
+
+    /// Closes stdin and waits for a clean exit; returns stderr.
+    fn finish(mut self) -> String {
+        drop(self.stdin.take());
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).unwrap();
+        assert!(rest.is_empty(), "unanswered output: {rest}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve --stdio did not exit on EOF"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut err = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(status.success(), "{status}: {err}");
+        err
+    }
+}
+
+/// An AuthenticateServerRequest signed with the test PKI's DPauth (SGP.22 §5.6.1),
+/// as an LPA relays it from ES9+.InitiateAuthentication.
+fn authenticate_server(pki: &Path, challenge: [u8; 16], ci_key_id: &[u8]) -> Vec<u8> {
+    let key =
+        SoftwareKey::from_pem(&std::fs::read_to_string(pki.join("nist/dp-auth.key.pem")).unwrap())
+            .unwrap();
+    let cert = Cert::from_bytes(&std::fs::read(pki.join("nist/dp-auth.pem")).unwrap()).unwrap();
+    let signed1 = Raw::new(ServerSigned1 {
+        transaction_id: TransactionId(vec![0x01, 0x02, 0x03, 0x04].into()),
+        euicc_challenge: Octet16::new(challenge),
+        server_address: "localhost".into(),
+        server_challenge: Octet16::new([0x5C; 16]),
+        ext: Extensions::default(),
+    })
+    .unwrap();
+    let sig = key.sign_raw(signed1.raw()).unwrap();
+    encode(&AuthenticateServerRequest {
+        server_signed1: signed1,
+        server_signature1: sig.to_vec().into(),
+        euicc_ci_pk_id_to_be_used: ci_key_id.to_vec().into(),
+        server_certificate: Certificate::from_der(cert.der()).unwrap(),
+        ctx_params1: OpenChoice::Known(CtxParams1::CtxParamsForCommonAuthentication(
+            CtxParamsForCommonAuthentication {
+                matching_id: Some("TEST-1".into()),
+                device_info: DeviceInfo {
+                    tac: Octet4::new([0x35, 0x29, 0x06, 0x11]),
+                    device_capabilities: DeviceCapabilities::default(),
+                    imei: None,
+                    ext: Extensions::default(),
+                },
+                ext: Extensions::default(),
+            },
+        )),
+        ext: Extensions::default(),
+    })
+    .unwrap()
+}
+
+#[test]
+fn stdio_session_as_lpac_drives_it() {
+    let dir = temp("stdio");
+    let pki = pki(&dir);
+    let state = dir.join("state.json");
+    let info = info_json(&pki, &state);
+    let eid = info["eid"].as_str().unwrap().to_owned();
+    if let Some(openssl) = openssl_eid(&pki.join("nist/euicc.pem")) {
+        assert_eq!(eid, openssl);
+    }
+
+    let mut lpa = Lpa::start(&pki, &state);
+    assert_eq!(lpa.request("connect", Value::Null).0, 0);
+    // An application the eUICC does not have: no channel (and none left open).
+    let (ecode, _) = lpa.request("logic_channel_open", Value::String("a0000000871002".into()));
+    assert_eq!(ecode, -1);
+    let (channel, _) = lpa.request("logic_channel_open", Value::String(ISDR_AID.into()));
+    assert!((1..=3).contains(&channel), "{channel}");
+    let cla = 0x80 | channel as u8;
+
+    // A progress line gets no answer: the next answer belongs to the next request.
+    lpa.line(r#"{"type":"progress","payload":{"func":"es10c_get_eid","data":null}}"#);
+
+    // ES10c.GetEID (SGP.22 §5.7.20): BF3E { 5A EID }.
+    let (data, sw, _) = lpa.es10(cla, &hex::decode("BF3E035C015A").unwrap());
+    assert_eq!(sw, 0x9000);
+    assert_eq!(hex::encode_upper(&data), format!("BF3E125A10{eid}"));
+
+    // ES10b.GetEUICCInfo2 (SGP.22 §5.7.8): the CI key ids the eUICC announces are
+    // those of the PKI's CIs as openssl reads them.
+    let (data, sw, _) = lpa.es10(cla, &[0xBF, 0x22, 0x00]);
+    assert_eq!(sw, 0x9000);
+    assert_eq!(&data[..2], &[0xBF, 0x22]);
+    let info2 = hex::encode_upper(&data);
+    for curve in ["nist", "brainpool"] {
+        if let Some(ski) = openssl_ski(&pki.join(curve).join("ci.pem")) {
+            assert!(
+                info2.contains(&format!("0414{ski}")),
+                "{curve} CI {ski} in {info2}"
+            );
+        }
+    }
+
+    // ES10b.GetEUICCChallenge then AuthenticateServer: a response longer than 256 bytes
+    // comes back through 61xx + GET RESPONSE, and its euiccSignature1 verifies.
+    let (data, sw, _) = lpa.es10(cla, &[0xBF, 0x2E, 0x00]);
+    assert_eq!(sw, 0x9000);
+    assert_eq!(&data[..5], &[0xBF, 0x2E, 0x12, 0x80, 0x10]);
+    let challenge: [u8; 16] = data[5..21].try_into().unwrap();
+    let ci_id = hex::decode(info["euiccCiPKIdListForSigning"][0].as_str().unwrap()).unwrap();
+    let request = authenticate_server(&pki, challenge, &ci_id);
+    assert!(request.len() > 120, "must be segmented");
+    let (data, sw, gets) = lpa.es10(cla, &request);
+    assert_eq!(sw, 0x9000);
+    assert!(gets >= 1 && data.len() > 256, "{gets} {}", data.len());
+    let AuthenticateServerResponse::AuthenticateResponseOk(ok) =
+        decode::<AuthenticateServerResponse>(&data).unwrap()
+    else {
+        panic!("AuthenticateServer failed: {}", hex::encode_upper(&data));
+    };
+    let euicc = Cert::from_bytes(&std::fs::read(pki.join("nist/euicc.pem")).unwrap()).unwrap();
+    assert_eq!(ok.euicc_certificate.as_der(), euicc.der());
+    let sig: [u8; 64] = ok.euicc_signature1.as_ref().try_into().unwrap();
+    euicc
+        .public_key()
+        .verify_raw(ok.euicc_signed1.raw(), &sig)
+        .unwrap();
+    assert_eq!(
+        ok.euicc_signed1.value().server_challenge.as_bytes(),
+        &[0x5C; 16]
+    );
+
+    // Garbage in between is logged, not fatal; an APDU request it could parse that is
+    // wrong is answered with ecode -1.
+    lpa.line("not json");
+    assert_eq!(lpa.request("transmit", Value::String("zz".into())).0, -1);
+    assert_eq!(lpa.request("frobnicate", Value::Null).0, -1);
+
+    let (ecode, _) = lpa.request(
+        "logic_channel_close",
+        Value::String(format!("{channel:02x}")),
+    );
+    assert_eq!(ecode, 0);
+    // The channel is gone: ISO/IEC 7816-4 "logical channel not supported".
+    assert_eq!(
+        lpa.transmit(&[cla, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x22, 0x00]),
+        [0x68, 0x81]
+    );
+    lpa.line(r#"{"type":"lpa","payload":{"code":0,"message":"success","data":null}}"#);
+    assert_eq!(lpa.request("disconnect", Value::Null).0, 0);
+    let stderr = lpa.finish();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("malformed JSON"), "{stderr}");
+}
+
+#[test]
+fn state_persists_across_invocations() {
+    let dir = temp("state");
+    let pki = pki(&dir);
+    let state = dir.join("state.json");
+    // ES10a.SetDefaultDpAddress (SGP.22 §5.7.4) through `rsp euicc apdu`.
+    let address = "smdp.example.com";
+    let mut set = vec![
+        0xBF,
+        0x3F,
+        (address.len() + 2) as u8,
+        0x80,
+        address.len() as u8,
+    ];
+    set.extend_from_slice(address.as_bytes());
+    let out = ok(&rsp()
+        .args(["euicc", "apdu", "--pki", s(&pki), "--state", s(&state)])
+        .args([
+            "0070000001",
+            "01 A4 04 00 10 A0000005591010FFFFFFFF8900000100",
+            &format!("81E29100{:02X}{}", set.len(), hex::encode(&set)),
+        ])
+        .output()
+        .unwrap());
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], "019000");
+    assert!(
+        lines[1].starts_with("6F") && lines[1].ends_with("9000"),
+        "{out}"
+    );
+    assert_eq!(lines[2], "BF3F038001009000");
+    assert!(state.exists());
+    let info = info_json(&pki, &state);
+    assert_eq!(info["defaultDpAddress"], address);
+    assert_eq!(info["profiles"], json!([]));
+    let text = ok(&rsp()
+        .args(["euicc", "info", "--pki", s(&pki), "--state", s(&state)])
+        .output()
+        .unwrap());
+    assert!(
+        text.contains(address) && text.contains("profiles:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_and_usage_errors() {
+    for args in [
+        &["euicc", "--help"][..],
+        &["euicc", "info", "--help"],
+        &["euicc", "serve", "--help"],
+        &["euicc", "apdu", "--help"],
+    ] {
+        let out = ok(&rsp().args(args).output().unwrap());
+        assert!(out.contains("Usage: rsp euicc"), "{out}");
+    }
+    let dir = temp("usage");
+    let state = dir.join("state.json");
+    // No identity, no transport, bad hex, bad vpcd address: clear one-line errors.
+    let out = rsp()
+        .args(["euicc", "info", "--state", s(&state)])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pki DIR"));
+    let out = rsp()
+        .args(["euicc", "serve", "--pki", "x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let pki = pki(&dir);
+    let out = rsp()
+        .args([
+            "euicc",
+            "apdu",
+            "--pki",
+            s(&pki),
+            "--state",
+            s(&state),
+            "00ZZ",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not hex"));
+    let out = rsp()
+        .args(["euicc", "serve", "--vpcd", "nohost", "--pki", s(&pki)])
+        .args(["--state", s(&state)])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HOST:PORT"));
+}
+
+/// The SGP.26 test eUICC (both curves) from RSP_REFERENCE_DIR: its EID as openssl reads it.
+#[test]
+fn sgp26_identity_from_files() {
+    let Some(reference) = std::env::var_os("RSP_REFERENCE_DIR") else {
+        println!("skipped: RSP_REFERENCE_DIR is not set");
+        return;
+    };
+    let full = Path::new(&reference).join("sgp26/full");
+    let dir = temp("sgp26");
+    let f = |p: &str| full.join(p).to_str().unwrap().to_owned();
+    let out = ok(&rsp()
+        .args([
+            "euicc",
+            "info",
+            "--json",
+            "--state",
+            s(&dir.join("state.json")),
+        ])
+        .args(["--cert", &f("eUICC/CERT_EUICC_ECDSA_NIST.der")])
+        .args(["--key", &f("eUICC/SK_EUICC_ECDSA_NIST.pem")])
+        .args(["--eum", &f("EUM/CERT_EUM_ECDSA_NIST.der")])
+        .args(["--ci", &f("CertificateIssuer/CERT_CI_ECDSA_NIST.der")])
+        .args(["--cert", &f("eUICC/CERT_EUICC_ECDSA_BRP.der")])
+        .args(["--key", &f("eUICC/SK_EUICC_ECDSA_BRP.pem")])
+        .args(["--eum", &f("EUM/CERT_EUM_ECDSA_BRP.der")])
+        .args(["--ci", &f("CertificateIssuer/CERT_CI_ECDSA_BRP.der")])
+        .output()
+        .unwrap());
+    let info: Value = serde_json::from_str(&out).unwrap();
+    let Ok(x509) = Command::new("openssl")
+        .args([
+            "x509", "-inform", "der", "-noout", "-subject", "-nameopt", "RFC2253",
+        ])
+        .args(["-in", &f("eUICC/CERT_EUICC_ECDSA_NIST.der")])
+        .output()
+    else {
+        println!("openssl missing: EID not cross-checked");
+        return;
+    };
+    let subject = String::from_utf8_lossy(&x509.stdout);
+    let eid = subject
+        .split("serialNumber=")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert_eq!(info["eid"], eid.trim());
+    assert_eq!(
+        info["euiccCiPKIdListForSigning"].as_array().unwrap().len(),
+        2
+    );
+}
+
+/// Kills (TERM) a child process on drop.
+struct Reaper(Option<Child>);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Where `program` is: on PATH, or in /usr/sbin (pcscd, for users without it on PATH).
+fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+fn opensc(args: &[&str]) -> String {
+    let out = Command::new("opensc-tool").args(args).output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `opensc-tool --list-readers` rows: (index, card present, name).
+fn readers() -> Vec<(String, bool, String)> {
+    opensc(&["--list-readers"])
+        .lines()
+        .filter_map(|l| {
+            let mut cols = l.split_whitespace();
+            let nr = cols.next()?;
+            nr.parse::<u32>().ok()?;
+            let card = cols.next()? == "Yes";
+            let name = l
+                .split_once("Virtual PCD")
+                .map(|(_, n)| format!("Virtual PCD{n}"))?;
+            Some((nr.to_owned(), card, name.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The card in vsmartcard's "Virtual PCD 00 00" through pcscd, read by opensc-tool.
+#[test]
+fn vpcd_reader_through_pcscd() {
+    let driver = Path::new("/usr/lib/pcsc/drivers/serial/libifdvpcd.so");
+    let (Some(pcscd), Some(_), true) = (
+        find_program("pcscd"),
+        find_program("opensc-tool"),
+        driver.exists(),
+    ) else {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        assert!(
+            !ci,
+            "CI: pcscd, vsmartcard-vpcd and opensc must be installed (apt-get install pcscd vsmartcard-vpcd opensc)"
+        );
+        println!("skipped: pcscd, vsmartcard-vpcd or opensc-tool not installed");
+        return;
+    };
+    // pcscd, started here (foreground, as root without systemd) unless already running.
+    let _pcscd = if readers().is_empty() {
+        let pcscd = Command::new(pcscd)
+            .arg("--foreground")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let reaper = Reaper(Some(pcscd));
+        wait_for("pcscd with the vpcd reader", 20, || {
+            (!readers().is_empty()).then_some(())
+        });
+        reaper
+    } else {
+        Reaper(None)
+    };
+
+    let dir = temp("vpcd");
+    let pki = pki(&dir);
+    let state = dir.join("state.json");
+    let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+    let serve = rsp()
+        .args(["euicc", "serve", "--vpcd", "127.0.0.1:35963"])
+        .args(["--pki", s(&pki), "--state", s(&state)])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut serve = Reaper(Some(serve));
+    let index = wait_for("the card in Virtual PCD 00 00", 20, || {
+        readers()
+            .into_iter()
+            .find(|(_, card, name)| *card && name.contains("Virtual PCD 00 00"))
+            .map(|(nr, _, _)| nr)
+    });
+
+    let atr = opensc(&["-r", &index, "--atr"]);
+    assert!(atr.contains("3b:9f:96:80:1f:c7"), "{atr}");
+    let select = opensc(&[
+        "-r",
+        &index,
+        "-s",
+        "00A4040010A0000005591010FFFFFFFF8900000100",
+    ]);
+    assert!(select.contains("SW1=0x90, SW2=0x00"), "{select}");
+    assert!(
+        select.contains("6F 18 84 10 A0 00 00 05 59 10 10 FF"),
+        "{select}"
+    );
+    // GetEID on a logical channel, in one card session.
+    let eid = opensc(&[
+        "-r",
+        &index,
+        "-s",
+        "0070000001",
+        "-s",
+        "01A4040010A0000005591010FFFFFFFF8900000100",
+        "-s",
+        "81E2910006BF3E035C015A",
+    ]);
+    assert!(eid.contains("BF 3E 12 5A 10 89 04 90 32"), "{eid}");
+
+    // Ctrl-C stops it cleanly.
+    let mut child = serve.0.take().unwrap();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = wait_for("serve --vpcd to stop on SIGINT", 10, || {
+        child.try_wait().unwrap()
+    });
+    assert!(status.success(), "{status}");
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    assert!(
+        log.contains("connected to 127.0.0.1:35963") && log.contains("stopped"),
+        "{log}"
+    );
+}
