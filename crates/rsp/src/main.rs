@@ -1,6 +1,7 @@
 //! `rsp`: the GSMA eSIM Remote SIM Provisioning suite, one subcommand per role.
 
 mod cli;
+mod config;
 
 use clap::Parser;
 

@@ -1,5 +1,6 @@
 //! Command-line surface: one module per command group.
 
+pub mod euicc;
 pub mod pki;
 pub mod profile;
 pub mod serve;
@@ -25,6 +26,9 @@ pub enum Command {
     /// Run a server role (SM-DP+ now; SM-DS and eIM to come).
     #[command(subcommand)]
     Serve(serve::ServeCommand),
+    /// Virtual eUICC: serve it to an LPA (lpac stdio, vpcd/PC-SC), show it, send raw APDUs.
+    #[command(subcommand)]
+    Euicc(euicc::EuiccCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -32,5 +36,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pki(cmd) => pki::run(cmd),
         Command::Profile(cmd) => profile::run(cmd),
         Command::Serve(cmd) => serve::run(cmd),
+        Command::Euicc(cmd) => euicc::run(cmd),
     }
 }

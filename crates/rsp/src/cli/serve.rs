@@ -1,15 +1,361 @@
-//! `rsp serve …`: run a server role (owned by the transport work).
+//! `rsp serve …`: run a server role.
+//!
+//! `rsp serve smdpp` runs the SM-DP+: ES2+ over mutually authenticated TLS (SGP.22 §2.6.6,
+//! §5.3) and ES9+ (§5.6, no client certificate) on `--listen`, the HandleDownloadProgressInfo sender (§5.3.5), and the admin API
+//! (`/admin/v1/*`, `/health`, `/metrics`) on `--admin-listen`.
 
-use clap::Subcommand;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use rsp_http::admin::AdminConfig;
+use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
+use rsp_http::identity::OperatorResolver;
+use rsp_http::tls::{TlsFiles, server_config};
+use rsp_smdpp::OperatorId;
+use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
+use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
+use rsp_smdpp::session::SessionStore;
+use rsp_storage::{DataKey, SqlStore};
+use tokio::sync::watch;
+
+use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
 
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
-    /// Run the SM-DP+ (ES2+, ES9+, admin API).
-    Smdpp {},
+    /// Run the SM-DP+ (ES2+ over mutual TLS, ES9+, HandleDownloadProgressInfo sender, admin
+    /// API).
+    ///
+    /// Every option can also be set by its RSP_SMDPP_* environment variable or in the
+    /// --config TOML file (same names, kebab-case; `[[operators]]` tables only there).
+    /// Precedence: command line, environment, file, default.
+    ///
+    /// ES2+ callers authenticate with a client certificate issued under --client-ca; the
+    /// Operator is the certificate's subject CN, or, when `[[operators]]` are configured,
+    /// the `id` of the entry whose `cn` matches (other certificates are refused with HTTP
+    /// 403). The admin API requires `Authorization: Bearer <RSP_SMDPP_ADMIN_TOKEN>` when
+    /// that environment variable is set; without it, keep --admin-listen on loopback.
+    #[command(
+        after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
+        RUST_LOG (log filter, default info)."
+    )]
+    Smdpp(SmdppArgs),
+}
+
+/// Options of `rsp serve smdpp`.
+#[derive(Debug, Args)]
+pub struct SmdppArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "RSP_SMDPP_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// HTTPS listen address of ES2+ [default: 0.0.0.0:8443].
+    #[arg(long, env = "RSP_SMDPP_LISTEN", value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// Admin API listen address, plain HTTP [default: 127.0.0.1:8081].
+    #[arg(long, env = "RSP_SMDPP_ADMIN_LISTEN", value_name = "ADDR")]
+    admin_listen: Option<std::net::SocketAddr>,
+    /// SM-DP+ address (host or host:port) put into Activation Codes and ConfirmOrder
+    /// [default: localhost:8443].
+    #[arg(long, env = "RSP_SMDPP_ADDRESS")]
+    address: Option<String>,
+    /// Database URL: sqlite://FILE or postgres://… [default: sqlite://rsp-smdpp.db].
+    #[arg(long, env = "RSP_SMDPP_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// `rsp pki init` output directory; DPtls from DIR/nist/dp-tls.pem and
+    /// dp-tls.key.pem, client CA DIR/nist/ci.pem [default: ./pki].
+    #[arg(long, env = "RSP_SMDPP_PKI", value_name = "DIR")]
+    pki: Option<PathBuf>,
+    /// DPtls certificate chain, PEM (overrides --pki).
+    #[arg(long, env = "RSP_SMDPP_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// DPtls private key, PEM (overrides --pki).
+    #[arg(long, env = "RSP_SMDPP_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Trust anchors for ES2+ client certificates, PEM; repeatable (overrides --pki).
+    #[arg(
+        long,
+        env = "RSP_SMDPP_CLIENT_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    client_ca: Vec<PathBuf>,
+    /// 32-byte key encrypting Profile Packages at rest (64 hex digits or 32 raw bytes);
+    /// generated with mode 0600 if missing [default: rsp-smdpp.key].
+    #[arg(long, env = "RSP_SMDPP_DATA_KEY_FILE", value_name = "FILE")]
+    data_key_file: Option<PathBuf>,
+    /// Log format [default: json].
+    #[arg(long, env = "RSP_SMDPP_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Client certificate presented to Operators' ES2+ servers [default: the DPtls one].
+    #[arg(long, env = "RSP_SMDPP_ES2_CLIENT_CERT", value_name = "FILE")]
+    es2_client_cert: Option<PathBuf>,
+    /// Its private key [default: the DPtls key].
+    #[arg(long, env = "RSP_SMDPP_ES2_CLIENT_KEY", value_name = "FILE")]
+    es2_client_key: Option<PathBuf>,
+    /// Trust anchors for Operators' ES2+ servers, PEM; repeatable [default: --client-ca].
+    #[arg(
+        long,
+        env = "RSP_SMDPP_OPERATOR_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    operator_ca: Vec<PathBuf>,
+    /// ES9+ credential directory holding ci.pem, dp-auth.pem, dp-auth.key.pem, dp-pb.pem,
+    /// dp-pb.key.pem (one per CI); repeatable [default: DIR/nist and DIR/brainpool of
+    /// --pki where present; none: ES9+ is disabled].
+    #[arg(
+        long,
+        env = "RSP_SMDPP_ES9_CREDENTIALS",
+        value_name = "DIR",
+        value_delimiter = ','
+    )]
+    es9_credentials: Vec<PathBuf>,
+}
+
+impl SmdppArgs {
+    fn into_file(self) -> (Option<PathBuf>, SmdppFile) {
+        let file = SmdppFile {
+            listen: self.listen,
+            admin_listen: self.admin_listen,
+            address: self.address,
+            database: self.database,
+            pki: self.pki,
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            client_ca: Some(self.client_ca),
+            data_key_file: self.data_key_file,
+            log_format: self.log_format,
+            es2_client_cert: self.es2_client_cert,
+            es2_client_key: self.es2_client_key,
+            operator_ca: Some(self.operator_ca),
+            es9_credentials: Some(self.es9_credentials),
+            operators: Vec::new(),
+        };
+        (self.config, file)
+    }
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
     match cmd {
-        ServeCommand::Smdpp {} => anyhow::bail!("not implemented yet"),
+        ServeCommand::Smdpp(args) => {
+            let (config, cli) = args.into_file();
+            let file = match config {
+                Some(path) => SmdppFile::load(&path)?,
+                None => SmdppFile::default(),
+            };
+            let settings = SmdppSettings::resolve(cli.over(file));
+            init_logging(settings.log_format);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            runtime.block_on(serve_smdpp(settings))
+        }
     }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Reads the data key, or creates it (mode 0600) with a warning.
+fn data_key(path: &Path) -> anyhow::Result<DataKey> {
+    let bytes: [u8; 32] = if path.exists() {
+        let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = String::from_utf8_lossy(&raw);
+        if let Ok(hex) = hex::decode(text.trim()) {
+            hex.try_into()
+                .map_err(|_| anyhow::anyhow!("{}: expected 64 hex digits", path.display()))?
+        } else {
+            raw.try_into().map_err(|_| {
+                anyhow::anyhow!("{}: expected 32 bytes or 64 hex digits", path.display())
+            })?
+        }
+    } else {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+        let mut text = hex::encode(key);
+        text.push('\n');
+        rsp_pki::write_secret(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        tracing::warn!(path = %path.display(), "generated a new data key: back it up, \
+            Profile Packages cannot be decrypted without it");
+        key
+    };
+    DataKey::new("file-v1", &bytes).map_err(|e| anyhow::anyhow!("data key: {e}"))
+}
+
+fn read_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .collect()
+}
+
+async fn shutdown_signal(tx: watch::Sender<bool>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    let _ = tx.send(true);
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    let _ = tx.send(true);
+}
+
+/// Deletes RSP sessions (and used challenges) a day past expiry, every 10 minutes.
+async fn purge_sessions(store: SqlStore, shutdown: impl Future<Output = ()>) {
+    const KEEP_MS: i64 = 24 * 3600 * 1000;
+    tokio::pin!(shutdown);
+    loop {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        match store.purge_sessions(now_ms.saturating_sub(KEEP_MS)).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "purged expired RSP sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(600)) => {}
+            () = &mut shutdown => break,
+        }
+    }
+}
+
+/// Completes when shutdown was asked.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+async fn serve_smdpp(s: SmdppSettings) -> anyhow::Result<()> {
+    if !s.admin_listen.ip().is_loopback() && std::env::var_os("RSP_SMDPP_ADMIN_TOKEN").is_none() {
+        bail!("--admin-listen is not on loopback: set RSP_SMDPP_ADMIN_TOKEN");
+    }
+    let tls = server_config(&TlsFiles {
+        cert_chain: s.tls_cert.clone(),
+        key: s.tls_key.clone(),
+        client_ca: s.client_ca.clone(),
+    })?;
+    let key = data_key(&s.data_key_file)?;
+    let store = SqlStore::connect(&s.database_url(), key)
+        .await
+        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+
+    let resolver = if s.operators.is_empty() {
+        OperatorResolver::by_common_name()
+    } else {
+        OperatorResolver::with_table(
+            s.operator_table()
+                .into_iter()
+                .map(|(cn, id)| (cn, OperatorId::new(id)))
+                .collect(),
+        )
+    };
+    let es2 = Arc::new(Es2Plus::new(
+        store.clone(),
+        Es2PlusConfig::new(s.address.clone()),
+    ));
+    let es9 = if s.es9_credentials.is_empty() {
+        tracing::warn!("no ES9+ credentials (dp-auth, dp-pb): ES9+ is disabled");
+        None
+    } else {
+        let credentials = rsp_http::credentials::load(&s.es9_credentials)?;
+        Some(Arc::new(Es9Plus::new(
+            store.clone(),
+            credentials,
+            Es9PlusConfig::new(s.address.clone()),
+        )))
+    };
+    let es9_enabled = es9.is_some();
+    let app = rsp_http::app::smdpp_router(es2, Arc::new(resolver), es9);
+    let admin = rsp_http::admin::router(
+        store.clone(),
+        AdminConfig {
+            smdp_address: s.address.clone(),
+            bearer_token: std::env::var("RSP_SMDPP_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
+        },
+    );
+
+    let mut identity = std::fs::read(&s.es2_client_key)
+        .with_context(|| format!("reading {}", s.es2_client_key.display()))?;
+    identity.extend(
+        std::fs::read(&s.es2_client_cert)
+            .with_context(|| format!("reading {}", s.es2_client_cert.display()))?,
+    );
+    let client_tls = ClientTls {
+        roots_pem: read_all(&s.operator_ca)?,
+        identity_pem: Some(identity),
+    };
+    let endpoints: HashMap<OperatorId, String> = s
+        .notification_urls()
+        .into_iter()
+        .map(|(id, url)| (OperatorId::new(id), url))
+        .collect();
+    let sender_config = SenderConfig::new(s.address.clone(), endpoints);
+    let client = build_client(&client_tls, sender_config.request_timeout)?;
+    let sender = ProgressSender::new(store.clone(), client, sender_config);
+
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .with_context(|| format!("binding {}", s.listen))?;
+    let admin_listener = tokio::net::TcpListener::bind(s.admin_listen)
+        .await
+        .with_context(|| format!("binding {}", s.admin_listen))?;
+    tracing::info!(listen = %listener.local_addr()?, admin = %admin_listener.local_addr()?,
+        address = %s.address, backend = ?store.backend(), es9plus = es9_enabled, "SM-DP+ started");
+
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(shutdown_signal(tx));
+    let https = tokio::spawn(rsp_http::server::serve_tls(
+        listener,
+        tls,
+        app,
+        stopped(rx.clone()),
+    ));
+    let admin = tokio::spawn(
+        axum::serve(admin_listener, admin)
+            .with_graceful_shutdown(stopped(rx.clone()))
+            .into_future(),
+    );
+    let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+    let sender = tokio::spawn(sender.run(stopped(rx)));
+    https.await??;
+    admin.await??;
+    let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
+    let _ = housekeeping.await;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
 }

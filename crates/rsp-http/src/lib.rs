@@ -1,0 +1,30 @@
+//! HTTPS transport of the SM-DP+ (SGP.22 v2.5 §6.5 JSON binding): the ES2+ server behind
+//! mutual TLS, the ES2+.HandleDownloadProgressInfo sender, and the admin API.
+//!
+//! - [`tls`]: rustls server configuration (TLS 1.2 ECDHE-ECDSA-AES-GCM and TLS 1.3, SGP.22
+//!   §2.6.6), client certificates optional at the TLS layer.
+//! - [`server`]: the TLS accept loop; puts the verified client certificate into each request.
+//! - [`credentials`]: DPauth/DPpb credentials per CI from PEM files (ES9+).
+//! - [`identity`]: client certificate → [`rsp_smdpp::OperatorId`].
+//! - [`binding`]: the common JSON binding checks and responses (§6.5.1).
+//! - [`es2plus`]: `POST /gsma/rsp2/es2plus/*` (§5.3, §6.5.2.1–§6.5.2.4).
+//! - [`es9plus`]: `POST /gsma/rsp2/es9plus/*` (§5.6, §6.5.2.6–§6.5.2.10), no client certificate.
+//! - [`es2plus_client`]: the outbox sender calling the Operator (§5.3.5, §6.5.2.5).
+//! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
+//! - [`app`]: the routers assembled for the TLS listener.
+//! - [`metrics`]: Prometheus recorder and the per-request middleware.
+//!
+//! ES2+ and ES9+ share the TLS listener ([`app`]); the client certificate is optional at
+//! the TLS layer and required by the ES2+ routes only.
+
+pub mod admin;
+pub mod app;
+pub mod binding;
+pub mod credentials;
+pub mod es2plus;
+pub mod es2plus_client;
+pub mod es9plus;
+pub mod identity;
+pub mod metrics;
+pub mod server;
+pub mod tls;

@@ -1,0 +1,314 @@
+//! Admin API: import, search, Activation Code (SGP.22 v2.5 §4.1) as text, PNG and SVG,
+//! bearer token, health, and the Prometheus metrics fed by ES2+ calls over HTTPS.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use base64::Engine;
+use common::*;
+use rsp_http::admin::{AdminConfig, activation_code};
+use rsp_storage::SqlStore;
+use serde_json::json;
+
+const EID: &str = "89049032000000000000000000000163";
+
+async fn start_admin(store: SqlStore, token: Option<&str>) -> SocketAddr {
+    let app = rsp_http::admin::router(
+        store,
+        AdminConfig {
+            smdp_address: "smdp.example.com".into(),
+            bearer_token: token.map(str::to_owned),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[test]
+fn activation_code_format() {
+    // SGP.22 §4.1 examples: "1$SMDP.GSMA.COM$04386-AGYFT-A74Y8-3F815" and, with the
+    // Confirmation Code Required Flag and no SM-DP+ OID, "...$$1".
+    assert_eq!(
+        activation_code("SMDP.GSMA.COM", "04386-AGYFT-A74Y8-3F815", false),
+        "1$SMDP.GSMA.COM$04386-AGYFT-A74Y8-3F815"
+    );
+    assert_eq!(
+        activation_code("SMDP.GSMA.COM", "04386-AGYFT-A74Y8-3F815", true),
+        "1$SMDP.GSMA.COM$04386-AGYFT-A74Y8-3F815$$1"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_list_order_activation_code_qr_and_metrics_sqlite() {
+    let pki = Pki::generate();
+    let store = sqlite_store(&pki.dir.0).await;
+    admin_flow(&pki, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_list_order_activation_code_qr_and_metrics_postgres() {
+    let Some((store, _guard)) = postgres_store().await else {
+        return;
+    };
+    let pki = Pki::generate();
+    admin_flow(&pki, store).await;
+}
+
+async fn admin_flow(pki: &Pki, store: SqlStore) {
+    let admin = start_admin(store.clone(), None).await;
+    let http = reqwest::Client::new();
+    let base = format!("http://{admin}");
+
+    // Import.
+    let package = base64::engine::general_purpose::STANDARD.encode([0xA0, 0x03, 0x80, 0x01, 0x02]);
+    for (iccid, op) in [
+        ("8949000000000000011", OPERATOR),
+        ("8949000000000000029", OPERATOR),
+        ("8949000000000000037", OTHER_OPERATOR),
+    ] {
+        let r = http
+            .post(format!("{base}/admin/v1/profiles"))
+            .json(&json!({"iccid": iccid, "operator": op, "profileType": "T1",
+                "profilePackage": package, "serviceProviderName": "SP", "profileName": "P"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    // Duplicate → 409, bad base64 → 400, bad ICCID → 400.
+    let dup = http
+        .post(format!("{base}/admin/v1/profiles"))
+        .json(
+            &json!({"iccid": "8949000000000000011", "operator": OPERATOR, "profileType": "T1",
+            "profilePackage": package}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status().as_u16(), 409);
+    let bad = http
+        .post(format!("{base}/admin/v1/profiles"))
+        .json(
+            &json!({"iccid": "8949000000000000045", "operator": OPERATOR, "profileType": "T1",
+            "profilePackage": "@@@"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let bad = http
+        .post(format!("{base}/admin/v1/profiles"))
+        .json(
+            &json!({"iccid": "12", "operator": OPERATOR, "profileType": "T1",
+            "profilePackage": package}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    // Order one over ES2+ (HTTPS, mTLS) with a Confirmation Code.
+    let server = Server::start(pki, store.clone()).await;
+    let mno = pki.client(Some("mno"));
+    let (_, body) = es2(
+        &mno,
+        &server,
+        "downloadOrder",
+        json!({"header": header(), "iccid": "8949000000000000011", "eid": EID}),
+    )
+    .await;
+    assert_eq!(outcome(&body).0, "Executed-Success");
+    let (_, body) = es2(
+        &mno,
+        &server,
+        "confirmOrder",
+        json!({"header": header(),
+        "iccid": "8949000000000000011", "eid": EID, "matchingId": "ABC-123",
+        "confirmationCode": "1234", "releaseFlag": true}),
+    )
+    .await;
+    assert_eq!(outcome(&body).0, "Executed-Success");
+    let (_, body) = es2(
+        &mno,
+        &server,
+        "releaseProfile",
+        json!({"header": header(), "iccid": "8949000000000000099"}),
+    )
+    .await;
+    assert_eq!(outcome(&body).0, "Failed");
+
+    // List and search; no secret fields.
+    let all: serde_json::Value = http
+        .get(format!("{base}/admin/v1/profiles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["profiles"].as_array().unwrap().len(), 3);
+    let text = all.to_string();
+    assert!(!text.contains("package") && !text.contains("cc_hash") && !text.contains("ccHash"));
+    let released: serde_json::Value = http
+        .get(format!(
+            "{base}/admin/v1/profiles?state=Released&operator={}",
+            "Test%20Operator"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = released["profiles"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["iccid"], "8949000000000000011");
+    assert_eq!(list[0]["eid"], EID);
+    let other: serde_json::Value = http
+        .get(format!(
+            "{base}/admin/v1/profiles?operator=Other%20Operator&profileType=T1"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["profiles"].as_array().unwrap().len(), 1);
+    let bad_state = http
+        .get(format!("{base}/admin/v1/profiles?state=Bogus"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_state.status().as_u16(), 400);
+
+    // One Profile.
+    let one: serde_json::Value = http
+        .get(format!("{base}/admin/v1/profiles/8949000000000000011"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["state"], "Released");
+    assert_eq!(one["matchingId"], "ABC-123");
+    assert_eq!(one["confirmationCodeRequired"], true);
+    let missing = http
+        .get(format!("{base}/admin/v1/profiles/8949000000000000999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+
+    // Activation Code.
+    let ac_url = format!("{base}/admin/v1/orders/8949000000000000011/activation-code");
+    let ac: serde_json::Value = http
+        .get(&ac_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ac["activationCode"], "1$smdp.example.com$ABC-123$$1");
+    assert_eq!(ac["qrCodeText"], "LPA:1$smdp.example.com$ABC-123$$1");
+    let png = http
+        .get(format!("{ac_url}?format=png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let png = png.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let img = image::load_from_memory(&png).unwrap();
+    assert!(img.width() >= 256 && img.width() == img.height());
+    let svg = http
+        .get(format!("{ac_url}?format=svg"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    let none = http
+        .get(format!(
+            "{base}/admin/v1/orders/8949000000000000029/activation-code"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status().as_u16(), 409);
+
+    // Health and metrics.
+    let health = http.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("rsp_es2plus_calls_total"), "{metrics}");
+    assert!(
+        metrics.contains(r#"function="confirmOrder",status="Executed-Success""#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"code="8.2.1/3.9""#), "{metrics}");
+    assert!(metrics.contains("rsp_http_requests_total"), "{metrics}");
+    assert!(
+        metrics.contains(r#"route="/gsma/rsp2/es2plus/downloadOrder",status="200""#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rsp_http_request_duration_seconds"),
+        "{metrics}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_token_guards_admin_routes() {
+    let pki = Pki::generate();
+    let store = sqlite_store(&pki.dir.0).await;
+    let admin = start_admin(store, Some("s3cret-token")).await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{admin}/admin/v1/profiles");
+    assert_eq!(http.get(&url).send().await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        http.get(&url)
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        http.get(&url)
+            .bearer_auth("s3cret-token")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    // Health stays open for probes.
+    let health = http
+        .get(format!("http://{admin}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let _ = Arc::new(());
+}

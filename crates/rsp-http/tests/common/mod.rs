@@ -1,0 +1,292 @@
+//! Test fixtures: a test PKI on disk, a migrated SQLite store, the SM-DP+ served over real
+//! HTTPS on 127.0.0.1:0, and reqwest clients with and without Operator certificates.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rsp_crypto::{Curve, Signer, SoftwareKey};
+use rsp_http::identity::OperatorResolver;
+use rsp_http::tls::{TlsFiles, server_config};
+use rsp_pki::{CertRequest, Role, TestPki, TestPkiOptions, issue, parse_name};
+use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
+use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
+use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
+use rsp_storage::{DataKey, SqlStore};
+use tokio::sync::oneshot;
+
+pub const OPERATOR: &str = "Test Operator";
+pub const OTHER_OPERATOR: &str = "Other Operator";
+pub const SMDP_ADDRESS: &str = "localhost";
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).unwrap();
+    hex::encode(b)
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let p = std::env::temp_dir().join(format!("rsp_http_test_{}", random_hex(8)));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The test PKI written to DIR (as `rsp pki init` does for one curve), plus a second
+/// operator certificate `other-mno.pem` / `other-mno.key.pem` issued by the same CI.
+pub struct Pki {
+    pub dir: TempDir,
+}
+
+impl Pki {
+    pub fn generate() -> Self {
+        let dir = TempDir::new();
+        let pki = TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap();
+        pki.write_to(&dir.0, false).unwrap();
+        let ci = pki.get(Role::Ci).unwrap();
+        let key = SoftwareKey::generate(Curve::NistP256).unwrap();
+        let mut req = CertRequest::new(
+            Role::Mno,
+            parse_name("CN=Other Operator,O=OTHER").unwrap(),
+            key.public_key().clone(),
+            time::OffsetDateTime::now_utc() - time::Duration::hours(1),
+        );
+        req.not_after = Some(time::OffsetDateTime::now_utc() + time::Duration::days(30));
+        let cert = issue(&req, Some(&ci.cert), &ci.key as &dyn Signer).unwrap();
+        std::fs::write(dir.0.join("other-mno.pem"), cert.to_pem()).unwrap();
+        std::fs::write(
+            dir.0.join("other-mno.key.pem"),
+            key.to_pkcs8_pem().as_bytes(),
+        )
+        .unwrap();
+        Pki { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.0.join(name)
+    }
+
+    pub fn tls_files(&self) -> TlsFiles {
+        TlsFiles {
+            cert_chain: self.path("dp-tls.pem"),
+            key: self.path("dp-tls.key.pem"),
+            client_ca: vec![self.path("ci.pem")],
+        }
+    }
+
+    /// PEM of key + certificate, for `reqwest::Identity::from_pem`.
+    pub fn identity_pem(&self, name: &str) -> Vec<u8> {
+        let mut pem = std::fs::read(self.path(&format!("{name}.key.pem"))).unwrap();
+        pem.extend(std::fs::read(self.path(&format!("{name}.pem"))).unwrap());
+        pem
+    }
+
+    /// A client trusting the CI, presenting `identity` (`mno`, `other-mno`) if given.
+    pub fn client(&self, identity: Option<&str>) -> reqwest::Client {
+        let ca =
+            reqwest::Certificate::from_pem(&std::fs::read(self.path("ci.pem")).unwrap()).unwrap();
+        let mut b = reqwest::Client::builder().tls_certs_only([ca]);
+        if let Some(name) = identity {
+            b = b.identity(reqwest::Identity::from_pem(&self.identity_pem(name)).unwrap());
+        }
+        b.build().unwrap()
+    }
+}
+
+pub fn key() -> DataKey {
+    DataKey::new("test-key-1", &[0x42; 32]).unwrap()
+}
+
+/// A migrated SQLite store in `dir`.
+pub async fn sqlite_store(dir: &Path) -> SqlStore {
+    let store = SqlStore::open_sqlite(&dir.join("smdpp.sqlite"), key())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh PostgreSQL database `rsp_test_<random>` (dropped on drop of the guard), created
+/// through `RSP_TEST_POSTGRES_URL`. `None` (after printing why) when PostgreSQL is
+/// unreachable and `CI` is unset; with `CI` set, unreachable PostgreSQL fails the test.
+pub async fn postgres_store() -> Option<(SqlStore, PgGuard)> {
+    use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+    let admin_url =
+        std::env::var("RSP_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_owned());
+    let conn = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        PgConnection::connect(&admin_url),
+    )
+    .await;
+    let mut admin = match conn {
+        Ok(Ok(c)) => c,
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("PostgreSQL at {admin_url} unreachable and CI is set")
+        }
+        _ => {
+            println!("SKIP PostgreSQL half: {admin_url} unreachable");
+            return None;
+        }
+    };
+    let name = format!("rsp_test_{}", random_hex(8));
+    admin
+        .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url.as_str(), String::new()),
+    };
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let store = SqlStore::connect(&format!("{server}/{name}{query}"), key())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    Some((store, PgGuard { admin_url, name }))
+}
+
+/// Drops the test database.
+pub struct PgGuard {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgGuard {
+    fn drop(&mut self) {
+        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut admin = PgConnection::connect(&url).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                admin.execute(AssertSqlSafe(sql)).await.unwrap();
+            });
+        })
+        .join();
+    }
+}
+
+pub fn new_profile(iccid: &str, operator: &str, profile_type: &str) -> NewProfile {
+    NewProfile {
+        iccid: iccid.parse().unwrap(),
+        operator: OperatorId::new(operator),
+        profile_type: profile_type.into(),
+        package: ProfilePackage::new(vec![0xA0, 0x03, 0x80, 0x01, 0x02]),
+        metadata: ProfileMetadata::default(),
+    }
+}
+
+/// The SM-DP+ served over HTTPS; stops on drop.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: SqlStore,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(pki: &Pki, store: SqlStore) -> Self {
+        let tls = server_config(&pki.tls_files()).unwrap();
+        let es2 = Arc::new(Es2Plus::new(
+            store.clone(),
+            Es2PlusConfig::new(SMDP_ADDRESS),
+        ));
+        let credentials = rsp_http::credentials::load(std::slice::from_ref(&pki.dir.0)).unwrap();
+        let es9 = Arc::new(Es9Plus::new(
+            store.clone(),
+            credentials,
+            Es9PlusConfig::new(SMDP_ADDRESS),
+        ));
+        let app = rsp_http::app::smdpp_router(
+            es2,
+            Arc::new(OperatorResolver::by_common_name()),
+            Some(es9),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            rsp_http::server::serve_tls(listener, tls, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            addr,
+            store,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// `https://localhost:PORT` (the DPtls certificate names `localhost`).
+    pub fn base(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// POSTs `body` to the ES2+ function `name` with the binding's headers.
+pub async fn es2(
+    client: &reqwest::Client,
+    server: &Server,
+    name: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let resp = client
+        .post(format!("{}/gsma/rsp2/es2plus/{name}", server.base()))
+        .header("Content-Type", "application/json;charset=UTF-8")
+        .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+pub fn header() -> serde_json::Value {
+    serde_json::json!({"functionRequesterIdentifier": "op", "functionCallIdentifier": "c1"})
+}
+
+/// `(status, subjectCode, reasonCode)` of a response body.
+pub fn outcome(body: &serde_json::Value) -> (String, String, String) {
+    let fes = &body["header"]["functionExecutionStatus"];
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    (
+        s(&fes["status"]),
+        s(&fes["statusCodeData"]["subjectCode"]),
+        s(&fes["statusCodeData"]["reasonCode"]),
+    )
+}

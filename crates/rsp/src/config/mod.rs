@@ -1,0 +1,3 @@
+//! Configuration files of the server roles (TOML), merged with command-line options.
+
+pub mod smdpp;
