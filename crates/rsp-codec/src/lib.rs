@@ -4,7 +4,9 @@
 //!   SGP.32 additions) with DER encoding and DER/BER decoding over `rasn`.
 //! - [`json`]: the JSON bindings of ES9+, ES11, ES2+ and ES12 (SGP.22 §6.5/§6.6).
 //! - [`status`]: the SGP.22 subject/reason status codes as typed values.
+//! - [`tlv`]: raw BER-TLV headers, splitting and wrapping (ES10 dispatch, BPP segments).
 
 pub mod asn1;
 pub mod json;
 pub mod status;
+pub mod tlv;

@@ -15,7 +15,7 @@ use rsp_crypto::scp03t::{Scp03t, encode_tlv};
 use rsp_crypto::{CryptoError, KeyAgreement, PublicKey, SoftwareKey};
 
 use crate::download::PreparedSession;
-use crate::tlv::{self, Header};
+use rsp_codec::tlv::{self, Header};
 
 /// Why loading stopped: the `ErrorResult` of the ProfileInstallationResult (SGP.22 §5.7.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use crate::error::Es10Error;
 use crate::isdr::Isdr;
 use crate::notification::{configured_address, metadata, sign_other, store};
 use crate::state::{EuiccState, Profile};
-use crate::tlv::tag_list;
+use rsp_codec::tlv::tag_list;
 
 fn stored_metadata(p: &Profile) -> Option<StoreMetadataRequest> {
     asn1::decode::<StoreMetadataRequest>(&p.metadata.0).ok()

@@ -16,7 +16,7 @@ use crate::error::Es10Error;
 use crate::isdr::Isdr;
 use crate::notification::{configured_address, metadata, sign_pir, store};
 use crate::state::{HexBytes, Profile};
-use crate::tlv;
+use rsp_codec::tlv;
 
 /// `EUICCResponse` with one `PEStatus { status ok }` (TCA PEDefinitions), reported as
 /// `simaResponse`: this eUICC stores profile elements without interpreting them.

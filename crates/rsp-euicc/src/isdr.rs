@@ -14,7 +14,7 @@ use crate::error::{Es10Error, EuiccError};
 use crate::identity::Identity;
 use crate::state::EuiccState;
 use crate::store::StateStore;
-use crate::tlv;
+use rsp_codec::tlv;
 
 /// The ISD-R of one virtual eUICC with its persistent state.
 #[derive(Debug)]

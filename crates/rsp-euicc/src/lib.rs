@@ -25,7 +25,6 @@ mod notification;
 mod rat;
 pub mod state;
 pub mod store;
-mod tlv;
 
 pub use apdu::{Card, ISDR_AID};
 pub use config::EuiccConfig;

@@ -84,6 +84,10 @@ pub struct EuiccState {
     pub crls: Vec<HexBytes>,
     /// eUICC challenges already handed out, newest last (bounded), never reissued.
     pub used_challenges: Vec<HexBytes>,
+    /// Directory of the identity (`rsp pki init` layout) this state was used with, so the
+    /// CLI can reopen the same eUICC from the state file alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_dir: Option<String>,
 }
 
 /// How many used challenges are remembered.
