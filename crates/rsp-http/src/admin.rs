@@ -8,12 +8,12 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use qrcode::QrCode;
 use rsp_codec::json::Iccid;
-use rsp_smdpp::profile::{ProfileClass, ProfileMetadata};
+use rsp_smdpp::profile::ProfileMetadata;
 use rsp_smdpp::store::{InventoryStore, StoreError, UniqueKey};
 use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage, ProfileRecord};
 use rsp_storage::SqlStore;
@@ -62,6 +62,12 @@ pub fn router(store: SqlStore, config: AdminConfig) -> Router {
         )
         .route("/admin/v1/profiles/{iccid}", get(get_profile))
         .route(
+            "/admin/v1/batches",
+            post(|State(state): State<AdminState>, body| {
+                crate::admin_batch::import_batch(state.store, body)
+            }),
+        )
+        .route(
             "/admin/v1/orders/{iccid}/activation-code",
             get(activation_code_route),
         )
@@ -97,11 +103,11 @@ async fn bearer_auth(State(state): State<AdminState>, req: Request, next: Next) 
     }
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-fn store_error(e: &StoreError) -> Response {
+pub(crate) fn store_error(e: &StoreError) -> Response {
     match e {
         StoreError::Duplicate(UniqueKey::Iccid) => {
             error(StatusCode::CONFLICT, "ICCID already in the inventory")
@@ -220,16 +226,12 @@ async fn import_profile(
     if package.is_empty() {
         return error(StatusCode::BAD_REQUEST, "profilePackage is empty");
     }
-    let profile_class = match req.profile_class.as_deref() {
-        None | Some("operational") => ProfileClass::Operational,
-        Some("test") => ProfileClass::Test,
-        Some("provisioning") => ProfileClass::Provisioning,
-        Some(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "profileClass must be test, provisioning or operational",
-            );
-        }
+    let Some(profile_class) = crate::admin_batch::profile_class(req.profile_class.as_deref())
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "profileClass must be test, provisioning or operational",
+        );
     };
     let profile = NewProfile {
         iccid: iccid.clone(),

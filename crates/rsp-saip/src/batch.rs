@@ -58,6 +58,8 @@ pub enum BatchError {
     },
     #[error("line {line}: {reason}")]
     Syntax { line: u64, reason: String },
+    #[error("line {line}: {reason}")]
+    Rejected { line: u64, reason: String },
     #[error("output {0} already exists")]
     OutputExists(PathBuf),
     #[error("{path}: {source}")]
@@ -237,6 +239,43 @@ fn write_all(
     dir: &Path,
     progress: &mut impl FnMut(u64),
 ) -> Result<u64, BatchError> {
+    for_each_profile(template, data, format, |row| {
+        let file = dir.join(match row.iccid {
+            Some(i) => format!("{i}.der"),
+            None => format!("row-{}.der", row.line),
+        });
+        fs::write(&file, &row.package).map_err(io_err(&file))?;
+        progress(row.index);
+        Ok(())
+    })
+}
+
+/// One personalised profile of a batch, handed to the sink of [`for_each_profile`].
+#[derive(Debug)]
+pub struct BatchProfile<'a> {
+    /// Line of the data file the row came from.
+    pub line: u64,
+    /// 1-based count of profiles produced so far, this one included.
+    pub index: u64,
+    /// The row's ICCID (digits as given), when the row sets one.
+    pub iccid: Option<&'a str>,
+    /// The personalised package (DER ProfileElements).
+    pub package: Vec<u8>,
+}
+
+/// Streams a batch: every row of `data` is checked (syntax, field values, duplicate ICCID
+/// or IMSI), applied to `template` with the in-place fast path, and handed to `sink`.
+/// Stops at the first bad row or sink error; returns the number of profiles produced.
+/// Callers that must not keep a partial batch (files, database) make `sink` write into
+/// something they discard on error.
+pub fn for_each_profile(
+    template: &[u8],
+    data: impl Read,
+    format: DataFormat,
+    mut sink: impl FnMut(BatchProfile<'_>) -> Result<(), BatchError>,
+) -> Result<u64, BatchError> {
+    // Decoded once with the typed model, so a bad template fails before any row.
+    ProfilePackage::decode(template)?;
     let rows: Box<dyn Iterator<Item = Result<Row, BatchError>>> = match format {
         DataFormat::Csv => Box::new(csv_rows(data)),
         DataFormat::JsonLines => Box::new(json_rows(data)),
@@ -267,15 +306,15 @@ fn write_all(
                 }
             }
         }
-        let buf =
+        let package =
             personalise_der(template, &p).map_err(|source| BatchError::Row { line, source })?;
-        let file = dir.join(match &p.iccid {
-            Some(i) => format!("{i}.der"),
-            None => format!("row-{line}.der"),
-        });
-        fs::write(&file, &buf).map_err(io_err(&file))?;
         n += 1;
-        progress(n);
+        sink(BatchProfile {
+            line,
+            index: n,
+            iccid: p.iccid.as_ref().map(|i| i.as_str()),
+            package,
+        })?;
     }
     Ok(n)
 }
