@@ -3,7 +3,8 @@
 use rsp_codec::asn1::{
     self, AuthenticateClientOk, AuthenticateErrorCode, AuthenticateResponseOk,
     AuthenticateServerResponse, Certificate, CtxParams1, Extensions, Iccid as AsnIccid,
-    ProfileClass as AsnProfileClass, Raw, SmdpSigned2, StoreMetadataRequest, TransactionId,
+    NotificationConfigurationInformation, NotificationEvent, ProfileClass as AsnProfileClass, Raw,
+    SmdpSigned2, StoreMetadataRequest, TransactionId,
 };
 use rsp_codec::json::Eid;
 use rsp_codec::status::RspError;
@@ -11,7 +12,9 @@ use rsp_crypto::tr03111::tlv_5f37;
 use time::OffsetDateTime;
 
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, eligibility, euicc_chain, iccid_bcd, notification_point};
+use super::{
+    Es9Plus, Es9PlusConfig, Es9PlusError, eligibility, euicc_chain, iccid_bcd, notification_point,
+};
 use crate::matching_id::MatchingId;
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
@@ -119,7 +122,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         profile.version += 1;
         Ok(AuthenticateClientOk {
             transaction_id: TransactionId(session.transaction_id.into()),
-            profile_meta_data: store_metadata(&profile),
+            profile_meta_data: store_metadata(&profile, &self.config),
             smdp_signed2: signed2,
             smdp_signature2: signature2.to_vec().into(),
             smdp_certificate: Certificate::from_der(dp.dp_pb.cert.der())?,
@@ -198,8 +201,19 @@ fn map_euicc_error(code: AuthenticateErrorCode) -> RspError {
     }
 }
 
-/// `profileMetadata` / ES8+.StoreMetadata of `profile` (SGP.22 §5.5.3).
-pub(crate) fn store_metadata(profile: &ProfileRecord) -> StoreMetadataRequest {
+/// `profileMetadata` / ES8+.StoreMetadata of `profile` (SGP.22 §5.5.3), asking the eUICC
+/// to send the notifications of `config.notify_events` to this SM-DP+ (§5.4.1).
+pub(crate) fn store_metadata(
+    profile: &ProfileRecord,
+    config: &Es9PlusConfig,
+) -> StoreMetadataRequest {
+    let notification_configuration_info = (!config.notify_events.is_empty()).then(|| {
+        vec![NotificationConfigurationInformation {
+            profile_management_operation: NotificationEvent::from_bits(&config.notify_events),
+            notification_address: config.smdp_address.clone(),
+            ext: Extensions::default(),
+        }]
+    });
     StoreMetadataRequest {
         iccid: AsnIccid::new(iccid_bcd(&profile.iccid)),
         service_provider_name: profile.metadata.service_provider_name.clone(),
@@ -207,7 +221,7 @@ pub(crate) fn store_metadata(profile: &ProfileRecord) -> StoreMetadataRequest {
         icon_type: None,
         icon: None,
         profile_class: AsnProfileClass::from(profile.metadata.profile_class.value()),
-        notification_configuration_info: None,
+        notification_configuration_info,
         profile_owner: None,
         profile_policy_rules: None,
         service_specific_data_stored_in_euicc: None,

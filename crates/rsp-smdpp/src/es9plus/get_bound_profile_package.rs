@@ -92,7 +92,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             euicc_otpk: &otpk,
             otsk_dp: &otsk,
             dp_pb: dp.dp_pb.signer.as_ref(),
-            metadata: &store_metadata(&profile),
+            metadata: &store_metadata(&profile, &self.config),
             package: package.expose(),
         })?;
 

@@ -25,6 +25,7 @@ pub use ids::{eid_bytes, iccid_bcd};
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rsp_codec::asn1::NotificationEvent;
 use rsp_codec::status::RspError;
 use rsp_pki::Cert;
 
@@ -57,6 +58,10 @@ pub struct Es9PlusConfig {
     pub host_id: Vec<u8>,
     /// How long an RSP session stays usable after InitiateAuthentication.
     pub session_ttl: Duration,
+    /// `NotificationEvent` bits (1 enable, 2 disable, 3 delete) the eUICC shall report to
+    /// this SM-DP+ through `notificationConfigurationInfo` (SGP.22 §5.4.1, §2.4a); the
+    /// installation result always comes here (§3.1.3). Empty: none.
+    pub notify_events: Vec<usize>,
 }
 
 impl Es9PlusConfig {
@@ -67,6 +72,11 @@ impl Es9PlusConfig {
             smdp_address: smdp_address.into(),
             host_id: b"SMDPP".to_vec(),
             session_ttl: Duration::from_secs(30 * 60),
+            notify_events: vec![
+                NotificationEvent::NOTIFICATION_ENABLE,
+                NotificationEvent::NOTIFICATION_DISABLE,
+                NotificationEvent::NOTIFICATION_DELETE,
+            ],
         }
     }
 }
