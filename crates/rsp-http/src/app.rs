@@ -11,7 +11,7 @@ use rsp_smdpp::store::InventoryStore;
 use crate::identity::OperatorResolver;
 
 /// The routes served on the TLS listener: ES2+ (client certificate required) and, when
-/// given, ES9+ (no client certificate).
+/// given, ES9+ in its JSON and ASN.1 bindings (no client certificate).
 pub fn smdpp_router<S>(
     es2plus: Arc<Es2Plus<S>>,
     resolver: Arc<OperatorResolver>,
@@ -24,7 +24,9 @@ where
     let _ = crate::metrics::handle();
     let mut router = Router::new().merge(crate::es2plus::router(es2plus, resolver));
     if let Some(es9) = es9plus {
-        router = router.merge(crate::es9plus::router(es9));
+        router = router
+            .merge(crate::es9plus::router(es9.clone()))
+            .merge(crate::es9plus_asn1::router(es9));
     }
     router.layer(middleware::from_fn(crate::metrics::track))
 }

@@ -77,17 +77,16 @@ impl Rejection {
     }
 }
 
-/// Checks `Content-Type` and `X-Admin-Protocol` (§6.5.1) and decodes the body.
-pub fn decode_request<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, Rejection> {
-    let content_type = headers
+/// The `Content-Type` header, if present and visible ASCII.
+pub fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if !content_type.is_some_and(is_json_content_type) {
-        return Err(Rejection::ContentType);
-    }
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Checks `X-Admin-Protocol: gsma/rsp/v2.x.y` (§6.5.1, also required by the ASN.1 binding
+/// §6.6).
+pub fn check_protocol_version(headers: &HeaderMap) -> Result<(), Rejection> {
     let version = headers
         .get(ADMIN_PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -95,6 +94,18 @@ pub fn decode_request<T: DeserializeOwned>(
     if version.is_none_or(|(major, _, _)| major != SUPPORTED_MAJOR) {
         return Err(Rejection::ProtocolVersion);
     }
+    Ok(())
+}
+
+/// Checks `Content-Type` and `X-Admin-Protocol` (§6.5.1) and decodes the body.
+pub fn decode_request<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Rejection> {
+    if !content_type(headers).is_some_and(is_json_content_type) {
+        return Err(Rejection::ContentType);
+    }
+    check_protocol_version(headers)?;
     serde_json::from_slice(body).map_err(|e| {
         // serde_json reports an absent field as "missing field `name`".
         let missing = e.is_data() && e.to_string().starts_with("missing field");

@@ -55,8 +55,8 @@ where
         .with_state(service)
 }
 
-/// Counts one ES9+ call by function and outcome.
-fn record(function: Es9PlusFunction, error: Option<&RspError>) {
+/// Counts one ES9+ call by function and outcome (JSON and ASN.1 bindings alike).
+pub(crate) fn record(function: Es9PlusFunction, error: Option<&RspError>) {
     let (status, code) = match error {
         None => ("Executed-Success", String::new()),
         Some(e) => (
@@ -106,23 +106,6 @@ fn encode_failure(function: Es9PlusFunction, what: &str) -> Response {
     binding::failed(&RspError::ExecutionError)
 }
 
-/// A TLV with a two-byte tag and DER length (`5F37` signatures).
-fn tlv(tag: [u8; 2], value: &[u8]) -> Vec<u8> {
-    let mut out = tag.to_vec();
-    let len = value.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or_default();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(value);
-    out
-}
-
 const SIGNATURE_TAG: [u8; 2] = [0x5F, 0x37];
 
 fn der<T: rasn::Encode>(value: &T) -> Option<Base64Bytes> {
@@ -167,7 +150,10 @@ async fn initiate_authentication<S: InventoryStore + SessionStore>(
             header: ResponseHeader::success(),
             transaction_id: tid,
             server_signed1: Base64Bytes::new(ok.server_signed1.raw().to_vec()),
-            server_signature1: Base64Bytes::new(tlv(SIGNATURE_TAG, &ok.server_signature1)),
+            server_signature1: Base64Bytes::new(rsp_codec::tlv::wrap(
+                &SIGNATURE_TAG,
+                &ok.server_signature1,
+            )),
             euicc_ci_pk_id_to_be_used: ci,
             server_certificate: cert,
         },
@@ -208,7 +194,10 @@ async fn authenticate_client<S: InventoryStore + SessionStore>(
             transaction_id: tid,
             profile_metadata: metadata,
             smdp_signed2: Base64Bytes::new(ok.smdp_signed2.raw().to_vec()),
-            smdp_signature2: Base64Bytes::new(tlv(SIGNATURE_TAG, &ok.smdp_signature2)),
+            smdp_signature2: Base64Bytes::new(rsp_codec::tlv::wrap(
+                &SIGNATURE_TAG,
+                &ok.smdp_signature2,
+            )),
             smdp_certificate: cert,
         },
     )
