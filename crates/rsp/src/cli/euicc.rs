@@ -3,7 +3,7 @@
 //! APDUs. The state (profiles, notifications) persists in `--state` across runs.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -98,13 +98,25 @@ pub fn run(cmd: EuiccCommand) -> anyhow::Result<()> {
 }
 
 impl CardArgs {
-    fn identity(&self) -> anyhow::Result<Identity> {
+    pub(crate) fn identity(&self) -> anyhow::Result<Identity> {
         if let Some(dir) = &self.pki {
-            return Identity::from_pki_dir(dir)
-                .with_context(|| format!("loading the eUICC identity from {}", dir.display()));
+            let identity = Identity::from_pki_dir(dir)
+                .with_context(|| format!("loading the eUICC identity from {}", dir.display()))?;
+            self.remember_identity_dir(dir)?;
+            return Ok(identity);
         }
         if self.cert.is_empty() {
-            bail!("give the eUICC identity: --pki DIR, or --cert, --key, --eum and --ci");
+            let store = StateStore::file(&self.state);
+            let remembered = store.load().ok().and_then(|s| s.identity_dir);
+            let Some(dir) = remembered else {
+                bail!(
+                    "give the eUICC identity: --pki DIR, or --cert, --key, --eum and --ci \
+                     (a state file made with --pki remembers its directory)"
+                );
+            };
+            return Identity::from_pki_dir(Path::new(&dir)).with_context(|| {
+                format!("loading the eUICC identity from {dir} (remembered in the state file)")
+            });
         }
         if self.cert.len() != self.key.len() || self.cert.len() != self.eum.len() {
             bail!("give as many --key and --eum as --cert (they are paired in order)");
@@ -122,7 +134,28 @@ impl CardArgs {
         Identity::from_files(&creds, &self.ci).context("loading the eUICC identity")
     }
 
-    fn isdr(&self) -> anyhow::Result<Isdr> {
+    /// Records the `--pki` directory in the state file, so later commands on the same
+    /// state need no identity options.
+    fn remember_identity_dir(&self, dir: &Path) -> anyhow::Result<()> {
+        let store = StateStore::file(&self.state);
+        let mut state = store
+            .load()
+            .with_context(|| format!("opening the eUICC state {}", self.state.display()))?;
+        let absolute = dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .display()
+            .to_string();
+        if state.identity_dir.as_deref() != Some(absolute.as_str()) {
+            state.identity_dir = Some(absolute);
+            store
+                .save(&state)
+                .with_context(|| format!("writing the eUICC state {}", self.state.display()))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn isdr(&self) -> anyhow::Result<Isdr> {
         Isdr::new(
             self.identity()?,
             EuiccConfig::default(),

@@ -1,0 +1,202 @@
+//! The LPA against the real SM-DP+ over HTTPS (SGP.22 v2.5 §3.1.3): a Profile ordered
+//! through ES2+ is downloaded into a virtual eUICC driven over APDUs, on both curves, with
+//! and without confirmation code; the installation notification reaches the SM-DP+
+//! (Profile `Installed`); enable / disable / delete; and the refusals (wrong confirmation
+//! code, missing confirmation code, untrusted CI, untrusted TLS certificate).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use rsp_crypto::Curve;
+use rsp_lpa::{Installation, LpaError};
+
+async fn full_download(curve: Curve, confirmation_code: Option<&str>) {
+    let dir = TempDir::new();
+    // TLS is always NIST (no brainpool in rustls); ES9+ credentials and eUICC per curve.
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let pki = if curve == Curve::NistP256 {
+        nist.clone()
+    } else {
+        write_pki(&dir.0, dir_name(curve), curve)
+    };
+    let server = Server::start(&dir.0, &nist, &pki).await;
+    let iccid = "8949000000000000011";
+    let ac = server.order(iccid, confirmation_code).await;
+
+    let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = steps.clone();
+    let mut lpa =
+        lpa(euicc(&pki), &nist.join("ci.pem")).with_progress(move |s| seen.lock().unwrap().push(s));
+    let result = lpa
+        .download(&ac, confirmation_code, Some("356938035643809"))
+        .await
+        .expect("download");
+    assert!(result.is_success(), "{result:?}");
+    assert!(matches!(result.installation, Installation::Success { .. }));
+    assert_eq!(result.iccid, iccid);
+    assert_eq!(result.profile_name, format!("Profile {iccid}"));
+    // The installation notification was delivered and removed.
+    assert_eq!(result.notifications.len(), 1, "{:?}", result.notifications);
+    assert!(result.notifications[0].delivered);
+    assert_eq!(result.notifications[0].notification.operation, "install");
+    assert_eq!(
+        result.notifications[0].notification.seq_number,
+        result.seq_number
+    );
+    assert!(lpa.list_notifications().unwrap().is_empty());
+    assert_eq!(server.state(iccid).await, "Installed");
+    let steps = steps.lock().unwrap().clone();
+    assert!(
+        steps
+            .iter()
+            .any(|s| matches!(s, rsp_lpa::DownloadStep::SegmentLoaded { .. })),
+        "{steps:?}"
+    );
+
+    // The eUICC lists it, disabled; enable, nickname, disable, delete.
+    let profiles = lpa.list_profiles().unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].iccid, iccid);
+    assert_eq!(profiles[0].state, Some("disabled"));
+    let notified = lpa.enable(iccid).await.unwrap();
+    // The SM-DP+ puts no notificationConfigurationInfo in the metadata, so the eUICC
+    // raises no enable/disable/delete notifications; any that exist are delivered.
+    assert!(notified.iter().all(|n| n.delivered), "{notified:?}");
+    assert_eq!(lpa.list_profiles().unwrap()[0].state, Some("enabled"));
+    lpa.set_nickname(iccid, "work").unwrap();
+    assert_eq!(
+        lpa.list_profiles().unwrap()[0].nickname.as_deref(),
+        Some("work")
+    );
+    match lpa.delete(iccid).await {
+        Err(LpaError::EuiccRefused { code: 2, .. }) => {}
+        other => panic!("delete of an enabled profile: {other:?}"),
+    }
+    lpa.disable(iccid).await.unwrap();
+    lpa.delete(iccid).await.unwrap();
+    assert!(lpa.list_profiles().unwrap().is_empty());
+    assert!(lpa.list_notifications().unwrap().is_empty());
+    assert_eq!(lpa.eid().unwrap(), rsp_pki::DEFAULT_EID);
+    let info = lpa.chip_info().unwrap();
+    assert_eq!(info.svn, "2.5.0");
+    assert_eq!(info.ci_pk_ids_for_signing.len(), 1);
+    // The logical channel is closed when the LPA is done.
+    lpa.into_channel().close().unwrap();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_nist() {
+    full_download(Curve::NistP256, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_brainpool() {
+    full_download(Curve::BrainpoolP256r1, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_nist_with_confirmation_code() {
+    full_download(Curve::NistP256, Some("4711")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_brainpool_with_confirmation_code() {
+    full_download(Curve::BrainpoolP256r1, Some("4711")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_code_refusals() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &nist).await;
+    let ca = nist.join("ci.pem");
+    let iccid = "8949000000000000029";
+    let ac = server.order(iccid, Some("1234")).await;
+
+    // Flag in the activation code: refused before anything is sent.
+    let mut lpa = lpa(euicc(&nist), &ca);
+    let flagged = format!("{ac}$$1");
+    assert!(matches!(
+        lpa.download(&flagged, None, None).await,
+        Err(LpaError::ConfirmationCodeRequired)
+    ));
+    // No flag in the code, but smdpSigned2 requires one: cancelled on both sides
+    // (reason postponed), the Profile stays Released for a later attempt.
+    assert!(matches!(
+        lpa.download(&ac, None, None).await,
+        Err(LpaError::ConfirmationCodeRequired)
+    ));
+    assert_eq!(server.state(iccid).await, "Released");
+
+    // A wrong code: ES9+.GetBoundProfilePackage fails with 8.2.7/3.8.
+    let err = lpa.download(&ac, Some("9999"), None).await.unwrap_err();
+    assert_eq!(
+        err.status_code(),
+        Some(("8.2.7".to_owned(), "3.8".to_owned())),
+        "{err}"
+    );
+    assert!(err.to_string().contains("8.2.7"), "{err}");
+    // The eUICC's session was released: the right code still works.
+    let ok = lpa.download(&ac, Some("1234"), None).await.unwrap();
+    assert!(ok.is_success());
+    assert_eq!(server.state(iccid).await, "Installed");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_server_is_refused() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    // ES9+ credentials under a CI the eUICC does not know.
+    let other = write_pki(&dir.0, "other", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &other).await;
+    let ac = server.order("8949000000000000037", None).await;
+    let mut lpa = lpa(euicc(&nist), &nist.join("ci.pem"));
+    let err = lpa.download(&ac, None, None).await.unwrap_err();
+    // No common CI: InitiateAuthentication fails with 8.8.2/3.1.
+    assert_eq!(
+        err.status_code(),
+        Some(("8.8.2".to_owned(), "3.1".to_owned())),
+        "{err}"
+    );
+    assert!(lpa.list_profiles().unwrap().is_empty());
+
+    // A TLS certificate not chaining to the trusted anchor: no connection at all.
+    let mut lpa = common::lpa(euicc(&nist), &other.join("ci.pem"));
+    match lpa.download(&ac, None, None).await {
+        Err(LpaError::Http { function, .. }) => assert_eq!(function, "initiateAuthentication"),
+        other => panic!("{other:?}"),
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_process_isdr_and_no_auto_notify() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &nist).await;
+    let iccid = "8949000000000000045";
+    let ac = server.order(iccid, None).await;
+    // The ISD-R without APDUs; notifications left for an explicit call.
+    let isdr = euicc(&nist).into_isdr();
+    let es9 = rsp_lpa::Es9PlusClient::from_ca_files(&[nist.join("ci.pem")]).unwrap();
+    let mut lpa = rsp_lpa::Lpa::new(isdr, es9).with_auto_notify(false);
+    let result = lpa.download(&ac, None, None).await.unwrap();
+    assert!(result.is_success() && result.notifications.is_empty());
+    assert_eq!(server.state(iccid).await, "Downloaded");
+    let pending = lpa.list_notifications().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].notification_address, server.address);
+    assert_eq!(pending[0].iccid.as_deref(), Some(iccid));
+    let done = lpa
+        .process_notification(pending[0].seq_number)
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 1);
+    assert!(done[0].delivered, "{done:?}");
+    assert_eq!(server.state(iccid).await, "Installed");
+    assert!(!lpa.remove_notification(pending[0].seq_number).unwrap());
+    server.stop().await;
+}

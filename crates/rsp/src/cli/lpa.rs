@@ -1,0 +1,400 @@
+//! `rsp lpa …`: the Local Profile Assistant (`rsp_lpa`, SGP.22 v2.5 LPAd) on a virtual
+//! eUICC (in-process, `--state`/`--pki`…) or on a card served by another program over
+//! lpac's stdio protocol (`--stdio-card`): download, profile management, notifications,
+//! chip information.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use rsp_apdu::ApduCard;
+use rsp_euicc::Card;
+use rsp_lpa::{
+    ApduChannel, DownloadStep, Es9PlusClient, Installation, Lpa, ProcessedNotification,
+    StdioProcess,
+};
+
+use super::euicc::CardArgs;
+
+/// Card options (`--state`, `--pki`, `--cert`…, `--stdio-card`) go before the subcommand;
+/// `--json`, `--tls-ca` and `--no-notify` anywhere.
+#[derive(Debug, Args)]
+pub struct LpaArgs {
+    #[command(flatten)]
+    card: CardArgs,
+    /// Use a card served by another program over lpac's stdio APDU protocol instead of the
+    /// in-process virtual eUICC, e.g. 'rsp euicc serve --stdio --state s.json --pki pki'
+    /// (split on whitespace, no shell).
+    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["pki", "cert", "key", "eum", "ci"])]
+    stdio_card: Option<String>,
+    /// Trusted CA certificate (PEM) for the SM-DP+ TLS certificate; may be repeated.
+    /// Without it the system's trust roots are used. Verification is never disabled.
+    #[arg(long, value_name = "FILE", global = true)]
+    tls_ca: Vec<PathBuf>,
+    /// Do not deliver notifications after download, enable, disable or delete.
+    #[arg(long, global = true)]
+    no_notify: bool,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: LpaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LpaCommand {
+    /// Download and install a Profile from an SM-DP+ (SGP.22 §3.1.3).
+    Download(DownloadArgs),
+    /// Installed profiles: list, enable, disable, delete, nickname (ES10c).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Pending notifications: list, deliver to the SM-DP+, remove (ES10b, ES9+).
+    #[command(subcommand)]
+    Notification(NotificationCommand),
+    /// The eUICC itself.
+    #[command(subcommand)]
+    Chip(ChipCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Activation code `LPA:1$SM-DP+ address$MatchingID[$OID[$1]]` (SGP.22 §4.1).
+    #[arg(long, value_name = "CODE")]
+    activation_code: String,
+    /// Confirmation code, when the operator requires one.
+    #[arg(long, value_name = "CODE")]
+    confirmation_code: Option<String>,
+    /// IMEI sent to the SM-DP+ in DeviceInfo (its first 8 digits are the TAC).
+    #[arg(long, value_name = "IMEI")]
+    imei: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List the installed profiles.
+    List,
+    /// Enable a profile (the enabled one, if any, is disabled by the eUICC).
+    Enable {
+        /// ICCID (19 or 20 digits).
+        iccid: String,
+    },
+    /// Disable a profile.
+    Disable {
+        /// ICCID (19 or 20 digits).
+        iccid: String,
+    },
+    /// Delete a disabled profile.
+    Delete {
+        /// ICCID (19 or 20 digits).
+        iccid: String,
+    },
+    /// Set a profile's nickname.
+    Nickname {
+        /// ICCID (19 or 20 digits).
+        iccid: String,
+        /// The nickname (at most 64 bytes).
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationCommand {
+    /// List the pending notifications.
+    List,
+    /// Deliver pending notifications to their SM-DP+ and remove the delivered ones.
+    Process {
+        /// Only this sequence number.
+        seq: Option<u64>,
+    },
+    /// Remove a notification without delivering it.
+    Remove {
+        /// Sequence number.
+        seq: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChipCommand {
+    /// EID, configured addresses, versions, CI key identifiers, free memory.
+    Info,
+}
+
+/// The card behind the LPA.
+enum CliCard {
+    Virtual(Box<Card>),
+    Stdio(StdioProcess),
+}
+
+impl ApduCard for CliCard {
+    fn transmit(&mut self, capdu: &[u8]) -> Vec<u8> {
+        match self {
+            CliCard::Virtual(c) => c.transmit(capdu),
+            CliCard::Stdio(c) => ApduCard::transmit(c, capdu),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            CliCard::Virtual(c) => c.reset(),
+            CliCard::Stdio(c) => ApduCard::reset(c),
+        }
+    }
+}
+
+impl LpaArgs {
+    fn card(&self) -> anyhow::Result<CliCard> {
+        Ok(match &self.stdio_card {
+            Some(command) => CliCard::Stdio(
+                StdioProcess::from_command_line(command)
+                    .with_context(|| format!("starting the card program {command:?}"))?,
+            ),
+            None => CliCard::Virtual(Box::new(Card::new(self.card.isdr()?))),
+        })
+    }
+
+    fn lpa(&self) -> anyhow::Result<Lpa<ApduChannel<CliCard>>> {
+        let channel = ApduChannel::open(self.card()?).context("opening the ISD-R")?;
+        let es9 = Es9PlusClient::from_ca_files(&self.tls_ca)?;
+        let mut lpa = Lpa::new(channel, es9).with_auto_notify(!self.no_notify);
+        if !self.json {
+            lpa = lpa.with_progress(|step| eprintln!("{}", step_text(&step)));
+        }
+        Ok(lpa)
+    }
+}
+
+fn step_text(step: &DownloadStep) -> String {
+    match step {
+        DownloadStep::InitiatingAuthentication => "authenticating the SM-DP+…".into(),
+        DownloadStep::ServerAuthenticated => "SM-DP+ authenticated by the eUICC".into(),
+        DownloadStep::ClientAuthenticated {
+            iccid,
+            profile_name,
+            service_provider_name,
+            ..
+        } => format!("profile {iccid}: {profile_name} ({service_provider_name})"),
+        DownloadStep::DownloadPrepared => "download prepared, fetching the package…".into(),
+        DownloadStep::SegmentLoaded { done, total } => format!("loaded {done}/{total}"),
+        DownloadStep::Cancelled(reason) => format!("session cancelled ({reason})"),
+    }
+}
+
+pub fn run(args: LpaArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_async(&args))
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn print_notifications(done: &[ProcessedNotification]) {
+    for n in done {
+        let n_ = &n.notification;
+        match &n.error {
+            None => println!(
+                "notification {} ({}) delivered to {}",
+                n_.seq_number, n_.operation, n_.notification_address
+            ),
+            Some(e) => println!(
+                "notification {} ({}) NOT delivered to {}: {e}",
+                n_.seq_number, n_.operation, n_.notification_address
+            ),
+        }
+    }
+}
+
+/// Fails when a notification could not be delivered.
+fn check_delivered(done: &[ProcessedNotification]) -> anyhow::Result<()> {
+    match done.iter().find(|n| !n.delivered) {
+        Some(n) => bail!(
+            "notification {} not delivered: {}",
+            n.notification.seq_number,
+            n.error.as_deref().unwrap_or("unknown error")
+        ),
+        None => Ok(()),
+    }
+}
+
+async fn run_async(args: &LpaArgs) -> anyhow::Result<()> {
+    let mut lpa = args.lpa()?;
+    match &args.command {
+        LpaCommand::Download(d) => {
+            let result = lpa
+                .download(
+                    &d.activation_code,
+                    d.confirmation_code.as_deref(),
+                    d.imei.as_deref(),
+                )
+                .await?;
+            if args.json {
+                print_json(&result)?;
+            } else {
+                match &result.installation {
+                    Installation::Success { isdp_aid } => println!(
+                        "installed {} ({}, {}) in ISD-P {isdp_aid}",
+                        result.iccid, result.profile_name, result.service_provider_name
+                    ),
+                    Installation::Failed {
+                        bpp_command,
+                        reason,
+                        ..
+                    } => println!(
+                        "installation of {} failed at {bpp_command}: {reason}",
+                        result.iccid
+                    ),
+                }
+                print_notifications(&result.notifications);
+            }
+            if let Installation::Failed {
+                bpp_command,
+                reason,
+                ..
+            } = &result.installation
+            {
+                bail!("installation failed at {bpp_command}: {reason}");
+            }
+            check_delivered(&result.notifications)
+        }
+        LpaCommand::Profile(cmd) => profile(&mut lpa, cmd, args.json).await,
+        LpaCommand::Notification(cmd) => notification(&mut lpa, cmd, args.json).await,
+        LpaCommand::Chip(ChipCommand::Info) => {
+            let info = lpa.chip_info()?;
+            if args.json {
+                return print_json(&info);
+            }
+            println!("EID:                    {}", info.eid);
+            println!("SGP.22 version:         {}", info.svn);
+            println!("profile package:        {}", info.profile_version);
+            println!("firmware:               {}", info.firmware_version);
+            println!(
+                "default SM-DP+:         {}",
+                info.default_dp_address.as_deref().unwrap_or("-")
+            );
+            println!(
+                "root SM-DS:             {}",
+                info.root_ds_address.as_deref().unwrap_or("-")
+            );
+            println!(
+                "free memory:            {}",
+                info.free_nvm.map_or("-".into(), |n| format!("{n} bytes"))
+            );
+            println!(
+                "CI keys (verification): {}",
+                info.ci_pk_ids_for_verification.join(", ")
+            );
+            println!(
+                "CI keys (signing):      {}",
+                info.ci_pk_ids_for_signing.join(", ")
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn profile(
+    lpa: &mut Lpa<ApduChannel<CliCard>>,
+    cmd: &ProfileCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (verb, done) = match cmd {
+        ProfileCommand::List => {
+            let list = lpa.list_profiles()?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("no profile");
+            }
+            for p in list {
+                println!(
+                    "{}  {:8}  {}  {}{}",
+                    p.iccid,
+                    p.state.unwrap_or("-"),
+                    p.profile_name.as_deref().unwrap_or("-"),
+                    p.service_provider_name.as_deref().unwrap_or("-"),
+                    p.nickname.map(|n| format!("  ({n})")).unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
+        ProfileCommand::Nickname { iccid, name } => {
+            lpa.set_nickname(iccid, name)?;
+            if json {
+                return print_json(&serde_json::json!({"iccid": iccid, "nickname": name}));
+            }
+            println!("nickname of {iccid} set");
+            return Ok(());
+        }
+        ProfileCommand::Enable { iccid } => ("enabled", (iccid, lpa.enable(iccid).await?)),
+        ProfileCommand::Disable { iccid } => ("disabled", (iccid, lpa.disable(iccid).await?)),
+        ProfileCommand::Delete { iccid } => ("deleted", (iccid, lpa.delete(iccid).await?)),
+    };
+    let (iccid, notifications) = done;
+    if json {
+        print_json(&serde_json::json!({
+            "iccid": iccid, "result": verb, "notifications": notifications,
+        }))?;
+    } else {
+        println!("{verb} {iccid}");
+        print_notifications(&notifications);
+    }
+    check_delivered(&notifications)
+}
+
+async fn notification(
+    lpa: &mut Lpa<ApduChannel<CliCard>>,
+    cmd: &NotificationCommand,
+    json: bool,
+) -> anyhow::Result<()> {
+    match cmd {
+        NotificationCommand::List => {
+            let list = lpa.list_notifications()?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("no pending notification");
+            }
+            for n in list {
+                println!(
+                    "{}  {:8}  {}  {}",
+                    n.seq_number,
+                    n.operation,
+                    n.iccid.as_deref().unwrap_or("-"),
+                    n.notification_address
+                );
+            }
+            Ok(())
+        }
+        NotificationCommand::Process { seq } => {
+            let done = match seq {
+                Some(seq) => lpa.process_notification(*seq).await?,
+                None => lpa.process_notifications().await?,
+            };
+            if json {
+                print_json(&done)?;
+            } else if done.is_empty() {
+                println!("no pending notification");
+            } else {
+                print_notifications(&done);
+            }
+            check_delivered(&done)
+        }
+        NotificationCommand::Remove { seq } => {
+            let removed = lpa.remove_notification(*seq)?;
+            if json {
+                return print_json(&serde_json::json!({"seqNumber": seq, "removed": removed}));
+            }
+            if !removed {
+                bail!("no notification {seq}");
+            }
+            println!("notification {seq} removed");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! `rsp lpa` as a user runs it: a full download from a running `rsp serve smdpp` into the
+//! virtual eUICC served by another process (`rsp euicc serve --stdio`, driven over lpac's
+//! stdio protocol), the installation notification delivered (Profile `Installed` on the
+//! SM-DP+), then profile management on the same state file in-process, and a refused
+//! download reported in one line with its SGP.22 status code.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn rsp() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rsp"))
+}
+
+fn temp_dir() -> PathBuf {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    let p = std::env::temp_dir().join(format!("rsp_lpa_cli_{}", hex::encode(b)));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stdout_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One HTTP/1.1 request on the admin port (plain HTTP on loopback).
+fn admin(port: u16, method: &str, path: &str, body: Option<&Value>) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.get(9..12)?.parse().ok()?;
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_healthy(port: u16, child: &mut Child) {
+    let start = Instant::now();
+    loop {
+        if admin(port, "GET", "/health", None).is_some_and(|(st, _)| st == 200) {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited early: {status}");
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// ES2+ over mutual TLS with the Operator certificate of the test PKI.
+async fn es2(pki: &Path, port: u16, function: &str, body: Value) -> Value {
+    let mut identity = std::fs::read(pki.join("nist/mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(pki.join("nist/mno.pem")).unwrap());
+    let ca =
+        reqwest::Certificate::from_pem(&std::fs::read(pki.join("nist/ci.pem")).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let text = client
+        .post(format!(
+            "https://localhost:{port}/gsma/rsp2/es2plus/{function}"
+        ))
+        .header("Content-Type", "application/json;charset=UTF-8")
+        .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
+        "{v}"
+    );
+    v
+}
+
+#[test]
+fn help_documents_every_command_and_option() {
+    let help = stdout_of(&rsp().args(["lpa", "--help"]).output().unwrap());
+    for word in [
+        "download",
+        "profile",
+        "notification",
+        "chip",
+        "--stdio-card",
+        "--state",
+        "--pki",
+        "--tls-ca",
+        "--no-notify",
+        "--json",
+    ] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    let help = stdout_of(&rsp().args(["lpa", "download", "--help"]).output().unwrap());
+    for word in [
+        "--activation-code",
+        "--confirmation-code",
+        "--imei",
+        "--tls-ca",
+    ] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    for sub in [
+        vec!["profile", "--help"],
+        vec!["notification", "--help"],
+        vec!["chip", "info", "--help"],
+    ] {
+        let help = stdout_of(&rsp().arg("lpa").args(&sub).output().unwrap());
+        assert!(help.contains("Usage"), "{help}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_through_a_stdio_card_from_a_running_smdpp() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    stdout_of(
+        &rsp()
+            .args(["pki", "init", "--out", s(&pki)])
+            .output()
+            .unwrap(),
+    );
+    let (port, admin_port) = (free_port(), free_port());
+    let address = format!("localhost:{port}");
+    let child = rsp()
+        .args(["serve", "smdpp", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
+        .args(["--pki", s(&pki)])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smdpp.db").display()))
+        .args(["--data-key-file", s(&dir.join("data.key"))])
+        .env("RSP_SMDPP_ADDRESS", &address)
+        .env_remove("RSP_SMDPP_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    wait_healthy(admin_port, &mut server.0);
+
+    // Inventory and order: admin import, ES2+ DownloadOrder + ConfirmOrder (released).
+    let iccid = "8949000000000000011";
+    let (status, body) = admin(
+        admin_port,
+        "POST",
+        "/admin/v1/profiles",
+        Some(
+            &json!({"iccid": iccid, "operator": "Test Operator", "profileType": "T1",
+            "profilePackage": "oAOAAQI=", "serviceProviderName": "Test Operator",
+            "profileName": "CLI profile"}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let header = json!({"functionRequesterIdentifier": "op", "functionCallIdentifier": "1"});
+    es2(
+        &pki,
+        port,
+        "downloadOrder",
+        json!({"header": header, "iccid": iccid}),
+    )
+    .await;
+    let confirmed = es2(
+        &pki,
+        port,
+        "confirmOrder",
+        json!({"header": header, "iccid": iccid, "releaseFlag": true}),
+    )
+    .await;
+    let ac = format!(
+        "LPA:1${}${}",
+        confirmed["smdpAddress"].as_str().unwrap(),
+        confirmed["matchingId"].as_str().unwrap()
+    );
+    assert!(ac.contains(&address), "{ac}");
+
+    // The download, through `rsp euicc serve --stdio` in a child process.
+    let state = dir.join("euicc.json");
+    let card = format!(
+        "{} euicc serve --stdio --state {} --pki {}",
+        env!("CARGO_BIN_EXE_rsp"),
+        s(&state),
+        s(&pki)
+    );
+    let ca = pki.join("nist/ci.pem");
+    let run = |args: &[&str]| {
+        rsp()
+            .args(["lpa", "--stdio-card", &card])
+            .args(args)
+            .args(["--tls-ca", s(&ca)])
+            .output()
+            .unwrap()
+    };
+    let out = stdout_of(&run(&["download", "--activation-code", &ac, "--json"]));
+    let result: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(result["installation"]["result"], "success", "{result}");
+    assert_eq!(
+        result["installation"]["isdpAid"].as_str().map(str::len),
+        Some(32)
+    );
+    assert_eq!(result["iccid"], iccid);
+    assert_eq!(result["profileName"], "CLI profile");
+    assert_eq!(result["notifications"][0]["delivered"], true, "{result}");
+    assert_eq!(result["notifications"][0]["operation"], "install");
+    let (_, record) = admin(
+        admin_port,
+        "GET",
+        &format!("/admin/v1/profiles/{iccid}"),
+        None,
+    )
+    .unwrap();
+    let record: Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["state"], "Installed", "{record}");
+
+    // Listed by the stdio card, then managed in-process on the same state file.
+    let list: Value =
+        serde_json::from_str(&stdout_of(&run(&["profile", "list", "--json"]))).unwrap();
+    assert_eq!(list[0]["iccid"], iccid);
+    assert_eq!(list[0]["state"], "disabled");
+    let local = |args: &[&str]| {
+        rsp()
+            .args(["lpa", "--state", s(&state), "--pki", s(&pki)])
+            .args(args)
+            .args(["--tls-ca", s(&ca)])
+            .output()
+            .unwrap()
+    };
+    let text = stdout_of(&local(&["profile", "enable", iccid]));
+    assert!(text.contains(&format!("enabled {iccid}")), "{text}");
+    stdout_of(&local(&["profile", "nickname", iccid, "cli"]));
+    let text = stdout_of(&local(&["profile", "list"]));
+    assert!(
+        text.contains(iccid) && text.contains("enabled") && text.contains("(cli)"),
+        "{text}"
+    );
+    let info: Value =
+        serde_json::from_str(&stdout_of(&local(&["chip", "info", "--json"]))).unwrap();
+    assert_eq!(info["eid"], "89049032000000000000000000000163");
+    let pending: Value =
+        serde_json::from_str(&stdout_of(&local(&["notification", "list", "--json"]))).unwrap();
+    assert_eq!(pending, json!([]));
+    stdout_of(&local(&["profile", "disable", iccid]));
+    stdout_of(&local(&["profile", "delete", iccid, "--no-notify"]));
+    assert!(stdout_of(&local(&["profile", "list"])).contains("no profile"));
+
+    // The same activation code again: the SM-DP+ refuses; one line with the code.
+    let out = run(&["download", "--activation-code", &ac]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("subjectCode") && line.contains("reasonCode"),
+        "{err}"
+    );
+    println!("refused as: {line}");
+    // A malformed activation code is refused before any network traffic.
+    let out = local(&["download", "--activation-code", "LPA:2$x$y"]);
+    assert!(!out.status.success());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
