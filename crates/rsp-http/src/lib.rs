@@ -1,5 +1,6 @@
-//! HTTPS transport of the SM-DP+ (SGP.22 v2.5 §6.5 JSON binding): the ES2+ server behind
-//! mutual TLS, the ES2+.HandleDownloadProgressInfo sender, and the admin API.
+//! HTTPS transport of the SM-DP+ (SGP.22 v2.5 §6.5 JSON binding, §6.6 ASN.1 binding of
+//! ES9+): the ES2+ server behind mutual TLS, the ES2+.HandleDownloadProgressInfo sender, and
+//! the admin API.
 //!
 //! - [`tls`]: rustls server configuration (TLS 1.2 ECDHE-ECDSA-AES-GCM and TLS 1.3, SGP.22
 //!   §2.6.6), client certificates optional at the TLS layer.
@@ -9,8 +10,11 @@
 //! - [`binding`]: the common JSON binding checks and responses (§6.5.1).
 //! - [`es2plus`]: `POST /gsma/rsp2/es2plus/*` (§5.3, §6.5.2.1–§6.5.2.4).
 //! - [`es9plus`]: `POST /gsma/rsp2/es9plus/*` (§5.6, §6.5.2.6–§6.5.2.10), no client certificate.
+//! - [`es9plus_asn1`]: `POST /gsma/rsp2/asn1`, the ASN.1 binding of ES9+ (§6.6).
 //! - [`es2plus_client`]: the outbox sender calling the Operator (§5.3.5, §6.5.2.5).
+//! - [`es2plus_operator`]: the Operator's ES2+ client (DownloadOrder … ReleaseProfile).
 //! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
+//! - [`admin_batch`]: inventory import from a template and a personalisation batch.
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -18,12 +22,15 @@
 //! the TLS layer and required by the ES2+ routes only.
 
 pub mod admin;
+pub mod admin_batch;
 pub mod app;
 pub mod binding;
 pub mod credentials;
 pub mod es2plus;
 pub mod es2plus_client;
+pub mod es2plus_operator;
 pub mod es9plus;
+pub mod es9plus_asn1;
 pub mod identity;
 pub mod metrics;
 pub mod server;

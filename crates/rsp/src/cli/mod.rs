@@ -1,8 +1,10 @@
 //! Command-line surface: one module per command group.
 
 pub mod euicc;
+pub mod lpa;
 pub mod pki;
 pub mod profile;
+pub mod quickstart;
 pub mod serve;
 
 use clap::{Parser, Subcommand};
@@ -26,9 +28,15 @@ pub enum Command {
     /// Run a server role (SM-DP+ now; SM-DS and eIM to come).
     #[command(subcommand)]
     Serve(serve::ServeCommand),
+    /// The whole flow on this machine: test PKI, SM-DP+, ES2+ order, LPA download into a
+    /// virtual eUICC, enable, notifications; --serve keeps the SM-DP+ running.
+    Quickstart(quickstart::QuickstartArgs),
     /// Virtual eUICC: serve it to an LPA (lpac stdio, vpcd/PC-SC), show it, send raw APDUs.
     #[command(subcommand)]
     Euicc(euicc::EuiccCommand),
+    /// Local Profile Assistant: download profiles from an SM-DP+, manage them and their
+    /// notifications, on the virtual eUICC or a card served over lpac's stdio protocol.
+    Lpa(lpa::LpaArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -37,5 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(cmd) => profile::run(cmd),
         Command::Serve(cmd) => serve::run(cmd),
         Command::Euicc(cmd) => euicc::run(cmd),
+        Command::Lpa(args) => lpa::run(args),
+        Command::Quickstart(args) => quickstart::run(args),
     }
 }

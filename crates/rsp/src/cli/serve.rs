@@ -253,7 +253,52 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
+/// A running SM-DP+ (HTTPS and admin listeners, outbox sender, session purge).
+pub struct RunningSmdpp {
+    /// Bound address of the HTTPS listener (ES2+, ES9+).
+    pub https: std::net::SocketAddr,
+    /// Bound address of the admin API.
+    pub admin: std::net::SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningSmdpp {
+    /// Asks for shutdown and waits until every task has ended.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Waits until the server ends (after a shutdown signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("SM-DP+ task")?
+    }
+
+    /// A sender that stops the server when `true` is sent.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
 async fn serve_smdpp(s: SmdppSettings) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(s.listen)
+        .await
+        .with_context(|| format!("binding {}", s.listen))?;
+    let admin_listener = tokio::net::TcpListener::bind(s.admin_listen)
+        .await
+        .with_context(|| format!("binding {}", s.admin_listen))?;
+    let running = start_smdpp(s, listener, admin_listener).await?;
+    tokio::spawn(shutdown_signal(running.stopper()));
+    running.wait().await
+}
+
+/// Starts the SM-DP+ on already bound listeners.
+pub async fn start_smdpp(
+    s: SmdppSettings,
+    listener: tokio::net::TcpListener,
+    admin_listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningSmdpp> {
     if !s.admin_listen.ip().is_loopback() && std::env::var_os("RSP_SMDPP_ADMIN_TOKEN").is_none() {
         bail!("--admin-listen is not on loopback: set RSP_SMDPP_ADMIN_TOKEN");
     }
@@ -327,35 +372,38 @@ async fn serve_smdpp(s: SmdppSettings) -> anyhow::Result<()> {
     let client = build_client(&client_tls, sender_config.request_timeout)?;
     let sender = ProgressSender::new(store.clone(), client, sender_config);
 
-    let listener = tokio::net::TcpListener::bind(s.listen)
-        .await
-        .with_context(|| format!("binding {}", s.listen))?;
-    let admin_listener = tokio::net::TcpListener::bind(s.admin_listen)
-        .await
-        .with_context(|| format!("binding {}", s.admin_listen))?;
     tracing::info!(listen = %listener.local_addr()?, admin = %admin_listener.local_addr()?,
         address = %s.address, backend = ?store.backend(), es9plus = es9_enabled, "SM-DP+ started");
 
+    let https_addr = listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    tokio::spawn(shutdown_signal(tx));
-    let https = tokio::spawn(rsp_http::server::serve_tls(
-        listener,
-        tls,
-        app,
-        stopped(rx.clone()),
-    ));
-    let admin = tokio::spawn(
-        axum::serve(admin_listener, admin)
-            .with_graceful_shutdown(stopped(rx.clone()))
-            .into_future(),
-    );
-    let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
-    let sender = tokio::spawn(sender.run(stopped(rx)));
-    https.await??;
-    admin.await??;
-    let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
-    let _ = housekeeping.await;
-    store.close().await;
-    tracing::info!("stopped");
-    Ok(())
+    let task = tokio::spawn(async move {
+        let https = tokio::spawn(rsp_http::server::serve_tls(
+            listener,
+            tls,
+            app,
+            stopped(rx.clone()),
+        ));
+        let admin = tokio::spawn(
+            axum::serve(admin_listener, admin)
+                .with_graceful_shutdown(stopped(rx.clone()))
+                .into_future(),
+        );
+        let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+        let sender = tokio::spawn(sender.run(stopped(rx)));
+        https.await??;
+        admin.await??;
+        let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
+        let _ = housekeeping.await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    Ok(RunningSmdpp {
+        https: https_addr,
+        admin: admin_addr,
+        stop: tx,
+        task,
+    })
 }

@@ -1,0 +1,373 @@
+//! `rsp quickstart`: the whole consumer RSP flow on one machine, with nothing but the build.
+//!
+//! Test PKI (both curves) → SM-DP+ on localhost HTTPS with SQLite → inventory from the
+//! project's own template → ES2+ DownloadOrder + ConfirmOrder over mutual TLS → Activation
+//! Code and QR → LPA download into a virtual eUICC (SGP.22 §3.1.3) → enable → notifications
+//! → the SM-DP+'s view of the profile. With `--serve`, the SM-DP+ keeps running with two
+//! more orders ready and `quickstart.json` describes how to reach it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use rsp_codec::json::Iccid;
+use rsp_crypto::Curve;
+use rsp_euicc::{Card, EuiccConfig, EuiccState, Identity, Isdr, StateStore};
+use rsp_http::es2plus_client::ClientTls;
+use rsp_http::es2plus_operator::Es2PlusOperatorClient;
+use rsp_lpa::{ApduChannel, Es9PlusClient, Lpa};
+use rsp_pki::{TestPki, TestPkiOptions};
+
+use crate::cli::serve::{RunningSmdpp, start_smdpp};
+use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
+
+/// Marker file: a directory holding it was made by `rsp quickstart` and may be wiped.
+const MARKER: &str = ".rsp-quickstart";
+/// The Operator: the subject CN of `mno.pem` written by the test PKI.
+const OPERATOR: &str = "Test Operator";
+/// Profile Type of the quickstart inventory.
+const PROFILE_TYPE: &str = "quickstart-usim-isim";
+/// Profiles imported: one downloaded now, two ordered for `--serve`, the rest in stock.
+const STOCK: u64 = 6;
+
+/// Options of `rsp quickstart`.
+#[derive(Debug, Args)]
+pub struct QuickstartArgs {
+    /// Working directory (PKI, database, eUICC state); recreated on each run.
+    #[arg(long, value_name = "DIR", default_value = "rsp-quickstart")]
+    dir: PathBuf,
+    /// Keep the SM-DP+ running afterwards, with two more orders ready, until Ctrl-C;
+    /// writes quickstart.json in the current directory.
+    #[arg(long)]
+    serve: bool,
+    /// HTTPS port of the SM-DP+ (ES2+ and ES9+) [default: 8443 with --serve if free,
+    /// otherwise any free port].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Port of the admin API on 127.0.0.1 [default: 8081 with --serve if free, otherwise
+    /// any free port].
+    #[arg(long)]
+    admin_port: Option<u16>,
+}
+
+pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(quickstart(args))
+}
+
+/// Server logs go to stderr at warning level, so the steps stay readable.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Prints one numbered step.
+struct Steps {
+    n: u32,
+    start: Instant,
+}
+
+impl Steps {
+    fn step(&mut self, what: &str) {
+        self.n += 1;
+        let ms = self.start.elapsed().as_millis();
+        println!("[{:>2}] {what} (+{ms} ms)", self.n);
+        let _ = std::io::stdout().flush();
+    }
+}
+
+/// Creates `dir`, wiping an earlier quickstart's directory; refuses any other
+/// non-empty directory.
+fn fresh_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| dir.display().to_string())?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            bail!(
+                "{} exists and was not made by rsp quickstart: choose another --dir",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), b"made by rsp quickstart\n")?;
+    dir.canonicalize().context("working directory")
+}
+
+/// Binds 127.0.0.1:`preferred` when given or free, else an ephemeral port.
+async fn bind(preferred: Option<u16>, fallback: u16) -> anyhow::Result<tokio::net::TcpListener> {
+    match preferred {
+        Some(p) => tokio::net::TcpListener::bind(("127.0.0.1", p))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{p}")),
+        None => match tokio::net::TcpListener::bind(("127.0.0.1", fallback)).await {
+            Ok(l) => Ok(l),
+            Err(_) => Ok(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?),
+        },
+    }
+}
+
+/// ICCID `89 001 …` (test issuer) number `n` with its Luhn check digit.
+fn test_iccid(n: u64) -> String {
+    let body = format!("8900100000000001{n:02}");
+    format!("{body}{}", rsp_saip::luhn::check_digit(&body).unwrap_or(0))
+}
+
+async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
+    let mut s = Steps {
+        n: 0,
+        start: Instant::now(),
+    };
+    let dir = fresh_dir(&a.dir)?;
+    let pki_dir = dir.join("pki");
+
+    s.step("Writing a test PKI for NIST P-256 and brainpoolP256r1");
+    let opts = TestPkiOptions {
+        smdp_host: "localhost".into(),
+        ..TestPkiOptions::default()
+    };
+    for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
+        TestPki::generate(curve, &opts)?
+            .write_to(&pki_dir.join(curve.name()), true)
+            .with_context(|| format!("writing {}", pki_dir.display()))?;
+    }
+
+    s.step("Starting the SM-DP+ (HTTPS, SQLite)");
+    // The data key encrypting Profile Packages at rest (a fresh one per run).
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+    rsp_pki::write_secret(&dir.join("smdpp.key"), (hex::encode(key) + "\n").as_bytes())?;
+    let (https_default, admin_default) = if a.serve { (8443, 8081) } else { (0, 0) };
+    let listener = bind(a.port, https_default).await?;
+    let admin_listener = bind(a.admin_port, admin_default).await?;
+    let port = listener.local_addr()?.port();
+    let smdp_address = format!("localhost:{port}");
+    let settings = SmdppSettings::resolve(SmdppFile {
+        listen: Some(listener.local_addr()?),
+        admin_listen: Some(admin_listener.local_addr()?),
+        address: Some(smdp_address.clone()),
+        database: Some(format!("sqlite://{}", dir.join("smdpp.db").display())),
+        pki: Some(pki_dir.clone()),
+        data_key_file: Some(dir.join("smdpp.key")),
+        log_format: Some(LogFormat::Text),
+        ..SmdppFile::default()
+    });
+    let smdp = start_smdpp(settings, listener, admin_listener).await?;
+    let admin_url = format!("http://{}", smdp.admin);
+    let es2plus_url = format!("https://{smdp_address}");
+    println!(
+        "     ES9+ and ES2+ at {es2plus_url} (listening on {}), admin API at {admin_url}",
+        smdp.https
+    );
+
+    let result = flow(&mut s, &a, &dir, &pki_dir, &smdp, &smdp_address).await;
+    let unused = match result {
+        Ok(unused) => unused,
+        Err(e) => {
+            let _ = smdp.shutdown().await;
+            return Err(e);
+        }
+    };
+    if !a.serve {
+        smdp.shutdown().await?;
+        println!("Done in {} ms.", s.start.elapsed().as_millis());
+        return Ok(());
+    }
+    let state = dir.join("euicc-fresh-state.json");
+    new_state(&state, &pki_dir)?;
+    let info = serde_json::json!({
+        "smdp_address": smdp_address,
+        "activation_codes": unused,
+        "euicc_state": state,
+        "euicc_state_used": dir.join("euicc-state.json"),
+        "pki_dir": pki_dir,
+        "admin_url": admin_url,
+        "es2plus_url": es2plus_url,
+        "es2plus_client_cert": pki_dir.join("nist/mno.pem"),
+        "es2plus_client_key": pki_dir.join("nist/mno.key.pem"),
+        "tls_ca": pki_dir.join("nist/ci.pem"),
+        "operator": OPERATOR,
+        "profile_type": PROFILE_TYPE,
+    });
+    std::fs::write(
+        "quickstart.json",
+        serde_json::to_string_pretty(&info)? + "\n",
+    )
+    .context("writing quickstart.json")?;
+    println!("Wrote quickstart.json. The SM-DP+ keeps running; Ctrl-C stops it.");
+    println!(
+        "Try: rsp lpa --state {} download --tls-ca {} --activation-code '{}'",
+        state.display(),
+        pki_dir.join("nist/ci.pem").display(),
+        unused.first().map(String::as_str).unwrap_or_default()
+    );
+    let stop = smdp.stopper();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(true);
+    });
+    smdp.wait().await
+}
+
+/// Steps 3 on; returns the unused Activation Codes (`--serve`).
+async fn flow(
+    s: &mut Steps,
+    a: &QuickstartArgs,
+    dir: &Path,
+    pki_dir: &Path,
+    smdp: &RunningSmdpp,
+    smdp_address: &str,
+) -> anyhow::Result<Vec<String>> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let admin_url = format!("http://{}", smdp.admin);
+
+    s.step("Importing profiles personalised from the project's USIM+ISIM template");
+    let mut csv = String::from("iccid,imsi\n");
+    for n in 1..=STOCK {
+        csv.push_str(&format!("{},0010100000001{n:02}\n", test_iccid(n)));
+    }
+    let r = http
+        .post(format!("{admin_url}/admin/v1/batches"))
+        .json(&serde_json::json!({
+            "operator": OPERATOR,
+            "profileType": PROFILE_TYPE,
+            "data": csv,
+            "serviceProviderName": "RSP Quickstart",
+            "profileName": "Quickstart test profile",
+            "profileClass": "operational",
+        }))
+        .send()
+        .await
+        .context("admin API")?;
+    if !r.status().is_success() {
+        bail!("inventory import: HTTP {}: {}", r.status(), r.text().await?);
+    }
+    println!("     {STOCK} profiles of type {PROFILE_TYPE} in stock");
+
+    s.step("Ordering a profile over ES2+ (mutual TLS, Operator certificate mno.pem)");
+    let nist = pki_dir.join("nist");
+    let mut identity = std::fs::read(nist.join("mno.key.pem"))?;
+    identity.extend(std::fs::read(nist.join("mno.pem"))?);
+    let es2 = Es2PlusOperatorClient::new(
+        format!("https://{smdp_address}"),
+        &ClientTls {
+            roots_pem: vec![std::fs::read(nist.join("ci.pem"))?],
+            identity_pem: Some(identity),
+        },
+        "rsp-quickstart",
+    )?;
+    let ac = order(&es2, smdp_address).await?;
+    println!("     Activation Code: {ac}");
+    print_qr(&ac);
+
+    s.step("Downloading it into a virtual eUICC through the LPA (ES9+ over HTTPS, ES10b)");
+    // The virtual eUICC (identity for both curves from the test PKI; the SM-DP+ picks the
+    // CI), driven at APDU level: logical channel, SELECT ISD-R, STORE DATA.
+    let isdr = Isdr::new(
+        Identity::from_pki_dir(pki_dir).context("eUICC identity")?,
+        EuiccConfig::default(),
+        new_state(&dir.join("euicc-state.json"), pki_dir)?,
+    )?;
+    let channel = ApduChannel::open(Card::new(isdr))?;
+    let es9 = Es9PlusClient::from_ca_files(&[nist.join("ci.pem")])?;
+    let mut lpa = Lpa::new(channel, es9);
+    let result = lpa.download(&ac, None, None).await?;
+    if !result.is_success() {
+        bail!("installation failed: {:?}", result.installation);
+    }
+    let iccid = result.iccid.clone();
+    println!(
+        "     installed ICCID {iccid} ({}, {}); {} notification(s) delivered",
+        result.profile_name,
+        result.service_provider_name,
+        result.notifications.len()
+    );
+
+    s.step("Enabling it and sending the notifications to the SM-DP+");
+    let sent = lpa.enable(&iccid).await?;
+    println!("     enabled; {} notification(s) delivered", sent.len());
+    let euicc = lpa.into_channel().close()?;
+    drop(euicc);
+
+    s.step("The SM-DP+'s view of the profile");
+    let view: serde_json::Value = http
+        .get(format!("{admin_url}/admin/v1/profiles/{iccid}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!("     {}", serde_json::to_string(&view)?);
+    if view["state"] != "Installed" {
+        bail!(
+            "the SM-DP+ shows state {} instead of Installed",
+            view["state"]
+        );
+    }
+
+    let mut unused = Vec::new();
+    if a.serve {
+        s.step("Ordering two more profiles for other LPAs");
+        for _ in 0..2 {
+            let ac = order(&es2, smdp_address).await?;
+            println!("     {ac}");
+            unused.push(ac);
+        }
+    }
+    Ok(unused)
+}
+
+/// An empty virtual eUICC state that remembers its identity directory (`rsp euicc` and
+/// `rsp lpa` then need only `--state`).
+fn new_state(path: &Path, pki_dir: &Path) -> anyhow::Result<StateStore> {
+    let store = StateStore::file(path);
+    let state = EuiccState {
+        identity_dir: Some(pki_dir.display().to_string()),
+        ..EuiccState::default()
+    };
+    store
+        .save(&state)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(store)
+}
+
+/// DownloadOrder by Profile Type, ConfirmOrder with release; the `LPA:1$…` code.
+async fn order(es2: &Es2PlusOperatorClient, smdp_address: &str) -> anyhow::Result<String> {
+    let iccid: Iccid = es2
+        .download_order(None, None, Some(PROFILE_TYPE.into()))
+        .await?;
+    let confirmed = es2.confirm_order(iccid, None, None, None, true).await?;
+    Ok(format!(
+        "LPA:{}",
+        rsp_http::admin::activation_code(smdp_address, &confirmed.matching_id, false)
+    ))
+}
+
+/// The QR code in the terminal (two rows per character).
+fn print_qr(text: &str) {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let art = code
+                .render::<qrcode::render::unicode::Dense1x2>()
+                .dark_color(qrcode::render::unicode::Dense1x2::Light)
+                .light_color(qrcode::render::unicode::Dense1x2::Dark)
+                .build();
+            println!("{art}");
+        }
+        Err(e) => println!("     (no QR code: {e})"),
+    }
+}
