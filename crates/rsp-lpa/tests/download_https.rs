@@ -1,7 +1,8 @@
 //! The LPA against the real SM-DP+ over HTTPS (SGP.22 v2.5 §3.1.3): a Profile ordered
 //! through ES2+ is downloaded into a virtual eUICC driven over APDUs, on both curves, with
 //! and without confirmation code; the installation notification reaches the SM-DP+
-//! (Profile `Installed`); enable / disable / delete; and the refusals (wrong confirmation
+//! (Profile `Installed`); the installed profile equals the protected one element by
+//! element; enable / disable / delete with their notifications; and the refusals (wrong confirmation
 //! code, missing confirmation code, untrusted CI, untrusted TLS certificate).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,7 +22,7 @@ async fn full_download(curve: Curve, confirmation_code: Option<&str>) {
         write_pki(&dir.0, dir_name(curve), curve)
     };
     let server = Server::start(&dir.0, &nist, &pki).await;
-    let iccid = "8949000000000000011";
+    let iccid = "8949000000000000018";
     let ac = server.order(iccid, confirmation_code).await;
 
     let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -54,15 +55,31 @@ async fn full_download(curve: Curve, confirmation_code: Option<&str>) {
         "{steps:?}"
     );
 
+    // The profile in the eUICC's ISD-P equals, element by element, the package the SM-DP+
+    // bound and protected (decoded with the profile toolkit on both sides).
+    let sent = profile_package(iccid);
+    let card = lpa.channel_mut().card_mut().expect("card");
+    let installed = card.isdr().state().profiles[0].package.0.clone();
+    let sent_pkg = rsp_saip::ProfilePackage::decode(&sent).unwrap();
+    let installed_pkg = rsp_saip::ProfilePackage::decode(&installed).unwrap();
+    assert_eq!(installed_pkg.elements.len(), sent_pkg.elements.len());
+    for (a, b) in installed_pkg.elements.iter().zip(&sent_pkg.elements) {
+        assert_eq!(a, b, "profile element {}", b.name());
+    }
+    assert_eq!(installed, sent);
+
     // The eUICC lists it, disabled; enable, nickname, disable, delete.
     let profiles = lpa.list_profiles().unwrap();
     assert_eq!(profiles.len(), 1);
     assert_eq!(profiles[0].iccid, iccid);
     assert_eq!(profiles[0].state, Some("disabled"));
+    // The SM-DP+ asked (notificationConfigurationInfo) for enable, disable and delete
+    // notifications: each is signed by the eUICC, accepted by the SM-DP+ (HTTP 204 after
+    // its signature check) and removed from the eUICC.
     let notified = lpa.enable(iccid).await.unwrap();
-    // The SM-DP+ puts no notificationConfigurationInfo in the metadata, so the eUICC
-    // raises no enable/disable/delete notifications; any that exist are delivered.
-    assert!(notified.iter().all(|n| n.delivered), "{notified:?}");
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert!(notified[0].delivered);
+    assert_eq!(notified[0].notification.operation, "enable");
     assert_eq!(lpa.list_profiles().unwrap()[0].state, Some("enabled"));
     lpa.set_nickname(iccid, "work").unwrap();
     assert_eq!(
@@ -73,8 +90,12 @@ async fn full_download(curve: Curve, confirmation_code: Option<&str>) {
         Err(LpaError::EuiccRefused { code: 2, .. }) => {}
         other => panic!("delete of an enabled profile: {other:?}"),
     }
-    lpa.disable(iccid).await.unwrap();
-    lpa.delete(iccid).await.unwrap();
+    let notified = lpa.disable(iccid).await.unwrap();
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert!(notified[0].delivered && notified[0].notification.operation == "disable");
+    let notified = lpa.delete(iccid).await.unwrap();
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert!(notified[0].delivered && notified[0].notification.operation == "delete");
     assert!(lpa.list_profiles().unwrap().is_empty());
     assert!(lpa.list_notifications().unwrap().is_empty());
     assert_eq!(lpa.eid().unwrap(), rsp_pki::DEFAULT_EID);
@@ -112,7 +133,7 @@ async fn confirmation_code_refusals() {
     let nist = write_pki(&dir.0, "nist", Curve::NistP256);
     let server = Server::start(&dir.0, &nist, &nist).await;
     let ca = nist.join("ci.pem");
-    let iccid = "8949000000000000029";
+    let iccid = "8949000000000000026";
     let ac = server.order(iccid, Some("1234")).await;
 
     // Flag in the activation code: refused before anything is sent.
@@ -152,7 +173,7 @@ async fn untrusted_server_is_refused() {
     // ES9+ credentials under a CI the eUICC does not know.
     let other = write_pki(&dir.0, "other", Curve::NistP256);
     let server = Server::start(&dir.0, &nist, &other).await;
-    let ac = server.order("8949000000000000037", None).await;
+    let ac = server.order("8949000000000000034", None).await;
     let mut lpa = lpa(euicc(&nist), &nist.join("ci.pem"));
     let err = lpa.download(&ac, None, None).await.unwrap_err();
     // No common CI: InitiateAuthentication fails with 8.8.2/3.1.
@@ -177,7 +198,7 @@ async fn in_process_isdr_and_no_auto_notify() {
     let dir = TempDir::new();
     let nist = write_pki(&dir.0, "nist", Curve::NistP256);
     let server = Server::start(&dir.0, &nist, &nist).await;
-    let iccid = "8949000000000000045";
+    let iccid = "8949000000000000042";
     let ac = server.order(iccid, None).await;
     // The ISD-R without APDUs; notifications left for an explicit call.
     let isdr = euicc(&nist).into_isdr();
@@ -199,4 +220,44 @@ async fn in_process_isdr_and_no_auto_notify() {
     assert_eq!(server.state(iccid).await, "Installed");
     assert!(!lpa.remove_notification(pending[0].seq_number).unwrap());
     server.stop().await;
+}
+
+/// eUICC memory full: the SM-DP+ reads the free memory in EUICCInfo2 (extCardResource)
+/// and refuses at AuthenticateClient with 8.1/4.8 (SGP.22 §5.6.3 eligibility check); the
+/// eUICC session is cancelled, nothing is installed, the order stays downloadable and the
+/// eUICC keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_full_is_refused_before_binding() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &nist).await;
+    let iccid = "8949000000000000026";
+    let ac = server.order(iccid, None).await;
+    let config = rsp_euicc::EuiccConfig {
+        max_profile_bytes: 512,
+        ..rsp_euicc::EuiccConfig::default()
+    };
+    let mut lpa = lpa(euicc_with(&nist, config), &nist.join("ci.pem"));
+    match lpa.download(&ac, None, None).await {
+        Err(e) => assert_eq!(
+            e.status_code(),
+            Some(("8.1".to_owned(), "4.8".to_owned())),
+            "{e:?}"
+        ),
+        Ok(r) => panic!("expected a refusal, got {r:?}"),
+    }
+    assert!(lpa.list_profiles().unwrap().is_empty());
+    assert_eq!(server.state(iccid).await, "Released");
+    assert_eq!(lpa.eid().unwrap(), rsp_pki::DEFAULT_EID);
+
+    // The same order on an eUICC with room succeeds.
+    let mut roomy = lpa_for(&nist);
+    let result = roomy.download(&ac, None, None).await.expect("download");
+    assert!(result.is_success(), "{result:?}");
+    assert_eq!(server.state(iccid).await, "Installed");
+    server.stop().await;
+}
+
+fn lpa_for(pki: &std::path::Path) -> rsp_lpa::Lpa<rsp_lpa::ApduChannel<rsp_euicc::Card>> {
+    lpa(euicc(pki), &pki.join("ci.pem"))
 }

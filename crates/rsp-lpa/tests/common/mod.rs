@@ -64,6 +64,11 @@ pub fn write_pki(dir: &Path, name: &str, curve: Curve) -> PathBuf {
 
 /// A virtual eUICC with the credential of the PKI in `pki` (one curve).
 pub fn euicc(pki: &Path) -> Card {
+    euicc_with(pki, EuiccConfig::default())
+}
+
+/// As [`euicc`], with `config` (memory limits ...).
+pub fn euicc_with(pki: &Path, config: EuiccConfig) -> Card {
     let identity = Identity::from_files(
         &[(
             pki.join("euicc.pem"),
@@ -73,13 +78,22 @@ pub fn euicc(pki: &Path) -> Card {
         &[pki.join("ci.pem")],
     )
     .unwrap();
-    Card::new(Isdr::new(identity, EuiccConfig::default(), StateStore::memory()).unwrap())
+    Card::new(Isdr::new(identity, config, StateStore::memory()).unwrap())
 }
 
 /// An LPA on `card` (over APDUs) trusting `tls_ca` for HTTPS.
 pub fn lpa(card: Card, tls_ca: &Path) -> Lpa<ApduChannel<Card>> {
     let es9 = Es9PlusClient::from_ca_files(&[tls_ca]).unwrap();
     Lpa::new(ApduChannel::open(card).unwrap(), es9)
+}
+
+/// The project's generic USIM+ISIM template personalised with `iccid` (a real TCA
+/// profile package, so the eUICC installs real profile elements).
+pub fn profile_package(iccid: &str) -> Vec<u8> {
+    let template = rsp_saip::template::generic().encode().unwrap();
+    let mut p = rsp_saip::Personalisation::default();
+    p.set("iccid", iccid).unwrap();
+    rsp_saip::patch::personalise_der(&template, &p).unwrap()
 }
 
 /// The SM-DP+ over HTTPS; stops on drop of the sender.
@@ -149,7 +163,7 @@ impl Server {
                 iccid: iccid.parse().unwrap(),
                 operator: op.clone(),
                 profile_type: "T1".into(),
-                package: ProfilePackage::new(vec![0xA0, 0x03, 0x80, 0x01, 0x02]),
+                package: ProfilePackage::new(profile_package(iccid)),
                 metadata: ProfileMetadata {
                     service_provider_name: "Test Operator".into(),
                     profile_name: format!("Profile {iccid}"),
