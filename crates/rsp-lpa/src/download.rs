@@ -218,7 +218,7 @@ struct Session<'a, E: Es10Channel + ?Sized> {
     es9: &'a Es9PlusClient,
     address: &'a str,
     transaction_id: TransactionIdHex,
-    progress: &'a mut dyn FnMut(DownloadStep),
+    progress: &'a mut (dyn FnMut(DownloadStep) + Send),
 }
 
 impl<E: Es10Channel + ?Sized> Session<'_, E> {
@@ -278,7 +278,7 @@ pub async fn download<E: Es10Channel + ?Sized>(
     activation: &ActivationCode,
     confirmation_code: Option<&str>,
     imei: Option<&str>,
-    progress: &mut dyn FnMut(DownloadStep),
+    progress: &mut (dyn FnMut(DownloadStep) + Send),
 ) -> Result<DownloadResult, LpaError> {
     if activation.confirmation_code_required && confirmation_code.is_none() {
         return Err(LpaError::ConfirmationCodeRequired);

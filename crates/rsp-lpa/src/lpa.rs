@@ -74,7 +74,7 @@ impl<E: Es10Channel> Lpa<E> {
     ) -> Result<DownloadResult, LpaError> {
         let activation = ActivationCode::parse(activation_code)?;
         let mut log_only = |step: DownloadStep| tracing::info!(?step, "download");
-        let progress: &mut dyn FnMut(DownloadStep) = match self.progress.as_mut() {
+        let progress: &mut (dyn FnMut(DownloadStep) + Send) = match self.progress.as_mut() {
             Some(p) => p,
             None => &mut log_only,
         };
