@@ -217,3 +217,206 @@ impl Server {
         }
     }
 }
+
+// --- Refusal tests (refusals_https.rs): other stores, SM-DP+ settings, orders. ---
+
+/// What [`Server::start_on`] may change from [`Server::start`]'s defaults.
+#[derive(Default)]
+pub struct ServerOptions {
+    /// ES9+ session lifetime (SGP.22 leaves it to the SM-DP+).
+    pub session_ttl: Option<std::time::Duration>,
+    /// ES9+ credentials and trust store (e.g. with CRLs); default: loaded from `es9_pki`.
+    pub credentials: Option<rsp_smdpp::es9plus::Credentials>,
+}
+
+impl Server {
+    /// As [`Server::start`], on an already migrated `store` (SQLite or PostgreSQL).
+    pub async fn start_on(
+        store: SqlStore,
+        tls_pki: &Path,
+        es9_pki: &Path,
+        options: ServerOptions,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let address = format!("localhost:{}", addr.port());
+        let tls = server_config(&TlsFiles {
+            cert_chain: tls_pki.join("dp-tls.pem"),
+            key: tls_pki.join("dp-tls.key.pem"),
+            client_ca: vec![tls_pki.join("ci.pem")],
+        })
+        .unwrap();
+        let es2 = Arc::new(Es2Plus::new(store.clone(), Es2PlusConfig::new(&address)));
+        let credentials = options
+            .credentials
+            .unwrap_or_else(|| rsp_http::credentials::load(&[es9_pki.to_path_buf()]).unwrap());
+        let mut config = Es9PlusConfig::new(&address);
+        if let Some(ttl) = options.session_ttl {
+            config.session_ttl = ttl;
+        }
+        let es9 = Arc::new(Es9Plus::new(store.clone(), credentials, config));
+        let app = rsp_http::app::smdpp_router(
+            es2.clone(),
+            Arc::new(OperatorResolver::by_common_name()),
+            Some(es9),
+        );
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            rsp_http::server::serve_tls(listener, tls, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Server {
+            addr,
+            address,
+            store,
+            es2,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Imports `package` as `iccid` and orders it (ES2+ DownloadOrder + ConfirmOrder,
+    /// released), optionally bound to `eid`; returns the activation code.
+    pub async fn order_package(
+        &self,
+        iccid: &str,
+        package: Vec<u8>,
+        eid: Option<&str>,
+        confirmation_code: Option<&str>,
+    ) -> String {
+        let op = OperatorId::new(OPERATOR);
+        self.store
+            .import(&[NewProfile {
+                iccid: iccid.parse().unwrap(),
+                operator: op.clone(),
+                profile_type: "T1".into(),
+                package: ProfilePackage::new(package),
+                metadata: ProfileMetadata {
+                    service_provider_name: "Test Operator".into(),
+                    profile_name: format!("Profile {iccid}"),
+                    profile_class: ProfileClass::default(),
+                },
+            }])
+            .await
+            .unwrap();
+        let order = DownloadOrder {
+            iccid: Some(iccid.parse().unwrap()),
+            ..DownloadOrder::default()
+        };
+        self.es2.download_order(&op, &order).await.unwrap();
+        let confirmed = self
+            .es2
+            .confirm_order(
+                &op,
+                &ConfirmOrder {
+                    iccid: iccid.parse().unwrap(),
+                    eid: eid.map(|e| rsp_codec::json::Eid::parse(e).unwrap()),
+                    matching_id: None,
+                    confirmation_code: confirmation_code
+                        .map(rsp_codec::json::ConfirmationCode::new),
+                    smds_address: None,
+                    release_flag: true,
+                },
+            )
+            .await
+            .unwrap();
+        let matching_id = confirmed.matching_id.unwrap();
+        format!("LPA:1${}${}", confirmed.smdp_address, matching_id.as_str())
+    }
+}
+
+/// A migrated PostgreSQL test database `rsp_test_<random>` created through the maintenance
+/// database of `RSP_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/postgres),
+/// dropped on drop. `None` (after printing why) when PostgreSQL is unreachable, unless `CI`
+/// is set: then it panics, so CI cannot skip silently.
+pub struct PgDb {
+    pub store: SqlStore,
+    admin_url: String,
+    name: String,
+}
+
+impl PgDb {
+    pub async fn create() -> Option<Self> {
+        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+        let admin_url = std::env::var("RSP_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        let connect = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            PgConnection::connect(&admin_url),
+        )
+        .await;
+        let mut admin = match connect {
+            Ok(Ok(c)) => c,
+            failure => {
+                let why = match failure {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timeout".to_owned(),
+                };
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "PostgreSQL at {admin_url} unreachable ({why}) and CI is set"
+                );
+                println!(
+                    "SKIP PostgreSQL: {admin_url} unreachable ({why}); set CI to make this fatal"
+                );
+                return None;
+            }
+        };
+        let name = format!("rsp_test_{}", random_hex(8));
+        admin
+            .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let (server, _) = base.rsplit_once('/').unwrap();
+        let url = format!("{server}/{name}{query}");
+        let key = DataKey::new("test-key-1", &[0x42; 32]).unwrap();
+        let store = SqlStore::connect(&url, key).await.unwrap();
+        store.migrate().await.unwrap();
+        Some(PgDb {
+            store,
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
+        // Drop may run inside the test's runtime: a thread with its own runtime.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                admin.execute(AssertSqlSafe(sql)).await.unwrap();
+            });
+        })
+        .join();
+        if dropped.is_err() {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// A migrated SQLite store in `dir/smdpp.sqlite`.
+pub async fn sqlite_store(dir: &Path) -> SqlStore {
+    let key = DataKey::new("test-key-1", &[0x42; 32]).unwrap();
+    let store = SqlStore::open_sqlite(&dir.join("smdpp.sqlite"), key)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    store
+}

@@ -159,6 +159,11 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 .next()
                 .ok_or(RspError::MatchingIdRefused)?,
         };
+        // An order locked by too many wrong Confirmation Codes answers 8.8.5/6.4 (§5.6.3),
+        // before the state check (the lockout also moved the Profile to Error).
+        if profile.cc_hash.is_some() && profile.cc_attempts >= profile.cc_max_attempts {
+            return Err(RspError::DownloadOrderRetriesExceeded.into());
+        }
         match profile.state {
             ProfileState::Released => {}
             ProfileState::Confirmed => return Err(RspError::ProfileNotReleased.into()),
@@ -166,9 +171,6 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 return Err(RspError::BppUnavailable.into());
             }
             _ => return Err(RspError::MatchingIdRefused.into()),
-        }
-        if profile.cc_hash.is_some() && profile.cc_attempts >= profile.cc_max_attempts {
-            return Err(RspError::DownloadOrderRetriesExceeded.into());
         }
         Ok(profile)
     }
