@@ -17,9 +17,11 @@ use crate::isdr::Isdr;
 use crate::notification::{configured_address, metadata, sign_pir, store};
 use crate::state::{HexBytes, Profile};
 use rsp_codec::tlv;
+use rsp_saip::model::ProfileElement;
+use rsp_saip::{ProfilePackage, Severity, bcd};
 
-/// `EUICCResponse` with one `PEStatus { status ok }` (TCA PEDefinitions), reported as
-/// `simaResponse`: this eUICC stores profile elements without interpreting them.
+/// `EUICCResponse` with one `PEStatus { status ok }` (TCA SAIP PEDefinitions), reported as
+/// `simaResponse` once every profile element was accepted by [`check_package`].
 const SIMA_RESPONSE_OK: [u8; 9] = [0x30, 0x07, 0xA0, 0x05, 0x30, 0x03, 0x80, 0x01, 0x00];
 
 impl Isdr {
@@ -86,19 +88,17 @@ impl Isdr {
             command: BppCommandId::LOAD_PROFILE_ELEMENTS,
             reason: ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR,
         };
-        // The package must be a non-empty run of whole DER TLVs (profile elements).
-        let mut rest = received.package.as_slice();
-        while !rest.is_empty() {
-            match tlv::split_first(rest) {
-                Some((_, _, after)) => rest = after,
-                None => return self.fail_with(&auth, None, pe_error),
-            }
-        }
         let Some(meta) = received.metadata.clone() else {
             return self.fail_with(&auth, None, pe_error);
         };
-        if received.package.is_empty() {
-            return self.fail_with(&auth, Some(&meta), pe_error);
+        // ES8+.LoadProfileElements (SGP.22 §2.5.6): the profile elements are processed;
+        // the package is kept byte for byte as received.
+        if let Err(reason) = check_package(&received.package, meta.iccid.as_bytes()) {
+            let failure = Failure {
+                command: BppCommandId::LOAD_PROFILE_ELEMENTS,
+                reason,
+            };
+            return self.fail_with(&auth, Some(&meta), failure);
         }
         let mut next = self.state.clone();
         let seq = next.next_seq_number();
@@ -209,4 +209,41 @@ impl Isdr {
         }
         rsp_codec::asn1::encode(&pir).map_err(Es10Error::encoding)
     }
+}
+
+/// Processes the decrypted profile package like an eUICC loading its profile elements
+/// (SGP.22 §2.5.6, TCA SAIP §8.1); the error reason is the one of the ProfileInstallationResult.
+///
+/// - the package must decode as canonical DER `ProfileElement`s, `ProfileHeader` first and
+///   `PE-End` last, else `installFailedDueToPEProcessingError` (SGP.22 §5.5.5);
+/// - the header ICCID (plain BCD as in the TS.48 profiles, swapped accepted) must be the
+///   `StoreMetadataRequest` ICCID (swapped BCD as EF.ICCID, SGP.22 §5.5.3), else
+///   `installFailedDueToDataMismatch`;
+/// - the SAIP validation rules ([`rsp_saip::validate`]) must find no error (warnings ignored).
+fn check_package(package: &[u8], metadata_iccid: &[u8]) -> Result<(), ErrorReason> {
+    let pe_error = ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR;
+    let pkg = ProfilePackage::decode(package).map_err(|_| pe_error)?;
+    let header = match pkg.elements.first().and_then(|e| e.pe()) {
+        Some(ProfileElement::Header(h)) => h,
+        _ => return Err(pe_error),
+    };
+    if !matches!(
+        pkg.elements.last().and_then(|e| e.pe()),
+        Some(ProfileElement::End(_))
+    ) {
+        return Err(pe_error);
+    }
+    let expected = bcd::decode_swapped(metadata_iccid);
+    if bcd::decode_plain(&header.iccid) != expected
+        && bcd::decode_swapped(&header.iccid) != expected
+    {
+        return Err(ErrorReason::INSTALL_FAILED_DUE_TO_DATA_MISMATCH);
+    }
+    if rsp_saip::validate(&pkg)
+        .iter()
+        .any(|f| f.severity == Severity::Error)
+    {
+        return Err(pe_error);
+    }
+    Ok(())
 }

@@ -588,3 +588,146 @@ fn state_survives_reload() {
     assert_eq!(*seq, 2.into());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A refused package (SGP.22 §2.5.6, ES8+.LoadProfileElements): the expected error, no
+/// profile, one pending error notification, and the eUICC still installs a good package.
+fn refused_then_good(d: Download<'_>, reason: ErrorReason) {
+    let (smdp, identity) = new_smdp(Curve::NistP256);
+    let (mut card, cla) = card_with(identity, EuiccConfig::default(), StateStore::memory());
+    let pir = download(&mut card, cla, &smdp, &d);
+    expect_error(&pir, BppCommandId::LOAD_PROFILE_ELEMENTS, reason);
+    assert!(card.isdr().state().profiles.is_empty());
+    assert!(profiles(&mut card, cla, &ProfileInfoListRequest::default()).is_empty());
+    assert_eq!(retrieve(&mut card, cla).len(), 1);
+    let good = Download::new(0x0F, 1000);
+    assert!(matches!(
+        final_result(&download(&mut card, cla, &smdp, &good)),
+        FinalResult::SuccessResult(_)
+    ));
+    assert_eq!(card.isdr().state().profiles[0].package.0, good.package);
+}
+
+#[test]
+fn package_that_is_not_a_profile_is_refused_and_rolled_back() {
+    let mut d = Download::new(0x0A, 10);
+    // Whole DER TLVs, but not ProfileElements.
+    d.package = fake_package(2000, 0x0A);
+    refused_then_good(d, ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR);
+}
+
+#[test]
+fn package_without_header_first_or_end_last_is_refused() {
+    let d = Download::new(0x0B, 10);
+    let pkg = rsp_saip::ProfilePackage::decode(&d.package).unwrap();
+    let mut no_end = pkg.clone();
+    no_end.elements.pop();
+    let mut no_header = pkg.clone();
+    no_header.elements.remove(0);
+    let mut end_first = pkg;
+    let end = end_first.elements.pop().unwrap();
+    end_first.elements.insert(1, end);
+    for bad in [no_end, no_header, end_first] {
+        let mut d = Download::new(0x0B, 10);
+        d.package = bad.encode().unwrap();
+        refused_then_good(d, ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR);
+    }
+}
+
+#[test]
+fn header_iccid_other_than_the_metadata_iccid_is_a_data_mismatch() {
+    let mut d = Download::new(0x0C, 10);
+    d.package = package(10, 0x0D);
+    refused_then_good(d, ErrorReason::INSTALL_FAILED_DUE_TO_DATA_MISMATCH);
+}
+
+#[test]
+fn header_iccid_in_swapped_bcd_is_accepted() {
+    let mut d = Download::new(0x0E, 10);
+    let mut pkg = rsp_saip::ProfilePackage::decode(&d.package).unwrap();
+    pkg.header_mut().unwrap().iccid = d.metadata.iccid.as_bytes().to_vec().into();
+    d.package = pkg.encode().unwrap();
+    let (smdp, identity) = new_smdp(Curve::NistP256);
+    let (mut card, cla) = card_with(identity, EuiccConfig::default(), StateStore::memory());
+    let pir = download(&mut card, cla, &smdp, &d);
+    assert!(matches!(final_result(&pir), FinalResult::SuccessResult(_)));
+    assert_eq!(card.isdr().state().profiles[0].package.0, d.package);
+}
+
+#[test]
+fn validation_error_is_a_pe_processing_error() {
+    // Header ICCID = metadata ICCID, but EF.ICCID holds another one (rule header.iccid).
+    let mut d = Download::new(0x10, 10);
+    let mut pkg = rsp_saip::ProfilePackage::decode(&d.package).unwrap();
+    assert!(pkg.write_file("mf/ef-iccid", 0, &test_iccid(0x11)).unwrap());
+    assert!(rsp_saip::validate::has_errors(&rsp_saip::validate(&pkg)));
+    d.package = pkg.encode().unwrap();
+    refused_then_good(d, ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR);
+}
+
+#[test]
+fn test_packages_are_valid_profiles() {
+    let template = rsp_saip::template::generic().encode().unwrap().len();
+    for (len, seed) in [(10, 1), (5000, 2), (30_000, 3)] {
+        let der = package(len, seed);
+        let want = len.max(template);
+        assert!(der.len().abs_diff(want) < 32, "{} for {len}", der.len());
+        let pkg = rsp_saip::ProfilePackage::decode(&der).unwrap();
+        let findings = rsp_saip::validate(&pkg);
+        assert!(!rsp_saip::validate::has_errors(&findings), "{findings:#?}");
+        assert_eq!(
+            rsp_saip::inspect::summarise(&pkg).iccid.unwrap(),
+            rsp_saip::bcd::decode_swapped(&test_iccid(seed))
+        );
+    }
+}
+
+/// Every TS.48 test profile installs as is, its header ICCID as the metadata ICCID
+/// (needs RSP_REFERENCE_DIR; skipped otherwise).
+#[test]
+fn ts48_profiles_install() {
+    let Some(dir) = std::env::var_os("RSP_REFERENCE_DIR") else {
+        println!("RSP_REFERENCE_DIR not set: skipping the TS.48 installation test");
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(std::path::Path::new(&dir).join("ts48"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "der"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 18, "expected the 18 TS.48 profiles");
+    let (smdp, identity) = new_smdp(Curve::NistP256);
+    let config = EuiccConfig {
+        max_profile_bytes: 1 << 20,
+        ..EuiccConfig::default()
+    };
+    let (mut card, cla) = card_with(identity, config, StateStore::memory());
+    for (n, f) in files.iter().enumerate() {
+        let der = std::fs::read(f).unwrap();
+        let pkg = rsp_saip::ProfilePackage::decode(&der).unwrap();
+        let digits = rsp_saip::bcd::decode_plain(&pkg.header().unwrap().iccid);
+        let mut d = Download::new(0x70 + n as u8, 10);
+        d.metadata.iccid = Iccid::new(
+            rsp_saip::bcd::encode_swapped(&digits, 10)
+                .try_into()
+                .unwrap(),
+        );
+        d.package = der;
+        let pir = download(&mut card, cla, &smdp, &d);
+        assert!(
+            matches!(final_result(&pir), FinalResult::SuccessResult(_)),
+            "{}: {:?}",
+            f.display(),
+            final_result(&pir)
+        );
+        assert_eq!(card.isdr().state().profiles[0].package.0, d.package);
+        // Same ICCID in every TS.48 profile: delete before the next one.
+        let r: DeleteProfileResponse = decode(&es10(
+            &mut card,
+            cla,
+            &encode(&DeleteProfileRequest::Iccid(d.metadata.iccid)).unwrap(),
+        ))
+        .unwrap();
+        assert_eq!(r.delete_result, DeleteResult::OK, "{}", f.display());
+    }
+}

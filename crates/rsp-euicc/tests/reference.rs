@@ -83,7 +83,12 @@ fn sgp26_identity_downloads_a_ts48_profile_on_both_curves() {
     let profile = std::fs::read(root.join("ts48/TS48V2-SAIP2-1-BERTLV-UNIQUE.der")).unwrap();
     for (n, curve) in ["NIST", "BRP"].iter().enumerate() {
         let smdp = sgp26_smdp(&full, curve);
+        // The TS.48 profile with the metadata ICCID (header and EF.ICCID must match it).
         let mut d = Download::new(0x40 + n as u8, 10);
+        let mut p = rsp_saip::Personalisation::default();
+        let iccid = rsp_saip::bcd::decode_swapped(d.metadata.iccid.as_bytes());
+        p.set("iccid", &iccid).unwrap();
+        let profile = rsp_saip::patch::personalise_der(&profile, &p).unwrap();
         d.package = profile.clone();
         d.replace_keys = n == 1;
         d.confirmation_code = Some("0000");
@@ -125,7 +130,7 @@ fn independent_decoder_accepts_our_responses() {
         let mut dumps: Vec<(&str, Vec<u8>)> = Vec::new();
         let (_, captured) = download_capture(&mut card, cla, &smdp, &Download::new(0x50, 3000));
         dumps.extend(captured);
-        let iccid = Iccid::new([0x98, 0x10, 0x14, 0, 0, 0, 0, 0, 0, 0x50]);
+        let iccid = Iccid::new(test_iccid(0x50));
         let enable = EnableProfileRequest {
             profile_identifier: ProfileIdentifier::Iccid(iccid),
             refresh_flag: false,

@@ -186,14 +186,23 @@ async fn download_through_a_stdio_card_from_a_running_smdpp() {
     wait_healthy(admin_port, &mut server.0);
 
     // Inventory and order: admin import, ES2+ DownloadOrder + ConfirmOrder (released).
-    let iccid = "8949000000000000011";
+    // A real profile package (the eUICC processes its profile elements, SGP.22 §2.5.6):
+    // the generic template with this ICCID (E.118 Luhn digit), base64 for the admin API.
+    let iccid = "8949000000000000018";
+    let package = {
+        let template = rsp_saip::template::generic().encode().unwrap();
+        let mut p = rsp_saip::Personalisation::default();
+        p.set("iccid", iccid).unwrap();
+        let der = rsp_saip::patch::personalise_der(&template, &p).unwrap();
+        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, der)
+    };
     let (status, body) = admin(
         admin_port,
         "POST",
         "/admin/v1/profiles",
         Some(
             &json!({"iccid": iccid, "operator": "Test Operator", "profileType": "T1",
-            "profilePackage": "oAOAAQI=", "serviceProviderName": "Test Operator",
+            "profilePackage": package, "serviceProviderName": "Test Operator",
             "profileName": "CLI profile"}),
         ),
     )

@@ -103,9 +103,45 @@ pub fn metadata(iccid: [u8; 10], name: &str) -> StoreMetadataRequest {
     }
 }
 
-/// A profile package: concatenated DER TLVs (stand-ins for profile elements) of `len`
-/// bytes or a little more.
+/// The test ICCID numbered `n`: "890141000000000" + `n` on 3 digits + Luhn check digit
+/// (19 digits, E.118), as `Iccid` (swapped BCD, 'F'-padded, like EF.ICCID).
+pub fn test_iccid(n: u8) -> [u8; 10] {
+    let iccid = rsp_saip::bcd::Iccid::parse(&format!("890141000000000{n:03}")).unwrap();
+    iccid.ef_iccid().try_into().unwrap()
+}
+
+/// A real profile package (TCA SAIP): the project's generic USIM+ISIM template with the
+/// ICCID [`test_iccid`]`(seed)`, grown to about `len` bytes (never less than the template)
+/// by a `PE-NonStandard` (SAIP §8.9) inserted before `PE-End`.
 pub fn package(len: usize, seed: u8) -> Vec<u8> {
+    use rsp_saip::model::{PeHeader, PeNonStandard, ProfileElement};
+    let mut pkg = rsp_saip::template::generic();
+    let base = pkg.encode().unwrap().len();
+    // PE-NonStandard overhead: CHOICE tag + header + OID + OCTET STRING header (< 24 bytes).
+    if len > base + 32 {
+        let content: Vec<u8> = (0..len - base - 24).map(|i| (i as u8) ^ seed).collect();
+        let pe = ProfileElement::NonStandard(Box::new(PeNonStandard {
+            non_standard_header: PeHeader {
+                mandated: None,
+                identification: 100,
+            },
+            // 2.999 is the ITU-T X.660 example arc.
+            issuer_id: rasn::types::ObjectIdentifier::new(vec![2, 999, 1]).unwrap(),
+            content: content.into(),
+        }));
+        let end = pkg.elements.len() - 1;
+        pkg.elements.insert(end, rsp_saip::Element::new(pe));
+    }
+    let der = pkg.encode().unwrap();
+    let mut p = rsp_saip::Personalisation::default();
+    p.set("iccid", &rsp_saip::bcd::decode_swapped(&test_iccid(seed)))
+        .unwrap();
+    rsp_saip::patch::personalise_der(&der, &p).unwrap()
+}
+
+/// Concatenated DER TLVs of about `len` bytes that are not profile elements (the
+/// stand-in packages used before the eUICC processed profile elements).
+pub fn fake_package(len: usize, seed: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let mut n = 0u8;
     while out.len() < len {
@@ -138,8 +174,7 @@ pub struct Download<'a> {
 
 impl Download<'_> {
     pub fn new(iccid_last: u8, len: usize) -> Self {
-        let mut iccid = [0x98, 0x10, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
-        iccid[9] = iccid_last;
+        let iccid = test_iccid(iccid_last);
         Download {
             transaction_id: vec![0x11, 0x22, iccid_last, 0x44],
             confirmation_code: None,
