@@ -5,7 +5,8 @@
 //! CI that issued CERT.DPtls), or against the platform's roots when none are given.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
 use rsp_codec::json::es9plus::{
@@ -28,10 +29,24 @@ use crate::error::LpaError;
 const TIMEOUT: Duration = Duration::from_secs(120);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Told of every ES9+ exchange: the function, how long it took (request sent to response
+/// decoded) and whether it succeeded.
+pub type Es9Observer = Arc<dyn Fn(Es9PlusFunction, Duration, bool) + Send + Sync>;
+
 /// An ES9+ client with its TLS trust anchors.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Es9PlusClient {
     http: reqwest::Client,
+    observer: Option<Es9Observer>,
+}
+
+impl std::fmt::Debug for Es9PlusClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Es9PlusClient")
+            .field("http", &self.http)
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
 }
 
 fn status_text(status: ExecutionStatus) -> &'static str {
@@ -74,7 +89,24 @@ impl Es9PlusClient {
             path: "(TLS configuration)".into(),
             reason: e.to_string(),
         })?;
-        Ok(Es9PlusClient { http })
+        Ok(Es9PlusClient {
+            http,
+            observer: None,
+        })
+    }
+
+    /// Calls `observer` after each ES9+ exchange (e.g. for latency measurements); clones
+    /// of this client share it and the connection pool.
+    pub fn with_observer(mut self, observer: Es9Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Reports one exchange to the observer, if any.
+    fn observe<T>(&self, function: Es9PlusFunction, start: Instant, result: &Result<T, LpaError>) {
+        if let Some(observer) = &self.observer {
+            observer(function, start.elapsed(), result.is_ok());
+        }
     }
 
     /// [`Self::new`] from PEM files.
@@ -138,6 +170,18 @@ impl Es9PlusClient {
         function: Es9PlusFunction,
         body: &B,
     ) -> Result<T, LpaError> {
+        let start = Instant::now();
+        let result = self.call_unobserved(address, function, body).await;
+        self.observe(function, start, &result);
+        result
+    }
+
+    async fn call_unobserved<B: Serialize, T: DeserializeOwned>(
+        &self,
+        address: &str,
+        function: Es9PlusFunction,
+        body: &B,
+    ) -> Result<T, LpaError> {
         let (status, bytes) = self.post(address, function, body).await?;
         match decode_response::<T>(&bytes) {
             Ok(Outcome::Executed(value)) if status == 200 => Ok(value),
@@ -195,6 +239,17 @@ impl Es9PlusClient {
     /// ES9+.HandleNotification (§5.6.4): success is HTTP 204 without body (a `200` with an
     /// `Executed-Success` header is accepted too).
     pub async fn handle_notification(
+        &self,
+        address: &str,
+        request: &HandleNotificationRequest,
+    ) -> Result<(), LpaError> {
+        let start = Instant::now();
+        let result = self.handle_notification_unobserved(address, request).await;
+        self.observe(Es9PlusFunction::HandleNotification, start, &result);
+        result
+    }
+
+    async fn handle_notification_unobserved(
         &self,
         address: &str,
         request: &HandleNotificationRequest,

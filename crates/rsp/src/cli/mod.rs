@@ -1,6 +1,8 @@
 //! Command-line surface: one module per command group.
 
+pub mod bench;
 pub mod euicc;
+pub mod lab;
 pub mod lpa;
 pub mod pki;
 pub mod profile;
@@ -37,6 +39,10 @@ pub enum Command {
     /// Local Profile Assistant: download profiles from an SM-DP+, manage them and their
     /// notifications, on the virtual eUICC or a card served over lpac's stdio protocol.
     Lpa(lpa::LpaArgs),
+    /// Load benchmarks: `smdpp` runs concurrent full downloads against an SM-DP+ over
+    /// HTTPS ES9+ and reports downloads/s, server CPU per download and latencies.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -47,5 +53,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Euicc(cmd) => euicc::run(cmd),
         Command::Lpa(args) => lpa::run(args),
         Command::Quickstart(args) => quickstart::run(args),
+        Command::Bench(cmd) => bench::run(cmd),
     }
 }

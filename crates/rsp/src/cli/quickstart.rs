@@ -12,21 +12,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use rsp_codec::json::Iccid;
-use rsp_crypto::Curve;
 use rsp_euicc::{Card, EuiccConfig, EuiccState, Identity, Isdr, StateStore};
-use rsp_http::es2plus_client::ClientTls;
 use rsp_http::es2plus_operator::Es2PlusOperatorClient;
 use rsp_lpa::{ApduChannel, Es9PlusClient, Lpa};
-use rsp_pki::{TestPki, TestPkiOptions};
 
+use crate::cli::lab::{self, OPERATOR};
 use crate::cli::serve::{RunningSmdpp, start_smdpp};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
 
 /// Marker file: a directory holding it was made by `rsp quickstart` and may be wiped.
 const MARKER: &str = ".rsp-quickstart";
-/// The Operator: the subject CN of `mno.pem` written by the test PKI.
-const OPERATOR: &str = "Test Operator";
 /// Profile Type of the quickstart inventory.
 const PROFILE_TYPE: &str = "quickstart-usim-isim";
 /// Profiles imported: one downloaded now, two ordered for `--serve`, the rest in stock.
@@ -122,8 +117,7 @@ async fn bind(preferred: Option<u16>, fallback: u16) -> anyhow::Result<tokio::ne
 
 /// ICCID `89 001 …` (test issuer) number `n` with its Luhn check digit.
 fn test_iccid(n: u64) -> String {
-    let body = format!("8900100000000001{n:02}");
-    format!("{body}{}", rsp_saip::luhn::check_digit(&body).unwrap_or(0))
+    lab::iccid_with_check(&format!("8900100000000001{n:02}"))
 }
 
 async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
@@ -135,21 +129,11 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
     let pki_dir = dir.join("pki");
 
     s.step("Writing a test PKI for NIST P-256 and brainpoolP256r1");
-    let opts = TestPkiOptions {
-        smdp_host: "localhost".into(),
-        ..TestPkiOptions::default()
-    };
-    for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
-        TestPki::generate(curve, &opts)?
-            .write_to(&pki_dir.join(curve.name()), true)
-            .with_context(|| format!("writing {}", pki_dir.display()))?;
-    }
+    lab::write_test_pki(&pki_dir)?;
 
     s.step("Starting the SM-DP+ (HTTPS, SQLite)");
     // The data key encrypting Profile Packages at rest (a fresh one per run).
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-    rsp_pki::write_secret(&dir.join("smdpp.key"), (hex::encode(key) + "\n").as_bytes())?;
+    lab::write_data_key(&dir.join("smdpp.key"))?;
     let (https_default, admin_default) = if a.serve { (8443, 8081) } else { (0, 0) };
     let listener = bind(a.port, https_default).await?;
     let admin_listener = bind(a.admin_port, admin_default).await?;
@@ -241,36 +225,22 @@ async fn flow(
     for n in 1..=STOCK {
         csv.push_str(&format!("{},0010100000001{n:02}\n", test_iccid(n)));
     }
-    let r = http
-        .post(format!("{admin_url}/admin/v1/batches"))
-        .json(&serde_json::json!({
-            "operator": OPERATOR,
-            "profileType": PROFILE_TYPE,
-            "data": csv,
-            "serviceProviderName": "RSP Quickstart",
-            "profileName": "Quickstart test profile",
-            "profileClass": "operational",
-        }))
-        .send()
-        .await
-        .context("admin API")?;
-    if !r.status().is_success() {
-        bail!("inventory import: HTTP {}: {}", r.status(), r.text().await?);
-    }
+    lab::import_batch(
+        &http,
+        &admin_url,
+        lab::Batch {
+            profile_type: PROFILE_TYPE,
+            service_provider_name: "RSP Quickstart",
+            profile_name: "Quickstart test profile",
+            csv,
+        },
+    )
+    .await?;
     println!("     {STOCK} profiles of type {PROFILE_TYPE} in stock");
 
     s.step("Ordering a profile over ES2+ (mutual TLS, Operator certificate mno.pem)");
     let nist = pki_dir.join("nist");
-    let mut identity = std::fs::read(nist.join("mno.key.pem"))?;
-    identity.extend(std::fs::read(nist.join("mno.pem"))?);
-    let es2 = Es2PlusOperatorClient::new(
-        format!("https://{smdp_address}"),
-        &ClientTls {
-            roots_pem: vec![std::fs::read(nist.join("ci.pem"))?],
-            identity_pem: Some(identity),
-        },
-        "rsp-quickstart",
-    )?;
+    let es2 = lab::es2_client(pki_dir, smdp_address, "rsp-quickstart")?;
     let ac = order(&es2, smdp_address).await?;
     println!("     Activation Code: {ac}");
     print_qr(&ac);
@@ -345,16 +315,9 @@ fn new_state(path: &Path, pki_dir: &Path) -> anyhow::Result<StateStore> {
     Ok(store)
 }
 
-/// DownloadOrder by Profile Type, ConfirmOrder with release; the `LPA:1$…` code.
+/// An order of the quickstart Profile Type; its Activation Code.
 async fn order(es2: &Es2PlusOperatorClient, smdp_address: &str) -> anyhow::Result<String> {
-    let iccid: Iccid = es2
-        .download_order(None, None, Some(PROFILE_TYPE.into()))
-        .await?;
-    let confirmed = es2.confirm_order(iccid, None, None, None, true).await?;
-    Ok(format!(
-        "LPA:{}",
-        rsp_http::admin::activation_code(smdp_address, &confirmed.matching_id, false)
-    ))
+    lab::order(es2, smdp_address, PROFILE_TYPE).await
 }
 
 /// The QR code in the terminal (two rows per character).

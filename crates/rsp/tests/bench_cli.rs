@@ -1,0 +1,90 @@
+//! `rsp bench smdpp` end to end: it sets up its own SM-DP+ child process, runs the
+//! downloads and reports them. A functional test of the command: no speed thresholds.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+#[test]
+fn bench_smdpp_reports_downloads_cpu_and_latencies() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args([
+            "bench",
+            "smdpp",
+            "--downloads",
+            "20",
+            "--concurrency",
+            "4",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("setup:"),
+        "no progress on stderr:\n{stderr}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["downloads"], 20, "{report}");
+    assert_eq!(report["failures"], 0, "{report}");
+    assert_eq!(report["concurrency"], 4, "{report}");
+    assert!(report["seconds"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(
+        report["downloads_per_second"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    assert!(
+        report["server_cpu_ms_per_download"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    for function in [
+        "initiateAuthentication",
+        "authenticateClient",
+        "getBoundProfilePackage",
+        "handleNotification",
+    ] {
+        let f = &report["functions"][function];
+        assert_eq!(f["count"], 20, "{function}: {report}");
+        assert_eq!(f["errors"], 0, "{function}: {report}");
+        let p50 = f["p50_ms"].as_f64().unwrap();
+        let p99 = f["p99_ms"].as_f64().unwrap();
+        assert!(p50 > 0.0 && p99 >= p50, "{function}: {report}");
+    }
+}
+
+#[test]
+fn bench_smdpp_keeps_a_given_dir_and_refuses_a_foreign_one() {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    let base = std::env::temp_dir().join(format!("rsp_bench_test_{}", hex::encode(b)));
+    std::fs::create_dir_all(base.join("foreign")).unwrap();
+    std::fs::write(base.join("foreign/keep.txt"), "mine").unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "smdpp", "--downloads", "1", "--dir"])
+        .arg(base.join("foreign"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(base.join("foreign/keep.txt").exists());
+
+    let dir = base.join("bench");
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "smdpp", "--downloads", "2", "--concurrency", "2"])
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("downloads/s"), "{stdout}");
+    assert!(stdout.contains("getBoundProfilePackage"), "{stdout}");
+    assert!(dir.join("bench.db").exists());
+    assert!(dir.join("pki/nist/ci.pem").exists());
+    std::fs::remove_dir_all(&base).unwrap();
+}
