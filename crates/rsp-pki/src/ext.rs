@@ -35,13 +35,18 @@ pub struct CertExtensions {
 impl CertExtensions {
     /// Decode `exts`; duplicates, undecodable known extensions and unknown critical
     /// extensions are errors.
-    pub(crate) fn decode(exts: Option<&[Extension]>, id: &CertId) -> Result<Self, PkiError> {
+    /// `id` names the certificate in an error; it is only called on failure (formatting a
+    /// DN costs more than decoding the extensions).
+    pub(crate) fn decode(
+        exts: Option<&[Extension]>,
+        id: &dyn Fn() -> Box<CertId>,
+    ) -> Result<Self, PkiError> {
         let mut out = CertExtensions::default();
         let mut seen: Vec<&ObjectIdentifier> = Vec::new();
         for ext in exts.unwrap_or(&[]) {
             if seen.contains(&&ext.extn_id) {
                 return Err(PkiError::BadExtension {
-                    cert: Box::new(id.clone()),
+                    cert: id(),
                     extension: ext_name(&ext.extn_id),
                     reason: "appears more than once".into(),
                 });
@@ -51,7 +56,7 @@ impl CertExtensions {
             let oid = ext.extn_id;
             let name = ext_name(&oid);
             let bad = |e: der::Error| PkiError::BadExtension {
-                cert: Box::new(id.clone()),
+                cert: id(),
                 extension: name,
                 reason: e.to_string(),
             };
@@ -80,14 +85,14 @@ impl CertExtensions {
                 CrlDistributionPoints::from_der(bytes).map_err(bad)?;
                 if ext.critical {
                     return Err(PkiError::BadExtension {
-                        cert: Box::new(id.clone()),
+                        cert: id(),
                         extension: name,
                         reason: "must not be critical".into(),
                     });
                 }
             } else if ext.critical {
                 return Err(PkiError::UnknownCriticalExtension {
-                    cert: Box::new(id.clone()),
+                    cert: id(),
                     oid: oid.to_string(),
                 });
             }

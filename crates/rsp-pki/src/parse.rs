@@ -40,34 +40,34 @@ impl Cert {
         };
         let inner = Certificate::from_der(der).map_err(|e| decode(e.to_string()))?;
         let (tbs_start, tbs_end) = tbs_span(der).map_err(|e| decode(e.to_string()))?;
-        let id = id_of(&inner, "X.509");
+        let id = || id_of(&inner, "X.509");
         let tbs = inner.tbs_certificate();
         if tbs.version() != x509_cert::certificate::Version::V3 {
-            return Err(malformed(id, "is not an X.509 v3 certificate"));
+            return Err(malformed(id(), "is not an X.509 v3 certificate"));
         }
         if inner.signature_algorithm() != tbs.signature() {
             return Err(malformed(
-                id,
+                id(),
                 "signatureAlgorithm differs from tbsCertificate.signature",
             ));
         }
         let alg = inner.signature_algorithm();
         if alg.oid != ECDSA_WITH_SHA256 || alg.parameters.is_some() {
             return Err(malformed(
-                id,
+                id(),
                 format!("signature algorithm {} is not ecdsa-with-SHA256", alg.oid),
             ));
         }
         if inner.signature().as_bytes().is_none() {
-            return Err(malformed(id, "signature BIT STRING has unused bits"));
+            return Err(malformed(id(), "signature BIT STRING has unused bits"));
         }
         let spki = tbs
             .subject_public_key_info()
             .to_der()
-            .map_err(|e| malformed(id.clone(), format!("public key: {e}")))?;
+            .map_err(|e| malformed(id(), format!("public key: {e}")))?;
         let public_key = PublicKey::from_spki_der(&spki).map_err(|e| {
             malformed(
-                id.clone(),
+                id(),
                 format!("public key is not an EC key on P-256 or brainpoolP256r1: {e}"),
             )
         })?;
