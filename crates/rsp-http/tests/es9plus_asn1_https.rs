@@ -5,10 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-mod euicc;
 
 use common::*;
-use euicc::Euicc;
 use rsp_codec::asn1::{
     self, AuthenticateClientErrorEs9, AuthenticateClientOk, AuthenticateClientResponseEs9,
     AuthenticateErrorCode, AuthenticateResponseError, AuthenticateServerResponse,
@@ -25,6 +23,7 @@ use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder, Es2Plus, Es2PlusConfig};
 use rsp_smdpp::es9plus::iccid_bcd;
 use rsp_smdpp::store::InventoryStore;
 use rsp_smdpp::{OperatorId, ProfileState};
+use rsp_testkit::euicc_sim::Euicc;
 
 const ASN1: &str = "application/x-gsma-rsp-asn1";
 const ICCID_1: &str = "8949000000000000011";

@@ -55,6 +55,7 @@ use rsp_pki::{Cert, Crl, Role, TestPkiOptions, TrustStore};
 use rsp_smdpp::es9plus::{Credentials, DpCredentials, SigningCredential};
 use rsp_smdpp::session::SessionStore;
 use rsp_storage::SqlStore;
+use rsp_testkit::pg::PgDb;
 
 // --- Fixtures ---
 
@@ -86,7 +87,7 @@ impl Env {
         Some(Env {
             dir,
             pki,
-            store: pg.store.clone(),
+            store: pg.store(key()).await,
             _pg: Some(pg),
         })
     }

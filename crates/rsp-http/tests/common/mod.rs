@@ -14,34 +14,13 @@ use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
 use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
 use rsp_storage::{DataKey, SqlStore};
+pub use rsp_testkit::fs::TempDir;
+use rsp_testkit::pg::PgDb;
 use tokio::sync::oneshot;
 
 pub const OPERATOR: &str = "Test Operator";
 pub const OTHER_OPERATOR: &str = "Other Operator";
 pub const SMDP_ADDRESS: &str = "localhost";
-
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).unwrap();
-    hex::encode(b)
-}
-
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        let p = std::env::temp_dir().join(format!("rsp_http_test_{}", random_hex(8)));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The test PKI written to DIR (as `rsp pki init` does for one curve), plus a second
 /// operator certificate `other-mno.pem` / `other-mno.key.pem` issued by the same CI.
@@ -117,71 +96,11 @@ pub async fn sqlite_store(dir: &Path) -> SqlStore {
     store
 }
 
-const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A fresh PostgreSQL database `rsp_test_<random>` (dropped on drop of the guard), created
-/// through `RSP_TEST_POSTGRES_URL`. `None` (after printing why) when PostgreSQL is
-/// unreachable and `CI` is unset; with `CI` set, unreachable PostgreSQL fails the test.
-pub async fn postgres_store() -> Option<(SqlStore, PgGuard)> {
-    use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-    let admin_url =
-        std::env::var("RSP_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_owned());
-    let conn = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        PgConnection::connect(&admin_url),
-    )
-    .await;
-    let mut admin = match conn {
-        Ok(Ok(c)) => c,
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("PostgreSQL at {admin_url} unreachable and CI is set")
-        }
-        _ => {
-            println!("SKIP PostgreSQL half: {admin_url} unreachable");
-            return None;
-        }
-    };
-    let name = format!("rsp_test_{}", random_hex(8));
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (admin_url.as_str(), String::new()),
-    };
-    let (server, _) = base.rsplit_once('/').unwrap();
-    let store = SqlStore::connect(&format!("{server}/{name}{query}"), key())
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    Some((store, PgGuard { admin_url, name }))
-}
-
-/// Drops the test database.
-pub struct PgGuard {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PgGuard {
-    fn drop(&mut self) {
-        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-        let (url, name) = (self.admin_url.clone(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let mut admin = PgConnection::connect(&url).await.unwrap();
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                admin.execute(AssertSqlSafe(sql)).await.unwrap();
-            });
-        })
-        .join();
-    }
+/// A migrated store on a fresh PostgreSQL database, dropped with the returned [`PgDb`].
+/// `None` (after printing why) when PostgreSQL is unreachable and `CI` is unset.
+pub async fn postgres_store() -> Option<(SqlStore, PgDb)> {
+    let pg = PgDb::create().await?;
+    Some((pg.store(key()).await, pg))
 }
 
 pub fn new_profile(iccid: &str, operator: &str, profile_type: &str) -> NewProfile {

@@ -18,32 +18,10 @@ use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
 use rsp_smdpp::store::InventoryStore;
 use rsp_smdpp::{NewProfile, OperatorId, ProfileClass, ProfileMetadata, ProfilePackage};
 use rsp_storage::{DataKey, SqlStore};
+pub use rsp_testkit::fs::TempDir;
 use tokio::sync::oneshot;
 
 pub const OPERATOR: &str = "Test Operator";
-
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).unwrap();
-    hex::encode(b)
-}
-
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        let p = std::env::temp_dir().join(format!("rsp_lpa_test_{}", random_hex(8)));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 pub fn dir_name(curve: Curve) -> &'static str {
     match curve {
@@ -109,11 +87,7 @@ pub struct Server {
 impl Server {
     /// Serves TLS with the DPtls of `tls_pki` and ES9+ with the credentials of `es9_pki`.
     pub async fn start(dir: &Path, tls_pki: &Path, es9_pki: &Path) -> Self {
-        let key = DataKey::new("test-key-1", &[0x42; 32]).unwrap();
-        let store = SqlStore::open_sqlite(&dir.join("smdpp.sqlite"), key)
-            .await
-            .unwrap();
-        store.migrate().await.unwrap();
+        let store = sqlite_store(dir).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         // The DPtls certificate names `localhost`; the port is part of the address.
@@ -328,95 +302,16 @@ impl Server {
     }
 }
 
-/// A migrated PostgreSQL test database `rsp_test_<random>` created through the maintenance
-/// database of `RSP_TEST_POSTGRES_URL` (default postgres://postgres@127.0.0.1:5432/postgres),
-/// dropped on drop. `None` (after printing why) when PostgreSQL is unreachable, unless `CI`
-/// is set: then it panics, so CI cannot skip silently.
-pub struct PgDb {
-    pub store: SqlStore,
-    admin_url: String,
-    name: String,
-}
-
-impl PgDb {
-    pub async fn create() -> Option<Self> {
-        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-        let admin_url = std::env::var("RSP_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-        let connect = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            PgConnection::connect(&admin_url),
-        )
-        .await;
-        let mut admin = match connect {
-            Ok(Ok(c)) => c,
-            failure => {
-                let why = match failure {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "timeout".to_owned(),
-                };
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "PostgreSQL at {admin_url} unreachable ({why}) and CI is set"
-                );
-                println!(
-                    "SKIP PostgreSQL: {admin_url} unreachable ({why}); set CI to make this fatal"
-                );
-                return None;
-            }
-        };
-        let name = format!("rsp_test_{}", random_hex(8));
-        admin
-            .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .unwrap();
-        admin.close().await.unwrap();
-        let (base, query) = match admin_url.split_once('?') {
-            Some((b, q)) => (b, format!("?{q}")),
-            None => (admin_url.as_str(), String::new()),
-        };
-        let (server, _) = base.rsplit_once('/').unwrap();
-        let url = format!("{server}/{name}{query}");
-        let key = DataKey::new("test-key-1", &[0x42; 32]).unwrap();
-        let store = SqlStore::connect(&url, key).await.unwrap();
-        store.migrate().await.unwrap();
-        Some(PgDb {
-            store,
-            admin_url,
-            name,
-        })
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-        // Drop may run inside the test's runtime: a thread with its own runtime.
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                admin.execute(AssertSqlSafe(sql)).await.unwrap();
-            });
-        })
-        .join();
-        if dropped.is_err() {
-            eprintln!("could not drop test database {}", self.name);
-        }
-    }
-}
-
 /// A migrated SQLite store in `dir/smdpp.sqlite`.
 pub async fn sqlite_store(dir: &Path) -> SqlStore {
-    let key = DataKey::new("test-key-1", &[0x42; 32]).unwrap();
-    let store = SqlStore::open_sqlite(&dir.join("smdpp.sqlite"), key)
+    let store = SqlStore::open_sqlite(&dir.join("smdpp.sqlite"), key())
         .await
         .unwrap();
     store.migrate().await.unwrap();
     store
+}
+
+/// The storage encryption key of the tests.
+pub fn key() -> DataKey {
+    DataKey::new("test-key-1", &[0x42; 32]).unwrap()
 }

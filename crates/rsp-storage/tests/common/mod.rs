@@ -1,40 +1,34 @@
 //! Test fixtures: a fresh database per test on every available backend.
 //!
-//! SQLite: a new file in the temp directory. PostgreSQL: a new database `rsp_test_<random>`
-//! created through the maintenance database of `RSP_TEST_POSTGRES_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`) and dropped by [`TestDb::finish`]. When
-//! PostgreSQL is unreachable the PostgreSQL half is skipped with a printed line, unless `CI`
-//! is set: then the test fails, so CI cannot skip silently.
+//! SQLite: a new file in a temporary directory. PostgreSQL: a new database from
+//! [`rsp_testkit::pg::PgDb`] (skipped with a printed line when PostgreSQL is unreachable,
+//! unless `CI` is set). Both are removed when the [`TestDb`] is dropped.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::status::RspError;
 use rsp_smdpp::es2plus::Es2PlusError;
 use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
 use rsp_storage::{Backend, DataKey, SqlStore};
-use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
-
-const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+use rsp_testkit::fs::TempDir;
+use rsp_testkit::pg::PgDb;
 
 pub fn key() -> DataKey {
     DataKey::new("test-key-1", &[0x42; 32]).unwrap()
 }
 
-fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).unwrap();
-    hex::encode(b)
-}
-
 enum Cleanup {
-    Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    /// The SQLite file lives in the directory, removed with it.
+    Sqlite {
+        _dir: TempDir,
+        path: PathBuf,
+    },
+    Postgres(PgDb),
 }
 
-/// One migrated database.
+/// One migrated database, removed on drop (also after a panic).
 pub struct TestDb {
     pub store: SqlStore,
     pub url: String,
@@ -51,7 +45,7 @@ impl TestDb {
         SqlStore::connect(&self.url, key()).await.unwrap()
     }
 
-    /// Closes the pool and removes the database (also done on drop, e.g. after a panic).
+    /// Closes the pool and removes the database.
     pub async fn finish(self) {
         self.store.close().await;
     }
@@ -59,97 +53,32 @@ impl TestDb {
     /// SQLite file path (SQLite only).
     pub fn sqlite_path(&self) -> Option<&PathBuf> {
         match &self.cleanup {
-            Cleanup::Sqlite(p) => Some(p),
-            Cleanup::Postgres { .. } => None,
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
-            }
-            Cleanup::Postgres { admin_url, name } => {
-                // Drop may run inside the test's runtime: use a thread with its own.
-                let (admin_url, db_name) = (admin_url.clone(), name.clone());
-                let dropped = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    rt.block_on(async {
-                        let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-                        let sql = format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)");
-                        admin.execute(AssertSqlSafe(sql)).await.unwrap();
-                    });
-                })
-                .join();
-                if dropped.is_err() {
-                    eprintln!("could not drop test database {name}");
-                }
-            }
+            Cleanup::Sqlite { path, .. } => Some(path),
+            Cleanup::Postgres(_) => None,
         }
     }
 }
 
 pub async fn sqlite() -> TestDb {
-    let path = std::env::temp_dir().join(format!("rsp_test_{}.sqlite", random_hex(8)));
+    let dir = TempDir::new();
+    let path = dir.0.join("rsp_test.sqlite");
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let store = SqlStore::open_sqlite(&path, key()).await.unwrap();
     store.migrate().await.unwrap();
     TestDb {
         store,
         url,
-        cleanup: Cleanup::Sqlite(path),
+        cleanup: Cleanup::Sqlite { _dir: dir, path },
     }
 }
 
 /// `None` (after printing why) when PostgreSQL is unreachable and `CI` is unset.
 pub async fn postgres() -> Option<TestDb> {
-    let admin_url =
-        std::env::var("RSP_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
-    let admin =
-        tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(&admin_url)).await;
-    let mut admin = match admin {
-        Ok(Ok(c)) => c,
-        failure => {
-            let why = match failure {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timeout".to_owned(),
-            };
-            if std::env::var_os("CI").is_some() {
-                panic!("PostgreSQL at {admin_url} unreachable ({why}) and CI is set");
-            }
-            println!(
-                "SKIP PostgreSQL half: {admin_url} unreachable ({why}); set CI to make this fatal"
-            );
-            return None;
-        }
-    };
-    let name = format!("rsp_test_{}", random_hex(8));
-    admin
-        .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (admin_url.as_str(), String::new()),
-    };
-    let (server, _) = base.rsplit_once('/').unwrap();
-    let url = format!("{server}/{name}{query}");
-    let store = SqlStore::connect(&url, key()).await.unwrap();
-    store.migrate().await.unwrap();
+    let pg = PgDb::create().await?;
     Some(TestDb {
-        store,
-        url,
-        cleanup: Cleanup::Postgres { admin_url, name },
+        store: pg.store(key()).await,
+        url: pg.url.clone(),
+        cleanup: Cleanup::Postgres(pg),
     })
 }
 

@@ -4,7 +4,6 @@
 
 #[path = "../common/mod.rs"]
 mod common;
-mod euicc;
 mod fixtures;
 mod reference;
 
@@ -22,8 +21,8 @@ use rsp_storage::SqlStore;
 use sqlx::Row;
 
 use common::backends;
-use euicc::Euicc;
 use fixtures::{SMDP, code, es9, es9_with, foreign_pki, order, package, pki};
+use rsp_testkit::euicc_sim::Euicc;
 
 /// InitiateAuthentication + AuthenticateClient with a fresh challenge.
 async fn authenticate(

@@ -15,8 +15,8 @@ use rsp_smdpp::es9plus::{
 use rsp_smdpp::store::InventoryStore;
 
 use crate::common::{backends, iccid};
-use crate::euicc::Euicc;
 use crate::fixtures::{SMDP, order, package};
+use rsp_testkit::euicc_sim::Euicc;
 
 fn dir() -> Option<PathBuf> {
     std::env::var_os("RSP_REFERENCE_DIR").map(|d| Path::new(&d).join("sgp26/full"))

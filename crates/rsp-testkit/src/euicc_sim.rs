@@ -1,6 +1,13 @@
 //! A test-side eUICC + LPA built only from rsp-codec / rsp-crypto / rsp-pki primitives: it
 //! checks every SM-DP+ signature independently and opens the BPP with its own session keys.
-#![allow(clippy::unwrap_used, dead_code)]
+//! It drives the SM-DP+ ES9+ domain service (rsp-storage tests) and its HTTP binding
+//! (rsp-http tests) through one download: [`Euicc::info1`], [`Euicc::authenticate_server`],
+//! [`Euicc::prepare_download`], [`Euicc::load_bpp`], then the notifications.
+//!
+//! The Confirmation Code hash (SGP.22 hashCc = SHA256(SHA256(CC) | TransactionID)) is computed
+//! here with plain SHA-256, not with the SM-DP+'s own code, so the tests cross-check it.
+
+use std::path::Path;
 
 use rasn::types::{Integer, ObjectIdentifier};
 use rsp_codec::asn1::{
@@ -23,19 +30,25 @@ use sha2::{Digest, Sha256};
 
 /// One eUICC: its certificates and key, and the state of the current session.
 pub struct Euicc {
+    /// EID (serialNumber of the eUICC certificate's subject).
     pub eid: String,
+    /// CERT.EUICC.ECDSA.
     pub euicc_cert: Cert,
+    /// CERT.EUM.ECDSA.
     pub eum_cert: Cert,
+    /// SK.EUICC.ECDSA.
     pub key: SoftwareKey,
     /// CI key id announced in EUICCInfo1.
     pub ci_key_id: Vec<u8>,
     /// Free NVM announced in extCardResource.
     pub free_nvm: u32,
+    /// euiccChallenge of the current session.
     pub challenge: [u8; 16],
     tid: Vec<u8>,
     euicc_signature1: [u8; 64],
     smdp_signature2: [u8; 64],
     dp_pb: Option<PublicKey>,
+    /// otSK.EUICC.ECKA of the current download (after PrepareDownload).
     pub otsk: Option<SoftwareKey>,
 }
 
@@ -44,7 +57,7 @@ fn copy_key(k: &SoftwareKey) -> SoftwareKey {
 }
 
 impl Euicc {
-    /// The eUICC of `pki` (certificates chained to its CI).
+    /// The eUICC of the in-memory `pki` (certificates chained to its CI).
     pub fn of(pki: &TestPki) -> Self {
         let euicc = pki.get(Role::Euicc).unwrap();
         Self::with(
@@ -55,6 +68,7 @@ impl Euicc {
         )
     }
 
+    /// An eUICC with its own certificate, EUM certificate and key, announcing the CI of `pki`.
     pub fn with(pki: &TestPki, euicc_cert: Cert, eum_cert: Cert, key: SoftwareKey) -> Self {
         let ci = pki
             .get(Role::Ci)
@@ -64,6 +78,16 @@ impl Euicc {
             .unwrap()
             .to_vec();
         Self::from_parts(ci, euicc_cert, eum_cert, key)
+    }
+
+    /// The eUICC of the PKI written in `dir` (as `TestPki::write_to` / `rsp pki init` do:
+    /// `ci.pem`, `eum.pem`, `euicc.pem`, `euicc.key.pem`).
+    pub fn from_dir(dir: &Path) -> Self {
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        let cert = |name: &str| Cert::from_pem(&read(name)).unwrap();
+        let key = SoftwareKey::from_pem(&read("euicc.key.pem")).unwrap();
+        let ci = cert("ci.pem").subject_key_id().unwrap().to_vec();
+        Self::from_parts(ci, cert("euicc.pem"), cert("eum.pem"), key)
     }
 
     /// An eUICC announcing CI `ci_key_id`.
@@ -97,6 +121,7 @@ impl Euicc {
         getrandom::fill(&mut self.challenge).unwrap();
     }
 
+    /// EUICCInfo1 DER (for ES9+.InitiateAuthentication).
     pub fn info1(&self) -> Vec<u8> {
         asn1::encode(&EUICCInfo1 {
             svn: VersionType::from_parts(2, 2, 0),
@@ -392,6 +417,7 @@ impl Euicc {
         .unwrap()
     }
 
+    /// TransactionID of the current session (empty before AuthenticateServer).
     pub fn transaction_id(&self) -> &[u8] {
         &self.tid
     }
