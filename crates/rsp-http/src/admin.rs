@@ -223,8 +223,24 @@ async fn import_profile(
     else {
         return error(StatusCode::BAD_REQUEST, "profilePackage is not base64");
     };
-    if package.is_empty() {
-        return error(StatusCode::BAD_REQUEST, "profilePackage is empty");
+    // The package must be a TCA eUICC Profile Package whose header names this ICCID.
+    let decoded = match rsp_saip::ProfilePackage::decode(&package) {
+        Ok(p) => p,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("profilePackage is not a TCA profile package: {e}"),
+            );
+        }
+    };
+    let header_iccid = decoded
+        .header()
+        .map(|h| rsp_saip::bcd::decode_plain(&h.iccid));
+    if header_iccid.as_deref() != Some(iccid.digits()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "profilePackage: its ProfileHeader ICCID is not the given iccid",
+        );
     }
     let Some(profile_class) = crate::admin_batch::profile_class(req.profile_class.as_deref())
     else {

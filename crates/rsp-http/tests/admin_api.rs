@@ -64,17 +64,25 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
     let http = reqwest::Client::new();
     let base = format!("http://{admin}");
 
-    // Import.
-    let package = base64::engine::general_purpose::STANDARD.encode([0xA0, 0x03, 0x80, 0x01, 0x02]);
+    // Import: a TCA package (the generic template) personalised with the ICCID.
+    let package_for = |iccid: &str| {
+        let template = rsp_saip::template::generic().encode().unwrap();
+        let mut p = rsp_saip::Personalisation::default();
+        p.set("iccid", iccid).unwrap();
+        base64::engine::general_purpose::STANDARD
+            .encode(rsp_saip::patch::personalise_der(&template, &p).unwrap())
+    };
+    let package = package_for("8949000000000000018");
     for (iccid, op) in [
-        ("8949000000000000011", OPERATOR),
-        ("8949000000000000029", OPERATOR),
-        ("8949000000000000037", OTHER_OPERATOR),
+        ("8949000000000000018", OPERATOR),
+        ("8949000000000000026", OPERATOR),
+        ("8949000000000000034", OTHER_OPERATOR),
     ] {
         let r = http
             .post(format!("{base}/admin/v1/profiles"))
             .json(&json!({"iccid": iccid, "operator": op, "profileType": "T1",
-                "profilePackage": package, "serviceProviderName": "SP", "profileName": "P"}))
+                "profilePackage": package_for(iccid), "serviceProviderName": "SP",
+                "profileName": "P"}))
             .send()
             .await
             .unwrap();
@@ -84,7 +92,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
     let dup = http
         .post(format!("{base}/admin/v1/profiles"))
         .json(
-            &json!({"iccid": "8949000000000000011", "operator": OPERATOR, "profileType": "T1",
+            &json!({"iccid": "8949000000000000018", "operator": OPERATOR, "profileType": "T1",
             "profilePackage": package}),
         )
         .send()
@@ -94,7 +102,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
     let bad = http
         .post(format!("{base}/admin/v1/profiles"))
         .json(
-            &json!({"iccid": "8949000000000000045", "operator": OPERATOR, "profileType": "T1",
+            &json!({"iccid": "8949000000000000042", "operator": OPERATOR, "profileType": "T1",
             "profilePackage": "@@@"}),
         )
         .send()
@@ -111,6 +119,22 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         .await
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+    // Not a profile package, or a package for another ICCID → 400, nothing imported.
+    for not_it in [
+        base64::engine::general_purpose::STANDARD.encode([0xA0, 0x03, 0x80, 0x01, 0x02]),
+        package_for("8949000000000000018"),
+    ] {
+        let bad = http
+            .post(format!("{base}/admin/v1/profiles"))
+            .json(
+                &json!({"iccid": "8949000000000000042", "operator": OPERATOR,
+                "profileType": "T1", "profilePackage": not_it}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 400);
+    }
 
     // Order one over ES2+ (HTTPS, mTLS) with a Confirmation Code.
     let server = Server::start(pki, store.clone()).await;
@@ -119,7 +143,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         &mno,
         &server,
         "downloadOrder",
-        json!({"header": header(), "iccid": "8949000000000000011", "eid": EID}),
+        json!({"header": header(), "iccid": "8949000000000000018", "eid": EID}),
     )
     .await;
     assert_eq!(outcome(&body).0, "Executed-Success");
@@ -128,7 +152,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         &server,
         "confirmOrder",
         json!({"header": header(),
-        "iccid": "8949000000000000011", "eid": EID, "matchingId": "ABC-123",
+        "iccid": "8949000000000000018", "eid": EID, "matchingId": "ABC-123",
         "confirmationCode": "1234", "releaseFlag": true}),
     )
     .await;
@@ -167,7 +191,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         .unwrap();
     let list = released["profiles"].as_array().unwrap();
     assert_eq!(list.len(), 1);
-    assert_eq!(list[0]["iccid"], "8949000000000000011");
+    assert_eq!(list[0]["iccid"], "8949000000000000018");
     assert_eq!(list[0]["eid"], EID);
     let other: serde_json::Value = http
         .get(format!(
@@ -189,7 +213,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
 
     // One Profile.
     let one: serde_json::Value = http
-        .get(format!("{base}/admin/v1/profiles/8949000000000000011"))
+        .get(format!("{base}/admin/v1/profiles/8949000000000000018"))
         .send()
         .await
         .unwrap()
@@ -207,7 +231,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
     assert_eq!(missing.status().as_u16(), 404);
 
     // Activation Code.
-    let ac_url = format!("{base}/admin/v1/orders/8949000000000000011/activation-code");
+    let ac_url = format!("{base}/admin/v1/orders/8949000000000000018/activation-code");
     let ac: serde_json::Value = http
         .get(&ac_url)
         .send()
@@ -239,7 +263,7 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
     assert!(svg.contains("<svg") && svg.contains("</svg>"));
     let none = http
         .get(format!(
-            "{base}/admin/v1/orders/8949000000000000029/activation-code"
+            "{base}/admin/v1/orders/8949000000000000026/activation-code"
         ))
         .send()
         .await
