@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rsp_crypto::SoftwareKey;
-use rsp_pki::{Cert, TrustStore};
+use rsp_pki::{Cert, Crl, TrustStore};
 use rsp_smdpp::es9plus::{Credentials, DpCredentials, SigningCredential};
 
 /// Why the credentials could not be loaded (never includes key material).
@@ -65,6 +65,13 @@ fn signing(dir: &Path, name: &str) -> Result<SigningCredential, CredentialsError
 
 /// Credentials for every directory of `dirs` (each one CI with its DPauth and DPpb).
 pub fn load(dirs: &[PathBuf]) -> Result<Credentials, CredentialsError> {
+    load_with_crls(dirs, &[])
+}
+
+/// As [`load`], with CRLs (PEM or DER files, e.g. the CI's and EUMs' CRLs, SGP.22 §4.5.2.2)
+/// checked on every eUICC / EUM chain: a revoked certificate is refused at
+/// AuthenticateClient. A CRL is used only when its issuer's signature verifies.
+pub fn load_with_crls(dirs: &[PathBuf], crls: &[PathBuf]) -> Result<Credentials, CredentialsError> {
     if dirs.is_empty() {
         return Err(CredentialsError::Empty);
     }
@@ -78,7 +85,14 @@ pub fn load(dirs: &[PathBuf]) -> Result<Credentials, CredentialsError> {
         };
         sets.push((ci, dp));
     }
-    let trust = TrustStore::with_cis(sets.iter().map(|(ci, _)| ci.clone()));
+    let mut trust = TrustStore::with_cis(sets.iter().map(|(ci, _)| ci.clone()));
+    for path in crls {
+        let bytes = std::fs::read(path).map_err(|source| CredentialsError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        trust.add_crl(Crl::from_bytes(&bytes).map_err(|e| invalid(path, e))?);
+    }
     let mut credentials = Credentials::new(trust);
     for (ci, dp) in sets {
         credentials

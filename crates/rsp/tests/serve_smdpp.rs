@@ -70,6 +70,7 @@ fn help_documents_every_option() {
         "--log-format",
         "--es2-client-cert",
         "--es9-credentials",
+        "--crl",
         "--es2-client-key",
         "--operator-ca",
         "RSP_SMDPP_LISTEN",

@@ -113,6 +113,15 @@ pub struct SmdppArgs {
         value_delimiter = ','
     )]
     es9_credentials: Vec<PathBuf>,
+    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC certificate chain at
+    /// AuthenticateClient (revoked: refused); repeatable. Reload by restarting.
+    #[arg(
+        long,
+        env = "RSP_SMDPP_CRL",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    crl: Vec<PathBuf>,
 }
 
 impl SmdppArgs {
@@ -132,6 +141,7 @@ impl SmdppArgs {
             es2_client_key: self.es2_client_key,
             operator_ca: Some(self.operator_ca),
             es9_credentials: Some(self.es9_credentials),
+            crl: Some(self.crl),
             operators: Vec::new(),
         };
         (self.config, file)
@@ -334,7 +344,7 @@ pub async fn start_smdpp(
         tracing::warn!("no ES9+ credentials (dp-auth, dp-pb): ES9+ is disabled");
         None
     } else {
-        let credentials = rsp_http::credentials::load(&s.es9_credentials)?;
+        let credentials = rsp_http::credentials::load_with_crls(&s.es9_credentials, &s.crl)?;
         Some(Arc::new(Es9Plus::new(
             store.clone(),
             credentials,

@@ -64,6 +64,8 @@ pub struct SmdppFile {
     pub es2_client_key: Option<PathBuf>,
     pub operator_ca: Option<Vec<PathBuf>>,
     pub es9_credentials: Option<Vec<PathBuf>>,
+    /// CRL files (PEM or DER) checked on eUICC / EUM chains.
+    pub crl: Option<Vec<PathBuf>>,
     #[serde(default)]
     pub operators: Vec<OperatorEntry>,
 }
@@ -99,6 +101,7 @@ impl SmdppFile {
                 .es9_credentials
                 .filter(|v| !v.is_empty())
                 .or(base.es9_credentials),
+            crl: self.crl.filter(|v| !v.is_empty()).or(base.crl),
             operators: if self.operators.is_empty() {
                 base.operators
             } else {
@@ -125,6 +128,8 @@ pub struct SmdppSettings {
     pub operator_ca: Vec<PathBuf>,
     /// ES9+ credential directories (ci, dp-auth, dp-pb per CI).
     pub es9_credentials: Vec<PathBuf>,
+    /// CRLs checked on eUICC / EUM chains (SGP.22 §4.5.2.2).
+    pub crl: Vec<PathBuf>,
     pub operators: Vec<OperatorEntry>,
 }
 
@@ -166,6 +171,7 @@ impl SmdppSettings {
                 .unwrap_or_else(|| PathBuf::from("rsp-smdpp.key")),
             log_format: f.log_format.unwrap_or_default(),
             es9_credentials,
+            crl: f.crl.unwrap_or_default(),
             operators: f.operators,
         }
     }
