@@ -1,7 +1,8 @@
 //! Loading the SM-DP+ ES9+ credentials (SGP.22 §4.5.2.1: CERT.DPauth.ECDSA, CERT.DPpb.ECDSA
-//! and their keys, per CI) from PEM files laid out as `rsp pki init` writes them:
-//! `<dir>/ci.pem`, `<dir>/dp-auth.pem`, `<dir>/dp-auth.key.pem`, `<dir>/dp-pb.pem`,
-//! `<dir>/dp-pb.key.pem`, one directory per CI (e.g. `pki/nist`, `pki/brainpool`).
+//! and their keys, per CI), either from directories laid out as `rsp pki init` writes them
+//! (`<dir>/ci.pem`, `dp-auth.pem`, `dp-auth.key.pem`, `dp-pb.pem`, `dp-pb.key.pem`, one
+//! directory per CI) or file by file ([`CredentialFiles`]: GSMA-issued certificates, the
+//! SGP.26 test set); certificates PEM or DER. CRLs join the trust store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,17 +51,47 @@ fn invalid(path: &Path, reason: impl ToString) -> CredentialsError {
 }
 
 fn cert(path: &Path) -> Result<Cert, CredentialsError> {
-    Cert::from_pem(&read(path)?).map_err(|e| invalid(path, e))
+    let bytes = std::fs::read(path).map_err(|source| CredentialsError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    // PEM or DER (the GSMA SGP.26 set ships DER certificates).
+    Cert::from_bytes(&bytes).map_err(|e| invalid(path, e))
 }
 
-fn signing(dir: &Path, name: &str) -> Result<SigningCredential, CredentialsError> {
-    let key_path = dir.join(format!("{name}.key.pem"));
-    let key = SoftwareKey::from_pem(&read(&key_path)?)
-        .map_err(|_| invalid(&key_path, "not a usable EC private key"))?;
-    Ok(SigningCredential {
-        cert: cert(&dir.join(format!("{name}.pem")))?,
-        signer: Arc::new(key),
-    })
+fn key(path: &Path) -> Result<SoftwareKey, CredentialsError> {
+    SoftwareKey::from_pem(&read(path)?).map_err(|_| invalid(path, "not a usable EC private key"))
+}
+
+/// The files of one credential set: a CI certificate and the DPauth and DPpb certificates
+/// (PEM or DER) with their private keys (PEM, PKCS#8 or SEC1), e.g. GSMA-issued ones or
+/// the SGP.26 test set.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CredentialFiles {
+    /// CERT.CI.ECDSA.
+    pub ci: PathBuf,
+    /// CERT.DPauth.ECDSA.
+    pub dp_auth: PathBuf,
+    /// SK.DPauth.ECDSA.
+    pub dp_auth_key: PathBuf,
+    /// CERT.DPpb.ECDSA.
+    pub dp_pb: PathBuf,
+    /// SK.DPpb.ECDSA.
+    pub dp_pb_key: PathBuf,
+}
+
+impl CredentialFiles {
+    /// The layout `rsp pki init` writes into `dir`.
+    pub fn in_pki_dir(dir: &Path) -> Self {
+        Self {
+            ci: dir.join("ci.pem"),
+            dp_auth: dir.join("dp-auth.pem"),
+            dp_auth_key: dir.join("dp-auth.key.pem"),
+            dp_pb: dir.join("dp-pb.pem"),
+            dp_pb_key: dir.join("dp-pb.key.pem"),
+        }
+    }
 }
 
 /// Credentials for every directory of `dirs` (each one CI with its DPauth and DPpb).
@@ -72,20 +103,38 @@ pub fn load(dirs: &[PathBuf]) -> Result<Credentials, CredentialsError> {
 /// checked on every eUICC / EUM chain: a revoked certificate is refused at
 /// AuthenticateClient. A CRL is used only when its issuer's signature verifies.
 pub fn load_with_crls(dirs: &[PathBuf], crls: &[PathBuf]) -> Result<Credentials, CredentialsError> {
-    if dirs.is_empty() {
+    let sets: Vec<_> = dirs
+        .iter()
+        .map(|d| CredentialFiles::in_pki_dir(d))
+        .collect();
+    load_files(&sets, crls)
+}
+
+/// Credentials from explicit files, one [`CredentialFiles`] per CI, and CRLs.
+pub fn load_files(
+    files: &[CredentialFiles],
+    crls: &[PathBuf],
+) -> Result<Credentials, CredentialsError> {
+    if files.is_empty() {
         return Err(CredentialsError::Empty);
     }
     let mut sets = Vec::new();
-    for dir in dirs {
-        let ci = cert(&dir.join("ci.pem"))?;
+    for f in files {
+        let ci = cert(&f.ci)?;
         let dp = DpCredentials {
-            dp_auth: signing(dir, "dp-auth")?,
-            dp_pb: signing(dir, "dp-pb")?,
+            dp_auth: SigningCredential {
+                cert: cert(&f.dp_auth)?,
+                signer: Arc::new(key(&f.dp_auth_key)?),
+            },
+            dp_pb: SigningCredential {
+                cert: cert(&f.dp_pb)?,
+                signer: Arc::new(key(&f.dp_pb_key)?),
+            },
             sub_cas: Vec::new(),
         };
-        sets.push((ci, dp));
+        sets.push((f.ci.clone(), ci, dp));
     }
-    let mut trust = TrustStore::with_cis(sets.iter().map(|(ci, _)| ci.clone()));
+    let mut trust = TrustStore::with_cis(sets.iter().map(|(_, ci, _)| ci.clone()));
     for path in crls {
         let bytes = std::fs::read(path).map_err(|source| CredentialsError::Io {
             path: path.clone(),
@@ -94,10 +143,8 @@ pub fn load_with_crls(dirs: &[PathBuf], crls: &[PathBuf]) -> Result<Credentials,
         trust.add_crl(Crl::from_bytes(&bytes).map_err(|e| invalid(path, e))?);
     }
     let mut credentials = Credentials::new(trust);
-    for (ci, dp) in sets {
-        credentials
-            .add(&ci, dp)
-            .map_err(|e| invalid(Path::new("ci.pem"), e))?;
+    for (path, ci, dp) in sets {
+        credentials.add(&ci, dp).map_err(|e| invalid(&path, e))?;
     }
     Ok(credentials)
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use rsp_http::admin::AdminConfig;
+use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
 use rsp_http::tls::{TlsFiles, server_config};
@@ -142,6 +143,7 @@ impl SmdppArgs {
             operator_ca: Some(self.operator_ca),
             es9_credentials: Some(self.es9_credentials),
             crl: Some(self.crl),
+            es9_credential_files: Vec::new(),
             operators: Vec::new(),
         };
         (self.config, file)
@@ -340,11 +342,17 @@ pub async fn start_smdpp(
         store.clone(),
         Es2PlusConfig::new(s.address.clone()),
     ));
-    let es9 = if s.es9_credentials.is_empty() {
+    let es9 = if s.es9_credentials.is_empty() && s.es9_credential_files.is_empty() {
         tracing::warn!("no ES9+ credentials (dp-auth, dp-pb): ES9+ is disabled");
         None
     } else {
-        let credentials = rsp_http::credentials::load_with_crls(&s.es9_credentials, &s.crl)?;
+        let mut sets: Vec<_> = s
+            .es9_credentials
+            .iter()
+            .map(|d| CredentialFiles::in_pki_dir(d))
+            .collect();
+        sets.extend(s.es9_credential_files.iter().cloned());
+        let credentials = rsp_http::credentials::load_files(&sets, &s.crl)?;
         Some(Arc::new(Es9Plus::new(
             store.clone(),
             credentials,

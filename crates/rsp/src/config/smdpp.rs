@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use rsp_http::credentials::CredentialFiles;
 use serde::Deserialize;
 
 /// Log output format.
@@ -66,6 +67,10 @@ pub struct SmdppFile {
     pub es9_credentials: Option<Vec<PathBuf>>,
     /// CRL files (PEM or DER) checked on eUICC / EUM chains.
     pub crl: Option<Vec<PathBuf>>,
+    /// ES9+ credential sets given file by file (`[[es9-credential-files]]`, config file
+    /// only), e.g. GSMA-issued certificates or the SGP.26 set.
+    #[serde(default)]
+    pub es9_credential_files: Vec<CredentialFiles>,
     #[serde(default)]
     pub operators: Vec<OperatorEntry>,
 }
@@ -102,6 +107,11 @@ impl SmdppFile {
                 .filter(|v| !v.is_empty())
                 .or(base.es9_credentials),
             crl: self.crl.filter(|v| !v.is_empty()).or(base.crl),
+            es9_credential_files: if self.es9_credential_files.is_empty() {
+                base.es9_credential_files
+            } else {
+                self.es9_credential_files
+            },
             operators: if self.operators.is_empty() {
                 base.operators
             } else {
@@ -130,6 +140,8 @@ pub struct SmdppSettings {
     pub es9_credentials: Vec<PathBuf>,
     /// CRLs checked on eUICC / EUM chains (SGP.22 §4.5.2.2).
     pub crl: Vec<PathBuf>,
+    /// ES9+ credential sets given file by file.
+    pub es9_credential_files: Vec<CredentialFiles>,
     pub operators: Vec<OperatorEntry>,
 }
 
@@ -172,6 +184,7 @@ impl SmdppSettings {
             log_format: f.log_format.unwrap_or_default(),
             es9_credentials,
             crl: f.crl.unwrap_or_default(),
+            es9_credential_files: f.es9_credential_files,
             operators: f.operators,
         }
     }
@@ -219,6 +232,12 @@ mod tests {
             id = "op-1"
             cn = "Test Operator"
             notification-url = "https://bss.example"
+            [[es9-credential-files]]
+            ci = "/gsma/CERT_CI_ECDSA_NIST.der"
+            dp-auth = "/gsma/CERT_S_SM_DPauth_ECDSA_NIST.der"
+            dp-auth-key = "/gsma/SK_S_SM_DPauth_ECDSA_NIST.pem"
+            dp-pb = "/gsma/CERT_S_SM_DPpb_ECDSA_NIST.der"
+            dp-pb-key = "/gsma/SK_S_SM_DPpb_ECDSA_NIST.pem"
             "#,
         )
         .unwrap();
@@ -235,6 +254,11 @@ mod tests {
         assert_eq!(s.database_url(), "sqlite://rsp-smdpp.db?mode=rwc");
         assert_eq!(s.operator_table()["Test Operator"], "op-1");
         assert_eq!(s.notification_urls()["op-1"], "https://bss.example");
+        assert_eq!(s.es9_credential_files.len(), 1);
+        assert_eq!(
+            s.es9_credential_files[0].dp_pb_key,
+            PathBuf::from("/gsma/SK_S_SM_DPpb_ECDSA_NIST.pem")
+        );
         assert!(toml::from_str::<SmdppFile>("bogus = 1").is_err());
     }
 }
