@@ -51,20 +51,7 @@ where
 
 /// Counts one ES2+ call by function and outcome.
 fn record(function: Es2PlusFunction, error: Option<&RspError>) {
-    let (status, code) = match error {
-        None => ("Executed-Success", String::new()),
-        Some(e) => (
-            "Failed",
-            format!("{}/{}", e.subject_code().as_str(), e.reason_code().as_str()),
-        ),
-    };
-    metrics::counter!(
-        "rsp_es2plus_calls_total",
-        "function" => function.name(),
-        "status" => status,
-        "code" => code,
-    )
-    .increment(1);
+    crate::metrics::record_call("rsp_es2plus_calls_total", function.name(), error);
 }
 
 fn rejected(function: Es2PlusFunction, r: &Rejection) -> Response {

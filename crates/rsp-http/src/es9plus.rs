@@ -57,20 +57,7 @@ where
 
 /// Counts one ES9+ call by function and outcome (JSON and ASN.1 bindings alike).
 pub(crate) fn record(function: Es9PlusFunction, error: Option<&RspError>) {
-    let (status, code) = match error {
-        None => ("Executed-Success", String::new()),
-        Some(e) => (
-            "Failed",
-            format!("{}/{}", e.subject_code().as_str(), e.reason_code().as_str()),
-        ),
-    };
-    metrics::counter!(
-        "rsp_es9plus_calls_total",
-        "function" => function.name(),
-        "status" => status,
-        "code" => code,
-    )
-    .increment(1);
+    crate::metrics::record_call("rsp_es9plus_calls_total", function.name(), error);
 }
 
 fn rejected(function: Es9PlusFunction, r: &Rejection) -> Response {

@@ -41,3 +41,27 @@ pub async fn track(req: Request, next: Next) -> Response {
         .record(started.elapsed().as_secs_f64());
     response
 }
+
+/// Counts one call of a GSMA function under `metric` (`rsp_es2plus_calls_total`,
+/// `rsp_es9plus_calls_total`), labelled by function, execution status and, when it
+/// failed, its SGP.22 `subject/reason` code.
+pub(crate) fn record_call(
+    metric: &'static str,
+    function: &'static str,
+    error: Option<&rsp_codec::status::RspError>,
+) {
+    let (status, code) = match error {
+        None => ("Executed-Success", String::new()),
+        Some(e) => (
+            "Failed",
+            format!("{}/{}", e.subject_code().as_str(), e.reason_code().as_str()),
+        ),
+    };
+    metrics::counter!(
+        metric,
+        "function" => function,
+        "status" => status,
+        "code" => code,
+    )
+    .increment(1);
+}

@@ -88,87 +88,14 @@ impl Server {
     /// Serves TLS with the DPtls of `tls_pki` and ES9+ with the credentials of `es9_pki`.
     pub async fn start(dir: &Path, tls_pki: &Path, es9_pki: &Path) -> Self {
         let store = sqlite_store(dir).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        // The DPtls certificate names `localhost`; the port is part of the address.
-        let address = format!("localhost:{}", addr.port());
-        let tls = server_config(&TlsFiles {
-            cert_chain: tls_pki.join("dp-tls.pem"),
-            key: tls_pki.join("dp-tls.key.pem"),
-            client_ca: vec![tls_pki.join("ci.pem")],
-        })
-        .unwrap();
-        let es2 = Arc::new(Es2Plus::new(store.clone(), Es2PlusConfig::new(&address)));
-        let credentials = rsp_http::credentials::load(&[es9_pki.to_path_buf()]).unwrap();
-        let es9 = Arc::new(Es9Plus::new(
-            store.clone(),
-            credentials,
-            Es9PlusConfig::new(&address),
-        ));
-        let app = rsp_http::app::smdpp_router(
-            es2.clone(),
-            Arc::new(OperatorResolver::by_common_name()),
-            Some(es9),
-        );
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            rsp_http::server::serve_tls(listener, tls, app, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Server {
-            addr,
-            address,
-            store,
-            es2,
-            stop: Some(tx),
-            task: Some(task),
-        }
+        Self::start_on(store, tls_pki, es9_pki, ServerOptions::default()).await
     }
 
     /// Imports a Profile and orders it (ES2+ DownloadOrder + ConfirmOrder, released);
     /// returns the activation code.
     pub async fn order(&self, iccid: &str, confirmation_code: Option<&str>) -> String {
-        let op = OperatorId::new(OPERATOR);
-        self.store
-            .import(&[NewProfile {
-                iccid: iccid.parse().unwrap(),
-                operator: op.clone(),
-                profile_type: "T1".into(),
-                package: ProfilePackage::new(profile_package(iccid)),
-                metadata: ProfileMetadata {
-                    service_provider_name: "Test Operator".into(),
-                    profile_name: format!("Profile {iccid}"),
-                    profile_class: ProfileClass::default(),
-                },
-            }])
+        self.order_package(iccid, profile_package(iccid), None, confirmation_code)
             .await
-            .unwrap();
-        let order = DownloadOrder {
-            iccid: Some(iccid.parse().unwrap()),
-            ..DownloadOrder::default()
-        };
-        self.es2.download_order(&op, &order).await.unwrap();
-        let confirmed = self
-            .es2
-            .confirm_order(
-                &op,
-                &ConfirmOrder {
-                    iccid: iccid.parse().unwrap(),
-                    eid: None,
-                    matching_id: None,
-                    confirmation_code: confirmation_code
-                        .map(rsp_codec::json::ConfirmationCode::new),
-                    smds_address: None,
-                    release_flag: true,
-                },
-            )
-            .await
-            .unwrap();
-        let matching_id = confirmed.matching_id.unwrap();
-        format!("LPA:1${}${}", confirmed.smdp_address, matching_id.as_str())
     }
 
     /// The Profile's state in storage.
