@@ -138,8 +138,21 @@ fn gfm_files(pe: Option<&ProfileElement>) -> Vec<FileSummary> {
         .collect()
 }
 
-/// Summarises `pkg`.
+/// Summarises `pkg`. Of a lazily decoded package ([`ProfilePackage::decode_lazy`]) a fully
+/// decoded copy is summarised; elements that do not decode are listed by name and size.
 pub fn summarise(pkg: &ProfilePackage) -> Summary {
+    if !pkg.is_fully_decoded() {
+        let mut full = pkg.clone();
+        // Per element, so that one faulty element leaves the others readable.
+        for i in 0..full.elements.len() {
+            let _ = full.decode_element(i);
+        }
+        return summarise_decoded(&full);
+    }
+    summarise_decoded(pkg)
+}
+
+fn summarise_decoded(pkg: &ProfilePackage) -> Summary {
     let header = pkg.header();
     let files = pkg.files();
     let mut elements = Vec::with_capacity(pkg.elements.len());
@@ -147,7 +160,7 @@ pub fn summarise(pkg: &ProfilePackage) -> Summary {
     for (index, e) in pkg.elements.iter().enumerate() {
         let size = match &e.value {
             ElementValue::Pe(pe) => rasn::der::encode(pe).map_or(0, |v| v.len()),
-            ElementValue::Unknown { der, .. } => der.len(),
+            ElementValue::Unknown { der, .. } | ElementValue::Lazy { der, .. } => der.len(),
         };
         total += size;
         let pe = e.pe();

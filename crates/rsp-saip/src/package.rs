@@ -5,6 +5,8 @@
 //! the byte offset of each element is kept for error messages and findings.
 //! Unknown `ProfileElement` alternatives (the CHOICE is extensible) are kept verbatim.
 
+mod lazy;
+
 use rasn::der;
 
 use crate::error::CodecError;
@@ -12,7 +14,7 @@ use crate::model::{ProfileElement, ProfileHeader, TemplatePe};
 use crate::tlv::{self, Class};
 
 /// Highest `ProfileElement` alternative tag known to this model (`opt-iot` = [33]).
-const LAST_KNOWN_TAG: u32 = 33;
+pub(crate) const LAST_KNOWN_TAG: u32 = 33;
 
 /// What one element holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,10 @@ pub enum ElementValue {
     Pe(ProfileElement),
     /// A PE of a later version of the definitions: kept as received.
     Unknown { tag: u32, der: Vec<u8> },
+    /// A PE of the model not decoded yet ([`ProfilePackage::decode_lazy`]): its TLV
+    /// structure is checked, its content is decoded on demand
+    /// ([`ProfilePackage::decode_tags`]) and, until then, encoded as received.
+    Lazy { tag: u32, der: Vec<u8> },
 }
 
 /// One element of a package with the byte offset it was read at (0 for built ones).
@@ -43,7 +49,7 @@ impl Element {
     pub fn pe(&self) -> Option<&ProfileElement> {
         match &self.value {
             ElementValue::Pe(pe) => Some(pe),
-            ElementValue::Unknown { .. } => None,
+            ElementValue::Unknown { .. } | ElementValue::Lazy { .. } => None,
         }
     }
 
@@ -51,13 +57,17 @@ impl Element {
     pub fn pe_mut(&mut self) -> Option<&mut ProfileElement> {
         match &mut self.value {
             ElementValue::Pe(pe) => Some(pe),
-            ElementValue::Unknown { .. } => None,
+            ElementValue::Unknown { .. } | ElementValue::Lazy { .. } => None,
         }
     }
 
     /// ASN.1 alternative name, or "unknown".
     pub fn name(&self) -> &'static str {
-        self.pe().map_or("unknown", ProfileElement::name)
+        match &self.value {
+            ElementValue::Pe(pe) => pe.name(),
+            ElementValue::Lazy { tag, .. } => tag_name(*tag),
+            ElementValue::Unknown { .. } => "unknown",
+        }
     }
 }
 
@@ -68,56 +78,21 @@ pub struct ProfilePackage {
 }
 
 impl ProfilePackage {
-    /// Decodes a concatenation of DER `ProfileElement`s.
+    /// Decodes a concatenation of DER `ProfileElement`s, every element into the typed
+    /// model (see [`Self::decode_lazy`] for the framed-only variant).
     pub fn decode(input: &[u8]) -> Result<Self, CodecError> {
-        if input.is_empty() {
-            return Err(CodecError::Empty);
-        }
         let mut elements = Vec::with_capacity(32);
-        let mut offset = 0usize;
-        while offset < input.len() {
-            let index = elements.len();
-            let rest = input.get(offset..).unwrap_or_default();
-            let h = tlv::read_header(rest).map_err(|reason| CodecError::Tlv {
-                index,
-                offset,
-                reason,
-            })?;
-            let raw = rest.get(..h.total_len()).unwrap_or_default();
-            if h.class != Class::Context || !h.constructed {
-                let tag = hex::encode_upper(
-                    rest.get(..h.header_len.saturating_sub(1).max(1))
-                        .unwrap_or_default(),
-                );
-                return Err(CodecError::WrongTag { index, offset, tag });
-            }
-            let value =
-                if h.number > LAST_KNOWN_TAG {
-                    ElementValue::Unknown {
-                        tag: h.number,
-                        der: raw.to_vec(),
-                    }
-                } else {
-                    let (pe, remainder) = der::decode_with_remainder::<ProfileElement>(raw)
-                        .map_err(|e| CodecError::Element {
-                            index,
-                            offset,
-                            name: tag_name(h.number),
-                            reason: first_line(&e.to_string()),
-                        })?;
-                    if !remainder.is_empty() {
-                        return Err(CodecError::Element {
-                            index,
-                            offset,
-                            name: tag_name(h.number),
-                            reason: "trailing bytes inside the element".into(),
-                        });
-                    }
-                    check_canonical(&pe, raw, index, offset)?;
-                    ElementValue::Pe(pe)
-                };
+        for framed in frames(input) {
+            let (index, offset, h, raw) = framed?;
+            let value = if h.number > LAST_KNOWN_TAG {
+                ElementValue::Unknown {
+                    tag: h.number,
+                    der: raw.to_vec(),
+                }
+            } else {
+                ElementValue::Pe(decode_known(raw, h.number, index, offset)?)
+            };
             elements.push(Element { offset, value });
-            offset += h.total_len();
         }
         Ok(Self { elements })
     }
@@ -141,7 +116,9 @@ impl ProfilePackage {
                     })?;
                     out.extend_from_slice(&der);
                 }
-                ElementValue::Unknown { der, .. } => out.extend_from_slice(der),
+                ElementValue::Unknown { der, .. } | ElementValue::Lazy { der, .. } => {
+                    out.extend_from_slice(der)
+                }
             }
         }
         Ok(())
@@ -177,6 +154,80 @@ impl ProfilePackage {
     pub fn templates(&self) -> impl Iterator<Item = &dyn TemplatePe> {
         self.pes().filter_map(ProfileElement::as_template)
     }
+}
+
+/// One framed element: index, byte offset, TLV header and its bytes.
+type Framed<'a> = (usize, usize, tlv::Header, &'a [u8]);
+
+/// Frames the elements of `input` (TLV header read, outer tag checked to be a
+/// context-specific constructed `ProfileElement` alternative, SAIP §8.1).
+pub(crate) fn frames(input: &[u8]) -> impl Iterator<Item = Result<Framed<'_>, CodecError>> {
+    let mut offset = 0usize;
+    let mut index = 0usize;
+    let mut failed = false;
+    let empty = input.is_empty();
+    core::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        if empty {
+            failed = true;
+            return Some(Err(CodecError::Empty));
+        }
+        let rest = input.get(offset..).filter(|r| !r.is_empty())?;
+        let framed = frame(rest, index, offset);
+        match &framed {
+            Ok((_, _, h, _)) => {
+                offset += h.total_len();
+                index += 1;
+            }
+            Err(_) => failed = true,
+        }
+        Some(framed)
+    })
+}
+
+fn frame(rest: &[u8], index: usize, offset: usize) -> Result<Framed<'_>, CodecError> {
+    let h = tlv::read_header(rest).map_err(|reason| CodecError::Tlv {
+        index,
+        offset,
+        reason,
+    })?;
+    if h.class != Class::Context || !h.constructed {
+        let tag = hex::encode_upper(
+            rest.get(..h.header_len.saturating_sub(1).max(1))
+                .unwrap_or_default(),
+        );
+        return Err(CodecError::WrongTag { index, offset, tag });
+    }
+    let raw = rest.get(..h.total_len()).unwrap_or_default();
+    Ok((index, offset, h, raw))
+}
+
+/// Decodes one known element (`raw` is its whole TLV) and checks it is canonical DER.
+pub(crate) fn decode_known(
+    raw: &[u8],
+    number: u32,
+    index: usize,
+    offset: usize,
+) -> Result<ProfileElement, CodecError> {
+    let (pe, remainder) =
+        der::decode_with_remainder::<ProfileElement>(raw).map_err(|e| CodecError::Element {
+            index,
+            offset,
+            name: tag_name(number),
+            reason: first_line(&e.to_string()),
+        })?;
+    if !remainder.is_empty() {
+        return Err(CodecError::Element {
+            index,
+            offset,
+            name: tag_name(number),
+            reason: "trailing bytes inside the element".into(),
+        });
+    }
+    check_canonical(&pe, raw, index, offset)?;
+    Ok(pe)
 }
 
 /// Refuses an element whose DER re-encoding differs from the bytes it was decoded from:

@@ -225,8 +225,14 @@ impl Personalisation {
 }
 
 /// Applies `p` to `pkg`. On error the package may be partly changed: work on a copy
-/// (or re-decode) if the original must survive.
+/// (or re-decode) if the original must survive. Of a lazily decoded package
+/// ([`ProfilePackage::decode_lazy`]) only the elements that can hold the values set are
+/// decoded ([`touched_tags`]); the others are left as received.
 pub fn personalise(pkg: &mut ProfilePackage, p: &Personalisation) -> Result<(), PersoError> {
+    if !pkg.is_fully_decoded() {
+        let touched = touched_tags(p);
+        pkg.decode_tags(|tag| tag < 64 && touched & (1u64 << tag) != 0)?;
+    }
     if let Some(iccid) = &p.iccid {
         set_iccid(pkg, iccid)?;
     }
@@ -265,6 +271,37 @@ pub fn personalise(pkg: &mut ProfilePackage, p: &Personalisation) -> Result<(), 
         set_smsc(pkg, n)?;
     }
     Ok(())
+}
+
+/// The `ProfileElement` alternatives (as a bit set of their context tags, SAIP §8.1)
+/// that [`personalise`] reads or writes for the values set in `p`.
+pub fn touched_tags(p: &Personalisation) -> u64 {
+    const HEADER: u32 = 0;
+    const PIN_CODES: u32 = 2;
+    const PUK_CODES: u32 = 3;
+    const AKA_PARAMETER: u32 = 4;
+    const SECURITY_DOMAIN: u32 = 6;
+    const MF: u32 = 16;
+    const USIM: u32 = 19;
+    const OPT_USIM: u32 = 20;
+    let pins = [&p.pin1, &p.pin2, &p.adm1, &p.adm2];
+    let puks = [&p.puk1, &p.puk2];
+    [
+        (p.iccid.is_some(), HEADER),
+        (p.iccid.is_some(), MF),
+        (p.imsi.is_some() || p.smsc.is_some(), USIM),
+        (
+            p.ki.is_some() || p.opc.is_some() || p.op.is_some(),
+            AKA_PARAMETER,
+        ),
+        (pins.iter().any(|v| v.is_some()), PIN_CODES),
+        (puks.iter().any(|v| v.is_some()), PUK_CODES),
+        (!p.ota.is_empty(), SECURITY_DOMAIN),
+        (p.msisdn.is_some(), OPT_USIM),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |set, (_, tag)| set | (1u64 << tag))
 }
 
 fn write(

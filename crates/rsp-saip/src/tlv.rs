@@ -88,6 +88,61 @@ pub fn read_header(input: &[u8]) -> Result<Header, &'static str> {
     })
 }
 
+/// Checks that `input` is a sequence of DER TLVs, recursively inside every constructed
+/// one, down to `max_depth` levels: tags in their shortest form (X.690 §8.1.2.4), lengths
+/// definite and minimal (§10.1), and every constructed value made exactly of TLVs
+/// (§8.1.1). Primitive contents are not looked into. On failure returns the offset (in
+/// `input`) of the offending TLV and the reason.
+pub fn check_der_tree(input: &[u8], max_depth: usize) -> Result<(), (usize, &'static str)> {
+    // An explicit stack of the ends of the open constructed values: no recursion.
+    let mut ends: Vec<usize> = Vec::with_capacity(max_depth);
+    let mut pos = 0usize;
+    loop {
+        while ends.last() == Some(&pos) {
+            ends.pop();
+        }
+        let end = ends.last().copied().unwrap_or(input.len());
+        if pos >= end {
+            return Ok(());
+        }
+        let rest = input.get(pos..end).unwrap_or_default();
+        let h = read_header(rest).map_err(|r| (pos, r))?;
+        check_minimal(rest, &h).map_err(|r| (pos, r))?;
+        if h.constructed && ends.len() >= max_depth {
+            return Err((pos, "nested too deeply"));
+        }
+        if h.constructed && h.content_len > 0 {
+            ends.push(pos + h.total_len());
+            pos += h.header_len;
+        } else {
+            pos += h.total_len();
+        }
+    }
+}
+
+/// DER's shortest forms of the tag and length read into `h` (X.690 §8.1.2.4, §10.1).
+fn check_minimal(tlv: &[u8], h: &Header) -> Result<(), &'static str> {
+    let tag_len = if tlv.first().is_some_and(|b| b & 0x1F == 0x1F) {
+        if h.number < 0x1F || tlv.get(1) == Some(&0x80) {
+            return Err("tag not in its shortest form (X.690 §8.1.2.4)");
+        }
+        1 + tlv.iter().skip(1).take_while(|b| **b & 0x80 != 0).count() + 1
+    } else {
+        1
+    };
+    let len_bytes = h.header_len - tag_len;
+    let minimal = match len_bytes {
+        1 => true,
+        2 => h.content_len >= 0x80,
+        n => tlv.get(tag_len + 1).is_some_and(|b| *b != 0) && n <= 5,
+    };
+    if minimal {
+        Ok(())
+    } else {
+        Err("length not in its shortest form (X.690 §10.1)")
+    }
+}
+
 /// Appends a DER definite length (X.690 §10.1).
 pub fn push_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
@@ -124,6 +179,36 @@ mod tests {
         assert!(read_header(&[0xA0, 0x80]).is_err());
         assert!(read_header(&[0xA0, 0x03, 0x00]).is_err());
         assert!(read_header(&[0xBF]).is_err());
+    }
+
+    #[test]
+    fn der_tree_refuses_long_forms_and_stray_bytes() {
+        // A0 { 80 01 00, A1 { 81 00 } }
+        assert_eq!(
+            check_der_tree(&[0xA0, 0x07, 0x80, 0x01, 0x00, 0xA1, 0x02, 0x81, 0x00], 4),
+            Ok(())
+        );
+        // Long-form length for 1 byte.
+        assert!(check_der_tree(&[0xA0, 0x81, 0x03, 0x80, 0x01, 0x00], 4).is_err());
+        // Leading zero in a two-byte length.
+        let mut v = vec![0x04, 0x82, 0x00, 0x80];
+        v.extend(std::iter::repeat_n(0u8, 0x80));
+        assert_eq!(
+            check_der_tree(&v, 4),
+            Err((0, "length not in its shortest form (X.690 §10.1)"))
+        );
+        // High tag form for a low number, and a leading 0x80 in the tag number.
+        assert!(check_der_tree(&[0xBF, 0x05, 0x00], 4).is_err());
+        assert!(check_der_tree(&[0xBF, 0x80, 0x25, 0x00], 4).is_err());
+        assert_eq!(check_der_tree(&[0xBF, 0x25, 0x00], 4), Ok(()));
+        // A constructed value whose content is not a TLV sequence.
+        assert!(check_der_tree(&[0xA0, 0x02, 0x80, 0x05], 4).is_err());
+        // Depth.
+        assert!(check_der_tree(&[0xA0, 0x04, 0xA0, 0x02, 0xA0, 0x00], 2).is_err());
+        assert_eq!(
+            check_der_tree(&[0xA0, 0x04, 0xA0, 0x02, 0xA0, 0x00], 3),
+            Ok(())
+        );
     }
 
     #[test]

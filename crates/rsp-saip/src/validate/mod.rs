@@ -62,6 +62,10 @@ impl core::fmt::Display for Finding {
 /// The rules checked, with the spec they come from.
 pub const RULES: &[(&str, &str)] = &[
     (
+        "decode.element",
+        "SAIP §8.1, X.690 §10: every PE decodes as its ASN.1 definition, in canonical DER",
+    ),
+    (
         "order.header-first",
         "SAIP §8.1: the ProfileHeader is the first PE, and the only one",
     ),
@@ -167,8 +171,24 @@ impl Ctx<'_> {
     }
 }
 
-/// Checks `pkg` and returns every finding, errors and warnings, in rule order.
+/// Checks `pkg` and returns every finding, errors and warnings, in rule order. A lazily
+/// decoded package ([`ProfilePackage::decode_lazy`]) is checked on a fully decoded copy;
+/// an element that does not decode is an error finding ("decode.element").
 pub fn validate(pkg: &ProfilePackage) -> Vec<Finding> {
+    if !pkg.is_fully_decoded() {
+        let mut full = pkg.clone();
+        return match full.decode_all() {
+            Ok(()) => validate(&full),
+            Err(e) => {
+                let mut c = Ctx {
+                    pkg,
+                    out: Vec::new(),
+                };
+                c.pkg(Severity::Error, "decode.element", e.to_string());
+                c.out
+            }
+        };
+    }
     let mut c = Ctx {
         pkg,
         out: Vec::new(),
