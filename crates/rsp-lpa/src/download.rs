@@ -269,6 +269,42 @@ fn ctx_params1(matching_id: &str, imei: Option<&str>) -> Result<Vec<u8>, LpaErro
     asn1::encode(&ctx).map_err(LpaError::encode("ctxParams1"))
 }
 
+/// A Bound Profile Package fetched from the SM-DP+ (ES9+.GetBoundProfilePackage, SGP.22
+/// §3.1.3.3) for the download session prepared on the eUICC, not yet loaded into it.
+///
+/// [`download`] is [`fetch_bound_profile_package`] then [`load_bound_profile_package`];
+/// the two steps are public so that a caller can keep, inspect or log the BPP (its size,
+/// its structure) before handing it to the eUICC. The eUICC's session stays open in
+/// between: load the package on the same eUICC, or start another download (which
+/// replaces the session, SGP.22 §5.7.13).
+#[derive(Clone)]
+pub struct BoundPackage {
+    /// SM-DP+ address of the session.
+    pub smdp_address: String,
+    /// The RSP session.
+    pub transaction_id: TransactionIdHex,
+    /// ICCID digits of the Profile (from the profile metadata).
+    pub iccid: String,
+    /// Profile name from the metadata.
+    pub profile_name: String,
+    /// Service provider name from the metadata.
+    pub service_provider_name: String,
+    /// DER of the `BoundProfilePackage` (`BF36`) as received.
+    pub bound_profile_package: Vec<u8>,
+}
+
+impl std::fmt::Debug for BoundPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoundPackage")
+            .field("smdp_address", &self.smdp_address)
+            .field("transaction_id", &self.transaction_id.to_string())
+            .field("iccid", &self.iccid)
+            .field("profile_name", &self.profile_name)
+            .field("bpp_len", &self.bound_profile_package.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Runs the download of the Profile named by `activation` into the eUICC behind
 /// `channel`. The installation notification stays on the eUICC (see
 /// [`crate::notifications::process`]).
@@ -280,6 +316,23 @@ pub async fn download<E: Es10Channel + ?Sized>(
     imei: Option<&str>,
     progress: &mut (dyn FnMut(DownloadStep) + Send),
 ) -> Result<DownloadResult, LpaError> {
+    let package =
+        fetch_bound_profile_package(channel, es9, activation, confirmation_code, imei, progress)
+            .await?;
+    load_bound_profile_package(channel, es9, &package, progress).await
+}
+
+/// The download up to the Bound Profile Package (SGP.22 §3.1.2, §3.1.3.1–§3.1.3.3):
+/// mutual authentication, confirmation, ES10b.PrepareDownload and
+/// ES9+.GetBoundProfilePackage. Errors cancel or release the sessions as [`download`] does.
+pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
+    channel: &mut E,
+    es9: &Es9PlusClient,
+    activation: &ActivationCode,
+    confirmation_code: Option<&str>,
+    imei: Option<&str>,
+    progress: &mut (dyn FnMut(DownloadStep) + Send),
+) -> Result<BoundPackage, LpaError> {
     if activation.confirmation_code_required && confirmation_code.is_none() {
         return Err(LpaError::ConfirmationCodeRequired);
     }
@@ -441,7 +494,42 @@ pub async fn download<E: Es10Channel + ?Sized>(
             return Err(e);
         }
     };
-    let segs = match segments(bpp.bound_profile_package.as_bytes()) {
+    if bpp.transaction_id != session.transaction_id {
+        session.cancel(CancelSessionReason::UNDEFINED_REASON).await;
+        return Err(protocol(
+            "getBoundProfilePackage answered another transactionId",
+        ));
+    }
+    Ok(BoundPackage {
+        smdp_address: address.to_owned(),
+        transaction_id: session.transaction_id,
+        iccid,
+        profile_name: metadata.profile_name,
+        service_provider_name: metadata.service_provider_name,
+        bound_profile_package: bpp.bound_profile_package.as_bytes().to_vec(),
+    })
+}
+
+/// Loads a fetched Bound Profile Package into the eUICC (ES10b.LoadBoundProfilePackage,
+/// SGP.22 §3.1.3.3, §5.7.6), segmented as in §2.5.5, and reads the
+/// ProfileInstallationResult. A package that cannot be segmented, or an ES10 failure
+/// before the result, cancels the session on both sides (reason
+/// `loadBppExecutionError`); an eUICC error result is an `Ok` with
+/// [`Installation::Failed`] (its notification goes to the SM-DP+ like a success).
+pub async fn load_bound_profile_package<E: Es10Channel + ?Sized>(
+    channel: &mut E,
+    es9: &Es9PlusClient,
+    package: &BoundPackage,
+    progress: &mut (dyn FnMut(DownloadStep) + Send),
+) -> Result<DownloadResult, LpaError> {
+    let mut session = Session {
+        channel,
+        es9,
+        address: &package.smdp_address,
+        transaction_id: package.transaction_id.clone(),
+        progress,
+    };
+    let segs = match segments(&package.bound_profile_package) {
         Ok(s) => s,
         Err(e) => {
             session
@@ -492,9 +580,9 @@ pub async fn download<E: Es10Channel + ?Sized>(
         },
     };
     Ok(DownloadResult {
-        iccid,
-        profile_name: metadata.profile_name,
-        service_provider_name: metadata.service_provider_name,
+        iccid: package.iccid.clone(),
+        profile_name: package.profile_name.clone(),
+        service_provider_name: package.service_provider_name.clone(),
         transaction_id: session.transaction_id.to_string(),
         installation,
         seq_number: seq_u64(&data.notification_metadata.seq_number)?,

@@ -30,7 +30,7 @@ pub mod segment;
 pub mod stdio;
 
 pub use activation::{ActivationCode, ActivationCodeError};
-pub use download::{DownloadResult, DownloadStep, Installation};
+pub use download::{BoundPackage, DownloadResult, DownloadStep, Installation};
 pub use error::LpaError;
 pub use es9plus::Es9PlusClient;
 pub use es10::{ApduChannel, Es10Channel, ISDR_AID};

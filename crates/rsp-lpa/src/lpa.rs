@@ -4,7 +4,7 @@
 //! notifications as soon as it can).
 
 use crate::activation::ActivationCode;
-use crate::download::{self, DownloadResult, DownloadStep};
+use crate::download::{self, BoundPackage, DownloadResult, DownloadStep};
 use crate::error::LpaError;
 use crate::es9plus::Es9PlusClient;
 use crate::es10::Es10Channel;
@@ -72,13 +72,28 @@ impl<E: Es10Channel> Lpa<E> {
         confirmation_code: Option<&str>,
         imei: Option<&str>,
     ) -> Result<DownloadResult, LpaError> {
+        let package = self
+            .fetch_bound_profile_package(activation_code, confirmation_code, imei)
+            .await?;
+        self.load_bound_profile_package(&package).await
+    }
+
+    /// The first part of [`Lpa::download`]: authentication, confirmation, PrepareDownload
+    /// and ES9+.GetBoundProfilePackage (SGP.22 §3.1.2, §3.1.3.1–§3.1.3.3). The eUICC's
+    /// session stays open for [`Lpa::load_bound_profile_package`].
+    pub async fn fetch_bound_profile_package(
+        &mut self,
+        activation_code: &str,
+        confirmation_code: Option<&str>,
+        imei: Option<&str>,
+    ) -> Result<BoundPackage, LpaError> {
         let activation = ActivationCode::parse(activation_code)?;
         let mut log_only = |step: DownloadStep| tracing::info!(?step, "download");
         let progress: &mut (dyn FnMut(DownloadStep) + Send) = match self.progress.as_mut() {
             Some(p) => p,
             None => &mut log_only,
         };
-        let mut result = download::download(
+        download::fetch_bound_profile_package(
             &mut self.channel,
             &self.es9,
             &activation,
@@ -86,7 +101,23 @@ impl<E: Es10Channel> Lpa<E> {
             imei,
             progress,
         )
-        .await?;
+        .await
+    }
+
+    /// The second part of [`Lpa::download`]: ES10b.LoadBoundProfilePackage of `package`
+    /// (SGP.22 §3.1.3.3, §5.7.6), then the notifications (auto-notify).
+    pub async fn load_bound_profile_package(
+        &mut self,
+        package: &BoundPackage,
+    ) -> Result<DownloadResult, LpaError> {
+        let mut log_only = |step: DownloadStep| tracing::info!(?step, "download");
+        let progress: &mut (dyn FnMut(DownloadStep) + Send) = match self.progress.as_mut() {
+            Some(p) => p,
+            None => &mut log_only,
+        };
+        let mut result =
+            download::load_bound_profile_package(&mut self.channel, &self.es9, package, progress)
+                .await?;
         // The Profile is installed whatever happens to its notification: a failure to
         // deliver leaves it pending on the eUICC for a later `process_notifications`.
         result.notifications = match self.auto_notifications().await {

@@ -3,7 +3,9 @@
 //! and without confirmation code; the installation notification reaches the SM-DP+
 //! (Profile `Installed`); the installed profile equals the protected one element by
 //! element; enable / disable / delete with their notifications; and the refusals (wrong confirmation
-//! code, missing confirmation code, untrusted CI, untrusted TLS certificate).
+//! code, missing confirmation code, untrusted CI, untrusted TLS certificate). Installation
+//! failures at the eUICC: a BPP member tampered with between the SM-DP+ and the eUICC
+//! (`tampered_*`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -260,4 +262,103 @@ async fn memory_full_is_refused_before_binding() {
 
 fn lpa_for(pki: &std::path::Path) -> rsp_lpa::Lpa<rsp_lpa::ApduChannel<rsp_euicc::Card>> {
     lpa(euicc(pki), &pki.join("ci.pem"))
+}
+
+/// Offset of the middle byte of the first member TLV (`86`, `87` or `88`) inside the
+/// BPP sequence `group` (`A0`..`A3`, SGP.22 §2.5.4).
+fn member_byte(bpp: &[u8], group: u16) -> usize {
+    use rsp_codec::tlv::{header, split_first};
+    let outer = header(bpp).unwrap();
+    let mut at = outer.header_len;
+    loop {
+        let (h, _, _) = split_first(&bpp[at..]).unwrap();
+        if h.tag == group {
+            let member_at = at + h.header_len;
+            let m = header(&bpp[member_at..]).unwrap();
+            return member_at + m.header_len + m.value_len / 2;
+        }
+        at += h.total_len();
+    }
+}
+
+/// One byte of a protected BPP member is flipped on its way from the SM-DP+ to the eUICC
+/// (the LPA fetches the BPP, the byte changes, the LPA loads it): the eUICC's SCP03t MAC
+/// check fails (SGP.22 §2.5.3) and its ProfileInstallationResult names the command of the
+/// sequence and `scp03tSecurityError` (§5.7.6 ErrorReason 8); nothing is installed, the
+/// failure notification reaches the SM-DP+ (Profile `Error`, never offered again,
+/// §3.1.3), and the eUICC installs and enables another order afterwards.
+async fn tampered(group: u16, bpp_command_id: i64, bpp_command: &'static str) {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &nist).await;
+    let bad = "8949000000000000059";
+    let good = "8949000000000000067";
+    let ac_bad = server.order(bad, None).await;
+    let ac_good = server.order(good, None).await;
+    let mut lpa = lpa(euicc(&nist), &nist.join("ci.pem"));
+    let free_before = lpa.chip_info().unwrap().free_nvm;
+
+    let mut package = lpa
+        .fetch_bound_profile_package(&ac_bad, None, None)
+        .await
+        .unwrap();
+    assert_eq!(package.iccid, bad);
+    assert_eq!(server.state(bad).await, "Downloaded");
+    let at = member_byte(&package.bound_profile_package, group);
+    package.bound_profile_package[at] ^= 0x01;
+    let result = lpa.load_bound_profile_package(&package).await.unwrap();
+    assert_eq!(
+        result.installation,
+        Installation::Failed {
+            bpp_command_id,
+            bpp_command,
+            error_reason: 8,
+            reason: "scp03tSecurityError",
+        },
+        "{result:?}"
+    );
+    assert_eq!(result.transaction_id, package.transaction_id.to_string());
+    // The error result is a signed notification: delivered, accepted, removed.
+    assert_eq!(result.notifications.len(), 1, "{:?}", result.notifications);
+    assert!(result.notifications[0].delivered);
+    assert_eq!(result.notifications[0].notification.operation, "install");
+    assert!(lpa.list_notifications().unwrap().is_empty());
+    assert_eq!(server.state(bad).await, "Error");
+
+    // Nothing half-installed: no profile, no ISD-P, no memory taken.
+    assert!(lpa.list_profiles().unwrap().is_empty());
+    assert_eq!(lpa.chip_info().unwrap().free_nvm, free_before);
+    {
+        let card = lpa.channel_mut().card_mut().unwrap();
+        assert!(card.isdr().state().profiles.is_empty());
+    }
+    // The failed order is not downloadable again.
+    assert!(lpa.download(&ac_bad, None, None).await.is_err());
+
+    // The eUICC still works: another order installs and enables.
+    let ok = lpa.download(&ac_good, None, None).await.unwrap();
+    assert!(ok.is_success(), "{ok:?}");
+    assert_eq!(server.state(good).await, "Installed");
+    let notified = lpa.enable(good).await.unwrap();
+    assert!(notified.iter().all(|n| n.delivered), "{notified:?}");
+    let profiles = lpa.list_profiles().unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].iccid, good);
+    assert_eq!(profiles[0].state, Some("enabled"));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_profile_element_segment() {
+    tampered(0xA3, 5, "loadProfileElements").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_configure_isdp_segment() {
+    tampered(0xA0, 1, "configureISDP").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_store_metadata_segment() {
+    tampered(0xA1, 2, "storeMetadata").await;
 }
