@@ -29,8 +29,10 @@ pub(crate) struct Failure {
 pub(crate) struct Capacity {
     /// An ISD-P AID is free and the profile count is below the limit.
     pub isdp_aid: Option<Vec<u8>>,
-    /// Bytes left for the profile package.
+    /// Free non-volatile memory, in bytes.
     pub bytes_free: usize,
+    /// What the new ISD-P takes beyond the package bytes.
+    pub isdp_overhead: usize,
     /// ICCIDs already installed.
     pub iccids: Vec<Vec<u8>>,
     /// The Rules Authorisation Table.
@@ -281,7 +283,13 @@ impl BppLoader {
         let (_, plain) = scp.unprotect(member).map_err(|e| scp_failure(cmd, &e))?;
         group.left -= member.len();
         if group.tag == 0xA3 {
-            let total = self.received.package.len().saturating_add(plain.len());
+            // The profile takes its package bytes plus the ISD-P overhead.
+            let total = self
+                .received
+                .package
+                .len()
+                .saturating_add(plain.len())
+                .saturating_add(self.capacity.isdp_overhead);
             if total > self.capacity.bytes_free {
                 return Err(fail(
                     cmd,
@@ -307,13 +315,18 @@ impl BppLoader {
         let cmd = command_of(group.tag);
         let incorrect = fail(cmd, ErrorReason::INCORRECT_INPUT_VALUES);
         match group.tag {
-            // ConfigureISDP (SGP.22 §5.5.2): create the ISD-P if there is room.
+            // ConfigureISDP (SGP.22 §5.5.2): create the ISD-P if there is room (a free
+            // AID below the profile count limit, and memory for the ISD-P itself).
             0xA0 => {
                 asn1::decode::<ConfigureISDPRequest>(&group.plain).map_err(|_| incorrect)?;
-                self.received.isdp_aid = self.capacity.isdp_aid.clone().ok_or(fail(
+                let no_room = fail(
                     cmd,
                     ErrorReason::INSTALL_FAILED_DUE_TO_INSUFFICIENT_MEMORY_FOR_PROFILE,
-                ))?;
+                );
+                if self.capacity.isdp_overhead > self.capacity.bytes_free {
+                    return Err(no_room);
+                }
+                self.received.isdp_aid = self.capacity.isdp_aid.clone().ok_or(no_room)?;
                 self.received.configure_isdp = group.plain;
             }
             // StoreMetadata (SGP.22 §5.5.3).

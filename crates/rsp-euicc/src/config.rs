@@ -9,8 +9,16 @@ pub struct EuiccConfig {
     /// Most profiles installed at once; one more fails with
     /// `installFailedDueToInsufficientMemoryForProfile` (SGP.22 §5.7.6).
     pub max_profiles: usize,
-    /// Most bytes of profile packages stored in total (the "non-volatile memory").
+    /// Non-volatile memory for profiles, in bytes. An installed profile takes its package
+    /// bytes plus [`EuiccConfig::isdp_overhead_bytes`]; EUICCInfo2 reports what is left
+    /// (`extCardResource` tag `82`, SGP.22 §4.3), and an installation that does not fit
+    /// fails with `installFailedDueToInsufficientMemoryForProfile` (SGP.22 §5.7.6).
     pub max_profile_bytes: usize,
+    /// Memory an installed profile takes beyond its package bytes: the ISD-P and the file
+    /// system and applet structures built from the profile elements. Card-specific, so an
+    /// SM-DP+ comparing the free memory with the package size (SGP.22 §3.1.3.1
+    /// eligibility check) cannot know it: a profile may pass that check and still not fit.
+    pub isdp_overhead_bytes: usize,
     /// Root SM-DS address returned by GetEuiccConfiguredAddresses (SGP.22 §5.7.3).
     pub root_ds_address: String,
     /// Default SM-DP+ address of a fresh eUICC (SGP.22 §5.7.3).
@@ -27,10 +35,19 @@ impl Default for EuiccConfig {
         EuiccConfig {
             max_profiles: 8,
             max_profile_bytes: 2 * 1024 * 1024,
+            isdp_overhead_bytes: 4 * 1024,
             root_ds_address: "lpa.ds.gsma.com".into(),
             default_dp_address: None,
             max_command_bytes: 4 * 1024 * 1024,
             rat: Vec::new(),
         }
+    }
+}
+
+impl EuiccConfig {
+    /// Free non-volatile memory with the profiles of `state` installed.
+    pub fn free_memory(&self, state: &crate::EuiccState) -> usize {
+        self.max_profile_bytes
+            .saturating_sub(state.used_memory(self.isdp_overhead_bytes))
     }
 }

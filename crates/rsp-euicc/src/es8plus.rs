@@ -63,10 +63,8 @@ impl Isdr {
             } else {
                 None
             },
-            bytes_free: self
-                .config
-                .max_profile_bytes
-                .saturating_sub(self.state.used_profile_bytes()),
+            bytes_free: self.config.free_memory(&self.state),
+            isdp_overhead: self.config.isdp_overhead_bytes,
             iccids: self
                 .state
                 .profiles

@@ -41,9 +41,7 @@ fn be_bytes(n: usize) -> Vec<u8> {
 /// Extended Card Resource Information (ETSI TS 102 226 §8.2.1.7.2): `81` installed
 /// applications, `82` free non-volatile memory, `83` free volatile memory.
 fn ext_card_resource(config: &EuiccConfig, state: &EuiccState) -> Vec<u8> {
-    let free = config
-        .max_profile_bytes
-        .saturating_sub(state.used_profile_bytes());
+    let free = config.free_memory(state);
     let mut out = Vec::new();
     for (tag, value) in [
         (0x81u8, be_bytes(state.profiles.len())),

@@ -99,6 +99,15 @@ impl EuiccState {
         self.profiles.iter().map(|p| p.package.0.len()).sum()
     }
 
+    /// Non-volatile memory the installed profiles take: each its package bytes plus
+    /// `isdp_overhead` (see [`crate::EuiccConfig::isdp_overhead_bytes`]).
+    pub fn used_memory(&self, isdp_overhead: usize) -> usize {
+        self.profiles
+            .iter()
+            .map(|p| p.package.0.len().saturating_add(isdp_overhead))
+            .fold(0, usize::saturating_add)
+    }
+
     /// The profile with this ISD-P AID.
     pub fn profile_by_aid(&self, aid: &[u8]) -> Option<usize> {
         self.profiles.iter().position(|p| p.isdp_aid.0 == aid)

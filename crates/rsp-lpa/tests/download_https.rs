@@ -5,7 +5,7 @@
 //! element; enable / disable / delete with their notifications; and the refusals (wrong confirmation
 //! code, missing confirmation code, untrusted CI, untrusted TLS certificate). Installation
 //! failures at the eUICC: a BPP member tampered with between the SM-DP+ and the eUICC
-//! (`tampered_*`).
+//! (`tampered_*`), and memory that runs out at installation time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -361,4 +361,96 @@ async fn tampered_configure_isdp_segment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_store_metadata_segment() {
     tampered(0xA1, 2, "storeMetadata").await;
+}
+
+/// eUICC memory full at installation time (SGP.22 §5.7.6): an installed profile takes its
+/// package bytes plus the card's ISD-P overhead, which the SM-DP+ cannot see. After a first
+/// profile, the free memory in EUICCInfo2 still exceeds the next package, so the SM-DP+'s
+/// eligibility check (§3.1.3.1) passes and binds it, but the eUICC has no room for the
+/// installed profile: `installFailedDueToInsufficientMemoryForProfile` (ErrorReason 10) at
+/// loadProfileElements, rolled back (no profile, free memory unchanged), the SM-DP+ told
+/// (Profile `Error`). Deleting the first profile frees its memory; a third order installs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_full_at_installation() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let server = Server::start(&dir.0, &nist, &nist).await;
+    let (first, second, third) = (
+        "8949000000000000083",
+        "8949000000000000091",
+        "8949000000000000109",
+    );
+    let len = profile_package(first).len();
+    assert_eq!(profile_package(second).len(), len);
+    assert_eq!(profile_package(third).len(), len);
+    let overhead = rsp_euicc::EuiccConfig::default().isdp_overhead_bytes;
+    assert!(overhead > 0);
+    // Room for one installed profile, then one byte short of a second one: enough for the
+    // package (the SM-DP+'s check) and for the ISD-P (ConfigureISDP), not for both.
+    let max = (len + overhead) + (len + overhead - 1);
+    let config = rsp_euicc::EuiccConfig {
+        max_profile_bytes: max,
+        ..rsp_euicc::EuiccConfig::default()
+    };
+    let mut lpa = lpa(euicc_with(&nist, config), &nist.join("ci.pem"));
+    let free = |lpa: &mut rsp_lpa::Lpa<_>| -> u64 { lpa.chip_info().unwrap().free_nvm.unwrap() };
+    assert_eq!(free(&mut lpa), max as u64);
+
+    let ac = server.order(first, None).await;
+    let r = lpa.download(&ac, None, None).await.unwrap();
+    assert!(r.is_success(), "{r:?}");
+    let after_first = (len + overhead - 1) as u64;
+    assert_eq!(
+        free(&mut lpa),
+        after_first,
+        "package + ISD-P overhead taken"
+    );
+
+    let ac = server.order(second, None).await;
+    let r = lpa.download(&ac, None, None).await.unwrap();
+    assert_eq!(
+        r.installation,
+        Installation::Failed {
+            bpp_command_id: 5,
+            bpp_command: "loadProfileElements",
+            error_reason: 10,
+            reason: "installFailedDueToInsufficientMemoryForProfile",
+        },
+        "{r:?}"
+    );
+    assert!(
+        r.notifications.len() == 1 && r.notifications[0].delivered,
+        "{:?}",
+        r.notifications
+    );
+    assert_eq!(server.state(second).await, "Error");
+    // Rolled back: only the first profile, memory as before.
+    let profiles = lpa.list_profiles().unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].iccid, first);
+    assert_eq!(free(&mut lpa), after_first);
+    assert_eq!(
+        lpa.channel_mut()
+            .card_mut()
+            .unwrap()
+            .isdr()
+            .state()
+            .profiles
+            .len(),
+        1
+    );
+
+    // Deleting the first profile frees its memory; the eUICC takes a new profile.
+    let notified = lpa.delete(first).await.unwrap();
+    assert!(notified.iter().all(|n| n.delivered), "{notified:?}");
+    assert_eq!(free(&mut lpa), max as u64);
+    let ac = server.order(third, None).await;
+    let r = lpa.download(&ac, None, None).await.unwrap();
+    assert!(r.is_success(), "{r:?}");
+    assert_eq!(server.state(third).await, "Installed");
+    lpa.enable(third).await.unwrap();
+    let profiles = lpa.list_profiles().unwrap();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(profiles[0].state, Some("enabled"));
+    server.stop().await;
 }
