@@ -29,17 +29,22 @@ impl Header {
     }
 }
 
+/// The class bits of a tag's first byte (X.690 §8.1.2.2).
+fn class_of(first: u8) -> Class {
+    match first >> 6 {
+        0 => Class::Universal,
+        1 => Class::Application,
+        2 => Class::Context,
+        _ => Class::Private,
+    }
+}
+
 /// Reads the tag and definite length at the start of `input`; checks that the
 /// content fits in `input`. Indefinite lengths are refused (not DER).
 pub fn read_header(input: &[u8]) -> Result<Header, &'static str> {
     let mut it = input.iter().copied();
     let first = it.next().ok_or("truncated: missing tag")?;
-    let class = match first >> 6 {
-        0 => Class::Universal,
-        1 => Class::Application,
-        2 => Class::Context,
-        _ => Class::Private,
-    };
+    let class = class_of(first);
     let constructed = first & 0x20 != 0;
     let mut pos = 1usize;
     let mut number = u32::from(first & 0x1F);
@@ -106,8 +111,23 @@ pub fn check_der_tree(input: &[u8], max_depth: usize) -> Result<(), (usize, &'st
             return Ok(());
         }
         let rest = input.get(pos..end).unwrap_or_default();
-        let h = read_header(rest).map_err(|r| (pos, r))?;
-        check_minimal(rest, &h).map_err(|r| (pos, r))?;
+        let h = match rest {
+            // Fast path, the common case: low tag number, short-form length.
+            [t, l, ..] if t & 0x1F != 0x1F && *l < 0x80 && usize::from(*l) <= rest.len() - 2 => {
+                Header {
+                    class: class_of(*t),
+                    constructed: t & 0x20 != 0,
+                    number: u32::from(t & 0x1F),
+                    header_len: 2,
+                    content_len: usize::from(*l),
+                }
+            }
+            _ => {
+                let h = read_header(rest).map_err(|r| (pos, r))?;
+                check_minimal(rest, &h).map_err(|r| (pos, r))?;
+                h
+            }
+        };
         if h.constructed && ends.len() >= max_depth {
             return Err((pos, "nested too deeply"));
         }

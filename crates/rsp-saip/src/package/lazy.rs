@@ -5,8 +5,10 @@
 //! accepts.
 //!
 //! What `decode_lazy` checks of every element: the outer tag is a context-specific
-//! constructed `ProfileElement` alternative (TCA SAIP v3.3.1 §8.1) and the TLV tree
-//! inside is well formed DER (shortest tags and lengths, no stray bytes, bounded depth).
+//! constructed `ProfileElement` alternative (TCA SAIP v3.3.1 §8.1) and, for the
+//! alternatives of the model, the TLV tree inside is well formed DER (shortest tags and
+//! lengths, no stray bytes, bounded depth); later alternatives are kept verbatim, as
+//! `decode` keeps them.
 //! What it leaves to [`ProfilePackage::decode_tags`]: that the content matches the PE's
 //! ASN.1 definition and re-encodes byte-exactly; a package refused by `decode` may
 //! therefore pass `decode_lazy` as long as the faulty element is not decoded.
@@ -31,16 +33,19 @@ impl ProfilePackage {
         let mut elements = Vec::with_capacity(32);
         for framed in frames(input) {
             let (index, offset, h, raw) = framed?;
-            tlv::check_der_tree(raw, MAX_DEPTH).map_err(|(at, reason)| CodecError::Element {
-                index,
-                offset,
-                name: tag_name(h.number),
-                reason: format!("{reason} at byte offset {}", offset + at),
-            })?;
             let der = raw.to_vec();
+            // Later PEs are kept verbatim, unchecked, as `decode` keeps them.
             let value = if h.number > LAST_KNOWN_TAG {
                 ElementValue::Unknown { tag: h.number, der }
             } else {
+                tlv::check_der_tree(raw, MAX_DEPTH).map_err(|(at, reason)| {
+                    CodecError::Element {
+                        index,
+                        offset,
+                        name: tag_name(h.number),
+                        reason: format!("{reason} at byte offset {}", offset + at),
+                    }
+                })?;
                 ElementValue::Lazy { tag: h.number, der }
             };
             elements.push(Element { offset, value });
