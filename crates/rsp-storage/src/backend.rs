@@ -1,5 +1,7 @@
-//! The database handle: one sqlx `Any` pool over SQLite or PostgreSQL, so the stores have a
-//! single code path; the few dialect differences live in [`crate::sql`].
+//! The database handle. The stores run their statements through [`crate::db::Conn`]: rusqlite
+//! on SQLite, sqlx on PostgreSQL, one code path; the few dialect differences live in
+//! [`crate::sql`]. An sqlx `Any` pool over either database also serves migrations,
+//! administration queries and tests ([`SqlStore::pool`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,10 +9,13 @@ use std::time::Duration;
 
 use rsp_smdpp::store::StoreError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::cipher::DataKey;
+use crate::db::Conn;
 use crate::error::db;
+use crate::sqlite::{self, SqliteDb};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,12 +58,6 @@ impl Default for PoolConfig {
     }
 }
 
-/// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
-/// WAL lets readers run beside the writer; writers wait up to 30 s for the write lock instead
-/// of failing at once; `synchronous=NORMAL` is durable across process crashes in WAL mode.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
-
 /// The SQL store of the SM-DP+ (implements `InventoryStore` and `OutboxStore`). Cheap to
 /// clone: clones share the pool.
 #[derive(Clone)]
@@ -66,6 +65,8 @@ pub struct SqlStore {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) key: Arc<DataKey>,
+    /// The rusqlite connections of a SQLite store.
+    sqlite: Option<Arc<SqliteDb>>,
 }
 
 impl SqlStore {
@@ -98,7 +99,7 @@ impl SqlStore {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
+                        conn.execute(sqlite::PRAGMAS).await?;
                     }
                     Ok(())
                 })
@@ -106,10 +107,15 @@ impl SqlStore {
             .connect(url)
             .await
             .map_err(db)?;
+        let sqlite = match backend {
+            Backend::Sqlite => Some(Arc::new(SqliteDb::open(&sqlite_path(url))?)),
+            Backend::Postgres => None,
+        };
         Ok(Self {
             pool,
             backend,
             key: Arc::new(key),
+            sqlite,
         })
     }
 
@@ -139,12 +145,59 @@ impl SqlStore {
     /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (takes the write lock now, so a
     /// read-then-write transaction cannot fail on lock upgrade), plain `BEGIN` (READ
     /// COMMITTED) on PostgreSQL, where the statements lock rows themselves.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+    pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
+        match &self.sqlite {
+            Some(s) => s.write().await.map(Tx::Sqlite),
+            None => self.pool.begin().await.map(Tx::Postgres).map_err(db),
         }
-        .map_err(db)
+    }
+
+    /// A connection for reads outside a transaction.
+    pub(crate) async fn read(&self) -> Result<Reader<'_>, StoreError> {
+        match &self.sqlite {
+            Some(s) => s.read().map(Reader::Sqlite),
+            None => self.pool.acquire().await.map(Reader::Postgres).map_err(db),
+        }
+    }
+}
+
+/// A write transaction; rolled back when dropped before [`Tx::commit`].
+pub(crate) enum Tx {
+    Sqlite(sqlite::WriteTx),
+    Postgres(Transaction<'static, Any>),
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t.conn()),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit(),
+            Tx::Postgres(t) => t.commit().await.map_err(db),
+        }
+    }
+}
+
+/// A connection for reads.
+pub(crate) enum Reader<'a> {
+    Sqlite(sqlite::ReadLease<'a>),
+    Postgres(PoolConnection<Any>),
+}
+
+impl Reader<'_> {
+    pub(crate) fn conn(&mut self) -> Result<Conn<'_>, StoreError> {
+        match self {
+            Reader::Sqlite(l) => l
+                .conn()
+                .map(Conn::Sqlite)
+                .ok_or(StoreError::Corrupt("reader connection")),
+            Reader::Postgres(c) => Ok(Conn::Postgres(c)),
+        }
     }
 }
 
@@ -155,6 +208,17 @@ impl std::fmt::Debug for SqlStore {
             .field("key", &self.key)
             .finish_non_exhaustive()
     }
+}
+
+/// The file of a `sqlite:` URL (`sqlite://PATH?…` or `sqlite:PATH?…`, escapes undone).
+fn sqlite_path(url: &str) -> std::path::PathBuf {
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    path.replace("%3F", "?")
+        .replace("%23", "#")
+        .replace("%25", "%")
+        .into()
 }
 
 /// Escapes the characters that end the path part of a `sqlite:` URL.

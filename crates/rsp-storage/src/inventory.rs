@@ -7,10 +7,9 @@ use rsp_smdpp::matching_id::MatchingId;
 use rsp_smdpp::outbox::{DownloadProgress, PointStatus};
 use rsp_smdpp::store::{Claim, InventoryStore, StoreError};
 use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage, ProfileRecord};
-use sqlx::{Any, AnyConnection, Row};
 
 use crate::backend::SqlStore;
-use crate::error::db;
+use crate::db::Conn;
 use crate::row;
 use crate::sql::{self, Dialect};
 
@@ -28,21 +27,24 @@ impl InventoryStore for SqlStore {
         for p in profiles {
             let digits = p.iccid.digits();
             let sealed = self.key.seal(digits, &p.package)?;
-            sqlx::query(sql::INSERT_PROFILE)
-                .bind(digits)
-                .bind(p.operator.as_str())
-                .bind(p.profile_type.as_str())
-                .bind(sealed)
-                .bind(self.key.id())
-                .bind(now)
-                .bind(p.metadata.service_provider_name.as_str())
-                .bind(p.metadata.profile_name.as_str())
-                .bind(p.metadata.profile_class.value())
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            tx.conn()
+                .execute(
+                    sql::INSERT_PROFILE,
+                    &[
+                        digits.into(),
+                        p.operator.as_str().into(),
+                        p.profile_type.as_str().into(),
+                        sealed.as_slice().into(),
+                        self.key.id().into(),
+                        now.into(),
+                        p.metadata.service_provider_name.as_str().into(),
+                        p.metadata.profile_name.as_str().into(),
+                        p.metadata.profile_class.value().into(),
+                    ],
+                )
+                .await?;
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await
     }
 
     async fn get(
@@ -50,28 +52,33 @@ impl InventoryStore for SqlStore {
         operator: &OperatorId,
         iccid: &Iccid,
     ) -> Result<Option<ProfileRecord>, StoreError> {
-        let row = sqlx::query(sql::SELECT_PROFILE)
-            .bind(iccid.digits())
-            .bind(operator.as_str())
-            .fetch_optional(&self.pool)
+        let mut r = self.read().await?;
+        r.conn()?
+            .fetch_optional(
+                sql::SELECT_PROFILE,
+                &[iccid.digits().into(), operator.as_str().into()],
+                row::profile,
+            )
             .await
-            .map_err(db)?;
-        row.as_ref().map(row::profile).transpose()
     }
 
     async fn claim_available(&self, claim: Claim<'_>) -> Result<Option<ProfileRecord>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(Dialect::of(self.backend).claim_profile)
-            .bind(claim.new_state.as_str())
-            .bind(claim.eid.map(Eid::as_str))
-            .bind(now_ms())
-            .bind(claim.operator.as_str())
-            .bind(claim.profile_type)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        let record = row.as_ref().map(row::profile).transpose()?;
-        tx.commit().await.map_err(db)?;
+        let record = tx
+            .conn()
+            .fetch_optional(
+                Dialect::of(self.backend).claim_profile,
+                &[
+                    claim.new_state.as_str().into(),
+                    claim.eid.map(Eid::as_str).into(),
+                    now_ms().into(),
+                    claim.operator.as_str().into(),
+                    claim.profile_type.into(),
+                ],
+                row::profile,
+            )
+            .await?;
+        tx.commit().await?;
         Ok(record)
     }
 
@@ -80,13 +87,16 @@ impl InventoryStore for SqlStore {
         operator: &OperatorId,
         profile_type: &str,
     ) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar(sql::HAS_PROFILE_TYPE)
-            .bind(operator.as_str())
-            .bind(profile_type)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(n > 0)
+        let mut r = self.read().await?;
+        let n = r
+            .conn()?
+            .fetch_optional(
+                sql::HAS_PROFILE_TYPE,
+                &[operator.as_str().into(), profile_type.into()],
+                |row| row.int("n"),
+            )
+            .await?;
+        Ok(n.unwrap_or(0) > 0)
     }
 
     async fn update(
@@ -95,11 +105,11 @@ impl InventoryStore for SqlStore {
         outbox: &[DownloadProgress],
     ) -> Result<ProfileRecord, StoreError> {
         let mut tx = self.begin_write().await?;
-        update_profile(&mut tx, record).await?;
+        update_profile(&mut tx.conn(), record).await?;
         for message in outbox {
-            insert_outbox(&mut tx, message).await?;
+            insert_outbox(&mut tx.conn(), message).await?;
         }
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         let mut updated = record.clone();
         updated.version += 1;
         if updated.eid_ever_bound.is_none() {
@@ -112,73 +122,86 @@ impl InventoryStore for SqlStore {
         &self,
         matching_id: &MatchingId,
     ) -> Result<Option<ProfileRecord>, StoreError> {
-        let row = sqlx::query(sql::SELECT_BY_MATCHING_ID)
-            .bind(matching_id.as_str())
-            .fetch_optional(&self.pool)
+        let mut r = self.read().await?;
+        r.conn()?
+            .fetch_optional(
+                sql::SELECT_BY_MATCHING_ID,
+                &[matching_id.as_str().into()],
+                row::profile,
+            )
             .await
-            .map_err(db)?;
-        row.as_ref().map(row::profile).transpose()
     }
 
     async fn find_released_for_eid(&self, eid: &Eid) -> Result<Vec<ProfileRecord>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_RELEASED_FOR_EID)
-            .bind(eid.as_str())
-            .fetch_all(&self.pool)
+        let mut r = self.read().await?;
+        r.conn()?
+            .fetch_all(
+                sql::SELECT_RELEASED_FOR_EID,
+                &[eid.as_str().into()],
+                row::profile,
+            )
             .await
-            .map_err(db)?;
-        rows.iter().map(row::profile).collect()
     }
 
     async fn find_by_iccid(&self, iccid: &Iccid) -> Result<Option<ProfileRecord>, StoreError> {
-        let row = sqlx::query(sql::SELECT_PROFILE_ANY_OPERATOR)
-            .bind(iccid.digits())
-            .fetch_optional(&self.pool)
+        let mut r = self.read().await?;
+        r.conn()?
+            .fetch_optional(
+                sql::SELECT_PROFILE_ANY_OPERATOR,
+                &[iccid.digits().into()],
+                row::profile,
+            )
             .await
-            .map_err(db)?;
-        row.as_ref().map(row::profile).transpose()
     }
 
     async fn load_package(&self, iccid: &Iccid) -> Result<Option<ProfilePackage>, StoreError> {
-        let Some(row) = sqlx::query(sql::SELECT_PACKAGE)
-            .bind(iccid.digits())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
+        let mut r = self.read().await?;
+        let Some((key_id, sealed)) = r
+            .conn()?
+            .fetch_optional(sql::SELECT_PACKAGE, &[iccid.digits().into()], |row| {
+                Ok((row.text("package_key_id")?, row.blob("package_enc")?))
+            })
+            .await?
         else {
             return Ok(None);
         };
-        let key_id: String = row.try_get("package_key_id").map_err(db)?;
         if key_id != self.key.id() {
             return Err(StoreError::Crypto);
         }
-        let sealed: Vec<u8> = row.try_get("package_enc").map_err(db)?;
         self.key.open(iccid.digits(), &sealed).map(Some)
     }
 }
 
 /// Compare-and-swap write of `record` inside the caller's transaction.
 pub(crate) async fn update_profile(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     record: &ProfileRecord,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query::<Any>(sql::UPDATE_PROFILE)
-        .bind(record.state.as_str())
-        .bind(record.eid.as_ref().map(Eid::as_str))
-        .bind(record.eid_ever_bound.as_ref().map(Eid::as_str))
-        .bind(record.matching_id.as_ref().map(MatchingId::as_str))
-        .bind(record.cc_hash.as_ref().map(|h| h.as_bytes().to_vec()))
-        .bind(i64::from(record.cc_attempts))
-        .bind(i64::from(record.cc_max_attempts))
-        .bind(record.smds_address.as_deref())
-        .bind(i64::from(record.downloaded_ever))
-        .bind(now_ms())
-        .bind(record.iccid.digits())
-        .bind(record.operator.as_str())
-        .bind(record.version)
-        .execute(conn)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() != 1 {
+    let done = conn
+        .execute(
+            sql::UPDATE_PROFILE,
+            &[
+                record.state.as_str().into(),
+                record.eid.as_ref().map(Eid::as_str).into(),
+                record.eid_ever_bound.as_ref().map(Eid::as_str).into(),
+                record.matching_id.as_ref().map(MatchingId::as_str).into(),
+                record
+                    .cc_hash
+                    .as_ref()
+                    .map(|h| h.as_bytes().as_slice())
+                    .into(),
+                i64::from(record.cc_attempts).into(),
+                i64::from(record.cc_max_attempts).into(),
+                record.smds_address.as_deref().into(),
+                i64::from(record.downloaded_ever).into(),
+                now_ms().into(),
+                record.iccid.digits().into(),
+                record.operator.as_str().into(),
+                record.version.into(),
+            ],
+        )
+        .await?;
+    if done != 1 {
         return Err(StoreError::Conflict);
     }
     Ok(())
@@ -186,7 +209,7 @@ pub(crate) async fn update_profile(
 
 /// Queues one HandleDownloadProgressInfo message inside the caller's transaction.
 pub(crate) async fn insert_outbox(
-    conn: &mut AnyConnection,
+    conn: &mut Conn<'_>,
     m: &DownloadProgress,
 ) -> Result<(), StoreError> {
     let (status, code) = match &m.status {
@@ -194,19 +217,21 @@ pub(crate) async fn insert_outbox(
         PointStatus::Failed(code) => ("Failed", Some(code)),
         PointStatus::Expired => ("Expired", None),
     };
-    sqlx::query::<Any>(sql::INSERT_OUTBOX)
-        .bind(m.operator.as_str())
-        .bind(m.iccid.digits())
-        .bind(m.eid.as_ref().map(Eid::as_str))
-        .bind(m.profile_type.as_str())
-        .bind(i64::from(m.notification_point_id))
-        .bind(status)
-        .bind(code.map(|c| c.subject.as_str()))
-        .bind(code.map(|c| c.reason.as_str()))
-        .bind(m.result_data.as_deref())
-        .bind(m.timestamp_ms)
-        .execute(conn)
-        .await
-        .map_err(db)?;
+    conn.execute(
+        sql::INSERT_OUTBOX,
+        &[
+            m.operator.as_str().into(),
+            m.iccid.digits().into(),
+            m.eid.as_ref().map(Eid::as_str).into(),
+            m.profile_type.as_str().into(),
+            i64::from(m.notification_point_id).into(),
+            status.into(),
+            code.map(|c| c.subject.as_str()).into(),
+            code.map(|c| c.reason.as_str()).into(),
+            m.result_data.as_deref().into(),
+            m.timestamp_ms.into(),
+        ],
+    )
+    .await?;
     Ok(())
 }

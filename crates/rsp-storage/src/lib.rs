@@ -2,8 +2,10 @@
 //! (several server processes sharing one database) behind the domain traits of
 //! `rsp_smdpp::store`.
 //!
-//! One code path serves both databases: sqlx's runtime `Any` driver with `$N` placeholders;
-//! the few dialect differences (row locking) are statement pairs in `sql.rs`. The schema is
+//! One code path serves both databases (`db.rs`): each store method is written once over a
+//! connection that is rusqlite on SQLite (called in place, no worker-thread hand-off) and
+//! sqlx's `Any` driver on PostgreSQL, with the same SQL text and `$N` placeholders; the few
+//! dialect differences (row locking) are statement pairs in `sql.rs`. The schema is
 //! in `migrations/{sqlite,postgres}` (same versions, same intent), embedded at build time and
 //! applied by [`SqlStore::migrate`]. Profile Packages, and the one-time ECKA private key of
 //! an ES9+ session (`SessionStore`, table `smdpp_rsp_sessions`), are encrypted at rest with
@@ -16,6 +18,7 @@
 
 mod backend;
 mod cipher;
+mod db;
 mod error;
 mod inventory;
 mod migrate;
@@ -23,6 +26,7 @@ mod outbox;
 mod row;
 mod session;
 mod sql;
+mod sqlite;
 
 pub use backend::{Backend, PoolConfig, SqlStore};
 pub use cipher::DataKey;

@@ -8,17 +8,8 @@ use rsp_smdpp::matching_id::MatchingId;
 use rsp_smdpp::outbox::{DownloadProgress, OutboxEntry, PointStatus};
 use rsp_smdpp::store::StoreError;
 use rsp_smdpp::{OperatorId, ProfileClass, ProfileMetadata, ProfileRecord, ProfileState};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use crate::error::db;
-
-pub(crate) fn get<'r, T>(row: &'r AnyRow, column: &str) -> Result<T, StoreError>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    row.try_get(column).map_err(db)
-}
+use crate::db::RowRead;
 
 pub(crate) fn eid(value: Option<String>) -> Result<Option<Eid>, StoreError> {
     value
@@ -31,18 +22,18 @@ fn count(value: i64, what: &'static str) -> Result<u32, StoreError> {
 }
 
 /// Reads the columns of `sql::profile_columns!`.
-pub(crate) fn profile(row: &AnyRow) -> Result<ProfileRecord, StoreError> {
-    let iccid: String = get(row, "iccid")?;
-    let state: String = get(row, "state")?;
-    let matching_id: Option<String> = get(row, "matching_id")?;
-    let cc_hash: Option<Vec<u8>> = get(row, "cc_hash")?;
+pub(crate) fn profile(row: &dyn RowRead) -> Result<ProfileRecord, StoreError> {
+    let iccid = row.text("iccid")?;
+    let state = row.text("state")?;
+    let matching_id = row.opt_text("matching_id")?;
+    let cc_hash = row.opt_blob("cc_hash")?;
     Ok(ProfileRecord {
         iccid: Iccid::parse(&iccid).map_err(|_| StoreError::Corrupt("ICCID"))?,
-        operator: OperatorId::new(get::<String>(row, "operator_id")?),
-        profile_type: get(row, "profile_type")?,
+        operator: OperatorId::new(row.text("operator_id")?),
+        profile_type: row.text("profile_type")?,
         state: ProfileState::parse(&state).ok_or(StoreError::Corrupt("state"))?,
-        eid: eid(get(row, "eid")?)?,
-        eid_ever_bound: eid(get(row, "eid_ever_bound")?)?,
+        eid: eid(row.opt_text("eid")?)?,
+        eid_ever_bound: eid(row.opt_text("eid_ever_bound")?)?,
         matching_id: matching_id
             .map(|m| MatchingId::parse(&m).map_err(|_| StoreError::Corrupt("MatchingID")))
             .transpose()?,
@@ -53,26 +44,26 @@ pub(crate) fn profile(row: &AnyRow) -> Result<ProfileRecord, StoreError> {
                     .map_err(|_| StoreError::Corrupt("cc_hash"))
             })
             .transpose()?,
-        cc_attempts: count(get(row, "cc_attempts")?, "cc_attempts")?,
-        cc_max_attempts: count(get(row, "cc_max_attempts")?, "cc_max_attempts")?,
-        smds_address: get(row, "smds_address")?,
-        downloaded_ever: get::<i64>(row, "downloaded_ever")? != 0,
-        version: get(row, "version")?,
+        cc_attempts: count(row.int("cc_attempts")?, "cc_attempts")?,
+        cc_max_attempts: count(row.int("cc_max_attempts")?, "cc_max_attempts")?,
+        smds_address: row.opt_text("smds_address")?,
+        downloaded_ever: row.int("downloaded_ever")? != 0,
+        version: row.int("version")?,
         metadata: ProfileMetadata {
-            service_provider_name: get(row, "service_provider_name")?,
-            profile_name: get(row, "profile_name")?,
-            profile_class: ProfileClass::from_value(get(row, "profile_class")?)
+            service_provider_name: row.text("service_provider_name")?,
+            profile_name: row.text("profile_name")?,
+            profile_class: ProfileClass::from_value(row.int("profile_class")?)
                 .ok_or(StoreError::Corrupt("profile_class"))?,
         },
     })
 }
 
 /// Reads the columns of `sql::outbox_columns!`.
-pub(crate) fn outbox(row: &AnyRow) -> Result<OutboxEntry, StoreError> {
-    let iccid: String = get(row, "iccid")?;
-    let point_status: String = get(row, "point_status")?;
-    let subject: Option<String> = get(row, "subject_code")?;
-    let reason: Option<String> = get(row, "reason_code")?;
+pub(crate) fn outbox(row: &dyn RowRead) -> Result<OutboxEntry, StoreError> {
+    let iccid = row.text("iccid")?;
+    let point_status = row.text("point_status")?;
+    let subject = row.opt_text("subject_code")?;
+    let reason = row.opt_text("reason_code")?;
     let status = match point_status.as_str() {
         "Executed-Success" => PointStatus::Success,
         "Expired" => PointStatus::Expired,
@@ -92,17 +83,17 @@ pub(crate) fn outbox(row: &AnyRow) -> Result<OutboxEntry, StoreError> {
         _ => return Err(StoreError::Corrupt("outbox point status")),
     };
     Ok(OutboxEntry {
-        id: get(row, "id")?,
-        attempts: count(get(row, "attempts")?, "attempts")?,
+        id: row.int("id")?,
+        attempts: count(row.int("attempts")?, "attempts")?,
         message: DownloadProgress {
-            operator: OperatorId::new(get::<String>(row, "operator_id")?),
+            operator: OperatorId::new(row.text("operator_id")?),
             iccid: Iccid::parse(&iccid).map_err(|_| StoreError::Corrupt("ICCID"))?,
-            eid: eid(get(row, "eid")?)?,
-            profile_type: get(row, "profile_type")?,
-            timestamp_ms: get(row, "event_time_ms")?,
-            notification_point_id: count(get(row, "notification_point_id")?, "notification point")?,
+            eid: eid(row.opt_text("eid")?)?,
+            profile_type: row.text("profile_type")?,
+            timestamp_ms: row.int("event_time_ms")?,
+            notification_point_id: count(row.int("notification_point_id")?, "notification point")?,
             status,
-            result_data: get(row, "result_data")?,
+            result_data: row.opt_blob("result_data")?,
         },
     })
 }

@@ -7,13 +7,11 @@ use rsp_smdpp::ProfileRecord;
 use rsp_smdpp::outbox::DownloadProgress;
 use rsp_smdpp::session::{Session, SessionPhase, SessionStore};
 use rsp_smdpp::store::StoreError;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::backend::SqlStore;
-use crate::error::db;
+use crate::db::RowRead;
 use crate::inventory::{insert_outbox, now_ms, update_profile};
-use crate::row::{eid, get};
+use crate::row::eid;
 
 const INSERT_CHALLENGE: &str =
     "INSERT INTO smdpp_euicc_challenges (euicc_challenge, created_at_ms) VALUES ($1, $2)";
@@ -44,33 +42,38 @@ fn tid_hex(transaction_id: &[u8]) -> String {
 impl SessionStore for SqlStore {
     async fn create_session(&self, s: &Session) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(INSERT_CHALLENGE)
-            .bind(s.euicc_challenge.clone())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query(INSERT_SESSION)
-            .bind(tid_hex(&s.transaction_id))
-            .bind(s.phase.as_str())
-            .bind(s.ci_key_id.clone())
-            .bind(s.euicc_challenge.clone())
-            .bind(s.server_challenge.clone())
-            .bind(s.created_at_ms)
-            .bind(s.expires_at_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)
+        tx.conn()
+            .execute(
+                INSERT_CHALLENGE,
+                &[s.euicc_challenge.as_slice().into(), now_ms().into()],
+            )
+            .await?;
+        tx.conn()
+            .execute(
+                INSERT_SESSION,
+                &[
+                    tid_hex(&s.transaction_id).as_str().into(),
+                    s.phase.as_str().into(),
+                    s.ci_key_id.as_slice().into(),
+                    s.euicc_challenge.as_slice().into(),
+                    s.server_challenge.as_slice().into(),
+                    s.created_at_ms.into(),
+                    s.expires_at_ms.into(),
+                ],
+            )
+            .await?;
+        tx.commit().await
     }
 
     async fn get_session(&self, transaction_id: &[u8]) -> Result<Option<Session>, StoreError> {
-        let row = sqlx::query(SELECT_SESSION)
-            .bind(tid_hex(transaction_id))
-            .fetch_optional(&self.pool)
+        let mut r = self.read().await?;
+        r.conn()?
+            .fetch_optional(
+                SELECT_SESSION,
+                &[tid_hex(transaction_id).as_str().into()],
+                |row| self.session(row),
+            )
             .await
-            .map_err(db)?;
-        row.as_ref().map(|r| self.session(r)).transpose()
     }
 
     async fn update_session(
@@ -85,33 +88,38 @@ impl SessionStore for SqlStore {
             .as_ref()
             .map(|k| self.key.seal_session_key(&hex, k))
             .transpose()?;
+        let profile_ids = s.profile.as_ref();
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(UPDATE_SESSION)
-            .bind(s.phase.as_str())
-            .bind(s.profile.as_ref().map(|(o, _)| o.as_str().to_owned()))
-            .bind(s.profile.as_ref().map(|(_, i)| i.digits().to_owned()))
-            .bind(s.eid.as_ref().map(|e| e.as_str().to_owned()))
-            .bind(s.euicc_certificate.clone())
-            .bind(s.smdp_signature2.clone())
-            .bind(i64::from(s.cc_required))
-            .bind(s.euicc_otpk.clone())
-            .bind(otsk)
-            .bind(s.otsk_dp.as_ref().map(|_| self.key.id().to_owned()))
-            .bind(hex)
-            .bind(s.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if done.rows_affected() != 1 {
+        let done = tx
+            .conn()
+            .execute(
+                UPDATE_SESSION,
+                &[
+                    s.phase.as_str().into(),
+                    profile_ids.map(|(o, _)| o.as_str()).into(),
+                    profile_ids.map(|(_, i)| i.digits()).into(),
+                    s.eid.as_ref().map(|e| e.as_str()).into(),
+                    s.euicc_certificate.as_deref().into(),
+                    s.smdp_signature2.as_deref().into(),
+                    i64::from(s.cc_required).into(),
+                    s.euicc_otpk.as_deref().into(),
+                    otsk.as_deref().into(),
+                    s.otsk_dp.as_ref().map(|_| self.key.id()).into(),
+                    hex.as_str().into(),
+                    s.version.into(),
+                ],
+            )
+            .await?;
+        if done != 1 {
             return Err(StoreError::Conflict);
         }
         if let Some(p) = profile {
-            update_profile(&mut tx, p).await?;
+            update_profile(&mut tx.conn(), p).await?;
         }
         for message in outbox {
-            insert_outbox(&mut tx, message).await?;
+            insert_outbox(&mut tx.conn(), message).await?;
         }
-        tx.commit().await.map_err(db)?;
+        tx.commit().await?;
         let mut updated = s.clone();
         updated.version += 1;
         Ok(updated)
@@ -119,25 +127,21 @@ impl SessionStore for SqlStore {
 
     async fn purge_sessions(&self, before_ms: i64) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let sessions = sqlx::query(PURGE_SESSIONS)
-            .bind(before_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        sqlx::query(PURGE_CHALLENGES)
-            .bind(before_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        tx.commit().await.map_err(db)?;
+        let sessions = tx
+            .conn()
+            .execute(PURGE_SESSIONS, &[before_ms.into()])
+            .await?;
+        tx.conn()
+            .execute(PURGE_CHALLENGES, &[before_ms.into()])
+            .await?;
+        tx.commit().await?;
         Ok(sessions)
     }
 }
 
 impl SqlStore {
-    fn session(&self, row: &AnyRow) -> Result<Session, StoreError> {
-        let hex: String = get(row, "transaction_id")?;
+    fn session(&self, row: &dyn RowRead) -> Result<Session, StoreError> {
+        let hex = row.text("transaction_id")?;
         let transaction_id = (0..hex.len())
             .step_by(2)
             .map(|i| {
@@ -146,9 +150,9 @@ impl SqlStore {
                     .ok_or(StoreError::Corrupt("transaction_id"))
             })
             .collect::<Result<Vec<u8>, _>>()?;
-        let phase: String = get(row, "phase")?;
-        let operator: Option<String> = get(row, "operator_id")?;
-        let iccid: Option<String> = get(row, "iccid")?;
+        let phase = row.text("phase")?;
+        let operator = row.opt_text("operator_id")?;
+        let iccid = row.opt_text("iccid")?;
         let profile = match (operator, iccid) {
             (Some(o), Some(i)) => Some((
                 OperatorId::new(o),
@@ -156,8 +160,8 @@ impl SqlStore {
             )),
             _ => None,
         };
-        let otsk_enc: Option<Vec<u8>> = get(row, "otsk_dp_enc")?;
-        let otsk_key_id: Option<String> = get(row, "otsk_key_id")?;
+        let otsk_enc = row.opt_blob("otsk_dp_enc")?;
+        let otsk_key_id = row.opt_text("otsk_key_id")?;
         let otsk_dp = match (otsk_enc, otsk_key_id) {
             (Some(sealed), Some(key_id)) if key_id == self.key.id() => {
                 Some(self.key.open_session_key(&hex, &sealed)?)
@@ -165,23 +169,23 @@ impl SqlStore {
             (Some(_), _) => return Err(StoreError::Crypto),
             _ => None,
         };
-        let eid: Option<Eid> = eid(get(row, "eid")?)?;
+        let eid: Option<Eid> = eid(row.opt_text("eid")?)?;
         Ok(Session {
             transaction_id,
             phase: SessionPhase::parse(&phase).ok_or(StoreError::Corrupt("session phase"))?,
-            ci_key_id: get(row, "ci_key_id")?,
-            euicc_challenge: get(row, "euicc_challenge")?,
-            server_challenge: get(row, "server_challenge")?,
+            ci_key_id: row.blob("ci_key_id")?,
+            euicc_challenge: row.blob("euicc_challenge")?,
+            server_challenge: row.blob("server_challenge")?,
             profile,
             eid,
-            euicc_certificate: get(row, "euicc_certificate")?,
-            smdp_signature2: get(row, "smdp_signature2")?,
-            cc_required: get::<i64>(row, "cc_required")? != 0,
-            euicc_otpk: get(row, "euicc_otpk")?,
+            euicc_certificate: row.opt_blob("euicc_certificate")?,
+            smdp_signature2: row.opt_blob("smdp_signature2")?,
+            cc_required: row.int("cc_required")? != 0,
+            euicc_otpk: row.opt_blob("euicc_otpk")?,
             otsk_dp,
-            created_at_ms: get(row, "created_at_ms")?,
-            expires_at_ms: get(row, "expires_at_ms")?,
-            version: row.try_get("version").map_err(db)?,
+            created_at_ms: row.int("created_at_ms")?,
+            expires_at_ms: row.int("expires_at_ms")?,
+            version: row.int("version")?,
         })
     }
 }

@@ -50,7 +50,7 @@ pub(crate) const SELECT_RELEASED_FOR_EID: &str = concat!(
      ORDER BY updated_at_ms, iccid"
 );
 
-pub(crate) const HAS_PROFILE_TYPE: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM smdpp_profiles \
+pub(crate) const HAS_PROFILE_TYPE: &str = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM smdpp_profiles \
      WHERE operator_id = $1 AND profile_type = $2 LIMIT 1) AS t";
 
 pub(crate) const SELECT_PACKAGE: &str =
@@ -79,7 +79,7 @@ pub(crate) const OUTBOX_ABANDON: &str = "UPDATE smdpp_es2plus_outbox SET state =
      finished_at_ms = $1, last_error = $2 WHERE id = $3 AND state = 'pending'";
 
 pub(crate) const OUTBOX_PENDING: &str =
-    "SELECT COUNT(*) FROM smdpp_es2plus_outbox WHERE state = 'pending'";
+    "SELECT COUNT(*) AS n FROM smdpp_es2plus_outbox WHERE state = 'pending'";
 
 /// Statements whose text depends on the backend.
 pub(crate) struct Dialect {

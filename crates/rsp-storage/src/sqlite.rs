@@ -1,0 +1,216 @@
+//! SQLite through rusqlite, called directly on the async worker thread (see [`crate::db`]).
+//!
+//! One writer connection behind an async mutex (SQLite has one writer at a time anyway;
+//! waiting in-process is cheaper than SQLite's busy-sleep loop) and a few reader
+//! connections, which WAL lets run beside the writer. Statements are prepared once per
+//! connection and cached. A write transaction never suspends between `BEGIN IMMEDIATE` and
+//! `COMMIT`: its statements are synchronous calls, so no other task can observe or cancel
+//! it half-way; if it is dropped unfinished it rolls back.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rsp_smdpp::store::StoreError;
+use rusqlite::{CachedStatement, Connection, OpenFlags};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use crate::db::{Param, RowRead};
+use crate::error::unique_key;
+
+/// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
+/// WAL lets readers run beside the writer; a writer of another process is waited for up to
+/// 30 s instead of failing at once; `synchronous=NORMAL` is durable across process crashes
+/// in WAL mode.
+pub(crate) const PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Idle reader connections kept for reuse.
+const READERS_KEPT: usize = 8;
+
+/// Prepared statements cached per connection (the stores use about 25).
+const STATEMENT_CACHE: usize = 64;
+
+/// The connections to one SQLite file.
+pub(crate) struct SqliteDb {
+    path: PathBuf,
+    writer: Arc<AsyncMutex<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(err)?;
+    conn.execute_batch(PRAGMAS).map_err(err)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+impl SqliteDb {
+    /// Opens (creating if missing) the database file `path`.
+    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            path: path.to_owned(),
+            writer: Arc::new(AsyncMutex::new(open(path)?)),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`: the write lock is taken now, so a
+    /// read-then-write transaction cannot fail on lock upgrade).
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        let conn = Arc::clone(&self.writer).lock_owned().await;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+        Ok(WriteTx { conn, open: true })
+    }
+
+    /// A reader connection, returned to the pool when the lease is dropped.
+    pub(crate) fn read(&self) -> Result<ReadLease<'_>, StoreError> {
+        let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => open(&self.path)?,
+        };
+        Ok(ReadLease {
+            db: self,
+            conn: Some(conn),
+        })
+    }
+}
+
+/// An open write transaction on the writer connection.
+pub(crate) struct WriteTx {
+    conn: OwnedMutexGuard<Connection>,
+    open: bool,
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(crate) fn commit(mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("COMMIT").map_err(err)?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            // Fails only when SQLite already rolled back (e.g. after a failed COMMIT).
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// A reader connection borrowed from [`SqliteDb`].
+pub(crate) struct ReadLease<'a> {
+    db: &'a SqliteDb,
+    conn: Option<Connection>,
+}
+
+impl ReadLease<'_> {
+    pub(crate) fn conn(&mut self) -> Option<&mut Connection> {
+        self.conn.as_mut()
+    }
+}
+
+impl Drop for ReadLease<'_> {
+    fn drop(&mut self) {
+        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.db.readers.lock())
+            && idle.len() < READERS_KEPT
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+/// Placeholder names in order: parameter `i` of a call binds `$i+1` (each may appear
+/// several times in the text, or not at all).
+const NAMES: [&str; 16] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16",
+];
+
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<CachedStatement<'c>, StoreError> {
+    let mut st = conn.prepare_cached(sql).map_err(err)?;
+    for (i, p) in params.iter().enumerate() {
+        let name = NAMES
+            .get(i)
+            .ok_or(StoreError::Corrupt("statement parameters"))?;
+        let Some(index) = st.parameter_index(name).map_err(err)? else {
+            continue;
+        };
+        match *p {
+            Param::Int(v) => st.raw_bind_parameter(index, v),
+            Param::Text(v) => st.raw_bind_parameter(index, v),
+            Param::Blob(v) => st.raw_bind_parameter(index, v),
+        }
+        .map_err(err)?;
+    }
+    Ok(st)
+}
+
+/// Runs one statement that returns no rows; the number of rows it changed.
+pub(crate) fn execute(
+    conn: &Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<u64, StoreError> {
+    let mut st = prepare(conn, sql, params)?;
+    let changed = st.raw_execute().map_err(err)?;
+    u64::try_from(changed).map_err(|_| StoreError::Corrupt("row count"))
+}
+
+/// Runs one query and maps up to `limit` rows with `f`. (An `UPDATE … RETURNING` makes all
+/// its changes at the first step, so stopping early loses nothing.)
+pub(crate) fn fetch<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[Param<'_>],
+    limit: usize,
+    f: &dyn Fn(&dyn RowRead) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut st = prepare(conn, sql, params)?;
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match rows.next().map_err(err)? {
+            Some(row) => out.push(f(row)?),
+            None => break,
+        }
+    }
+    Ok(out)
+}
+
+impl RowRead for rusqlite::Row<'_> {
+    fn opt_int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
+        self.get(column).map_err(err)
+    }
+    fn opt_text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        self.get(column).map_err(err)
+    }
+    fn opt_blob(&self, column: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(column).map_err(err)
+    }
+}
+
+/// Maps a rusqlite error; unique violations become [`StoreError::Duplicate`].
+pub(crate) fn err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, message) = &e
+        && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    {
+        // SQLite names the column in the message ("UNIQUE constraint failed: t.column").
+        let message = message.as_deref().unwrap_or_default();
+        return StoreError::Duplicate(unique_key(|column| message.contains(column)));
+    }
+    StoreError::Backend(Box::new(e))
+}
