@@ -8,6 +8,7 @@
 //!   GET RESPONSE, §5.7.1) or in-process to the virtual eUICC;
 //! - [`stdio`]: the client side of lpac's stdio APDU protocol, for a card served by
 //!   another process (`rsp euicc serve --stdio`);
+//! - `pcsc` (feature `pcsc`): a card in a PC/SC reader;
 //! - [`es10b`], [`profiles`] (ES10c), [`notifications`]: typed ES10 functions (§5.7);
 //! - [`es9plus`]: the ES9+ HTTPS client (§5.6, §6.5);
 //! - [`download`]: the download procedure (§3.1.3) with [`segment`] (BPP segmentation,
@@ -25,6 +26,8 @@ pub mod es10b;
 pub mod es9plus;
 mod lpa;
 pub mod notifications;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 pub mod profiles;
 pub mod segment;
 pub mod stdio;

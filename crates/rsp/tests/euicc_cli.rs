@@ -1,6 +1,7 @@
 //! `rsp euicc`: the virtual eUICC behind lpac's stdio protocol (driven here as lpac
 //! drives it) and behind vsmartcard's vpcd reader (driven with pcscd + `opensc-tool`,
-//! skipped with a printed line when those are not installed and CI is not set).
+//! skipped with a printed line when those are not installed and CI is not set); with the
+//! `pcsc` feature, `rsp lpa --pcsc-reader` reads the same card through pcscd.
 //! EIDs and CI key identifiers are checked against `openssl x509` where available.
 
 #![allow(clippy::unwrap_used)]
@@ -641,6 +642,39 @@ fn vpcd_reader_through_pcscd() {
         "81E2910006BF3E035C015A",
     ]);
     assert!(eid.contains("BF 3E 12 5A 10 89 04 90 32"), "{eid}");
+
+    // With the `pcsc` feature: `rsp lpa --pcsc-reader` reads the same card through pcscd.
+    #[cfg(feature = "pcsc")]
+    {
+        let out = ok(&rsp()
+            .args(["lpa", "--pcsc-reader", "Virtual PCD 00 00", "--json"])
+            .args(["chip", "info"])
+            .output()
+            .unwrap());
+        let info: Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            info["eid"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("89049032")),
+            "{info}"
+        );
+        assert_eq!(info["svn"], "2.5.0", "{info}");
+        let out = ok(&rsp()
+            .args(["lpa", "--pcsc-reader", "PCD 00 00", "--json"])
+            .args(["profile", "list"])
+            .output()
+            .unwrap());
+        assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), json!([]));
+        let out = rsp()
+            .args(["lpa", "--pcsc-reader", "No Such Reader", "chip", "info"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("Virtual PCD 00 00"),
+            "{err}"
+        );
+    }
 
     // Ctrl-C stops it cleanly.
     let mut child = serve.0.take().unwrap();

@@ -1,7 +1,7 @@
 //! `rsp lpa …`: the Local Profile Assistant (`rsp_lpa`, SGP.22 v2.5 LPAd) on a virtual
 //! eUICC (in-process, `--state`/`--pki`…) or on a card served by another program over
-//! lpac's stdio protocol (`--stdio-card`): download, profile management, notifications,
-//! chip information.
+//! lpac's stdio protocol (`--stdio-card`) or, with the `pcsc` feature, in a PC/SC reader
+//! (`--pcsc-reader`): download, profile management, notifications, chip information.
 
 use std::path::PathBuf;
 
@@ -16,7 +16,8 @@ use rsp_lpa::{
 
 use super::euicc::CardArgs;
 
-/// Card options (`--state`, `--pki`, `--cert`…, `--stdio-card`) go before the subcommand;
+/// Card options (`--state`, `--pki`, `--cert`…, `--stdio-card`, `--pcsc-reader`) go before
+/// the subcommand;
 /// `--json`, `--tls-ca` and `--no-notify` anywhere.
 #[derive(Debug, Args)]
 pub struct LpaArgs {
@@ -27,6 +28,17 @@ pub struct LpaArgs {
     /// (split on whitespace, no shell).
     #[arg(long, value_name = "COMMAND", conflicts_with_all = ["pki", "cert", "key", "eum", "ci"])]
     stdio_card: Option<String>,
+    /// Use the card in this PC/SC reader (through pcscd) instead of the in-process virtual
+    /// eUICC: the reader's full name, or a part of exactly one reader's name, e.g.
+    /// 'Virtual PCD 00 00' for 'rsp euicc serve --vpcd 127.0.0.1:35963'. An unknown name
+    /// lists the readers.
+    #[cfg(feature = "pcsc")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["stdio_card", "state", "pki", "cert", "key", "eum", "ci"]
+    )]
+    pcsc_reader: Option<String>,
     /// Trusted CA certificate (PEM) for the SM-DP+ TLS certificate; may be repeated.
     /// Without it the system's trust roots are used. Verification is never disabled.
     #[arg(long, value_name = "FILE", global = true)]
@@ -123,6 +135,8 @@ pub enum ChipCommand {
 enum CliCard {
     Virtual(Box<Card>),
     Stdio(StdioProcess),
+    #[cfg(feature = "pcsc")]
+    Pcsc(rsp_lpa::pcsc::PcscCard),
 }
 
 impl ApduCard for CliCard {
@@ -130,6 +144,8 @@ impl ApduCard for CliCard {
         match self {
             CliCard::Virtual(c) => c.transmit(capdu),
             CliCard::Stdio(c) => ApduCard::transmit(c, capdu),
+            #[cfg(feature = "pcsc")]
+            CliCard::Pcsc(c) => ApduCard::transmit(c, capdu),
         }
     }
 
@@ -137,12 +153,18 @@ impl ApduCard for CliCard {
         match self {
             CliCard::Virtual(c) => c.reset(),
             CliCard::Stdio(c) => ApduCard::reset(c),
+            #[cfg(feature = "pcsc")]
+            CliCard::Pcsc(c) => ApduCard::reset(c),
         }
     }
 }
 
 impl LpaArgs {
     fn card(&self) -> anyhow::Result<CliCard> {
+        #[cfg(feature = "pcsc")]
+        if let Some(reader) = &self.pcsc_reader {
+            return Ok(CliCard::Pcsc(rsp_lpa::pcsc::PcscCard::connect(reader)?));
+        }
         Ok(match &self.stdio_card {
             Some(command) => CliCard::Stdio(
                 StdioProcess::from_command_line(command)
