@@ -186,11 +186,12 @@ impl TrustStore {
         };
         loop {
             let current = path.last().map(|n| n.cert).unwrap_or(leaf);
-            let current_id = current.id(path.last().map_or(role, |n| n.role).label());
+            // Formatted only for an error (a DN to string is costly on every download).
+            let current_id = || current.id(path.last().map_or(role, |n| n.role).label());
             let aki = current
                 .authority_key_id()
                 .ok_or_else(|| PkiError::MissingExtension {
-                    cert: current_id.clone(),
+                    cert: current_id(),
                     extension: "authorityKeyIdentifier",
                 })?;
             if let Some(ci) = self.ci_by_key_id(aki) {
@@ -216,7 +217,7 @@ impl TrustStore {
                 }
                 None => {
                     return Err(PkiError::UnknownIssuer {
-                        cert: current_id,
+                        cert: current_id(),
                         aki: hex::encode_upper(aki),
                     });
                 }

@@ -127,6 +127,8 @@ pub struct ProfileRecord {
     pub downloaded_ever: bool,
     /// Optimistic-concurrency version of the row.
     pub version: i64,
+    /// Size in bytes of the (unprotected) Profile Package, for the eligibility check.
+    pub package_size: usize,
     /// Profile Metadata (fixed at import).
     pub metadata: ProfileMetadata,
 }

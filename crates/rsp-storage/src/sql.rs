@@ -8,7 +8,8 @@ macro_rules! profile_columns {
     () => {
         "iccid, operator_id, profile_type, state, eid, eid_ever_bound, matching_id, cc_hash, \
          cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version, \
-         service_provider_name, profile_name, profile_class"
+         service_provider_name, profile_name, profile_class, \
+         length(package_enc) AS package_enc_len"
     };
 }
 

@@ -71,12 +71,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             return Err(RspError::ProtocolFormatInvalid.into());
         };
         let mut profile = self.pick_profile(ctx.matching_id.as_deref(), &eid).await?;
-        let package = self
-            .store
-            .load_package(&profile.iccid)
-            .await?
-            .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
-        eligibility::check(&signed1.euicc_info2, package.expose().len())?;
+        eligibility::check(&signed1.euicc_info2, profile.package_size)?;
 
         let dp = self
             .credentials
@@ -111,13 +106,13 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         next.euicc_certificate = Some(chain.leaf.der().to_vec());
         next.smdp_signature2 = Some(signature2.to_vec());
         next.cc_required = cc_required;
-        let point = super::progress(
+        let point = self.progress(
             &profile,
             notification_point::ELIGIBILITY,
             PointStatus::Success,
         );
         self.store
-            .update_session(&next, Some(&profile), &[point])
+            .update_session(&next, Some(&profile), point.as_slice())
             .await?;
         profile.version += 1;
         Ok(AuthenticateClientOk {

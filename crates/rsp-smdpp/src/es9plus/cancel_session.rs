@@ -4,7 +4,7 @@ use rsp_codec::asn1::{self, CancelSessionReason, CancelSessionResponse};
 use rsp_codec::status::{RspError, StatusCode};
 
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, notification_point, progress, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, notification_point, session_euicc_cert};
 use crate::outbox::PointStatus;
 use crate::profile_state::ProfileState;
 use crate::session::{SessionPhase, SessionStore};
@@ -56,7 +56,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             profile.state = ProfileState::Error;
         }
         let code = StatusCode::from_static("8.10", "3.8");
-        let point = progress(
+        let point = self.progress(
             &profile,
             notification_point::BPP_DOWNLOAD,
             PointStatus::Failed(code),
@@ -65,7 +65,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         next.phase = SessionPhase::Closed;
         next.otsk_dp = None;
         self.store
-            .update_session(&next, Some(&profile), &[point])
+            .update_session(&next, Some(&profile), point.as_slice())
             .await?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use rsp_crypto::{PublicKey, SoftwareKey};
 use super::authenticate_client::store_metadata;
 use super::bpp::{self, Binding};
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, eid_bytes, notification_point, progress, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, eid_bytes, notification_point, session_euicc_cert};
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
 use crate::profile_state::{ProfileEvent, ProfileState, transition};
@@ -103,13 +103,13 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             next.phase = SessionPhase::BppDelivered;
             next.euicc_otpk = Some(otpk.sec1_uncompressed().to_vec());
             next.otsk_dp = Some(SecretBytes::new(otsk.to_pkcs8_der().to_vec()));
-            let point = progress(
+            let point = self.progress(
                 &profile,
                 notification_point::BPP_DOWNLOAD,
                 PointStatus::Success,
             );
             self.store
-                .update_session(&next, Some(&profile), &[point])
+                .update_session(&next, Some(&profile), point.as_slice())
                 .await?;
         }
         Ok(GetBoundProfilePackageOk {
@@ -148,7 +148,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             subject: error.subject_code(),
             reason: error.reason_code(),
         };
-        let point = progress(
+        let point = self.progress(
             profile,
             notification_point::CONFIRMATION_FAILURE,
             PointStatus::Failed(code),
@@ -160,7 +160,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             next.phase = SessionPhase::Closed;
         }
         self.store
-            .update_session(&next, Some(profile), &[point])
+            .update_session(&next, Some(profile), point.as_slice())
             .await?;
         Err(error.into())
     }

@@ -8,7 +8,7 @@ use rsp_codec::asn1::{
 use rsp_codec::status::RspError;
 use time::OffsetDateTime;
 
-use super::{Es9Plus, Es9PlusError, euicc_chain, notification_point, progress, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_cert};
 use crate::outbox::PointStatus;
 use crate::profile_state::{ProfileEvent, transition};
 use crate::session::{SessionPhase, SessionStore};
@@ -78,13 +78,15 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             ),
         };
         profile.state = transition(profile.state, event)?;
-        let mut point = progress(&profile, notification_point::BPP_INSTALLATION, status);
-        point.result_data = Some(der.to_vec());
+        let mut point = self.progress(&profile, notification_point::BPP_INSTALLATION, status);
+        if let Some(p) = point.as_mut() {
+            p.result_data = Some(der.to_vec());
+        }
         let mut next = session;
         next.phase = SessionPhase::Closed;
         next.otsk_dp = None;
         self.store
-            .update_session(&next, Some(&profile), &[point])
+            .update_session(&next, Some(&profile), point.as_slice())
             .await?;
         Ok(())
     }
@@ -123,11 +125,14 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         if chain.eid.as_deref() != profile.eid_ever_bound.as_ref().map(|e| e.as_str()) {
             return Err(RspError::EidRefused.into());
         }
-        let mut point = progress(
+        let point = self.progress(
             &profile,
             notification_point::PROFILE_MANAGEMENT,
             PointStatus::Success,
         );
+        let Some(mut point) = point else {
+            return Ok(());
+        };
         point.result_data = Some(der.to_vec());
         // No state change: an outbox-only write on the record's current version.
         match self.store.update(&profile, &[point]).await {

@@ -29,6 +29,7 @@ use rsp_codec::asn1::NotificationEvent;
 use rsp_codec::status::RspError;
 use rsp_pki::Cert;
 
+use crate::operator::OperatorId;
 use crate::outbox::{DownloadProgress, PointStatus};
 use crate::profile::ProfileRecord;
 use crate::session::{Session, SessionPhase, SessionStore};
@@ -62,6 +63,29 @@ pub struct Es9PlusConfig {
     /// this SM-DP+ through `notificationConfigurationInfo` (SGP.22 §5.4.1, §2.4a); the
     /// installation result always comes here (§3.1.3). Empty: none.
     pub notify_events: Vec<usize>,
+    /// The Operators that receive ES2+.HandleDownloadProgressInfo; for the others no
+    /// message is queued at all.
+    pub progress_recipients: ProgressRecipients,
+}
+
+/// Which Operators get ES2+.HandleDownloadProgressInfo messages (SGP.22 §5.3.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProgressRecipients {
+    /// Every Operator (the default of the library).
+    #[default]
+    All,
+    /// Only these (the server: those with a notification endpoint configured).
+    Only(std::collections::HashSet<OperatorId>),
+}
+
+impl ProgressRecipients {
+    /// Whether `operator` is notified.
+    pub fn includes(&self, operator: &OperatorId) -> bool {
+        match self {
+            ProgressRecipients::All => true,
+            ProgressRecipients::Only(set) => set.contains(operator),
+        }
+    }
 }
 
 impl Es9PlusConfig {
@@ -77,6 +101,7 @@ impl Es9PlusConfig {
                 NotificationEvent::NOTIFICATION_DISABLE,
                 NotificationEvent::NOTIFICATION_DELETE,
             ],
+            progress_recipients: ProgressRecipients::All,
         }
     }
 }
@@ -142,6 +167,22 @@ fn session_euicc_cert(session: &Session) -> Result<Cert, Es9PlusError> {
         .as_deref()
         .and_then(|der| Cert::from_der(der).ok())
         .ok_or(Es9PlusError::Rejected(RspError::EuiccVerificationFailed))
+}
+
+impl<S> Es9Plus<S> {
+    /// The HandleDownloadProgressInfo message about `profile` to queue, if its Operator
+    /// receives them (none, or one).
+    fn progress(
+        &self,
+        profile: &ProfileRecord,
+        point: u32,
+        status: PointStatus,
+    ) -> Option<DownloadProgress> {
+        self.config
+            .progress_recipients
+            .includes(&profile.operator)
+            .then(|| progress(profile, point, status))
+    }
 }
 
 /// An HandleDownloadProgressInfo message about `profile`.

@@ -152,6 +152,50 @@ async fn full_download_on_both_curves() {
     }
 }
 
+/// An Operator outside `progress_recipients` gets no HandleDownloadProgressInfo queued,
+/// the one inside gets every notification point.
+#[tokio::test]
+async fn progress_only_for_recipients() {
+    use rsp_smdpp::OperatorId;
+    use rsp_smdpp::es9plus::ProgressRecipients;
+    for db in backends().await {
+        for (n, recipients, expected) in [
+            (1, ProgressRecipients::Only(Default::default()), 0),
+            (
+                2,
+                ProgressRecipients::Only([OperatorId::new(fixtures::OPERATOR)].into()),
+                3,
+            ),
+        ] {
+            let mut config = Es9PlusConfig::new(SMDP);
+            config.progress_recipients = recipients;
+            let es9 = es9_with(&db, config);
+            let mut euicc = Euicc::of(pki(Curve::NistP256));
+            let matching_id = format!("PROGRESS-{n}");
+            let eid = euicc.eid.clone();
+            let iccid = order(&db, n, Some(&eid), Some(&matching_id), None, true).await;
+            let auth = authenticate(&es9, &mut euicc, Some(&matching_id))
+                .await
+                .unwrap();
+            let pdr = euicc.prepare_download(&auth, None);
+            let tid = euicc.transaction_id().to_vec();
+            let ok = es9.get_bound_profile_package(&tid, &pdr).await.unwrap();
+            euicc.load_bpp(&ok.bound_profile_package);
+            es9.handle_notification(&euicc.installation_result(iccid_bcd(&iccid), true))
+                .await
+                .unwrap();
+            assert_eq!(state(&db, n).await, ProfileState::Installed);
+            let due = db
+                .store
+                .claim_due(i64::MAX, Duration::from_secs(60), 100)
+                .await
+                .unwrap();
+            assert_eq!(due.len(), expected, "recipients case {n}");
+        }
+        db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn initiate_authentication_refusals() {
     for db in backends().await {

@@ -18,7 +18,7 @@ use rsp_http::identity::OperatorResolver;
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_smdpp::OperatorId;
 use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
-use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
+use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig, ProgressRecipients};
 use rsp_smdpp::session::SessionStore;
 use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
@@ -342,6 +342,17 @@ pub async fn start_smdpp(
         store.clone(),
         Es2PlusConfig::new(s.address.clone()),
     ));
+    let endpoints: HashMap<OperatorId, String> = s
+        .notification_urls()
+        .into_iter()
+        .map(|(id, url)| (OperatorId::new(id), url))
+        .collect();
+    if endpoints.is_empty() {
+        tracing::info!("no operator notification-url: ES2+.HandleDownloadProgressInfo is off");
+    }
+    let mut es9_config = Es9PlusConfig::new(s.address.clone());
+    // Only Operators with an endpoint get messages queued (nothing to deliver otherwise).
+    es9_config.progress_recipients = ProgressRecipients::Only(endpoints.keys().cloned().collect());
     let es9 = if s.es9_credentials.is_empty() && s.es9_credential_files.is_empty() {
         tracing::warn!("no ES9+ credentials (dp-auth, dp-pb): ES9+ is disabled");
         None
@@ -356,7 +367,7 @@ pub async fn start_smdpp(
         Some(Arc::new(Es9Plus::new(
             store.clone(),
             credentials,
-            Es9PlusConfig::new(s.address.clone()),
+            es9_config,
         )))
     };
     let es9_enabled = es9.is_some();
@@ -381,11 +392,6 @@ pub async fn start_smdpp(
         roots_pem: read_all(&s.operator_ca)?,
         identity_pem: Some(identity),
     };
-    let endpoints: HashMap<OperatorId, String> = s
-        .notification_urls()
-        .into_iter()
-        .map(|(id, url)| (OperatorId::new(id), url))
-        .collect();
     let sender_config = SenderConfig::new(s.address.clone(), endpoints);
     let client = build_client(&client_tls, sender_config.request_timeout)?;
     let sender = ProgressSender::new(store.clone(), client, sender_config);
