@@ -23,6 +23,7 @@ mod euicc;
 mod ext;
 mod instant;
 mod issue;
+mod memo;
 mod name;
 mod parse;
 mod profile;

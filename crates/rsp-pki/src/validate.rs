@@ -14,6 +14,7 @@ use crate::crl::Crl;
 use crate::error::{CertId, PkiError};
 use crate::euicc::check_eid_rules;
 use crate::instant;
+use crate::memo::SignatureMemo;
 use crate::parse::Cert;
 use crate::profile::check_profile;
 use crate::role::Role;
@@ -27,6 +28,8 @@ const MAX_INTERMEDIATES: usize = 1;
 pub struct TrustStore {
     cis: Vec<Cert>,
     crls: Vec<Crl>,
+    /// Signatures by CI keys already verified.
+    memo: SignatureMemo,
 }
 
 /// A chain that passed every check.
@@ -86,6 +89,7 @@ impl TrustStore {
         TrustStore {
             cis: cis.into_iter().collect(),
             crls: Vec::new(),
+            memo: SignatureMemo::default(),
         }
     }
 
@@ -123,11 +127,11 @@ impl TrustStore {
         // Links, leaf first: names, key identifiers, signatures, CA rights.
         for (i, pair) in path.windows(2).enumerate() {
             if let [child, parent] = pair {
-                check_link(child, parent, i)?;
+                check_link(child, parent, i, &self.memo)?;
             }
         }
         if let Some(ci) = path.last() {
-            check_self_signed(ci)?;
+            check_self_signed(ci, &self.memo)?;
         }
         for node in &path {
             check_validity(node, at)?;
@@ -278,7 +282,12 @@ fn check_shape(path: &[Node], role: Role) -> Result<(), PkiError> {
 
 /// One link: issuer name, key identifiers, CA rights, signature (RFC 5280 §6.1.3).
 /// `below` is the number of intermediate CAs between `parent` and the leaf.
-fn check_link(child: &Node, parent: &Node, below: usize) -> Result<(), PkiError> {
+fn check_link(
+    child: &Node,
+    parent: &Node,
+    below: usize,
+    memo: &SignatureMemo,
+) -> Result<(), PkiError> {
     let c = child.cert;
     let p = parent.cert;
     if !crate::name::same_name(
@@ -302,17 +311,24 @@ fn check_link(child: &Node, parent: &Node, below: usize) -> Result<(), PkiError>
             });
         }
     }
-    p.public_key()
-        .verify_der(c.tbs_der(), c.signature_der())
-        .map_err(|_| PkiError::BadSignature {
+    let verified = if parent.role == Role::Ci {
+        memo.verify_der(p.public_key(), c.tbs_der(), c.signature_der())
+    } else {
+        p.public_key()
+            .verify_der(c.tbs_der(), c.signature_der())
+            .is_ok()
+    };
+    if !verified {
+        return Err(PkiError::BadSignature {
             cert: child.id(),
             issuer: parent.id(),
-        })?;
+        });
+    }
     crate::profile::check_ca_rights(parent, below)
 }
 
 /// The CI certificate must be self-signed (its own key verifies it).
-fn check_self_signed(ci: &Node) -> Result<(), PkiError> {
+fn check_self_signed(ci: &Node, memo: &SignatureMemo) -> Result<(), PkiError> {
     let c = ci.cert;
     if !crate::name::same_name(
         c.x509().tbs_certificate().issuer(),
@@ -324,12 +340,14 @@ fn check_self_signed(ci: &Node) -> Result<(), PkiError> {
             issuer: ci.id(),
         });
     }
-    c.public_key()
-        .verify_der(c.tbs_der(), c.signature_der())
-        .map_err(|_| PkiError::BadSignature {
+    if memo.verify_der(c.public_key(), c.tbs_der(), c.signature_der()) {
+        Ok(())
+    } else {
+        Err(PkiError::BadSignature {
             cert: ci.id(),
             issuer: ci.id(),
         })
+    }
 }
 
 /// notBefore ≤ at ≤ notAfter (RFC 5280 §4.1.2.5).

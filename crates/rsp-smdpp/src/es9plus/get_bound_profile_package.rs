@@ -46,9 +46,9 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 return Err(map_euicc_error(e.download_error_code).into());
             }
         };
-        verify_signature2(&ok, &session)?;
-        let signed2 = ok.euicc_signed2.value();
         let euicc_cert = session_euicc_cert(&session)?;
+        verify_signature2(&ok, &session, &euicc_cert)?;
+        let signed2 = ok.euicc_signed2.value();
         let curve = euicc_cert.public_key().curve();
         let otpk = PublicKey::from_sec1(curve, &signed2.euicc_otpk)
             .map_err(|_| RspError::EuiccVerificationFailed)?;
@@ -171,8 +171,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
 fn verify_signature2(
     ok: &PrepareDownloadResponseOk,
     session: &Session,
+    cert: &rsp_pki::Cert,
 ) -> Result<(), Es9PlusError> {
-    let cert = session_euicc_cert(session)?;
     let smdp_signature2: [u8; 64] = session
         .smdp_signature2
         .as_deref()
