@@ -88,3 +88,33 @@ fn bench_smdpp_keeps_a_given_dir_and_refuses_a_foreign_one() {
     assert!(dir.join("pki/nist/ci.pem").exists());
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// `--rate` spaces the download starts: 10 starts at 20/s take at least 9 intervals of 50 ms,
+/// however many workers are free.
+#[test]
+fn bench_smdpp_rate_spaces_the_starts() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args([
+            "bench",
+            "smdpp",
+            "--downloads",
+            "10",
+            "--concurrency",
+            "8",
+            "--rate",
+            "20",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["downloads"], 10, "{report}");
+    assert_eq!(report["rate_per_second"], 20, "{report}");
+    assert!(report["seconds"].as_f64().unwrap() >= 0.45, "{report}");
+}

@@ -70,6 +70,11 @@ pub struct SmdppBenchArgs {
     /// temporary directory, removed afterwards].
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Start at most this many downloads per second, evenly spaced (with enough
+    /// --concurrency, a steady offered load: latency at a chosen fraction of the maximum
+    /// throughput) [default: as fast as the workers go].
+    #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    rate: Option<u32>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -467,18 +472,48 @@ async fn one_download(lpa: &mut Lpa<Isdr>, activation_code: &str) -> anyhow::Res
     Ok(())
 }
 
+/// Spaces download starts `interval` apart, across all workers (`--rate`).
+struct Pacer {
+    interval: Duration,
+    next: Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    fn new(per_second: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / per_second,
+            next: Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    /// Waits for the next start slot.
+    async fn wait(&self) {
+        let slot = {
+            let mut next = lock(&self.next);
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
 /// Takes Activation Codes from `queue` until it is empty.
 async fn worker(
     identity: IdentitySource,
     es9: Es9PlusClient,
     queue: Arc<Mutex<Vec<String>>>,
     stats: Arc<Stats>,
+    pacer: Option<Arc<Pacer>>,
 ) -> anyhow::Result<()> {
     let new_lpa = || -> anyhow::Result<Lpa<Isdr>> {
         Ok(Lpa::new(identity.card()?, es9.clone()).with_progress(|_| {}))
     };
     let mut lpa = new_lpa()?;
     loop {
+        if let Some(p) = &pacer {
+            p.wait().await;
+        }
         let Some(ac) = lock(&queue).pop() else {
             return Ok(());
         };
@@ -614,10 +649,13 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
     let ticks = clock_ticks();
     let queue = Arc::new(Mutex::new(codes));
     progress(&format!(
-        "run: {n} downloads, concurrency {}, eUICC curve {}",
+        "run: {n} downloads, concurrency {}, eUICC curve {}{}",
         a.concurrency,
-        a.curve.map_or("nist+brainpool", BenchCurve::dir_name)
+        a.curve.map_or("nist+brainpool", BenchCurve::dir_name),
+        a.rate
+            .map_or_else(String::new, |r| format!(", at most {r} starts/s"))
     ));
+    let pacer = a.rate.map(|r| Arc::new(Pacer::new(r)));
     let cpu_before = t.pid.map(cpu_ticks).transpose()?;
     let start = Instant::now();
     let mut workers = tokio::task::JoinSet::new();
@@ -627,6 +665,7 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
             es9.clone(),
             queue.clone(),
             stats.clone(),
+            pacer.clone(),
         ));
     }
     let ticker_stats = stats.clone();
@@ -673,6 +712,7 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
         downloads: done,
         failures: failed,
         concurrency: a.concurrency,
+        rate: a.rate,
         curve: a.curve.map_or("nist+brainpool", BenchCurve::dir_name),
         seconds: elapsed.as_secs_f64(),
         server_cpu_ms,
@@ -740,6 +780,8 @@ struct Report {
     downloads: u64,
     failures: u64,
     concurrency: u64,
+    /// `--rate`, if given.
+    rate: Option<u32>,
     curve: &'static str,
     seconds: f64,
     server_cpu_ms: Option<f64>,
@@ -812,6 +854,7 @@ impl Report {
             "downloads": self.downloads,
             "failures": self.failures,
             "concurrency": self.concurrency,
+            "rate_per_second": self.rate,
             "curve": self.curve,
             "seconds": round2(self.seconds),
             "downloads_per_second": round2(self.per_second()),
@@ -826,8 +869,13 @@ impl Report {
 
     fn print(&self) {
         println!(
-            "SM-DP+ benchmark: {} downloads ({} failed), concurrency {}, eUICC curve {}",
-            self.downloads, self.failures, self.concurrency, self.curve
+            "SM-DP+ benchmark: {} downloads ({} failed), concurrency {}{}, eUICC curve {}",
+            self.downloads,
+            self.failures,
+            self.concurrency,
+            self.rate
+                .map_or_else(String::new, |r| format!(", at most {r} starts/s")),
+            self.curve
         );
         println!("  wall time          {:>10.2} s", self.seconds);
         println!("  downloads/s        {:>10.2}", self.per_second());
