@@ -12,8 +12,9 @@
 
 mod common;
 
+use rsp_testkit::process::Reaper;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -47,34 +48,13 @@ fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// pcscd started by this test (TERM, then KILL, on drop); `None` when one was running.
-struct Pcscd(Option<Child>);
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 fn vpcd_reader_listed() -> bool {
     list_readers().is_ok_and(|r| r.iter().any(|n| n == READER))
 }
 
-/// pcscd with the vpcd reader: the running one, or one started here in the foreground.
-fn pcscd() -> Option<Pcscd> {
+/// pcscd with the vpcd reader: the running one (left alone), or one started here in the
+/// foreground (stopped on drop).
+fn pcscd() -> Option<Reaper> {
     let (Some(pcscd), true) = (find_program("pcscd"), Path::new(VPCD_DRIVER).exists()) else {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         assert!(
@@ -85,7 +65,7 @@ fn pcscd() -> Option<Pcscd> {
         return None;
     };
     if vpcd_reader_listed() {
-        return Some(Pcscd(None));
+        return Some(Reaper(None));
     }
     let child = Command::new(pcscd)
         .arg("--foreground")
@@ -93,7 +73,7 @@ fn pcscd() -> Option<Pcscd> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Pcscd(Some(child));
+    let started = Reaper(Some(child));
     wait_for("pcscd with the vpcd reader", 20, || {
         vpcd_reader_listed().then_some(())
     });

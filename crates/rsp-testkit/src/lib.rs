@@ -6,6 +6,7 @@
 //! - [`pg`]: a fresh PostgreSQL database per test, skipped when PostgreSQL is unreachable
 //!   (unless `CI` is set).
 //! - [`fs`]: a temporary directory removed on drop.
+//! - [`process`]: child processes stopped when the test ends.
 
 // Test support: a failed setup step should abort the test at once, so unwrap/expect are the
 // intended error handling here.
@@ -14,6 +15,7 @@
 pub mod euicc_sim;
 pub mod fs;
 pub mod pg;
+pub mod process;
 
 /// `bytes` random bytes as lowercase hex (unique names for databases and directories).
 pub fn random_hex(bytes: usize) -> String {

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use rsp_testkit::process::Reaper;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -494,28 +495,6 @@ fn sgp26_identity_from_files() {
         info["euiccCiPKIdListForSigning"].as_array().unwrap().len(),
         2
     );
-}
-
-/// Kills (TERM) a child process on drop.
-struct Reaper(Option<Child>);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }
 
 /// Where `program` is: on PATH, or in /usr/sbin (pcscd, for users without it on PATH).

@@ -157,6 +157,58 @@ fn help_documents_every_command_and_option() {
     }
 }
 
+/// Inventory and order: admin import, ES2+ DownloadOrder + ConfirmOrder (released); the
+/// Activation Code. A real profile package (the eUICC processes its profile elements,
+/// SGP.22 §2.5.6): the generic template with this ICCID (E.118 Luhn digit), base64 for the
+/// admin API.
+async fn released_order(
+    pki: &Path,
+    port: u16,
+    admin_port: u16,
+    iccid: &str,
+    profile_name: &str,
+) -> String {
+    let package = {
+        let template = rsp_saip::template::generic().encode().unwrap();
+        let mut p = rsp_saip::Personalisation::default();
+        p.set("iccid", iccid).unwrap();
+        let der = rsp_saip::patch::personalise_der(&template, &p).unwrap();
+        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, der)
+    };
+    let (status, body) = admin(
+        admin_port,
+        "POST",
+        "/admin/v1/profiles",
+        Some(
+            &json!({"iccid": iccid, "operator": "Test Operator", "profileType": "T1",
+            "profilePackage": package, "serviceProviderName": "Test Operator",
+            "profileName": profile_name}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let header = json!({"functionRequesterIdentifier": "op", "functionCallIdentifier": "1"});
+    es2(
+        pki,
+        port,
+        "downloadOrder",
+        json!({"header": header, "iccid": iccid}),
+    )
+    .await;
+    let confirmed = es2(
+        pki,
+        port,
+        "confirmOrder",
+        json!({"header": header, "iccid": iccid, "releaseFlag": true}),
+    )
+    .await;
+    format!(
+        "LPA:1${}${}",
+        confirmed["smdpAddress"].as_str().unwrap(),
+        confirmed["matchingId"].as_str().unwrap()
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn download_through_a_stdio_card_from_a_running_smdpp() {
     let dir = temp_dir();
@@ -185,49 +237,8 @@ async fn download_through_a_stdio_card_from_a_running_smdpp() {
     let mut server = Running(child);
     wait_healthy(admin_port, &mut server.0);
 
-    // Inventory and order: admin import, ES2+ DownloadOrder + ConfirmOrder (released).
-    // A real profile package (the eUICC processes its profile elements, SGP.22 §2.5.6):
-    // the generic template with this ICCID (E.118 Luhn digit), base64 for the admin API.
     let iccid = "8949000000000000018";
-    let package = {
-        let template = rsp_saip::template::generic().encode().unwrap();
-        let mut p = rsp_saip::Personalisation::default();
-        p.set("iccid", iccid).unwrap();
-        let der = rsp_saip::patch::personalise_der(&template, &p).unwrap();
-        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, der)
-    };
-    let (status, body) = admin(
-        admin_port,
-        "POST",
-        "/admin/v1/profiles",
-        Some(
-            &json!({"iccid": iccid, "operator": "Test Operator", "profileType": "T1",
-            "profilePackage": package, "serviceProviderName": "Test Operator",
-            "profileName": "CLI profile"}),
-        ),
-    )
-    .unwrap();
-    assert_eq!(status, 201, "{body}");
-    let header = json!({"functionRequesterIdentifier": "op", "functionCallIdentifier": "1"});
-    es2(
-        &pki,
-        port,
-        "downloadOrder",
-        json!({"header": header, "iccid": iccid}),
-    )
-    .await;
-    let confirmed = es2(
-        &pki,
-        port,
-        "confirmOrder",
-        json!({"header": header, "iccid": iccid, "releaseFlag": true}),
-    )
-    .await;
-    let ac = format!(
-        "LPA:1${}${}",
-        confirmed["smdpAddress"].as_str().unwrap(),
-        confirmed["matchingId"].as_str().unwrap()
-    );
+    let ac = released_order(&pki, port, admin_port, iccid, "CLI profile").await;
     assert!(ac.contains(&address), "{ac}");
 
     // The download, through `rsp euicc serve --stdio` in a child process.
@@ -315,6 +326,104 @@ async fn download_through_a_stdio_card_from_a_running_smdpp() {
     // A malformed activation code is refused before any network traffic.
     let out = local(&["download", "--activation-code", "LPA:2$x$y"]);
     assert!(!out.status.success());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The SGP.26 test set loaded by `rsp serve smdpp` from its config file
+/// (`[[es9-credential-files]]`): a virtual eUICC holding the SGP.26 NIST eUICC identity
+/// (`rsp euicc serve --stdio --cert … --ci …`) downloads through `rsp lpa`. TLS uses the
+/// project's own DPtls (the SGP.26 one is not named localhost). Skips without
+/// `RSP_REFERENCE_DIR`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sgp26_euicc_downloads_from_an_smdpp_configured_by_file() {
+    let Some(base) = std::env::var_os("RSP_REFERENCE_DIR")
+        .map(|d| Path::new(&d).join("sgp26/full"))
+        .filter(|d| d.is_dir())
+    else {
+        println!("SKIP: RSP_REFERENCE_DIR is not set");
+        return;
+    };
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    stdout_of(
+        &rsp()
+            .args(["pki", "init", "--out", s(&pki)])
+            .output()
+            .unwrap(),
+    );
+    let (port, admin_port) = (free_port(), free_port());
+    let f = |sub: &str| base.join(sub).display().to_string();
+    let config = format!(
+        r#"listen = "127.0.0.1:{port}"
+admin-listen = "127.0.0.1:{admin_port}"
+address = "localhost:{port}"
+database = "sqlite://{db}"
+pki = "{pki}"
+data-key-file = "{key}"
+
+[[es9-credential-files]]
+ci = "{ci}"
+dp-auth = "{dp_auth}"
+dp-auth-key = "{dp_auth_key}"
+dp-pb = "{dp_pb}"
+dp-pb-key = "{dp_pb_key}"
+"#,
+        db = dir.join("smdpp.db").display(),
+        pki = pki.display(),
+        key = dir.join("data.key").display(),
+        ci = f("CertificateIssuer/CERT_CI_ECDSA_NIST.der"),
+        dp_auth = f("DPauth/CERT_S_SM_DPauth_ECDSA_NIST.der"),
+        dp_auth_key = f("DPauth/SK_S_SM_DPauth_ECDSA_NIST.pem"),
+        dp_pb = f("DPpb/CERT_S_SM_DPpb_ECDSA_NIST.der"),
+        dp_pb_key = f("DPpb/SK_S_SM_DPpb_ECDSA_NIST.pem"),
+    );
+    let config_file = dir.join("smdpp.toml");
+    std::fs::write(&config_file, config).unwrap();
+    let child = rsp()
+        .args(["serve", "smdpp", "--config", s(&config_file)])
+        .env_remove("RSP_SMDPP_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    wait_healthy(admin_port, &mut server.0);
+    let iccid = "8949000000000000026";
+    let ac = released_order(&pki, port, admin_port, iccid, "SGP.26 profile").await;
+
+    let card = format!(
+        "{} euicc serve --stdio --state {} --cert {} --key {} --eum {} --ci {}",
+        env!("CARGO_BIN_EXE_rsp"),
+        s(&dir.join("euicc.json")),
+        f("eUICC/CERT_EUICC_ECDSA_NIST.der"),
+        f("eUICC/SK_EUICC_ECDSA_NIST.pem"),
+        f("EUM/CERT_EUM_ECDSA_NIST.der"),
+        f("CertificateIssuer/CERT_CI_ECDSA_NIST.der"),
+    );
+    let out = rsp()
+        .args(["lpa", "--stdio-card", &card])
+        .args(["download", "--activation-code", &ac, "--json"])
+        .args(["--tls-ca", s(&pki.join("nist/ci.pem"))])
+        .output()
+        .unwrap();
+    let result: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(result["installation"]["result"], "success", "{result}");
+    assert_eq!(result["iccid"], iccid);
+    let (_, record) = admin(
+        admin_port,
+        "GET",
+        &format!("/admin/v1/profiles/{iccid}"),
+        None,
+    )
+    .unwrap();
+    let record: Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["state"], "Installed", "{record}");
+    // Bound to the EID of the SGP.26 eUICC certificate (its subject serialNumber).
+    assert_eq!(
+        record["eid"], "89049032123451234512345678901235",
+        "{record}"
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
