@@ -5,10 +5,13 @@
 //! connections, which WAL lets run beside the writer. Statements are prepared once per
 //! connection and cached. A write transaction never suspends between `BEGIN IMMEDIATE` and
 //! `COMMIT`: its statements are synchronous calls, so no other task can observe or cancel
-//! it half-way; if it is dropped unfinished it rolls back.
+//! it half-way; if it is dropped unfinished it rolls back. WAL checkpoints run on a
+//! background thread, not in a committing request.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rsp_smdpp::store::StoreError;
 use rusqlite::{CachedStatement, Connection, OpenFlags};
@@ -30,11 +33,15 @@ const READERS_KEPT: usize = 8;
 /// Prepared statements cached per connection (the stores use about 25).
 const STATEMENT_CACHE: usize = 64;
 
+/// How often the background thread checkpoints the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 /// The connections to one SQLite file.
 pub(crate) struct SqliteDb {
     path: PathBuf,
     writer: Arc<AsyncMutex<Connection>>,
     readers: Mutex<Vec<Connection>>,
+    _checkpointer: Checkpointer,
 }
 
 fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -50,10 +57,17 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 impl SqliteDb {
     /// Opens (creating if missing) the database file `path`.
     pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+        let writer = open(path)?;
+        // The committing request would otherwise run the checkpoint (copy and fsync) itself
+        // when the WAL passes 1000 pages (SQLite docs "Automatic Checkpoint").
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            writer: Arc::new(AsyncMutex::new(open(path)?)),
+            writer: Arc::new(AsyncMutex::new(writer)),
             readers: Mutex::new(Vec::new()),
+            _checkpointer: Checkpointer::start(open(path)?)?,
         })
     }
 
@@ -76,6 +90,55 @@ impl SqliteDb {
             db: self,
             conn: Some(conn),
         })
+    }
+}
+
+/// A thread that checkpoints the WAL every [`CHECKPOINT_EVERY`] (PASSIVE: it never waits
+/// for, nor blocks, readers and the writer), so requests never pay for it. Stopped and
+/// joined on drop.
+struct Checkpointer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(conn: Connection) -> Result<Self, StoreError> {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let signal = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("rsp-sqlite-checkpoint".into())
+            .spawn(move || {
+                let (lock, wake) = &*signal;
+                let Ok(mut stopped) = lock.lock() else {
+                    return;
+                };
+                while !*stopped {
+                    stopped = match wake.wait_timeout(stopped, CHECKPOINT_EVERY) {
+                        Ok((guard, _)) => guard,
+                        Err(_) => return,
+                    };
+                    // A failure (e.g. the file is busy elsewhere) is retried next round.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        if let Ok(mut stopped) = lock.lock() {
+            *stopped = true;
+        }
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

@@ -23,6 +23,26 @@ async fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
     db.finish().await;
 }
 
+/// Commits only append to the WAL; the background checkpointer moves the pages into the
+/// database file soon after (no request pays for a checkpoint).
+#[tokio::test]
+async fn sqlite_wal_is_checkpointed_in_the_background() {
+    let db = common::sqlite().await;
+    let path = db.sqlite_path().unwrap().clone();
+    db.store.import(&stock("op", "T", 0, 2000)).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let size = || std::fs::metadata(&path).map_or(0, |m| m.len());
+    while size() < 200_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "database file still {} bytes: the WAL was not checkpointed",
+            size()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    db.finish().await;
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent_and_recorded() {
     for db in backends().await {
