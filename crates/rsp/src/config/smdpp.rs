@@ -14,6 +14,7 @@
 //! id = "op-1"                        # OperatorId owning Profiles
 //! cn = "Test Operator"               # subject CN of its ES2+ client certificate (default: id)
 //! notification-url = "https://bss.example:8443"   # ES2+.HandleDownloadProgressInfo target
+//!                                    # (an Operator without one gets no such messages queued)
 //! ```
 
 use std::collections::HashMap;
@@ -43,7 +44,8 @@ pub struct OperatorEntry {
     pub id: String,
     /// Subject CN of its client certificate (default: `id`).
     pub cn: Option<String>,
-    /// Base URL of its ES2+ server for HandleDownloadProgressInfo.
+    /// Base URL of its ES2+ server for HandleDownloadProgressInfo; without it no such
+    /// message is queued for this Operator.
     pub notification_url: Option<String>,
 }
 
