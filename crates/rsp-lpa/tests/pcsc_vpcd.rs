@@ -12,12 +12,11 @@
 
 mod common;
 
-use rsp_testkit::process::Reaper;
+use rsp_testkit::process::{Reaper, wait_for};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use common::*;
 use rsp_apdu::vpcd::VpcdClient;
@@ -35,17 +34,6 @@ fn find_program(program: &str) -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/sbin")])
         .map(|d| d.join(program))
         .find(|p| p.is_file())
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 fn vpcd_reader_listed() -> bool {

@@ -4,24 +4,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use rsp_saip::model::FileItem;
 use rsp_saip::{CodecError, ElementValue, PersoError, Personalisation, ProfilePackage};
 use rsp_saip::{inspect, personalise, template, validate};
 
+mod common;
+use common::{ALL_VALUES, ts48_files};
+
 fn profiles() -> Vec<(String, Vec<u8>)> {
     let mut out = vec![("generic".to_string(), template::generic().encode().unwrap())];
-    let Ok(dir) = std::env::var("RSP_REFERENCE_DIR") else {
-        println!("TS.48 profiles skipped: RSP_REFERENCE_DIR is not set");
+    let Some(files) = ts48_files() else {
         return out;
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(dir).join("ts48"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "der"))
-        .collect();
-    files.sort();
     assert_eq!(files.len(), 18, "expected the 18 TS.48 profiles");
     for f in files {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
@@ -40,23 +34,7 @@ fn values(fields: &[(&str, &str)]) -> Personalisation {
 
 /// The bench's values, everything, and each field alone.
 fn value_sets() -> Vec<Personalisation> {
-    let all = [
-        ("iccid", "8900199999999990002"),
-        ("imsi", "001019876543210"),
-        ("ki", "000102030405060708090a0b0c0d0e0f"),
-        ("opc", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"),
-        ("pin1", "4321"),
-        ("pin2", "8765"),
-        ("adm1", "3132333435363738"),
-        ("puk1", "99999999"),
-        ("puk2", "88888888"),
-        ("kvn", "01"),
-        ("kic", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"),
-        ("kid", "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"),
-        ("kik", "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"),
-        ("msisdn", "+4915112345678"),
-        ("smsc", "+491710760000"),
-    ];
+    let all = ALL_VALUES;
     let mut sets = vec![Personalisation::default(), values(&all[..6]), values(&all)];
     sets.extend(
         all.iter()

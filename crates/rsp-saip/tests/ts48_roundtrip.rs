@@ -6,19 +6,8 @@ use std::path::PathBuf;
 
 use rsp_saip::ProfilePackage;
 
-fn ts48_files() -> Option<Vec<PathBuf>> {
-    let Ok(dir) = std::env::var("RSP_REFERENCE_DIR") else {
-        println!("skipped: RSP_REFERENCE_DIR is not set");
-        return None;
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(dir).join("ts48"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "der"))
-        .collect();
-    files.sort();
-    Some(files)
-}
+mod common;
+use common::{ALL_VALUES, ts48_files};
 
 #[test]
 fn every_ts48_profile_round_trips_byte_exactly() {
@@ -200,23 +189,7 @@ fn ts48_personalisation_changes_only_the_values_set() {
     use rsp_saip::bcd;
     for (name, bytes, pkg) in load_all() {
         let mut p = rsp_saip::Personalisation::default();
-        for (k, v) in [
-            ("iccid", "8900199999999990002"),
-            ("imsi", "001019876543210"),
-            ("ki", "000102030405060708090a0b0c0d0e0f"),
-            ("opc", "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"),
-            ("pin1", "4321"),
-            ("pin2", "8765"),
-            ("adm1", "3132333435363738"),
-            ("puk1", "99999999"),
-            ("puk2", "88888888"),
-            ("kvn", "01"),
-            ("kic", "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"),
-            ("kid", "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"),
-            ("kik", "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"),
-            ("msisdn", "+4915112345678"),
-            ("smsc", "+491710760000"),
-        ] {
+        for (k, v) in ALL_VALUES {
             p.set(k, v).unwrap_or_else(|e| panic!("{k}: {e}"));
         }
         // With nothing to set, the output is byte-identical.

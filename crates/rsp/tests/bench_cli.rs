@@ -4,23 +4,22 @@
 
 use std::process::Command;
 
-#[test]
-fn bench_smdpp_reports_downloads_cpu_and_latencies() {
+/// Runs `rsp bench smdpp ARGS`, which must succeed; its stdout and stderr.
+fn bench(args: &[&str]) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
-        .args([
-            "bench",
-            "smdpp",
-            "--downloads",
-            "20",
-            "--concurrency",
-            "4",
-            "--json",
-        ])
+        .args(["bench", "smdpp"])
+        .args(args)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    (stdout, stderr)
+}
+
+#[test]
+fn bench_smdpp_reports_downloads_cpu_and_latencies() {
+    let (stdout, stderr) = bench(&["--downloads", "20", "--concurrency", "4", "--json"]);
     assert!(
         stderr.contains("setup:"),
         "no progress on stderr:\n{stderr}"
@@ -70,18 +69,14 @@ fn bench_smdpp_keeps_a_given_dir_and_refuses_a_foreign_one() {
     assert!(base.join("foreign/keep.txt").exists());
 
     let dir = base.join("bench");
-    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
-        .args(["bench", "smdpp", "--downloads", "2", "--concurrency", "2"])
-        .arg("--dir")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (stdout, _) = bench(&[
+        "--downloads",
+        "2",
+        "--concurrency",
+        "2",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
     assert!(stdout.contains("downloads/s"), "{stdout}");
     assert!(stdout.contains("getBoundProfilePackage"), "{stdout}");
     assert!(dir.join("bench.db").exists());
@@ -93,26 +88,15 @@ fn bench_smdpp_keeps_a_given_dir_and_refuses_a_foreign_one() {
 /// however many workers are free.
 #[test]
 fn bench_smdpp_rate_spaces_the_starts() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
-        .args([
-            "bench",
-            "smdpp",
-            "--downloads",
-            "10",
-            "--concurrency",
-            "8",
-            "--rate",
-            "20",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (stdout, _) = bench(&[
+        "--downloads",
+        "10",
+        "--concurrency",
+        "8",
+        "--rate",
+        "20",
+        "--json",
+    ]);
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["downloads"], 10, "{report}");
     assert_eq!(report["rate_per_second"], 20, "{report}");

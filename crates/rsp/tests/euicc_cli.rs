@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use rsp_testkit::process::Reaper;
+use rsp_testkit::process::{Reaper, wait_for};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
@@ -530,17 +530,6 @@ fn readers() -> Vec<(String, bool, String)> {
             Some((nr.to_owned(), card, name.trim().to_owned()))
         })
         .collect()
-}
-
-fn wait_for<T>(what: &str, secs: u64, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// The card in vsmartcard's "Virtual PCD 00 00" through pcscd, read by opensc-tool.

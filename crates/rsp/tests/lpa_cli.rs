@@ -157,6 +157,18 @@ fn help_documents_every_command_and_option() {
     }
 }
 
+/// The admin API's record of Profile `iccid`.
+fn profile_record(admin_port: u16, iccid: &str) -> Value {
+    let (_, record) = admin(
+        admin_port,
+        "GET",
+        &format!("/admin/v1/profiles/{iccid}"),
+        None,
+    )
+    .unwrap();
+    serde_json::from_str(&record).unwrap()
+}
+
 /// Inventory and order: admin import, ES2+ DownloadOrder + ConfirmOrder (released); the
 /// Activation Code. A real profile package (the eUICC processes its profile elements,
 /// SGP.22 §2.5.6): the generic template with this ICCID (E.118 Luhn digit), base64 for the
@@ -269,14 +281,7 @@ async fn download_through_a_stdio_card_from_a_running_smdpp() {
     assert_eq!(result["profileName"], "CLI profile");
     assert_eq!(result["notifications"][0]["delivered"], true, "{result}");
     assert_eq!(result["notifications"][0]["operation"], "install");
-    let (_, record) = admin(
-        admin_port,
-        "GET",
-        &format!("/admin/v1/profiles/{iccid}"),
-        None,
-    )
-    .unwrap();
-    let record: Value = serde_json::from_str(&record).unwrap();
+    let record = profile_record(admin_port, iccid);
     assert_eq!(record["state"], "Installed", "{record}");
 
     // Listed by the stdio card, then managed in-process on the same state file.
@@ -410,14 +415,7 @@ dp-pb-key = "{dp_pb_key}"
     let result: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
     assert_eq!(result["installation"]["result"], "success", "{result}");
     assert_eq!(result["iccid"], iccid);
-    let (_, record) = admin(
-        admin_port,
-        "GET",
-        &format!("/admin/v1/profiles/{iccid}"),
-        None,
-    )
-    .unwrap();
-    let record: Value = serde_json::from_str(&record).unwrap();
+    let record = profile_record(admin_port, iccid);
     assert_eq!(record["state"], "Installed", "{record}");
     // Bound to the EID of the SGP.26 eUICC certificate (its subject serialNumber).
     assert_eq!(
