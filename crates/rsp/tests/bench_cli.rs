@@ -102,3 +102,76 @@ fn bench_smdpp_rate_spaces_the_starts() {
     assert_eq!(report["rate_per_second"], 20, "{report}");
     assert!(report["seconds"].as_f64().unwrap() >= 0.45, "{report}");
 }
+
+/// `--template` personalises the inventory from the given package (a TS.48 test profile when
+/// the reference set is available): the eUICCs install it; a file that is not a TCA package
+/// is refused by the import (422), and the bench fails with the server's reason.
+#[test]
+fn bench_smdpp_template_is_used_and_checked() {
+    if let Some(dir) = std::env::var_os("RSP_REFERENCE_DIR") {
+        let ts48 = std::path::Path::new(&dir).join("ts48/TS48V5-SAIP2-3-BERTLV-SUCI-UNIQUE.der");
+        let size = std::fs::metadata(&ts48).unwrap().len();
+        let (stdout, _) = bench(&[
+            "--downloads",
+            "3",
+            "--concurrency",
+            "2",
+            "--template",
+            ts48.to_str().unwrap(),
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report["downloads"], 3, "{report}");
+        assert_eq!(report["failures"], 0, "{report}");
+        assert_eq!(report["template_bytes"], size, "{report}");
+    } else {
+        println!("SKIP TS.48 half: RSP_REFERENCE_DIR unset");
+    }
+
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    let bogus = std::env::temp_dir().join(format!("rsp_bench_template_{}.der", hex::encode(b)));
+    std::fs::write(&bogus, b"not a profile package").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "smdpp", "--downloads", "1", "--template"])
+        .arg(&bogus)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&bogus).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("inventory import: HTTP 422") && stderr.contains("template"),
+        "{stderr}"
+    );
+}
+
+/// `--database` runs the child SM-DP+ on PostgreSQL: the downloads succeed and the installed
+/// Profiles are rows of that database.
+#[test]
+fn bench_smdpp_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = rt.block_on(rsp_testkit::pg::PgDb::create()) else {
+        return;
+    };
+    let (stdout, _) = bench(&[
+        "--downloads",
+        "4",
+        "--concurrency",
+        "2",
+        "--database",
+        &pg.url,
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["downloads"], 4, "{report}");
+    assert_eq!(report["failures"], 0, "{report}");
+    let out = Command::new("psql")
+        .args([&pg.url, "-tA", "-c"])
+        .arg("SELECT count(*) FROM smdpp_profiles WHERE state = 'Installed'")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4");
+    drop(rt);
+}

@@ -75,6 +75,14 @@ pub struct SmdppBenchArgs {
     /// throughput) [default: as fast as the workers go].
     #[arg(long, value_name = "PER_SECOND", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     rate: Option<u32>,
+    /// Database of the child SM-DP+ (`postgres://…` for an existing PostgreSQL database,
+    /// which it migrates) [default: a SQLite file in the working directory].
+    #[arg(long, value_name = "URL", conflicts_with = "url")]
+    database: Option<String>,
+    /// Profile template (DER ProfileElements, e.g. a TS.48 test profile) personalised
+    /// into the benchmark's inventory [default: the generic USIM+ISIM template].
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -254,7 +262,11 @@ impl Drop for ServerChild {
 }
 
 /// Starts `rsp serve smdpp` on free loopback ports; its address, admin URL and process.
-fn spawn_server(dir: &Path, pki_dir: &Path) -> anyhow::Result<(String, String, ServerChild)> {
+fn spawn_server(
+    dir: &Path,
+    pki_dir: &Path,
+    database: Option<&str>,
+) -> anyhow::Result<(String, String, ServerChild)> {
     let port = free_port()?;
     let admin_port = free_port()?;
     let exe = std::env::current_exe().context("locating the rsp executable")?;
@@ -269,7 +281,10 @@ fn spawn_server(dir: &Path, pki_dir: &Path) -> anyhow::Result<(String, String, S
         .arg("--address")
         .arg(format!("localhost:{port}"))
         .arg("--database")
-        .arg(format!("sqlite://{}", dir.join("bench.db").display()))
+        .arg(database.map_or_else(
+            || format!("sqlite://{}", dir.join("bench.db").display()),
+            str::to_owned,
+        ))
         .arg("--pki")
         .arg(pki_dir)
         .arg("--data-key-file")
@@ -568,7 +583,8 @@ async fn bench_smdpp(a: SmdppBenchArgs) -> anyhow::Result<()> {
             ));
             lab::write_test_pki(&pki_dir)?;
             lab::write_data_key(&work.path.join("smdpp.key"))?;
-            let (smdp_address, admin_url, server) = spawn_server(&work.path, &pki_dir)?;
+            let (smdp_address, admin_url, server) =
+                spawn_server(&work.path, &pki_dir, a.database.as_deref())?;
             progress(&format!(
                 "setup: SM-DP+ child process {} at https://{smdp_address}, admin {admin_url}",
                 server.pid().unwrap_or(0)
@@ -613,6 +629,15 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
     let profile_type = format!("rsp-bench-{run_id}");
     let series = u32::from_str_radix(&run_id, 16).unwrap_or(0) % 10_000;
     progress(&format!("setup: importing {n} profiles ({profile_type})"));
+    let template = a
+        .template
+        .as_deref()
+        .map(|path| std::fs::read(path).with_context(|| format!("reading {}", path.display())))
+        .transpose()?;
+    let template_bytes = match &template {
+        Some(der) => der.len(),
+        None => rsp_saip::template::generic().encode()?.len(),
+    };
     let mut csv = String::from("iccid,imsi\n");
     for i in 0..n {
         let iccid = lab::iccid_with_check(&format!("89001{series:04}{i:09}"));
@@ -626,6 +651,7 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
             service_provider_name: "RSP Bench",
             profile_name: "Benchmark profile",
             csv,
+            template: template.as_deref(),
         },
     )
     .await?;
@@ -714,6 +740,7 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
         concurrency: a.concurrency,
         rate: a.rate,
         curve: a.curve.map_or("nist+brainpool", BenchCurve::dir_name),
+        template_bytes,
         seconds: elapsed.as_secs_f64(),
         server_cpu_ms,
         clock_ticks: ticks,
@@ -783,6 +810,8 @@ struct Report {
     /// `--rate`, if given.
     rate: Option<u32>,
     curve: &'static str,
+    /// Size of the template the inventory was personalised from.
+    template_bytes: usize,
     seconds: f64,
     server_cpu_ms: Option<f64>,
     clock_ticks: u64,
@@ -856,6 +885,7 @@ impl Report {
             "concurrency": self.concurrency,
             "rate_per_second": self.rate,
             "curve": self.curve,
+            "template_bytes": self.template_bytes,
             "seconds": round2(self.seconds),
             "downloads_per_second": round2(self.per_second()),
             "server_cpu_ms": self.server_cpu_ms.map(round2),
@@ -877,6 +907,7 @@ impl Report {
                 .map_or_else(String::new, |r| format!(", at most {r} starts/s")),
             self.curve
         );
+        println!("  profile template   {:>10} bytes", self.template_bytes);
         println!("  wall time          {:>10.2} s", self.seconds);
         println!("  downloads/s        {:>10.2}", self.per_second());
         match (self.cpu_per_download(), self.server_cpu_ms) {

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use rsp_codec::json::Iccid;
 use rsp_crypto::Curve;
 use rsp_http::es2plus_client::ClientTls;
@@ -48,25 +49,31 @@ pub(crate) struct Batch<'a> {
     pub profile_name: &'a str,
     /// `iccid,imsi` CSV with its header row.
     pub csv: String,
+    /// Template (DER ProfileElements); `None`: the server's generic USIM+ISIM template.
+    pub template: Option<&'a [u8]>,
 }
 
-/// Imports `batch` (personalised from the project's USIM+ISIM template) for [`OPERATOR`]
-/// through `POST {admin_url}/admin/v1/batches`.
+/// Imports `batch` (personalised from its template) for [`OPERATOR`] through
+/// `POST {admin_url}/admin/v1/batches`.
 pub(crate) async fn import_batch(
     http: &reqwest::Client,
     admin_url: &str,
     batch: Batch<'_>,
 ) -> anyhow::Result<()> {
+    let mut body = serde_json::json!({
+        "operator": OPERATOR,
+        "profileType": batch.profile_type,
+        "data": batch.csv,
+        "serviceProviderName": batch.service_provider_name,
+        "profileName": batch.profile_name,
+        "profileClass": "operational",
+    });
+    if let Some(der) = batch.template {
+        body["template"] = base64::engine::general_purpose::STANDARD.encode(der).into();
+    }
     let r = http
         .post(format!("{admin_url}/admin/v1/batches"))
-        .json(&serde_json::json!({
-            "operator": OPERATOR,
-            "profileType": batch.profile_type,
-            "data": batch.csv,
-            "serviceProviderName": batch.service_provider_name,
-            "profileName": batch.profile_name,
-            "profileClass": "operational",
-        }))
+        .json(&body)
         .send()
         .await
         .context("admin API")?;

@@ -233,6 +233,7 @@ async fn flow(
             service_provider_name: "RSP Quickstart",
             profile_name: "Quickstart test profile",
             csv,
+            template: None,
         },
     )
     .await?;
