@@ -91,9 +91,9 @@ pub struct Session {
     pub profile: Option<(OperatorId, Iccid)>,
     /// The eUICC (from its certificate).
     pub eid: Option<Eid>,
-    /// DER of the validated CERT.EUICC.ECDSA: its key verifies euiccSignature2, the
-    /// cancel-session signature and the installation result.
-    pub euicc_certificate: Option<Vec<u8>>,
+    /// SubjectPublicKeyInfo (DER) of the validated CERT.EUICC.ECDSA: it verifies
+    /// euiccSignature2, the cancel-session signature and the installation result.
+    pub euicc_public_key: Option<Vec<u8>>,
     /// `smdpSignature2` (r‖s), covered by euiccSignature2.
     pub smdp_signature2: Option<Vec<u8>>,
     /// `ccRequiredFlag` sent in smdpSigned2.

@@ -16,8 +16,6 @@ const AAD_PREFIX: &[u8] = b"rsp-smdpp/profile-package/v1/";
 const SESSION_AAD_PREFIX: &[u8] = b"rsp-smdpp/session-otsk/v1/";
 /// GCM tag length.
 const TAG_LEN: usize = 16;
-/// Bytes a sealed value has beyond its plaintext: nonce and tag.
-pub(crate) const SEAL_OVERHEAD: usize = NONCE_LEN + TAG_LEN;
 
 /// The data-encryption key for Profile Packages, with an identifier stored beside each row
 /// (to allow rotation). `Debug` shows only the identifier.

@@ -27,6 +27,8 @@ impl InventoryStore for SqlStore {
         for p in profiles {
             let digits = p.iccid.digits();
             let sealed = self.key.seal(digits, &p.package)?;
+            let size = i64::try_from(p.package.expose().len())
+                .map_err(|_| StoreError::Corrupt("package size"))?;
             tx.conn()
                 .execute(
                     sql::INSERT_PROFILE,
@@ -34,12 +36,21 @@ impl InventoryStore for SqlStore {
                         digits.into(),
                         p.operator.as_str().into(),
                         p.profile_type.as_str().into(),
-                        sealed.as_slice().into(),
-                        self.key.id().into(),
+                        size.into(),
                         now.into(),
                         p.metadata.service_provider_name.as_str().into(),
                         p.metadata.profile_name.as_str().into(),
                         p.metadata.profile_class.value().into(),
+                    ],
+                )
+                .await?;
+            tx.conn()
+                .execute(
+                    sql::INSERT_PACKAGE,
+                    &[
+                        digits.into(),
+                        sealed.as_slice().into(),
+                        self.key.id().into(),
                     ],
                 )
                 .await?;
@@ -177,9 +188,14 @@ pub(crate) async fn update_profile(
     conn: &mut Conn<'_>,
     record: &ProfileRecord,
 ) -> Result<(), StoreError> {
+    let statement = if same_keys(conn, record).await? {
+        sql::UPDATE_PROFILE_SAME_KEYS
+    } else {
+        sql::UPDATE_PROFILE
+    };
     let done = conn
         .execute(
-            sql::UPDATE_PROFILE,
+            statement,
             &[
                 record.state.as_str().into(),
                 record.eid.as_ref().map(Eid::as_str).into(),
@@ -205,6 +221,27 @@ pub(crate) async fn update_profile(
         return Err(StoreError::Conflict);
     }
     Ok(())
+}
+
+/// Whether the stored row has the EID and MatchingID of `record` (SQLite only: there, the
+/// read of a page the update needs anyway costs less than the index pages it saves; on
+/// PostgreSQL it would be one more round trip, and PostgreSQL compares the values itself
+/// (an update that changes no indexed value can skip the indexes: a HOT update).
+async fn same_keys(conn: &mut Conn<'_>, record: &ProfileRecord) -> Result<bool, StoreError> {
+    if !matches!(conn, Conn::Sqlite(_)) {
+        return Ok(false);
+    }
+    let stored = conn
+        .fetch_optional(
+            sql::SELECT_PROFILE_KEYS,
+            &[record.iccid.digits().into()],
+            |row| Ok((row.opt_text("eid")?, row.opt_text("matching_id")?)),
+        )
+        .await?;
+    Ok(stored.is_some_and(|(eid, matching_id)| {
+        eid.as_deref() == record.eid.as_ref().map(Eid::as_str)
+            && matching_id.as_deref() == record.matching_id.as_ref().map(MatchingId::as_str)
+    }))
 }
 
 /// Queues one HandleDownloadProgressInfo message inside the caller's transaction.

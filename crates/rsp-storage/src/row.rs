@@ -49,10 +49,8 @@ pub(crate) fn profile(row: &dyn RowRead) -> Result<ProfileRecord, StoreError> {
         smds_address: row.opt_text("smds_address")?,
         downloaded_ever: row.int("downloaded_ever")? != 0,
         version: row.int("version")?,
-        package_size: usize::try_from(row.int("package_enc_len")?)
-            .ok()
-            .and_then(|n| n.checked_sub(crate::cipher::SEAL_OVERHEAD))
-            .ok_or(StoreError::Corrupt("package_enc"))?,
+        package_size: usize::try_from(row.int("package_size")?)
+            .map_err(|_| StoreError::Corrupt("package_size"))?,
         metadata: ProfileMetadata {
             service_provider_name: row.text("service_provider_name")?,
             profile_name: row.text("profile_name")?,

@@ -21,13 +21,14 @@ const INSERT_SESSION: &str = "INSERT INTO smdpp_rsp_sessions (transaction_id, ph
      VALUES ($1, $2, $3, $4, $5, $6, $7, 0)";
 
 const SELECT_SESSION: &str = "SELECT transaction_id, phase, ci_key_id, euicc_challenge, \
-     server_challenge, operator_id, iccid, eid, euicc_certificate, smdp_signature2, \
+     server_challenge, operator_id, iccid, eid, euicc_public_key, euicc_certificate, \
+     smdp_signature2, \
      cc_required, euicc_otpk, otsk_dp_enc, otsk_key_id, created_at_ms, expires_at_ms, version \
      FROM smdpp_rsp_sessions WHERE transaction_id = $1";
 
 /// Compare-and-swap on `version`. Challenges, CI and expiry never change.
 const UPDATE_SESSION: &str = "UPDATE smdpp_rsp_sessions SET phase = $1, operator_id = $2, \
-     iccid = $3, eid = $4, euicc_certificate = $5, smdp_signature2 = $6, cc_required = $7, \
+     iccid = $3, eid = $4, euicc_public_key = $5, smdp_signature2 = $6, cc_required = $7, \
      euicc_otpk = $8, otsk_dp_enc = $9, otsk_key_id = $10, version = version + 1 \
      WHERE transaction_id = $11 AND version = $12";
 
@@ -99,7 +100,7 @@ impl SessionStore for SqlStore {
                     profile_ids.map(|(o, _)| o.as_str()).into(),
                     profile_ids.map(|(_, i)| i.digits()).into(),
                     s.eid.as_ref().map(|e| e.as_str()).into(),
-                    s.euicc_certificate.as_deref().into(),
+                    s.euicc_public_key.as_deref().into(),
                     s.smdp_signature2.as_deref().into(),
                     i64::from(s.cc_required).into(),
                     s.euicc_otpk.as_deref().into(),
@@ -178,7 +179,10 @@ impl SqlStore {
             server_challenge: row.blob("server_challenge")?,
             profile,
             eid,
-            euicc_certificate: row.opt_blob("euicc_certificate")?,
+            euicc_public_key: match row.opt_blob("euicc_public_key")? {
+                Some(spki) => Some(spki),
+                None => legacy_public_key(row.opt_blob("euicc_certificate")?)?,
+            },
             smdp_signature2: row.opt_blob("smdp_signature2")?,
             cc_required: row.int("cc_required")? != 0,
             euicc_otpk: row.opt_blob("euicc_otpk")?,
@@ -188,4 +192,16 @@ impl SqlStore {
             version: row.int("version")?,
         })
     }
+}
+
+/// The public key of a session stored before migration 20261203000002, which kept the whole
+/// eUICC certificate (validated when it was stored).
+fn legacy_public_key(certificate: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, StoreError> {
+    certificate
+        .map(|der| {
+            rsp_pki::Cert::from_der(&der)
+                .map(|c| c.public_key().to_spki_der())
+                .map_err(|_| StoreError::Corrupt("euicc_certificate"))
+        })
+        .transpose()
 }

@@ -8,8 +8,7 @@ macro_rules! profile_columns {
     () => {
         "iccid, operator_id, profile_type, state, eid, eid_ever_bound, matching_id, cc_hash, \
          cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version, \
-         service_provider_name, profile_name, profile_class, \
-         length(package_enc) AS package_enc_len"
+         service_provider_name, profile_name, profile_class, package_size"
     };
 }
 
@@ -22,9 +21,13 @@ macro_rules! outbox_columns {
 }
 
 pub(crate) const INSERT_PROFILE: &str = "INSERT INTO smdpp_profiles (iccid, operator_id, \
-     profile_type, state, package_enc, package_key_id, created_at_ms, updated_at_ms, \
+     profile_type, state, package_size, created_at_ms, updated_at_ms, \
      service_provider_name, profile_name, profile_class) \
-     VALUES ($1, $2, $3, 'Available', $4, $5, $6, $6, $7, $8, $9)";
+     VALUES ($1, $2, $3, 'Available', $4, $5, $5, $6, $7, $8)";
+
+/// The package of a Profile: written once at import, never updated.
+pub(crate) const INSERT_PACKAGE: &str = "INSERT INTO smdpp_profile_packages (iccid, \
+     package_enc, package_key_id) VALUES ($1, $2, $3)";
 
 pub(crate) const SELECT_PROFILE_ANY_OPERATOR: &str = concat!(
     "SELECT ",
@@ -44,18 +47,21 @@ pub(crate) const SELECT_BY_MATCHING_ID: &str = concat!(
     " FROM smdpp_profiles WHERE matching_id = $1"
 );
 
+/// `COALESCE(matching_id, '') = ''` is `matching_id IS NULL` (a MatchingID is never empty)
+/// written so that no index serves it: SQLite would otherwise walk the unique MatchingID
+/// index over every Profile without one (the whole stock) instead of the EID index.
 pub(crate) const SELECT_RELEASED_FOR_EID: &str = concat!(
     "SELECT ",
     profile_columns!(),
-    " FROM smdpp_profiles WHERE eid = $1 AND state = 'Released' AND matching_id IS NULL \
-     ORDER BY updated_at_ms, iccid"
+    " FROM smdpp_profiles WHERE eid = $1 AND state = 'Released' \
+     AND COALESCE(matching_id, '') = '' ORDER BY updated_at_ms, iccid"
 );
 
 pub(crate) const HAS_PROFILE_TYPE: &str = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM smdpp_profiles \
      WHERE operator_id = $1 AND profile_type = $2 LIMIT 1) AS t";
 
 pub(crate) const SELECT_PACKAGE: &str =
-    "SELECT package_enc, package_key_id FROM smdpp_profiles WHERE iccid = $1";
+    "SELECT package_enc, package_key_id FROM smdpp_profile_packages WHERE iccid = $1";
 
 /// Compare-and-swap on `version`. `eid_ever_bound` is write-once (COALESCE), and the table's
 /// CHECK (eid IS NULL OR eid = eid_ever_bound) refuses any other EID at the database level.
@@ -64,6 +70,19 @@ pub(crate) const UPDATE_PROFILE: &str = "UPDATE smdpp_profiles SET state = $1, e
      cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
      version = version + 1, updated_at_ms = $10 \
      WHERE iccid = $11 AND operator_id = $12 AND version = $13";
+
+/// [`UPDATE_PROFILE`] without `eid` and `matching_id`, for when neither changes ($2 and $4
+/// are not used): SQLite rewrites the entry of every index whose column is SET, even to the
+/// value it has, and these two are indexed.
+pub(crate) const UPDATE_PROFILE_SAME_KEYS: &str = "UPDATE smdpp_profiles SET state = $1, \
+     eid_ever_bound = COALESCE(eid_ever_bound, $3), cc_hash = $5, \
+     cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
+     version = version + 1, updated_at_ms = $10 \
+     WHERE iccid = $11 AND operator_id = $12 AND version = $13";
+
+/// The indexed columns [`UPDATE_PROFILE_SAME_KEYS`] leaves alone.
+pub(crate) const SELECT_PROFILE_KEYS: &str =
+    "SELECT eid, matching_id FROM smdpp_profiles WHERE iccid = $1";
 
 pub(crate) const INSERT_OUTBOX: &str = "INSERT INTO smdpp_es2plus_outbox (operator_id, iccid, \
      eid, profile_type, notification_point_id, point_status, subject_code, reason_code, \
@@ -139,5 +158,57 @@ impl Dialect {
             Backend::Sqlite => &SQLITE,
             Backend::Postgres => &POSTGRES,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use sqlx::Row;
+
+    use super::*;
+    use crate::{DataKey, SqlStore};
+
+    /// The SQLite plan of the lookups a download or an order makes names the index meant for
+    /// it (a wrong pick walks the whole stock: see [`SELECT_RELEASED_FOR_EID`]).
+    #[tokio::test]
+    async fn lookups_use_their_indexes() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let key = DataKey::new("k", &[7; 32]).unwrap();
+        let store = SqlStore::open_sqlite(&dir.path().join("plan.db"), key)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let claim_subquery = "SELECT iccid FROM smdpp_profiles WHERE operator_id = $4 \
+             AND profile_type = $5 AND state = 'Available' \
+             AND (eid_ever_bound IS NULL OR eid_ever_bound = $2) ORDER BY iccid LIMIT 1";
+        assert!(SQLITE.claim_profile.contains(claim_subquery));
+        for (sql, index) in [
+            (SELECT_RELEASED_FOR_EID, "INDEX smdpp_profiles_eid (eid=?)"),
+            (claim_subquery, "INDEX smdpp_profiles_available"),
+            (HAS_PROFILE_TYPE, "INDEX smdpp_profiles_type"),
+            (
+                SELECT_BY_MATCHING_ID,
+                "sqlite_autoindex_smdpp_profiles_2 (matching_id=?)",
+            ),
+        ] {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+            for _ in 0..5 {
+                q = q.bind("x");
+            }
+            let plan: Vec<String> = q
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect();
+            assert!(
+                plan.iter().any(|d| d.contains(index)),
+                "{sql}\nplan: {plan:?}\nexpected: {index}"
+            );
+        }
+        store.close().await;
     }
 }

@@ -79,14 +79,20 @@ impl SqliteDb {
         Ok(WriteTx { conn, open: true })
     }
 
-    /// A reader connection, returned to the pool when the lease is dropped.
+    /// A connection for reads: the writer connection when no transaction holds it, else a
+    /// reader connection (returned to the pool when the lease is dropped). The writer's page
+    /// cache stays valid across its own commits, while a reader's is dropped whenever
+    /// another connection committed, and its pages are then read again from the files.
     pub(crate) fn read(&self) -> Result<ReadLease<'_>, StoreError> {
+        if let Ok(writer) = Arc::clone(&self.writer).try_lock_owned() {
+            return Ok(ReadLease::Writer(writer));
+        }
         let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
         let conn = match idle {
             Some(c) => c,
             None => open(&self.path)?,
         };
-        Ok(ReadLease {
+        Ok(ReadLease::Pooled {
             db: self,
             conn: Some(conn),
         })
@@ -169,21 +175,30 @@ impl Drop for WriteTx {
     }
 }
 
-/// A reader connection borrowed from [`SqliteDb`].
-pub(crate) struct ReadLease<'a> {
-    db: &'a SqliteDb,
-    conn: Option<Connection>,
+/// A connection for reads borrowed from [`SqliteDb`].
+pub(crate) enum ReadLease<'a> {
+    /// The idle writer connection, held for the read.
+    Writer(OwnedMutexGuard<Connection>),
+    /// A reader connection; `None` only while [`Drop`] hands it back.
+    Pooled {
+        db: &'a SqliteDb,
+        conn: Option<Connection>,
+    },
 }
 
 impl ReadLease<'_> {
     pub(crate) fn conn(&mut self) -> Option<&mut Connection> {
-        self.conn.as_mut()
+        match self {
+            ReadLease::Writer(c) => Some(c),
+            ReadLease::Pooled { conn, .. } => conn.as_mut(),
+        }
     }
 }
 
 impl Drop for ReadLease<'_> {
     fn drop(&mut self) {
-        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.db.readers.lock())
+        if let ReadLease::Pooled { db, conn } = self
+            && let (Some(conn), Ok(mut idle)) = (conn.take(), db.readers.lock())
             && idle.len() < READERS_KEPT
         {
             idle.push(conn);

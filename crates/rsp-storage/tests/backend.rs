@@ -57,7 +57,12 @@ async fn migrations_are_idempotent_and_recorded() {
                 .unwrap();
         assert_eq!(
             versions,
-            vec![20261128000001, 20261128000002],
+            vec![
+                20261128000001,
+                20261128000002,
+                20261203000001,
+                20261203000002
+            ],
             "{:?}",
             db.backend()
         );

@@ -138,12 +138,12 @@ async fn tampered_or_foreign_ciphertext_is_refused() {
         // Move row 1's ciphertext to row 2: the ICCID is the associated data.
         let pool = db.store.pool();
         let sealed: Vec<u8> =
-            sqlx::query_scalar("SELECT package_enc FROM smdpp_profiles WHERE iccid = $1")
+            sqlx::query_scalar("SELECT package_enc FROM smdpp_profile_packages WHERE iccid = $1")
                 .bind(iccid(1).digits())
                 .fetch_one(pool)
                 .await
                 .unwrap();
-        sqlx::query("UPDATE smdpp_profiles SET package_enc = $1 WHERE iccid = $2")
+        sqlx::query("UPDATE smdpp_profile_packages SET package_enc = $1 WHERE iccid = $2")
             .bind(sealed)
             .bind(iccid(2).digits())
             .execute(pool)

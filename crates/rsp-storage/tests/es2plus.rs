@@ -337,15 +337,19 @@ async fn confirmation_code_is_stored_only_as_its_sha256() {
     }
 }
 
-/// Every row of smdpp_profiles as text (BLOBs as lower-case hex).
+/// Every row of smdpp_profiles with its package row, as text (BLOBs as lower-case hex).
 async fn dump_profiles(db: &TestDb) -> String {
     use sqlx::Row;
     let sql = match db.backend() {
         rsp_storage::Backend::Sqlite => {
             "SELECT iccid || '|' || COALESCE(matching_id, '') || '|' || COALESCE(lower(hex(cc_hash)), '') \
-             || '|' || lower(hex(package_enc)) AS t FROM smdpp_profiles"
+             || '|' || lower(hex(k.package_enc)) AS t FROM smdpp_profiles \
+             JOIN smdpp_profile_packages k USING (iccid)"
         }
-        rsp_storage::Backend::Postgres => "SELECT CAST(p AS TEXT) AS t FROM smdpp_profiles p",
+        rsp_storage::Backend::Postgres => {
+            "SELECT CAST(p AS TEXT) || '|' || CAST(k AS TEXT) AS t FROM smdpp_profiles p \
+             JOIN smdpp_profile_packages k USING (iccid)"
+        }
     };
     let rows = sqlx::query(sql).fetch_all(db.store.pool()).await.unwrap();
     rows.iter()

@@ -103,7 +103,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         next.phase = SessionPhase::Authenticated;
         next.profile = Some((profile.operator.clone(), profile.iccid.clone()));
         next.eid = Some(eid);
-        next.euicc_certificate = Some(chain.leaf.der().to_vec());
+        next.euicc_public_key = Some(chain.leaf.public_key().to_spki_der());
         next.smdp_signature2 = Some(signature2.to_vec());
         next.cc_required = cc_required;
         let point = self.progress(

@@ -4,7 +4,7 @@ use rsp_codec::asn1::{self, CancelSessionReason, CancelSessionResponse};
 use rsp_codec::status::{RspError, StatusCode};
 
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, notification_point, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, notification_point, session_euicc_key};
 use crate::outbox::PointStatus;
 use crate::profile_state::ProfileState;
 use crate::session::{SessionPhase, SessionStore};
@@ -38,8 +38,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         let CancelSessionResponse::CancelSessionResponseOk(ok) = response else {
             return Err(RspError::TransactionIdUnknown.into());
         };
-        session_euicc_cert(&session)?
-            .public_key()
+        session_euicc_key(&session)?
             .verify_raw(
                 ok.euicc_cancel_session_signed.raw(),
                 &ok.euicc_cancel_session_signature,

@@ -11,7 +11,7 @@ use rsp_crypto::{PublicKey, SoftwareKey};
 use super::authenticate_client::store_metadata;
 use super::bpp::{self, Binding};
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, eid_bytes, notification_point, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, eid_bytes, notification_point, session_euicc_key};
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
 use crate::profile_state::{ProfileEvent, ProfileState, transition};
@@ -46,10 +46,10 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 return Err(map_euicc_error(e.download_error_code).into());
             }
         };
-        let euicc_cert = session_euicc_cert(&session)?;
-        verify_signature2(&ok, &session, &euicc_cert)?;
+        let euicc_key = session_euicc_key(&session)?;
+        verify_signature2(&ok, &session, &euicc_key)?;
         let signed2 = ok.euicc_signed2.value();
-        let curve = euicc_cert.public_key().curve();
+        let curve = euicc_key.curve();
         let otpk = PublicKey::from_sec1(curve, &signed2.euicc_otpk)
             .map_err(|_| RspError::EuiccVerificationFailed)?;
         let mut profile = self.session_profile(&session).await?;
@@ -171,7 +171,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
 fn verify_signature2(
     ok: &PrepareDownloadResponseOk,
     session: &Session,
-    cert: &rsp_pki::Cert,
+    euicc_key: &PublicKey,
 ) -> Result<(), Es9PlusError> {
     let smdp_signature2: [u8; 64] = session
         .smdp_signature2
@@ -180,7 +180,7 @@ fn verify_signature2(
         .ok_or(RspError::EuiccVerificationFailed)?;
     let mut message = ok.euicc_signed2.raw().to_vec();
     message.extend_from_slice(&tlv_5f37(&smdp_signature2));
-    cert.public_key()
+    euicc_key
         .verify_raw(&message, &ok.euicc_signature2)
         .map_err(|_| RspError::EuiccVerificationFailed)?;
     if ok.euicc_signed2.value().transaction_id.as_bytes() != session.transaction_id.as_slice() {

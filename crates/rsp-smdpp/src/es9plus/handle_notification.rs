@@ -8,7 +8,7 @@ use rsp_codec::asn1::{
 use rsp_codec::status::RspError;
 use time::OffsetDateTime;
 
-use super::{Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_cert};
+use super::{Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_key};
 use crate::outbox::PointStatus;
 use crate::profile_state::{ProfileEvent, transition};
 use crate::session::{SessionPhase, SessionStore};
@@ -60,8 +60,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .await?
             .filter(|s| s.phase == SessionPhase::BppDelivered)
             .ok_or(RspError::TransactionIdUnknown)?;
-        session_euicc_cert(&session)?
-            .public_key()
+        session_euicc_key(&session)?
             .verify_raw(data.raw(), &pir.euicc_sign_pir.0)
             .map_err(|_| RspError::EuiccVerificationFailed)?;
         let mut profile = self.session_profile(&session).await?;

@@ -54,7 +54,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             server_challenge: server_challenge.to_vec(),
             profile: None,
             eid: None,
-            euicc_certificate: None,
+            euicc_public_key: None,
             smdp_signature2: None,
             cc_required: false,
             euicc_otpk: None,

@@ -27,7 +27,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rsp_codec::asn1::NotificationEvent;
 use rsp_codec::status::RspError;
-use rsp_pki::Cert;
+use rsp_crypto::PublicKey;
 
 use crate::operator::OperatorId;
 use crate::outbox::{DownloadProgress, PointStatus};
@@ -160,12 +160,12 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     }
 }
 
-/// The eUICC certificate remembered by an authenticated session.
-fn session_euicc_cert(session: &Session) -> Result<Cert, Es9PlusError> {
+/// The eUICC public key remembered by an authenticated session.
+fn session_euicc_key(session: &Session) -> Result<PublicKey, Es9PlusError> {
     session
-        .euicc_certificate
+        .euicc_public_key
         .as_deref()
-        .and_then(|der| Cert::from_der(der).ok())
+        .and_then(|der| PublicKey::from_spki_der(der).ok())
         .ok_or(Es9PlusError::Rejected(RspError::EuiccVerificationFailed))
 }
 
