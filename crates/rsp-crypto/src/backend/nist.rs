@@ -1,5 +1,7 @@
 //! NIST P-256 on AWS-LC (`aws-lc-rs`), several times faster than the pure-Rust `p256`
-//! crate; `p256` is only used to validate and decompress points at construction.
+//! crate; `p256` is only used to decompress compressed points.
+
+use std::sync::OnceLock;
 
 use aws_lc_rs::{agreement, rand::SystemRandom, signature};
 use elliptic_curve::sec1::ToSec1Point;
@@ -14,8 +16,15 @@ pub(crate) struct Verifier {
     key: signature::ParsedPublicKey,
 }
 
-/// Validates a SEC1 point on P-256 and returns its uncompressed encoding.
+/// The uncompressed encoding of a SEC1 point; a compressed one is validated and
+/// decompressed with `p256`. (An uncompressed one is validated by AWS-LC when it is parsed:
+/// coordinates below p, on the curve.)
 fn uncompressed(point: &[u8]) -> Result<[u8; POINT_LEN], CryptoError> {
+    if let Ok(unc) = <[u8; POINT_LEN]>::try_from(point)
+        && unc[0] == 0x04
+    {
+        return Ok(unc);
+    }
     let pk = p256::PublicKey::from_sec1_bytes(point).map_err(|_| CryptoError::InvalidPoint)?;
     let sec1 = pk.as_affine().to_sec1_point(false);
     sec1.as_bytes()
@@ -38,11 +47,13 @@ impl Verifier {
     }
 }
 
-/// P-256 private key: one AWS-LC object for ECDSA, one for ECDH, and the scalar for export.
+/// P-256 private key: one AWS-LC object for ECDH, one for ECDSA made at the first
+/// signature, and the scalar for export. (Building the ECDSA key pair checks it with a
+/// second scalar multiplication; a one-time ECKA key of a session never signs.)
 pub(crate) struct PrivateKey {
     scalar: Zeroizing<[u8; SCALAR_LEN]>,
     public: [u8; POINT_LEN],
-    signing: signature::EcdsaKeyPair,
+    signing: OnceLock<signature::EcdsaKeyPair>,
     agreement: agreement::PrivateKey,
 }
 
@@ -57,16 +68,10 @@ impl PrivateKey {
             .as_ref()
             .try_into()
             .map_err(|_| CryptoError::InvalidKey)?;
-        let signing = signature::EcdsaKeyPair::from_private_key_and_public_key(
-            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-            scalar,
-            &public,
-        )
-        .map_err(|_| CryptoError::InvalidKey)?;
         Ok(Self {
             scalar: Zeroizing::new(*scalar),
             public,
-            signing,
+            signing: OnceLock::new(),
             agreement,
         })
     }
@@ -79,9 +84,22 @@ impl PrivateKey {
         self.scalar.clone()
     }
 
+    fn signing(&self) -> Result<&signature::EcdsaKeyPair, CryptoError> {
+        if let Some(k) = self.signing.get() {
+            return Ok(k);
+        }
+        let k = signature::EcdsaKeyPair::from_private_key_and_public_key(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            self.scalar.as_slice(),
+            &self.public,
+        )
+        .map_err(|_| CryptoError::InvalidKey)?;
+        Ok(self.signing.get_or_init(|| k))
+    }
+
     pub(crate) fn sign_raw(&self, msg: &[u8]) -> Result<[u8; 64], CryptoError> {
         let sig = self
-            .signing
+            .signing()?
             .sign(&SystemRandom::new(), msg)
             .map_err(|_| CryptoError::Signing)?;
         sig.as_ref().try_into().map_err(|_| CryptoError::Signing)
