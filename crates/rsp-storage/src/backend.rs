@@ -177,8 +177,23 @@ impl Tx {
 
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
-            Tx::Sqlite(t) => t.commit(),
+            Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await.map_err(db),
+        }
+    }
+
+    /// Commits after `written` succeeded, else rolls back and returns its error. A
+    /// [`StoreError::Conflict`] on SQLite also waits for the group commit the transaction
+    /// was in ([`sqlite::WriteTx::abandon`]), so the caller's re-read sees the change that
+    /// won.
+    pub(crate) async fn finish(self, written: Result<(), StoreError>) -> Result<(), StoreError> {
+        match (written, self) {
+            (Ok(()), tx) => tx.commit().await,
+            (Err(StoreError::Conflict), Tx::Sqlite(t)) => {
+                t.abandon().await;
+                Err(StoreError::Conflict)
+            }
+            (Err(e), _) => Err(e),
         }
     }
 }

@@ -116,11 +116,15 @@ impl InventoryStore for SqlStore {
         outbox: &[DownloadProgress],
     ) -> Result<ProfileRecord, StoreError> {
         let mut tx = self.begin_write().await?;
-        update_profile(&mut tx.conn(), record).await?;
-        for message in outbox {
-            insert_outbox(&mut tx.conn(), message).await?;
+        let written = async {
+            update_profile(&mut tx.conn(), record).await?;
+            for message in outbox {
+                insert_outbox(&mut tx.conn(), message).await?;
+            }
+            Ok(())
         }
-        tx.commit().await?;
+        .await;
+        tx.finish(written).await?;
         let mut updated = record.clone();
         updated.version += 1;
         if updated.eid_ever_bound.is_none() {
@@ -188,11 +192,8 @@ pub(crate) async fn update_profile(
     conn: &mut Conn<'_>,
     record: &ProfileRecord,
 ) -> Result<(), StoreError> {
-    let statement = if same_keys(conn, record).await? {
-        sql::UPDATE_PROFILE_SAME_KEYS
-    } else {
-        sql::UPDATE_PROFILE
-    };
+    let (eid_changes, matching_id_changes) = changed_keys(conn, record).await?;
+    let statement = sql::UPDATE_PROFILE[usize::from(eid_changes)][usize::from(matching_id_changes)];
     let done = conn
         .execute(
             statement,
@@ -223,13 +224,18 @@ pub(crate) async fn update_profile(
     Ok(())
 }
 
-/// Whether the stored row has the EID and MatchingID of `record` (SQLite only: there, the
-/// read of a page the update needs anyway costs less than the index pages it saves; on
-/// PostgreSQL it would be one more round trip, and PostgreSQL compares the values itself
-/// (an update that changes no indexed value can skip the indexes: a HOT update).
-async fn same_keys(conn: &mut Conn<'_>, record: &ProfileRecord) -> Result<bool, StoreError> {
+/// Whether the EID and the MatchingID of `record` differ from the stored row's (SQLite
+/// only: there, the read of a page the update needs anyway costs less than the index pages
+/// it saves; on PostgreSQL it would be one more round trip, and PostgreSQL compares the
+/// values itself: an update that changes no indexed value can skip the indexes, a HOT
+/// update). A row that is gone counts as changed; the update then finds no row and reports
+/// the conflict.
+async fn changed_keys(
+    conn: &mut Conn<'_>,
+    record: &ProfileRecord,
+) -> Result<(bool, bool), StoreError> {
     if !matches!(conn, Conn::Sqlite(_)) {
-        return Ok(false);
+        return Ok((true, true));
     }
     let stored = conn
         .fetch_optional(
@@ -238,9 +244,11 @@ async fn same_keys(conn: &mut Conn<'_>, record: &ProfileRecord) -> Result<bool, 
             |row| Ok((row.opt_text("eid")?, row.opt_text("matching_id")?)),
         )
         .await?;
-    Ok(stored.is_some_and(|(eid, matching_id)| {
-        eid.as_deref() == record.eid.as_ref().map(Eid::as_str)
-            && matching_id.as_deref() == record.matching_id.as_ref().map(MatchingId::as_str)
+    Ok(stored.map_or((true, true), |(eid, matching_id)| {
+        (
+            eid.as_deref() != record.eid.as_ref().map(Eid::as_str),
+            matching_id.as_deref() != record.matching_id.as_ref().map(MatchingId::as_str),
+        )
     }))
 }
 

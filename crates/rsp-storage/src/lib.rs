@@ -20,6 +20,7 @@ mod backend;
 mod cipher;
 mod db;
 mod error;
+mod group_commit;
 mod inventory;
 mod migrate;
 mod outbox;

@@ -20,11 +20,11 @@ const INSERT_SESSION: &str = "INSERT INTO smdpp_rsp_sessions (transaction_id, ph
      ci_key_id, euicc_challenge, server_challenge, created_at_ms, expires_at_ms, version) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, 0)";
 
-const SELECT_SESSION: &str = "SELECT transaction_id, phase, ci_key_id, euicc_challenge, \
-     server_challenge, operator_id, iccid, eid, euicc_public_key, euicc_certificate, \
-     smdp_signature2, \
-     cc_required, euicc_otpk, otsk_dp_enc, otsk_key_id, created_at_ms, expires_at_ms, version \
-     FROM smdpp_rsp_sessions WHERE transaction_id = $1";
+/// Columns in the order [`SqlStore::session`] reads them.
+const SELECT_SESSION: &str = "SELECT transaction_id, phase, operator_id, iccid, otsk_dp_enc, \
+     otsk_key_id, eid, ci_key_id, euicc_challenge, server_challenge, euicc_public_key, \
+     euicc_certificate, smdp_signature2, cc_required, euicc_otpk, created_at_ms, \
+     expires_at_ms, version FROM smdpp_rsp_sessions WHERE transaction_id = $1";
 
 /// Compare-and-swap on `version`. Challenges, CI and expiry never change.
 const UPDATE_SESSION: &str = "UPDATE smdpp_rsp_sessions SET phase = $1, operator_id = $2, \
@@ -91,36 +91,40 @@ impl SessionStore for SqlStore {
             .transpose()?;
         let profile_ids = s.profile.as_ref();
         let mut tx = self.begin_write().await?;
-        let done = tx
-            .conn()
-            .execute(
-                UPDATE_SESSION,
-                &[
-                    s.phase.as_str().into(),
-                    profile_ids.map(|(o, _)| o.as_str()).into(),
-                    profile_ids.map(|(_, i)| i.digits()).into(),
-                    s.eid.as_ref().map(|e| e.as_str()).into(),
-                    s.euicc_public_key.as_deref().into(),
-                    s.smdp_signature2.as_deref().into(),
-                    i64::from(s.cc_required).into(),
-                    s.euicc_otpk.as_deref().into(),
-                    otsk.as_deref().into(),
-                    s.otsk_dp.as_ref().map(|_| self.key.id()).into(),
-                    hex.as_str().into(),
-                    s.version.into(),
-                ],
-            )
-            .await?;
-        if done != 1 {
-            return Err(StoreError::Conflict);
+        let written = async {
+            let done = tx
+                .conn()
+                .execute(
+                    UPDATE_SESSION,
+                    &[
+                        s.phase.as_str().into(),
+                        profile_ids.map(|(o, _)| o.as_str()).into(),
+                        profile_ids.map(|(_, i)| i.digits()).into(),
+                        s.eid.as_ref().map(|e| e.as_str()).into(),
+                        s.euicc_public_key.as_deref().into(),
+                        s.smdp_signature2.as_deref().into(),
+                        i64::from(s.cc_required).into(),
+                        s.euicc_otpk.as_deref().into(),
+                        otsk.as_deref().into(),
+                        s.otsk_dp.as_ref().map(|_| self.key.id()).into(),
+                        hex.as_str().into(),
+                        s.version.into(),
+                    ],
+                )
+                .await?;
+            if done != 1 {
+                return Err(StoreError::Conflict);
+            }
+            if let Some(p) = profile {
+                update_profile(&mut tx.conn(), p).await?;
+            }
+            for message in outbox {
+                insert_outbox(&mut tx.conn(), message).await?;
+            }
+            Ok(())
         }
-        if let Some(p) = profile {
-            update_profile(&mut tx.conn(), p).await?;
-        }
-        for message in outbox {
-            insert_outbox(&mut tx.conn(), message).await?;
-        }
-        tx.commit().await?;
+        .await;
+        tx.finish(written).await?;
         let mut updated = s.clone();
         updated.version += 1;
         Ok(updated)

@@ -63,24 +63,34 @@ pub(crate) const HAS_PROFILE_TYPE: &str = "SELECT COUNT(*) AS n FROM (SELECT 1 F
 pub(crate) const SELECT_PACKAGE: &str =
     "SELECT package_enc, package_key_id FROM smdpp_profile_packages WHERE iccid = $1";
 
-/// Compare-and-swap on `version`. `eid_ever_bound` is write-once (COALESCE), and the table's
-/// CHECK (eid IS NULL OR eid = eid_ever_bound) refuses any other EID at the database level.
-pub(crate) const UPDATE_PROFILE: &str = "UPDATE smdpp_profiles SET state = $1, eid = $2, \
-     eid_ever_bound = COALESCE(eid_ever_bound, $3), matching_id = $4, cc_hash = $5, \
-     cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
-     version = version + 1, updated_at_ms = $10 \
-     WHERE iccid = $11 AND operator_id = $12 AND version = $13";
+/// A Profile UPDATE: compare-and-swap on `version`. `eid_ever_bound` is write-once
+/// (COALESCE), and the table's CHECK (eid IS NULL OR eid = eid_ever_bound) refuses any other
+/// EID at the database level. `$2` (eid) and `$4` (matching_id) are SET only by the variants
+/// that name them: SQLite rewrites the entry of every index whose column is SET, even to the
+/// value it has, and both are indexed.
+macro_rules! update_profile {
+    ($keys:literal) => {
+        concat!(
+            "UPDATE smdpp_profiles SET state = $1, ",
+            $keys,
+            "eid_ever_bound = COALESCE(eid_ever_bound, $3), cc_hash = $5, \
+             cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
+             version = version + 1, updated_at_ms = $10 \
+             WHERE iccid = $11 AND operator_id = $12 AND version = $13"
+        )
+    };
+}
 
-/// [`UPDATE_PROFILE`] without `eid` and `matching_id`, for when neither changes ($2 and $4
-/// are not used): SQLite rewrites the entry of every index whose column is SET, even to the
-/// value it has, and these two are indexed.
-pub(crate) const UPDATE_PROFILE_SAME_KEYS: &str = "UPDATE smdpp_profiles SET state = $1, \
-     eid_ever_bound = COALESCE(eid_ever_bound, $3), cc_hash = $5, \
-     cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
-     version = version + 1, updated_at_ms = $10 \
-     WHERE iccid = $11 AND operator_id = $12 AND version = $13";
+/// The Profile UPDATE for a change of the EID, of the MatchingID, of both or of neither.
+pub(crate) const UPDATE_PROFILE: [[&str; 2]; 2] = [
+    [update_profile!(""), update_profile!("matching_id = $4, ")],
+    [
+        update_profile!("eid = $2, "),
+        update_profile!("eid = $2, matching_id = $4, "),
+    ],
+];
 
-/// The indexed columns [`UPDATE_PROFILE_SAME_KEYS`] leaves alone.
+/// The indexed columns a [`UPDATE_PROFILE`] variant may leave alone.
 pub(crate) const SELECT_PROFILE_KEYS: &str =
     "SELECT eid, matching_id FROM smdpp_profiles WHERE iccid = $1";
 

@@ -1,13 +1,12 @@
 //! SQLite through rusqlite, called directly on the async worker thread (see [`crate::db`]).
 //!
 //! One writer connection behind an async mutex (SQLite has one writer at a time anyway;
-//! waiting in-process is cheaper than SQLite's busy-sleep loop) and a few reader
-//! connections, which WAL lets run beside the writer. Statements are prepared once per
-//! connection and cached. A write transaction never suspends between `BEGIN IMMEDIATE` and
-//! `COMMIT`: its statements are synchronous calls, so no other task can observe or cancel
-//! it half-way; if it is dropped unfinished it rolls back. WAL checkpoints run on a
-//! background thread, not in a committing request.
+//! waiting in-process is cheaper than SQLite's busy-sleep loop), whose write transactions
+//! commit in groups ([`crate::group_commit`]), and a few reader connections, which WAL lets
+//! run beside the writer. Statements are prepared once per connection and cached. WAL
+//! checkpoints run on a background thread, not in a committing request.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -15,10 +14,12 @@ use std::time::Duration;
 
 use rsp_smdpp::store::StoreError;
 use rusqlite::{CachedStatement, Connection, OpenFlags};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::sync::OwnedMutexGuard;
 
 use crate::db::{Param, RowRead};
 use crate::error::unique_key;
+pub(crate) use crate::group_commit::WriteTx;
+use crate::group_commit::{self, SharedWriter, Writer};
 
 /// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
 /// WAL lets readers run beside the writer; a writer of another process is waited for up to
@@ -39,7 +40,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// The connections to one SQLite file.
 pub(crate) struct SqliteDb {
     path: PathBuf,
-    writer: Arc<AsyncMutex<Connection>>,
+    writer: SharedWriter,
     readers: Mutex<Vec<Connection>>,
     _checkpointer: Checkpointer,
 }
@@ -60,31 +61,32 @@ impl SqliteDb {
         let writer = open(path)?;
         // The committing request would otherwise run the checkpoint (copy and fsync) itself
         // when the WAL passes 1000 pages (SQLite docs "Automatic Checkpoint").
+        // No busy timeout: `BEGIN IMMEDIATE` waits for another process's writer itself
+        // (crate::group_commit), without blocking the thread.
         writer
-            .execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 0;")
             .map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            writer: Arc::new(AsyncMutex::new(writer)),
+            writer: Writer::new(writer),
             readers: Mutex::new(Vec::new()),
             _checkpointer: Checkpointer::start(open(path)?)?,
         })
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE`: the write lock is taken now, so a
-    /// read-then-write transaction cannot fail on lock upgrade).
+    /// Starts a write transaction (see [`crate::group_commit`]).
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
-        let conn = Arc::clone(&self.writer).lock_owned().await;
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
-        Ok(WriteTx { conn, open: true })
+        group_commit::begin(&self.writer).await
     }
 
-    /// A connection for reads: the writer connection when no transaction holds it, else a
-    /// reader connection (returned to the pool when the lease is dropped). The writer's page
+    /// A connection for reads: the writer connection when no transaction holds it nor a
+    /// group transaction is open on it, else a reader connection (returned to the pool when the lease is dropped). The writer's page
     /// cache stays valid across its own commits, while a reader's is dropped whenever
     /// another connection committed, and its pages are then read again from the files.
     pub(crate) fn read(&self) -> Result<ReadLease<'_>, StoreError> {
-        if let Ok(writer) = Arc::clone(&self.writer).try_lock_owned() {
+        if let Ok(mut writer) = Arc::clone(&self.writer).try_lock_owned()
+            && writer.idle_conn().is_some()
+        {
             return Ok(ReadLease::Writer(writer));
         }
         let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
@@ -148,37 +150,10 @@ impl Drop for Checkpointer {
     }
 }
 
-/// An open write transaction on the writer connection.
-pub(crate) struct WriteTx {
-    conn: OwnedMutexGuard<Connection>,
-    open: bool,
-}
-
-impl WriteTx {
-    pub(crate) fn conn(&mut self) -> &mut Connection {
-        &mut self.conn
-    }
-
-    pub(crate) fn commit(mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("COMMIT").map_err(err)?;
-        self.open = false;
-        Ok(())
-    }
-}
-
-impl Drop for WriteTx {
-    fn drop(&mut self) {
-        if self.open {
-            // Fails only when SQLite already rolled back (e.g. after a failed COMMIT).
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
-    }
-}
-
 /// A connection for reads borrowed from [`SqliteDb`].
 pub(crate) enum ReadLease<'a> {
     /// The idle writer connection, held for the read.
-    Writer(OwnedMutexGuard<Connection>),
+    Writer(OwnedMutexGuard<Writer>),
     /// A reader connection; `None` only while [`Drop`] hands it back.
     Pooled {
         db: &'a SqliteDb,
@@ -189,7 +164,7 @@ pub(crate) enum ReadLease<'a> {
 impl ReadLease<'_> {
     pub(crate) fn conn(&mut self) -> Option<&mut Connection> {
         match self {
-            ReadLease::Writer(c) => Some(c),
+            ReadLease::Writer(w) => w.idle_conn(),
             ReadLease::Pooled { conn, .. } => conn.as_mut(),
         }
     }
@@ -204,6 +179,15 @@ impl Drop for ReadLease<'_> {
             idle.push(conn);
         }
     }
+}
+
+/// A transaction-control statement, prepared once per connection (`execute_batch` would
+/// parse it again at every call).
+pub(crate) fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut st| st.raw_execute())
+        .map(drop)
+        .map_err(err)
 }
 
 /// Placeholder names in order: parameter `i` of a call binds `$i+1` (each may appear
@@ -261,22 +245,50 @@ pub(crate) fn fetch<T>(
     let mut out = Vec::new();
     while out.len() < limit {
         match rows.next().map_err(err)? {
-            Some(row) => out.push(f(row)?),
+            Some(row) => out.push(f(&SqliteRow {
+                row,
+                next: Cell::new(0),
+            })?),
             None => break,
         }
     }
     Ok(out)
 }
 
-impl RowRead for rusqlite::Row<'_> {
+/// A result row; `next` is where the next read is expected (readers take the columns in
+/// SELECT order), so a lookup is one name comparison. (rusqlite's by-name access compares
+/// the name with every column's, case-insensitively, at each read.)
+struct SqliteRow<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    next: Cell<usize>,
+}
+
+impl SqliteRow<'_, '_> {
+    fn get<T: rusqlite::types::FromSql>(&self, column: &'static str) -> Result<T, StoreError> {
+        let expected = self.next.get();
+        let statement = self.row.as_ref();
+        let index = if statement
+            .column_name(expected)
+            .is_ok_and(|name| name == column)
+        {
+            expected
+        } else {
+            statement.column_index(column).map_err(err)?
+        };
+        self.next.set(index + 1);
+        self.row.get(index).map_err(err)
+    }
+}
+
+impl RowRead for SqliteRow<'_, '_> {
     fn opt_int(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
-        self.get(column).map_err(err)
+        self.get(column)
     }
     fn opt_text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
-        self.get(column).map_err(err)
+        self.get(column)
     }
     fn opt_blob(&self, column: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.get(column).map_err(err)
+        self.get(column)
     }
 }
 

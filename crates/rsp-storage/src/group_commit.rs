@@ -1,0 +1,320 @@
+//! Group commit of the SQLite write transactions.
+//!
+//! A commit writes every page the transaction changed to the WAL (two `pwrite`s a page) and
+//! takes and drops file locks; the write transactions of concurrent downloads change the
+//! same few pages (neighbouring session and Profile rows, the tail of an index). So each
+//! write transaction is a savepoint inside one `BEGIN IMMEDIATE … COMMIT` shared with the
+//! transactions that start while it waits for that COMMIT, and the group pays once.
+//!
+//! A member's own statements still run without suspending, between `SAVEPOINT` and
+//! `RELEASE` (or `ROLLBACK TO` when it is dropped unfinished), so no other task sees it
+//! half-done. It then waits for the COMMIT, which a task spawned by the group's first waiter
+//! runs once the runtime has run the tasks that were ready (`yield_now`): under load they
+//! join the group; with nothing else to do the COMMIT follows at once. Nothing is reported
+//! committed before it is: a failed COMMIT, or SQLite rolling back the whole transaction
+//! (it may on SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY or SQLITE_NOMEM), fails every member.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rsp_smdpp::store::StoreError;
+use rusqlite::{Connection, ErrorCode};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, oneshot};
+
+use crate::sqlite::{err, run};
+
+/// How long a write transaction waits for another process's to end (as SQLite's
+/// `busy_timeout` on the other connections, [`crate::sqlite::PRAGMAS`]).
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
+/// The longest pause between two tries of `BEGIN IMMEDIATE`.
+const MAX_PAUSE: Duration = Duration::from_millis(20);
+
+/// The outcome of a group's COMMIT, as told to each member.
+type Outcome = Result<(), Arc<str>>;
+
+/// The writer connection and the group transaction open on it, if any.
+pub(crate) struct Writer {
+    conn: Connection,
+    /// Members whose savepoint was released, waiting for the COMMIT; `None` outside a group.
+    group: Option<Vec<oneshot::Sender<Outcome>>>,
+}
+
+/// The writer, shared by the store's tasks.
+pub(crate) type SharedWriter = Arc<AsyncMutex<Writer>>;
+
+impl Writer {
+    pub(crate) fn new(conn: Connection) -> SharedWriter {
+        Arc::new(AsyncMutex::new(Self { conn, group: None }))
+    }
+
+    /// The connection, for reads, when no group transaction is open (whose changes are not
+    /// committed yet).
+    pub(crate) fn idle_conn(&mut self) -> Option<&mut Connection> {
+        match self.group {
+            None => Some(&mut self.conn),
+            Some(_) => None,
+        }
+    }
+
+    /// COMMITs the group (or rolls back what SQLite left) and tells every member.
+    fn finish(&mut self) {
+        let Some(members) = self.group.take() else {
+            return;
+        };
+        let outcome: Outcome = if self.conn.is_autocommit() {
+            Err("SQLite rolled the transaction back".into())
+        } else {
+            run(&self.conn, "COMMIT").map_err(|e| Arc::from(e.to_string()))
+        };
+        if outcome.is_err() && !self.conn.is_autocommit() {
+            // Fails only when SQLite already rolled back.
+            let _ = run(&self.conn, "ROLLBACK");
+        }
+        for member in members {
+            // A member that stopped waiting (its request was cancelled) is not told.
+            let _ = member.send(outcome.clone());
+        }
+    }
+}
+
+/// Starts a write transaction: joins the open group, or opens one (`BEGIN IMMEDIATE`: the
+/// write lock is taken now, so a read-then-write transaction cannot fail on lock upgrade).
+pub(crate) async fn begin(writer: &SharedWriter) -> Result<WriteTx, StoreError> {
+    let mut w = Arc::clone(writer).lock_owned().await;
+    if w.group.is_none() {
+        begin_immediate(&mut w).await?;
+        w.group = Some(Vec::new());
+    }
+    if let Err(e) = run(&w.conn, "SAVEPOINT member") {
+        if w.group.as_ref().is_some_and(Vec::is_empty) {
+            w.finish();
+        }
+        return Err(e);
+    }
+    Ok(WriteTx {
+        writer: w,
+        shared: Arc::clone(writer),
+        released: false,
+    })
+}
+
+/// `BEGIN IMMEDIATE`, waiting (without blocking the thread) while another process holds the
+/// database's write lock: the writer connection has no busy timeout, since SQLite's busy
+/// handler sleeps on the calling thread, where the task that will COMMIT this process's own
+/// group may be queued.
+async fn begin_immediate(w: &mut Writer) -> Result<(), StoreError> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match w
+            .conn
+            .prepare_cached("BEGIN IMMEDIATE")
+            .and_then(|mut st| st.raw_execute())
+        {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_WAIT =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_PAUSE);
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+}
+
+/// One member of a group transaction; rolled back to its savepoint when dropped before
+/// [`WriteTx::commit`].
+pub(crate) struct WriteTx {
+    writer: OwnedMutexGuard<Writer>,
+    shared: SharedWriter,
+    /// Set by [`WriteTx::commit`]: the savepoint is released, nothing to undo.
+    released: bool,
+}
+
+impl WriteTx {
+    /// The connection, for this transaction's statements.
+    pub(crate) fn conn(&mut self) -> &mut Connection {
+        &mut self.writer.conn
+    }
+
+    /// Releases the savepoint and waits for the group's COMMIT.
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        run(&self.writer.conn, "RELEASE member")?;
+        self.released = true;
+        let (tell, told) = oneshot::channel();
+        let Some(members) = self.writer.group.as_mut() else {
+            return Err(StoreError::Corrupt("group transaction closed"));
+        };
+        members.push(tell);
+        if members.len() == 1 {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let shared = Arc::clone(&self.shared);
+                    runtime.spawn(async move {
+                        tokio::task::yield_now().await;
+                        shared.lock().await.finish();
+                    });
+                }
+                // Outside a runtime (no other task could join anyway): commit now.
+                Err(_) => self.writer.finish(),
+            }
+        }
+        // Unlocks the writer for the next member (or the COMMIT).
+        drop(self);
+        match told.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(StoreError::Backend(message.to_string().into())),
+            Err(_) => Err(StoreError::Backend(
+                "the group transaction ended without COMMIT".into(),
+            )),
+        }
+    }
+}
+
+impl WriteTx {
+    /// Undoes this member and waits until the group it was in has committed (or failed): a
+    /// caller that lost a compare-and-swap to another member of the group then reads that
+    /// member's change when it reads again (until the COMMIT, only the writer sees it).
+    pub(crate) async fn abandon(mut self) {
+        rollback_member(&mut self.writer);
+        self.released = true;
+        // A group still open after the rollback has a waiting member, hence a committer.
+        let Some(members) = self.writer.group.as_mut() else {
+            return;
+        };
+        let (tell, told) = oneshot::channel();
+        members.push(tell);
+        drop(self);
+        let _ = told.await;
+    }
+}
+
+/// Undoes a member's changes; when that leaves the group without waiting members, the group
+/// ends (an idle writer must not keep the file's write lock).
+fn rollback_member(w: &mut Writer) {
+    // Fails only when SQLite already rolled back the whole transaction; `finish` tells the
+    // waiting members then.
+    let _ = run(&w.conn, "ROLLBACK TO member").and_then(|()| run(&w.conn, "RELEASE member"));
+    if w.conn.is_autocommit() || w.group.as_ref().is_some_and(Vec::is_empty) {
+        w.finish();
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.released {
+            rollback_member(&mut self.writer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use crate::sqlite::SqliteDb;
+
+    fn rows(path: &std::path::Path) -> Vec<i64> {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mut st = conn.prepare("SELECT x FROM t ORDER BY x").unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    async fn open(dir: &rsp_testkit::fs::TempDir) -> (Arc<SqliteDb>, std::path::PathBuf) {
+        let path = dir.path().join("group.db");
+        let db = Arc::new(SqliteDb::open(&path).unwrap());
+        let mut tx = db.write().await.unwrap();
+        tx.conn()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        tx.commit().await.unwrap();
+        (db, path)
+    }
+
+    /// `b` and `c` start while `a` waits for its COMMIT, so the three share one group: `b`,
+    /// dropped unfinished, is undone alone; `a` and `c` are committed together.
+    #[tokio::test]
+    async fn a_group_commits_its_members_and_undoes_a_dropped_one() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, path) = open(&dir).await;
+        let mut a = db.write().await.unwrap();
+        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let other = Arc::clone(&db);
+        let later = tokio::spawn(async move {
+            let mut b = other.write().await.unwrap();
+            b.conn().execute_batch("INSERT INTO t VALUES (2)").unwrap();
+            drop(b);
+            let mut c = other.write().await.unwrap();
+            c.conn().execute_batch("INSERT INTO t VALUES (3)").unwrap();
+            c.commit().await
+        });
+        a.commit().await.unwrap();
+        later.await.unwrap().unwrap();
+        assert_eq!(rows(&path), [1, 3]);
+        // The writer is idle again: the next transaction opens a new group.
+        let mut d = db.write().await.unwrap();
+        d.conn().execute_batch("INSERT INTO t VALUES (4)").unwrap();
+        d.commit().await.unwrap();
+        assert_eq!(rows(&path), [1, 3, 4]);
+    }
+
+    /// When SQLite rolls the whole transaction back (here a member's own ROLLBACK), every
+    /// member of the group fails, including one that had already released its savepoint.
+    #[tokio::test]
+    async fn a_rolled_back_group_fails_every_member() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, path) = open(&dir).await;
+        let mut a = db.write().await.unwrap();
+        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let other = Arc::clone(&db);
+        let later = tokio::spawn(async move {
+            let mut b = other.write().await.unwrap();
+            b.conn().execute_batch("ROLLBACK").unwrap();
+            b.commit().await
+        });
+        assert!(
+            a.commit().await.is_err(),
+            "a was rolled back with the group"
+        );
+        assert!(later.await.unwrap().is_err());
+        assert!(rows(&path).is_empty());
+        let mut c = db.write().await.unwrap();
+        c.conn().execute_batch("INSERT INTO t VALUES (5)").unwrap();
+        c.commit().await.unwrap();
+        assert_eq!(rows(&path), [5]);
+    }
+
+    /// A read while a group waits for its COMMIT does not use the writer connection, whose
+    /// changes are not committed yet.
+    #[tokio::test]
+    async fn reads_do_not_see_an_uncommitted_group() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, _path) = open(&dir).await;
+        let mut a = db.write().await.unwrap();
+        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let reader = Arc::clone(&db);
+        let read = tokio::spawn(async move {
+            let mut lease = reader.read().unwrap();
+            let conn = lease.conn().unwrap();
+            conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        });
+        a.commit().await.unwrap();
+        assert_eq!(read.await.unwrap(), 0, "the read ran before the COMMIT");
+        let mut lease = db.read().unwrap();
+        let n: i64 = lease
+            .conn()
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}
