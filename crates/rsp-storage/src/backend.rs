@@ -142,9 +142,10 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (takes the write lock now, so a
-    /// read-then-write transaction cannot fail on lock upgrade), plain `BEGIN` (READ
-    /// COMMITTED) on PostgreSQL, where the statements lock rows themselves.
+    /// Starts a write transaction: on SQLite a savepoint in a group transaction (`BEGIN
+    /// IMMEDIATE` takes the write lock at once, so a read-then-write transaction cannot fail
+    /// on lock upgrade; see [`crate::group_commit`]), plain `BEGIN` (READ COMMITTED) on
+    /// PostgreSQL, where the statements lock rows themselves.
     pub(crate) async fn begin_write(&self) -> Result<Tx, StoreError> {
         match &self.sqlite {
             Some(s) => s.write().await.map(Tx::Sqlite),
