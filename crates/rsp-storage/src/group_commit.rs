@@ -231,12 +231,16 @@ mod tests {
     async fn open(dir: &rsp_testkit::fs::TempDir) -> (Arc<SqliteDb>, std::path::PathBuf) {
         let path = dir.path().join("group.db");
         let db = Arc::new(SqliteDb::open(&path).unwrap());
-        let mut tx = db.write().await.unwrap();
-        tx.conn()
-            .execute_batch("CREATE TABLE t (x INTEGER)")
-            .unwrap();
+        let tx = tx_with(&db, "CREATE TABLE t (x INTEGER)").await;
         tx.commit().await.unwrap();
         (db, path)
+    }
+
+    /// A write transaction that has run `sql`, not committed yet.
+    async fn tx_with(db: &SqliteDb, sql: &str) -> super::WriteTx {
+        let mut tx = db.write().await.unwrap();
+        tx.conn().execute_batch(sql).unwrap();
+        tx
     }
 
     /// `b` and `c` start while `a` waits for its COMMIT, so the three share one group: `b`,
@@ -245,23 +249,20 @@ mod tests {
     async fn a_group_commits_its_members_and_undoes_a_dropped_one() {
         let dir = rsp_testkit::fs::TempDir::new();
         let (db, path) = open(&dir).await;
-        let mut a = db.write().await.unwrap();
-        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let a = tx_with(&db, "INSERT INTO t VALUES (1)").await;
         let other = Arc::clone(&db);
         let later = tokio::spawn(async move {
-            let mut b = other.write().await.unwrap();
-            b.conn().execute_batch("INSERT INTO t VALUES (2)").unwrap();
-            drop(b);
-            let mut c = other.write().await.unwrap();
-            c.conn().execute_batch("INSERT INTO t VALUES (3)").unwrap();
-            c.commit().await
+            drop(tx_with(&other, "INSERT INTO t VALUES (2)").await);
+            tx_with(&other, "INSERT INTO t VALUES (3)")
+                .await
+                .commit()
+                .await
         });
         a.commit().await.unwrap();
         later.await.unwrap().unwrap();
         assert_eq!(rows(&path), [1, 3]);
         // The writer is idle again: the next transaction opens a new group.
-        let mut d = db.write().await.unwrap();
-        d.conn().execute_batch("INSERT INTO t VALUES (4)").unwrap();
+        let d = tx_with(&db, "INSERT INTO t VALUES (4)").await;
         d.commit().await.unwrap();
         assert_eq!(rows(&path), [1, 3, 4]);
     }
@@ -272,22 +273,16 @@ mod tests {
     async fn a_rolled_back_group_fails_every_member() {
         let dir = rsp_testkit::fs::TempDir::new();
         let (db, path) = open(&dir).await;
-        let mut a = db.write().await.unwrap();
-        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let a = tx_with(&db, "INSERT INTO t VALUES (1)").await;
         let other = Arc::clone(&db);
-        let later = tokio::spawn(async move {
-            let mut b = other.write().await.unwrap();
-            b.conn().execute_batch("ROLLBACK").unwrap();
-            b.commit().await
-        });
+        let later = tokio::spawn(async move { tx_with(&other, "ROLLBACK").await.commit().await });
         assert!(
             a.commit().await.is_err(),
             "a was rolled back with the group"
         );
         assert!(later.await.unwrap().is_err());
         assert!(rows(&path).is_empty());
-        let mut c = db.write().await.unwrap();
-        c.conn().execute_batch("INSERT INTO t VALUES (5)").unwrap();
+        let c = tx_with(&db, "INSERT INTO t VALUES (5)").await;
         c.commit().await.unwrap();
         assert_eq!(rows(&path), [5]);
     }
@@ -298,8 +293,7 @@ mod tests {
     async fn reads_do_not_see_an_uncommitted_group() {
         let dir = rsp_testkit::fs::TempDir::new();
         let (db, _path) = open(&dir).await;
-        let mut a = db.write().await.unwrap();
-        a.conn().execute_batch("INSERT INTO t VALUES (1)").unwrap();
+        let a = tx_with(&db, "INSERT INTO t VALUES (1)").await;
         let reader = Arc::clone(&db);
         let read = tokio::spawn(async move {
             let mut lease = reader.read().unwrap();
