@@ -24,7 +24,9 @@ use crate::group_commit::{self, SharedWriter, Writer};
 /// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
 /// WAL lets readers run beside the writer; a writer of another process is waited for up to
 /// 30 s instead of failing at once; `synchronous=NORMAL` is durable across process crashes
-/// in WAL mode.
+/// in WAL mode, not across a power loss, which may undo the commits since the last
+/// checkpoint (`FULL`, one fsync per group commit, measured in docs/benchmarks.md, is not
+/// configurable yet; PostgreSQL is the production database).
 pub(crate) const PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
