@@ -15,7 +15,7 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 use crate::cipher::DataKey;
 use crate::db::Conn;
 use crate::error::db;
-use crate::sqlite::{self, SqliteDb};
+use crate::sqlite::{self, SqliteDb, Synchronous};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +88,11 @@ impl SqlStore {
         config: &PoolConfig,
     ) -> Result<Self, StoreError> {
         let backend = Backend::of_url(url).ok_or(StoreError::Corrupt("database URL scheme"))?;
+        let (url, sync) = match backend {
+            Backend::Sqlite => take_synchronous(url)?,
+            Backend::Postgres => (url.to_owned(), Synchronous::default()),
+        };
+        let url = url.as_str();
         install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections)
@@ -100,6 +105,7 @@ impl SqlStore {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute(sqlite::PRAGMAS).await?;
+                        conn.execute(sync.pragma()).await?;
                     }
                     Ok(())
                 })
@@ -108,7 +114,7 @@ impl SqlStore {
             .await
             .map_err(db)?;
         let sqlite = match backend {
-            Backend::Sqlite => Some(Arc::new(SqliteDb::open(&sqlite_path(url))?)),
+            Backend::Sqlite => Some(Arc::new(SqliteDb::open(&sqlite_path(url), sync)?)),
             Backend::Postgres => None,
         };
         Ok(Self {
@@ -226,6 +232,35 @@ impl std::fmt::Debug for SqlStore {
     }
 }
 
+/// Takes `synchronous=normal|full` out of a `sqlite:` URL's query (sqlx refuses parameters it
+/// does not know).
+fn take_synchronous(url: &str) -> Result<(String, Synchronous), StoreError> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), Synchronous::default()));
+    };
+    let mut sync = Synchronous::default();
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some((key, value)) if key.eq_ignore_ascii_case("synchronous") => {
+                sync = Synchronous::parse(value).ok_or_else(|| {
+                    StoreError::Backend(
+                        format!("synchronous={value} in the database URL: expected normal or full")
+                            .into(),
+                    )
+                })?;
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((url, sync))
+}
+
 /// The file of a `sqlite:` URL (`sqlite://PATH?…` or `sqlite:PATH?…`, escapes undone).
 fn sqlite_path(url: &str) -> std::path::PathBuf {
     let rest = url.strip_prefix("sqlite:").unwrap_or(url);
@@ -242,4 +277,70 @@ fn url_escape(path: &str) -> String {
     path.replace('%', "%25")
         .replace('?', "%3F")
         .replace('#', "%23")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn synchronous_is_taken_out_of_a_sqlite_url() {
+        assert_eq!(
+            take_synchronous("sqlite://a.db?mode=rwc&synchronous=FULL").unwrap(),
+            ("sqlite://a.db?mode=rwc".to_owned(), Synchronous::Full)
+        );
+        assert_eq!(
+            take_synchronous("sqlite://a.db?synchronous=normal").unwrap(),
+            ("sqlite://a.db".to_owned(), Synchronous::Normal)
+        );
+        assert_eq!(
+            take_synchronous("sqlite://a.db?mode=rwc").unwrap(),
+            ("sqlite://a.db?mode=rwc".to_owned(), Synchronous::Normal)
+        );
+        let e = take_synchronous("sqlite://a.db?synchronous=off").unwrap_err();
+        assert!(e.to_string().contains("expected normal or full"), "{e}");
+    }
+
+    /// `?synchronous=full` reaches the writer connection, and its COMMITs (on a blocking
+    /// thread) still land.
+    #[tokio::test]
+    async fn a_full_sync_store_commits() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let url = format!(
+            "sqlite://{}?mode=rwc&synchronous=full",
+            url_escape(&dir.path().join("full.db").to_string_lossy())
+        );
+        let key = DataKey::new("k", &[7; 32]).unwrap();
+        let store = SqlStore::connect(&url, key).await.unwrap();
+        let mut tx = store.begin_write().await.unwrap();
+        let Tx::Sqlite(t) = &mut tx else {
+            panic!("a SQLite store")
+        };
+        let mode: i64 = t
+            .conn()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, 2, "FULL");
+        t.conn()
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut r = store.read().await.unwrap();
+        let Reader::Sqlite(lease) = &mut r else {
+            panic!("a SQLite store")
+        };
+        let n: i64 = lease
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 't'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        store.close().await;
+    }
 }

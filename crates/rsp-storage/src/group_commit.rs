@@ -36,6 +36,8 @@ type Outcome = Result<(), Arc<str>>;
 /// The writer connection and the group transaction open on it, if any.
 pub(crate) struct Writer {
     conn: Connection,
+    /// COMMIT on a blocking thread (`synchronous=FULL`: it waits for an fsync).
+    blocking_commit: bool,
     /// Members whose savepoint was released, waiting for the COMMIT; `None` outside a group.
     group: Option<Vec<oneshot::Sender<Outcome>>>,
 }
@@ -44,8 +46,12 @@ pub(crate) struct Writer {
 pub(crate) type SharedWriter = Arc<AsyncMutex<Writer>>;
 
 impl Writer {
-    pub(crate) fn new(conn: Connection) -> SharedWriter {
-        Arc::new(AsyncMutex::new(Self { conn, group: None }))
+    pub(crate) fn new(conn: Connection, blocking_commit: bool) -> SharedWriter {
+        Arc::new(AsyncMutex::new(Self {
+            conn,
+            blocking_commit,
+            group: None,
+        }))
     }
 
     /// The connection, for reads, when no group transaction is open (whose changes are not
@@ -155,7 +161,14 @@ impl WriteTx {
                     let shared = Arc::clone(&self.shared);
                     runtime.spawn(async move {
                         tokio::task::yield_now().await;
-                        shared.lock().await.finish();
+                        let mut writer = shared.lock_owned().await;
+                        if writer.blocking_commit {
+                            // If that thread panicked, the members learn it from their
+                            // dropped channels.
+                            let _ = tokio::task::spawn_blocking(move || writer.finish()).await;
+                        } else {
+                            writer.finish();
+                        }
                     });
                 }
                 // Outside a runtime (no other task could join anyway): commit now.
@@ -230,7 +243,7 @@ mod tests {
 
     async fn open(dir: &rsp_testkit::fs::TempDir) -> (Arc<SqliteDb>, std::path::PathBuf) {
         let path = dir.path().join("group.db");
-        let db = Arc::new(SqliteDb::open(&path).unwrap());
+        let db = Arc::new(SqliteDb::open(&path, crate::Synchronous::Normal).unwrap());
         let tx = tx_with(&db, "CREATE TABLE t (x INTEGER)").await;
         tx.commit().await.unwrap();
         (db, path)

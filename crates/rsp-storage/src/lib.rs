@@ -31,3 +31,4 @@ mod sqlite;
 
 pub use backend::{Backend, PoolConfig, SqlStore};
 pub use cipher::DataKey;
+pub use sqlite::Synchronous;

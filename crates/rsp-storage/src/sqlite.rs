@@ -23,12 +23,42 @@ use crate::group_commit::{self, SharedWriter, Writer};
 
 /// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
 /// WAL lets readers run beside the writer; a writer of another process is waited for up to
-/// 30 s instead of failing at once; `synchronous=NORMAL` is durable across process crashes
-/// in WAL mode, not across a power loss, which may undo the commits since the last
-/// checkpoint (`FULL`, one fsync per group commit, measured in docs/benchmarks.md, is not
-/// configurable yet; PostgreSQL is the production database).
-pub(crate) const PRAGMAS: &str = "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+/// 30 s instead of failing at once. The `synchronous` setting follows, from [`Synchronous`].
+pub(crate) const PRAGMAS: &str =
+    "PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;";
+
+/// When a COMMIT reaches the disk (SQLite docs "PRAGMA synchronous"; `?synchronous=` on the
+/// database URL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// `NORMAL` (the default): in WAL mode durable across a process crash, not across a power
+    /// loss, which may undo the commits since the last checkpoint (at most about 100 ms).
+    #[default]
+    Normal,
+    /// `FULL`: the WAL is synced at every COMMIT (one fsync per group commit, run on a blocking
+    /// thread), so an answered state change survives a power loss. Costs throughput and
+    /// latency where fsync is slow (docs/benchmarks.md).
+    Full,
+}
+
+impl Synchronous {
+    /// The `synchronous=` value of a database URL (`normal` or `full`, any case).
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "normal" => Some(Self::Normal),
+            "full" => Some(Self::Full),
+            _ => None,
+        }
+    }
+
+    /// The PRAGMA that sets it.
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            Self::Normal => "PRAGMA synchronous = NORMAL;",
+            Self::Full => "PRAGMA synchronous = FULL;",
+        }
+    }
+}
 
 /// Idle reader connections kept for reuse.
 const READERS_KEPT: usize = 8;
@@ -42,25 +72,27 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// The connections to one SQLite file.
 pub(crate) struct SqliteDb {
     path: PathBuf,
+    sync: Synchronous,
     writer: SharedWriter,
     readers: Mutex<Vec<Connection>>,
     _checkpointer: Checkpointer,
 }
 
-fn open(path: &Path) -> Result<Connection, StoreError> {
+fn open(path: &Path, sync: Synchronous) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(err)?;
     conn.execute_batch(PRAGMAS).map_err(err)?;
+    conn.execute_batch(sync.pragma()).map_err(err)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
 impl SqliteDb {
     /// Opens (creating if missing) the database file `path`.
-    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
-        let writer = open(path)?;
+    pub(crate) fn open(path: &Path, sync: Synchronous) -> Result<Self, StoreError> {
+        let writer = open(path, sync)?;
         // The committing request would otherwise run the checkpoint (copy and fsync) itself
         // when the WAL passes 1000 pages (SQLite docs "Automatic Checkpoint").
         // No busy timeout: `BEGIN IMMEDIATE` waits for another process's writer itself
@@ -70,9 +102,10 @@ impl SqliteDb {
             .map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
-            writer: Writer::new(writer),
+            sync,
+            writer: Writer::new(writer, sync == Synchronous::Full),
             readers: Mutex::new(Vec::new()),
-            _checkpointer: Checkpointer::start(open(path)?)?,
+            _checkpointer: Checkpointer::start(open(path, sync)?)?,
         })
     }
 
@@ -94,7 +127,7 @@ impl SqliteDb {
         let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
         let conn = match idle {
             Some(c) => c,
-            None => open(&self.path)?,
+            None => open(&self.path, self.sync)?,
         };
         Ok(ReadLease::Pooled {
             db: self,

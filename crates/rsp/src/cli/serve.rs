@@ -63,6 +63,9 @@ pub struct SmdppArgs {
     #[arg(long, env = "RSP_SMDPP_ADDRESS")]
     address: Option<String>,
     /// Database URL: sqlite://FILE or postgres://… [default: sqlite://rsp-smdpp.db].
+    /// SQLite syncs its log at checkpoints (durable across a process crash, not a power loss);
+    /// sqlite://FILE?synchronous=full syncs at every commit, at a cost in throughput and
+    /// latency where fsync is slow.
     #[arg(long, env = "RSP_SMDPP_DATABASE", value_name = "URL")]
     database: Option<String>,
     /// `rsp pki init` output directory; DPtls from DIR/nist/dp-tls.pem and

@@ -210,10 +210,12 @@ impl SmdppSettings {
     /// The database URL, with `mode=rwc` added to a SQLite URL so the file is created.
     pub fn database_url(&self) -> String {
         let url = &self.database;
-        if url.starts_with("sqlite:") && !url.contains('?') {
-            format!("{url}?mode=rwc")
-        } else {
+        if !url.starts_with("sqlite:") || url.contains("mode=") {
             url.clone()
+        } else if url.contains('?') {
+            format!("{url}&mode=rwc")
+        } else {
+            format!("{url}?mode=rwc")
         }
     }
 }
@@ -254,6 +256,14 @@ mod tests {
         assert_eq!(s.tls_cert, PathBuf::from("/etc/pki/nist/dp-tls.pem"));
         assert_eq!(s.client_ca, vec![PathBuf::from("/etc/pki/nist/ci.pem")]);
         assert_eq!(s.database_url(), "sqlite://rsp-smdpp.db?mode=rwc");
+        let full = SmdppSettings {
+            database: "sqlite://x.db?synchronous=full".into(),
+            ..s.clone()
+        };
+        assert_eq!(
+            full.database_url(),
+            "sqlite://x.db?synchronous=full&mode=rwc"
+        );
         assert_eq!(s.operator_table()["Test Operator"], "op-1");
         assert_eq!(s.notification_urls()["op-1"], "https://bss.example");
         assert_eq!(s.es9_credential_files.len(), 1);
