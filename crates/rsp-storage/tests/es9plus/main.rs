@@ -422,6 +422,21 @@ async fn default_smdp_flow_cancel_and_failed_installation() {
             .await
             .unwrap();
         assert_eq!(state(&db, 30).await, ProfileState::Error);
+        // The Operator's last HandleDownloadProgressInfo is the BPP installation point (4),
+        // Failed, with the eUICC's result attached.
+        let due = db
+            .store
+            .claim_due(i64::MAX, Duration::from_secs(60), 100)
+            .await
+            .unwrap();
+        let last = due.iter().max_by_key(|e| e.id).unwrap();
+        assert_eq!(last.message.notification_point_id, 4);
+        assert!(
+            matches!(last.message.status, PointStatus::Failed(_)),
+            "{:?}",
+            last.message.status
+        );
+        assert!(last.message.result_data.is_some());
         // The failed Profile is not offered again.
         assert_eq!(
             code(authenticate(&es9, &mut euicc, None).await),
