@@ -21,7 +21,7 @@ use rsp_smdpp::store::StoreError;
 use rusqlite::{Connection, ErrorCode};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard, oneshot};
 
-use crate::sqlite::{err, run};
+use crate::sqlite::{err, run, run_raw};
 
 /// How long a write transaction waits for another process's to end (as SQLite's
 /// `busy_timeout` on the other connections, [`crate::sqlite::PRAGMAS`]).
@@ -113,12 +113,8 @@ async fn begin_immediate(w: &mut Writer) -> Result<(), StoreError> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
-        match w
-            .conn
-            .prepare_cached("BEGIN IMMEDIATE")
-            .and_then(|mut st| st.raw_execute())
-        {
-            Ok(_) => return Ok(()),
+        match run_raw(&w.conn, "BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(()),
             Err(e)
                 if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
                     && started.elapsed() < BUSY_WAIT =>
@@ -185,9 +181,7 @@ impl WriteTx {
             )),
         }
     }
-}
 
-impl WriteTx {
     /// Undoes this member and waits until the group it was in has committed (or failed): a
     /// caller that lost a compare-and-swap to another member of the group then reads that
     /// member's change when it reads again (until the COMMIT, only the writer sees it).

@@ -115,9 +115,10 @@ impl SqliteDb {
     }
 
     /// A connection for reads: the writer connection when no transaction holds it nor a
-    /// group transaction is open on it, else a reader connection (returned to the pool when the lease is dropped). The writer's page
-    /// cache stays valid across its own commits, while a reader's is dropped whenever
-    /// another connection committed, and its pages are then read again from the files.
+    /// group transaction is open on it, else a reader connection (returned to the pool when
+    /// the lease is dropped). The writer's page cache stays valid across its own commits,
+    /// while a reader's is dropped whenever another connection committed, and its pages are
+    /// then read again from the files.
     pub(crate) fn read(&self) -> Result<ReadLease<'_>, StoreError> {
         if let Ok(mut writer) = Arc::clone(&self.writer).try_lock_owned()
             && writer.idle_conn().is_some()
@@ -219,10 +220,14 @@ impl Drop for ReadLease<'_> {
 /// A transaction-control statement, prepared once per connection (`execute_batch` would
 /// parse it again at every call).
 pub(crate) fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    run_raw(conn, sql).map_err(err)
+}
+
+/// [`run`] with SQLite's own error, for a caller that tells SQLITE_BUSY apart.
+pub(crate) fn run_raw(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)
         .and_then(|mut st| st.raw_execute())
         .map(drop)
-        .map_err(err)
 }
 
 /// Placeholder names in order: parameter `i` of a call binds `$i+1` (each may appear
