@@ -200,6 +200,19 @@ fn sign_verify_round_trip_both_curves_and_forms() {
     }
 }
 
+/// A generated key's exported scalar reloads (with AWS-LC's key-pair check on P-256) to the
+/// same public key, and the keys of two draws differ.
+#[test]
+fn generated_keys_export_their_own_scalar() {
+    for curve in Curve::ALL {
+        let key = SoftwareKey::generate(curve).unwrap();
+        let again = SoftwareKey::from_pkcs8_der(&key.to_pkcs8_der()).unwrap();
+        assert_eq!(Signer::public_key(&again), Signer::public_key(&key));
+        let other = SoftwareKey::generate(curve).unwrap();
+        assert_ne!(Signer::public_key(&other), Signer::public_key(&key));
+    }
+}
+
 #[test]
 fn ecdh_agrees_both_ways_and_rejects_other_curve() {
     for curve in Curve::ALL {

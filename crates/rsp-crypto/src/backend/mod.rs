@@ -72,6 +72,9 @@ impl PrivateKey {
 
     /// Fresh random key from the operating system generator.
     pub(crate) fn generate(curve: Curve) -> Result<Self, CryptoError> {
+        if curve == Curve::NistP256 {
+            return Ok(PrivateKey::Nist(nist::PrivateKey::generate()?));
+        }
         // Rejection sampling: scalars outside [1, n-1] are refused by `from_scalar`.
         // brainpoolP256r1's order is about 0.66 * 2^256, so about a third of the
         // draws are retried; 64 failures in a row (p < 2^-99) means a broken generator.

@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use aws_lc_rs::encoding::{AsBigEndian, EcPrivateKeyBin};
 use aws_lc_rs::{agreement, rand::SystemRandom, signature};
 use elliptic_curve::sec1::ToSec1Point;
 use zeroize::Zeroizing;
@@ -61,6 +62,23 @@ impl PrivateKey {
     pub(crate) fn from_scalar(scalar: &[u8; SCALAR_LEN]) -> Result<Self, CryptoError> {
         let agreement = agreement::PrivateKey::from_private_key(&agreement::ECDH_P256, scalar)
             .map_err(|_| CryptoError::InvalidKey)?;
+        Self::with_agreement(Zeroizing::new(*scalar), agreement)
+    }
+
+    /// A fresh key from AWS-LC's generator (FIPS 186-4 B.4.2 candidate testing). One
+    /// scalar multiplication: `from_scalar` also checks the key pair with a second one.
+    pub(crate) fn generate() -> Result<Self, CryptoError> {
+        let agreement =
+            agreement::PrivateKey::generate(&agreement::ECDH_P256).map_err(|_| CryptoError::Rng)?;
+        let be: EcPrivateKeyBin = agreement.as_be_bytes().map_err(|_| CryptoError::Rng)?;
+        let scalar: [u8; SCALAR_LEN] = be.as_ref().try_into().map_err(|_| CryptoError::Rng)?;
+        Self::with_agreement(Zeroizing::new(scalar), agreement)
+    }
+
+    fn with_agreement(
+        scalar: Zeroizing<[u8; SCALAR_LEN]>,
+        agreement: agreement::PrivateKey,
+    ) -> Result<Self, CryptoError> {
         let public_key = agreement
             .compute_public_key()
             .map_err(|_| CryptoError::InvalidKey)?;
@@ -69,7 +87,7 @@ impl PrivateKey {
             .try_into()
             .map_err(|_| CryptoError::InvalidKey)?;
         Ok(Self {
-            scalar: Zeroizing::new(*scalar),
+            scalar,
             public,
             signing: OnceLock::new(),
             agreement,
