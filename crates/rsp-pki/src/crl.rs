@@ -23,6 +23,8 @@ pub struct Crl {
     tbs_start: usize,
     tbs_end: usize,
     inner: CertificateList,
+    /// The issuer Name, DER (compared with certificates' subject bytes).
+    issuer_der: Vec<u8>,
 }
 
 impl Crl {
@@ -34,11 +36,17 @@ impl Crl {
         };
         let inner = CertificateList::from_der(der).map_err(|e| decode(e.to_string()))?;
         let (tbs_start, tbs_end) = tbs_span(der).map_err(|e| decode(e.to_string()))?;
+        let issuer_der = inner
+            .tbs_cert_list
+            .issuer
+            .to_der()
+            .map_err(|e| decode(e.to_string()))?;
         Ok(Crl {
             der: der.to_vec(),
             tbs_start,
             tbs_end,
             inner,
+            issuer_der,
         })
     }
 
@@ -82,11 +90,10 @@ impl Crl {
     }
 
     /// Was this CRL issued under the name `cert` carries as subject?
+    /// Names are equal when their DER encodings are (RFC 5280 §7.1 allows more; GSMA
+    /// certificates and CRLs copy the issuer name byte for byte).
     pub fn is_issued_by_name_of(&self, cert: &Cert) -> bool {
-        crate::name::same_name(
-            &self.inner.tbs_cert_list.issuer,
-            cert.x509().tbs_certificate().subject(),
-        )
+        self.issuer_der == cert.subject_der()
     }
 
     fn bad(&self, reason: impl Into<String>) -> PkiError {

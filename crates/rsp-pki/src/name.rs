@@ -1,7 +1,7 @@
-//! Distinguished-name helpers: reading attributes as text, comparing names.
+//! Distinguished-name helpers: reading attributes as text.
 
 use der::asn1::{Ia5StringRef, ObjectIdentifier, PrintableStringRef, Utf8StringRef};
-use der::{Encode, Tag, Tagged};
+use der::{Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
@@ -36,13 +36,4 @@ pub fn attribute(name: &Name, oid: ObjectIdentifier) -> Option<String> {
         return None;
     }
     value_text(first)
-}
-
-/// Names are equal when their DER encodings are equal (RFC 5280 §7.1 allows more, GSMA
-/// certificates copy the issuer name byte for byte).
-pub fn same_name(a: &Name, b: &Name) -> bool {
-    match (a.to_der(), b.to_der()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }

@@ -7,6 +7,7 @@ use crate::error::{CertId, PkiError};
 use crate::ext::CertExtensions;
 use der::{Decode, Encode, Reader, SliceReader};
 use rsp_crypto::PublicKey;
+use std::sync::Arc;
 use x509_cert::Certificate;
 
 /// `ecdsa-with-SHA256` (RFC 5758 §3.2), the only signature algorithm of the RSP PKI.
@@ -14,19 +15,30 @@ pub const ECDSA_WITH_SHA256: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 
 /// A parsed certificate with its DER bytes as received and its decoded extensions.
+/// Immutable once parsed; clones share it.
 #[derive(Clone, Debug)]
-pub struct Cert {
+pub struct Cert(Arc<Parsed>);
+
+#[derive(Debug)]
+struct Parsed {
     der: Vec<u8>,
-    tbs_start: usize,
-    tbs_end: usize,
+    spans: Spans,
     inner: Certificate,
     public_key: PublicKey,
     ext: CertExtensions,
 }
 
+/// Byte ranges inside the received DER.
+#[derive(Debug, Clone, Copy)]
+struct Spans {
+    tbs: (usize, usize),
+    issuer: (usize, usize),
+    subject: (usize, usize),
+}
+
 impl PartialEq for Cert {
     fn eq(&self, other: &Self) -> bool {
-        self.der == other.der
+        Arc::ptr_eq(&self.0, &other.0) || self.0.der == other.0.der
     }
 }
 impl Eq for Cert {}
@@ -39,7 +51,7 @@ impl Cert {
             reason,
         };
         let inner = Certificate::from_der(der).map_err(|e| decode(e.to_string()))?;
-        let (tbs_start, tbs_end) = tbs_span(der).map_err(|e| decode(e.to_string()))?;
+        let spans = cert_spans(der).map_err(|e| decode(e.to_string()))?;
         let id = || id_of(&inner, "X.509");
         let tbs = inner.tbs_certificate();
         if tbs.version() != x509_cert::certificate::Version::V3 {
@@ -72,14 +84,13 @@ impl Cert {
             )
         })?;
         let ext = CertExtensions::decode(tbs.extensions().map(Vec::as_slice), &id)?;
-        Ok(Cert {
+        Ok(Cert(Arc::new(Parsed {
             der: der.to_vec(),
-            tbs_start,
-            tbs_end,
+            spans,
             inner,
             public_key,
             ext,
-        })
+        })))
     }
 
     /// Parse one certificate given as PEM text (`CERTIFICATE` block).
@@ -132,75 +143,89 @@ impl Cert {
 
     /// The whole certificate, DER, as received.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
 
     /// The tbsCertificate TLV, as received (the bytes the issuer signed).
     pub fn tbs_der(&self) -> &[u8] {
-        self.der.get(self.tbs_start..self.tbs_end).unwrap_or(&[])
+        self.span(self.0.spans.tbs)
+    }
+
+    /// The issuer Name TLV, as received.
+    pub fn issuer_der(&self) -> &[u8] {
+        self.span(self.0.spans.issuer)
+    }
+
+    /// The subject Name TLV, as received.
+    pub fn subject_der(&self) -> &[u8] {
+        self.span(self.0.spans.subject)
+    }
+
+    fn span(&self, (start, end): (usize, usize)) -> &[u8] {
+        self.0.der.get(start..end).unwrap_or(&[])
     }
 
     /// The issuer's signature, DER `ECDSA-Sig-Value`.
     pub fn signature_der(&self) -> &[u8] {
-        self.inner.signature().raw_bytes()
+        self.0.inner.signature().raw_bytes()
     }
 
     /// The decoded x509-cert structure.
     pub fn x509(&self) -> &Certificate {
-        &self.inner
+        &self.0.inner
     }
 
     /// The subject public key.
     pub fn public_key(&self) -> &PublicKey {
-        &self.public_key
+        &self.0.public_key
     }
 
     /// Decoded extensions.
     pub fn extensions(&self) -> &CertExtensions {
-        &self.ext
+        &self.0.ext
     }
 
     /// Subject key identifier, if present.
     pub fn subject_key_id(&self) -> Option<&[u8]> {
-        self.ext.ski.as_deref()
+        self.0.ext.ski.as_deref()
     }
 
     /// Authority key identifier (keyIdentifier field), if present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
-        self.ext.aki.as_deref()
+        self.0.ext.aki.as_deref()
     }
 
     /// Subject DN as an RFC 4514 string.
     pub fn subject_string(&self) -> String {
-        self.inner.tbs_certificate().subject().to_string()
+        self.0.inner.tbs_certificate().subject().to_string()
     }
 
     /// Issuer DN as an RFC 4514 string.
     pub fn issuer_string(&self) -> String {
-        self.inner.tbs_certificate().issuer().to_string()
+        self.0.inner.tbs_certificate().issuer().to_string()
     }
 
     /// Serial number bytes (big-endian, as encoded).
     pub fn serial(&self) -> &[u8] {
-        self.inner.tbs_certificate().serial_number().as_bytes()
+        self.0.inner.tbs_certificate().serial_number().as_bytes()
     }
 
     /// notBefore as seconds since the Unix epoch.
     pub fn not_before_unix(&self) -> u64 {
-        let v = self.inner.tbs_certificate().validity();
+        let v = self.0.inner.tbs_certificate().validity();
         v.not_before.to_unix_duration().as_secs()
     }
 
     /// notAfter as seconds since the Unix epoch.
     pub fn not_after_unix(&self) -> u64 {
-        let v = self.inner.tbs_certificate().validity();
+        let v = self.0.inner.tbs_certificate().validity();
         v.not_after.to_unix_duration().as_secs()
     }
 
     /// The subject `serialNumber` attribute (the EID in an eUICC certificate), if any.
     pub fn subject_serial_number(&self) -> Option<String> {
         crate::name::attribute(
-            self.inner.tbs_certificate().subject(),
+            self.0.inner.tbs_certificate().subject(),
             crate::name::SERIAL_NUMBER,
         )
     }
@@ -208,19 +233,19 @@ impl Cert {
     /// The subject `organizationName` attribute, if exactly one.
     pub fn subject_organization(&self) -> Option<String> {
         crate::name::attribute(
-            self.inner.tbs_certificate().subject(),
+            self.0.inner.tbs_certificate().subject(),
             crate::name::ORGANIZATION,
         )
     }
 
     /// A label for error messages.
     pub fn id(&self, role: &'static str) -> Box<CertId> {
-        id_of(&self.inner, role)
+        id_of(&self.0.inner, role)
     }
 
     /// PEM text of the certificate.
     pub fn to_pem(&self) -> String {
-        pem_encode("CERTIFICATE", &self.der)
+        pem_encode("CERTIFICATE", &self.0.der)
     }
 }
 
@@ -238,6 +263,37 @@ fn malformed(cert: Box<CertId>, reason: impl Into<String>) -> PkiError {
         cert,
         reason: reason.into(),
     }
+}
+
+/// Offsets of tbsCertificate and of its issuer and subject Names (RFC 5280 §4.1: version
+/// [0] if present, serialNumber, signature, issuer, validity, subject).
+fn cert_spans(der: &[u8]) -> der::Result<Spans> {
+    let tbs = tbs_span(der)?;
+    let mut reader = SliceReader::new(der.get(tbs.0..tbs.1).unwrap_or(&[]))?;
+    der::Header::decode(&mut reader)?
+        .tag()
+        .assert_eq(der::Tag::Sequence)?;
+    // The next element's tag and its span in `der`.
+    let next = |reader: &mut SliceReader| -> der::Result<(der::Tag, (usize, usize))> {
+        let start = tbs.0 + usize::try_from(reader.position())?;
+        let tag = der::Tag::peek(reader)?;
+        let len = reader.tlv_bytes()?.len();
+        Ok((tag, (start, start + len)))
+    };
+    let mut tag = next(&mut reader)?.0;
+    if tag.is_context_specific() {
+        tag = next(&mut reader)?.0; // after the version, serialNumber
+    }
+    tag.assert_eq(der::Tag::Integer)?;
+    next(&mut reader)?; // signature
+    let (_, issuer) = next(&mut reader)?;
+    next(&mut reader)?; // validity
+    let (_, subject) = next(&mut reader)?;
+    Ok(Spans {
+        tbs,
+        issuer,
+        subject,
+    })
 }
 
 /// Offsets of the first element (tbsCertificate / tbsCertList) inside the outer SEQUENCE.

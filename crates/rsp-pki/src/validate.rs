@@ -290,10 +290,7 @@ fn check_link(
 ) -> Result<(), PkiError> {
     let c = child.cert;
     let p = parent.cert;
-    if !crate::name::same_name(
-        c.x509().tbs_certificate().issuer(),
-        p.x509().tbs_certificate().subject(),
-    ) {
+    if c.issuer_der() != p.subject_der() {
         return Err(PkiError::IssuerNameMismatch {
             cert: child.id(),
             issuer_name: c.issuer_string(),
@@ -330,10 +327,7 @@ fn check_link(
 /// The CI certificate must be self-signed (its own key verifies it).
 fn check_self_signed(ci: &Node, memo: &SignatureMemo) -> Result<(), PkiError> {
     let c = ci.cert;
-    if !crate::name::same_name(
-        c.x509().tbs_certificate().issuer(),
-        c.x509().tbs_certificate().subject(),
-    ) {
+    if c.issuer_der() != c.subject_der() {
         return Err(PkiError::IssuerNameMismatch {
             cert: ci.id(),
             issuer_name: c.issuer_string(),

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use der::Encode;
 use rsp_crypto::{Curve, Signer, SoftwareKey};
 use rsp_pki::{
     Cert, CredentialSet, FailureKind, PkiError, Role, TrustStore, ValidatedChain, issue, issue_crl,
@@ -80,6 +81,9 @@ fn every_certificate_parses() {
                 let c = Cert::from_bytes(&std::fs::read(&p).unwrap())
                     .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                 assert!(!c.tbs_der().is_empty());
+                let tbs = c.x509().tbs_certificate();
+                assert_eq!(c.issuer_der(), tbs.issuer().to_der().unwrap().as_slice());
+                assert_eq!(c.subject_der(), tbs.subject().to_der().unwrap().as_slice());
                 n += 1;
             }
         }

@@ -21,6 +21,7 @@ fn every_role_validates_on_both_curves() {
         let store = TrustStore::with_cis([ci.cert.clone()]);
         let now = OffsetDateTime::now_utc();
         for issued in &p.issued {
+            assert_names_as_received(&issued.cert);
             assert_eq!(issued.cert.public_key().curve(), curve);
             assert_eq!(
                 issued.cert.public_key(),
@@ -131,6 +132,18 @@ fn write_to_sets_key_modes_and_refuses_overwrite() {
     assert!(p.write_to(&dir, false).is_err());
     p.write_to(&dir, true).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The issuer and subject bytes `Cert` points at are those Names' DER.
+fn assert_names_as_received(cert: &Cert) {
+    use der::Encode;
+    let tbs = cert.x509().tbs_certificate();
+    assert_eq!(cert.issuer_der(), tbs.issuer().to_der().unwrap().as_slice());
+    assert_eq!(
+        cert.subject_der(),
+        tbs.subject().to_der().unwrap().as_slice()
+    );
+    assert_ne!(cert.subject_der(), cert.tbs_der());
 }
 
 /// (extension OID, critical) pairs, sorted.
