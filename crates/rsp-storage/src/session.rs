@@ -37,7 +37,7 @@ const PURGE_SESSIONS: &str = "DELETE FROM smdpp_rsp_sessions WHERE expires_at_ms
 const PURGE_CHALLENGES: &str = "DELETE FROM smdpp_euicc_challenges WHERE created_at_ms < $1";
 
 fn tid_hex(transaction_id: &[u8]) -> String {
-    transaction_id.iter().map(|b| format!("{b:02X}")).collect()
+    hex::encode_upper(transaction_id)
 }
 
 impl SessionStore for SqlStore {
@@ -147,14 +147,8 @@ impl SessionStore for SqlStore {
 impl SqlStore {
     fn session(&self, row: &dyn RowRead) -> Result<Session, StoreError> {
         let hex = row.text("transaction_id")?;
-        let transaction_id = (0..hex.len())
-            .step_by(2)
-            .map(|i| {
-                hex.get(i..i + 2)
-                    .and_then(|b| u8::from_str_radix(b, 16).ok())
-                    .ok_or(StoreError::Corrupt("transaction_id"))
-            })
-            .collect::<Result<Vec<u8>, _>>()?;
+        let transaction_id =
+            hex::decode(&hex).map_err(|_| StoreError::Corrupt("transaction_id"))?;
         let phase = row.text("phase")?;
         let operator = row.opt_text("operator_id")?;
         let iccid = row.opt_text("iccid")?;

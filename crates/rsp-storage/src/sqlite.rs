@@ -230,26 +230,23 @@ pub(crate) fn run_raw(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
         .map(drop)
 }
 
-/// Placeholder names in order: parameter `i` of a call binds `$i+1` (each may appear
-/// several times in the text, or not at all).
-const NAMES: [&str; 16] = [
-    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
-    "$16",
-];
-
+/// Prepares `sql` (cached) and binds its `$N` placeholders to `params[N-1]` (a placeholder
+/// may appear several times in the text, a parameter not at all). Reads SQLite's own names
+/// of the placeholders, so binding allocates nothing.
 fn prepare<'c>(
     conn: &'c Connection,
     sql: &str,
     params: &[Param<'_>],
 ) -> Result<CachedStatement<'c>, StoreError> {
     let mut st = conn.prepare_cached(sql).map_err(err)?;
-    for (i, p) in params.iter().enumerate() {
-        let name = NAMES
-            .get(i)
+    for index in 1..=st.parameter_count() {
+        let p = st
+            .parameter_name(index)
+            .and_then(|name| name.strip_prefix('$'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| params.get(n))
             .ok_or(StoreError::Corrupt("statement parameters"))?;
-        let Some(index) = st.parameter_index(name).map_err(err)? else {
-            continue;
-        };
         match *p {
             Param::Int(v) => st.raw_bind_parameter(index, v),
             Param::Text(v) => st.raw_bind_parameter(index, v),
