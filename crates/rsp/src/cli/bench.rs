@@ -347,8 +347,26 @@ fn clock_ticks() -> u64 {
         .unwrap_or(100)
 }
 
-/// utime + stime of process `pid` in clock ticks (all its threads), from /proc/PID/stat.
-fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
+/// CPU time of a process in clock ticks (all its threads), from /proc/PID/stat.
+#[derive(Clone, Copy)]
+struct CpuTicks {
+    user: u64,
+    system: u64,
+}
+
+impl CpuTicks {
+    /// The ticks spent since `before`, in milliseconds (user, system).
+    fn ms_since(self, before: Self, ticks_per_second: u64) -> (f64, f64) {
+        let ms = |t: u64| t as f64 * 1000.0 / ticks_per_second as f64;
+        (
+            ms(self.user.saturating_sub(before.user)),
+            ms(self.system.saturating_sub(before.system)),
+        )
+    }
+}
+
+/// utime and stime of process `pid` (all its threads), from /proc/PID/stat.
+fn cpu_ticks(pid: u32) -> anyhow::Result<CpuTicks> {
     let path = format!("/proc/{pid}/stat");
     let stat = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     // `pid (comm) state ppid …`: comm may hold spaces, so split after the last ')'.
@@ -364,7 +382,10 @@ fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
             .and_then(|f| f.parse().ok())
             .with_context(|| format!("{path}: field {} missing", i + 3))
     };
-    Ok(field(11)? + field(12)?)
+    Ok(CpuTicks {
+        user: field(11)?,
+        system: field(12)?,
+    })
 }
 
 /// Latencies of one ES9+ function.
@@ -731,7 +752,7 @@ async fn run_bench(a: &SmdppBenchArgs, t: &mut Target) -> anyhow::Result<()> {
     let done = stats.done.load(Ordering::Relaxed);
     let failed = stats.failed.load(Ordering::Relaxed);
     let server_cpu_ms = match (cpu_before, cpu_after) {
-        (Some(b), Some(a)) => Some(a.saturating_sub(b) as f64 * 1000.0 / ticks as f64),
+        (Some(b), Some(a)) => Some(a.ms_since(b, ticks)),
         _ => None,
     };
     let report = Report {
@@ -813,7 +834,8 @@ struct Report {
     /// Size of the template the inventory was personalised from.
     template_bytes: usize,
     seconds: f64,
-    server_cpu_ms: Option<f64>,
+    /// Server CPU over the timed phase: user and system milliseconds.
+    server_cpu_ms: Option<(f64, f64)>,
     clock_ticks: u64,
     /// Successful downloads, sorted.
     downloads_ms: Vec<f64>,
@@ -842,10 +864,16 @@ impl Report {
         }
     }
 
-    fn cpu_per_download(&self) -> Option<f64> {
+    fn cpu_total(&self) -> Option<f64> {
+        self.server_cpu_ms.map(|(user, system)| user + system)
+    }
+
+    /// Total, user and system server CPU per download, in milliseconds.
+    fn cpu_per_download(&self) -> Option<(f64, f64, f64)> {
+        let n = self.downloads as f64;
         self.server_cpu_ms
             .filter(|_| self.downloads > 0)
-            .map(|ms| ms / self.downloads as f64)
+            .map(|(user, system)| ((user + system) / n, user / n, system / n))
     }
 
     /// Functions in call order, then any other (CancelSession after failures).
@@ -888,8 +916,10 @@ impl Report {
             "template_bytes": self.template_bytes,
             "seconds": round2(self.seconds),
             "downloads_per_second": round2(self.per_second()),
-            "server_cpu_ms": self.server_cpu_ms.map(round2),
-            "server_cpu_ms_per_download": self.cpu_per_download().map(round2),
+            "server_cpu_ms": self.cpu_total().map(round2),
+            "server_cpu_ms_per_download": self.cpu_per_download().map(|c| round2(c.0)),
+            "server_user_cpu_ms_per_download": self.cpu_per_download().map(|c| round2(c.1)),
+            "server_system_cpu_ms_per_download": self.cpu_per_download().map(|c| round2(c.2)),
             "clock_ticks_per_second": self.clock_ticks,
             "download_p50_ms": round2(percentile(&self.downloads_ms, 0.50)),
             "download_p99_ms": round2(percentile(&self.downloads_ms, 0.99)),
@@ -910,9 +940,10 @@ impl Report {
         println!("  profile template   {:>10} bytes", self.template_bytes);
         println!("  wall time          {:>10.2} s", self.seconds);
         println!("  downloads/s        {:>10.2}", self.per_second());
-        match (self.cpu_per_download(), self.server_cpu_ms) {
-            (Some(ms), _) => println!(
-                "  server CPU         {ms:>10.2} ms per download (/proc, {} ticks/s)",
+        match (self.cpu_per_download(), self.cpu_total()) {
+            (Some((ms, user, system)), _) => println!(
+                "  server CPU         {ms:>10.2} ms per download \
+                 ({user:.2} user, {system:.2} system; /proc, {} ticks/s)",
                 self.clock_ticks
             ),
             (None, Some(total)) => println!("  server CPU         {total:>10.2} ms in total"),
