@@ -133,6 +133,17 @@ fn wrong_tags_are_refused() {
     // A certificate that is not a SEQUENCE of three.
     assert!(Certificate::from_der(&h("3003020101")).is_err());
     assert!(CertificateList::from_der(&h("300A30003000030201")).is_err());
+    // The smallest shape passes; a long-form length for a short value, an indefinite
+    // length, a child that is not a complete TLV, 8 unused bits or a trailing byte do not.
+    Certificate::from_der(&h("300B3002020030020500030100")).unwrap();
+    assert!(Certificate::from_der(&h("30810B3002020030020500030100")).is_err());
+    assert!(Certificate::from_der(&h("30803002020030020500030100")).is_err());
+    assert!(Certificate::from_der(&h("300B3002020130020500030100")).is_err());
+    assert!(Certificate::from_der(&h("300C300202003002050003020800")).is_err());
+    assert!(matches!(
+        Certificate::from_der(&h("300B300202003002050003010000")),
+        Err(rsp_codec::asn1::CodecError::TrailingBytes(1))
+    ));
 }
 
 #[test]

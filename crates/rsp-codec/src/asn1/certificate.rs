@@ -12,12 +12,72 @@ use rasn::prelude::*;
 use super::CodecError;
 use super::raw::identifier_len;
 
-/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }`.
-#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq)]
-struct SignedShape {
-    tbs: SequenceOf<Any>,
-    algorithm: SequenceOf<Any>,
-    signature: BitString,
+/// One DER TLV at the front of `input`: identifier octets, contents, rest. Definite lengths
+/// in their shortest form only (X.690 §10.1).
+fn der_tlv(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let id_len = identifier_len(input)?;
+    let first = *input.get(id_len)?;
+    let (len, header) = if first < 0x80 {
+        (usize::from(first), id_len + 1)
+    } else {
+        let n = usize::from(first & 0x7F);
+        let bytes = input.get(id_len + 1..id_len + 1 + n)?;
+        // 0x80 is the indefinite form; a leading zero or a long form for a length
+        // below 128 is not the shortest one.
+        if n == 0 || n > 4 || bytes.first() == Some(&0) {
+            return None;
+        }
+        let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        if len < 0x80 {
+            return None;
+        }
+        (len, id_len + 1 + n)
+    };
+    let end = header.checked_add(len)?;
+    Some((input.get(..id_len)?, input.get(header..end)?, input.get(end..)?))
+}
+
+/// `contents` is a run of complete TLVs.
+fn all_tlvs(mut contents: &[u8]) -> bool {
+    while !contents.is_empty() {
+        match der_tlv(contents) {
+            Some((_, _, rest)) => contents = rest,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The contents of `SEQUENCE { tbs SEQUENCE, algorithm SEQUENCE, signature BIT STRING }`
+/// (`Certificate` and `CertificateList` alike, RFC 5280 §4.1 / §5.1), each element a run
+/// of complete TLVs; a BIT STRING states 0–7 unused bits, none in an empty one.
+fn signed_shape(contents: &[u8]) -> bool {
+    let Some(([0x30], tbs, rest)) = der_tlv(contents) else {
+        return false;
+    };
+    let Some(([0x30], algorithm, rest)) = der_tlv(rest) else {
+        return false;
+    };
+    let Some(([0x03], signature, [])) = der_tlv(rest) else {
+        return false;
+    };
+    let bits_ok = match signature {
+        [unused] => *unused == 0,
+        [unused, ..] => *unused <= 7,
+        [] => false,
+    };
+    bits_ok && all_tlvs(tbs) && all_tlvs(algorithm)
+}
+
+/// `der` is exactly one TLV with identifier octets `identifier` and the signed shape.
+fn check(der: &[u8], identifier: &[u8]) -> Result<(), CodecError> {
+    match der_tlv(der) {
+        Some((id, contents, [])) if id == identifier && signed_shape(contents) => Ok(()),
+        Some((_, _, rest)) if !rest.is_empty() => Err(CodecError::TrailingBytes(rest.len())),
+        _ => Err(CodecError::Decode(
+            "not a SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }".into(),
+        )),
+    }
 }
 
 macro_rules! signed_der {
@@ -31,7 +91,7 @@ macro_rules! signed_der {
         impl $name {
             /// Wraps a DER `SEQUENCE` after checking its outer shape.
             pub fn from_der(der: &[u8]) -> Result<Self, CodecError> {
-                super::decode::<SignedShape>(der)?;
+                check(der, &[0x30])?;
                 Ok(Self { der: der.to_vec() })
             }
 
@@ -65,7 +125,8 @@ macro_rules! signed_der {
             ) -> Result<Self, D::Error> {
                 let codec = decoder.codec();
                 let mut tlv = Any::decode(decoder)?.into_bytes();
-                super::raw::decode_exact::<SignedShape>(&tlv, tag, codec)
+                let expected = if tag == Tag::EOC { Tag::SEQUENCE } else { tag };
+                check(&tlv, &identifier_octets(expected))
                     .map_err(|err| rasn::de::Error::custom(err, codec))?;
                 if tag != Tag::SEQUENCE {
                     // Implicit retagging (X.680 §31.2.7): restore the universal SEQUENCE.
