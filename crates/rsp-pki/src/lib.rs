@@ -26,6 +26,7 @@ mod issue;
 mod memo;
 mod name;
 mod parse;
+mod parse_memo;
 mod profile;
 mod role;
 mod san;

@@ -15,6 +15,7 @@ use crate::error::{CertId, PkiError};
 use crate::euicc::check_eid_rules;
 use crate::instant;
 use crate::memo::SignatureMemo;
+use crate::parse_memo::ParseMemo;
 use crate::parse::Cert;
 use crate::profile::check_profile;
 use crate::role::Role;
@@ -30,6 +31,8 @@ pub struct TrustStore {
     crls: Vec<Crl>,
     /// Signatures by CI keys already verified.
     memo: SignatureMemo,
+    /// Intermediate certificates already parsed.
+    parsed: ParseMemo,
 }
 
 /// A chain that passed every check.
@@ -90,6 +93,7 @@ impl TrustStore {
             cis: cis.into_iter().collect(),
             crls: Vec::new(),
             memo: SignatureMemo::default(),
+            parsed: ParseMemo::default(),
         }
     }
 
@@ -109,6 +113,13 @@ impl TrustStore {
     }
 
     /// The CI with this subject key identifier.
+    /// [`Cert::from_der`] for an intermediate certificate that many chains share (an EUM
+    /// certificate): bytes seen before are not parsed again. Not for per-device
+    /// certificates, which would only fill the memo.
+    pub fn parse_intermediate(&self, der: &[u8]) -> Result<Cert, PkiError> {
+        self.parsed.from_der(der)
+    }
+
     pub fn ci_by_key_id(&self, ski: &[u8]) -> Option<&Cert> {
         self.cis.iter().find(|c| c.subject_key_id() == Some(ski))
     }

@@ -14,7 +14,9 @@ pub(crate) fn validate(
     eum: &Certificate,
     at: OffsetDateTime,
 ) -> Result<ValidatedChain, RspError> {
-    let eum = Cert::from_der(eum.as_der()).map_err(|_| RspError::EumCertificateInvalid)?;
+    let eum = trust
+        .parse_intermediate(eum.as_der())
+        .map_err(|_| RspError::EumCertificateInvalid)?;
     let euicc = Cert::from_der(euicc.as_der()).map_err(|_| RspError::EuiccCertificateInvalid)?;
     trust.validate(&eum, &[], Role::Eum, at).map_err(|e| {
         map(
