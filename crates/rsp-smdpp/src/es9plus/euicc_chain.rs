@@ -7,7 +7,10 @@ use rsp_codec::status::RspError;
 use rsp_pki::{Cert, FailureKind, PkiError, Role, TrustStore, ValidatedChain};
 use time::OffsetDateTime;
 
-/// Validates CERT.EUM then CERT.EUICC (chain CI → EUM → eUICC) at `at`.
+/// Validates the chain CI → CERT.EUM → CERT.EUICC at `at`. A refused chain is then told
+/// apart: when CERT.EUM alone does not validate under the CI, its code (8.1.2) is answered,
+/// as the EUM is checked first; else the eUICC's (8.1.3). (The whole chain covers every check
+/// of the EUM's own one, so an accepted chain validates once.)
 pub(crate) fn validate(
     trust: &TrustStore,
     euicc: &Certificate,
@@ -18,21 +21,21 @@ pub(crate) fn validate(
         .parse_intermediate(eum.as_der())
         .map_err(|_| RspError::EumCertificateInvalid)?;
     let euicc = Cert::from_der(euicc.as_der()).map_err(|_| RspError::EuiccCertificateInvalid)?;
-    trust.validate(&eum, &[], Role::Eum, at).map_err(|e| {
-        map(
-            &e,
-            RspError::EumCertificateInvalid,
-            RspError::EumCertificateExpired,
-        )
-    })?;
     trust
-        .validate(&euicc, &[eum], Role::Euicc, at)
-        .map_err(|e| {
-            map(
-                &e,
+        .validate(&euicc, std::slice::from_ref(&eum), Role::Euicc, at)
+        .or_else(|chain_error| {
+            trust.validate(&eum, &[], Role::Eum, at).map_err(|e| {
+                map(
+                    &e,
+                    RspError::EumCertificateInvalid,
+                    RspError::EumCertificateExpired,
+                )
+            })?;
+            Err(map(
+                &chain_error,
                 RspError::EuiccCertificateInvalid,
                 RspError::EuiccCertificateExpired,
-            )
+            ))
         })
 }
 
