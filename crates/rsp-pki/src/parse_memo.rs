@@ -17,7 +17,7 @@ pub(crate) struct ParseMemo(Arc<Mutex<Vec<Cert>>>);
 
 impl ParseMemo {
     /// [`Cert::from_der`], answered from the memo for bytes parsed before.
-    pub(crate) fn from_der(&self, der: &[u8]) -> Result<Cert, PkiError> {
+    pub(crate) fn parse(&self, der: &[u8]) -> Result<Cert, PkiError> {
         if let Some(hit) = self
             .0
             .lock()
@@ -51,12 +51,12 @@ mod tests {
         let eum = pki.get(Role::Eum).unwrap().cert.der().to_vec();
         let euicc = pki.get(Role::Euicc).unwrap().cert.der().to_vec();
         let memo = ParseMemo::default();
-        let first = memo.from_der(&eum).unwrap();
-        assert_eq!(memo.from_der(&eum).unwrap().der(), first.der());
-        assert_eq!(memo.from_der(&euicc).unwrap().der(), euicc.as_slice());
+        let first = memo.parse(&eum).unwrap();
+        assert_eq!(memo.parse(&eum).unwrap().der(), first.der());
+        assert_eq!(memo.parse(&euicc).unwrap().der(), euicc.as_slice());
         let mut broken = eum.clone();
         broken.truncate(eum.len() - 1);
-        assert!(memo.from_der(&broken).is_err());
+        assert!(memo.parse(&broken).is_err());
         assert_eq!(memo.0.lock().unwrap().len(), 2);
     }
 }

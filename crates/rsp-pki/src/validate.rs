@@ -15,8 +15,8 @@ use crate::error::{CertId, PkiError};
 use crate::euicc::check_eid_rules;
 use crate::instant;
 use crate::memo::SignatureMemo;
-use crate::parse_memo::ParseMemo;
 use crate::parse::Cert;
+use crate::parse_memo::ParseMemo;
 use crate::profile::check_profile;
 use crate::role::Role;
 use time::OffsetDateTime;
@@ -117,7 +117,7 @@ impl TrustStore {
     /// certificate): bytes seen before are not parsed again. Not for per-device
     /// certificates, which would only fill the memo.
     pub fn parse_intermediate(&self, der: &[u8]) -> Result<Cert, PkiError> {
-        self.parsed.from_der(der)
+        self.parsed.parse(der)
     }
 
     pub fn ci_by_key_id(&self, ski: &[u8]) -> Option<&Cert> {
