@@ -27,14 +27,20 @@ fn der_tlv(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
         if n == 0 || n > 4 || bytes.first() == Some(&0) {
             return None;
         }
-        let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         if len < 0x80 {
             return None;
         }
         (len, id_len + 1 + n)
     };
     let end = header.checked_add(len)?;
-    Some((input.get(..id_len)?, input.get(header..end)?, input.get(end..)?))
+    Some((
+        input.get(..id_len)?,
+        input.get(header..end)?,
+        input.get(end..)?,
+    ))
 }
 
 /// `contents` is a run of complete TLVs.
