@@ -563,6 +563,12 @@ async fn stale_writes_conflict() {
         w.state = ProfileState::Unavailable;
         let e = s.store().update(&w, &[]).await.unwrap_err();
         assert!(matches!(e, rsp_smdpp::store::StoreError::Conflict), "{e:?}");
+        // Stale too when the write would also change the indexed EID.
+        w.eid = Some(eid(3));
+        w.eid_ever_bound = Some(eid(3));
+        let e = s.store().update(&w, &[]).await.unwrap_err();
+        assert!(matches!(e, rsp_smdpp::store::StoreError::Conflict), "{e:?}");
+        assert_eq!(state(&s, &a, 1).await.eid, None);
         // The database refuses a second EID even if the domain were bypassed.
         let mut fresh = state(&s, &a, 2).await;
         fresh.eid = Some(eid(1));
