@@ -112,7 +112,6 @@ impl TrustStore {
         &self.cis
     }
 
-    /// The CI with this subject key identifier.
     /// [`Cert::from_der`] for an intermediate certificate that many chains share (an EUM
     /// certificate): bytes seen before are not parsed again. Not for per-device
     /// certificates, which would only fill the memo.
@@ -120,6 +119,7 @@ impl TrustStore {
         self.parsed.parse(der)
     }
 
+    /// The CI with this subject key identifier.
     pub fn ci_by_key_id(&self, ski: &[u8]) -> Option<&Cert> {
         self.cis.iter().find(|c| c.subject_key_id() == Some(ski))
     }

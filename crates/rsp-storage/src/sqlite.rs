@@ -44,11 +44,9 @@ pub enum Synchronous {
 impl Synchronous {
     /// The `synchronous=` value of a database URL (`normal` or `full`, any case).
     pub fn parse(value: &str) -> Option<Self> {
-        match value.to_ascii_lowercase().as_str() {
-            "normal" => Some(Self::Normal),
-            "full" => Some(Self::Full),
-            _ => None,
-        }
+        [("normal", Self::Normal), ("full", Self::Full)]
+            .into_iter()
+            .find_map(|(name, mode)| value.eq_ignore_ascii_case(name).then_some(mode))
     }
 
     /// The PRAGMA that sets it.
