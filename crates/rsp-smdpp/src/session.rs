@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::operator::OperatorId;
 use crate::outbox::DownloadProgress;
-use crate::profile::ProfileRecord;
+use crate::profile::{ProfilePackage, ProfileRecord};
 use crate::store::StoreError;
 
 /// Where a session is in the ES9+ sequence.
@@ -110,6 +110,17 @@ pub struct Session {
     pub version: i64,
 }
 
+/// A session read with its Profile ([`SessionStore::get_session_with_profile`]).
+#[derive(Debug)]
+pub struct SessionRead {
+    /// The session.
+    pub session: Session,
+    /// Its Profile: `None` before AuthenticateClient chose one, or if the row is gone.
+    pub profile: Option<ProfileRecord>,
+    /// The Profile's package, when asked for and stored.
+    pub package: Option<ProfilePackage>,
+}
+
 /// Persistence of RSP sessions.
 pub trait SessionStore: Send + Sync {
     /// Stores a new session and marks its `euicc_challenge` used, atomically:
@@ -125,6 +136,15 @@ pub trait SessionStore: Send + Sync {
         &self,
         transaction_id: &[u8],
     ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+
+    /// The session `transaction_id` (expired or not) with its Profile and, when
+    /// `with_package`, the Profile's package, read together (one snapshot, one round of
+    /// locking): what GetBoundProfilePackage and HandleNotification read before they write.
+    fn get_session_with_profile(
+        &self,
+        transaction_id: &[u8],
+        with_package: bool,
+    ) -> impl Future<Output = Result<Option<SessionRead>, StoreError>> + Send;
 
     /// Writes `session` if its row is still at `session.version` and, in the same
     /// transaction, `profile` (compare-and-swap on its version as

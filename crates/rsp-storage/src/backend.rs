@@ -303,6 +303,38 @@ mod tests {
         assert!(e.to_string().contains("expected normal or full"), "{e}");
     }
 
+    /// A read snapshot dropped before its end leaves no transaction behind, neither on the
+    /// writer connection (the next write begins) nor on a pooled reader.
+    #[tokio::test]
+    async fn an_unfinished_read_snapshot_is_rolled_back() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let key = DataKey::new("k", &[7; 32]).unwrap();
+        let store = SqlStore::open_sqlite(&dir.path().join("r.db"), key)
+            .await
+            .unwrap();
+        {
+            let mut r = store.read().await.unwrap();
+            assert!(matches!(&r, Reader::Sqlite(sqlite::ReadLease::Writer(_))));
+            r.conn().unwrap().begin_read().unwrap();
+        }
+        let mut tx = store.begin_write().await.unwrap();
+        tx.conn()
+            .execute("CREATE TABLE t (x INTEGER)", &[])
+            .await
+            .unwrap();
+        // With the writer busy, reads take a pooled connection.
+        for _ in 0..2 {
+            let mut r = store.read().await.unwrap();
+            let Reader::Sqlite(lease @ sqlite::ReadLease::Pooled { .. }) = &mut r else {
+                panic!("a pooled reader")
+            };
+            let conn = lease.conn().unwrap();
+            assert!(conn.is_autocommit());
+            conn.execute_batch("BEGIN").unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
     /// `?synchronous=full` reaches the writer connection, and its COMMITs (on a blocking
     /// thread) still land.
     #[tokio::test]

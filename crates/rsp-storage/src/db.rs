@@ -107,6 +107,26 @@ fn bind<'q>(mut q: AnyQuery<'q>, params: &[Param<'q>]) -> AnyQuery<'q> {
 }
 
 impl Conn<'_> {
+    /// Starts a snapshot for several reads: on SQLite one read transaction, so the reads
+    /// share one lock and one look at the WAL instead of one each. Nothing on PostgreSQL,
+    /// where a transaction would cost two round trips: each statement reads committed data,
+    /// and every write compares versions anyway. End it with [`Conn::end_read`] (a SQLite
+    /// lease left inside it is rolled back when returned).
+    pub(crate) fn begin_read(&mut self) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(c) => sqlite::run(c, "BEGIN"),
+            Conn::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Ends [`Conn::begin_read`]'s snapshot.
+    pub(crate) fn end_read(&mut self) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(c) => sqlite::run(c, "COMMIT"),
+            Conn::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Runs one statement; the number of rows it changed.
     pub(crate) async fn execute(
         &mut self,

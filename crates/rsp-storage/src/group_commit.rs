@@ -112,6 +112,11 @@ pub(crate) async fn begin(writer: &SharedWriter) -> Result<WriteTx, StoreError> 
 async fn begin_immediate(w: &mut Writer) -> Result<(), StoreError> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(1);
+    if !w.conn.is_autocommit() {
+        // Outside a group the connection holds no transaction, unless a read snapshot's
+        // ROLLBACK failed (crate::sqlite::ReadLease): end it, or BEGIN would fail.
+        let _ = run_raw(&w.conn, "ROLLBACK");
+    }
     loop {
         match run_raw(&w.conn, "BEGIN IMMEDIATE") {
             Ok(()) => return Ok(()),

@@ -160,19 +160,36 @@ impl InventoryStore for SqlStore {
 
     async fn find_by_iccid(&self, iccid: &Iccid) -> Result<Option<ProfileRecord>, StoreError> {
         let mut r = self.read().await?;
-        r.conn()?
-            .fetch_optional(
-                sql::SELECT_PROFILE_ANY_OPERATOR,
-                &[iccid.digits().into()],
-                row::profile,
-            )
-            .await
+        profile_by_iccid(&mut r.conn()?, iccid).await
     }
 
     async fn load_package(&self, iccid: &Iccid) -> Result<Option<ProfilePackage>, StoreError> {
         let mut r = self.read().await?;
-        let Some((key_id, sealed)) = r
-            .conn()?
+        self.package(&mut r.conn()?, iccid).await
+    }
+}
+
+/// The Profile `iccid`, whichever Operator owns it.
+pub(crate) async fn profile_by_iccid(
+    conn: &mut Conn<'_>,
+    iccid: &Iccid,
+) -> Result<Option<ProfileRecord>, StoreError> {
+    conn.fetch_optional(
+        sql::SELECT_PROFILE_ANY_OPERATOR,
+        &[iccid.digits().into()],
+        row::profile,
+    )
+    .await
+}
+
+impl SqlStore {
+    /// The package of the Profile `iccid`, decrypted.
+    pub(crate) async fn package(
+        &self,
+        conn: &mut Conn<'_>,
+        iccid: &Iccid,
+    ) -> Result<Option<ProfilePackage>, StoreError> {
+        let Some((key_id, sealed)) = conn
             .fetch_optional(sql::SELECT_PACKAGE, &[iccid.digits().into()], |row| {
                 Ok((row.text("package_key_id")?, row.blob("package_enc")?))
             })

@@ -5,12 +5,12 @@ use rsp_codec::json::{Eid, Iccid};
 use rsp_smdpp::OperatorId;
 use rsp_smdpp::ProfileRecord;
 use rsp_smdpp::outbox::DownloadProgress;
-use rsp_smdpp::session::{Session, SessionPhase, SessionStore};
+use rsp_smdpp::session::{Session, SessionPhase, SessionRead, SessionStore};
 use rsp_smdpp::store::StoreError;
 
 use crate::backend::SqlStore;
 use crate::db::RowRead;
-use crate::inventory::{insert_outbox, now_ms, update_profile};
+use crate::inventory::{insert_outbox, now_ms, profile_by_iccid, update_profile};
 use crate::row::eid;
 
 const INSERT_CHALLENGE: &str =
@@ -75,6 +75,48 @@ impl SessionStore for SqlStore {
                 |row| self.session(row),
             )
             .await
+    }
+
+    async fn get_session_with_profile(
+        &self,
+        transaction_id: &[u8],
+        with_package: bool,
+    ) -> Result<Option<SessionRead>, StoreError> {
+        let mut r = self.read().await?;
+        let mut conn = r.conn()?;
+        conn.begin_read()?;
+        let read = async {
+            let Some(session) = conn
+                .fetch_optional(
+                    SELECT_SESSION,
+                    &[tid_hex(transaction_id).as_str().into()],
+                    |row| self.session(row),
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let (profile, package) = match &session.profile {
+                Some((_, iccid)) => (
+                    profile_by_iccid(&mut conn, iccid).await?,
+                    match with_package {
+                        true => self.package(&mut conn, iccid).await?,
+                        false => None,
+                    },
+                ),
+                None => (None, None),
+            };
+            Ok(Some(SessionRead {
+                session,
+                profile,
+                package,
+            }))
+        }
+        .await;
+        // On an error the lease rolls the snapshot back (crate::sqlite::ReadLease).
+        let read = read?;
+        conn.end_read()?;
+        Ok(read)
     }
 
     async fn update_session(

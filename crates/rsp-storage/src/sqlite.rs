@@ -205,12 +205,25 @@ impl ReadLease<'_> {
 }
 
 impl Drop for ReadLease<'_> {
+    /// A connection still inside a read transaction (a read snapshot that did not reach its
+    /// end) is rolled back first; a pooled one that cannot be is closed instead of kept.
     fn drop(&mut self) {
-        if let ReadLease::Pooled { db, conn } = self
-            && let (Some(conn), Ok(mut idle)) = (conn.take(), db.readers.lock())
-            && idle.len() < READERS_KEPT
-        {
-            idle.push(conn);
+        let clean = |c: &Connection| c.is_autocommit() || run(c, "ROLLBACK").is_ok();
+        match self {
+            ReadLease::Writer(w) => {
+                // Should ROLLBACK fail, `group_commit::begin` rolls back before its BEGIN.
+                if let Some(c) = w.idle_conn() {
+                    clean(c);
+                }
+            }
+            ReadLease::Pooled { db, conn } => {
+                if let (Some(conn), Ok(mut idle)) = (conn.take(), db.readers.lock())
+                    && idle.len() < READERS_KEPT
+                    && clean(&conn)
+                {
+                    idle.push(conn);
+                }
+            }
         }
     }
 }

@@ -11,7 +11,9 @@ use rsp_crypto::{PublicKey, SoftwareKey};
 use super::authenticate_client::store_metadata;
 use super::bpp::{self, Binding};
 use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, eid_bytes, notification_point, session_euicc_key};
+use super::{
+    Es9Plus, Es9PlusError, eid_bytes, notification_point, session_euicc_key, session_profile_of,
+};
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
 use crate::profile_state::{ProfileEvent, ProfileState, transition};
@@ -32,12 +34,14 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         transaction_id: &[u8],
         prepare_download_response: &[u8],
     ) -> Result<GetBoundProfilePackageOk, Es9PlusError> {
-        let session = self
-            .live_session(
+        let mut read = self
+            .live_session_with_profile(
                 transaction_id,
                 &[SessionPhase::Authenticated, SessionPhase::BppDelivered],
+                true,
             )
             .await?;
+        let session = &read.session;
         let response: PrepareDownloadResponse =
             asn1::decode(prepare_download_response).map_err(bad_format)?;
         let ok = match response {
@@ -46,13 +50,14 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 return Err(map_euicc_error(e.download_error_code).into());
             }
         };
-        let euicc_key = session_euicc_key(&session)?;
-        verify_signature2(&ok, &session, &euicc_key)?;
+        let euicc_key = session_euicc_key(session)?;
+        verify_signature2(&ok, session, &euicc_key)?;
         let signed2 = ok.euicc_signed2.value();
         let curve = euicc_key.curve();
         let otpk = PublicKey::from_sec1(curve, &signed2.euicc_otpk)
             .map_err(|_| RspError::EuiccVerificationFailed)?;
-        let mut profile = self.session_profile(&session).await?;
+        let mut profile = session_profile_of(&mut read)?;
+        let session = &read.session;
 
         let retry = session.phase == SessionPhase::BppDelivered;
         let otsk = if retry {
@@ -66,7 +71,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
             SoftwareKey::from_pkcs8_der(stored.expose())?
         } else {
-            self.check_confirmation_code(&mut profile, &session, signed2.hash_cc.as_ref())
+            self.check_confirmation_code(&mut profile, session, signed2.hash_cc.as_ref())
                 .await?;
             SoftwareKey::generate(curve)?
         };
@@ -80,10 +85,9 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .credentials
             .by_ci(&session.ci_key_id)
             .ok_or(Es9PlusError::Rejected(RspError::SmdpCertificateUnavailable))?;
-        let package = self
-            .store
-            .load_package(&profile.iccid)
-            .await?
+        let package = read
+            .package
+            .as_ref()
             .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
         let bpp = bpp::build(&Binding {
             transaction_id: &session.transaction_id,
@@ -113,7 +117,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 .await?;
         }
         Ok(GetBoundProfilePackageOk {
-            transaction_id: TransactionId(session.transaction_id.into()),
+            transaction_id: TransactionId(read.session.transaction_id.into()),
             bound_profile_package: bpp,
             ext: Extensions::default(),
         })

@@ -8,7 +8,9 @@ use rsp_codec::asn1::{
 use rsp_codec::status::RspError;
 use time::OffsetDateTime;
 
-use super::{Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_key};
+use super::{
+    Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_key, session_profile_of,
+};
 use crate::outbox::PointStatus;
 use crate::profile_state::{ProfileEvent, transition};
 use crate::session::{SessionPhase, SessionStore};
@@ -54,16 +56,17 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     ) -> Result<(), Es9PlusError> {
         let data = &pir.profile_installation_result_data;
         let tid = data.value().transaction_id.as_bytes();
-        let session = self
+        let mut read = self
             .store
-            .get_session(tid)
+            .get_session_with_profile(tid, false)
             .await?
-            .filter(|s| s.phase == SessionPhase::BppDelivered)
+            .filter(|r| r.session.phase == SessionPhase::BppDelivered)
             .ok_or(RspError::TransactionIdUnknown)?;
-        session_euicc_key(&session)?
+        session_euicc_key(&read.session)?
             .verify_raw(data.raw(), &pir.euicc_sign_pir.0)
             .map_err(|_| RspError::EuiccVerificationFailed)?;
-        let mut profile = self.session_profile(&session).await?;
+        let mut profile = session_profile_of(&mut read)?;
+        let session = read.session;
         let (event, status) = match data.value().final_result {
             FinalResult::SuccessResult(_) => {
                 (ProfileEvent::InstallationSucceeded, PointStatus::Success)

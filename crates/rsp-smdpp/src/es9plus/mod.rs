@@ -32,7 +32,7 @@ use rsp_crypto::PublicKey;
 use crate::operator::OperatorId;
 use crate::outbox::{DownloadProgress, PointStatus};
 use crate::profile::ProfileRecord;
-use crate::session::{Session, SessionPhase, SessionStore};
+use crate::session::{Session, SessionPhase, SessionRead, SessionStore};
 use crate::store::InventoryStore;
 
 /// ES2+.HandleDownloadProgressInfo notification points (SGP.22 §5.3.5).
@@ -147,6 +147,27 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         }
     }
 
+    /// [`Self::live_session`] with its Profile (and package), in one read: 8.10.1/3.9 for
+    /// an unknown, expired or out-of-phase session. The Profile is checked by
+    /// [`session_profile_of`] where the function needs it.
+    async fn live_session_with_profile(
+        &self,
+        transaction_id: &[u8],
+        phases: &[SessionPhase],
+        with_package: bool,
+    ) -> Result<SessionRead, Es9PlusError> {
+        match self
+            .store
+            .get_session_with_profile(transaction_id, with_package)
+            .await?
+        {
+            Some(r) if r.session.expires_at_ms > now_ms() && phases.contains(&r.session.phase) => {
+                Ok(r)
+            }
+            _ => Err(RspError::TransactionIdUnknown.into()),
+        }
+    }
+
     /// The Profile of an authenticated session.
     async fn session_profile(&self, session: &Session) -> Result<ProfileRecord, Es9PlusError> {
         let (_, iccid) = session
@@ -158,6 +179,17 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .await?
             .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))
     }
+}
+
+/// The Profile read with an authenticated session: 8.10.1/3.9 when the session has none
+/// (as [`Es9Plus::session_profile`]), 127 (execution error) when its row is gone.
+fn session_profile_of(read: &mut SessionRead) -> Result<ProfileRecord, Es9PlusError> {
+    if read.session.profile.is_none() {
+        return Err(RspError::TransactionIdUnknown.into());
+    }
+    read.profile
+        .take()
+        .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))
 }
 
 /// The eUICC public key remembered by an authenticated session.

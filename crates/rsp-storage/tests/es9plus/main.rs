@@ -97,6 +97,40 @@ async fn full_download_on_both_curves() {
                 }
             }
 
+            // The session read with its Profile and package in one snapshot: the same rows
+            // as the separate reads; the lease comes back usable (the writes below succeed).
+            let read = db
+                .store
+                .get_session_with_profile(&tid, true)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(read.session.version, session.version);
+            assert_eq!(
+                read.profile
+                    .as_ref()
+                    .map(|p| (&p.iccid, p.state, p.version)),
+                Some((&iccid, ProfileState::Downloaded, {
+                    let p = db.store.find_by_iccid(&iccid).await.unwrap().unwrap();
+                    p.version
+                }))
+            );
+            assert_eq!(read.package.unwrap().expose(), package(n).as_slice());
+            let without = db
+                .store
+                .get_session_with_profile(&tid, false)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(without.package.is_none() && without.profile.is_some());
+            assert!(
+                db.store
+                    .get_session_with_profile(&[0xEE; 16], true)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+
             // Retry with the same otPK.EUICC: same otPK.DP, a package that opens again.
             let again = es9.get_bound_profile_package(&tid, &pdr).await.unwrap();
             assert_eq!(
