@@ -9,7 +9,7 @@ use rsp_smdpp::session::{Session, SessionPhase, SessionRead, SessionStore};
 use rsp_smdpp::store::StoreError;
 
 use crate::backend::SqlStore;
-use crate::db::RowRead;
+use crate::db::{Conn, RowRead};
 use crate::inventory::{insert_outbox, now_ms, profile_by_iccid, update_profile};
 use crate::row::eid;
 
@@ -68,13 +68,7 @@ impl SessionStore for SqlStore {
 
     async fn get_session(&self, transaction_id: &[u8]) -> Result<Option<Session>, StoreError> {
         let mut r = self.read().await?;
-        r.conn()?
-            .fetch_optional(
-                SELECT_SESSION,
-                &[tid_hex(transaction_id).as_str().into()],
-                |row| self.session(row),
-            )
-            .await
+        self.session_by_id(&mut r.conn()?, transaction_id).await
     }
 
     async fn get_session_with_profile(
@@ -86,22 +80,16 @@ impl SessionStore for SqlStore {
         let mut conn = r.conn()?;
         conn.begin_read()?;
         let read = async {
-            let Some(session) = conn
-                .fetch_optional(
-                    SELECT_SESSION,
-                    &[tid_hex(transaction_id).as_str().into()],
-                    |row| self.session(row),
-                )
-                .await?
-            else {
+            let Some(session) = self.session_by_id(&mut conn, transaction_id).await? else {
                 return Ok(None);
             };
             let (profile, package) = match &session.profile {
                 Some((_, iccid)) => (
                     profile_by_iccid(&mut conn, iccid).await?,
-                    match with_package {
-                        true => self.package(&mut conn, iccid).await?,
-                        false => None,
+                    if with_package {
+                        self.package(&mut conn, iccid).await?
+                    } else {
+                        None
                     },
                 ),
                 None => (None, None),
@@ -187,6 +175,19 @@ impl SessionStore for SqlStore {
 }
 
 impl SqlStore {
+    async fn session_by_id(
+        &self,
+        conn: &mut Conn<'_>,
+        transaction_id: &[u8],
+    ) -> Result<Option<Session>, StoreError> {
+        conn.fetch_optional(
+            SELECT_SESSION,
+            &[tid_hex(transaction_id).as_str().into()],
+            |row| self.session(row),
+        )
+        .await
+    }
+
     fn session(&self, row: &dyn RowRead) -> Result<Session, StoreError> {
         let hex = row.text("transaction_id")?;
         let transaction_id =

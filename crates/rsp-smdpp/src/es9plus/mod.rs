@@ -142,7 +142,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         phases: &[SessionPhase],
     ) -> Result<Session, Es9PlusError> {
         match self.store.get_session(transaction_id).await? {
-            Some(s) if s.expires_at_ms > now_ms() && phases.contains(&s.phase) => Ok(s),
+            Some(s) if is_live(&s, phases) => Ok(s),
             _ => Err(RspError::TransactionIdUnknown.into()),
         }
     }
@@ -161,9 +161,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .get_session_with_profile(transaction_id, with_package)
             .await?
         {
-            Some(r) if r.session.expires_at_ms > now_ms() && phases.contains(&r.session.phase) => {
-                Ok(r)
-            }
+            Some(r) if is_live(&r.session, phases) => Ok(r),
             _ => Err(RspError::TransactionIdUnknown.into()),
         }
     }
@@ -179,6 +177,11 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .await?
             .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))
     }
+}
+
+/// Not expired, and in one of `phases`.
+fn is_live(session: &Session, phases: &[SessionPhase]) -> bool {
+    session.expires_at_ms > now_ms() && phases.contains(&session.phase)
 }
 
 /// The Profile read with an authenticated session: 8.10.1/3.9 when the session has none
