@@ -221,6 +221,18 @@ impl Reader<'_> {
             Reader::Postgres(c) => Ok(Conn::Postgres(c)),
         }
     }
+
+    /// Returns `read`, the result of reads on this connection, once they are known to hold:
+    /// a SQLite read inside an open group transaction waits for its COMMIT
+    /// ([`sqlite::ReadLease::settle`]). Every read ends through here.
+    pub(crate) async fn settle<T>(self, read: Result<T, StoreError>) -> Result<T, StoreError> {
+        let value = read?;
+        match self {
+            Reader::Sqlite(l) => l.settle().await?,
+            Reader::Postgres(_) => {}
+        }
+        Ok(value)
+    }
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -315,7 +327,7 @@ mod tests {
         {
             let mut r = store.read().await.unwrap();
             assert!(matches!(&r, Reader::Sqlite(sqlite::ReadLease::Writer(_))));
-            r.conn().unwrap().begin_read().unwrap();
+            let _ = r.conn().unwrap().begin_read().unwrap();
         }
         let mut tx = store.begin_write().await.unwrap();
         tx.conn()

@@ -87,6 +87,10 @@ impl RowRead for AnyRow {
     }
 }
 
+/// A read snapshot of [`Conn::begin_read`]: whether it began a transaction to end.
+#[must_use]
+pub(crate) struct Snapshot(bool);
+
 /// A connection of either backend, inside or outside a transaction.
 pub(crate) enum Conn<'c> {
     Sqlite(&'c mut rusqlite::Connection),
@@ -108,22 +112,25 @@ fn bind<'q>(mut q: AnyQuery<'q>, params: &[Param<'q>]) -> AnyQuery<'q> {
 
 impl Conn<'_> {
     /// Starts a snapshot for several reads: on SQLite one read transaction, so the reads
-    /// share one lock and one look at the WAL instead of one each. Nothing on PostgreSQL,
+    /// share one lock and one look at the WAL instead of one each (none when the connection
+    /// is already inside a transaction, which is the snapshot then). Nothing on PostgreSQL,
     /// where a transaction would cost two round trips: each statement reads committed data,
-    /// and every write compares versions anyway. End it with [`Conn::end_read`] (a SQLite
-    /// lease left inside it is rolled back when returned).
-    pub(crate) fn begin_read(&mut self) -> Result<(), StoreError> {
+    /// and every write compares versions anyway. End it with [`Conn::end_read`] and what
+    /// this returned (a SQLite lease left inside it is rolled back when returned).
+    pub(crate) fn begin_read(&mut self) -> Result<Snapshot, StoreError> {
         match self {
-            Conn::Sqlite(c) => sqlite::run(c, "BEGIN"),
-            Conn::Postgres(_) => Ok(()),
+            Conn::Sqlite(c) if c.is_autocommit() => {
+                sqlite::run(c, "BEGIN").map(|()| Snapshot(true))
+            }
+            _ => Ok(Snapshot(false)),
         }
     }
 
     /// Ends [`Conn::begin_read`]'s snapshot.
-    pub(crate) fn end_read(&mut self) -> Result<(), StoreError> {
+    pub(crate) fn end_read(&mut self, snapshot: Snapshot) -> Result<(), StoreError> {
         match self {
-            Conn::Sqlite(c) => sqlite::run(c, "COMMIT"),
-            Conn::Postgres(_) => Ok(()),
+            Conn::Sqlite(c) if snapshot.0 => sqlite::run(c, "COMMIT"),
+            _ => Ok(()),
         }
     }
 

@@ -151,40 +151,10 @@ impl WriteTx {
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
         run(&self.writer.conn, "RELEASE member")?;
         self.released = true;
-        let (tell, told) = oneshot::channel();
-        let Some(members) = self.writer.group.as_mut() else {
-            return Err(StoreError::Corrupt("group transaction closed"));
-        };
-        members.push(tell);
-        if members.len() == 1 {
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    let shared = Arc::clone(&self.shared);
-                    runtime.spawn(async move {
-                        tokio::task::yield_now().await;
-                        let mut writer = shared.lock_owned().await;
-                        if writer.blocking_commit {
-                            // If that thread panicked, the members learn it from their
-                            // dropped channels.
-                            let _ = tokio::task::spawn_blocking(move || writer.finish()).await;
-                        } else {
-                            writer.finish();
-                        }
-                    });
-                }
-                // Outside a runtime (no other task could join anyway): commit now.
-                Err(_) => self.writer.finish(),
-            }
-        }
+        let told = join(&mut self.writer, &self.shared)?;
         // Unlocks the writer for the next member (or the COMMIT).
         drop(self);
-        match told.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => Err(StoreError::Backend(message.to_string().into())),
-            Err(_) => Err(StoreError::Backend(
-                "the group transaction ended without COMMIT".into(),
-            )),
-        }
+        outcome(told).await
     }
 
     /// Undoes this member and waits until the group it was in has committed (or failed): a
@@ -201,6 +171,94 @@ impl WriteTx {
         members.push(tell);
         drop(self);
         let _ = told.await;
+    }
+}
+
+/// Adds a member to the open group of `w` (locked) and, for the first one, spawns the task
+/// that COMMITs the group once the writer is unlocked; the receiver gets the outcome.
+fn join(w: &mut Writer, shared: &SharedWriter) -> Result<oneshot::Receiver<Outcome>, StoreError> {
+    let (tell, told) = oneshot::channel();
+    let Some(members) = w.group.as_mut() else {
+        return Err(StoreError::Corrupt("group transaction closed"));
+    };
+    members.push(tell);
+    if members.len() == 1 {
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                let shared = Arc::clone(shared);
+                runtime.spawn(async move {
+                    tokio::task::yield_now().await;
+                    let mut writer = shared.lock_owned().await;
+                    if writer.blocking_commit {
+                        // If that thread panicked, the members learn it from their dropped
+                        // channels.
+                        let _ = tokio::task::spawn_blocking(move || writer.finish()).await;
+                    } else {
+                        writer.finish();
+                    }
+                });
+            }
+            // Outside a runtime (no other task could join anyway): commit now.
+            Err(_) => w.finish(),
+        }
+    }
+    Ok(told)
+}
+
+/// The group's outcome as told to one member.
+async fn outcome(told: oneshot::Receiver<Outcome>) -> Result<(), StoreError> {
+    match told.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(message)) => Err(StoreError::Backend(message.to_string().into())),
+        Err(_) => Err(StoreError::Backend(
+            "the group transaction ended without COMMIT".into(),
+        )),
+    }
+}
+
+/// Reads on the writer connection while no member holds it: the writer's page cache stays
+/// valid across its own commits, where a reader connection's is dropped at every commit and
+/// its pages read again from the files.
+pub(crate) enum WriterRead {
+    /// No group transaction is open: reads see committed data only.
+    Idle(OwnedMutexGuard<Writer>),
+    /// A group transaction waits for its COMMIT: reads also see its members' changes, so
+    /// their result may be used only after [`GroupRead::settle`].
+    InGroup(GroupRead),
+}
+
+/// Takes the writer for reads if no member holds it (else the caller uses another
+/// connection: never waits, so a task holding a [`WriteTx`] may read too).
+pub(crate) fn try_read(shared: &SharedWriter) -> Option<WriterRead> {
+    let writer = Arc::clone(shared).try_lock_owned().ok()?;
+    Some(match writer.group {
+        None => WriterRead::Idle(writer),
+        Some(_) => WriterRead::InGroup(GroupRead {
+            writer,
+            shared: Arc::clone(shared),
+        }),
+    })
+}
+
+/// Reads inside an open group transaction, which join it as a member without changes: they
+/// hold if, and once, the group commits (a read-only member of a serial schedule).
+pub(crate) struct GroupRead {
+    writer: OwnedMutexGuard<Writer>,
+    shared: SharedWriter,
+}
+
+impl GroupRead {
+    /// The connection, inside the group's transaction.
+    pub(crate) fn conn(&mut self) -> &mut Connection {
+        &mut self.writer.conn
+    }
+
+    /// Unlocks the writer and waits for the group's COMMIT: an error when the group (and
+    /// so what was read) did not commit.
+    pub(crate) async fn settle(mut self) -> Result<(), StoreError> {
+        let told = join(&mut self.writer, &self.shared)?;
+        drop(self);
+        outcome(told).await
     }
 }
 
@@ -299,28 +357,81 @@ mod tests {
         assert_eq!(rows(&path), [5]);
     }
 
-    /// A read while a group waits for its COMMIT does not use the writer connection, whose
-    /// changes are not committed yet.
-    #[tokio::test]
-    async fn reads_do_not_see_an_uncommitted_group() {
-        let dir = rsp_testkit::fs::TempDir::new();
-        let (db, _path) = open(&dir).await;
-        let a = tx_with(&db, "INSERT INTO t VALUES (1)").await;
-        let reader = Arc::clone(&db);
-        let read = tokio::spawn(async move {
-            let mut lease = reader.read().unwrap();
-            let conn = lease.conn().unwrap();
-            conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
-                .unwrap()
-        });
-        a.commit().await.unwrap();
-        assert_eq!(read.await.unwrap(), 0, "the read ran before the COMMIT");
-        let mut lease = db.read().unwrap();
-        let n: i64 = lease
+    /// The group of `a`, released and waiting for its COMMIT, with a read lease inside it.
+    async fn read_in_group(
+        db: &Arc<SqliteDb>,
+    ) -> (
+        crate::sqlite::ReadLease<'_>,
+        tokio::task::JoinHandle<Result<(), rsp_smdpp::store::StoreError>>,
+    ) {
+        let a = tx_with(db, "INSERT INTO t VALUES (1)").await;
+        let committing = tokio::spawn(a.commit());
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+            let lease = db.read().unwrap();
+            if matches!(lease, crate::sqlite::ReadLease::InGroup(_)) {
+                return (lease, committing);
+            }
+        }
+        panic!("no read inside the open group")
+    }
+
+    fn count(lease: &mut crate::sqlite::ReadLease<'_>) -> i64 {
+        lease
             .conn()
             .unwrap()
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, 1);
+            .unwrap()
+    }
+
+    /// A read while a group waits for its COMMIT runs on the writer connection, inside the
+    /// group, and holds once the group has committed.
+    #[tokio::test]
+    async fn a_read_inside_a_group_holds_once_it_commits() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, path) = open(&dir).await;
+        let (mut lease, committing) = read_in_group(&db).await;
+        assert_eq!(count(&mut lease), 1, "the read sees the group's change");
+        lease.settle().await.unwrap();
+        committing.await.unwrap().unwrap();
+        assert_eq!(rows(&path), [1], "settled after the COMMIT");
+        // The writer is idle again: a read takes it without a group.
+        let mut lease = db.read().unwrap();
+        assert!(matches!(lease, crate::sqlite::ReadLease::Writer(_)));
+        assert_eq!(count(&mut lease), 1);
+    }
+
+    /// When the group a read was inside does not commit (here SQLite rolled it all back),
+    /// the read fails with it.
+    #[tokio::test]
+    async fn a_read_inside_a_failed_group_fails() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, path) = open(&dir).await;
+        let (mut lease, committing) = read_in_group(&db).await;
+        assert_eq!(count(&mut lease), 1);
+        lease.conn().unwrap().execute_batch("ROLLBACK").unwrap();
+        assert!(
+            lease.settle().await.is_err(),
+            "what was read never committed"
+        );
+        assert!(committing.await.unwrap().is_err());
+        assert!(rows(&path).is_empty());
+    }
+
+    /// A read while a member holds the writer takes a reader connection, which sees
+    /// committed data only (a task holding a write transaction may read without waiting
+    /// for itself).
+    #[tokio::test]
+    async fn a_read_beside_a_running_member_uses_a_reader() {
+        let dir = rsp_testkit::fs::TempDir::new();
+        let (db, _path) = open(&dir).await;
+        let a = tx_with(&db, "INSERT INTO t VALUES (1)").await;
+        let mut lease = db.read().unwrap();
+        assert!(matches!(lease, crate::sqlite::ReadLease::Pooled { .. }));
+        assert_eq!(count(&mut lease), 0);
+        lease.settle().await.unwrap();
+        a.commit().await.unwrap();
+        let mut lease = db.read().unwrap();
+        assert_eq!(count(&mut lease), 1);
     }
 }

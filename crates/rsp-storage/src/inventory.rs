@@ -64,13 +64,15 @@ impl InventoryStore for SqlStore {
         iccid: &Iccid,
     ) -> Result<Option<ProfileRecord>, StoreError> {
         let mut r = self.read().await?;
-        r.conn()?
+        let read = r
+            .conn()?
             .fetch_optional(
                 sql::SELECT_PROFILE,
                 &[iccid.digits().into(), operator.as_str().into()],
                 row::profile,
             )
-            .await
+            .await;
+        r.settle(read).await
     }
 
     async fn claim_available(&self, claim: Claim<'_>) -> Result<Option<ProfileRecord>, StoreError> {
@@ -99,15 +101,15 @@ impl InventoryStore for SqlStore {
         profile_type: &str,
     ) -> Result<bool, StoreError> {
         let mut r = self.read().await?;
-        let n = r
+        let read = r
             .conn()?
             .fetch_optional(
                 sql::HAS_PROFILE_TYPE,
                 &[operator.as_str().into(), profile_type.into()],
                 |row| row.int("n"),
             )
-            .await?;
-        Ok(n.unwrap_or(0) > 0)
+            .await;
+        Ok(r.settle(read).await?.unwrap_or(0) > 0)
     }
 
     async fn update(
@@ -138,34 +140,40 @@ impl InventoryStore for SqlStore {
         matching_id: &MatchingId,
     ) -> Result<Option<ProfileRecord>, StoreError> {
         let mut r = self.read().await?;
-        r.conn()?
+        let read = r
+            .conn()?
             .fetch_optional(
                 sql::SELECT_BY_MATCHING_ID,
                 &[matching_id.as_str().into()],
                 row::profile,
             )
-            .await
+            .await;
+        r.settle(read).await
     }
 
     async fn find_released_for_eid(&self, eid: &Eid) -> Result<Vec<ProfileRecord>, StoreError> {
         let mut r = self.read().await?;
-        r.conn()?
+        let read = r
+            .conn()?
             .fetch_all(
                 sql::SELECT_RELEASED_FOR_EID,
                 &[eid.as_str().into()],
                 row::profile,
             )
-            .await
+            .await;
+        r.settle(read).await
     }
 
     async fn find_by_iccid(&self, iccid: &Iccid) -> Result<Option<ProfileRecord>, StoreError> {
         let mut r = self.read().await?;
-        profile_by_iccid(&mut r.conn()?, iccid).await
+        let read = profile_by_iccid(&mut r.conn()?, iccid).await;
+        r.settle(read).await
     }
 
     async fn load_package(&self, iccid: &Iccid) -> Result<Option<ProfilePackage>, StoreError> {
         let mut r = self.read().await?;
-        self.package(&mut r.conn()?, iccid).await
+        let read = self.package(&mut r.conn()?, iccid).await;
+        r.settle(read).await
     }
 }
 

@@ -58,11 +58,11 @@ impl OutboxStore for SqlStore {
 
     async fn pending_count(&self) -> Result<u64, StoreError> {
         let mut r = self.read().await?;
-        let n = r
+        let read = r
             .conn()?
             .fetch_optional(sql::OUTBOX_PENDING, &[], |row| row.int("n"))
-            .await?
-            .unwrap_or(0);
+            .await;
+        let n = r.settle(read).await?.unwrap_or(0);
         u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
     }
 }

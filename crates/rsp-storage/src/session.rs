@@ -68,7 +68,8 @@ impl SessionStore for SqlStore {
 
     async fn get_session(&self, transaction_id: &[u8]) -> Result<Option<Session>, StoreError> {
         let mut r = self.read().await?;
-        self.session_by_id(&mut r.conn()?, transaction_id).await
+        let read = self.session_by_id(&mut r.conn()?, transaction_id).await;
+        r.settle(read).await
     }
 
     async fn get_session_with_profile(
@@ -78,7 +79,7 @@ impl SessionStore for SqlStore {
     ) -> Result<Option<SessionRead>, StoreError> {
         let mut r = self.read().await?;
         let mut conn = r.conn()?;
-        conn.begin_read()?;
+        let snapshot = conn.begin_read()?;
         let read = async {
             let Some(session) = self.session_by_id(&mut conn, transaction_id).await? else {
                 return Ok(None);
@@ -102,9 +103,8 @@ impl SessionStore for SqlStore {
         }
         .await;
         // On an error the lease rolls the snapshot back (crate::sqlite::ReadLease).
-        let read = read?;
-        conn.end_read()?;
-        Ok(read)
+        let read = read.and_then(|read| conn.end_read(snapshot).map(|()| read));
+        r.settle(read).await
     }
 
     async fn update_session(

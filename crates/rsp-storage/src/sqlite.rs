@@ -19,7 +19,7 @@ use tokio::sync::OwnedMutexGuard;
 use crate::db::{Param, RowRead};
 use crate::error::unique_key;
 pub(crate) use crate::group_commit::WriteTx;
-use crate::group_commit::{self, SharedWriter, Writer};
+use crate::group_commit::{self, GroupRead, SharedWriter, Writer, WriterRead};
 
 /// SQLite connection settings (SQLite docs "Write-Ahead Logging", "PRAGMA busy_timeout"):
 /// WAL lets readers run beside the writer; a writer of another process is waited for up to
@@ -112,16 +112,20 @@ impl SqliteDb {
         group_commit::begin(&self.writer).await
     }
 
-    /// A connection for reads: the writer connection when no transaction holds it nor a
-    /// group transaction is open on it, else a reader connection (returned to the pool when
-    /// the lease is dropped). The writer's page cache stays valid across its own commits,
-    /// while a reader's is dropped whenever another connection committed, and its pages are
-    /// then read again from the files.
+    /// A connection for reads: the writer connection when no member of a write transaction
+    /// holds it, else a reader connection (returned to the pool when the lease is dropped).
+    /// The writer's page cache stays valid across its own commits, while a reader's is
+    /// dropped whenever another connection committed, and its pages are then read again from
+    /// the files. Inside an open group transaction the read holds once the group commits
+    /// ([`ReadLease::settle`]); with `synchronous=FULL`, where that waits for an fsync, a
+    /// reader connection serves instead.
     pub(crate) fn read(&self) -> Result<ReadLease<'_>, StoreError> {
-        if let Ok(mut writer) = Arc::clone(&self.writer).try_lock_owned()
-            && writer.idle_conn().is_some()
-        {
-            return Ok(ReadLease::Writer(writer));
+        match group_commit::try_read(&self.writer) {
+            Some(WriterRead::Idle(writer)) => return Ok(ReadLease::Writer(writer)),
+            Some(WriterRead::InGroup(group)) if self.sync != Synchronous::Full => {
+                return Ok(ReadLease::InGroup(Some(group)));
+            }
+            _ => {}
         }
         let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
         let conn = match idle {
@@ -188,6 +192,9 @@ impl Drop for Checkpointer {
 pub(crate) enum ReadLease<'a> {
     /// The idle writer connection, held for the read.
     Writer(OwnedMutexGuard<Writer>),
+    /// The writer connection inside an open group transaction; `None` only while
+    /// [`ReadLease::settle`] hands it on.
+    InGroup(Option<GroupRead>),
     /// A reader connection; `None` only while [`Drop`] hands it back.
     Pooled {
         db: &'a SqliteDb,
@@ -199,7 +206,22 @@ impl ReadLease<'_> {
     pub(crate) fn conn(&mut self) -> Option<&mut Connection> {
         match self {
             ReadLease::Writer(w) => w.idle_conn(),
+            ReadLease::InGroup(g) => g.as_mut().map(GroupRead::conn),
             ReadLease::Pooled { conn, .. } => conn.as_mut(),
+        }
+    }
+
+    /// Ends the lease once what was read is committed: inside a group transaction, waits
+    /// for its COMMIT (an error if it failed); at once otherwise.
+    pub(crate) async fn settle(mut self) -> Result<(), StoreError> {
+        let group = match &mut self {
+            ReadLease::InGroup(g) => g.take(),
+            _ => None,
+        };
+        drop(self);
+        match group {
+            Some(g) => g.settle().await,
+            None => Ok(()),
         }
     }
 }
@@ -207,6 +229,7 @@ impl ReadLease<'_> {
 impl Drop for ReadLease<'_> {
     /// A connection still inside a read transaction (a read snapshot that did not reach its
     /// end) is rolled back first; a pooled one that cannot be is closed instead of kept.
+    /// Reads inside a group transaction changed nothing: nothing to undo.
     fn drop(&mut self) {
         let clean = |c: &Connection| c.is_autocommit() || run(c, "ROLLBACK").is_ok();
         match self {
@@ -216,6 +239,7 @@ impl Drop for ReadLease<'_> {
                     clean(c);
                 }
             }
+            ReadLease::InGroup(_) => {}
             ReadLease::Pooled { db, conn } => {
                 if let (Some(conn), Ok(mut idle)) = (conn.take(), db.readers.lock())
                     && idle.len() < READERS_KEPT
