@@ -12,7 +12,7 @@ use rsp_codec::asn1::{
 };
 use rsp_crypto::tr03111::tlv_5f37;
 use rsp_crypto::{KeyAgreement, PublicKey, SoftwareKey};
-use rsp_pki::{Cert, Role, SanEntry};
+use rsp_pki::{Cert, Role};
 use time::OffsetDateTime;
 
 use crate::error::Es10Error;
@@ -56,14 +56,7 @@ impl DownloadSession {
 
 /// The SM-DP+ OID: the registeredID of the certificate's subjectAltName (SGP.22 §4.5.2.1).
 fn smdp_oid(cert: &Cert) -> Option<ObjectIdentifier> {
-    cert.extensions()
-        .subject_alt_name
-        .iter()
-        .flatten()
-        .find_map(|e| match e {
-            SanEntry::RegisteredId(text) => oid_from_text(text),
-            _ => None,
-        })
+    cert.registered_id().and_then(oid_from_text)
 }
 
 fn raw_sig(bytes: &[u8]) -> Option<[u8; 64]> {

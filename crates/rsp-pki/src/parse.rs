@@ -190,6 +190,20 @@ impl Cert {
         self.0.ext.ski.as_deref()
     }
 
+    /// The first subjectAltName registeredID, dotted: the entity's OID (for CERT.DPauth,
+    /// the SM-DP+ OID, SGP.22 §4.5.2.1).
+    pub fn registered_id(&self) -> Option<&str> {
+        self.0
+            .ext
+            .subject_alt_name
+            .iter()
+            .flatten()
+            .find_map(|e| match e {
+                crate::SanEntry::RegisteredId(oid) => Some(oid.as_str()),
+                _ => None,
+            })
+    }
+
     /// Authority key identifier (keyIdentifier field), if present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
         self.0.ext.aki.as_deref()

@@ -399,9 +399,14 @@ impl Euicc {
 
     /// ES10b.CancelSession response (CancelSessionResponse DER).
     pub fn cancel_session(&self, reason: CancelSessionReason) -> Vec<u8> {
+        self.cancel_session_naming(reason, &[2, 999, 10])
+    }
+
+    /// A CancelSessionResponse whose smdpOid is `smdp_oid` (arcs).
+    pub fn cancel_session_naming(&self, reason: CancelSessionReason, smdp_oid: &[u32]) -> Vec<u8> {
         let signed = Raw::new(EuiccCancelSessionSigned {
             transaction_id: TransactionId(self.tid.clone().into()),
-            smdp_oid: ObjectIdentifier::new(vec![2, 999, 10]).unwrap(),
+            smdp_oid: ObjectIdentifier::new(smdp_oid.to_vec()).unwrap(),
             reason,
             ext: Extensions::default(),
         })

@@ -436,6 +436,9 @@ async fn default_smdp_flow_cancel_and_failed_installation() {
         // CancelSession after AuthenticateClient: the Profile stays Released.
         authenticate(&es9, &mut euicc, None).await.unwrap();
         let tid = euicc.transaction_id().to_vec();
+        // Signed for another SM-DP+ (SGP.22 §5.6.5): refused, the session stays open.
+        let elsewhere = euicc.cancel_session_naming(CancelSessionReason::POSTPONED, &[2, 999, 11]);
+        assert_eq!(code(es9.cancel_session(&tid, &elsewhere).await), "8.8/3.10");
         let cancel = euicc.cancel_session(CancelSessionReason::POSTPONED);
         es9.cancel_session(&tid, &cancel).await.unwrap();
         assert_eq!(state(&db, 30).await, ProfileState::Released);
