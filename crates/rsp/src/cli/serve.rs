@@ -41,7 +41,8 @@ pub enum ServeCommand {
     /// that environment variable is set; without it, keep --admin-listen on loopback.
     #[command(
         after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
-        RUST_LOG (log filter, default info)."
+        RUST_LOG (log filter, default info), TOKIO_WORKER_THREADS (request worker threads, \
+        default one per CPU available to the process; docs/benchmarks.md)."
     )]
     Smdpp(SmdppArgs),
 }
