@@ -18,7 +18,8 @@ use time::OffsetDateTime;
 use crate::error::Es10Error;
 use crate::info::euicc_info2;
 use crate::isdr::Isdr;
-use crate::notification::{codec_cert, oid_from_text};
+use crate::notification::codec_cert;
+use rsp_codec::asn1::oid_from_text;
 
 /// A server authenticated by AuthenticateServer (SGP.22 §3.1.2 common mutual authentication).
 #[derive(Clone, Debug)]

@@ -107,7 +107,7 @@ impl Isdr {
             nickname: None,
             metadata: HexBytes(received.metadata_raw.clone()),
             configure_isdp: HexBytes(received.configure_isdp.clone()),
-            smdp_oid: crate::notification::oid_text(&auth.smdp_oid),
+            smdp_oid: rsp_codec::asn1::oid_text(&auth.smdp_oid),
             ci_key_id: HexBytes(auth.ci_key_id.clone()),
             package: HexBytes(received.package),
         });

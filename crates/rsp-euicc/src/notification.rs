@@ -1,7 +1,7 @@
 //! Building and signing notifications (SGP.22 §5.7.6 ProfileInstallationResult,
 //! §5.7.10 OtherSignedNotification) and reading back stored ones.
 
-use rasn::types::{ObjectIdentifier, OctetString};
+use rasn::types::OctetString;
 use rsp_codec::asn1::{
     self, Certificate, EuiccSignPIR, Extensions, Iccid, NotificationEvent, NotificationMetadata,
     OtherSignedNotification, PendingNotification, ProfileInstallationResult,
@@ -104,21 +104,4 @@ pub(crate) fn metadata_of(stored: &StoredNotification) -> Option<NotificationMet
             Some(other.tbs_other_notification.value().clone())
         }
     }
-}
-
-/// An SM-DP+ OID from its dotted text.
-pub(crate) fn oid_from_text(text: &str) -> Option<ObjectIdentifier> {
-    let arcs = text
-        .split('.')
-        .map(|a| a.parse::<u32>().ok())
-        .collect::<Option<Vec<u32>>>()?;
-    ObjectIdentifier::new(arcs)
-}
-
-/// Dotted text of an OID.
-pub(crate) fn oid_text(oid: &ObjectIdentifier) -> String {
-    oid.iter()
-        .map(|a| a.to_string())
-        .collect::<Vec<_>>()
-        .join(".")
 }

@@ -29,6 +29,7 @@ pub mod es8plus;
 pub mod es9plus;
 pub mod ext;
 pub(crate) mod macros;
+pub mod oid;
 pub mod raw;
 
 pub use certificate::*;
@@ -42,4 +43,5 @@ pub use es10b::*;
 pub use es10c::*;
 pub use es11::*;
 pub use ext::Extensions;
+pub use oid::{oid_from_text, oid_text};
 pub use raw::Raw;
