@@ -63,8 +63,9 @@ impl Writer {
         }
     }
 
-    /// COMMITs the group (or rolls back what SQLite left) and tells every member.
-    fn finish(&mut self) {
+    /// COMMITs the group (or rolls back what SQLite left) and tells every member; nothing
+    /// when no group is open.
+    pub(crate) fn finish(&mut self) {
         let Some(members) = self.group.take() else {
             return;
         };

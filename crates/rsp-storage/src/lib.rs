@@ -17,6 +17,7 @@
 //! unreachable its half is skipped with a printed line, or fails when `CI` is set.
 
 mod backend;
+mod checkpoint;
 mod cipher;
 mod db;
 mod error;

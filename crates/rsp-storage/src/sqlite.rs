@@ -4,18 +4,17 @@
 //! waiting in-process is cheaper than SQLite's busy-sleep loop), whose write transactions
 //! commit in groups ([`crate::group_commit`]), and a few reader connections, which WAL lets
 //! run beside the writer. Statements are prepared once per connection and cached. WAL
-//! checkpoints run on a background thread, not in a committing request.
+//! checkpoints run on a background thread, not in a committing request ([`crate::checkpoint`]).
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use rsp_smdpp::store::StoreError;
 use rusqlite::{CachedStatement, Connection, OpenFlags};
 use tokio::sync::OwnedMutexGuard;
 
+use crate::checkpoint::{self, Checkpointer};
 use crate::db::{Param, RowRead};
 use crate::error::unique_key;
 pub(crate) use crate::group_commit::WriteTx;
@@ -64,9 +63,6 @@ const READERS_KEPT: usize = 8;
 /// Prepared statements cached per connection (the stores use about 25).
 const STATEMENT_CACHE: usize = 64;
 
-/// How often the background thread checkpoints the WAL into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
-
 /// The connections to one SQLite file.
 pub(crate) struct SqliteDb {
     path: PathBuf,
@@ -90,6 +86,15 @@ fn open(path: &Path, sync: Synchronous) -> Result<Connection, StoreError> {
 impl SqliteDb {
     /// Opens (creating if missing) the database file `path`.
     pub(crate) fn open(path: &Path, sync: Synchronous) -> Result<Self, StoreError> {
+        Self::open_with(path, sync, checkpoint::Limits::default())
+    }
+
+    /// [`SqliteDb::open`] with other checkpoint limits.
+    pub(crate) fn open_with(
+        path: &Path,
+        sync: Synchronous,
+        limits: checkpoint::Limits,
+    ) -> Result<Self, StoreError> {
         let writer = open(path, sync)?;
         // The committing request would otherwise run the checkpoint (copy and fsync) itself
         // when the WAL passes 1000 pages (SQLite docs "Automatic Checkpoint").
@@ -98,12 +103,15 @@ impl SqliteDb {
         writer
             .execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 0;")
             .map_err(err)?;
+        let writer = Writer::new(writer, sync == Synchronous::Full);
+        let checkpointer =
+            Checkpointer::start(open(path, sync)?, path, Arc::clone(&writer), limits)?;
         Ok(Self {
             path: path.to_owned(),
             sync,
-            writer: Writer::new(writer, sync == Synchronous::Full),
+            writer,
             readers: Mutex::new(Vec::new()),
-            _checkpointer: Checkpointer::start(open(path, sync)?)?,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -136,55 +144,6 @@ impl SqliteDb {
             db: self,
             conn: Some(conn),
         })
-    }
-}
-
-/// A thread that checkpoints the WAL every [`CHECKPOINT_EVERY`] (PASSIVE: it never waits
-/// for, nor blocks, readers and the writer), so requests never pay for it. Stopped and
-/// joined on drop.
-struct Checkpointer {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Checkpointer {
-    fn start(conn: Connection) -> Result<Self, StoreError> {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let signal = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("rsp-sqlite-checkpoint".into())
-            .spawn(move || {
-                let (lock, wake) = &*signal;
-                let Ok(mut stopped) = lock.lock() else {
-                    return;
-                };
-                while !*stopped {
-                    stopped = match wake.wait_timeout(stopped, CHECKPOINT_EVERY) {
-                        Ok((guard, _)) => guard,
-                        Err(_) => return,
-                    };
-                    // A failure (e.g. the file is busy elsewhere) is retried next round.
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                }
-            })
-            .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        Ok(Self {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        let (lock, wake) = &*self.stop;
-        if let Ok(mut stopped) = lock.lock() {
-            *stopped = true;
-        }
-        wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
