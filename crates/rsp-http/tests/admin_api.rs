@@ -10,7 +10,7 @@ use std::sync::Arc;
 use base64::Engine;
 use common::*;
 use rsp_http::admin::{AdminConfig, activation_code};
-use rsp_storage::SqlStore;
+use rsp_storage::{Backend, SqlStore};
 use serde_json::json;
 
 const EID: &str = "89049032000000000000000000000163";
@@ -60,6 +60,7 @@ async fn import_list_order_activation_code_qr_and_metrics_postgres() {
 }
 
 async fn admin_flow(pki: &Pki, store: SqlStore) {
+    let backend = store.backend();
     let admin = start_admin(store.clone(), None).await;
     let http = reqwest::Client::new();
     let base = format!("http://{admin}");
@@ -296,6 +297,20 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         metrics.contains("rsp_http_request_duration_seconds"),
         "{metrics}"
     );
+    if backend == Backend::Sqlite {
+        // Set by the checkpoint thread at its next round (every 100 ms).
+        let mut tries = 0;
+        loop {
+            let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+            let metrics = metrics.text().await.unwrap();
+            if metrics.contains("rsp_sqlite_wal_frames") {
+                break;
+            }
+            tries += 1;
+            assert!(tries < 50, "no WAL gauge: {metrics}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
     server.stop().await;
 }
 

@@ -19,6 +19,9 @@
 //! snapshot) would hold them back as long. So it waits [`REWIND_WAIT`] at most, and after a
 //! rewind that could not finish the next ones come at longer and longer intervals (up to
 //! [`MAX_BACKOFF`] rounds), so a long reader lets the WAL grow instead of stalling writes.
+//!
+//! Metrics: `rsp_sqlite_wal_frames` (frames in the WAL at the last round) and
+//! `rsp_sqlite_wal_rewinds_total{result="rewound"|"busy"}`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -114,6 +117,7 @@ fn round(conn: &Connection, wal: &Path, writer: &SharedWriter, limits: Limits, p
     let Some(passive) = checkpoint(conn, "PASSIVE") else {
         return;
     };
+    metrics::gauge!("rsp_sqlite_wal_frames").set(passive.frames as f64);
     if passive.frames < limits.rewind_at_frames {
         return;
     }
@@ -131,7 +135,10 @@ fn round(conn: &Connection, wal: &Path, writer: &SharedWriter, limits: Limits, p
     w.finish();
     let rewound = checkpoint(conn, if oversized { "TRUNCATE" } else { "RESTART" });
     drop(w);
-    if rewound.is_some_and(|c| !c.busy) {
+    let done = rewound.is_some_and(|c| !c.busy);
+    let result = if done { "rewound" } else { "busy" };
+    metrics::counter!("rsp_sqlite_wal_rewinds_total", "result" => result).increment(1);
+    if done {
         *pace = Backoff::default();
     } else {
         pace.after_failure = (pace.after_failure * 2).clamp(1, MAX_BACKOFF);

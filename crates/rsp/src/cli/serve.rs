@@ -39,6 +39,14 @@ pub enum ServeCommand {
     /// the `id` of the entry whose `cn` matches (other certificates are refused with HTTP
     /// 403). The admin API requires `Authorization: Bearer <RSP_SMDPP_ADMIN_TOKEN>` when
     /// that environment variable is set; without it, keep --admin-listen on loopback.
+    ///
+    /// Prometheus metrics on the admin API's /metrics:
+    /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
+    /// rsp_es2plus_calls_total and
+    /// rsp_es9plus_calls_total{function,status,code} (code: the SGP.22 subject/reason of a
+    /// failure), rsp_es2plus_progress_sent_total{result}, and on SQLite
+    /// rsp_sqlite_wal_frames (the WAL, kept near 4096 frames by rewinding it) and
+    /// rsp_sqlite_wal_rewinds_total{result} (busy: a long read delayed the rewind).
     #[command(
         after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
         RUST_LOG (log filter, default info), TOKIO_WORKER_THREADS (request worker threads, \
