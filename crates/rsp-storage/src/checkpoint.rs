@@ -73,9 +73,17 @@ impl Checkpointer {
         writer: SharedWriter,
         limits: Limits,
     ) -> Result<Self, StoreError> {
-        conn.busy_timeout(REWIND_WAIT)
-            .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        let wal = wal_path(path);
+        let backend = |e| StoreError::Backend(Box::new(e));
+        conn.busy_timeout(REWIND_WAIT).map_err(backend)?;
+        // The page size is fixed once the file is in WAL mode.
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(backend)?;
+        let wal = Wal {
+            path: wal_path(path),
+            truncate_above: (4 * limits.rewind_at_frames * page).unsigned_abs(),
+            rewind_at_frames: limits.rewind_at_frames,
+        };
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -91,7 +99,7 @@ impl Checkpointer {
                         Ok((guard, _)) => guard,
                         Err(_) => return,
                     };
-                    round(&conn, &wal, &writer, limits, &mut pace);
+                    round(&conn, &wal, &writer, &mut pace);
                 }
             })
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
@@ -100,6 +108,14 @@ impl Checkpointer {
             thread: Some(thread),
         })
     }
+}
+
+/// The WAL file and when it is rewound.
+struct Wal {
+    path: PathBuf,
+    /// File size (bytes) above which a rewind also truncates it.
+    truncate_above: u64,
+    rewind_at_frames: i64,
 }
 
 /// When the next rewind may be tried.
@@ -113,23 +129,19 @@ struct Backoff {
 
 /// One round: PASSIVE, then a rewind if the WAL has grown past the limit. A failure (the
 /// file busy elsewhere) is retried in a later round.
-fn round(conn: &Connection, wal: &Path, writer: &SharedWriter, limits: Limits, pace: &mut Backoff) {
+fn round(conn: &Connection, wal: &Wal, writer: &SharedWriter, pace: &mut Backoff) {
     let Some(passive) = checkpoint(conn, "PASSIVE") else {
         return;
     };
     metrics::gauge!("rsp_sqlite_wal_frames").set(passive.frames as f64);
-    if passive.frames < limits.rewind_at_frames {
+    if passive.frames < wal.rewind_at_frames {
         return;
     }
     if pace.skip > 0 {
         pace.skip -= 1;
         return;
     }
-    let page = conn
-        .query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0))
-        .unwrap_or(4096);
-    let oversized = std::fs::metadata(wal)
-        .is_ok_and(|m| m.len() > (4 * limits.rewind_at_frames * page).unsigned_abs());
+    let oversized = std::fs::metadata(&wal.path).is_ok_and(|m| m.len() > wal.truncate_above);
     // Not on a runtime thread: blocking on the async mutex is allowed here.
     let mut w = writer.blocking_lock();
     w.finish();
