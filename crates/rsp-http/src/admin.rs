@@ -68,6 +68,17 @@ pub fn router(store: SqlStore, config: AdminConfig) -> Router {
             }),
         )
         .route(
+            "/admin/v1/orders/{iccid}/controls",
+            get(|State(s): State<AdminState>, Path(iccid): Path<String>| {
+                crate::admin_orders::get_controls(s.store, iccid)
+            })
+            .put(
+                |State(s): State<AdminState>, Path(iccid): Path<String>, body| {
+                    crate::admin_orders::put_controls(s.store, iccid, body)
+                },
+            ),
+        )
+        .route(
             "/admin/v1/orders/{iccid}/activation-code",
             get(activation_code_route),
         )
@@ -161,6 +172,9 @@ struct ImportRequest {
     /// `test`, `provisioning` or `operational` (default).
     #[serde(default)]
     profile_class: Option<String>,
+    /// Profile Policy Rules (`ppr1`, `ppr2`, `pprUpdateControl`; SGP.22 §2.9.1).
+    #[serde(default)]
+    profile_policy_rules: Vec<String>,
 }
 
 /// A Profile as the admin API shows it (no secrets).
@@ -249,6 +263,11 @@ async fn import_profile(
             "profileClass must be test, provisioning or operational",
         );
     };
+    let profile_policy_rules =
+        match crate::admin_batch::policy_rules(&req.profile_policy_rules, profile_class) {
+            Ok(r) => r,
+            Err(m) => return error(StatusCode::BAD_REQUEST, &m),
+        };
     let profile = NewProfile {
         iccid: iccid.clone(),
         operator: OperatorId::new(req.operator),
@@ -258,6 +277,7 @@ async fn import_profile(
             service_provider_name: req.service_provider_name,
             profile_name: req.profile_name,
             profile_class,
+            profile_policy_rules,
         },
     };
     match state.store.import(std::slice::from_ref(&profile)).await {

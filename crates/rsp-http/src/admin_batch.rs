@@ -41,6 +41,25 @@ pub struct BatchRequest {
     profile_name: String,
     #[serde(default)]
     profile_class: Option<String>,
+    /// Profile Policy Rules of every Profile of the batch (`ppr1`, `ppr2`,
+    /// `pprUpdateControl`; SGP.22 §2.9.1).
+    #[serde(default)]
+    profile_policy_rules: Vec<String>,
+}
+
+/// The Profile Policy Rules of an import request, checked against the Profile Class.
+pub(crate) fn policy_rules(
+    names: &[String],
+    class: ProfileClass,
+) -> Result<rsp_smdpp::ppr::ProfilePolicyRules, String> {
+    let rules = rsp_smdpp::ppr::ProfilePolicyRules::from_names(names).map_err(|e| e.to_string())?;
+    let metadata = ProfileMetadata {
+        profile_class: class,
+        profile_policy_rules: rules,
+        ..ProfileMetadata::default()
+    };
+    rsp_smdpp::ppr::validate(&metadata).map_err(str::to_owned)?;
+    Ok(rules)
 }
 
 /// Parses `test`, `provisioning` or `operational` (default).
@@ -77,11 +96,14 @@ fn personalise(req: BatchRequest) -> Result<Vec<NewProfile>, Refusal> {
             .encode()
             .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
     };
+    let profile_policy_rules =
+        policy_rules(&req.profile_policy_rules, class).map_err(|m| bad(&m))?;
     let operator = OperatorId::new(req.operator);
     let metadata = ProfileMetadata {
         service_provider_name: req.service_provider_name,
         profile_name: req.profile_name,
         profile_class: class,
+        profile_policy_rules,
     };
     let mut profiles = Vec::new();
     let result = for_each_profile(&template, req.data.as_bytes(), format, |row| {

@@ -15,6 +15,7 @@
 //! - [`es2plus_operator`]: the Operator's ES2+ client (DownloadOrder … ReleaseProfile).
 //! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
 //! - [`admin_batch`]: inventory import from a template and a personalisation batch.
+//! - [`admin_orders`]: the controls of a pending order (expiry, download attempts).
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -23,6 +24,7 @@
 
 pub mod admin;
 pub mod admin_batch;
+pub mod admin_orders;
 pub mod app;
 pub mod binding;
 pub mod credentials;

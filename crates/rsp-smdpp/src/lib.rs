@@ -6,6 +6,7 @@
 //! - [`profile_state`]: the Profile states of SGP.22 §3.1 / §5.3 and the transition function.
 //! - [`profile`]: a Profile's inventory record and the secret Profile Package.
 //! - [`matching_id`], [`confirmation_code`]: the two download-order secrets (SGP.22 §4.1, §3.1.3).
+//! - [`order_controls`]: order expiry and download attempts; [`ppr`]: Profile Policy Rules.
 //! - [`outbox`]: ES2+.HandleDownloadProgressInfo messages queued with each state change.
 //! - [`store`]: the persistence traits ([`store::InventoryStore`], [`store::OutboxStore`]).
 //! - [`es2plus`]: DownloadOrder, ConfirmOrder, CancelOrder, ReleaseProfile (SGP.22 §5.3.1–§5.3.4).
@@ -17,7 +18,9 @@ pub mod es2plus;
 pub mod es9plus;
 pub mod matching_id;
 pub mod operator;
+pub mod order_controls;
 pub mod outbox;
+pub mod ppr;
 pub mod profile;
 pub mod profile_state;
 pub mod session;

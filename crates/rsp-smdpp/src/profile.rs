@@ -8,6 +8,8 @@ use zeroize::Zeroizing;
 use crate::confirmation_code::CcHash;
 use crate::matching_id::MatchingId;
 use crate::operator::OperatorId;
+use crate::order_controls::OrderControls;
+use crate::ppr::ProfilePolicyRules;
 use crate::profile_state::ProfileState;
 
 /// The Profile Package (SAIP DER, SGP.22 §2.5.3 "Unprotected Profile Package"): it holds
@@ -91,6 +93,8 @@ pub struct ProfileMetadata {
     pub profile_name: String,
     /// `profileClass` (tag 95).
     pub profile_class: ProfileClass,
+    /// `profilePolicyRules` (tag 99, SGP.22 §2.9.1): none by default.
+    pub profile_policy_rules: ProfilePolicyRules,
 }
 
 /// The mutable record of one Profile (everything but the package).
@@ -131,6 +135,8 @@ pub struct ProfileRecord {
     pub package_size: usize,
     /// Profile Metadata (fixed at import).
     pub metadata: ProfileMetadata,
+    /// Expiry and download attempts of the current order ([`crate::order_controls`]).
+    pub order: OrderControls,
 }
 
 impl ProfileRecord {

@@ -17,6 +17,7 @@ use rsp_codec::json::{Eid, Iccid};
 
 use crate::matching_id::MatchingId;
 use crate::operator::OperatorId;
+use crate::order_controls::OrderControls;
 use crate::outbox::{DownloadProgress, OutboxEntry};
 use crate::profile::{NewProfile, ProfilePackage, ProfileRecord};
 use crate::profile_state::ProfileState;
@@ -67,6 +68,8 @@ pub struct Claim<'a> {
     pub eid: Option<&'a Eid>,
     /// The state to move the claimed Profile to (from [`crate::profile_state::transition`]).
     pub new_state: ProfileState,
+    /// The controls of the new order (expiry, download attempts).
+    pub order: OrderControls,
 }
 
 /// The Profile inventory.

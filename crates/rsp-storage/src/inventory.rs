@@ -41,6 +41,7 @@ impl InventoryStore for SqlStore {
                         p.metadata.service_provider_name.as_str().into(),
                         p.metadata.profile_name.as_str().into(),
                         p.metadata.profile_class.value().into(),
+                        p.metadata.profile_policy_rules.value().into(),
                     ],
                 )
                 .await?;
@@ -87,6 +88,9 @@ impl InventoryStore for SqlStore {
                     now_ms().into(),
                     claim.operator.as_str().into(),
                     claim.profile_type.into(),
+                    claim.order.expires_at_ms.into(),
+                    row::final_status_name(claim.order.on_expiry).into(),
+                    i64::from(claim.order.max_download_attempts).into(),
                 ],
                 row::profile,
             )
@@ -240,6 +244,10 @@ pub(crate) async fn update_profile(
                 record.iccid.digits().into(),
                 record.operator.as_str().into(),
                 record.version.into(),
+                record.order.expires_at_ms.into(),
+                row::final_status_name(record.order.on_expiry).into(),
+                i64::from(record.order.download_attempts).into(),
+                i64::from(record.order.max_download_attempts).into(),
             ],
         )
         .await?;

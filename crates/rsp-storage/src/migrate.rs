@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261203000002_smdpp_es9plus_writes.sql"),
         include_str!("../migrations/postgres/20261203000002_smdpp_es9plus_writes.sql"),
     ),
+    (
+        20261205000001,
+        "smdpp order controls",
+        include_str!("../migrations/sqlite/20261205000001_smdpp_order_controls.sql"),
+        include_str!("../migrations/postgres/20261205000001_smdpp_order_controls.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

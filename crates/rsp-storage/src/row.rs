@@ -1,11 +1,14 @@
 //! Rows to domain values. A value that does not parse means the database was edited outside
 //! this code: [`StoreError::Corrupt`].
 
+use rsp_codec::json::es2plus::FinalProfileStatusIndicator;
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::status::StatusCode;
 use rsp_smdpp::confirmation_code::CcHash;
 use rsp_smdpp::matching_id::MatchingId;
+use rsp_smdpp::order_controls::OrderControls;
 use rsp_smdpp::outbox::{DownloadProgress, OutboxEntry, PointStatus};
+use rsp_smdpp::ppr::ProfilePolicyRules;
 use rsp_smdpp::store::StoreError;
 use rsp_smdpp::{OperatorId, ProfileClass, ProfileMetadata, ProfileRecord, ProfileState};
 
@@ -56,8 +59,34 @@ pub(crate) fn profile(row: &dyn RowRead) -> Result<ProfileRecord, StoreError> {
             profile_name: row.text("profile_name")?,
             profile_class: ProfileClass::from_value(row.int("profile_class")?)
                 .ok_or(StoreError::Corrupt("profile_class"))?,
+            profile_policy_rules: ProfilePolicyRules::from_value(row.int("profile_policy_rules")?)
+                .ok_or(StoreError::Corrupt("profile_policy_rules"))?,
         },
+        order: order_controls(row)?,
     })
+}
+
+/// The order columns (`order_expires_at_ms` … `max_download_attempts`).
+fn order_controls(row: &dyn RowRead) -> Result<OrderControls, StoreError> {
+    let on_expiry = match row.text("order_on_expiry")?.as_str() {
+        "Available" => FinalProfileStatusIndicator::Available,
+        "Unavailable" => FinalProfileStatusIndicator::Unavailable,
+        _ => return Err(StoreError::Corrupt("order_on_expiry")),
+    };
+    Ok(OrderControls {
+        expires_at_ms: row.opt_int("order_expires_at_ms")?,
+        on_expiry,
+        download_attempts: count(row.int("download_attempts")?, "download_attempts")?,
+        max_download_attempts: count(row.int("max_download_attempts")?, "max_download_attempts")?,
+    })
+}
+
+/// The stored name of a state on expiry.
+pub(crate) fn final_status_name(status: FinalProfileStatusIndicator) -> &'static str {
+    match status {
+        FinalProfileStatusIndicator::Available => "Available",
+        FinalProfileStatusIndicator::Unavailable => "Unavailable",
+    }
 }
 
 /// Reads the columns of `sql::outbox_columns!`.

@@ -8,7 +8,9 @@ macro_rules! profile_columns {
     () => {
         "iccid, operator_id, profile_type, state, eid, eid_ever_bound, matching_id, cc_hash, \
          cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version, \
-         service_provider_name, profile_name, profile_class, package_size"
+         service_provider_name, profile_name, profile_class, package_size, \
+         order_expires_at_ms, order_on_expiry, download_attempts, max_download_attempts, \
+         profile_policy_rules"
     };
 }
 
@@ -22,8 +24,8 @@ macro_rules! outbox_columns {
 
 pub(crate) const INSERT_PROFILE: &str = "INSERT INTO smdpp_profiles (iccid, operator_id, \
      profile_type, state, package_size, created_at_ms, updated_at_ms, \
-     service_provider_name, profile_name, profile_class) \
-     VALUES ($1, $2, $3, 'Available', $4, $5, $5, $6, $7, $8)";
+     service_provider_name, profile_name, profile_class, profile_policy_rules) \
+     VALUES ($1, $2, $3, 'Available', $4, $5, $5, $6, $7, $8, $9)";
 
 /// The package of a Profile: written once at import, never updated.
 pub(crate) const INSERT_PACKAGE: &str = "INSERT INTO smdpp_profile_packages (iccid, \
@@ -75,7 +77,9 @@ macro_rules! update_profile {
             $keys,
             "eid_ever_bound = COALESCE(eid_ever_bound, $3), cc_hash = $5, \
              cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
-             version = version + 1, updated_at_ms = $10 \
+             version = version + 1, updated_at_ms = $10, \
+             order_expires_at_ms = $14, order_on_expiry = $15, download_attempts = $16, \
+             max_download_attempts = $17 \
              WHERE iccid = $11 AND operator_id = $12 AND version = $13"
         )
     };
@@ -114,7 +118,8 @@ pub(crate) const OUTBOX_PENDING: &str =
 /// Statements whose text depends on the backend.
 pub(crate) struct Dialect {
     /// Takes one Available Profile: $1 new state, $2 EID or NULL, $3 now, $4 operator,
-    /// $5 Profile Type. A Profile once bound is only taken for its own EID.
+    /// $5 Profile Type, $6..$8 the order's expiry, state on expiry and download attempt
+    /// limit. A Profile once bound is only taken for its own EID.
     pub claim_profile: &'static str,
     /// Leases due outbox messages: $1 lease end, $2 now, $3 limit.
     pub claim_outbox: &'static str,
@@ -125,7 +130,8 @@ macro_rules! claim_profile {
         concat!(
             "UPDATE smdpp_profiles SET state = $1, eid = $2, \
              eid_ever_bound = COALESCE(eid_ever_bound, $2), version = version + 1, \
-             updated_at_ms = $3 WHERE iccid = (SELECT iccid FROM smdpp_profiles \
+             updated_at_ms = $3, order_expires_at_ms = $6, order_on_expiry = $7, \
+             download_attempts = 0, max_download_attempts = $8 WHERE iccid = (SELECT iccid FROM smdpp_profiles \
              WHERE operator_id = $4 AND profile_type = $5 AND state = 'Available' \
              AND (eid_ever_bound IS NULL OR eid_ever_bound = $2) ORDER BY iccid LIMIT 1",
             $lock,

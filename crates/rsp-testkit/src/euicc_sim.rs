@@ -16,9 +16,9 @@ use rsp_codec::asn1::{
     Certificate, CtxParams1, CtxParamsForCommonAuthentication, DeviceCapabilities, DeviceInfo,
     EUICCInfo1, EUICCInfo2, EUICCSigned2, EuiccCancelSessionSigned, EuiccSignPIR, EuiccSigned1,
     Extensions, FinalResult, InitiateAuthenticationOkEs9, NotificationEvent, NotificationMetadata,
-    Octet4, Octet32, PendingNotification, PrepareDownloadResponse, PrepareDownloadResponseOk,
-    ProfileInstallationResult, ProfileInstallationResultData, Raw, RspCapability,
-    StoreMetadataRequest, SuccessResult, TransactionId, UICCCapability, VersionType,
+    Octet4, Octet32, PendingNotification, PprIds, PrepareDownloadResponse,
+    PrepareDownloadResponseOk, ProfileInstallationResult, ProfileInstallationResultData, Raw,
+    RspCapability, StoreMetadataRequest, SuccessResult, TransactionId, UICCCapability, VersionType,
     signed_part_of_initialise_secure_channel,
 };
 use rsp_crypto::kdf::{ControlReferenceTemplate, derive_session_keys};
@@ -50,6 +50,8 @@ pub struct Euicc {
     dp_pb: Option<PublicKey>,
     /// otSK.EUICC.ECKA of the current download (after PrepareDownload).
     pub otsk: Option<SoftwareKey>,
+    /// `forbiddenProfilePolicyRules` announced in EUICCInfo2 (tag 99); `None`: absent.
+    pub forbidden_ppr: Option<PprIds>,
 }
 
 fn copy_key(k: &SoftwareKey) -> SoftwareKey {
@@ -113,6 +115,7 @@ impl Euicc {
             smdp_signature2: [0; 64],
             dp_pb: None,
             otsk: None,
+            forbidden_ppr: None,
         }
     }
 
@@ -147,7 +150,7 @@ impl Euicc {
             euicc_ci_pk_id_list_for_verification: vec![self.ci_key_id.clone().into()],
             euicc_ci_pk_id_list_for_signing: vec![self.ci_key_id.clone().into()],
             euicc_category: None,
-            forbidden_profile_policy_rules: None,
+            forbidden_profile_policy_rules: self.forbidden_ppr.clone(),
             pp_version: VersionType::from_parts(0, 0, 1),
             sas_acreditation_number: "TEST-SAS".into(),
             certification_data_object: None,

@@ -199,6 +199,7 @@ impl Server {
                     service_provider_name: "Test Operator".into(),
                     profile_name: format!("Profile {iccid}"),
                     profile_class: ProfileClass::default(),
+                    ..ProfileMetadata::default()
                 },
             }])
             .await

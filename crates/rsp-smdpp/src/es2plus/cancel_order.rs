@@ -83,6 +83,7 @@ impl<S: InventoryStore> Es2Plus<S> {
         record.cc_hash = None;
         record.cc_attempts = 0;
         record.smds_address = None;
+        record.order = crate::order_controls::OrderControls::default();
         self.store.update(&record, &[]).await?;
         Ok(())
     }

@@ -6,6 +6,7 @@ use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::status::RspError;
 
 use super::{Es2Plus, Es2PlusError, retry_on_conflict};
+use crate::es9plus::now_ms;
 use crate::operator::OperatorId;
 use crate::profile_state::{ProfileEvent, ProfileState, transition};
 use crate::store::{Claim, InventoryStore};
@@ -66,6 +67,7 @@ impl<S: InventoryStore> Es2Plus<S> {
                     profile_type,
                     eid: order.eid.as_ref(),
                     new_state,
+                    order: self.config.orders.new_order(now_ms()),
                 };
                 if let Some(record) = self.store.claim_available(claim).await? {
                     return Ok(record.iccid);
@@ -105,6 +107,7 @@ impl<S: InventoryStore> Es2Plus<S> {
             // Once linked to another eUICC: not available to this one (one EID, ever).
             return Err(RspError::IccidUnavailable.into());
         }
+        record.order = self.config.orders.new_order(now_ms());
         let record = self.store.update(&record, &[]).await?;
         Ok(record.iccid)
     }

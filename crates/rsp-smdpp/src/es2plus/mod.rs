@@ -21,6 +21,7 @@ use rsp_codec::json::Iccid;
 use rsp_codec::status::RspError;
 
 use crate::operator::OperatorId;
+use crate::order_controls::OrderPolicy;
 use crate::profile::ProfileRecord;
 use crate::store::InventoryStore;
 
@@ -33,15 +34,18 @@ pub struct Es2PlusConfig {
     pub cc_max_attempts: u32,
     /// Re-reads after an optimistic-concurrency conflict before giving up (1.2/4.2).
     pub max_conflict_retries: u32,
+    /// Expiry and download attempts of new orders ([`crate::order_controls`]).
+    pub orders: OrderPolicy,
 }
 
 impl Es2PlusConfig {
-    /// Defaults: 5 Confirmation Code attempts, 8 conflict retries.
+    /// Defaults: 5 Confirmation Code attempts, 8 conflict retries, [`OrderPolicy::default`].
     pub fn new(smdp_address: impl Into<String>) -> Self {
         Self {
             smdp_address: smdp_address.into(),
             cc_max_attempts: 5,
             max_conflict_retries: 8,
+            orders: OrderPolicy::default(),
         }
     }
 }

@@ -31,7 +31,9 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     /// 8.11.1/3.9; bad euiccSignature1 or session data 8.1/6.1; unknown MatchingID
     /// 8.2.6/3.8; EID not the ordered one 8.1.1/3.8; Profile confirmed but not released
     /// 8.2/1.2; delivered Profile 8.2/3.7; Confirmation Code retries used up 8.8.5/6.4;
-    /// not eligible 8.2.5/4.3 or 8.1/4.8.
+    /// order expired 8.8.5/4.10 or its download attempts used up 8.8.5/6.4
+    /// ([`crate::order_controls`]); not eligible 8.2.5/4.3 (also a Profile Policy Rule the
+    /// eUICC forbids, [`crate::ppr`]) or 8.1/4.8.
     pub async fn authenticate_client(
         &self,
         transaction_id: &[u8],
@@ -72,6 +74,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         };
         let mut profile = self.pick_profile(ctx.matching_id.as_deref(), &eid).await?;
         eligibility::check(&signed1.euicc_info2, profile.package_size)?;
+        eligibility::check_policy_rules(&signed1.euicc_info2, &profile.metadata)?;
 
         let dp = self
             .credentials
@@ -99,6 +102,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
                 return Err(RspError::EidRefused.into());
             }
         }
+        profile.order.count_attempt();
         let mut next = session.clone();
         next.phase = SessionPhase::Authenticated;
         next.profile = Some((profile.operator.clone(), profile.iccid.clone()));
@@ -159,6 +163,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         if profile.cc_hash.is_some() && profile.cc_attempts >= profile.cc_max_attempts {
             return Err(RspError::DownloadOrderRetriesExceeded.into());
         }
+        self.check_order_controls(&profile).await?;
         match profile.state {
             ProfileState::Released => {}
             ProfileState::Confirmed => return Err(RspError::ProfileNotReleased.into()),
@@ -220,7 +225,7 @@ pub(crate) fn store_metadata(
         profile_class: AsnProfileClass::from(profile.metadata.profile_class.value()),
         notification_configuration_info,
         profile_owner: None,
-        profile_policy_rules: None,
+        profile_policy_rules: profile.metadata.profile_policy_rules.to_asn1(),
         service_specific_data_stored_in_euicc: None,
         service_specific_data_not_stored_in_euicc: None,
         ext: Extensions::default(),

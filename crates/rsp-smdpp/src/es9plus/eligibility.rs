@@ -27,6 +27,15 @@ pub(crate) fn check(info2: &EUICCInfo2, package_len: usize) -> Result<(), RspErr
     Ok(())
 }
 
+/// The Profile Policy Rules part of the check (SGP.22 §2.9, §3.1.3.1): 8.2.5/4.3 for a rule
+/// the eUICC forbids; see [`crate::ppr::check_eligible`].
+pub(crate) fn check_policy_rules(
+    info2: &EUICCInfo2,
+    metadata: &crate::ProfileMetadata,
+) -> Result<(), RspError> {
+    crate::ppr::check_eligible(info2, metadata)
+}
+
 /// The free non-volatile memory announced in `extCardResource`, if present and parseable.
 fn free_nvm(ext_card_resource: &[u8]) -> Option<u64> {
     let tlvs = split_tlvs(ext_card_resource).ok()?;

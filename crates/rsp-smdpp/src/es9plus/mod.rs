@@ -18,6 +18,7 @@ mod get_bound_profile_package;
 mod handle_notification;
 mod ids;
 mod initiate_authentication;
+mod order_check;
 
 pub use credentials::{Credentials, DpCredentials, SigningCredential};
 pub use error::Es9PlusError;

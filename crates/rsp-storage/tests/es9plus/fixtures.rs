@@ -100,6 +100,7 @@ pub async fn order(
                 service_provider_name: "Test Operator".into(),
                 profile_name: format!("Profile {n}"),
                 profile_class: ProfileClass::Operational,
+                ..ProfileMetadata::default()
             },
         }])
         .await

@@ -23,6 +23,7 @@ use rsp_smdpp::session::SessionStore;
 use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
+use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +136,20 @@ pub struct SmdppArgs {
         value_delimiter = ','
     )]
     crl: Vec<PathBuf>,
+    /// Lifetime of a download order from ES2+.DownloadOrder: <n>d, <n>h, <n>m or <n>s; 0 or
+    /// `never`: no expiry. Once expired, ES9+.AuthenticateClient answers 8.8.5/4.10 and the
+    /// order ends (per order: admin PUT /admin/v1/orders/{iccid}/controls) [default: 30d].
+    #[arg(long, env = "RSP_SMDPP_ORDER_TTL", value_name = "DURATION")]
+    order_ttl: Option<OrderTtl>,
+    /// State an expired order leaves its Profile in (available only if its Bound Profile
+    /// Package was never delivered, as with ES2+.CancelOrder) [default: available].
+    #[arg(long, env = "RSP_SMDPP_ORDER_EXPIRY_STATUS", value_enum)]
+    order_expiry_status: Option<ExpiryStatus>,
+    /// ES9+.AuthenticateClient attempts allowed per order, beyond which it answers
+    /// 8.8.5/6.4; 0: unlimited. The Confirmation Code limit (8.2.7/6.4) is separate
+    /// [default: 5].
+    #[arg(long, env = "RSP_SMDPP_MAX_DOWNLOAD_ATTEMPTS", value_name = "N")]
+    max_download_attempts: Option<u32>,
 }
 
 impl SmdppArgs {
@@ -157,6 +172,9 @@ impl SmdppArgs {
             crl: Some(self.crl),
             es9_credential_files: Vec::new(),
             operators: Vec::new(),
+            order_ttl: self.order_ttl,
+            order_expiry_status: self.order_expiry_status,
+            max_download_attempts: self.max_download_attempts,
         };
         (self.config, file)
     }
@@ -350,10 +368,9 @@ pub async fn start_smdpp(
                 .collect(),
         )
     };
-    let es2 = Arc::new(Es2Plus::new(
-        store.clone(),
-        Es2PlusConfig::new(s.address.clone()),
-    ));
+    let mut es2_config = Es2PlusConfig::new(s.address.clone());
+    es2_config.orders = s.orders;
+    let es2 = Arc::new(Es2Plus::new(store.clone(), es2_config));
     let endpoints: HashMap<OperatorId, String> = s
         .notification_urls()
         .into_iter()

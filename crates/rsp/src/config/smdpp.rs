@@ -9,6 +9,9 @@
 //! pki = "/etc/rsp/pki"              # `rsp pki init` output: nist/dp-tls.pem, nist/ci.pem, …
 //! data-key-file = "/etc/rsp/data.key"
 //! log-format = "json"
+//! order-ttl = "30d"                  # download order lifetime (d, h, m, s; 0: never)
+//! order-expiry-status = "available"  # an expired order's Profile: available | unavailable
+//! max-download-attempts = 5          # AuthenticateClient attempts per order (0: unlimited)
 //!
 //! [[operators]]                      # optional: with a list, only listed Operators may call ES2+
 //! id = "op-1"                        # OperatorId owning Profiles
@@ -23,7 +26,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rsp_http::credentials::CredentialFiles;
+use rsp_smdpp::order_controls::OrderPolicy;
 use serde::Deserialize;
+
+use super::orders::{ExpiryStatus, OrderTtl};
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -75,6 +81,12 @@ pub struct SmdppFile {
     pub es9_credential_files: Vec<CredentialFiles>,
     #[serde(default)]
     pub operators: Vec<OperatorEntry>,
+    /// Download order lifetime from DownloadOrder.
+    pub order_ttl: Option<OrderTtl>,
+    /// The state an expired order leaves its Profile in.
+    pub order_expiry_status: Option<ExpiryStatus>,
+    /// AuthenticateClient attempts per order (0: unlimited).
+    pub max_download_attempts: Option<u32>,
 }
 
 impl SmdppFile {
@@ -119,6 +131,9 @@ impl SmdppFile {
             } else {
                 self.operators
             },
+            order_ttl: self.order_ttl.or(base.order_ttl),
+            order_expiry_status: self.order_expiry_status.or(base.order_expiry_status),
+            max_download_attempts: self.max_download_attempts.or(base.max_download_attempts),
         }
     }
 }
@@ -145,6 +160,8 @@ pub struct SmdppSettings {
     /// ES9+ credential sets given file by file.
     pub es9_credential_files: Vec<CredentialFiles>,
     pub operators: Vec<OperatorEntry>,
+    /// Expiry and download attempts of new orders.
+    pub orders: OrderPolicy,
 }
 
 impl SmdppSettings {
@@ -153,7 +170,8 @@ impl SmdppSettings {
     /// `nist/dp-tls.key.pem`, client CA `nist/ci.pem`, ES9+ credentials from `nist/` and
     /// `brainpool/` where present), data key `rsp-smdpp.key`, JSON logs;
     /// the ES2+ client identity defaults to the DPtls pair, Operator server trust to the
-    /// client CA files.
+    /// client CA files; orders live 30 days, an expired one returns its Profile to
+    /// Available, 5 download attempts per order.
     pub fn resolve(f: SmdppFile) -> Self {
         let pki_root = f.pki.unwrap_or_else(|| PathBuf::from("pki"));
         let pki = pki_root.join("nist");
@@ -188,6 +206,11 @@ impl SmdppSettings {
             crl: f.crl.unwrap_or_default(),
             es9_credential_files: f.es9_credential_files,
             operators: f.operators,
+            orders: super::orders::policy(
+                f.order_ttl,
+                f.order_expiry_status,
+                f.max_download_attempts,
+            ),
         }
     }
 
@@ -236,6 +259,8 @@ mod tests {
             id = "op-1"
             cn = "Test Operator"
             notification-url = "https://bss.example"
+            order-ttl = "12h"
+            max-download-attempts = 2
             [[es9-credential-files]]
             ci = "/gsma/CERT_CI_ECDSA_NIST.der"
             dp-auth = "/gsma/CERT_S_SM_DPauth_ECDSA_NIST.der"
@@ -272,5 +297,12 @@ mod tests {
             PathBuf::from("/gsma/SK_S_SM_DPpb_ECDSA_NIST.pem")
         );
         assert!(toml::from_str::<SmdppFile>("bogus = 1").is_err());
+        assert!(toml::from_str::<SmdppFile>("order-ttl = \"3w\"").is_err());
+        assert_eq!(s.orders.ttl, Some(std::time::Duration::from_secs(43_200)));
+        assert_eq!(s.orders.max_download_attempts, 2);
+        assert_eq!(
+            s.orders.on_expiry,
+            rsp_codec::json::es2plus::FinalProfileStatusIndicator::Available
+        );
     }
 }
