@@ -255,12 +255,12 @@ mod tests {
             listen = "127.0.0.1:9443"
             address = "file.example"
             pki = "/etc/pki"
+            order-ttl = "12h"
+            max-download-attempts = 2
             [[operators]]
             id = "op-1"
             cn = "Test Operator"
             notification-url = "https://bss.example"
-            order-ttl = "12h"
-            max-download-attempts = 2
             [[es9-credential-files]]
             ci = "/gsma/CERT_CI_ECDSA_NIST.der"
             dp-auth = "/gsma/CERT_S_SM_DPauth_ECDSA_NIST.der"
