@@ -116,9 +116,10 @@ pub fn load_roots(files: &[PathBuf]) -> Result<RootCertStore, TlsError> {
     Ok(roots)
 }
 
-/// The ES2+ client trust anchors of `files`: CA certificates (basicConstraints cA) anchor
-/// chains; any other certificate (an Operator's self-signed end-entity certificate) is only
-/// accepted as itself, so its key cannot vouch for other names.
+/// The ES2+ client trust anchors of `files`: every certificate is accepted as itself
+/// (pinned: an Operator's self-signed certificate, whether or not it says cA, as `openssl req
+/// -x509` does by default); only CA certificates (basicConstraints cA) also anchor chains, so
+/// the key of a pinned end-entity certificate cannot vouch for other names.
 fn load_anchors(
     files: &[PathBuf],
 ) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsError> {
@@ -128,11 +129,10 @@ fn load_anchors(
         for cert in load_certs(path)? {
             if is_ca(&cert).map_err(|e| pem_err("trust anchor", path, e))? {
                 roots
-                    .add(cert)
+                    .add(cert.clone())
                     .map_err(|e| pem_err("trust anchor", path, e))?;
-            } else {
-                pinned.push(cert);
             }
+            pinned.push(cert);
         }
     }
     Ok((roots, pinned))
@@ -148,12 +148,12 @@ fn is_ca(cert: &CertificateDer<'_>) -> Result<bool, der::Error> {
 }
 
 /// ES2+ client certificate verifier: WebPKI chain validation to the configured CAs, plus
-/// exact match on a configured end-entity certificate (SGP.22 §2.6.6 leaves the Operator's
+/// exact match on a configured certificate (SGP.22 §2.6.6 leaves the Operator's
 /// certificate to the parties).
 ///
-/// rustls' WebPKI verifier refuses a self-signed end-entity certificate configured as its own
-/// trust anchor ("certificate unknown": the chain check does not accept an end-entity
-/// certificate as its own issuer). Such a certificate is accepted here when the client
+/// rustls' WebPKI verifier refuses a self-signed certificate that says cA (as `openssl req
+/// -x509` makes them) presented as the client's own ("certificate unknown": a CA used as an
+/// end entity). Such a certificate is accepted here when the client
 /// presents exactly the configured bytes and it is within its validity period; the TLS
 /// handshake signature, checked as for any client certificate, proves the client holds its
 /// private key.

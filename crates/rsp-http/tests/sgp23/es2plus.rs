@@ -720,11 +720,41 @@ async fn tc_smdpp_es2plus_release_profile_error_invalid_transition(f: &Fixture) 
 
 // --- ES2+ mutual TLS (SGP.22 §2.6.6): the Operator's self-signed certificate ---
 
+/// `openssl req -x509` as an Operator runs it: a self-signed P-256 certificate with
+/// openssl's default extensions (basicConstraints cA, no key usage), `<name>.pem` and
+/// `<name>.key.pem`.
+fn openssl_self_signed(pki: &Pki, name: &str, cn: &str) {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args([
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={cn}/O=MNO"),
+            "-keyout",
+        ])
+        .arg(pki.path(&format!("{name}.key.pem")))
+        .arg("-out")
+        .arg(pki.path(&format!("{name}.pem")))
+        .output()
+        .expect("openssl on PATH");
+    assert!(out.status.success(), "{out:?}");
+}
+
 /// Writes `<name>.pem` and `<name>.key.pem` (as [`Pki::client`] reads them): a self-signed
-/// Operator certificate (end entity, not a CA) valid from `from` to `until`, or, with
+/// Operator certificate with the extensions of `role` valid from `from` to `until`, or, with
 /// `issuer`, one issued by that certificate's key.
 fn write_operator_cert(
     pki: &Pki,
+    role: Role,
     name: &str,
     cn: &str,
     from: time::OffsetDateTime,
@@ -733,7 +763,7 @@ fn write_operator_cert(
 ) -> (Cert, SoftwareKey) {
     let key = SoftwareKey::generate(Curve::NistP256).unwrap();
     let mut req = CertRequest::new(
-        Role::Mno,
+        role,
         parse_name(&format!("CN={cn},O=MNO")).unwrap(),
         key.public_key().clone(),
         from,
@@ -752,9 +782,9 @@ fn write_operator_cert(
     (cert, key)
 }
 
-/// An ES2+-only SM-DP+ whose `client-ca` holds the test CI plus two self-signed Operator
-/// certificates (`pinned-mno`, valid; `expired-mno`, expired), as `rsp serve smdpp
-/// --client-ca` loads them. Also written, not configured: `stranger-mno` (self-signed) and
+/// An ES2+-only SM-DP+ whose `client-ca` holds the test CI plus three self-signed Operator
+/// certificates (`pinned-mno`, valid; `pinned-ca-mno`, made by openssl, says cA;
+/// `expired-mno`, expired), as `rsp serve smdpp --client-ca` loads them. Also written, not configured: `stranger-mno` (self-signed) and
 /// `minted-mno` (issued by the pinned certificate's key).
 struct MtlsFixture {
     pki: Pki,
@@ -769,19 +799,38 @@ impl MtlsFixture {
         stock(&store).await;
         let now = time::OffsetDateTime::now_utc();
         let day = time::Duration::days(1);
-        let (pinned, pinned_key) =
-            write_operator_cert(&pki, "pinned-mno", OPERATOR, now - day, now + day, None);
+        let mno = Role::Mno;
+        let (pinned, pinned_key) = write_operator_cert(
+            &pki,
+            mno,
+            "pinned-mno",
+            OPERATOR,
+            now - day,
+            now + day,
+            None,
+        );
         write_operator_cert(
             &pki,
+            mno,
             "expired-mno",
             OPERATOR,
             now - 3 * day,
             now - day,
             None,
         );
-        write_operator_cert(&pki, "stranger-mno", OPERATOR, now - day, now + day, None);
         write_operator_cert(
             &pki,
+            mno,
+            "stranger-mno",
+            OPERATOR,
+            now - day,
+            now + day,
+            None,
+        );
+        openssl_self_signed(&pki, "pinned-ca-mno", OPERATOR);
+        write_operator_cert(
+            &pki,
+            mno,
             "minted-mno",
             OTHER_OPERATOR,
             now - day,
@@ -793,6 +842,7 @@ impl MtlsFixture {
                 pki.path("ci.pem"),
                 pki.path("pinned-mno.pem"),
                 pki.path("expired-mno.pem"),
+                pki.path("pinned-ca-mno.pem"),
             ],
             ..pki.tls_files()
         })
@@ -873,6 +923,9 @@ on_sqlite_and_postgres!(MtlsFixture:
 async fn tc_smdpp_es2plus_mutual_tls_pinned_self_signed_operator_certificate(f: &MtlsFixture) {
     // The self-signed certificate configured as client-ca names the Operator by its CN.
     assert_eq!(f.download_order("pinned-mno", ICCID_1).await, Ok(ok()));
+    // So is one made by `openssl req -x509`, which says cA (rustls' WebPKI verifier alone
+    // refuses it: a CA used as an end entity).
+    assert_eq!(f.download_order("pinned-ca-mno", ICCID_3).await, Ok(ok()));
     // Certificates chaining to the configured CI still work beside it.
     assert_eq!(f.download_order("mno", ICCID_2).await, Ok(ok()));
     assert_eq!(f.download_order("other-mno", ICCID_OTHER).await, Ok(ok()));
