@@ -5,16 +5,29 @@
 //! and, when sent, verified against the configured trust anchors; they are optional at the
 //! TLS layer so ES9+ (LPAs without client certificates) can share the port. ES2+ requires one
 //! at the HTTP layer ([`crate::identity`]).
+//!
+//! A client certificate is accepted when it chains to a configured anchor (WebPKI), or when it
+//! *is* one of the anchors, byte for byte: an Operator's self-signed certificate configured
+//! directly as `client-ca` (pinned), as B2B mutual TLS often does (see [`PinningClientVerifier`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::crypto::CryptoProvider;
+use der::Decode;
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::aws_lc_rs as provider;
+use rustls::crypto::{
+    CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature,
+};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig,
+    SignatureScheme,
+};
+use x509_cert::ext::pkix::BasicConstraints;
 
 /// Why the TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -103,20 +116,172 @@ pub fn load_roots(files: &[PathBuf]) -> Result<RootCertStore, TlsError> {
     Ok(roots)
 }
 
+/// The ES2+ client trust anchors of `files`: every certificate is accepted as itself
+/// (pinned: an Operator's self-signed certificate, whether or not it says cA, as `openssl req
+/// -x509` does by default); only CA certificates (basicConstraints cA) also anchor chains, so
+/// the key of a pinned end-entity certificate cannot vouch for other names.
+fn load_anchors(
+    files: &[PathBuf],
+) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsError> {
+    let mut roots = RootCertStore::empty();
+    let mut pinned = Vec::new();
+    for path in files {
+        for cert in load_certs(path)? {
+            if is_ca(&cert).map_err(|e| pem_err("trust anchor", path, e))? {
+                roots
+                    .add(cert.clone())
+                    .map_err(|e| pem_err("trust anchor", path, e))?;
+            }
+            pinned.push(cert);
+        }
+    }
+    Ok((roots, pinned))
+}
+
+/// Whether a DER certificate is a CA (basicConstraints cA = TRUE, RFC 5280 §4.2.1.9).
+fn is_ca(cert: &CertificateDer<'_>) -> Result<bool, der::Error> {
+    let cert = x509_cert::Certificate::from_der(cert.as_ref())?;
+    Ok(cert
+        .tbs_certificate()
+        .get_extension::<BasicConstraints>()?
+        .is_some_and(|(_, bc)| bc.ca))
+}
+
+/// ES2+ client certificate verifier: WebPKI chain validation to the configured CAs, plus
+/// exact match on a configured certificate (SGP.22 §2.6.6 leaves the Operator's
+/// certificate to the parties).
+///
+/// rustls' WebPKI verifier refuses a self-signed certificate that says cA (as `openssl req
+/// -x509` makes them) presented as the client's own ("certificate unknown": a CA used as an
+/// end entity). Such a certificate is accepted here when the client
+/// presents exactly the configured bytes and it is within its validity period; the TLS
+/// handshake signature, checked as for any client certificate, proves the client holds its
+/// private key.
+#[derive(Debug)]
+pub struct PinningClientVerifier {
+    /// `None` when no CA is configured (only pinned certificates).
+    webpki: Option<Arc<dyn ClientCertVerifier>>,
+    pinned: Vec<CertificateDer<'static>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl PinningClientVerifier {
+    /// A verifier over `roots` (chains) and `pinned` (exact matches), client certificates
+    /// optional (ES9+ shares the port). At least one of the two must be non-empty.
+    pub fn new(
+        roots: RootCertStore,
+        pinned: Vec<CertificateDer<'static>>,
+        provider: Arc<CryptoProvider>,
+    ) -> Result<Self, TlsError> {
+        let algorithms = provider.signature_verification_algorithms;
+        let webpki = if roots.is_empty() {
+            if pinned.is_empty() {
+                return Err(TlsError::Verifier("no client trust anchor".into()));
+            }
+            None
+        } else {
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .map_err(|e| TlsError::Verifier(e.to_string()))?;
+            Some(verifier)
+        };
+        Ok(Self {
+            webpki,
+            pinned,
+            algorithms,
+        })
+    }
+
+    fn is_pinned(&self, cert: &CertificateDer<'_>) -> bool {
+        self.pinned.iter().any(|p| p.as_ref() == cert.as_ref())
+    }
+}
+
+/// Checks notBefore ≤ now ≤ notAfter (RFC 5280 §4.1.2.5) of a DER certificate.
+fn check_validity(cert: &CertificateDer<'_>, now: UnixTime) -> Result<(), rustls::Error> {
+    let cert = x509_cert::Certificate::from_der(cert.as_ref())
+        .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+    let validity = cert.tbs_certificate().validity();
+    let now_secs = now.as_secs();
+    if now_secs < validity.not_before.to_unix_duration().as_secs() {
+        return Err(rustls::Error::InvalidCertificate(
+            CertificateError::NotValidYet,
+        ));
+    }
+    if now_secs > validity.not_after.to_unix_duration().as_secs() {
+        return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+    }
+    Ok(())
+}
+
+impl ClientCertVerifier for PinningClientVerifier {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    /// The configured CAs' names; none when only pinned certificates are configured (the
+    /// client then offers whatever certificate it has).
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.webpki.as_ref().map_or(&[], |v| v.root_hint_subjects())
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if self.is_pinned(end_entity) {
+            check_validity(end_entity, now)?;
+            return Ok(ClientCertVerified::assertion());
+        }
+        match &self.webpki {
+            Some(v) => v.verify_client_cert(end_entity, intermediates, now),
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
 /// The server configuration: HTTP/1.1 (ALPN), TLS 1.2 and 1.3, optional client certificates
-/// verified against `files.client_ca`.
+/// verified against `files.client_ca` ([`PinningClientVerifier`]).
 pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rsp_provider());
     let chain = load_certs(&files.cert_chain)?;
     let key = load_key(&files.key)?;
-    let roots = load_roots(&files.client_ca)?;
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .allow_unauthenticated()
-        .build()
-        .map_err(|e| TlsError::Verifier(e.to_string()))?;
+    let (roots, pinned) = load_anchors(&files.client_ca)?;
+    let verifier = PinningClientVerifier::new(roots, pinned, provider.clone())?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(Arc::new(verifier))
         .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))

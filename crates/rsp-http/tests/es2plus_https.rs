@@ -97,12 +97,13 @@ async fn lifecycle(pki: &Pki, server: Server) {
     assert_eq!(http, 200, "function failures travel with HTTP 200");
     assert_eq!(outcome(&body), failed("8.2.1", "3.5"));
 
-    // CancelOrder with the wrong MatchingID → 8.2.6/3.10; with the right one → success.
+    // CancelOrder with the wrong MatchingID → 8.2.6/3.10; with the right one → success (the
+    // order carries an EID: CancelOrder names it, §5.3.3).
     let (_, body) = es2(
         &mno,
         &server,
         "cancelOrder",
-        json!({"header": header(), "iccid": iccid,
+        json!({"header": header(), "iccid": iccid, "eid": EID,
         "matchingId": "WRONG-ID", "finalProfileStatusIndicator": "Available"}),
     )
     .await;
@@ -111,7 +112,7 @@ async fn lifecycle(pki: &Pki, server: Server) {
         &mno,
         &server,
         "cancelOrder",
-        json!({"header": header(), "iccid": iccid,
+        json!({"header": header(), "iccid": iccid, "eid": EID,
         "matchingId": matching_id, "finalProfileStatusIndicator": "Available"}),
     )
     .await;

@@ -112,7 +112,8 @@ async fn concurrent_confirm_orders_on_one_profile() {
             }
         }
         assert_eq!(winners.len(), 1, "{:?}", db.backend());
-        assert!(refused.iter().all(|c| c == "8.2.1/3.5"), "{refused:?}");
+        // The losers find the Profile Released by the winner: in use (§5.3.2, see confirm_order).
+        assert!(refused.iter().all(|c| c == "8.2.1/3.3"), "{refused:?}");
         let r = db.store.get(&op(OP), &iccid(1)).await.unwrap().unwrap();
         assert_eq!(
             (r.state, r.eid),

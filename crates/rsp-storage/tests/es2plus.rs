@@ -216,10 +216,10 @@ async fn confirm_order_rules() {
                 .iccid,
             iccid(1)
         );
-        // Confirmed already: invalid transition.
+        // Confirmed already: the Profile is in use by its order.
         assert_eq!(
             err_code(s.confirm_order(&a, &confirm(1)).await),
-            "8.2.1/3.5"
+            "8.2.1/3.3"
         );
         // Available (no DownloadOrder): invalid transition.
         assert_eq!(
@@ -501,7 +501,14 @@ async fn cancel_order_rules() {
         );
 
         // Allocated without EID by ICCID is allowed, but confirming it for another EID is not.
-        s.cancel_order(&a, &cancel(100, Available)).await.unwrap();
+        // (The order carries EID 1: CancelOrder must name it.)
+        assert_eq!(
+            err_code(s.cancel_order(&a, &cancel(100, Available)).await),
+            "8.1.1/2.2"
+        );
+        let mut named = cancel(100, Available);
+        named.eid = Some(eid(1));
+        s.cancel_order(&a, &named).await.unwrap();
         s.download_order(&a, &by_iccid(100, None)).await.unwrap();
         let mut c = confirm(100);
         c.eid = Some(eid(3));
@@ -529,7 +536,9 @@ async fn cancel_order_rules() {
         r.state = transition(r.state, ProfileEvent::BppDelivered).unwrap();
         r.downloaded_ever = true;
         s.store().update(&r, &[]).await.unwrap();
-        s.cancel_order(&a, &cancel(2, Available)).await.unwrap();
+        let mut named = cancel(2, Available);
+        named.eid = Some(eid(5));
+        s.cancel_order(&a, &named).await.unwrap();
         assert_eq!(state(&s, &a, 2).await.state, ProfileState::Unavailable);
 
         s.download_order(&a, &by_iccid(3, Some(6))).await.unwrap();
@@ -538,10 +547,9 @@ async fn cancel_order_rules() {
         r.state = ProfileState::Installed;
         r.downloaded_ever = true;
         s.store().update(&r, &[]).await.unwrap();
-        assert_eq!(
-            err_code(s.cancel_order(&a, &cancel(3, Unavailable)).await),
-            "8.2.1/3.5"
-        );
+        let mut named = cancel(3, Unavailable);
+        named.eid = Some(eid(6));
+        assert_eq!(err_code(s.cancel_order(&a, &named).await), "8.2.1/3.5");
         db.finish().await;
     }
 }

@@ -15,7 +15,7 @@ use crate::store::InventoryStore;
 pub struct CancelOrder {
     /// The Profile of the order.
     pub iccid: Iccid,
-    /// If given, must be the EID the order is linked to.
+    /// The EID the order is linked to: required when it is linked to one (§5.3.3).
     pub eid: Option<Eid>,
     /// If given, must be the order's MatchingID (`""`: the order has none).
     pub matching_id: Option<String>,
@@ -41,9 +41,10 @@ impl<S: InventoryStore> Es2Plus<S> {
     /// record of the EID the Profile was ever linked to stays, so a Profile back in stock is
     /// only ever ordered again for that same eUICC (or without EID until one is linked).
     ///
-    /// Errors: unknown (or another Operator's) ICCID 8.2.1/3.9; EID differs from the linked
-    /// one 8.1.1/3.10; MatchingID differs 8.2.6/3.10; state Available, Installed or
-    /// Unavailable 8.2.1/3.5.
+    /// Errors: unknown (or another Operator's) ICCID 8.2.1/3.9; EID given but not the one the
+    /// order is linked to (or the order has none) 8.1.1/3.10 (§5.3.3 "EID - Invalid
+    /// Association"); no EID for an order linked to one 8.1.1/2.2 (see [`check_eid`]);
+    /// MatchingID differs 8.2.6/3.10; state Available, Installed or Unavailable 8.2.1/3.5.
     pub async fn cancel_order(
         &self,
         operator: &OperatorId,
@@ -58,13 +59,7 @@ impl<S: InventoryStore> Es2Plus<S> {
         order: &CancelOrder,
     ) -> Result<(), Es2PlusError> {
         let mut record = self.owned_profile(operator, &order.iccid).await?;
-        if order
-            .eid
-            .as_ref()
-            .is_some_and(|eid| record.eid.as_ref() != Some(eid))
-        {
-            return Err(RspError::EidAssociationInvalid.into());
-        }
+        check_eid(order.eid.as_ref(), record.eid.as_ref())?;
         if let Some(given) = order.matching_id.as_deref() {
             let stored = record.matching_id.as_ref().map_or("", |m| m.as_str());
             if given != stored {
@@ -86,5 +81,22 @@ impl<S: InventoryStore> Es2Plus<S> {
         record.order = crate::order_controls::OrderControls::default();
         self.store.update(&record, &[]).await?;
         Ok(())
+    }
+}
+
+/// The EID of a CancelOrder against the EID the order is linked to (SGP.22 §5.3.3).
+///
+/// A different EID, or an EID for an order without one, is "EID - Invalid Association"
+/// 8.1.1/3.10 (§5.3.3). §5.3.3 names no code for a missing EID; an order linked to an eUICC
+/// (by DownloadOrder, ConfirmOrder, or by the eUICC itself in AuthenticateClient, which the
+/// Operator learns from HandleDownloadProgressInfo, §5.3.5) is only cancelled by a caller that
+/// names that eUICC, so a missing EID is refused as "EID - Mandatory Element Missing"
+/// 8.1.1/2.2, the code §5.3.2 gives for an EID missing in the context of an order.
+fn check_eid(given: Option<&Eid>, linked: Option<&Eid>) -> Result<(), RspError> {
+    match (given, linked) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(RspError::EidMissing),
+        (Some(given), linked) if linked == Some(given) => Ok(()),
+        (Some(_), _) => Err(RspError::EidAssociationInvalid),
     }
 }

@@ -9,7 +9,7 @@ use super::{Es2Plus, Es2PlusError, retry_on_conflict};
 use crate::confirmation_code::CcHash;
 use crate::matching_id::MatchingId;
 use crate::operator::OperatorId;
-use crate::profile_state::{ProfileEvent, transition};
+use crate::profile_state::{ProfileEvent, ProfileState, TransitionError, transition};
 use crate::store::{InventoryStore, StoreError, UniqueKey};
 
 /// Longest `smdsAddress` accepted (an FQDN is at most 253 characters).
@@ -67,8 +67,9 @@ enum MatchingIdSource {
 impl<S: InventoryStore> Es2Plus<S> {
     /// Confirms the caller's Allocated or Linked Profile.
     ///
-    /// Errors: unknown (or another Operator's) ICCID 8.2.1/3.9; not Allocated/Linked
-    /// 8.2.1/3.5; EID differs from the linked one (or from the one the Profile was ever
+    /// Errors: unknown (or another Operator's) ICCID 8.2.1/3.9; already confirmed (or past
+    /// that: Released, Downloaded, Installed, Error, Unavailable) 8.2.1/3.3; Available (no
+    /// DownloadOrder) 8.2.1/3.5; EID differs from the linked one (or from the one the Profile was ever
     /// linked to) 8.1.1/3.10; empty MatchingID or `smdsAddress` without any EID 8.1.1/2.2;
     /// `smdsAddress` with an empty MatchingID 8.2.6/2.2; malformed MatchingID 8.2.6/2.1;
     /// MatchingID used by another order 8.2.6/3.3; empty Confirmation Code or malformed
@@ -132,7 +133,8 @@ impl<S: InventoryStore> Es2Plus<S> {
             ProfileEvent::ConfirmOrder {
                 release: order.release_flag,
             },
-        )?;
+        )
+        .map_err(refused_state)?;
         if let Some(eid) = &order.eid {
             let consistent = record.eid.as_ref().is_none_or(|linked| linked == eid);
             if !consistent || !record.link_eid(eid) {
@@ -156,6 +158,17 @@ impl<S: InventoryStore> Es2Plus<S> {
             matching_id: record.matching_id,
             smdp_address: self.config.smdp_address.clone(),
         })
+    }
+}
+
+/// The code for a ConfirmOrder the Profile's state does not allow (SGP.22 §5.3.2 names no
+/// state code): a Profile already confirmed, or past that, is in use by its order, 8.2.1/3.3
+/// "Already in Use" as DownloadOrder answers (§5.3.1); an Available Profile was never ordered,
+/// 8.2.1/3.5 "Invalid Transition".
+fn refused_state(e: TransitionError) -> Es2PlusError {
+    match e.from {
+        ProfileState::Available => e.into(),
+        _ => RspError::IccidUnavailable.into(),
     }
 }
 
