@@ -325,7 +325,7 @@ async fn order_controls_flow(pki: &Pki, store: SqlStore) {
         &OperatorId::new(OPERATOR),
         &CancelOrder {
             iccid: ICCID_TRIES.parse().unwrap(),
-            eid: None,
+            eid: Some(Eid::parse(&eid).unwrap()),
             matching_id: None,
             final_status: FinalProfileStatusIndicator::Available,
         },
