@@ -36,29 +36,6 @@ fn euicc_info1(ski: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn es9(
-    client: &reqwest::Client,
-    server: &Server,
-    name: &str,
-    body: serde_json::Value,
-) -> (u16, serde_json::Value) {
-    let resp = client
-        .post(format!("{}/gsma/rsp2/es9plus/{name}", server.base()))
-        .header("Content-Type", "application/json")
-        .header("X-Admin-Protocol", "gsma/rsp/v2.2.0")
-        .header("User-Agent", "gsma-rsp-lpad")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initiate_authentication_over_https() {
     let pki = Pki::generate();

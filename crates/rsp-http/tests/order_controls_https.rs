@@ -51,18 +51,11 @@ fn unhex(text: &str) -> Vec<u8> {
         .collect()
 }
 
-async fn es9(client: &reqwest::Client, server: &Server, name: &str, body: Value) -> Value {
-    let resp = client
-        .post(format!("{}/gsma/rsp2/es9plus/{name}", server.base()))
-        .header("Content-Type", "application/json")
-        .header("X-Admin-Protocol", "gsma/rsp/v2.2.0")
-        .header("User-Agent", "gsma-rsp-lpad")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    serde_json::from_str(&resp.text().await.unwrap()).unwrap()
+/// An ES9+ call that must answer HTTP 200: its body.
+async fn es9_ok(client: &reqwest::Client, server: &Server, name: &str, body: Value) -> Value {
+    let (status, body) = es9(client, server, name, body).await;
+    assert_eq!(status, 200, "{body}");
+    body
 }
 
 /// InitiateAuthentication + AuthenticateClient over the JSON binding with a fresh
@@ -74,7 +67,7 @@ async fn authenticate(
     matching_id: &str,
 ) -> Value {
     euicc.new_challenge();
-    let init = es9(
+    let init = es9_ok(
         lpa,
         server,
         "initiateAuthentication",
@@ -97,7 +90,7 @@ async fn authenticate(
         ext: Default::default(),
     };
     let asr = euicc.authenticate_server(&ok, Some(matching_id));
-    es9(
+    es9_ok(
         lpa,
         server,
         "authenticateClient",

@@ -139,20 +139,11 @@ impl Server {
             Arc::new(OperatorResolver::by_common_name()),
             Some(es9),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            rsp_http::server::serve_tls(listener, tls, app, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let (addr, stop, task) = serve(tls, app).await;
         Server {
             addr,
             store,
-            stop: Some(tx),
+            stop: Some(stop),
             task: Some(task),
         }
     }
@@ -172,6 +163,24 @@ impl Server {
     }
 }
 
+/// Serves `app` over HTTPS with `tls` on 127.0.0.1:0 until the sender is used or dropped.
+pub async fn serve(
+    tls: Arc<rustls::ServerConfig>,
+    app: axum::Router,
+) -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        rsp_http::server::serve_tls(listener, tls, app, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, tx, task)
+}
+
 /// POSTs `body` to the ES2+ function `name` with the binding's headers.
 pub async fn es2(
     client: &reqwest::Client,
@@ -183,6 +192,31 @@ pub async fn es2(
         .post(format!("{}/gsma/rsp2/es2plus/{name}", server.base()))
         .header("Content-Type", "application/json;charset=UTF-8")
         .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// POSTs `body` to the ES9+ function `name` as an LPA does (JSON binding, no client
+/// certificate): `(HTTP status, body)`.
+pub async fn es9(
+    client: &reqwest::Client,
+    server: &Server,
+    name: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let resp = client
+        .post(format!("{}/gsma/rsp2/es9plus/{name}", server.base()))
+        .header("Content-Type", "application/json")
+        .header("X-Admin-Protocol", "gsma/rsp/v2.2.0")
+        .header("User-Agent", "gsma-rsp-lpad")
         .body(body.to_string())
         .send()
         .await

@@ -853,19 +853,8 @@ impl MtlsFixture {
             Arc::new(OperatorResolver::by_common_name()),
             None::<Arc<Es9Plus<SqlStore>>>,
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!(
-            "https://localhost:{}",
-            listener.local_addr().unwrap().port()
-        );
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            rsp_http::server::serve_tls(listener, tls, app, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let (addr, tx, task) = serve(tls, app).await;
+        let base = format!("https://localhost:{}", addr.port());
         Self {
             pki,
             base,
