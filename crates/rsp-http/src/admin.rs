@@ -79,6 +79,14 @@ pub fn router(store: SqlStore, config: AdminConfig) -> Router {
             ),
         )
         .route(
+            "/admin/v1/orders/{iccid}/import",
+            post(
+                |State(s): State<AdminState>, Path(iccid): Path<String>, body| {
+                    crate::admin_order_import::import_order(s.store, iccid, body)
+                },
+            ),
+        )
+        .route(
             "/admin/v1/orders/{iccid}/activation-code",
             get(activation_code_route),
         )
@@ -418,6 +426,15 @@ async fn activation_code_handler(
             "the profile has no order with a MatchingID",
         );
     };
+    if !matching_id.is_activation_code_safe() {
+        // SGP.22 §4.1: an Activation Code carries only 0-9, A-Z and '-'; an order imported
+        // with another system's MatchingID is downloaded with that ID typed in or sent by
+        // the LPA as it is, not through an Activation Code of ours.
+        return error(
+            StatusCode::CONFLICT,
+            "the order's MatchingID (imported) has characters an Activation Code cannot carry",
+        );
+    }
     let ac = activation_code(
         &state.config.smdp_address,
         matching_id.as_str(),

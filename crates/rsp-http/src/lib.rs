@@ -24,6 +24,7 @@
 
 pub mod admin;
 pub mod admin_batch;
+pub mod admin_order_import;
 pub mod admin_orders;
 pub mod app;
 pub mod binding;

@@ -434,3 +434,97 @@ async fn batch_import_is_all_or_nothing() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_import_takes_foreign_matching_ids_sqlite() {
+    let pki = Pki::generate();
+    let store = sqlite_store(&pki.dir.0).await;
+    order_import(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_import_takes_foreign_matching_ids_postgres() {
+    let Some((store, _guard)) = postgres_store().await else {
+        return;
+    };
+    order_import(store).await;
+}
+
+/// `POST /admin/v1/orders/{iccid}/import` (docs/smdpp-admin.md): an order with another
+/// system's MatchingID, outside the §4.1 characters, becomes downloadable as it is.
+async fn order_import(store: SqlStore) {
+    use rsp_smdpp::store::InventoryStore;
+    let ids = [
+        "8949000000000000018",
+        "8949000000000000026",
+        "8949000000000000034",
+    ];
+    let profiles: Vec<_> = ids.iter().map(|i| new_profile(i, OPERATOR, "T1")).collect();
+    store.import(&profiles).await.unwrap();
+    let admin = start_admin(store.clone(), None).await;
+    let http = reqwest::Client::new();
+    let post = |iccid: &str, body: serde_json::Value| {
+        http.post(format!("http://{admin}/admin/v1/orders/{iccid}/import"))
+            .json(&body)
+            .send()
+    };
+    let foreign = "legacy/order#42 ü";
+    let r = post(
+        ids[0],
+        json!({"matchingId": foreign, "eid": EID, "confirmationCode": "1234"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let record = store
+        .find_by_iccid(&ids[0].parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.state.as_str(), "Released");
+    assert_eq!(record.matching_id.unwrap().as_str(), foreign);
+    assert_eq!(record.eid.unwrap().as_str(), EID);
+    assert!(record.cc_hash.is_some());
+    // No Activation Code can carry it.
+    let r = http
+        .get(format!(
+            "http://{admin}/admin/v1/orders/{}/activation-code",
+            ids[0]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    // Not Available any more; the MatchingID is taken; bad requests.
+    let again = post(ids[0], json!({"matchingId": "X"})).await.unwrap();
+    assert_eq!(again.status(), 409);
+    let taken = post(ids[1], json!({"matchingId": foreign})).await.unwrap();
+    assert_eq!(taken.status(), 409);
+    for bad in [
+        json!({"matchingId": ""}),
+        json!({"matchingId": "A", "eid": "12"}),
+        json!({"eid": EID}),
+    ] {
+        assert_eq!(post(ids[1], bad).await.unwrap().status(), 400);
+    }
+    // An imported ID within §4.1, not released: Confirmed, with an Activation Code.
+    let r = post(
+        ids[2],
+        json!({"matchingId": "LEGACY-42", "released": false}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let view: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(view["state"], "Confirmed");
+    let r = http
+        .get(format!(
+            "http://{admin}/admin/v1/orders/{}/activation-code",
+            ids[2]
+        ))
+        .send()
+        .await
+        .unwrap();
+    let ac: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(ac["activationCode"], "1$smdp.example.com$LEGACY-42");
+}

@@ -516,7 +516,8 @@ async fn replayed_and_reordered(env: &Env) {
         code("8.10.1", "3.9")
     );
 
-    // Another session's response sent in this one.
+    // Another session's response sent in this one: its euiccSigned1 names the other
+    // transaction, 8.10.1/3.9 (SGP.22 §5.6.3, checked after the signature).
     let mut other = Manual::new(env, &server);
     let other_init = other.initiate().await;
     let other_der = other.authenticate_server(&other_init, &mid);
@@ -525,7 +526,7 @@ async fn replayed_and_reordered(env: &Env) {
             m.authenticate_client(&init.transaction_id, &other_der)
                 .await
         ),
-        code("8.1", "6.1")
+        code("8.10.1", "3.9")
     );
 
     // Replay: the same AuthenticateClient twice.
@@ -664,8 +665,9 @@ fn with_euicc_certificate(der: &[u8], cert: &Cert) -> Vec<u8> {
 }
 
 /// §3.1.3.1 eligibility check at AuthenticateClient: an eUICC announcing (signed, in
-/// EUICCInfo2) Profile Package version 3.0.0, which this SM-DP+'s v2 packages do not fit,
-/// 8.2.5/4.3. The same re-signing without the change is accepted.
+/// EUICCInfo2) Profile Package version 1.0.0, lower than this SM-DP+'s v2 packages,
+/// 8.2.5/4.3; a v3.0.0 eUICC takes them (its highest version is not exceeded). The same
+/// re-signing without the change is accepted.
 async fn profile_not_eligible(env: &Env) {
     let server = env.server().await;
     let id = iccid(9);
@@ -673,14 +675,24 @@ async fn profile_not_eligible(env: &Env) {
     let mut m = Manual::new(env, &server);
     let init = m.initiate().await;
     let der = m.authenticate_server(&init, &mid);
-    let v3 = m.resign(&der, |s| {
-        s.euicc_info2.profile_version = VersionType::from_parts(3, 0, 0);
+    let v1 = m.resign(&der, |s| {
+        s.euicc_info2.profile_version = VersionType::from_parts(1, 0, 0);
     });
     assert_eq!(
-        refused(m.authenticate_client(&init.transaction_id, &v3).await),
+        refused(m.authenticate_client(&init.transaction_id, &v1).await),
         code("8.2.5", "4.3")
     );
     assert_eq!(server.state(&id).await, "Released");
+
+    let mut m = Manual::new(env, &server);
+    let init = m.initiate().await;
+    let der = m.authenticate_server(&init, &mid);
+    let v3 = m.resign(&der, |s| {
+        s.euicc_info2.profile_version = VersionType::from_parts(3, 0, 0);
+    });
+    m.authenticate_client(&init.transaction_id, &v3)
+        .await
+        .unwrap();
 
     let mut m = Manual::new(env, &server);
     let init = m.initiate().await;

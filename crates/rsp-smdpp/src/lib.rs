@@ -27,5 +27,7 @@ pub mod session;
 pub mod store;
 
 pub use operator::OperatorId;
-pub use profile::{NewProfile, ProfileClass, ProfileMetadata, ProfilePackage, ProfileRecord};
+pub use profile::{
+    NewProfile, PackageVersion, ProfileClass, ProfileMetadata, ProfilePackage, ProfileRecord,
+};
 pub use profile_state::{ProfileEvent, ProfileState, TransitionError};

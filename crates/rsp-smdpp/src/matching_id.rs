@@ -12,8 +12,15 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const GROUPS: usize = 5;
 const GROUP_LEN: usize = 5;
 
-/// A non-empty MatchingID made of `0-9`, `A-Z` and `-` (SGP.22 §4.1 restricts the Activation
-/// Code's MatchingID to these characters), at most [`MAX_LEN`] long.
+/// Longest MatchingID looked up or imported (bytes of UTF-8). ASN.1 gives `matchingId` no
+/// bound; this one keeps lookups and stored rows small.
+pub const MAX_RECEIVED_LEN: usize = 255;
+
+/// A MatchingID. Those this SM-DP+ issues or accepts in ES2+ are non-empty, made of `0-9`,
+/// `A-Z` and `-` (SGP.22 §4.1 restricts the Activation Code's MatchingID to these
+/// characters) and at most [`MAX_LEN`] long ([`MatchingId::parse`]). Those an eUICC sends
+/// (`matchingId UTF8String`, §5.6.3) and those imported from another system are any
+/// non-empty UTF-8 up to [`MAX_RECEIVED_LEN`] bytes ([`MatchingId::received`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MatchingId(String);
 
@@ -40,6 +47,17 @@ impl MatchingId {
         } else {
             Err(InvalidMatchingId)
         }
+    }
+
+    /// A MatchingID as an eUICC sent it or another SM-DP+ issued it: any non-empty UTF-8 of
+    /// at most [`MAX_RECEIVED_LEN`] bytes. `None` otherwise (no order can carry it).
+    pub fn received(text: &str) -> Option<Self> {
+        (!text.is_empty() && text.len() <= MAX_RECEIVED_LEN).then(|| Self(text.to_owned()))
+    }
+
+    /// Whether this ID keeps to the §4.1 rules, so an Activation Code can carry it.
+    pub fn is_activation_code_safe(&self) -> bool {
+        Self::parse(&self.0).is_ok()
     }
 
     /// A fresh MatchingID such as `7K2QD-9XWPA-M3R8T-ZC4NB-H6V0E`: 125 bits from the OS RNG.
@@ -73,6 +91,26 @@ impl fmt::Display for MatchingId {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_ids_are_any_bounded_utf8() {
+        for text in ["abc", "order#1 ü", "7K2QD-9XWPA"] {
+            assert_eq!(MatchingId::received(text).unwrap().as_str(), text);
+        }
+        assert!(MatchingId::received("").is_none());
+        assert!(MatchingId::received(&"x".repeat(MAX_RECEIVED_LEN)).is_some());
+        assert!(MatchingId::received(&"x".repeat(MAX_RECEIVED_LEN + 1)).is_none());
+        assert!(
+            !MatchingId::received("abc")
+                .unwrap()
+                .is_activation_code_safe()
+        );
+        assert!(
+            MatchingId::received("ABC-1")
+                .unwrap()
+                .is_activation_code_safe()
+        );
+    }
     use std::collections::HashSet;
 
     #[test]

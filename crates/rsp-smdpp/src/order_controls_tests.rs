@@ -26,6 +26,8 @@ fn released(order: OrderControls) -> ProfileRecord {
         downloaded_ever: false,
         version: 3,
         package_size: 100,
+        package_version: None,
+        bpp_transaction_id: None,
         metadata: crate::ProfileMetadata::default(),
         order,
     }

@@ -35,6 +35,49 @@ impl fmt::Debug for ProfilePackage {
     }
 }
 
+/// The version of the eUICC Profile Package specification (SAIP) a package follows: the
+/// `major-version` / `minor-version` of its ProfileHeader (TCA eUICC Profile Package
+/// specification §8.2; SGP.22 §3.1.3.1 compares it with `EUICCInfo2.profileVersion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PackageVersion {
+    /// `major-version` (ProfileHeader tag 80).
+    pub major: u8,
+    /// `minor-version` (ProfileHeader tag 81).
+    pub minor: u8,
+}
+
+impl PackageVersion {
+    /// Read from the first Profile Element of `package`, which is the ProfileHeader
+    /// (`[0]`, tag A0); `None` when the package does not start with a readable header.
+    pub fn of_package(package: &[u8]) -> Option<Self> {
+        let (header, _) = rsp_crypto::scp03t::parse_tlv(package).ok()?;
+        if header.tag != [0xA0] {
+            return None;
+        }
+        let fields = rsp_crypto::scp03t::split_tlvs(header.value).ok()?;
+        let byte = |tag: u8| match fields.iter().find(|t| t.tag == [tag])?.value {
+            [v] => Some(*v),
+            _ => None,
+        };
+        Some(Self {
+            major: byte(0x80)?,
+            minor: byte(0x81)?,
+        })
+    }
+
+    /// The stored form: `major * 256 + minor`.
+    pub const fn value(self) -> i64 {
+        (self.major as i64) << 8 | self.minor as i64
+    }
+
+    /// From the stored form.
+    pub fn from_value(value: i64) -> Option<Self> {
+        let v = u16::try_from(value).ok()?;
+        let [major, minor] = v.to_be_bytes();
+        Some(Self { major, minor })
+    }
+}
+
 /// A Profile to import into the inventory (state `Available`).
 #[derive(Debug, Clone)]
 pub struct NewProfile {
@@ -133,6 +176,12 @@ pub struct ProfileRecord {
     pub version: i64,
     /// Size in bytes of the (unprotected) Profile Package, for the eligibility check.
     pub package_size: usize,
+    /// The package's SAIP version, for the eligibility check; `None` when its header was
+    /// not readable (such a package is taken as v2.0).
+    pub package_version: Option<PackageVersion>,
+    /// `transactionId` of the session that last delivered this Profile's BPP: a new session
+    /// of the same eUICC finds the earlier otPK.EUICC there (SGP.22 §3.1.3, retry).
+    pub bpp_transaction_id: Option<Vec<u8>>,
     /// Profile Metadata (fixed at import).
     pub metadata: ProfileMetadata,
     /// Expiry and download attempts of the current order ([`crate::order_controls`]).

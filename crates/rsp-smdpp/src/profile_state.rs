@@ -7,6 +7,7 @@
 //!                                              └─ConfirmOrder(release=true)──→ Released ←──────────────┘
 //! Released ─BPP delivered→ Downloaded ─installation success→ Installed
 //!                                     ─installation failure→ Error
+//!                                     ─BPP delivered again (retry, same EID)→ Downloaded
 //! Allocated|Linked|Confirmed|Released|Downloaded|Error ─CancelOrder→ Available | Unavailable
 //! ```
 //!
@@ -176,7 +177,8 @@ pub fn transition(
         (S::Allocated | S::Linked, E::ConfirmOrder { release: false }) => S::Confirmed,
         (S::Allocated | S::Linked, E::ConfirmOrder { release: true }) => S::Released,
         (S::Confirmed, E::ReleaseProfile) => S::Released,
-        (S::Released, E::BppDelivered) => S::Downloaded,
+        // A new session of the same eUICC re-binds a downloaded Profile (§3.1.3 retry).
+        (S::Released | S::Downloaded, E::BppDelivered) => S::Downloaded,
         (S::Downloaded, E::InstallationSucceeded) => S::Installed,
         (S::Downloaded, E::InstallationFailed) => S::Error,
         (

@@ -6,7 +6,7 @@ use rsp_codec::json::{Eid, Iccid};
 use rsp_smdpp::matching_id::MatchingId;
 use rsp_smdpp::outbox::{DownloadProgress, PointStatus};
 use rsp_smdpp::store::{Claim, InventoryStore, StoreError};
-use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage, ProfileRecord};
+use rsp_smdpp::{NewProfile, OperatorId, PackageVersion, ProfilePackage, ProfileRecord};
 
 use crate::backend::SqlStore;
 use crate::db::Conn;
@@ -42,6 +42,9 @@ impl InventoryStore for SqlStore {
                         p.metadata.profile_name.as_str().into(),
                         p.metadata.profile_class.value().into(),
                         p.metadata.profile_policy_rules.value().into(),
+                        PackageVersion::of_package(p.package.expose())
+                            .map(PackageVersion::value)
+                            .into(),
                     ],
                 )
                 .await?;
@@ -248,6 +251,7 @@ pub(crate) async fn update_profile(
                 row::final_status_name(record.order.on_expiry).into(),
                 i64::from(record.order.download_attempts).into(),
                 i64::from(record.order.max_download_attempts).into(),
+                record.bpp_transaction_id.as_deref().into(),
             ],
         )
         .await?;

@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261205000001_smdpp_order_controls.sql"),
         include_str!("../migrations/postgres/20261205000001_smdpp_order_controls.sql"),
     ),
+    (
+        20261205000002,
+        "smdpp download retry",
+        include_str!("../migrations/sqlite/20261205000002_smdpp_download_retry.sql"),
+        include_str!("../migrations/postgres/20261205000002_smdpp_download_retry.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

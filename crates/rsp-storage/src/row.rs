@@ -10,7 +10,9 @@ use rsp_smdpp::order_controls::OrderControls;
 use rsp_smdpp::outbox::{DownloadProgress, OutboxEntry, PointStatus};
 use rsp_smdpp::ppr::ProfilePolicyRules;
 use rsp_smdpp::store::StoreError;
-use rsp_smdpp::{OperatorId, ProfileClass, ProfileMetadata, ProfileRecord, ProfileState};
+use rsp_smdpp::{
+    OperatorId, PackageVersion, ProfileClass, ProfileMetadata, ProfileRecord, ProfileState,
+};
 
 use crate::db::RowRead;
 
@@ -38,7 +40,7 @@ pub(crate) fn profile(row: &dyn RowRead) -> Result<ProfileRecord, StoreError> {
         eid: eid(row.opt_text("eid")?)?,
         eid_ever_bound: eid(row.opt_text("eid_ever_bound")?)?,
         matching_id: matching_id
-            .map(|m| MatchingId::parse(&m).map_err(|_| StoreError::Corrupt("MatchingID")))
+            .map(|m| MatchingId::received(&m).ok_or(StoreError::Corrupt("MatchingID")))
             .transpose()?,
         cc_hash: cc_hash
             .map(|h| {
@@ -54,6 +56,11 @@ pub(crate) fn profile(row: &dyn RowRead) -> Result<ProfileRecord, StoreError> {
         version: row.int("version")?,
         package_size: usize::try_from(row.int("package_size")?)
             .map_err(|_| StoreError::Corrupt("package_size"))?,
+        package_version: row
+            .opt_int("package_version")?
+            .map(|v| PackageVersion::from_value(v).ok_or(StoreError::Corrupt("package_version")))
+            .transpose()?,
+        bpp_transaction_id: row.opt_blob("bpp_transaction_id")?,
         metadata: ProfileMetadata {
             service_provider_name: row.text("service_provider_name")?,
             profile_name: row.text("profile_name")?,

@@ -10,7 +10,7 @@ macro_rules! profile_columns {
          cc_attempts, cc_max_attempts, smds_address, downloaded_ever, version, \
          service_provider_name, profile_name, profile_class, package_size, \
          order_expires_at_ms, order_on_expiry, download_attempts, max_download_attempts, \
-         profile_policy_rules"
+         profile_policy_rules, package_version, bpp_transaction_id"
     };
 }
 
@@ -24,8 +24,8 @@ macro_rules! outbox_columns {
 
 pub(crate) const INSERT_PROFILE: &str = "INSERT INTO smdpp_profiles (iccid, operator_id, \
      profile_type, state, package_size, created_at_ms, updated_at_ms, \
-     service_provider_name, profile_name, profile_class, profile_policy_rules) \
-     VALUES ($1, $2, $3, 'Available', $4, $5, $5, $6, $7, $8, $9)";
+     service_provider_name, profile_name, profile_class, profile_policy_rules, \
+     package_version) VALUES ($1, $2, $3, 'Available', $4, $5, $5, $6, $7, $8, $9, $10)";
 
 /// The package of a Profile: written once at import, never updated.
 pub(crate) const INSERT_PACKAGE: &str = "INSERT INTO smdpp_profile_packages (iccid, \
@@ -79,7 +79,7 @@ macro_rules! update_profile {
              cc_attempts = $6, cc_max_attempts = $7, smds_address = $8, downloaded_ever = $9, \
              version = version + 1, updated_at_ms = $10, \
              order_expires_at_ms = $14, order_on_expiry = $15, download_attempts = $16, \
-             max_download_attempts = $17 \
+             max_download_attempts = $17, bpp_transaction_id = $18 \
              WHERE iccid = $11 AND operator_id = $12 AND version = $13"
         )
     };
@@ -131,7 +131,8 @@ macro_rules! claim_profile {
             "UPDATE smdpp_profiles SET state = $1, eid = $2, \
              eid_ever_bound = COALESCE(eid_ever_bound, $2), version = version + 1, \
              updated_at_ms = $3, order_expires_at_ms = $6, order_on_expiry = $7, \
-             download_attempts = 0, max_download_attempts = $8 WHERE iccid = (SELECT iccid FROM smdpp_profiles \
+             download_attempts = 0, max_download_attempts = $8, bpp_transaction_id = NULL \
+             WHERE iccid = (SELECT iccid FROM smdpp_profiles \
              WHERE operator_id = $4 AND profile_type = $5 AND state = 'Available' \
              AND (eid_ever_bound IS NULL OR eid_ever_bound = $2) ORDER BY iccid LIMIT 1",
             $lock,

@@ -52,6 +52,24 @@ pub struct Euicc {
     pub otsk: Option<SoftwareKey>,
     /// `forbiddenProfilePolicyRules` announced in EUICCInfo2 (tag 99); `None`: absent.
     pub forbidden_ppr: Option<PprIds>,
+    /// `svn` announced in EUICCInfo1 and EUICCInfo2 (default 2.2.0).
+    pub svn: [u8; 3],
+    /// `profileVersion` announced in EUICCInfo2 (default 2.3.1).
+    pub profile_version: [u8; 3],
+    /// `euiccCiPKIdListForVerification` / `…ForSigning` announced instead of
+    /// [`Euicc::ci_key_id`] alone; `euiccCiPKIdToBeUsed` is then not asserted.
+    pub ci_lists: Option<CiLists>,
+    /// A transactionId to put inside euiccSigned1 / euiccSigned2 instead of the session's.
+    pub signed_tid: Option<Vec<u8>>,
+}
+
+/// The two CI key lists of EUICCInfo1/EUICCInfo2 (SGP.22 §4.3).
+#[derive(Debug, Clone, Default)]
+pub struct CiLists {
+    /// `euiccCiPKIdListForVerification`.
+    pub verification: Vec<Vec<u8>>,
+    /// `euiccCiPKIdListForSigning`.
+    pub signing: Vec<Vec<u8>>,
 }
 
 fn copy_key(k: &SoftwareKey) -> SoftwareKey {
@@ -116,6 +134,10 @@ impl Euicc {
             dp_pb: None,
             otsk: None,
             forbidden_ppr: None,
+            svn: [2, 2, 0],
+            profile_version: [2, 3, 1],
+            ci_lists: None,
+            signed_tid: None,
         }
     }
 
@@ -126,29 +148,52 @@ impl Euicc {
 
     /// EUICCInfo1 DER (for ES9+.InitiateAuthentication).
     pub fn info1(&self) -> Vec<u8> {
+        let (verification, signing) = self.ci_key_lists();
         asn1::encode(&EUICCInfo1 {
-            svn: VersionType::from_parts(2, 2, 0),
-            euicc_ci_pk_id_list_for_verification: vec![self.ci_key_id.clone().into()],
-            euicc_ci_pk_id_list_for_signing: vec![self.ci_key_id.clone().into()],
+            svn: VersionType::new(self.svn),
+            euicc_ci_pk_id_list_for_verification: verification,
+            euicc_ci_pk_id_list_for_signing: signing,
             ext: Extensions::default(),
         })
         .unwrap()
     }
 
+    fn ci_key_lists<T: From<Vec<u8>>>(&self) -> (Vec<T>, Vec<T>) {
+        let list = |l: &[Vec<u8>]| l.iter().map(|k| T::from(k.clone())).collect();
+        match &self.ci_lists {
+            Some(c) => (list(&c.verification), list(&c.signing)),
+            None => (
+                list(std::slice::from_ref(&self.ci_key_id)),
+                list(std::slice::from_ref(&self.ci_key_id)),
+            ),
+        }
+    }
+
+    /// The transactionId to sign: the session's, or [`Euicc::signed_tid`].
+    fn tid_to_sign(&self) -> TransactionId {
+        TransactionId(
+            self.signed_tid
+                .clone()
+                .unwrap_or_else(|| self.tid.clone())
+                .into(),
+        )
+    }
+
     fn info2(&self) -> EUICCInfo2 {
         let mut ext_card_resource = vec![0x81, 0x01, 0x00, 0x82, 0x04];
         ext_card_resource.extend_from_slice(&self.free_nvm.to_be_bytes());
+        let (verification, signing) = self.ci_key_lists();
         EUICCInfo2 {
-            profile_version: VersionType::from_parts(2, 3, 1),
-            svn: VersionType::from_parts(2, 2, 0),
+            profile_version: VersionType::new(self.profile_version),
+            svn: VersionType::new(self.svn),
             euicc_firmware_ver: VersionType::from_parts(1, 0, 0),
             ext_card_resource: ext_card_resource.into(),
             uicc_capability: UICCCapability::default(),
             ts102241_version: None,
             globalplatform_version: None,
             rsp_capability: RspCapability::default(),
-            euicc_ci_pk_id_list_for_verification: vec![self.ci_key_id.clone().into()],
-            euicc_ci_pk_id_list_for_signing: vec![self.ci_key_id.clone().into()],
+            euicc_ci_pk_id_list_for_verification: verification,
+            euicc_ci_pk_id_list_for_signing: signing,
             euicc_category: None,
             forbidden_profile_policy_rules: self.forbidden_ppr.clone(),
             pp_version: VersionType::from_parts(0, 0, 1),
@@ -175,13 +220,15 @@ impl Euicc {
             .expect("serverSignature1 verifies with CERT.DPauth");
         let s1 = init.server_signed1.value();
         assert_eq!(s1.euicc_challenge.as_bytes(), &self.challenge);
-        assert_eq!(
-            init.euicc_ci_pk_id_to_be_used.as_ref(),
-            self.ci_key_id.as_slice()
-        );
+        if self.ci_lists.is_none() {
+            assert_eq!(
+                init.euicc_ci_pk_id_to_be_used.as_ref(),
+                self.ci_key_id.as_slice()
+            );
+        }
         self.tid = init.transaction_id.as_bytes().to_vec();
         let signed1 = Raw::new(EuiccSigned1 {
-            transaction_id: init.transaction_id.clone(),
+            transaction_id: self.tid_to_sign(),
             server_address: s1.server_address.clone(),
             server_challenge: s1.server_challenge,
             euicc_info2: self.info2(),
@@ -238,7 +285,15 @@ impl Euicc {
         assert_eq!(signed2.cc_required_flag, cc.is_some());
         self.smdp_signature2 = auth.smdp_signature2.as_ref().try_into().unwrap();
         self.dp_pb = Some(dp_pb.public_key().clone());
-        self.otsk = Some(SoftwareKey::generate(Signer::curve(&self.key)).unwrap());
+        // SGP.22 §5.7.4 (ES10b.PrepareDownload): with bppEuiccOtpk naming the otPK.EUICC
+        // this eUICC still holds, it keeps that pair; otherwise it makes a fresh one.
+        let kept = match (&signed2.bpp_euicc_otpk, &self.otsk) {
+            (Some(pk), Some(sk)) => pk.as_ref() == KeyAgreement::public_key(sk).sec1_uncompressed(),
+            _ => false,
+        };
+        if !kept {
+            self.otsk = Some(SoftwareKey::generate(Signer::curve(&self.key)).unwrap());
+        }
         self.prepare_download_again(cc, false)
     }
 
@@ -255,7 +310,7 @@ impl Euicc {
             Octet32::new(h.finalize().into())
         });
         let signed2 = Raw::new(EUICCSigned2 {
-            transaction_id: TransactionId(self.tid.clone().into()),
+            transaction_id: self.tid_to_sign(),
             euicc_otpk: otpk.into(),
             hash_cc,
             ext: Extensions::default(),
@@ -408,7 +463,7 @@ impl Euicc {
     /// A CancelSessionResponse whose smdpOid is `smdp_oid` (arcs).
     pub fn cancel_session_naming(&self, reason: CancelSessionReason, smdp_oid: &[u32]) -> Vec<u8> {
         let signed = Raw::new(EuiccCancelSessionSigned {
-            transaction_id: TransactionId(self.tid.clone().into()),
+            transaction_id: self.tid_to_sign(),
             smdp_oid: ObjectIdentifier::new(smdp_oid.to_vec()).unwrap(),
             reason,
             ext: Extensions::default(),

@@ -15,6 +15,8 @@ use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig};
 use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
 use rsp_storage::{DataKey, SqlStore};
 pub use rsp_testkit::fs::TempDir;
+
+pub mod es9_asn1;
 use rsp_testkit::pg::PgDb;
 use tokio::sync::oneshot;
 
@@ -30,8 +32,14 @@ pub struct Pki {
 
 impl Pki {
     pub fn generate() -> Self {
+        Self::generate_on(Curve::NistP256)
+    }
+
+    /// The test PKI on `curve` (the SM-DP+'s TLS stays on a NIST PKI: rustls has no
+    /// brainpool; see [`Server::start_with`]).
+    pub fn generate_on(curve: Curve) -> Self {
         let dir = TempDir::new();
-        let pki = TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap();
+        let pki = TestPki::generate(curve, &TestPkiOptions::default()).unwrap();
         pki.write_to(&dir.0, false).unwrap();
         let ci = pki.get(Role::Ci).unwrap();
         let key = SoftwareKey::generate(Curve::NistP256).unwrap();
@@ -123,12 +131,20 @@ pub struct Server {
 
 impl Server {
     pub async fn start(pki: &Pki, store: SqlStore) -> Self {
+        Self::start_with(pki, &[pki], store).await
+    }
+
+    /// TLS (DPtls) of `tls`, ES9+ credentials (DPauth, DPpb, trusted CIs) of every PKI of
+    /// `credentials`, in that order.
+    pub async fn start_with(tls: &Pki, credentials: &[&Pki], store: SqlStore) -> Self {
+        let pki = tls;
         let tls = server_config(&pki.tls_files()).unwrap();
         let es2 = Arc::new(Es2Plus::new(
             store.clone(),
             Es2PlusConfig::new(SMDP_ADDRESS),
         ));
-        let credentials = rsp_http::credentials::load(std::slice::from_ref(&pki.dir.0)).unwrap();
+        let dirs: Vec<PathBuf> = credentials.iter().map(|p| p.dir.0.clone()).collect();
+        let credentials = rsp_http::credentials::load(&dirs).unwrap();
         let es9 = Arc::new(Es9Plus::new(
             store.clone(),
             credentials,

@@ -7,3 +7,4 @@
 mod common;
 
 mod es2plus;
+mod es9plus;

@@ -19,7 +19,7 @@ use crate::matching_id::MatchingId;
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
 use crate::profile_state::ProfileState;
-use crate::session::{Session, SessionPhase, SessionStore};
+use crate::session::{SecretBytes, Session, SessionPhase, SessionStore};
 use crate::store::InventoryStore;
 
 impl<S: InventoryStore + SessionStore> Es9Plus<S> {
@@ -73,7 +73,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             return Err(RspError::ProtocolFormatInvalid.into());
         };
         let mut profile = self.pick_profile(ctx.matching_id.as_deref(), &eid).await?;
-        eligibility::check(&signed1.euicc_info2, profile.package_size)?;
+        eligibility::check(&signed1.euicc_info2, &profile)?;
         eligibility::check_policy_rules(&signed1.euicc_info2, &profile.metadata)?;
 
         let dp = self
@@ -86,10 +86,11 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .try_into()
             .map_err(|_| RspError::EuiccVerificationFailed)?;
         let cc_required = profile.cc_hash.is_some();
+        let earlier = self.earlier_binding(&profile).await?;
         let signed2 = Raw::new(SmdpSigned2 {
             transaction_id: TransactionId(session.transaction_id.clone().into()),
             cc_required_flag: cc_required,
-            bpp_euicc_otpk: None,
+            bpp_euicc_otpk: earlier.as_ref().map(|(otpk, _)| otpk.clone().into()),
             ext: Extensions::default(),
         })?;
         let mut message = signed2.raw().to_vec();
@@ -110,6 +111,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         next.euicc_public_key = Some(chain.leaf.public_key().to_spki_der());
         next.smdp_signature2 = Some(signature2.to_vec());
         next.cc_required = cc_required;
+        (next.euicc_otpk, next.otsk_dp) = earlier.unzip();
         let point = self.progress(
             &profile,
             notification_point::ELIGIBILITY,
@@ -129,6 +131,34 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         })
     }
 
+    /// The binding of the session that delivered `profile`'s BPP before (a Downloaded
+    /// Profile): otPK.EUICC.ECKA and otSK.DP.ECKA, if that session still keeps them. Its
+    /// otPK.EUICC goes to the eUICC as `bppEuiccOtpk` (SGP.22 §5.6.3, smdpSigned2), so an
+    /// eUICC that kept its otSK.EUICC can take a package bound the same way (§5.6.2).
+    async fn earlier_binding(
+        &self,
+        profile: &ProfileRecord,
+    ) -> Result<Option<(Vec<u8>, SecretBytes)>, Es9PlusError> {
+        let Some(tid) = profile
+            .bpp_transaction_id
+            .as_deref()
+            .filter(|_| profile.state == ProfileState::Downloaded)
+        else {
+            return Ok(None);
+        };
+        let earlier = self.store.get_session(tid).await?;
+        Ok(
+            earlier.and_then(|s| match (s.profile, s.eid, s.euicc_otpk, s.otsk_dp) {
+                (Some((_, iccid)), eid, Some(otpk), Some(otsk))
+                    if iccid == profile.iccid && eid == profile.eid =>
+                {
+                    Some((otpk, otsk))
+                }
+                _ => None,
+            }),
+        )
+    }
+
     /// The Profile ordered for this MatchingID and EID, or for the EID alone (default
     /// SM-DP+ flow, empty MatchingID, SGP.22 §3.1.2).
     async fn pick_profile(
@@ -138,7 +168,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     ) -> Result<ProfileRecord, Es9PlusError> {
         let profile = match matching_id.filter(|m| !m.is_empty()) {
             Some(m) => {
-                let id = MatchingId::parse(m).map_err(|_| RspError::MatchingIdRefused)?;
+                // Looked up as received (§5.6.3): an ID no order carries is unknown.
+                let id = MatchingId::received(m).ok_or(RspError::MatchingIdRefused)?;
                 let p = self
                     .store
                     .find_by_matching_id(&id)
@@ -166,6 +197,9 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         self.check_order_controls(&profile).await?;
         match profile.state {
             ProfileState::Released => {}
+            // A delivered BPP whose installation was never reported: the same eUICC may try
+            // again in a new session (SGP.22 §3.1.3, §5.6.2 retry).
+            ProfileState::Downloaded if profile.eid.as_ref() == Some(eid) => {}
             ProfileState::Confirmed => return Err(RspError::ProfileNotReleased.into()),
             ProfileState::Downloaded | ProfileState::Installed | ProfileState::Error => {
                 return Err(RspError::BppUnavailable.into());
@@ -176,16 +210,19 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     }
 }
 
-/// euiccSigned1 must echo this session (SGP.22 §5.6.3: transactionId, serverAddress,
-/// serverChallenge), else 8.1/6.1.
+/// euiccSigned1 must echo this session (SGP.22 §5.6.3): a transactionId other than the
+/// request's names no session of this exchange, 8.10.1/3.9 (§5.6.3 "unknown transaction");
+/// another serverAddress or serverChallenge, 8.1/6.1. Checked after the signature.
 fn check_signed1(
     ok: &AuthenticateResponseOk,
     session: &Session,
     smdp_address: &str,
 ) -> Result<(), RspError> {
     let s = ok.euicc_signed1.value();
-    let same = s.transaction_id.as_bytes() == session.transaction_id.as_slice()
-        && s.server_challenge.as_bytes().as_slice() == session.server_challenge.as_slice()
+    if s.transaction_id.as_bytes() != session.transaction_id.as_slice() {
+        return Err(RspError::TransactionIdUnknown);
+    }
+    let same = s.server_challenge.as_bytes().as_slice() == session.server_challenge.as_slice()
         && s.server_address == smdp_address;
     if same {
         Ok(())

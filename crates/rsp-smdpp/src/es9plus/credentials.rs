@@ -69,31 +69,38 @@ impl Credentials {
         self.sets.select([ci_key_id]).ok().map(|(_, dp)| dp)
     }
 
-    /// SGP.22 §5.6.1: the first CI of `for_verification` (the eUICC's preference order)
-    /// we hold credentials for, and the `euiccCiPKIdToBeUsed` the eUICC shall sign with:
-    /// the same CI when it is also in `for_signing` and trusted, else the first trusted CI
-    /// of `for_signing`. No match: 8.8.2/3.1.
+    /// SGP.22 §5.6.1, in its order of checks: a CI of `for_signing` (what the eUICC can sign
+    /// with) that this SM-DP+ trusts, else 8.8.2/3.1; a CI of `for_verification` (what the
+    /// eUICC can verify) that this SM-DP+ holds CERT.DPauth under, else 8.8.4/3.7. A CI in
+    /// both lists is preferred, so one chain serves the whole session; otherwise each list's
+    /// first usable CI (in the eUICC's order). Returns the DPauth/DPpb CI, its credentials
+    /// and the `euiccCiPKIdToBeUsed`.
     pub fn select<'a>(
         &'a self,
         for_verification: &[impl AsRef<[u8]>],
         for_signing: &[impl AsRef<[u8]>],
     ) -> Result<(&'a [u8], &'a DpCredentials, Vec<u8>), RspError> {
+        let trusted = |id: &&[u8]| self.trust.ci_by_key_id(id).is_some();
+        let signing: Vec<&[u8]> = for_signing
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(trusted)
+            .collect();
+        let first_signing = *signing
+            .first()
+            .ok_or(RspError::SmdpSecurityConfigurationUnsupported)?;
+        let verification = || for_verification.iter().map(AsRef::as_ref);
+        if let Ok((ci, dp)) = self
+            .sets
+            .select(verification().filter(|k| signing.contains(k)))
+        {
+            return Ok((ci, dp, ci.to_vec()));
+        }
         let (ci, dp) = self
             .sets
-            .select(for_verification.iter().map(AsRef::as_ref))
-            .map_err(|_| RspError::SmdpSecurityConfigurationUnsupported)?;
-        let trusted = |id: &[u8]| self.trust.ci_by_key_id(id).is_some();
-        let to_be_used = if for_signing.iter().any(|k| k.as_ref() == ci) && trusted(ci) {
-            ci.to_vec()
-        } else {
-            for_signing
-                .iter()
-                .map(AsRef::as_ref)
-                .find(|k| trusted(k))
-                .ok_or(RspError::SmdpSecurityConfigurationUnsupported)?
-                .to_vec()
-        };
-        Ok((ci, dp, to_be_used))
+            .select(verification())
+            .map_err(|_| RspError::SmdpCertificateUnavailable)?;
+        Ok((ci, dp, first_signing.to_vec()))
     }
 }
 
@@ -137,11 +144,24 @@ mod tests {
         // Verification by NIST, signing by brainpool only: the eUICC signs with brainpool.
         let (chosen, _, to_be_used) = c.select(&[id(&nist)], &[id(&brp)]).unwrap();
         assert_eq!((chosen, to_be_used), (id(&nist).as_slice(), id(&brp)));
+        // No DPauth under a CI the eUICC can verify: 8.8.4/3.7 (§5.6.1).
         assert_eq!(
             c.select(std::slice::from_ref(&unknown), &[id(&nist)])
                 .unwrap_err(),
+            RspError::SmdpCertificateUnavailable
+        );
+        // Nothing the eUICC can sign with is trusted: 8.8.2/3.1, checked first.
+        assert_eq!(
+            c.select(
+                std::slice::from_ref(&unknown),
+                std::slice::from_ref(&unknown)
+            )
+            .unwrap_err(),
             RspError::SmdpSecurityConfigurationUnsupported
         );
+        // A CI in both lists is preferred over the eUICC's first verification CI.
+        let (chosen, _, to_be_used) = c.select(&[id(&nist), id(&brp)], &[id(&brp)]).unwrap();
+        assert_eq!((chosen, to_be_used), (id(&brp).as_slice(), id(&brp)));
         assert_eq!(
             c.select(&[id(&nist)], &[unknown]).unwrap_err(),
             RspError::SmdpSecurityConfigurationUnsupported

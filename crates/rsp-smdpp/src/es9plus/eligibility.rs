@@ -5,22 +5,28 @@ use rsp_codec::asn1::EUICCInfo2;
 use rsp_codec::status::RspError;
 use rsp_crypto::scp03t::split_tlvs;
 
+use crate::profile::{PackageVersion, ProfileRecord};
+
 /// `extCardResource` tag of the free non-volatile memory (SGP.22 §4.3, ETSI TS 102 226
 /// §8.2.1.3.2.1.4 "available memory": tag 82).
 const TAG_FREE_NVM: u8 = 0x82;
-/// Major version of the eUICC Profile Package specification this SM-DP+ produces (SAIP
-/// v2.x, announced by the eUICC in `profileVersion`).
-const PROFILE_PACKAGE_MAJOR: u8 = 2;
+/// The version taken for a package whose ProfileHeader was not readable (SAIP v2.0, the
+/// oldest this SM-DP+ serves).
+const DEFAULT_PACKAGE_VERSION: PackageVersion = PackageVersion { major: 2, minor: 0 };
 
-/// Refuses a Profile of `package_len` bytes when the eUICC announces an incompatible
-/// Profile Package version (8.2.5/4.3) or less free memory than the package (8.1/4.8).
-/// Unparseable `extCardResource` is not held against the eUICC.
-pub(crate) fn check(info2: &EUICCInfo2, package_len: usize) -> Result<(), RspError> {
-    if info2.profile_version.as_bytes()[0] != PROFILE_PACKAGE_MAJOR {
+/// Refuses `profile` when its package follows a newer SAIP version than the highest the
+/// eUICC supports (`EUICCInfo2.profileVersion`, SGP.22 §4.3: "the highest version number
+/// of the Profile Package description supported"; 8.2.5/4.3) or when the eUICC announces
+/// less free memory than the package (8.1/4.8). Unparseable `extCardResource` is not held
+/// against the eUICC.
+pub(crate) fn check(info2: &EUICCInfo2, profile: &ProfileRecord) -> Result<(), RspError> {
+    let [major, minor, _] = *info2.profile_version.as_bytes();
+    let supported = PackageVersion { major, minor };
+    if profile.package_version.unwrap_or(DEFAULT_PACKAGE_VERSION) > supported {
         return Err(RspError::NoEligibleProfile);
     }
     if let Some(free) = free_nvm(&info2.ext_card_resource)
-        && free < u64::try_from(package_len).unwrap_or(u64::MAX)
+        && free < u64::try_from(profile.package_size).unwrap_or(u64::MAX)
     {
         return Err(RspError::EuiccInsufficientMemory);
     }

@@ -27,8 +27,10 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     /// received. Errors (SGP.22 §5.6.2): unknown/expired transaction 8.10.1/3.9; bad
     /// euiccSignature2 8.1/6.1; Confirmation Code missing 8.2.7/2.2, wrong 8.2.7/3.8, retries
     /// used up 8.2.7/6.4 (the order is then terminated: Profile state `Error`); a new
-    /// otPK.EUICC after a delivered BPP 8.2/3.7. A retry with the same otPK.EUICC returns
-    /// a package bound to the same otPK.DP.
+    /// otPK.EUICC after a delivered BPP of the same session 8.2/3.7. A retry with the same
+    /// otPK.EUICC, in this session or a new one of the same eUICC for the same Profile,
+    /// returns a package bound to the same otPK.DP; another otPK.EUICC in a new session gets
+    /// a fresh otPK.DP.
     pub async fn get_bound_profile_package(
         &self,
         transaction_id: &[u8],
@@ -59,21 +61,27 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         let mut profile = session_profile_of(&mut read)?;
         let session = &read.session;
 
+        // The key pair of an earlier binding to this same otPK.EUICC: this session's own
+        // (a repeated GetBoundProfilePackage) or one carried over by AuthenticateClient from
+        // an earlier session of this eUICC (SGP.22 §3.1.3, §5.6.2: same otPK.DP again).
+        let stored_otsk = match (&session.euicc_otpk, &session.otsk_dp) {
+            (Some(pk), Some(sk)) if pk.as_slice() == otpk.sec1_uncompressed() => {
+                Some(SoftwareKey::from_pkcs8_der(sk.expose())?)
+            }
+            _ => None,
+        };
         let retry = session.phase == SessionPhase::BppDelivered;
         let otsk = if retry {
-            // SGP.22 §5.6.2: a new binding after a delivered BPP is refused.
-            if session.euicc_otpk.as_deref() != Some(otpk.sec1_uncompressed()) {
-                return Err(RspError::BppUnavailable.into());
-            }
-            let stored = session
-                .otsk_dp
-                .as_ref()
-                .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
-            SoftwareKey::from_pkcs8_der(stored.expose())?
+            // SGP.22 §5.6.2: a new binding after a delivered BPP in the same session is
+            // refused.
+            stored_otsk.ok_or(RspError::BppUnavailable)?
         } else {
             self.check_confirmation_code(&mut profile, session, signed2.hash_cc.as_ref())
                 .await?;
-            SoftwareKey::generate(curve)?
+            match stored_otsk {
+                Some(key) => key,
+                None => SoftwareKey::generate(curve)?,
+            }
         };
 
         let eid = session
@@ -103,6 +111,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         if !retry {
             profile.state = transition(profile.state, ProfileEvent::BppDelivered)?;
             profile.downloaded_ever = true;
+            profile.bpp_transaction_id = Some(session.transaction_id.clone());
             let mut next = session.clone();
             next.phase = SessionPhase::BppDelivered;
             next.euicc_otpk = Some(otpk.sec1_uncompressed().to_vec());
@@ -171,7 +180,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
 }
 
 /// euiccSignature2 over euiccSigned2 as received ‖ the smdpSignature2 TLV (SGP.22 §5.6.2),
-/// with the eUICC key of this session; the echoed transactionId must match. Else 8.1/6.1.
+/// with the eUICC key of this session, else 8.1/6.1; the echoed transactionId must be the
+/// request's, else 8.10.1/3.9.
 fn verify_signature2(
     ok: &PrepareDownloadResponseOk,
     session: &Session,
@@ -188,7 +198,7 @@ fn verify_signature2(
         .verify_raw(&message, &ok.euicc_signature2)
         .map_err(|_| RspError::EuiccVerificationFailed)?;
     if ok.euicc_signed2.value().transaction_id.as_bytes() != session.transaction_id.as_slice() {
-        return Err(RspError::EuiccVerificationFailed.into());
+        return Err(RspError::TransactionIdUnknown.into());
     }
     Ok(())
 }

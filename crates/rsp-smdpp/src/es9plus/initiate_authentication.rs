@@ -11,12 +11,17 @@ use super::{Es9Plus, Es9PlusError, now_ms, random16};
 use crate::session::{Session, SessionPhase, SessionStore};
 use crate::store::{InventoryStore, StoreError, UniqueKey};
 
+/// Major version of SGP.22 this SM-DP+ implements (the eUICC's `svn`, §5.6.1).
+const SUPPORTED_SVN_MAJOR: u8 = 2;
+
 impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     /// Starts an RSP session.
     ///
     /// `euicc_challenge` (16 bytes) and `euicc_info1` (DER of `EUICCInfo1`, tag BF20) as
     /// received; `smdp_address` as sent by the LPA. Errors: address not this SM-DP+'s
-    /// 8.8.1/3.8; no common CI 8.8.2/3.1; malformed input 1.3.1/2.1; an `euiccChallenge`
+    /// 8.8.1/3.8; an `svn` other than 2.x 8.8.3/3.1; no trusted CI the eUICC can sign with
+    /// 8.8.2/3.1; no CERT.DPauth under a CI it can verify 8.8.4/3.7 (§5.6.1, see
+    /// [`crate::es9plus::Credentials::select`]); malformed input 1.3.1/2.1; an `euiccChallenge`
     /// already used with this SM-DP+ 8.1/6.1 (a replayed challenge is not a fresh eUICC
     /// challenge; SGP.22 lists no dedicated code).
     pub async fn initiate_authentication(
@@ -30,6 +35,11 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         }
         let challenge = Octet16::try_from(euicc_challenge).map_err(bad_format)?;
         let info1: EUICCInfo1 = asn1::decode(euicc_info1).map_err(bad_format)?;
+        // §5.6.1: the SM-DP+ verifies that it supports the eUICC's SVN. This one implements
+        // SGP.22 v2.x; a v1 or v3 eUICC speaks another protocol.
+        if info1.svn.as_bytes()[0] != SUPPORTED_SVN_MAJOR {
+            return Err(RspError::SmdpSvnUnsupported.into());
+        }
         let (ci_key_id, dp, to_be_used) = self.credentials.select(
             &info1.euicc_ci_pk_id_list_for_verification,
             &info1.euicc_ci_pk_id_list_for_signing,
