@@ -1,6 +1,6 @@
-//! SGP.23 §4.3.13 ES9+.GetBoundProfilePackage (SGP.22 v2.5 §5.6.2) and §4.3.15
-//! ES9+.HandleNotification (§5.6.4): the nominal download on both curves up to the
-//! installation result, the transactionId inside euiccSigned2, and the retry of §3.1.3 —
+//! SGP.23 §4.3.13 ES9+.GetBoundProfilePackage (SGP.22 v2.5 §5.6.2): the nominal download
+//! on both curves up to the installation result, the transactionId inside euiccSigned2,
+//! and the retry of §3.1.3 —
 //! a new session of the same eUICC for a Profile whose BPP was delivered but never
 //! installed gets `bppEuiccOtpk` in smdpSigned2, and the same otPK.EUICC gets the same
 //! otPK.DP (a package bound the same way); another otPK.EUICC gets a fresh pair.

@@ -10,6 +10,7 @@
 mod authenticate_client;
 mod cancel_session;
 mod get_bound_profile_package;
+mod handle_notification;
 mod initiate_authentication;
 
 use base64::Engine;
