@@ -17,10 +17,10 @@ use rsp_codec::asn1::{
     self, Certificate, InitiateAuthenticationOkEs9, PprIds, Raw, StoreMetadataRequest,
     TransactionId,
 };
+use rsp_codec::json::Eid;
 use rsp_codec::json::es2plus::FinalProfileStatusIndicator;
-use rsp_codec::json::{Eid, Iccid};
 use rsp_http::admin::AdminConfig;
-use rsp_smdpp::es2plus::{CancelOrder, ConfirmOrder, DownloadOrder, Es2Plus, Es2PlusConfig};
+use rsp_smdpp::es2plus::{CancelOrder, Es2Plus, Es2PlusConfig};
 use rsp_smdpp::order_controls::OrderPolicy;
 use rsp_smdpp::outbox::PointStatus;
 use rsp_smdpp::store::{InventoryStore, OutboxStore};
@@ -123,32 +123,7 @@ async fn order(store: &SqlStore, policy: OrderPolicy, iccid: &str, eid: &str, ma
     let mut config = Es2PlusConfig::new(SMDP_ADDRESS);
     config.orders = policy;
     let es2 = Es2Plus::new(store.clone(), config);
-    let operator = OperatorId::new(OPERATOR);
-    let eid = Some(Eid::parse(eid).unwrap());
-    let iccid: Iccid = es2
-        .download_order(
-            &operator,
-            &DownloadOrder {
-                eid: eid.clone(),
-                iccid: Some(iccid.parse().unwrap()),
-                profile_type: None,
-            },
-        )
-        .await
-        .unwrap();
-    es2.confirm_order(
-        &operator,
-        &ConfirmOrder {
-            iccid,
-            eid,
-            matching_id: Some(matching_id.to_owned()),
-            confirmation_code: None,
-            smds_address: None,
-            release_flag: true,
-        },
-    )
-    .await
-    .unwrap();
+    download_and_confirm(&es2, iccid, eid, matching_id, None).await;
 }
 
 async fn record(store: &SqlStore, iccid: &str) -> ProfileRecord {

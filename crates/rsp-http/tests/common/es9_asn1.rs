@@ -10,11 +10,10 @@ use rsp_codec::asn1::{
     InitiateAuthenticationOkEs9, InitiateAuthenticationResponse, RemoteProfileProvisioningRequest,
     RemoteProfileProvisioningResponse,
 };
-use rsp_codec::json::{ConfirmationCode, Eid, Iccid};
 use rsp_crypto::scp03t::{encode_tlv, parse_tlv};
-use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder, Es2Plus, Es2PlusConfig};
+use rsp_smdpp::ProfileState;
+use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::store::InventoryStore;
-use rsp_smdpp::{OperatorId, ProfileState};
 
 use super::{OPERATOR, SMDP_ADDRESS, Server, new_profile};
 
@@ -201,32 +200,7 @@ pub async fn order(server: &Server, iccid: &str, eid: &str, matching_id: &str, c
         .await
         .unwrap();
     let es2 = Es2Plus::new(server.store.clone(), Es2PlusConfig::new(SMDP_ADDRESS));
-    let operator = OperatorId::new(OPERATOR);
-    let eid = Some(Eid::parse(eid).unwrap());
-    let iccid: Iccid = es2
-        .download_order(
-            &operator,
-            &DownloadOrder {
-                eid: eid.clone(),
-                iccid: Some(iccid.parse().unwrap()),
-                profile_type: None,
-            },
-        )
-        .await
-        .unwrap();
-    es2.confirm_order(
-        &operator,
-        &ConfirmOrder {
-            iccid,
-            eid,
-            matching_id: Some(matching_id.to_owned()),
-            confirmation_code: cc.map(ConfirmationCode::new),
-            smds_address: None,
-            release_flag: true,
-        },
-    )
-    .await
-    .unwrap();
+    super::download_and_confirm(&es2, iccid, eid, matching_id, cc).await;
 }
 
 pub async fn state(server: &Server, iccid: &str) -> ProfileState {

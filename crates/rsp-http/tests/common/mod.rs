@@ -245,6 +245,45 @@ pub async fn es9(
     )
 }
 
+/// ES2+.DownloadOrder of `iccid` for `eid`, then ConfirmOrder (released) with `matching_id`
+/// and an optional Confirmation Code, in-process on `es2`.
+pub async fn download_and_confirm(
+    es2: &Es2Plus<SqlStore>,
+    iccid: &str,
+    eid: &str,
+    matching_id: &str,
+    cc: Option<&str>,
+) {
+    use rsp_codec::json::{ConfirmationCode, Eid, Iccid};
+    use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder};
+    let operator = OperatorId::new(OPERATOR);
+    let eid = Some(Eid::parse(eid).unwrap());
+    let iccid: Iccid = es2
+        .download_order(
+            &operator,
+            &DownloadOrder {
+                eid: eid.clone(),
+                iccid: Some(iccid.parse().unwrap()),
+                profile_type: None,
+            },
+        )
+        .await
+        .unwrap();
+    es2.confirm_order(
+        &operator,
+        &ConfirmOrder {
+            iccid,
+            eid,
+            matching_id: Some(matching_id.to_owned()),
+            confirmation_code: cc.map(ConfirmationCode::new),
+            smds_address: None,
+            release_flag: true,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 pub fn header() -> serde_json::Value {
     serde_json::json!({"functionRequesterIdentifier": "op", "functionCallIdentifier": "c1"})
 }

@@ -22,16 +22,7 @@ async fn tc_authenticate_client_nominal(fx: &Fx) {
     for b in BINDINGS {
         for curve in CURVES {
             n += 1;
-            let mut euicc = fx.euicc(curve);
-            let mid = format!("AC-NOMINAL-{n}");
-            fx.order(
-                &iccid(100 + n),
-                package_of_version(2, 3),
-                &euicc.eid.clone(),
-                &mid,
-                None,
-            )
-            .await;
+            let (mut euicc, _id, mid) = fx.ordered(curve, 100 + n, "AC-NOMINAL", None).await;
             let (tid, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
             let ok = r.unwrap();
             let signed2 = ok.smdp_signed2.value();
@@ -50,16 +41,7 @@ async fn tc_authenticate_client_nominal(fx: &Fx) {
 /// invalidTransactionId, after the signature check (the eUICC did sign it).
 async fn tc_authenticate_client_signed_transaction_id_differs(fx: &Fx) {
     for (n, b) in (1..).zip(BINDINGS) {
-        let mut euicc = fx.euicc(Curve::NistP256);
-        let mid = format!("AC-TID-{n}");
-        fx.order(
-            &iccid(200 + n),
-            package_of_version(2, 3),
-            &euicc.eid.clone(),
-            &mid,
-            None,
-        )
-        .await;
+        let (mut euicc, _id, mid) = fx.ordered(Curve::NistP256, 200 + n, "AC-TID", None).await;
         euicc.signed_tid = Some(vec![0x42; 16]);
         let (_, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
         assert_refused(b, r, ("8.10.1", "3.9"), E::INVALID_TRANSACTION_ID.0);
@@ -83,17 +65,10 @@ async fn tc_authenticate_client_profile_version(fx: &Fx) {
             ([1, 9, 9], false),
         ] {
             n += 1;
-            let mut euicc = fx.euicc(Curve::NistP256);
+            let (mut euicc, _id, mid) = fx
+                .ordered(Curve::NistP256, 300 + n, "AC-VERSION", None)
+                .await;
             euicc.profile_version = version;
-            let mid = format!("AC-VERSION-{n}");
-            fx.order(
-                &iccid(300 + n),
-                package_of_version(2, 3),
-                &euicc.eid.clone(),
-                &mid,
-                None,
-            )
-            .await;
             let (_, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
             if eligible {
                 r.unwrap();

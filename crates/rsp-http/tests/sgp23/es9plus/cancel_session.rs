@@ -5,7 +5,7 @@ use rsp_codec::asn1::{CancelSessionErrorEs9 as E, CancelSessionReason};
 use rsp_crypto::Curve;
 use rsp_smdpp::ProfileState;
 
-use super::{BINDINGS, Fx, assert_refused, iccid, on_both_backends, package_of_version};
+use super::{BINDINGS, Fx, assert_refused, on_both_backends};
 
 on_both_backends!(tc_cancel_session_transaction_id);
 
@@ -13,17 +13,7 @@ on_both_backends!(tc_cancel_session_transaction_id);
 /// right one cancels, and the order stays downloadable.
 async fn tc_cancel_session_transaction_id(fx: &Fx) {
     for (n, b) in (1..).zip(BINDINGS) {
-        let mut euicc = fx.euicc(Curve::NistP256);
-        let mid = format!("CANCEL-{n}");
-        let id = iccid(800 + n);
-        fx.order(
-            &id,
-            package_of_version(2, 3),
-            &euicc.eid.clone(),
-            &mid,
-            None,
-        )
-        .await;
+        let (mut euicc, id, mid) = fx.ordered(Curve::NistP256, 800 + n, "CANCEL", None).await;
         let (tid, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
         r.unwrap();
         euicc.signed_tid = Some(vec![0x99; 16]);

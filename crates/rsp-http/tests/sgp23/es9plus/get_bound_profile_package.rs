@@ -10,7 +10,7 @@ use rsp_crypto::{Curve, KeyAgreement};
 use rsp_smdpp::ProfileState;
 use rsp_smdpp::es9plus::iccid_bcd;
 
-use super::{BINDINGS, CURVES, Fx, assert_refused, iccid, on_both_backends, package_of_version};
+use super::{BINDINGS, CURVES, Fx, assert_refused, on_both_backends, package_of_version};
 
 on_both_backends!(
     tc_get_bound_profile_package_nominal_and_installation,
@@ -26,12 +26,8 @@ async fn tc_get_bound_profile_package_nominal_and_installation(fx: &Fx) {
         for curve in CURVES {
             for cc in [None, Some("4711")] {
                 n += 1;
-                let id = iccid(500 + n);
-                let mut euicc = fx.euicc(curve);
-                let mid = format!("BPP-NOMINAL-{n}");
+                let (mut euicc, id, mid) = fx.ordered(curve, 500 + n, "BPP-NOMINAL", cc).await;
                 let package = package_of_version(2, 3);
-                fx.order(&id, package.clone(), &euicc.eid.clone(), &mid, cc)
-                    .await;
                 let (tid, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
                 let auth = r.unwrap();
                 assert_eq!(auth.smdp_signed2.value().cc_required_flag, cc.is_some());
@@ -53,16 +49,7 @@ async fn tc_get_bound_profile_package_nominal_and_installation(fx: &Fx) {
 /// invalidTransactionId; the correct one then succeeds.
 async fn tc_get_bound_profile_package_signed_transaction_id_differs(fx: &Fx) {
     for (n, b) in (1..).zip(BINDINGS) {
-        let mut euicc = fx.euicc(Curve::NistP256);
-        let mid = format!("BPP-TID-{n}");
-        fx.order(
-            &iccid(600 + n),
-            package_of_version(2, 3),
-            &euicc.eid.clone(),
-            &mid,
-            None,
-        )
-        .await;
+        let (mut euicc, _id, mid) = fx.ordered(Curve::NistP256, 600 + n, "BPP-TID", None).await;
         let (tid, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
         let auth = r.unwrap();
         euicc.signed_tid = Some(vec![0x24; 16]);
@@ -95,12 +82,8 @@ async fn tc_get_bound_profile_package_retry_same_otpk(fx: &Fx) {
         for curve in CURVES {
             for cc in [None, Some("0815")] {
                 n += 1;
-                let id = iccid(700 + n);
-                let mut euicc = fx.euicc(curve);
-                let mid = format!("BPP-RETRY-{n}");
+                let (mut euicc, id, mid) = fx.ordered(curve, 700 + n, "BPP-RETRY", cc).await;
                 let package = package_of_version(2, 3);
-                fx.order(&id, package.clone(), &euicc.eid.clone(), &mid, cc)
-                    .await;
 
                 // Session 1 delivers a BPP; the installation result never comes.
                 let (tid1, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;

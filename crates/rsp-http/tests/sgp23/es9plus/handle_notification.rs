@@ -7,7 +7,7 @@
 use rsp_smdpp::ProfileState;
 use rsp_smdpp::es9plus::iccid_bcd;
 
-use super::{BINDINGS, CURVES, Fx, iccid, on_both_backends, package_of_version};
+use super::{BINDINGS, CURVES, Fx, on_both_backends};
 
 on_both_backends!(tc_handle_notification);
 
@@ -17,17 +17,7 @@ async fn tc_handle_notification(fx: &Fx) {
         for curve in CURVES {
             for success in [true, false] {
                 n += 1;
-                let id = iccid(900 + n);
-                let mut euicc = fx.euicc(curve);
-                let mid = format!("NOTIFY-{n}");
-                fx.order(
-                    &id,
-                    package_of_version(2, 3),
-                    &euicc.eid.clone(),
-                    &mid,
-                    None,
-                )
-                .await;
+                let (mut euicc, id, mid) = fx.ordered(curve, 900 + n, "NOTIFY", None).await;
                 let (tid, r) = fx.authenticate_fresh(b, &mut euicc, &mid).await;
                 let pdr = euicc.prepare_download(&r.unwrap(), None);
                 fx.bpp(b, &tid, &pdr).await.unwrap();

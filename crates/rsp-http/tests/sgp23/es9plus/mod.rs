@@ -19,13 +19,12 @@ use rsp_codec::asn1::{
     CancelSessionResponseEs9, GetBoundProfilePackageResponse, InitiateAuthenticationOkEs9,
     InitiateAuthenticationResponse, RemoteProfileProvisioningResponse as R,
 };
-use rsp_codec::json::{ConfirmationCode, Eid, Iccid};
 use rsp_crypto::Curve;
 use rsp_crypto::scp03t::encode_tlv;
 use rsp_pki::Cert;
-use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder, Es2Plus, Es2PlusConfig};
+use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::store::InventoryStore;
-use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage, ProfileState};
+use rsp_smdpp::{NewProfile, ProfilePackage, ProfileState};
 use rsp_testkit::euicc_sim::Euicc;
 use rsp_testkit::pg::PgDb;
 use serde_json::{Value, json};
@@ -198,32 +197,23 @@ impl Fx {
         profile.package = ProfilePackage::new(package);
         self.server.store.import(&[profile]).await.unwrap();
         let es2 = Es2Plus::new(self.server.store.clone(), Es2PlusConfig::new(SMDP_ADDRESS));
-        let operator = OperatorId::new(OPERATOR);
-        let eid = Some(Eid::parse(eid).unwrap());
-        let iccid: Iccid = es2
-            .download_order(
-                &operator,
-                &DownloadOrder {
-                    eid: eid.clone(),
-                    iccid: Some(iccid.parse().unwrap()),
-                    profile_type: None,
-                },
-            )
-            .await
-            .unwrap();
-        es2.confirm_order(
-            &operator,
-            &ConfirmOrder {
-                iccid,
-                eid,
-                matching_id: Some(matching_id.to_owned()),
-                confirmation_code: cc.map(ConfirmationCode::new),
-                smds_address: None,
-                release_flag: true,
-            },
-        )
-        .await
-        .unwrap();
+        download_and_confirm(&es2, iccid, eid, matching_id, cc).await;
+    }
+
+    /// The eUICC of `curve` and a released order for it (ICCID [`iccid`]`(n)`, MatchingID
+    /// `{label}-{n}`) of a SAIP v2.3 package: `(eUICC, ICCID, MatchingID)`.
+    pub async fn ordered(
+        &self,
+        curve: Curve,
+        n: u32,
+        label: &str,
+        cc: Option<&str>,
+    ) -> (Euicc, String, String) {
+        let euicc = self.euicc(curve);
+        let (id, mid) = (iccid(n), format!("{label}-{n}"));
+        let package = package_of_version(2, 3);
+        self.order(&id, package, &euicc.eid, &mid, cc).await;
+        (euicc, id, mid)
     }
 
     pub async fn state(&self, iccid: &str) -> ProfileState {
