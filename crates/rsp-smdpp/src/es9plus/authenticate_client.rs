@@ -1,8 +1,8 @@
 //! ES9+.AuthenticateClient (SGP.22 v2.5 §5.6.3, §3.1.3 steps 11–18).
 
+use rsp_auth::{AuthenticatedEuicc, SessionEcho};
 use rsp_codec::asn1::{
-    self, AuthenticateClientOk, AuthenticateErrorCode, AuthenticateResponseOk,
-    AuthenticateServerResponse, Certificate, CtxParams1, Extensions, Iccid as AsnIccid,
+    AuthenticateClientOk, Certificate, CtxParams1, Extensions, Iccid as AsnIccid,
     NotificationConfigurationInformation, NotificationEvent, ProfileClass as AsnProfileClass, Raw,
     SmdpSigned2, StoreMetadataRequest, TransactionId,
 };
@@ -11,15 +11,12 @@ use rsp_codec::status::RspError;
 use rsp_crypto::tr03111::tlv_5f37;
 use time::OffsetDateTime;
 
-use super::error::bad_format;
-use super::{
-    Es9Plus, Es9PlusConfig, Es9PlusError, eligibility, euicc_chain, iccid_bcd, notification_point,
-};
+use super::{Es9Plus, Es9PlusConfig, Es9PlusError, eligibility, iccid_bcd, notification_point};
 use crate::matching_id::MatchingId;
 use crate::outbox::PointStatus;
 use crate::profile::ProfileRecord;
 use crate::profile_state::ProfileState;
-use crate::session::{SecretBytes, Session, SessionPhase, SessionStore};
+use crate::session::{SecretBytes, SessionPhase, SessionStore};
 use crate::store::InventoryStore;
 
 impl<S: InventoryStore + SessionStore> Es9Plus<S> {
@@ -42,31 +39,20 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         let session = self
             .live_session(transaction_id, &[SessionPhase::Initiated])
             .await?;
-        let response: AuthenticateServerResponse =
-            asn1::decode(authenticate_server_response).map_err(bad_format)?;
-        let ok = match response {
-            AuthenticateServerResponse::AuthenticateResponseOk(ok) => ok,
-            AuthenticateServerResponse::AuthenticateResponseError(e) => {
-                return Err(map_euicc_error(e.authenticate_error_code).into());
-            }
-        };
-        let chain = euicc_chain::validate(
+        let AuthenticatedEuicc {
+            response: ok,
+            chain,
+            eid,
+        } = rsp_auth::verify_authenticate_server_response(
+            authenticate_server_response,
             self.credentials.trust(),
-            &ok.euicc_certificate,
-            &ok.eum_certificate,
+            SessionEcho {
+                transaction_id: &session.transaction_id,
+                server_address: &self.config.smdp_address,
+                server_challenge: &session.server_challenge,
+            },
             OffsetDateTime::now_utc(),
         )?;
-        chain
-            .leaf
-            .public_key()
-            .verify_raw(ok.euicc_signed1.raw(), &ok.euicc_signature1)
-            .map_err(|_| RspError::EuiccVerificationFailed)?;
-        check_signed1(&ok, &session, &self.config.smdp_address)?;
-        let eid = chain
-            .eid
-            .as_deref()
-            .and_then(|e| Eid::parse(e).ok())
-            .ok_or(RspError::EuiccCertificateInvalid)?;
         let signed1 = ok.euicc_signed1.value();
         let Some(CtxParams1::CtxParamsForCommonAuthentication(ctx)) = signed1.ctx_params1.known()
         else {
@@ -207,36 +193,6 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             _ => return Err(RspError::MatchingIdRefused.into()),
         }
         Ok(profile)
-    }
-}
-
-/// euiccSigned1 must echo this session (SGP.22 §5.6.3): a transactionId other than the
-/// request's names no session of this exchange, 8.10.1/3.9 (§5.6.3 "unknown transaction");
-/// another serverAddress or serverChallenge, 8.1/6.1. Checked after the signature.
-fn check_signed1(
-    ok: &AuthenticateResponseOk,
-    session: &Session,
-    smdp_address: &str,
-) -> Result<(), RspError> {
-    let s = ok.euicc_signed1.value();
-    if s.transaction_id.as_bytes() != session.transaction_id.as_slice() {
-        return Err(RspError::TransactionIdUnknown);
-    }
-    let same = s.server_challenge.as_bytes().as_slice() == session.server_challenge.as_slice()
-        && s.server_address == smdp_address;
-    if same {
-        Ok(())
-    } else {
-        Err(RspError::EuiccVerificationFailed)
-    }
-}
-
-/// The eUICC's own refusal (§5.7.13 AuthenticateErrorCode) as an ES9+ status code.
-fn map_euicc_error(code: AuthenticateErrorCode) -> RspError {
-    if code == AuthenticateErrorCode::CI_PK_UNKNOWN {
-        RspError::CiPublicKeyUnknown
-    } else {
-        RspError::EuiccVerificationFailed
     }
 }
 

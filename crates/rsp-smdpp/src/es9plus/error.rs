@@ -50,6 +50,15 @@ impl From<StoreError> for Es9PlusError {
     }
 }
 
+impl From<rsp_auth::SignError> for Es9PlusError {
+    fn from(e: rsp_auth::SignError) -> Self {
+        match e {
+            rsp_auth::SignError::Encode(e) => Self::Encode(e.to_string()),
+            rsp_auth::SignError::Sign(e) => Self::Crypto(e),
+        }
+    }
+}
+
 impl From<CryptoError> for Es9PlusError {
     fn from(e: CryptoError) -> Self {
         Self::Crypto(e)

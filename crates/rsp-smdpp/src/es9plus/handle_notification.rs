@@ -8,9 +8,7 @@ use rsp_codec::asn1::{
 use rsp_codec::status::RspError;
 use time::OffsetDateTime;
 
-use super::{
-    Es9Plus, Es9PlusError, euicc_chain, notification_point, session_euicc_key, session_profile_of,
-};
+use super::{Es9Plus, Es9PlusError, notification_point, session_euicc_key, session_profile_of};
 use crate::outbox::PointStatus;
 use crate::profile_state::{ProfileEvent, transition};
 use crate::session::{SessionPhase, SessionStore};
@@ -101,7 +99,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         other: &OtherSignedNotification,
         der: &[u8],
     ) -> Result<(), Es9PlusError> {
-        let chain = euicc_chain::validate(
+        let chain = rsp_auth::euicc_chain::validate(
             self.credentials.trust(),
             &other.euicc_certificate,
             &other.eum_certificate,

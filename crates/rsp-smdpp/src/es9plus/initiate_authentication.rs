@@ -1,8 +1,8 @@
 //! ES9+.InitiateAuthentication (SGP.22 v2.5 §5.6.1, §3.1.2 steps 6–10).
 
+use rsp_auth::SelectError;
 use rsp_codec::asn1::{
-    self, Certificate, EUICCInfo1, Extensions, InitiateAuthenticationOkEs9, Octet16, Raw,
-    ServerSigned1, TransactionId,
+    self, Certificate, EUICCInfo1, Extensions, InitiateAuthenticationOkEs9, Octet16, TransactionId,
 };
 use rsp_codec::status::RspError;
 
@@ -11,9 +11,6 @@ use super::{Es9Plus, Es9PlusError, now_ms, random16};
 use crate::session::{Session, SessionPhase, SessionStore};
 use crate::store::{InventoryStore, StoreError, UniqueKey};
 
-/// Major version of SGP.22 this SM-DP+ implements (the eUICC's `svn`, §5.6.1).
-const SUPPORTED_SVN_MAJOR: u8 = 2;
-
 impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     /// Starts an RSP session.
     ///
@@ -21,7 +18,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     /// received; `smdp_address` as sent by the LPA. Errors: address not this SM-DP+'s
     /// 8.8.1/3.8; an `svn` other than 2.x 8.8.3/3.1; no trusted CI the eUICC can sign with
     /// 8.8.2/3.1; no CERT.DPauth under a CI it can verify 8.8.4/3.7 (§5.6.1, see
-    /// [`crate::es9plus::Credentials::select`]); malformed input 1.3.1/2.1; an `euiccChallenge`
+    /// [`rsp_auth::ServerCredentials::select`]); malformed input 1.3.1/2.1; an `euiccChallenge`
     /// already used with this SM-DP+ 8.1/6.1 (a replayed challenge is not a fresh eUICC
     /// challenge; SGP.22 lists no dedicated code).
     pub async fn initiate_authentication(
@@ -35,25 +32,27 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         }
         let challenge = Octet16::try_from(euicc_challenge).map_err(bad_format)?;
         let info1: EUICCInfo1 = asn1::decode(euicc_info1).map_err(bad_format)?;
-        // §5.6.1: the SM-DP+ verifies that it supports the eUICC's SVN. This one implements
-        // SGP.22 v2.x; a v1 or v3 eUICC speaks another protocol.
-        if info1.svn.as_bytes()[0] != SUPPORTED_SVN_MAJOR {
+        // §5.6.1: the SM-DP+ verifies that it supports the eUICC's SVN.
+        if !rsp_auth::svn_supported(&info1) {
             return Err(RspError::SmdpSvnUnsupported.into());
         }
-        let (ci_key_id, dp, to_be_used) = self.credentials.select(
-            &info1.euicc_ci_pk_id_list_for_verification,
-            &info1.euicc_ci_pk_id_list_for_signing,
-        )?;
+        let selection = self
+            .credentials
+            .select(
+                &info1.euicc_ci_pk_id_list_for_verification,
+                &info1.euicc_ci_pk_id_list_for_signing,
+            )
+            .map_err(SelectError::es9plus)?;
+        let (ci_key_id, dp) = (selection.ci, selection.credentials);
         let transaction_id = random16()?;
         let server_challenge = random16()?;
-        let signed = Raw::new(ServerSigned1 {
-            transaction_id: TransactionId(transaction_id.to_vec().into()),
-            euicc_challenge: challenge,
-            server_address: self.config.smdp_address.clone(),
-            server_challenge: Octet16::new(server_challenge),
-            ext: Extensions::default(),
-        })?;
-        let signature = dp.dp_auth.signer.sign_raw(signed.raw())?;
+        let (signed, signature) = rsp_auth::server_signed1(
+            &transaction_id,
+            challenge,
+            &self.config.smdp_address,
+            server_challenge,
+            dp.dp_auth.signer.as_ref(),
+        )?;
         let now = now_ms();
         let ttl = i64::try_from(self.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let session = Session {
@@ -83,8 +82,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         Ok(InitiateAuthenticationOkEs9 {
             transaction_id: TransactionId(transaction_id.to_vec().into()),
             server_signed1: signed,
-            server_signature1: signature.to_vec().into(),
-            euicc_ci_pk_id_to_be_used: to_be_used.into(),
+            server_signature1: signature.into(),
+            euicc_ci_pk_id_to_be_used: selection.to_be_used.into(),
             server_certificate: Certificate::from_der(dp.dp_auth.cert.der())?,
             ext: Extensions::default(),
         })

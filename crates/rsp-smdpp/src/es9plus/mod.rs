@@ -13,7 +13,6 @@ mod cancel_session;
 mod credentials;
 mod eligibility;
 mod error;
-mod euicc_chain;
 mod get_bound_profile_package;
 mod handle_notification;
 mod ids;
@@ -237,9 +236,7 @@ fn progress(profile: &ProfileRecord, point: u32, status: PointStatus) -> Downloa
 
 /// 16 bytes from the OS random generator.
 fn random16() -> Result<[u8; 16], Es9PlusError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|_| Es9PlusError::Rng)?;
-    Ok(b)
+    rsp_auth::random16().ok_or(Es9PlusError::Rng)
 }
 
 /// Milliseconds since the Unix epoch.

@@ -1,5 +1,5 @@
 //! Validation of the eUICC's certificates against the trusted CIs, with the SGP.22 status
-//! codes of ES9+.AuthenticateClient (§5.6.3): EUM 8.1.2/6.1 or 6.3, eUICC 8.1.3/6.1 or
+//! codes of ES9+.AuthenticateClient (§5.6.3) and ES11.AuthenticateClient (§5.8.2): EUM 8.1.2/6.1 or 6.3, eUICC 8.1.3/6.1 or
 //! 6.3, unknown CI 8.11.1/3.9.
 
 use rsp_codec::asn1::Certificate;
@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 /// apart: when CERT.EUM alone does not validate under the CI, its code (8.1.2) is answered,
 /// as the EUM is checked first; else the eUICC's (8.1.3). (The whole chain covers every check
 /// of the EUM's own one, so an accepted chain validates once.)
-pub(crate) fn validate(
+pub fn validate(
     trust: &TrustStore,
     euicc: &Certificate,
     eum: &Certificate,
