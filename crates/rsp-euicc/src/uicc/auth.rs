@@ -1,7 +1,7 @@
 //! AUTHENTICATE (ETSI TS 102 221 §11.1.16, 3GPP TS 31.102 §7.1.2): the 3G/4G/5G
 //! security context (P2 `81`) and the GSM context (P2 `80`), with the algorithm and
 //! keys of the Profile's `PE-AKAParameter` (TCA SAIP v3.3.1 §8.5.1): MILENAGE
-//! (TS 35.206) or the 3G test algorithm (TS 34.108 §8.1.2). SQN freshness follows
+//! (TS 35.206), TUAK (TS 35.231) or the 3G test algorithm (TS 34.108 §8.1.2). SQN freshness follows
 //! TS 33.102 Annex C.2: an array of 32 SEQ values indexed by IND (the 5 low bits of SQN),
 //! a new SQN accepted when its SEQ is above the entry for its IND and at most Δ above
 //! the highest SEQ accepted.
@@ -13,6 +13,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::milenage::Milenage;
 use super::sw;
+use super::tuak::{Lengths, Tuak};
 
 /// Bits of IND in SQN (TS 33.102 C.3.2), so 32 array entries.
 const IND_BITS: u32 = 5;
@@ -23,6 +24,7 @@ const SQN_MASK: u64 = (1 << 48) - 1;
 #[derive(Clone)]
 pub enum Algorithm {
     Milenage(Box<Milenage>),
+    Tuak(Box<Tuak>),
     /// TS 34.108 §8.1.2 (XOR) test algorithm with K.
     Test(TestKey),
 }
@@ -34,6 +36,7 @@ impl std::fmt::Debug for Algorithm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Algorithm::Milenage(_) => f.write_str("Milenage(<redacted>)"),
+            Algorithm::Tuak(_) => f.write_str("Tuak(<redacted>)"),
             Algorithm::Test(_) => f.write_str("TestAlgorithm(<redacted>)"),
         }
     }
@@ -75,9 +78,18 @@ impl Aka {
             let AlgoConfiguration::AlgoParameter(a) = &p.algo_configuration else {
                 continue;
             };
-            let k: [u8; 16] = a.key.as_ref().try_into().map_err(|_| AkaError::KeyLength)?;
             let algorithm = match a.algorithm_id {
+                algorithm::TUAK => {
+                    let lengths = Lengths::from_options(
+                        a.algorithm_options.first().copied(),
+                        a.number_of_keccak,
+                    );
+                    Algorithm::Tuak(Box::new(
+                        Tuak::new(&a.key, &a.opc, lengths).ok_or(AkaError::KeyLength)?,
+                    ))
+                }
                 algorithm::MILENAGE => {
+                    let k: [u8; 16] = a.key.as_ref().try_into().map_err(|_| AkaError::KeyLength)?;
                     let opc: [u8; 16] =
                         a.opc.as_ref().try_into().map_err(|_| AkaError::KeyLength)?;
                     Algorithm::Milenage(Box::new(Milenage::new(k, opc).with_constants(
@@ -85,7 +97,9 @@ impl Aka {
                         a.xoring_constants.as_deref(),
                     )))
                 }
-                algorithm::USIM_TEST_ALGORITHM => Algorithm::Test(TestKey(k)),
+                algorithm::USIM_TEST_ALGORITHM => Algorithm::Test(TestKey(
+                    a.key.as_ref().try_into().map_err(|_| AkaError::KeyLength)?,
+                )),
                 other => return Err(AkaError::Unsupported(other)),
             };
             let delta = p.sqn_delta.as_deref().map_or(1 << 28, be48);
@@ -114,8 +128,8 @@ impl Aka {
 /// RES, CK, IK, AK for RAND; (MAC-A, MAC-S) for SQN ‖ AMF; AK*.
 struct Outputs {
     res: Vec<u8>,
-    ck: [u8; 16],
-    ik: [u8; 16],
+    ck: Vec<u8>,
+    ik: Vec<u8>,
     ak: [u8; 6],
 }
 
@@ -142,8 +156,17 @@ impl Algorithm {
                 let v = m.f2345(rand);
                 Outputs {
                     res: v.res.to_vec(),
-                    ck: v.ck,
-                    ik: v.ik,
+                    ck: v.ck.to_vec(),
+                    ik: v.ik.to_vec(),
+                    ak: v.ak,
+                }
+            }
+            Algorithm::Tuak(t) => {
+                let v = t.f2345(rand);
+                Outputs {
+                    res: v.res.clone(),
+                    ck: v.ck.clone(),
+                    ik: v.ik.clone(),
                     ak: v.ak,
                 }
             }
@@ -156,18 +179,30 @@ impl Algorithm {
                 ak.copy_from_slice(&x[3..9]);
                 Outputs {
                     res: x[..8].to_vec(),
-                    ck: v.rotate_left(8).to_be_bytes(),
-                    ik: v.rotate_left(16).to_be_bytes(),
+                    ck: v.rotate_left(8).to_be_bytes().to_vec(),
+                    ik: v.rotate_left(16).to_be_bytes().to_vec(),
                     ak,
                 }
             }
         }
     }
 
-    /// (MAC-A, MAC-S).
+    /// (MAC-A, MAC-S), the 64 bits AUTN and AUTS carry (a longer TUAK MAC is cut).
     fn f1(&self, rand: &[u8; 16], sqn: &[u8; 6], amf: &[u8; 2]) -> ([u8; 8], [u8; 8]) {
         match self {
             Algorithm::Milenage(m) => m.f1(rand, sqn, amf),
+            Algorithm::Tuak(t) => {
+                let (a, s) = t.f1(rand, sqn, amf);
+                let mut mac_a = [0u8; 8];
+                let mut mac_s = [0u8; 8];
+                for (d, v) in mac_a.iter_mut().zip(&a) {
+                    *d = *v;
+                }
+                for (d, v) in mac_s.iter_mut().zip(&s) {
+                    *d = *v;
+                }
+                (mac_a, mac_s)
+            }
             // TS 34.108 §8.1.2.1: XMAC = XDOUT[0..63] ⊕ (SQN ‖ AMF); f1* likewise.
             Algorithm::Test(k) => {
                 let x = xdout(k, rand);
@@ -184,6 +219,7 @@ impl Algorithm {
     fn f5star(&self, rand: &[u8; 16]) -> [u8; 6] {
         match self {
             Algorithm::Milenage(m) => m.f5star(rand),
+            Algorithm::Tuak(t) => t.f5star(rand),
             Algorithm::Test(_) => self.f2345(rand).ak,
         }
     }
@@ -200,11 +236,12 @@ fn put_lv(out: &mut Vec<u8>, v: &[u8]) {
     out.extend_from_slice(v);
 }
 
-/// Kc = c3(CK, IK) (TS 33.102 §6.8.1.2).
-fn c3(ck: &[u8; 16], ik: &[u8; 16]) -> [u8; 8] {
+/// Kc = c3(CK, IK) (TS 33.102 §6.8.1.2) over the first 128 bits of CK and IK.
+fn c3(ck: &[u8], ik: &[u8]) -> [u8; 8] {
+    let at = |v: &[u8], i: usize| v.get(i).copied().unwrap_or(0);
     let mut kc = [0u8; 8];
     for (i, k) in kc.iter_mut().enumerate() {
-        *k = ck[i] ^ ck[i + 8] ^ ik[i] ^ ik[i + 8];
+        *k = at(ck, i) ^ at(ck, i + 8) ^ at(ik, i) ^ at(ik, i + 8);
     }
     kc
 }

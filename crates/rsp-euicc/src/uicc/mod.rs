@@ -1,7 +1,8 @@
 //! The enabled Profile served as a UICC (ETSI TS 102 221, 3GPP TS 31.102 / 31.103):
 //! the file system built from its Profile Package ([`fs`]), SELECT ([`select`]) with
 //! the FCP ([`fcp`]), binary and record access ([`io`]) under the access rules of
-//! EF.ARR ([`arr`]), PINs ([`pin`]) and AUTHENTICATE ([`auth`], [`milenage`]).
+//! EF.ARR ([`arr`]), PINs ([`pin`]) and AUTHENTICATE ([`auth`], [`milenage`],
+//! [`tuak`]).
 //!
 //! [`Uicc`] handles one command for one logical channel's [`Cursor`]; the
 //! [`crate::Card`] routes every command that is not for the ISD-R here. What changes
@@ -17,6 +18,7 @@ pub mod milenage;
 pub mod pin;
 pub mod select;
 pub mod sw;
+pub mod tuak;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +29,9 @@ use crate::state::{HexBytes, Profile};
 use auth::Aka;
 use fs::{FileSystem, NodeId};
 pub use select::Cursor;
+
+/// RID + application code of the USIM (ETSI TS 101 220 Annex E).
+pub const USIM_AID_PREFIX: [u8; 7] = [0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x02];
 
 /// What the UICC of one Profile keeps across power cycles.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -149,6 +154,19 @@ impl Uicc {
         let adf = self.fs.adf_by_aid(aid)?;
         let id = self.fs.child(adf, fid)?;
         self.fs.node(id).map(|n| n.data.as_slice())
+    }
+
+    /// ICCID from EF.ICCID (`2FE2`, swapped BCD, `F` padding dropped).
+    pub fn iccid(&self) -> Option<String> {
+        self.read_file(&[0x2F, 0xE2])
+            .map(rsp_saip::bcd::decode_swapped)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// IMSI from EF.IMSI (`6F07`) of ADF.USIM (TS 31.102 §4.2.2).
+    pub fn imsi(&self) -> Option<String> {
+        self.read_adf_file(&USIM_AID_PREFIX, [0x6F, 0x07])
+            .and_then(rsp_saip::bcd::Imsi::from_ef_imsi)
     }
 
     fn key_ok(&self, key_ref: u8) -> bool {
