@@ -338,3 +338,88 @@ pub fn authenticate(
         _ => Err(sw::WRONG_P1P2),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn aka(algorithm: Algorithm) -> Aka {
+        Aka {
+            algorithm,
+            delta: 1 << 28,
+            sqn_init: Vec::new(),
+        }
+    }
+
+    /// AUTN = SQN ⊕ AK ‖ AMF ‖ MAC-A for `alg`.
+    fn autn(alg: &Algorithm, rand: &[u8; 16], sqn: [u8; 6]) -> Vec<u8> {
+        let ak = alg.f2345(rand).ak;
+        let (mac, _) = alg.f1(rand, &sqn, &[0x80, 0x00]);
+        let mut v: Vec<u8> = sqn.iter().zip(ak).map(|(s, a)| s ^ a).collect();
+        v.extend_from_slice(&[0x80, 0x00]);
+        v.extend_from_slice(&mac);
+        v
+    }
+
+    fn data(rand: &[u8; 16], autn: &[u8]) -> Vec<u8> {
+        let mut d = vec![0x10];
+        d.extend_from_slice(rand);
+        d.push(0x10);
+        d.extend_from_slice(autn);
+        d
+    }
+
+    #[test]
+    fn test_algorithm_success_then_resync() {
+        // TS 34.108 §8.1.2 with K = 00..0F (as in the TS.48 profiles), RAND = 0.
+        let k: [u8; 16] = std::array::from_fn(|i| i as u8);
+        let a = aka(Algorithm::Test(TestKey(k)));
+        let rand = [0u8; 16];
+        let mut array = a.initial_array();
+        let d = data(&rand, &autn(&a.algorithm, &rand, [0, 0, 0, 0, 0, 0x21]));
+        let r = authenticate(&a, &mut array, 0x81, &d, true).unwrap();
+        let mut want = vec![0xDB, 0x08, 0, 1, 2, 3, 4, 5, 6, 7, 0x10];
+        want.extend((1..16).chain([0]).map(|b| b as u8));
+        want.push(0x10);
+        want.extend((2..16).chain([0, 1]).map(|b| b as u8));
+        assert_eq!(r[..want.len()], want[..]);
+        assert_eq!(r.len(), want.len() + 9, "Kc with service n°27");
+        assert_eq!(array[1], 0x21);
+        let r = authenticate(&a, &mut array, 0x81, &d, true).unwrap();
+        assert_eq!(&r[..2], &[0xDC, 0x0E]);
+        // GSM context: SRES = c2(RES), Kc = c3(CK, IK).
+        let r = authenticate(&a, &mut array, 0x80, &d[..17], true).unwrap();
+        assert_eq!(&r[..5], &[0x04, 4, 4, 4, 4]);
+        assert_eq!(
+            authenticate(&a, &mut array, 0x80, &d[..17], false),
+            Err(0x6A86)
+        );
+        assert_eq!(authenticate(&a, &mut array, 0x82, &d, true), Err(0x6A86));
+    }
+
+    #[test]
+    fn tuak_success_and_mac_failure() {
+        let t = Tuak::with_top(
+            &[0xAB; 16],
+            &[0x55; 32],
+            Lengths {
+                res: 4,
+                ..Lengths::default()
+            },
+        )
+        .unwrap();
+        let a = aka(Algorithm::Tuak(Box::new(t)));
+        let rand = [0x42u8; 16];
+        let mut array = a.initial_array();
+        let mut autn = autn(&a.algorithm, &rand, [0, 0, 0, 0, 0, 0x40]);
+        // TS 35.233 test set 1: RES (f2) = 657acd64.
+        let r = authenticate(&a, &mut array, 0x81, &data(&rand, &autn), false).unwrap();
+        assert_eq!(&r[..6], &[0xDB, 0x04, 0x65, 0x7A, 0xCD, 0x64]);
+        autn[15] ^= 0x01;
+        assert_eq!(
+            authenticate(&a, &mut array, 0x81, &data(&rand, &autn), false),
+            Err(sw::AUTH_MAC_FAILURE)
+        );
+    }
+}
