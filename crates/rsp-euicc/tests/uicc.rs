@@ -506,6 +506,10 @@ fn ts48_profiles_as_uicc() {
         let (got_iccid, got_imsi) = read_iccid_imsi(&mut card);
         assert_eq!(got_iccid, want_iccid[..10], "{}", f.display());
         assert_eq!(got_imsi, want_imsi[..9], "{}", f.display());
+        // EF.KEYS: no size in the package, the TS 31.102 size (33 bytes).
+        ok(&mut card, "00A4000C026F08");
+        assert_eq!(ok(&mut card, "00B0000000").len(), 33, "{}", f.display());
+        ok(&mut card, "00A4000C026F07");
         // EF.IMSI: update needs ADM1 ("55555555" in TS.48).
         let imsi_hex = hex::encode_upper(&got_imsi);
         assert_eq!(
