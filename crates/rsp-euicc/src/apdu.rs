@@ -2,8 +2,11 @@
 //! MANAGE CHANNEL, SELECT of the ISD-R, STORE DATA chaining into one ES10 request,
 //! `61xx` + GET RESPONSE for long responses. Each STORE DATA sequence is handed to the
 //! [`Isdr`] as it completes, which is also how BPP segments arrive (SGP.22 §2.5.5).
+//! Every other command goes to the UICC of the enabled Profile ([`crate::uicc`]), each
+//! logical channel with its own current file; the ISD-R stays reachable meanwhile.
 
 use crate::isdr::Isdr;
+use crate::uicc::{Command, Cursor, Uicc};
 
 /// AID of the ISD-R (SGP.22 §2.4.3).
 pub const ISDR_AID: [u8; 16] = [
@@ -35,22 +38,13 @@ mod sw {
 #[derive(Debug, Default)]
 struct Channel {
     isdr_selected: bool,
+    /// Current DF / EF / application of the UICC on this channel.
+    cursor: Cursor,
     /// STORE DATA blocks received so far, and the next block number.
     chain: Vec<u8>,
     next_block: u8,
     /// Response bytes waiting for GET RESPONSE.
     pending: Vec<u8>,
-}
-
-/// A parsed command APDU (short or extended length).
-struct Command<'a> {
-    cla: u8,
-    ins: u8,
-    p1: u8,
-    p2: u8,
-    data: &'a [u8],
-    /// Ne: the most response bytes wanted (256 for `00`).
-    ne: usize,
 }
 
 fn parse(apdu: &[u8]) -> Result<Command<'_>, u16> {
@@ -123,6 +117,9 @@ fn status(sw: u16) -> Vec<u8> {
 pub struct Card {
     isdr: Isdr,
     channels: Vec<Option<Channel>>,
+    /// The UICC of the enabled Profile (none when no Profile is enabled or its
+    /// package gives no file system).
+    uicc: Option<Uicc>,
 }
 
 impl Card {
@@ -132,7 +129,37 @@ impl Card {
         if let Some(c) = channels.first_mut() {
             *c = Some(Channel::default());
         }
-        Card { isdr, channels }
+        let mut card = Card {
+            isdr,
+            channels,
+            uicc: None,
+        };
+        card.refresh_uicc();
+        card
+    }
+
+    /// The UICC of the enabled Profile, if any.
+    pub fn uicc(&self) -> Option<&Uicc> {
+        self.uicc.as_ref()
+    }
+
+    /// Follows the enabled Profile: a new one gets its file system and every channel
+    /// starts again at the MF (as after the REFRESH of a real eUICC); none leaves only
+    /// the ISD-R.
+    fn refresh_uicc(&mut self) {
+        let enabled = self.isdr.enabled_profile();
+        let same = match (&self.uicc, enabled) {
+            (Some(u), Some(p)) => u.isdp_aid() == p.isdp_aid.0.as_slice(),
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            return;
+        }
+        self.uicc = enabled.and_then(|p| Uicc::from_profile(p).ok());
+        for c in self.channels.iter_mut().flatten() {
+            c.cursor = Cursor::default();
+        }
     }
 
     /// The ISD-R behind the card.
@@ -151,6 +178,9 @@ impl Card {
             *slot = (i == 0).then(Channel::default);
         }
         self.isdr.reset_volatile();
+        if let Some(u) = &mut self.uicc {
+            u.reset();
+        }
     }
 
     /// Processes one command APDU and returns the response APDU (data ‖ SW1 SW2).
@@ -172,8 +202,52 @@ impl Card {
             INS_SELECT => self.select(&cmd, ch),
             INS_STORE_DATA => self.store_data(&cmd, ch),
             INS_GET_RESPONSE => self.get_response(&cmd, ch),
-            _ => Err(sw::INS_NOT_SUPPORTED),
+            _ => self.uicc_command(&cmd, ch),
         }
+    }
+
+    /// A command for the UICC of the enabled Profile. Case 4 commands sent without
+    /// Le get `61xx` and their data through GET RESPONSE, as over T=0.
+    fn uicc_command(&mut self, cmd: &Command<'_>, ch: usize) -> Result<Vec<u8>, u16> {
+        let Some(uicc) = self.uicc.as_mut() else {
+            return Err(match cmd.ins {
+                INS_SELECT => sw::FILE_NOT_FOUND,
+                _ => sw::INS_NOT_SUPPORTED,
+            });
+        };
+        let channel = self
+            .channels
+            .get_mut(ch)
+            .and_then(Option::as_mut)
+            .ok_or(sw::CHANNEL_NOT_SUPPORTED)?;
+        let reply = uicc.command(&mut channel.cursor, cmd);
+        if cmd.ins == INS_SELECT && reply.sw == sw::OK {
+            channel.isdr_selected = false;
+            channel.chain.clear();
+            channel.next_block = 0;
+        }
+        if reply.changed {
+            let state = uicc.state().clone();
+            let aid = uicc.isdp_aid().to_vec();
+            if self.isdr.save_uicc(&aid, &state).is_err() {
+                // Memory problem (ETSI TS 102 221 §10.2.1.3).
+                return Err(0x6581);
+            }
+        }
+        if reply.sw != sw::OK {
+            return Ok(with_sw(reply.data, reply.sw));
+        }
+        if reply.data.is_empty() {
+            return Ok(status(sw::OK));
+        }
+        if cmd.ne == 0 {
+            let left = reply.data.len();
+            if let Ok(channel) = self.channel(ch) {
+                channel.pending = reply.data;
+            }
+            return Ok(status(0x6100 | remaining_byte(left)));
+        }
+        Ok(self.respond(ch, reply.data))
     }
 
     fn channel(&mut self, ch: usize) -> Result<&mut Channel, u16> {
@@ -193,6 +267,7 @@ impl Card {
                     .iter()
                     .position(Option::is_none)
                     .ok_or(sw::CHANNEL_NOT_SUPPORTED)?;
+                // A new channel starts at the MF.
                 if let Some(slot) = self.channels.get_mut(free) {
                     *slot = Some(Channel::default());
                 }
@@ -226,17 +301,17 @@ impl Card {
         }
     }
 
-    /// SELECT by DF name (P1 `04`). Only the ISD-R can be selected; its FCI
-    /// (`6F { 84 AID, A5 { ... } }`) is returned unless P2 asks for no data (`0C`).
+    /// SELECT of the ISD-R by DF name (P1 `04`): its FCI (`6F { 84 AID, A5 { ... } }`)
+    /// unless P2 asks for no data (`0C`). Other selections go to the UICC.
     fn select(&mut self, cmd: &Command<'_>, ch: usize) -> Result<Vec<u8>, u16> {
-        if cmd.p1 != 0x04 || !matches!(cmd.p2, 0x00 | 0x04 | 0x0C) {
+        let isdr = cmd.p1 == 0x04 && !cmd.data.is_empty() && ISDR_AID.starts_with(cmd.data);
+        if !isdr {
+            return self.uicc_command(cmd, ch);
+        }
+        if !matches!(cmd.p2, 0x00 | 0x04 | 0x0C) {
             return Err(sw::WRONG_P1P2);
         }
         let channel = self.channel(ch)?;
-        if cmd.data.is_empty() || !ISDR_AID.starts_with(cmd.data) {
-            channel.isdr_selected = false;
-            return Err(sw::FILE_NOT_FOUND);
-        }
         *channel = Channel {
             isdr_selected: true,
             ..Channel::default()
@@ -285,7 +360,10 @@ impl Card {
         let request = std::mem::take(&mut channel.chain);
         channel.next_block = 0;
         channel.pending.clear();
-        match self.isdr.handle(&request) {
+        let result = self.isdr.handle(&request);
+        // An ES10c Enable/Disable/Delete may have changed the enabled Profile.
+        self.refresh_uicc();
+        match result {
             Ok(response) => Ok(self.respond(ch, response)),
             Err(e) => Err(e.status_word()),
         }

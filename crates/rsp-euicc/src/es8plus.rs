@@ -110,6 +110,7 @@ impl Isdr {
             smdp_oid: rsp_codec::asn1::oid_text(&auth.smdp_oid),
             ci_key_id: HexBytes(auth.ci_key_id.clone()),
             package: HexBytes(received.package),
+            uicc: None,
         });
         let address = configured_address(&meta, NotificationEvent::NOTIFICATION_INSTALL)
             .unwrap_or_else(|| auth.server_address.clone());

@@ -65,6 +65,11 @@ impl Isdr {
         &self.identity
     }
 
+    /// Gives back the identity (to reopen the same eUICC, e.g. after a power cycle).
+    pub fn into_identity(self) -> Identity {
+        self.identity
+    }
+
     /// The current persistent state.
     pub fn state(&self) -> &EuiccState {
         &self.state
@@ -90,6 +95,27 @@ impl Isdr {
             .map_err(|e| Es10Error::Internal(e.to_string()))?;
         self.state = next;
         Ok(())
+    }
+
+    /// The enabled Profile, if any.
+    pub fn enabled_profile(&self) -> Option<&crate::state::Profile> {
+        self.state.profiles.iter().find(|p| p.enabled)
+    }
+
+    /// Persists the UICC state of the Profile in ISD-P `isdp_aid`.
+    pub(crate) fn save_uicc(
+        &mut self,
+        isdp_aid: &[u8],
+        uicc: &crate::uicc::UiccState,
+    ) -> Result<(), Es10Error> {
+        let mut next = self.state.clone();
+        let Some(i) = next.profile_by_aid(isdp_aid) else {
+            return Ok(());
+        };
+        if let Some(p) = next.profiles.get_mut(i) {
+            p.uicc = Some(uicc.clone());
+        }
+        self.commit(next)
     }
 
     /// Handles one complete ES10 request or BPP segment and returns the response data

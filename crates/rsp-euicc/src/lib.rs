@@ -7,6 +7,8 @@
 //!   [`es10b`] and [`es10c`] (SGP.22 §5.7), and BPP segments to the ES8+ loader
 //!   ([`es8plus`], SGP.22 §2.5 and §5.5);
 //! - [`identity`]: EID, eUICC / EUM certificates, eUICC key, trusted CIs;
+//! - [`uicc`]: the enabled Profile as a UICC (file system, PINs, AUTHENTICATE), ETSI
+//!   TS 102 221 / 3GPP TS 31.102;
 //! - [`state`] and [`store`]: profiles, notifications and settings, persisted as JSON.
 
 pub mod apdu;
@@ -25,6 +27,7 @@ mod notification;
 mod rat;
 pub mod state;
 pub mod store;
+pub mod uicc;
 
 pub use apdu::{Card, ISDR_AID};
 pub use config::EuiccConfig;

@@ -45,6 +45,10 @@ pub struct Profile {
     pub ci_key_id: HexBytes,
     /// The profile package (concatenated profile elements) as decrypted.
     pub package: HexBytes,
+    /// What its UICC changed: PINs and counters, SQN array, updated EFs (absent until
+    /// the Profile was first used as a UICC; state files without it still load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uicc: Option<crate::uicc::UiccState>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -159,6 +163,7 @@ mod tests {
             smdp_oid: "2.999.10".into(),
             ci_key_id: HexBytes::default(),
             package: HexBytes(vec![0xAB; 4]),
+            uicc: None,
         });
         let next = state.free_isdp_aid().unwrap();
         assert_eq!(hex::encode_upper(&next), "A0000005591010FFFFFFFF8900001100");

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rsp_codec::asn1::*;
 use rsp_crypto::{Signer, SoftwareKey};
+use rsp_euicc::state::HexBytes;
 use rsp_pki::Cert;
 use serde_json::{Value, json};
 
@@ -497,6 +498,108 @@ fn sgp26_identity_from_files() {
     );
 }
 
+/// The Profile Package a UICC test serves: the first TS.48 test profile of the reference
+/// set when RSP_REFERENCE_DIR is set, else the project's generic template.
+fn uicc_package() -> Vec<u8> {
+    if let Some(dir) = std::env::var_os("RSP_REFERENCE_DIR") {
+        let mut files: Vec<_> = std::fs::read_dir(Path::new(&dir).join("ts48"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "der"))
+            .collect();
+        files.sort();
+        if let Some(f) = files.first() {
+            return std::fs::read(f).unwrap();
+        }
+    }
+    rsp_saip::template::generic().encode().unwrap()
+}
+
+/// Writes a state file holding `package` as the one, enabled, Profile (as an ES8+
+/// installation and ES10c enable would leave it); returns its EF.ICCID and IMSI.
+fn state_with_enabled_profile(state: &Path, package: Vec<u8>) -> (Vec<u8>, String) {
+    let pkg = rsp_saip::ProfilePackage::decode(&package).unwrap();
+    let ef_iccid = pkg.file("EF.ICCID").unwrap().read()[..10].to_vec();
+    let imsi =
+        rsp_saip::bcd::Imsi::from_ef_imsi(&pkg.file("usim/EF.IMSI").unwrap().read()).unwrap();
+    let iccid = Iccid::new(ef_iccid.clone().try_into().unwrap());
+    let metadata = StoreMetadataRequest {
+        iccid,
+        service_provider_name: "Test Operator".into(),
+        profile_name: "UICC test".into(),
+        icon_type: None,
+        icon: None,
+        profile_class: ProfileClass::OPERATIONAL,
+        notification_configuration_info: None,
+        profile_owner: None,
+        profile_policy_rules: None,
+        service_specific_data_stored_in_euicc: None,
+        service_specific_data_not_stored_in_euicc: None,
+        ext: Extensions::default(),
+    };
+    let profile = rsp_euicc::Profile {
+        isdp_aid: HexBytes(hex::decode("A0000005591010FFFFFFFF8900001000").unwrap()),
+        iccid: HexBytes(ef_iccid.clone()),
+        enabled: true,
+        nickname: None,
+        metadata: HexBytes(encode(&metadata).unwrap()),
+        configure_isdp: HexBytes::default(),
+        smdp_oid: "2.999.10".into(),
+        ci_key_id: HexBytes::default(),
+        package: HexBytes(package),
+        uicc: None,
+    };
+    let st = rsp_euicc::EuiccState {
+        profiles: vec![profile],
+        ..rsp_euicc::EuiccState::default()
+    };
+    rsp_euicc::StateStore::file(state).save(&st).unwrap();
+    (ef_iccid, imsi)
+}
+
+/// `rsp euicc info` lists the ICCID and IMSI the enabled Profile serves; `rsp euicc apdu`
+/// reads EF.ICCID and EF.IMSI through SELECT / READ BINARY.
+#[test]
+fn info_and_apdu_show_the_enabled_profile_as_uicc() {
+    let dir = temp("uicc");
+    let pki = pki(&dir);
+    let state = dir.join("state.json");
+    let (ef_iccid, imsi) = state_with_enabled_profile(&state, uicc_package());
+    let info = info_json(&pki, &state);
+    let iccid_text = rsp_saip::bcd::decode_swapped(&ef_iccid);
+    assert_eq!(
+        info["enabledProfile"]["iccid"],
+        iccid_text.as_str(),
+        "{info}"
+    );
+    assert_eq!(info["enabledProfile"]["imsi"], imsi.as_str(), "{info}");
+    let text = ok(&rsp()
+        .args(["euicc", "info", "--pki", s(&pki), "--state", s(&state)])
+        .output()
+        .unwrap());
+    assert!(
+        text.contains(&format!("ICCID {iccid_text}  IMSI {imsi}")),
+        "{text}"
+    );
+    let out = ok(&rsp()
+        .args(["euicc", "apdu", "--pki", s(&pki), "--state", s(&state)])
+        .args(["00A4000C023F00", "00A4000C022FE2", "00B000000A"])
+        .args(["00A4040C07A0000000871002", "00A4000C026F07", "00B0000009"])
+        .args(["00A40004023F00", "00A4000402 3F99"])
+        .output()
+        .unwrap());
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(&lines[..2], &["9000", "9000"], "{out}");
+    assert_eq!(
+        lines[2],
+        format!("{}9000", hex::encode_upper(&ef_iccid)),
+        "{out}"
+    );
+    assert!(lines[5].ends_with("9000") && lines[5].len() == 22, "{out}");
+    assert!(lines[6].starts_with("61"), "{out}");
+    assert_eq!(lines[7], "6A82", "{out}");
+}
+
 /// Where `program` is: on PATH, or in /usr/sbin (pcscd, for users without it on PATH).
 fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
@@ -658,4 +761,45 @@ fn vpcd_reader_through_pcscd() {
         log.contains("connected to 127.0.0.1:35963") && log.contains("stopped"),
         "{log}"
     );
+
+    // With an enabled Profile (the TS.48 test profile when the reference set is there),
+    // opensc-tool reads its EF.ICCID as a UICC, the ISD-R still on its logical channel.
+    let uicc_state = dir.join("uicc-state.json");
+    let (ef_iccid, _) = state_with_enabled_profile(&uicc_state, uicc_package());
+    let log = std::fs::File::create(dir.join("serve-uicc.log")).unwrap();
+    let serve = rsp()
+        .args(["euicc", "serve", "--vpcd", "127.0.0.1:35963"])
+        .args(["--pki", s(&pki), "--state", s(&uicc_state)])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _serve = Reaper(Some(serve));
+    let index = wait_for("the UICC card in Virtual PCD 00 00", 20, || {
+        readers()
+            .into_iter()
+            .find(|(_, card, name)| *card && name.contains("Virtual PCD 00 00"))
+            .map(|(nr, _, _)| nr)
+    });
+    let read = opensc(&[
+        "-r",
+        &index,
+        "-s",
+        "00A4000C023F00",
+        "-s",
+        "00A40004022FE2",
+        "-s",
+        "00B000000A",
+        "-s",
+        "0070000001",
+        "-s",
+        "01A4040010A0000005591010FFFFFFFF8900000100",
+        "-s",
+        "81E2910006BF3E035C015A",
+        "-s",
+        "00B0000001",
+    ]);
+    let iccid_hex: Vec<String> = ef_iccid.iter().map(|b| format!("{b:02X}")).collect();
+    assert!(read.contains(&iccid_hex.join(" ")), "{read}");
+    assert!(read.contains("BF 3E 12 5A 10 89 04 90 32"), "{read}");
 }

@@ -128,6 +128,21 @@ pub fn default_size(pe_label: &str, component: &str) -> Option<usize> {
     match (pe_label, component) {
         ("MF", "ef-iccid") => Some(10),
         ("USIM" | "IoT", "ef-imsi") => Some(9),
+        // TS 31.102 §4.2: fixed-size USIM EFs.
+        ("USIM" | "IoT", c) => match c {
+            "ef-keys" | "ef-keysPS" => Some(33),
+            "ef-hpplmn" => Some(1),
+            "ef-spn" => Some(17),
+            "ef-start-hfn" => Some(6),
+            "ef-threshold" => Some(3),
+            "ef-psloci" => Some(14),
+            "ef-acc" => Some(2),
+            "ef-loci" => Some(11),
+            "ef-epsloci" => Some(18),
+            _ => None,
+        },
+        // TS 31.102 §4.4.3 (DF GSM-ACCESS).
+        ("GSM-ACCESS", "ef-kc" | "ef-kcgprs") => Some(9),
         _ => None,
     }
 }

@@ -15,7 +15,8 @@ use rsp_euicc::{Card, EuiccConfig, Identity, Isdr, Profile, StateStore};
 
 #[derive(Debug, Subcommand)]
 pub enum EuiccCommand {
-    /// Show the EID, the CI key identifiers and the installed profiles.
+    /// Show the EID, the CI key identifiers, the installed profiles and the ICCID and
+    /// IMSI the enabled Profile's UICC serves.
     Info(InfoArgs),
     /// Serve the eUICC to an LPA: lpac's stdio protocol, or the vpcd virtual reader.
     ///
@@ -28,7 +29,9 @@ pub enum EuiccCommand {
     /// Send raw command APDUs (hex) in order and print each response APDU (hex).
     ///
     /// Only the basic channel is open at first: select the ISD-R (00A4040010A0000005591010FFFFFFFF8900000100)
-    /// before STORE DATA. No GET RESPONSE is sent for you.
+    /// before STORE DATA. Every other command goes to the UICC of the enabled Profile
+    /// (e.g. 00A40004022FE2 then 00B000000A reads EF.ICCID; see docs/uicc.md). No GET
+    /// RESPONSE is sent for you; the state (PIN counters, SQN, updated files) persists.
     Apdu(ApduArgs),
 }
 
@@ -189,10 +192,17 @@ fn names(profile: &Profile) -> (Option<String>, Option<String>) {
     }
 }
 
+/// ICCID and IMSI of the enabled Profile as its UICC serves them (EF.ICCID, EF.IMSI).
+fn enabled_ids(isdr: &Isdr) -> Option<(Option<String>, Option<String>)> {
+    let uicc = rsp_euicc::uicc::Uicc::from_profile(isdr.enabled_profile()?).ok()?;
+    Some((uicc.iccid(), uicc.imsi()))
+}
+
 fn info(args: &InfoArgs) -> anyhow::Result<()> {
     let isdr = args.card.isdr()?;
     let id = isdr.identity();
     let state = isdr.state();
+    let enabled = enabled_ids(&isdr);
     let verification: Vec<String> = id
         .ci_pk_ids_for_verification()
         .iter()
@@ -228,6 +238,10 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
             "profiles": profiles,
             "pendingNotifications": state.notifications.len(),
             "stateFile": args.card.state.display().to_string(),
+            "enabledProfile": enabled.as_ref().map(|(iccid, imsi)| serde_json::json!({
+                "iccid": iccid,
+                "imsi": imsi,
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -240,6 +254,13 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
         state.default_dp_address.as_deref().unwrap_or("-")
     );
     println!("pending notifications:    {}", state.notifications.len());
+    if let Some((iccid, imsi)) = &enabled {
+        println!(
+            "enabled profile (UICC):   ICCID {}  IMSI {}",
+            iccid.as_deref().unwrap_or("-"),
+            imsi.as_deref().unwrap_or("-")
+        );
+    }
     if state.profiles.is_empty() {
         println!("profiles:                 none");
     } else {
