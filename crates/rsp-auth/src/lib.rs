@@ -5,6 +5,7 @@
 //!
 //! - [`credentials`]: the server's authentication credentials per GSMA CI and the CI choice
 //!   of InitiateAuthentication.
+//! - [`initiate`]: InitiateAuthentication's checks and signed answer.
 //! - [`server_signed1`]: `serverSigned1` and its signature.
 //! - [`euicc_chain`]: CERT.EUICC / CERT.EUM validation with the SGP.22 codes.
 //! - [`client`]: the eUICC's `AuthenticateServerResponse`, verified and checked against the
@@ -13,8 +14,10 @@
 pub mod client;
 pub mod credentials;
 pub mod euicc_chain;
+pub mod initiate;
 pub mod server_signed1;
 
 pub use client::{AuthenticatedEuicc, SessionEcho, verify_authenticate_server_response};
 pub use credentials::{SelectError, Selection, ServerCredentials, SigningCredential};
+pub use initiate::{InitiateError, Initiated, initiate};
 pub use server_signed1::{SUPPORTED_SVN_MAJOR, SignError, random16, server_signed1, svn_supported};

@@ -124,27 +124,28 @@ async fn initiate_authentication<S: InventoryStore + SessionStore>(
         Ok(ok) => ok,
         Err(e) => return failure(F, &e),
     };
-    let (Some(tid), Some(ci), Some(cert)) = (
-        transaction_id(&ok.transaction_id.0),
-        der(&ok.euicc_ci_pk_id_to_be_used),
-        der(&ok.server_certificate),
-    ) else {
-        return encode_failure(F, "initiateAuthentication fields");
-    };
-    success(
-        F,
-        &InitiateAuthenticationResponse {
-            header: ResponseHeader::success(),
-            transaction_id: tid,
-            server_signed1: Base64Bytes::new(ok.server_signed1.raw().to_vec()),
-            server_signature1: Base64Bytes::new(rsp_codec::tlv::wrap(
-                &SIGNATURE_TAG,
-                &ok.server_signature1,
-            )),
-            euicc_ci_pk_id_to_be_used: ci,
-            server_certificate: cert,
-        },
-    )
+    match initiate_response(&ok) {
+        Some(body) => success(F, &body),
+        None => encode_failure(F, "initiateAuthentication fields"),
+    }
+}
+
+/// The JSON answer of InitiateAuthentication (ES9+ §6.5.2.6, and ES11 §6.5.2.11 which has
+/// the same shape); `None` if a field does not encode.
+pub(crate) fn initiate_response(
+    ok: &rsp_codec::asn1::InitiateAuthenticationOkEs9,
+) -> Option<InitiateAuthenticationResponse> {
+    Some(InitiateAuthenticationResponse {
+        header: ResponseHeader::success(),
+        transaction_id: transaction_id(&ok.transaction_id.0)?,
+        server_signed1: Base64Bytes::new(ok.server_signed1.raw().to_vec()),
+        server_signature1: Base64Bytes::new(rsp_codec::tlv::wrap(
+            &SIGNATURE_TAG,
+            &ok.server_signature1,
+        )),
+        euicc_ci_pk_id_to_be_used: der(&ok.euicc_ci_pk_id_to_be_used)?,
+        server_certificate: der(&ok.server_certificate)?,
+    })
 }
 
 async fn authenticate_client<S: InventoryStore + SessionStore>(

@@ -1,6 +1,8 @@
-//! HTTPS transport of the SM-DP+ (SGP.22 v2.5 §6.5 JSON binding, §6.6 ASN.1 binding of
-//! ES9+): the ES2+ server behind mutual TLS, the ES2+.HandleDownloadProgressInfo sender, and
-//! the admin API.
+//! HTTPS transport of the RSP servers (SGP.22 v2.5 §6.5 JSON binding, §6.6 ASN.1 binding
+//! of ES9+). SM-DP+: the ES2+ server behind mutual TLS, ES9+, the
+//! ES2+.HandleDownloadProgressInfo sender, and the admin API. SM-DS: ES11, ES12/ES15 behind
+//! mutual TLS, the ES15 cascade client. TLS, the accept loop, the JSON binding checks and the
+//! metrics serve every role.
 //!
 //! - [`tls`]: rustls server configuration (TLS 1.2 ECDHE-ECDSA-AES-GCM and TLS 1.3, SGP.22
 //!   §2.6.6), client certificates optional at the TLS layer.
@@ -10,6 +12,9 @@
 //! - [`binding`]: the common JSON binding checks and responses (§6.5.1).
 //! - [`es2plus`]: `POST /gsma/rsp2/es2plus/*` (§5.3, §6.5.2.1–§6.5.2.4).
 //! - [`es9plus`]: `POST /gsma/rsp2/es9plus/*` (§5.6, §6.5.2.6–§6.5.2.10), no client certificate.
+//! - [`es11`]: `POST /gsma/rsp2/es11/*` of the SM-DS (§5.8), no client certificate.
+//! - [`es12`]: `POST /gsma/rsp2/es12/*` and `/es15/*` of the SM-DS (§5.5), client certificate
+//!   required.
 //! - [`es9plus_asn1`]: `POST /gsma/rsp2/asn1`, the ASN.1 binding of ES9+ (§6.6).
 //! - [`es2plus_client`]: the outbox sender calling the Operator (§5.3.5, §6.5.2.5).
 //! - [`es2plus_operator`]: the Operator's ES2+ client (DownloadOrder … ReleaseProfile).
@@ -29,6 +34,8 @@ pub mod admin_orders;
 pub mod app;
 pub mod binding;
 pub mod credentials;
+pub mod es11;
+pub mod es12;
 pub mod es2plus;
 pub mod es2plus_client;
 pub mod es2plus_operator;

@@ -1,6 +1,6 @@
 //! Persistence of the RSP suite: SQLite (embedded default, one file, WAL) and PostgreSQL
 //! (several server processes sharing one database) behind the domain traits of
-//! `rsp_smdpp::store`.
+//! `rsp_smdpp::store` (SM-DP+) and `rsp_smds::store` (SM-DS).
 //!
 //! One code path serves both databases (`db.rs`): each store method is written once over a
 //! connection that is rusqlite on SQLite (called in place, no worker-thread hand-off) and
@@ -27,6 +27,7 @@ mod migrate;
 mod outbox;
 mod row;
 mod session;
+mod smds;
 mod sql;
 mod sqlite;
 

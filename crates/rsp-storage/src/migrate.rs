@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261205000002_smdpp_download_retry.sql"),
         include_str!("../migrations/postgres/20261205000002_smdpp_download_retry.sql"),
     ),
+    (
+        20261206000001,
+        "smds",
+        include_str!("../migrations/sqlite/20261206000001_smds.sql"),
+        include_str!("../migrations/postgres/20261206000001_smds.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

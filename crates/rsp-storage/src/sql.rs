@@ -123,6 +123,21 @@ pub(crate) struct Dialect {
     pub claim_profile: &'static str,
     /// Leases due outbox messages: $1 lease end, $2 now, $3 limit.
     pub claim_outbox: &'static str,
+    /// Leases due SM-DS cascades (wanted state not yet acknowledged by the root): $1 lease
+    /// end, $2 now, $3 limit.
+    pub claim_cascades: &'static str,
+}
+
+macro_rules! claim_cascades {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE smds_cascades SET due_at_ms = $1, attempts = attempts + 1 \
+             WHERE eid IN (SELECT eid FROM smds_cascades WHERE wanted <> registered \
+             AND due_at_ms <= $2 ORDER BY due_at_ms, eid LIMIT $3",
+            $lock,
+            ") RETURNING eid, event_id, root_address, wanted, registered, attempts, last_error"
+        )
+    };
 }
 
 macro_rules! claim_profile {
@@ -159,6 +174,7 @@ macro_rules! claim_outbox {
 const SQLITE: Dialect = Dialect {
     claim_profile: claim_profile!(""),
     claim_outbox: claim_outbox!(""),
+    claim_cascades: claim_cascades!(""),
 };
 
 /// PostgreSQL: concurrent claimers skip rows another transaction has locked, so each gets a
@@ -166,6 +182,7 @@ const SQLITE: Dialect = Dialect {
 const POSTGRES: Dialect = Dialect {
     claim_profile: claim_profile!(" FOR UPDATE SKIP LOCKED"),
     claim_outbox: claim_outbox!(" FOR UPDATE SKIP LOCKED"),
+    claim_cascades: claim_cascades!(" FOR UPDATE SKIP LOCKED"),
 };
 
 impl Dialect {

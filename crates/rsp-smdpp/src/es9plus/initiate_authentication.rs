@@ -1,13 +1,10 @@
 //! ES9+.InitiateAuthentication (SGP.22 v2.5 §5.6.1, §3.1.2 steps 6–10).
 
-use rsp_auth::SelectError;
-use rsp_codec::asn1::{
-    self, Certificate, EUICCInfo1, Extensions, InitiateAuthenticationOkEs9, Octet16, TransactionId,
-};
+use rsp_auth::{InitiateError, Initiated};
+use rsp_codec::asn1::InitiateAuthenticationOkEs9;
 use rsp_codec::status::RspError;
 
-use super::error::bad_format;
-use super::{Es9Plus, Es9PlusError, now_ms, random16};
+use super::{Es9Plus, Es9PlusError, now_ms};
 use crate::session::{Session, SessionPhase, SessionStore};
 use crate::store::{InventoryStore, StoreError, UniqueKey};
 
@@ -30,35 +27,31 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         if !smdp_address.eq_ignore_ascii_case(&self.config.smdp_address) {
             return Err(RspError::SmdpAddressRefused.into());
         }
-        let challenge = Octet16::try_from(euicc_challenge).map_err(bad_format)?;
-        let info1: EUICCInfo1 = asn1::decode(euicc_info1).map_err(bad_format)?;
-        // §5.6.1: the SM-DP+ verifies that it supports the eUICC's SVN.
-        if !rsp_auth::svn_supported(&info1) {
-            return Err(RspError::SmdpSvnUnsupported.into());
-        }
-        let selection = self
-            .credentials
-            .select(
-                &info1.euicc_ci_pk_id_list_for_verification,
-                &info1.euicc_ci_pk_id_list_for_signing,
-            )
-            .map_err(SelectError::es9plus)?;
-        let (ci_key_id, dp) = (selection.ci, selection.credentials);
-        let transaction_id = random16()?;
-        let server_challenge = random16()?;
-        let (signed, signature) = rsp_auth::server_signed1(
-            &transaction_id,
-            challenge,
-            &self.config.smdp_address,
+        let Initiated {
+            ok,
+            ci,
             server_challenge,
-            dp.dp_auth.signer.as_ref(),
-        )?;
+            ..
+        } = rsp_auth::initiate(
+            &self.credentials,
+            |dp| &dp.dp_auth,
+            euicc_challenge,
+            euicc_info1,
+            &self.config.smdp_address,
+        )
+        .map_err(|e| match e {
+            InitiateError::Format => RspError::ProtocolFormatInvalid.into(),
+            InitiateError::Svn => RspError::SmdpSvnUnsupported.into(),
+            InitiateError::Select(e) => e.es9plus().into(),
+            InitiateError::Sign(e) => Es9PlusError::from(e),
+            InitiateError::Rng => Es9PlusError::Rng,
+        })?;
         let now = now_ms();
         let ttl = i64::try_from(self.config.session_ttl.as_millis()).unwrap_or(i64::MAX);
         let session = Session {
-            transaction_id: transaction_id.to_vec(),
+            transaction_id: ok.transaction_id.as_bytes().to_vec(),
             phase: SessionPhase::Initiated,
-            ci_key_id: ci_key_id.to_vec(),
+            ci_key_id: ci.to_vec(),
             euicc_challenge: euicc_challenge.to_vec(),
             server_challenge: server_challenge.to_vec(),
             profile: None,
@@ -79,13 +72,6 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             }
             other => other?,
         }
-        Ok(InitiateAuthenticationOkEs9 {
-            transaction_id: TransactionId(transaction_id.to_vec().into()),
-            server_signed1: signed,
-            server_signature1: signature.into(),
-            euicc_ci_pk_id_to_be_used: selection.to_be_used.into(),
-            server_certificate: Certificate::from_der(dp.dp_auth.cert.der())?,
-            ext: Extensions::default(),
-        })
+        Ok(ok)
     }
 }

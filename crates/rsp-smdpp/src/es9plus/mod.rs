@@ -234,11 +234,6 @@ fn progress(profile: &ProfileRecord, point: u32, status: PointStatus) -> Downloa
     }
 }
 
-/// 16 bytes from the OS random generator.
-fn random16() -> Result<[u8; 16], Es9PlusError> {
-    rsp_auth::random16().ok_or(Es9PlusError::Rng)
-}
-
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
