@@ -150,10 +150,12 @@ impl Isdr {
         {
             return Err(AuthenticateErrorCode::UNSUPPORTED_CURVE);
         }
-        let chain = self
-            .identity
-            .trust_store(&self.crls())
-            .validate(&cert, &[], Role::DpAuth, OffsetDateTime::now_utc())
+        // §5.7.13: CERT.DPauth.ECDSA (an SM-DP+) or CERT.DSauth.ECDSA (an SM-DS, ES11).
+        let trust = self.identity.trust_store(&self.crls());
+        let now = OffsetDateTime::now_utc();
+        let chain = trust
+            .validate(&cert, &[], Role::DpAuth, now)
+            .or_else(|_| trust.validate(&cert, &[], Role::DsAuth, now))
             .map_err(|_| AuthenticateErrorCode::INVALID_CERTIFICATE)?;
         if chain.ci_key_id() != ci_id {
             return Err(AuthenticateErrorCode::INVALID_CERTIFICATE);

@@ -1,4 +1,5 @@
-//! The SM-DP+ HTTPS application: every GSMA interface router on one listener, with metrics.
+//! The HTTPS applications of the SM-DP+ and the SM-DS: every GSMA interface router of the
+//! role on one listener, with metrics.
 
 use std::sync::Arc;
 
@@ -29,4 +30,20 @@ where
             .merge(crate::es9plus_asn1::router(es9));
     }
     router.layer(middleware::from_fn(crate::metrics::track))
+}
+
+/// The SM-DS routes on its TLS listener: ES11 (no client certificate) and ES12/ES15
+/// (client certificate required), with metrics.
+pub fn smds_router<S>(
+    es11: Arc<rsp_smds::es11::Es11<S>>,
+    es12: Arc<rsp_smds::es12::Es12<S>>,
+) -> Router
+where
+    S: rsp_smds::SmdsStore + 'static,
+{
+    let _ = crate::metrics::handle();
+    Router::new()
+        .merge(crate::es11::router(es11))
+        .merge(crate::es12::router(es12))
+        .layer(middleware::from_fn(crate::metrics::track))
 }

@@ -1,4 +1,4 @@
-//! Loading the SM-DP+ ES9+ credentials (SGP.22 §4.5.2.1: CERT.DPauth.ECDSA, CERT.DPpb.ECDSA
+//! Loading the SM-DP+ ES9+ credentials (and the SM-DS's ES11 ones, [`load_smds`]) (SGP.22 §4.5.2.1: CERT.DPauth.ECDSA, CERT.DPpb.ECDSA
 //! and their keys, per CI), either from directories laid out as `rsp pki init` writes them
 //! (`<dir>/ci.pem`, `dp-auth.pem`, `dp-auth.key.pem`, `dp-pb.pem`, `dp-pb.key.pem`, one
 //! directory per CI) or file by file ([`CredentialFiles`]: GSMA-issued certificates, the
@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rsp_auth::ServerCredentials;
 use rsp_crypto::SoftwareKey;
 use rsp_pki::{Cert, Crl, TrustStore};
 use rsp_smdpp::es9plus::{Credentials, DpCredentials, SigningCredential};
@@ -134,6 +135,36 @@ pub fn load_files(
         };
         sets.push((f.ci.clone(), ci, dp));
     }
+    assemble(sets, crls)
+}
+
+/// SM-DS credentials (CERT.DSauth.ECDSA and its key, per CI) from directories laid out as
+/// `rsp pki init` writes them (`<dir>/ci.pem`, `ds-auth.pem`, `ds-auth.key.pem`), with
+/// CRLs for the eUICC / EUM chains.
+pub fn load_smds(
+    dirs: &[PathBuf],
+    crls: &[PathBuf],
+) -> Result<rsp_smds::Credentials, CredentialsError> {
+    if dirs.is_empty() {
+        return Err(CredentialsError::Empty);
+    }
+    let mut sets = Vec::new();
+    for d in dirs {
+        let ci_path = d.join("ci.pem");
+        let ds = SigningCredential {
+            cert: cert(&d.join("ds-auth.pem"))?,
+            signer: Arc::new(key(&d.join("ds-auth.key.pem"))?),
+        };
+        sets.push((ci_path.clone(), cert(&ci_path)?, ds));
+    }
+    assemble(sets, crls)
+}
+
+/// The trust store of the sets' CIs with `crls`, and each set filed under its CI.
+fn assemble<T>(
+    sets: Vec<(PathBuf, Cert, T)>,
+    crls: &[PathBuf],
+) -> Result<ServerCredentials<T>, CredentialsError> {
     let mut trust = TrustStore::with_cis(sets.iter().map(|(_, ci, _)| ci.clone()));
     for path in crls {
         let bytes = std::fs::read(path).map_err(|source| CredentialsError::Io {
@@ -142,7 +173,7 @@ pub fn load_files(
         })?;
         trust.add_crl(Crl::from_bytes(&bytes).map_err(|e| invalid(path, e))?);
     }
-    let mut credentials = Credentials::new(trust);
+    let mut credentials = ServerCredentials::new(trust);
     for (path, ci, dp) in sets {
         credentials.add(&ci, dp).map_err(|e| invalid(&path, e))?;
     }

@@ -15,6 +15,7 @@
 //! - [`es11`]: `POST /gsma/rsp2/es11/*` of the SM-DS (§5.8), no client certificate.
 //! - [`es12`]: `POST /gsma/rsp2/es12/*` and `/es15/*` of the SM-DS (§5.5), client certificate
 //!   required.
+//! - [`smds_client`]: the ES12 (SM-DP+) and ES15 (Alternative SM-DS) client of an SM-DS.
 //! - [`es9plus_asn1`]: `POST /gsma/rsp2/asn1`, the ASN.1 binding of ES9+ (§6.6).
 //! - [`es2plus_client`]: the outbox sender calling the Operator (§5.3.5, §6.5.2.5).
 //! - [`es2plus_operator`]: the Operator's ES2+ client (DownloadOrder … ReleaseProfile).
@@ -44,4 +45,5 @@ pub mod es9plus_asn1;
 pub mod identity;
 pub mod metrics;
 pub mod server;
+pub mod smds_client;
 pub mod tls;

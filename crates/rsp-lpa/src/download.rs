@@ -21,7 +21,7 @@ use rsp_codec::asn1::{
 };
 use rsp_codec::json::es9plus::{
     AuthenticateClientRequest, CancelSessionRequest, GetBoundProfilePackageRequest,
-    InitiateAuthenticationRequest,
+    InitiateAuthenticationRequest, InitiateAuthenticationResponse,
 };
 use rsp_codec::json::{Base64Bytes, TransactionIdHex};
 use serde::Serialize;
@@ -258,9 +258,37 @@ impl<E: Es10Channel + ?Sized> Session<'_, E> {
     }
 }
 
+/// The ES10b.AuthenticateServer request (`BF38`, §5.7.13) from an InitiateAuthentication
+/// answer (ES9+ or ES11, same shape) and `ctxParams1`, after checking that the answer is
+/// coherent: serverSigned1 decodes and names the same transactionId, one certificate.
+pub(crate) fn authenticate_server_request(
+    init: &InitiateAuthenticationResponse,
+    ctx: &[u8],
+) -> Result<Vec<u8>, LpaError> {
+    let signed1: ServerSigned1 = asn1::decode(init.server_signed1.as_bytes())
+        .map_err(|e| protocol(format!("serverSigned1: {e}")))?;
+    if signed1.transaction_id.as_bytes() != init.transaction_id.as_bytes() {
+        return Err(protocol("transactionId differs from serverSigned1"));
+    }
+    if !is_single(init.server_certificate.as_bytes(), 0x30) {
+        return Err(protocol("serverCertificate is not one certificate"));
+    }
+    Ok(wrap(
+        &[0xBF, 0x38],
+        &[
+            init.server_signed1.as_bytes(),
+            &ensure_tlv(&[0x5F, 0x37], init.server_signature1.as_bytes()),
+            &ensure_tlv(&[0x04], init.euicc_ci_pk_id_to_be_used.as_bytes()),
+            init.server_certificate.as_bytes(),
+            ctx,
+        ]
+        .concat(),
+    ))
+}
+
 /// `ctxParams1` for the common mutual authentication (§5.7.13): MatchingID (omitted when
 /// empty) and DeviceInfo.
-fn ctx_params1(matching_id: &str, imei: Option<&str>) -> Result<Vec<u8>, LpaError> {
+pub(crate) fn ctx_params1(matching_id: &str, imei: Option<&str>) -> Result<Vec<u8>, LpaError> {
     let ctx = CtxParams1::CtxParamsForCommonAuthentication(CtxParamsForCommonAuthentication {
         matching_id: (!matching_id.is_empty()).then(|| matching_id.to_owned()),
         device_info: device_info(imei)?,
@@ -353,14 +381,6 @@ pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
             },
         )
         .await?;
-    let signed1: ServerSigned1 = asn1::decode(init.server_signed1.as_bytes())
-        .map_err(|e| protocol(format!("serverSigned1: {e}")))?;
-    if signed1.transaction_id.as_bytes() != init.transaction_id.as_bytes() {
-        return Err(protocol("transactionId differs from serverSigned1"));
-    }
-    if !is_single(init.server_certificate.as_bytes(), 0x30) {
-        return Err(protocol("serverCertificate is not one certificate"));
-    }
     let mut session = Session {
         channel,
         es9,
@@ -370,17 +390,7 @@ pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
     };
 
     // §3.1.2 steps 6-10: ES10b.AuthenticateServer.
-    let request = wrap(
-        &[0xBF, 0x38],
-        &[
-            init.server_signed1.as_bytes(),
-            &ensure_tlv(&[0x5F, 0x37], init.server_signature1.as_bytes()),
-            &ensure_tlv(&[0x04], init.euicc_ci_pk_id_to_be_used.as_bytes()),
-            init.server_certificate.as_bytes(),
-            &ctx,
-        ]
-        .concat(),
-    );
+    let request = authenticate_server_request(&init, &ctx)?;
     let (auth_der, auth) = es10b::authenticate_server(session.channel, &request)?;
     let client_request = AuthenticateClientRequest {
         transaction_id: session.transaction_id.clone(),

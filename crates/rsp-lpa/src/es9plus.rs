@@ -1,5 +1,6 @@
-//! ES9+ client (LPA → SM-DP+, SGP.22 v2.5 §5.6, JSON binding §6.5.2.6–§6.5.2.10): HTTPS
-//! `POST https://{address}/gsma/rsp2/es9plus/{function}` with `Content-Type:
+//! ES9+ client (LPA → SM-DP+, SGP.22 v2.5 §5.6, JSON binding §6.5.2.6–§6.5.2.10), and the
+//! ES11 client (LPA → SM-DS, §5.8, §6.5.2.11–§6.5.2.12) on the same connections: HTTPS
+//! `POST https://{address}/gsma/rsp2/{es9plus,es11}/{function}` with `Content-Type:
 //! application/json;charset=UTF-8` and `X-Admin-Protocol: gsma/rsp/v2.5.0` (§6.5.1).
 //! The server certificate is always verified: against the given trust anchors (e.g. the
 //! CI that issued CERT.DPtls), or against the platform's roots when none are given.
@@ -18,7 +19,8 @@ use rsp_codec::json::http::{
     ADMIN_PROTOCOL, ADMIN_PROTOCOL_HEADER, CONTENT_TYPE as JSON_UTF8, LPA_USER_AGENT,
 };
 use rsp_codec::json::{
-    Es9PlusFunction, ExecutionStatus, HeaderOnlyResponse, Outcome, decode_response,
+    Es9PlusFunction, Es11Function, ExecutionStatus, Function, HeaderOnlyResponse, Outcome,
+    decode_response,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -103,9 +105,9 @@ impl Es9PlusClient {
     }
 
     /// Reports one exchange to the observer, if any.
-    fn observe<T>(&self, function: Es9PlusFunction, start: Instant, result: &Result<T, LpaError>) {
-        if let Some(observer) = &self.observer {
-            observer(function, start.elapsed(), result.is_ok());
+    fn observe<T>(&self, function: Function, start: Instant, result: &Result<T, LpaError>) {
+        if let (Some(observer), Function::Es9Plus(f)) = (&self.observer, function) {
+            observer(f, start.elapsed(), result.is_ok());
         }
     }
 
@@ -130,7 +132,7 @@ impl Es9PlusClient {
     async fn post<B: Serialize>(
         &self,
         address: &str,
-        function: Es9PlusFunction,
+        function: Function,
         body: &B,
     ) -> Result<(u16, Vec<u8>), LpaError> {
         let url = format!("https://{address}{}", function.path());
@@ -167,7 +169,7 @@ impl Es9PlusClient {
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         address: &str,
-        function: Es9PlusFunction,
+        function: Function,
         body: &B,
     ) -> Result<T, LpaError> {
         let start = Instant::now();
@@ -179,7 +181,7 @@ impl Es9PlusClient {
     async fn call_unobserved<B: Serialize, T: DeserializeOwned>(
         &self,
         address: &str,
-        function: Es9PlusFunction,
+        function: Function,
         body: &B,
     ) -> Result<T, LpaError> {
         let (status, bytes) = self.post(address, function, body).await?;
@@ -201,8 +203,32 @@ impl Es9PlusClient {
         address: &str,
         request: &InitiateAuthenticationRequest,
     ) -> Result<InitiateAuthenticationResponse, LpaError> {
-        self.call(address, Es9PlusFunction::InitiateAuthentication, request)
-            .await
+        self.call(
+            address,
+            Function::Es9Plus(Es9PlusFunction::InitiateAuthentication),
+            request,
+        )
+        .await
+    }
+
+    /// ES11.InitiateAuthentication (§5.8.1) at the SM-DS `address`.
+    pub async fn es11_initiate_authentication(
+        &self,
+        address: &str,
+        request: &rsp_codec::json::es11::InitiateAuthenticationRequest,
+    ) -> Result<InitiateAuthenticationResponse, LpaError> {
+        let f = Function::Es11(Es11Function::InitiateAuthentication);
+        self.call(address, f, request).await
+    }
+
+    /// ES11.AuthenticateClient (§5.8.2) at the SM-DS `address`: the eUICC's events.
+    pub async fn es11_authenticate_client(
+        &self,
+        address: &str,
+        request: &AuthenticateClientRequest,
+    ) -> Result<rsp_codec::json::es11::AuthenticateClientResponse, LpaError> {
+        let f = Function::Es11(Es11Function::AuthenticateClient);
+        self.call(address, f, request).await
     }
 
     /// ES9+.AuthenticateClient (§5.6.3).
@@ -211,8 +237,12 @@ impl Es9PlusClient {
         address: &str,
         request: &AuthenticateClientRequest,
     ) -> Result<AuthenticateClientResponse, LpaError> {
-        self.call(address, Es9PlusFunction::AuthenticateClient, request)
-            .await
+        self.call(
+            address,
+            Function::Es9Plus(Es9PlusFunction::AuthenticateClient),
+            request,
+        )
+        .await
     }
 
     /// ES9+.GetBoundProfilePackage (§5.6.2).
@@ -221,8 +251,12 @@ impl Es9PlusClient {
         address: &str,
         request: &GetBoundProfilePackageRequest,
     ) -> Result<GetBoundProfilePackageResponse, LpaError> {
-        self.call(address, Es9PlusFunction::GetBoundProfilePackage, request)
-            .await
+        self.call(
+            address,
+            Function::Es9Plus(Es9PlusFunction::GetBoundProfilePackage),
+            request,
+        )
+        .await
     }
 
     /// ES9+.CancelSession (§5.6.5).
@@ -231,9 +265,13 @@ impl Es9PlusClient {
         address: &str,
         request: &CancelSessionRequest,
     ) -> Result<(), LpaError> {
-        self.call::<_, HeaderOnlyResponse>(address, Es9PlusFunction::CancelSession, request)
-            .await
-            .map(drop)
+        self.call::<_, HeaderOnlyResponse>(
+            address,
+            Function::Es9Plus(Es9PlusFunction::CancelSession),
+            request,
+        )
+        .await
+        .map(drop)
     }
 
     /// ES9+.HandleNotification (§5.6.4): success is HTTP 204 without body (a `200` with an
@@ -245,7 +283,11 @@ impl Es9PlusClient {
     ) -> Result<(), LpaError> {
         let start = Instant::now();
         let result = self.handle_notification_unobserved(address, request).await;
-        self.observe(Es9PlusFunction::HandleNotification, start, &result);
+        self.observe(
+            Function::Es9Plus(Es9PlusFunction::HandleNotification),
+            start,
+            &result,
+        );
         result
     }
 
@@ -254,7 +296,7 @@ impl Es9PlusClient {
         address: &str,
         request: &HandleNotificationRequest,
     ) -> Result<(), LpaError> {
-        const F: Es9PlusFunction = Es9PlusFunction::HandleNotification;
+        const F: Function = Function::Es9Plus(Es9PlusFunction::HandleNotification);
         let (status, bytes) = self.post(address, F, request).await?;
         if status == 204 || (status == 200 && bytes.is_empty()) {
             return Ok(());
@@ -271,7 +313,7 @@ impl Es9PlusClient {
     }
 }
 
-fn unexpected(address: &str, function: Es9PlusFunction, status: u16, detail: &str) -> LpaError {
+fn unexpected(address: &str, function: Function, status: u16, detail: &str) -> LpaError {
     let detail = if detail.is_empty() {
         String::new()
     } else {

@@ -10,7 +10,8 @@
 //!   another process (`rsp euicc serve --stdio`);
 //! - `pcsc` (feature `pcsc`): a card in a PC/SC reader;
 //! - [`es10b`], [`profiles`] (ES10c), [`notifications`]: typed ES10 functions (§5.7);
-//! - [`es9plus`]: the ES9+ HTTPS client (§5.6, §6.5);
+//! - [`es9plus`]: the ES9+ (and ES11) HTTPS client (§5.6, §5.8, §6.5);
+//! - [`discover`]: event retrieval from an SM-DS, following cascades (§3.6.3);
 //! - [`download`]: the download procedure (§3.1.3) with [`segment`] (BPP segmentation,
 //!   §2.5.5) and [`device`] (DeviceInfo, §4.2);
 //! - [`Lpa`]: the facade tying one eUICC and one ES9+ client together.
@@ -19,6 +20,7 @@
 
 pub mod activation;
 pub mod device;
+pub mod discover;
 pub mod download;
 pub mod error;
 pub mod es10;

@@ -63,6 +63,16 @@ impl<E: Es10Channel> Lpa<E> {
         self.channel
     }
 
+    /// The events for this eUICC at the SM-DS `smds_address` and the SM-DSes it cascades
+    /// to (SGP.22 §3.6.3, [`crate::discover::discover`]).
+    pub async fn discover(
+        &mut self,
+        smds_address: &str,
+        imei: Option<&str>,
+    ) -> Result<Vec<crate::discover::DiscoveredEvent>, LpaError> {
+        crate::discover::discover(&mut self.channel, &self.es9, smds_address, imei).await
+    }
+
     /// Downloads and installs the Profile of `activation_code` (SGP.22 §3.1.3). A failed
     /// installation is an `Ok` result with [`crate::Installation::Failed`]: its
     /// notification still goes to the SM-DP+.

@@ -1,0 +1,287 @@
+//! The SM-DS over HTTPS (SGP.22 v2.5 §3.6, ES12 §5.5, ES11 §5.8, ES15): an SM-DP+ registers
+//! an event at an Alternative SM-DS, which cascades it to the Root SM-DS; the LPA asks the
+//! root, follows the cascade to the alternative SM-DS, finds the SM-DP+ event and downloads
+//! the Profile with the EventID as MatchingID; deleting the event at the alternative
+//! SM-DS deletes the cascade at the root. On both curves (TLS NIST), SQLite and
+//! PostgreSQL; and the refusals with their status codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::*;
+use rsp_codec::json::Eid;
+use rsp_codec::status::RspError;
+use rsp_crypto::Curve;
+use rsp_http::smds_client::{Caller, SmdsClient};
+use rsp_http::tls::{TlsFiles, server_config};
+use rsp_lpa::LpaError;
+use rsp_lpa::discover::DiscoveredEvent;
+use rsp_smds::cascade::{RetryPolicy, SendError, send_due};
+use rsp_smds::es11::Es11;
+use rsp_smds::es12::Es12;
+use rsp_smds::{SmdsConfig, SmdsRole, SmdsStore};
+use rsp_storage::SqlStore;
+use tokio::sync::oneshot;
+
+/// One SM-DS over HTTPS (DStls of the NIST PKI, CERT.DSauth of `auth`).
+struct Smds {
+    address: String,
+    store: SqlStore,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Smds {
+    async fn start(store: SqlStore, nist: &Path, auth: &Path, root: Option<&str>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let address = format!("localhost:{}", addr.port());
+        let tls = server_config(&TlsFiles {
+            cert_chain: nist.join("ds-tls.pem"),
+            key: nist.join("ds-tls.key.pem"),
+            client_ca: vec![nist.join("ci.pem")],
+        })
+        .unwrap();
+        let mut config = SmdsConfig::new(&address);
+        if let Some(root) = root {
+            config.role = SmdsRole::Alternative {
+                root_address: root.to_owned(),
+            };
+        }
+        let credentials = rsp_http::credentials::load_smds(&[auth.to_path_buf()], &[]).unwrap();
+        let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
+        let es12 = Arc::new(Es12::new(store.clone(), config));
+        let app = rsp_http::app::smds_router(es11, es12);
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            rsp_http::server::serve_tls(listener, tls, app, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Smds {
+            address,
+            store,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// An ES12 / ES15 client presenting the certificate `identity` of the NIST PKI.
+fn client(nist: &Path, identity: &str, caller: Caller, own_address: &str) -> SmdsClient {
+    let mut pem = std::fs::read(nist.join(format!("{identity}.key.pem"))).unwrap();
+    pem.extend(std::fs::read(nist.join(format!("{identity}.pem"))).unwrap());
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    SmdsClient::new(http, caller, identity, own_address)
+}
+
+fn refused(r: Result<(), SendError>) -> RspError {
+    match r {
+        Err(SendError::Refused(e)) => e,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn es11_code(e: LpaError) -> (String, String) {
+    match e {
+        LpaError::Es9Failed {
+            data: Some(data), ..
+        } => (
+            data.subject_code.as_str().to_owned(),
+            data.reason_code.as_str().to_owned(),
+        ),
+        other => panic!("expected an ES11 failure, got {other:?}"),
+    }
+}
+
+/// The EID of the virtual eUICC of `pki`.
+fn eid_of(pki: &Path) -> Eid {
+    Eid::parse(euicc(pki).isdr().identity().eid_text()).unwrap()
+}
+
+async fn cascade(alt: &Smds, nist: &Path) {
+    let es15 = client(nist, "ds-tls", Caller::AlternativeSmds, &alt.address);
+    let round = send_due(&alt.store, &es15, &RetryPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!(round.failed, 0, "{round:?}");
+}
+
+async fn discovery_through_a_cascade(curve: Curve, stores: [SqlStore; 3], dir: &Path) {
+    let nist = write_pki(dir, "nist", Curve::NistP256);
+    let pki = if curve == Curve::NistP256 {
+        nist.clone()
+    } else {
+        write_pki(dir, dir_name(curve), curve)
+    };
+    let [smdp_store, root_store, alt_store] = stores;
+    let smdp = Server::start_on(smdp_store, &nist, &pki, ServerOptions::default()).await;
+    let root = Smds::start(root_store, &nist, &pki, None).await;
+    let alt = Smds::start(alt_store, &nist, &pki, Some(&root.address)).await;
+    let eid = eid_of(&pki);
+
+    // The operator's order for this EID; the SM-DP+ registers its MatchingID as the EventID
+    // at the alternative SM-DS, forwarded to the root.
+    let iccid = "8949000000000000026";
+    let ac = smdp
+        .order_package(iccid, profile_package(iccid), Some(eid.as_str()), None)
+        .await;
+    let event_id = ac.rsplit('$').next().unwrap().to_owned();
+    let es12 = client(&nist, "dp-tls", Caller::Smdp, &smdp.address);
+    es12.register_event(&alt.address, &eid, &event_id, true)
+        .await
+        .unwrap();
+    // Registered twice by the same SM-DP+: 8.9.5/3.3.
+    let dup = es12
+        .register_event(&alt.address, &eid, &event_id, true)
+        .await;
+    assert_eq!(refused(dup), RspError::EventIdDuplicated);
+    assert_eq!(alt.store.pending_cascades().await.unwrap(), 1);
+    cascade(&alt, &nist).await;
+    assert_eq!(alt.store.pending_cascades().await.unwrap(), 0);
+    let at_root = root.store.events_for_eid(&eid).await.unwrap();
+    assert_eq!(at_root.len(), 1);
+    assert_eq!(at_root[0].rsp_server_address, alt.address);
+
+    // The LPA asks the root and follows the cascade to the alternative SM-DS.
+    let mut lpa = lpa(euicc(&pki), &nist.join("ci.pem"));
+    let found = lpa.discover(&root.address, None).await.unwrap();
+    assert_eq!(
+        found,
+        [DiscoveredEvent {
+            event_id: event_id.clone(),
+            smdp_address: smdp.address.clone(),
+            smds_address: alt.address.clone(),
+        }]
+    );
+    let result = lpa
+        .download(
+            &format!("LPA:1${}${}", found[0].smdp_address, found[0].event_id),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(result.is_success(), "{result:?}");
+    assert_eq!(smdp.state(iccid).await, "Installed");
+
+    // Only the owner deletes (8.9.5/3.9 for another SM-DP+ and for an unknown EventID);
+    // the owner's deletion ends the cascade at the root.
+    let other = client(&nist, "mno", Caller::Smdp, "other.example.com");
+    let r = other.delete_event(&alt.address, &eid, &event_id).await;
+    assert_eq!(refused(r), RspError::EventUnknown);
+    let r = es12.delete_event(&alt.address, &eid, "NO-SUCH-EVENT").await;
+    assert_eq!(refused(r), RspError::EventUnknown);
+    es12.delete_event(&alt.address, &eid, &event_id)
+        .await
+        .unwrap();
+    cascade(&alt, &nist).await;
+    assert!(root.store.events_for_eid(&eid).await.unwrap().is_empty());
+    assert!(alt.store.cascade_for_eid(&eid).await.unwrap().is_none());
+    assert!(lpa.discover(&root.address, None).await.unwrap().is_empty());
+
+    alt.stop().await;
+    root.stop().await;
+    smdp.stop().await;
+}
+
+#[tokio::test]
+async fn discovery_through_a_cascade_nist_sqlite() {
+    let dir = TempDir::new();
+    let stores = [
+        store_in(&dir.0, "smdp").await,
+        store_in(&dir.0, "root").await,
+        store_in(&dir.0, "alt").await,
+    ];
+    discovery_through_a_cascade(Curve::NistP256, stores, &dir.0).await;
+}
+
+#[tokio::test]
+async fn discovery_through_a_cascade_brainpool_postgres() {
+    let dir = TempDir::new();
+    let (Some(a), Some(b), Some(c)) = (
+        rsp_testkit::pg::PgDb::create().await,
+        rsp_testkit::pg::PgDb::create().await,
+        rsp_testkit::pg::PgDb::create().await,
+    ) else {
+        return;
+    };
+    let stores = [
+        a.store(key()).await,
+        b.store(key()).await,
+        c.store(key()).await,
+    ];
+    discovery_through_a_cascade(Curve::BrainpoolP256r1, stores, &dir.0).await;
+}
+
+async fn store_in(dir: &Path, name: &str) -> SqlStore {
+    let sub: PathBuf = dir.join(name);
+    std::fs::create_dir_all(&sub).unwrap();
+    sqlite_store(&sub).await
+}
+
+/// ES11 refusals: another SM-DS address (8.9.1/3.8), an eUICC whose CI the SM-DS does not
+/// trust (8.9.2/3.1), a MatchingID naming no event (8.9.5/3.9). (Single-use sessions: the
+/// store test `es11_sessions_are_single_use_and_challenges_are_not_reused`.)
+#[tokio::test]
+async fn es11_refusals() {
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let foreign = write_pki(&dir.0, "foreign", Curve::NistP256);
+    let smds = Smds::start(store_in(&dir.0, "smds").await, &nist, &nist, None).await;
+    let es11 = rsp_lpa::Es9PlusClient::from_ca_files(&[nist.join("ci.pem")]).unwrap();
+
+    let mut card = rsp_lpa::ApduChannel::open(euicc(&nist)).unwrap();
+    // No event: an empty list, not an error.
+    let none = rsp_lpa::discover::retrieve_events(&mut card, &es11, &smds.address, None, None)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let unknown =
+        rsp_lpa::discover::retrieve_events(&mut card, &es11, &smds.address, Some("NOPE"), None)
+            .await
+            .unwrap_err();
+    assert_eq!(es11_code(unknown), ("8.9.5".into(), "3.9".into()));
+
+    // Another SM-DS address in InitiateAuthentication.
+    let wrong = rsp_codec::json::es11::InitiateAuthenticationRequest {
+        euicc_challenge: rsp_codec::json::Base64Bytes::new(vec![7; 16]),
+        euicc_info1: rsp_codec::json::Base64Bytes::new(
+            rsp_lpa::es10b::get_euicc_info1(&mut card).unwrap().0,
+        ),
+        smds_address: "other-smds.example.com".into(),
+    };
+    let e = es11
+        .es11_initiate_authentication(&smds.address, &wrong)
+        .await
+        .unwrap_err();
+    assert_eq!(es11_code(e), ("8.9.1".into(), "3.8".into()));
+
+    // An eUICC of another CI: nothing it can sign with is trusted.
+    let mut stranger = rsp_lpa::ApduChannel::open(euicc(&foreign)).unwrap();
+    let e = rsp_lpa::discover::retrieve_events(&mut stranger, &es11, &smds.address, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(es11_code(e), ("8.9.2".into(), "3.1".into()));
+    smds.stop().await;
+}
