@@ -100,26 +100,30 @@ pub fn router(store: SqlStore, config: AdminConfig) -> Router {
 
 /// Constant-time comparison of the `Authorization: Bearer` token.
 async fn bearer_auth(State(state): State<AdminState>, req: Request, next: Next) -> Response {
-    let Some(expected) = state.config.bearer_token.as_deref() else {
-        return next.run(req).await;
-    };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let ok = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if ok {
+    if token_ok(req.headers(), state.config.bearer_token.as_deref()) {
         next.run(req).await
     } else {
         error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token")
     }
+}
+
+/// Whether `headers` carry `Authorization: Bearer <expected>` (constant-time); always
+/// true without an expected token. Serves every role's admin API.
+pub(crate) fn token_ok(headers: &axum::http::HeaderMap, expected: Option<&str>) -> bool {
+    let Some(expected) = expected else {
+        return true;
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {
@@ -142,13 +146,19 @@ pub(crate) fn store_error(e: &StoreError) -> Response {
 }
 
 async fn health(State(state): State<AdminState>) -> Response {
-    match sqlx::query("SELECT 1").execute(state.store.pool()).await {
+    database_health(&state.store).await
+}
+
+/// `/health`: 200 when the database answers, else 503.
+pub(crate) async fn database_health(store: &SqlStore) -> Response {
+    match sqlx::query("SELECT 1").execute(store.pool()).await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response(),
     }
 }
 
-async fn metrics_text() -> Response {
+/// `/metrics`: the Prometheus text of this process.
+pub(crate) async fn metrics_text() -> Response {
     match crate::metrics::handle() {
         Some(h) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],

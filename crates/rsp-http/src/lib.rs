@@ -22,6 +22,7 @@
 //! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
 //! - [`admin_batch`]: inventory import from a template and a personalisation batch.
 //! - [`admin_orders`]: the controls of a pending order (expiry, download attempts).
+//! - [`admin_smds`]: the SM-DS admin API (events, counts, health, metrics).
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -32,6 +33,7 @@ pub mod admin;
 pub mod admin_batch;
 pub mod admin_order_import;
 pub mod admin_orders;
+pub mod admin_smds;
 pub mod app;
 pub mod binding;
 pub mod credentials;

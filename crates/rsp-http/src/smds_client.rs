@@ -146,3 +146,35 @@ impl RootClient for SmdsClient {
         self.delete_event(root, eid, event_id.as_str()).await
     }
 }
+
+/// Runs the Alternative SM-DS's cascade sender ([`rsp_smds::cascade::send_due`]) every
+/// `interval` until `shutdown` completes, exporting `rsp_smds_pending_cascades` and
+/// counting `rsp_smds_cascades_sent_total{result}`.
+pub async fn run_cascades<S: rsp_smds::SmdsStore>(
+    store: S,
+    client: SmdsClient,
+    policy: rsp_smds::cascade::RetryPolicy,
+    interval: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        match rsp_smds::cascade::send_due(&store, &client, &policy).await {
+            Ok(round) => {
+                metrics::counter!("rsp_smds_cascades_sent_total", "result" => "synced")
+                    .increment(u64::from(round.synced));
+                metrics::counter!("rsp_smds_cascades_sent_total", "result" => "failed")
+                    .increment(u64::from(round.failed));
+            }
+            Err(e) => tracing::warn!(error = %e, "cascade sender: storage failure"),
+        }
+        if let Ok(n) = store.pending_cascades().await {
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!("rsp_smds_pending_cascades").set(n as f64);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = &mut shutdown => break,
+        }
+    }
+}

@@ -3,53 +3,14 @@
 //! (an independent client), data key generated with mode 0600, clean exit on SIGTERM.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn rsp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rsp"))
-}
-
-fn temp_dir() -> PathBuf {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).unwrap();
-    let p = std::env::temp_dir().join(format!("rsp_serve_test_{}", hex::encode(b)));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::{Running, free_port, http_get, rsp, temp_dir, wait_healthy};
 
 #[test]
 fn help_documents_every_option() {
@@ -77,25 +38,6 @@ fn help_documents_every_option() {
         "RSP_SMDPP_ADMIN_TOKEN",
     ] {
         assert!(help.contains(opt), "{opt} missing from --help:\n{help}");
-    }
-}
-
-fn wait_healthy(port: u16, child: &mut Child) {
-    let start = Instant::now();
-    loop {
-        if let Some(resp) = http_get(port, "/health")
-            && resp.starts_with("HTTP/1.1 200")
-        {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server exited early: {status}");
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -27,7 +27,7 @@ pub enum Command {
     /// Profile packages (TCA SAIP): inspect, validate, personalise, batches.
     #[command(subcommand)]
     Profile(profile::ProfileCommand),
-    /// Run a server role (SM-DP+ now; SM-DS and eIM to come).
+    /// Run a server role: the SM-DP+ or the SM-DS (eIM to come).
     #[command(subcommand)]
     Serve(serve::ServeCommand),
     /// The whole flow on this machine: test PKI, SM-DP+, ES2+ order, LPA download into a

@@ -232,14 +232,7 @@ impl SmdppSettings {
 
     /// The database URL, with `mode=rwc` added to a SQLite URL so the file is created.
     pub fn database_url(&self) -> String {
-        let url = &self.database;
-        if !url.starts_with("sqlite:") || url.contains("mode=") {
-            url.clone()
-        } else if url.contains('?') {
-            format!("{url}&mode=rwc")
-        } else {
-            format!("{url}?mode=rwc")
-        }
+        super::database_url(&self.database)
     }
 }
 

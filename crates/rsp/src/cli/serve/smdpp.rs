@@ -1,16 +1,13 @@
-//! `rsp serve …`: run a server role.
-//!
-//! `rsp serve smdpp` runs the SM-DP+: ES2+ over mutually authenticated TLS (SGP.22 §2.6.6,
-//! §5.3) and ES9+ (§5.6, no client certificate) on `--listen`, the HandleDownloadProgressInfo sender (§5.3.5), and the admin API
-//! (`/admin/v1/*`, `/health`, `/metrics`) on `--admin-listen`.
+//! `rsp serve smdpp`: the SM-DP+ (ES2+, ES9+, the HandleDownloadProgressInfo sender, the
+//! admin API).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
+use clap::Args;
 use rsp_http::admin::AdminConfig;
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
@@ -20,41 +17,12 @@ use rsp_smdpp::OperatorId;
 use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig, ProgressRecipients};
 use rsp_smdpp::session::SessionStore;
-use rsp_storage::{DataKey, SqlStore};
+use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
+use super::common::{RunningServer, data_key, init_logging, read_all, shutdown_signal, stopped};
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
-
-#[derive(Debug, Subcommand)]
-pub enum ServeCommand {
-    /// Run the SM-DP+ (ES2+ over mutual TLS, ES9+, HandleDownloadProgressInfo sender, admin
-    /// API).
-    ///
-    /// Every option can also be set by its RSP_SMDPP_* environment variable or in the
-    /// --config TOML file (same names, kebab-case; `[[operators]]` tables only there).
-    /// Precedence: command line, environment, file, default.
-    ///
-    /// ES2+ callers authenticate with a client certificate issued under --client-ca; the
-    /// Operator is the certificate's subject CN, or, when `[[operators]]` are configured,
-    /// the `id` of the entry whose `cn` matches (other certificates are refused with HTTP
-    /// 403). The admin API requires `Authorization: Bearer <RSP_SMDPP_ADMIN_TOKEN>` when
-    /// that environment variable is set; without it, keep --admin-listen on loopback.
-    ///
-    /// Prometheus metrics on the admin API's /metrics:
-    /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
-    /// rsp_es2plus_calls_total and
-    /// rsp_es9plus_calls_total{function,status,code} (code: the SGP.22 subject/reason of a
-    /// failure), rsp_es2plus_progress_sent_total{result}, and on SQLite
-    /// rsp_sqlite_wal_frames (the WAL, kept near 4096 frames by rewinding it) and
-    /// rsp_sqlite_wal_rewinds_total{result} (busy: a long read delayed the rewind).
-    #[command(
-        after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
-        RUST_LOG (log filter, default info), TOKIO_WORKER_THREADS (request worker threads, \
-        default one per CPU available to the process; docs/benchmarks.md)."
-    )]
-    Smdpp(SmdppArgs),
-}
 
 /// Options of `rsp serve smdpp`.
 #[derive(Debug, Args)]
@@ -180,96 +148,6 @@ impl SmdppArgs {
     }
 }
 
-pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
-    match cmd {
-        ServeCommand::Smdpp(args) => {
-            let (config, cli) = args.into_file();
-            let file = match config {
-                Some(path) => SmdppFile::load(&path)?,
-                None => SmdppFile::default(),
-            };
-            let settings = SmdppSettings::resolve(cli.over(file));
-            init_logging(settings.log_format);
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
-            runtime.block_on(serve_smdpp(settings))
-        }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-}
-
-/// Reads the data key, or creates it (mode 0600) with a warning.
-fn data_key(path: &Path) -> anyhow::Result<DataKey> {
-    let bytes: [u8; 32] = if path.exists() {
-        let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let text = String::from_utf8_lossy(&raw);
-        if let Ok(hex) = hex::decode(text.trim()) {
-            hex.try_into()
-                .map_err(|_| anyhow::anyhow!("{}: expected 64 hex digits", path.display()))?
-        } else {
-            raw.try_into().map_err(|_| {
-                anyhow::anyhow!("{}: expected 32 bytes or 64 hex digits", path.display())
-            })?
-        }
-    } else {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-        let mut text = hex::encode(key);
-        text.push('\n');
-        rsp_pki::write_secret(path, text.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
-        tracing::warn!(path = %path.display(), "generated a new data key: back it up, \
-            Profile Packages cannot be decrypted without it");
-        key
-    };
-    DataKey::new("file-v1", &bytes).map_err(|e| anyhow::anyhow!("data key: {e}"))
-}
-
-fn read_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
-    paths
-        .iter()
-        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
-        .collect()
-}
-
-async fn shutdown_signal(tx: watch::Sender<bool>) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    let _ = tx.send(true);
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-    tracing::info!("shutting down");
-    let _ = tx.send(true);
-}
-
 /// Deletes RSP sessions (and used challenges) a day past expiry, every 10 minutes.
 async fn purge_sessions(store: SqlStore, shutdown: impl Future<Output = ()>) {
     const KEEP_MS: i64 = 24 * 3600 * 1000;
@@ -290,37 +168,19 @@ async fn purge_sessions(store: SqlStore, shutdown: impl Future<Output = ()>) {
     }
 }
 
-/// Completes when shutdown was asked.
-async fn stopped(mut rx: watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
-}
-
-/// A running SM-DP+ (HTTPS and admin listeners, outbox sender, session purge).
-pub struct RunningSmdpp {
-    /// Bound address of the HTTPS listener (ES2+, ES9+).
-    pub https: std::net::SocketAddr,
-    /// Bound address of the admin API.
-    pub admin: std::net::SocketAddr,
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl RunningSmdpp {
-    /// Asks for shutdown and waits until every task has ended.
-    pub async fn shutdown(self) -> anyhow::Result<()> {
-        let _ = self.stop.send(true);
-        self.wait().await
-    }
-
-    /// Waits until the server ends (after a shutdown signal).
-    pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await.context("SM-DP+ task")?
-    }
-
-    /// A sender that stops the server when `true` is sent.
-    pub fn stopper(&self) -> watch::Sender<bool> {
-        self.stop.clone()
-    }
+pub(super) fn run(args: SmdppArgs) -> anyhow::Result<()> {
+    let (config, cli) = args.into_file();
+    let file = match config {
+        Some(path) => SmdppFile::load(&path)?,
+        None => SmdppFile::default(),
+    };
+    let settings = SmdppSettings::resolve(cli.over(file));
+    init_logging(settings.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve_smdpp(settings))
 }
 
 async fn serve_smdpp(s: SmdppSettings) -> anyhow::Result<()> {
@@ -340,7 +200,7 @@ pub async fn start_smdpp(
     s: SmdppSettings,
     listener: tokio::net::TcpListener,
     admin_listener: tokio::net::TcpListener,
-) -> anyhow::Result<RunningSmdpp> {
+) -> anyhow::Result<RunningServer> {
     if !s.admin_listen.ip().is_loopback() && std::env::var_os("RSP_SMDPP_ADMIN_TOKEN").is_none() {
         bail!("--admin-listen is not on loopback: set RSP_SMDPP_ADMIN_TOKEN");
     }
@@ -453,7 +313,7 @@ pub async fn start_smdpp(
         tracing::info!("stopped");
         Ok(())
     });
-    Ok(RunningSmdpp {
+    Ok(RunningServer {
         https: https_addr,
         admin: admin_addr,
         stop: tx,

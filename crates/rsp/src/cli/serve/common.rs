@@ -1,0 +1,114 @@
+//! What every `rsp serve` role shares: logging, the data key file, reading PEM files,
+//! shutdown on SIGINT/SIGTERM, and the handle of a running server.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rsp_storage::DataKey;
+use tokio::sync::watch;
+
+use crate::config::smdpp::LogFormat;
+
+pub(super) fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Reads the data key, or creates it (mode 0600) with a warning.
+pub(super) fn data_key(path: &Path) -> anyhow::Result<DataKey> {
+    let bytes: [u8; 32] = if path.exists() {
+        let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = String::from_utf8_lossy(&raw);
+        if let Ok(hex) = hex::decode(text.trim()) {
+            hex.try_into()
+                .map_err(|_| anyhow::anyhow!("{}: expected 64 hex digits", path.display()))?
+        } else {
+            raw.try_into().map_err(|_| {
+                anyhow::anyhow!("{}: expected 32 bytes or 64 hex digits", path.display())
+            })?
+        }
+    } else {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+        let mut text = hex::encode(key);
+        text.push('\n');
+        rsp_pki::write_secret(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        tracing::warn!(path = %path.display(), "generated a new data key: back it up, \
+            Profile Packages cannot be decrypted without it");
+        key
+    };
+    DataKey::new("file-v1", &bytes).map_err(|e| anyhow::anyhow!("data key: {e}"))
+}
+
+pub(super) fn read_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
+    paths
+        .iter()
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .collect()
+}
+
+pub(super) async fn shutdown_signal(tx: watch::Sender<bool>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    let _ = tx.send(true);
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+    let _ = tx.send(true);
+}
+
+/// Completes when shutdown was asked.
+pub(super) async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// A running server role (HTTPS and admin listeners, background tasks).
+pub struct RunningServer {
+    /// Bound address of the HTTPS listener (ES2+, ES9+).
+    pub https: std::net::SocketAddr,
+    /// Bound address of the admin API.
+    pub admin: std::net::SocketAddr,
+    pub(super) stop: watch::Sender<bool>,
+    pub(super) task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    /// Asks for shutdown and waits until every task has ended.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.wait().await
+    }
+
+    /// Waits until the server ends (after a shutdown signal).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task")?
+    }
+
+    /// A sender that stops the server when `true` is sent.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}

@@ -1,0 +1,79 @@
+//! `rsp serve …`: run a server role, one module per role over the shared plumbing of
+//! [`common`] and `rsp-http`.
+//!
+//! - `rsp serve smdpp` ([`smdpp`]): the SM-DP+: ES2+ over mutually authenticated TLS (SGP.22
+//!   §2.6.6, §5.3) and ES9+ (§5.6) on `--listen`, the HandleDownloadProgressInfo sender
+//!   (§5.3.5), and the admin API (`/admin/v1/*`, `/health`, `/metrics`) on `--admin-listen`.
+//! - `rsp serve smds` ([`smds`]): the SM-DS: ES11 (§5.8) and ES12/ES15 (§5.5, §3.6.1) on
+//!   `--listen`, the cascade sender of an alternative SM-DS, the admin API.
+
+mod common;
+mod smdpp;
+mod smds;
+
+use clap::Subcommand;
+
+pub use common::RunningServer;
+pub use smdpp::{SmdppArgs, start_smdpp};
+pub use smds::SmdsArgs;
+
+/// A running SM-DP+.
+pub type RunningSmdpp = RunningServer;
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Run the SM-DP+ (ES2+ over mutual TLS, ES9+, HandleDownloadProgressInfo sender, admin
+    /// API).
+    ///
+    /// Every option can also be set by its RSP_SMDPP_* environment variable or in the
+    /// --config TOML file (same names, kebab-case; `[[operators]]` tables only there).
+    /// Precedence: command line, environment, file, default.
+    ///
+    /// ES2+ callers authenticate with a client certificate issued under --client-ca; the
+    /// Operator is the certificate's subject CN, or, when `[[operators]]` are configured,
+    /// the `id` of the entry whose `cn` matches (other certificates are refused with HTTP
+    /// 403). The admin API requires `Authorization: Bearer <RSP_SMDPP_ADMIN_TOKEN>` when
+    /// that environment variable is set; without it, keep --admin-listen on loopback.
+    ///
+    /// Prometheus metrics on the admin API's /metrics:
+    /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
+    /// rsp_es2plus_calls_total and
+    /// rsp_es9plus_calls_total{function,status,code} (code: the SGP.22 subject/reason of a
+    /// failure), rsp_es2plus_progress_sent_total{result}, and on SQLite
+    /// rsp_sqlite_wal_frames (the WAL, kept near 4096 frames by rewinding it) and
+    /// rsp_sqlite_wal_rewinds_total{result} (busy: a long read delayed the rewind).
+    #[command(
+        after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
+        RUST_LOG (log filter, default info), TOKIO_WORKER_THREADS (request worker threads, \
+        default one per CPU available to the process; docs/benchmarks.md)."
+    )]
+    Smdpp(SmdppArgs),
+    /// Run an SM-DS (ES11 for LPAs, ES12/ES15 over mutual TLS for SM-DP+s and
+    /// alternative SM-DSes, the ES15 cascade to the root when alternative, admin API).
+    ///
+    /// Every option can also be set by its RSP_SMDS_* environment variable or in the
+    /// --config TOML file (same names, kebab-case). Precedence: command line, environment,
+    /// file, default.
+    ///
+    /// ES12/ES15 callers authenticate with a TLS client certificate issued under --client-ca
+    /// (the GSMA CI that issues CERT.DPtls / CERT.DStls); the event owner is the
+    /// certificate's subject CN, and only the owner deletes its events. The admin API
+    /// requires `Authorization: Bearer <RSP_SMDS_ADMIN_TOKEN>` when that variable is set.
+    ///
+    /// Prometheus metrics on the admin API's /metrics: rsp_http_requests_total{route,status},
+    /// rsp_http_request_duration_seconds{route}, rsp_es11_calls_total and
+    /// rsp_es12_calls_total{function,status,code}, rsp_smds_cascades_sent_total{result},
+    /// rsp_smds_pending_cascades.
+    #[command(
+        after_help = "Environment: RSP_SMDS_ADMIN_TOKEN (admin bearer token), \
+        RUST_LOG (log filter, default info)."
+    )]
+    Smds(SmdsArgs),
+}
+
+pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
+    match cmd {
+        ServeCommand::Smdpp(args) => smdpp::run(args),
+        ServeCommand::Smds(args) => smds::run(args),
+    }
+}

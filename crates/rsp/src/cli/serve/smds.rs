@@ -1,0 +1,283 @@
+//! `rsp serve smds`: the SM-DS (SGP.22 §3.6): ES11 for LPAs and ES12/ES15 for SM-DP+s and
+//! alternative SM-DSes on one TLS listener, the ES15 cascade sender on an alternative
+//! SM-DS, the purge of spent ES11 sessions, and the admin API.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use rsp_http::es2plus_client::{ClientTls, build_client};
+use rsp_http::smds_client::{Caller, SmdsClient, run_cascades};
+use rsp_http::tls::{TlsFiles, server_config};
+use rsp_smds::cascade::RetryPolicy;
+use rsp_smds::es11::Es11;
+use rsp_smds::es12::Es12;
+use rsp_smds::{SmdsConfig, SmdsRole, SmdsStore};
+use rsp_storage::{DataKey, SqlStore};
+use tokio::sync::watch;
+
+use super::common::{RunningServer, init_logging, read_all, shutdown_signal, stopped};
+use crate::config::smdpp::LogFormat;
+use crate::config::smds::{Role, SmdsFile, SmdsSettings};
+
+/// Options of `rsp serve smds`.
+#[derive(Debug, Args)]
+pub struct SmdsArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "RSP_SMDS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// HTTPS listen address of ES11 and ES12/ES15 [default: 0.0.0.0:8444].
+    #[arg(long, env = "RSP_SMDS_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Admin API listen address, plain HTTP [default: 127.0.0.1:8082].
+    #[arg(long, env = "RSP_SMDS_ADMIN_LISTEN", value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
+    /// This SM-DS's address (host or host:port), as LPAs send it in smdsAddress and
+    /// SM-DP+s register it [default: localhost:8444].
+    #[arg(long, env = "RSP_SMDS_ADDRESS")]
+    address: Option<String>,
+    /// Database URL: sqlite://FILE or postgres://… [default: sqlite://rsp-smds.db].
+    #[arg(long, env = "RSP_SMDS_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// `rsp pki init` output directory; DStls from DIR/nist/ds-tls.pem and
+    /// ds-tls.key.pem, client CA DIR/nist/ci.pem, CERT.DSauth from DIR/nist and
+    /// DIR/brainpool [default: ./pki].
+    #[arg(long, env = "RSP_SMDS_PKI", value_name = "DIR")]
+    pki: Option<PathBuf>,
+    /// DStls certificate chain, PEM (overrides --pki).
+    #[arg(long, env = "RSP_SMDS_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// DStls private key, PEM (overrides --pki).
+    #[arg(long, env = "RSP_SMDS_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Trust anchors for ES12/ES15 client certificates (the CI of CERT.DPtls /
+    /// CERT.DStls), PEM; repeatable (overrides --pki).
+    #[arg(
+        long,
+        env = "RSP_SMDS_CLIENT_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    client_ca: Vec<PathBuf>,
+    /// ES11 credential directory holding ci.pem, ds-auth.pem, ds-auth.key.pem (one per
+    /// CI); repeatable [default: DIR/nist and DIR/brainpool of --pki where present].
+    #[arg(
+        long,
+        env = "RSP_SMDS_DS_CREDENTIALS",
+        value_name = "DIR",
+        value_delimiter = ','
+    )]
+    ds_credentials: Vec<PathBuf>,
+    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC chain; repeatable.
+    #[arg(long, env = "RSP_SMDS_CRL", value_name = "FILE", value_delimiter = ',')]
+    crl: Vec<PathBuf>,
+    /// Root SM-DS, or an alternative one cascading forwarded events to --root-address
+    /// [default: root].
+    #[arg(long, env = "RSP_SMDS_ROLE", value_enum)]
+    role: Option<Role>,
+    /// The Root SM-DS address (host or host:port), with --role alternative.
+    #[arg(long, env = "RSP_SMDS_ROOT_ADDRESS")]
+    root_address: Option<String>,
+    /// Trust anchors for the Root SM-DS's TLS certificate, PEM; repeatable [default:
+    /// --client-ca].
+    #[arg(
+        long,
+        env = "RSP_SMDS_ROOT_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    root_ca: Vec<PathBuf>,
+    /// Client certificate presented to the Root SM-DS [default: the DStls one].
+    #[arg(long, env = "RSP_SMDS_ES15_CLIENT_CERT", value_name = "FILE")]
+    es15_client_cert: Option<PathBuf>,
+    /// Its private key [default: the DStls key].
+    #[arg(long, env = "RSP_SMDS_ES15_CLIENT_KEY", value_name = "FILE")]
+    es15_client_key: Option<PathBuf>,
+    /// Log format [default: json].
+    #[arg(long, env = "RSP_SMDS_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+}
+
+impl SmdsArgs {
+    fn into_file(self) -> (Option<PathBuf>, SmdsFile) {
+        let file = SmdsFile {
+            listen: self.listen,
+            admin_listen: self.admin_listen,
+            address: self.address,
+            database: self.database,
+            pki: self.pki,
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            client_ca: Some(self.client_ca),
+            ds_credentials: Some(self.ds_credentials),
+            crl: Some(self.crl),
+            role: self.role,
+            root_address: self.root_address,
+            root_ca: Some(self.root_ca),
+            es15_client_cert: self.es15_client_cert,
+            es15_client_key: self.es15_client_key,
+            log_format: self.log_format,
+        };
+        (self.config, file)
+    }
+}
+
+pub(super) fn run(args: SmdsArgs) -> anyhow::Result<()> {
+    let (config, cli) = args.into_file();
+    let file = match config {
+        Some(path) => SmdsFile::load(&path)?,
+        None => SmdsFile::default(),
+    };
+    let settings = SmdsSettings::resolve(cli.over(file))?;
+    init_logging(settings.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let admin = tokio::net::TcpListener::bind(settings.admin_listen)
+            .await
+            .with_context(|| format!("binding {}", settings.admin_listen))?;
+        let running = start_smds(settings, listener, admin).await?;
+        tokio::spawn(shutdown_signal(running.stopper()));
+        running.wait().await
+    })
+}
+
+/// Deletes ES11 sessions (and used challenges) an hour past expiry, every 10 minutes.
+async fn purge_sessions(store: SqlStore, shutdown: impl Future<Output = ()>) {
+    const KEEP_MS: i64 = 3600 * 1000;
+    tokio::pin!(shutdown);
+    loop {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        match store.purge_sessions(now_ms.saturating_sub(KEEP_MS)).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "purged expired ES11 sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "ES11 session purge failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(600)) => {}
+            () = &mut shutdown => break,
+        }
+    }
+}
+
+/// Starts the SM-DS on already bound listeners.
+pub async fn start_smds(
+    s: SmdsSettings,
+    listener: tokio::net::TcpListener,
+    admin_listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningServer> {
+    let token = std::env::var("RSP_SMDS_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    if !s.admin_listen.ip().is_loopback() && token.is_none() {
+        bail!("--admin-listen is not on loopback: set RSP_SMDS_ADMIN_TOKEN");
+    }
+    if s.ds_credentials.is_empty() {
+        bail!("no CERT.DSauth (ds-auth.pem, ds-auth.key.pem): give --ds-credentials or --pki");
+    }
+    let tls = server_config(&TlsFiles {
+        cert_chain: s.tls_cert.clone(),
+        key: s.tls_key.clone(),
+        client_ca: s.client_ca.clone(),
+    })?;
+    let credentials = rsp_http::credentials::load_smds(&s.ds_credentials, &s.crl)?;
+    // The SM-DS stores no secret: the storage layer's encryption key is not used by its
+    // tables, so a fresh one per process does.
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+    let key = DataKey::new("smds-unused", &key).map_err(|e| anyhow::anyhow!("data key: {e}"))?;
+    let store = SqlStore::connect(&s.database_url(), key)
+        .await
+        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+
+    let mut config = SmdsConfig::new(s.address.clone());
+    if let Some(root) = &s.root_address {
+        config.role = SmdsRole::Alternative {
+            root_address: root.clone(),
+        };
+    }
+    let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
+    let es12 = Arc::new(Es12::new(store.clone(), config));
+    let app = rsp_http::app::smds_router(es11, es12);
+    let admin = rsp_http::admin_smds::router(store.clone(), token);
+    let cascade_client = match &s.root_address {
+        Some(_) => {
+            let mut identity = std::fs::read(&s.es15_client_key)
+                .with_context(|| format!("reading {}", s.es15_client_key.display()))?;
+            identity.extend(
+                std::fs::read(&s.es15_client_cert)
+                    .with_context(|| format!("reading {}", s.es15_client_cert.display()))?,
+            );
+            let tls = ClientTls {
+                roots_pem: read_all(&s.root_ca)?,
+                identity_pem: Some(identity),
+            };
+            let http = build_client(&tls, Duration::from_secs(30))?;
+            Some(SmdsClient::new(
+                http,
+                Caller::AlternativeSmds,
+                s.address.clone(),
+                s.address.clone(),
+            ))
+        }
+        None => None,
+    };
+
+    let https_addr = listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+    tracing::info!(listen = %https_addr, admin = %admin_addr, address = %s.address,
+        root = ?s.root_address, backend = ?store.backend(), "SM-DS started");
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let https = tokio::spawn(rsp_http::server::serve_tls(
+            listener,
+            tls,
+            app,
+            stopped(rx.clone()),
+        ));
+        let admin = tokio::spawn(
+            axum::serve(admin_listener, admin)
+                .with_graceful_shutdown(stopped(rx.clone()))
+                .into_future(),
+        );
+        let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+        let cascades = cascade_client.map(|client| {
+            tokio::spawn(run_cascades(
+                store.clone(),
+                client,
+                RetryPolicy::default(),
+                Duration::from_millis(500),
+                stopped(rx.clone()),
+            ))
+        });
+        https.await??;
+        admin.await??;
+        if let Some(c) = cascades {
+            let _ = tokio::time::timeout(Duration::from_secs(30), c).await;
+        }
+        let _ = housekeeping.await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    Ok(RunningServer {
+        https: https_addr,
+        admin: admin_addr,
+        stop: tx,
+        task,
+    })
+}
