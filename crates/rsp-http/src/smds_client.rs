@@ -178,3 +178,82 @@ pub async fn run_cascades<S: rsp_smds::SmdsStore>(
         }
     }
 }
+
+/// Runs the SM-DP+'s event registrations at SM-DSes (ES12, [`rsp_smdpp::smds_events`])
+/// every `interval` until `shutdown` completes: registers the events that released orders
+/// want (with `forwardingIndicator` set, so an Alternative SM-DS cascades them) and deletes
+/// those they no longer want, retrying with `policy`'s back-off. Exports
+/// `rsp_smdpp_smds_events_pending` and counts `rsp_smdpp_smds_events_sent_total{result}`.
+pub async fn run_smds_events<S: rsp_smdpp::smds_events::SmdsEventStore>(
+    store: S,
+    client: SmdsClient,
+    policy: rsp_smds::cascade::RetryPolicy,
+    interval: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(e) = smds_events_round(&store, &client, &policy).await {
+            tracing::warn!(error = %e, "SM-DS event sender: storage failure");
+        }
+        if let Ok(n) = store.pending_smds_events().await {
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!("rsp_smdpp_smds_events_pending").set(n as f64);
+        }
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = &mut shutdown => break,
+        }
+    }
+}
+
+/// One round of [`run_smds_events`]: the number of (synced, failed) tasks.
+pub async fn smds_events_round<S: rsp_smdpp::smds_events::SmdsEventStore>(
+    store: &S,
+    client: &SmdsClient,
+    policy: &rsp_smds::cascade::RetryPolicy,
+) -> Result<(u32, u32), rsp_smdpp::store::StoreError> {
+    let now = now_ms();
+    let due = store
+        .claim_smds_events(now, policy.lease, policy.batch)
+        .await?;
+    let (mut synced, mut failed) = (0, 0);
+    for t in due {
+        let result = if t.wanted {
+            client
+                .register_event(&t.smds_address, &t.eid, &t.event_id, true)
+                .await
+        } else {
+            client
+                .delete_event(&t.smds_address, &t.eid, &t.event_id)
+                .await
+        };
+        match rsp_smds::cascade::settled(t.wanted, result) {
+            Ok(()) => {
+                store.smds_event_synced(&t.iccid, t.wanted).await?;
+                synced += 1;
+                metrics::counter!("rsp_smdpp_smds_events_sent_total", "result" => "synced")
+                    .increment(1);
+            }
+            Err(e) => {
+                let delay = policy.delay(t.attempts);
+                let due_at = now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(0));
+                tracing::warn!(iccid = t.iccid.as_str(), smds = %t.smds_address, error = %e,
+                    "ES12 event registration failed, retrying");
+                store
+                    .smds_event_retry(&t.iccid, due_at, &e.to_string())
+                    .await?;
+                failed += 1;
+                metrics::counter!("rsp_smdpp_smds_events_sent_total", "result" => "failed")
+                    .increment(1);
+            }
+        }
+    }
+    Ok((synced, failed))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

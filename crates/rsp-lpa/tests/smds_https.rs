@@ -16,10 +16,11 @@ use common::*;
 use rsp_codec::json::Eid;
 use rsp_codec::status::RspError;
 use rsp_crypto::Curve;
-use rsp_http::smds_client::{Caller, SmdsClient};
+use rsp_http::smds_client::{Caller, SmdsClient, smds_events_round};
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_lpa::LpaError;
 use rsp_lpa::discover::DiscoveredEvent;
+use rsp_smdpp::smds_events::SmdsEventStore;
 use rsp_smds::cascade::{RetryPolicy, SendError, send_due};
 use rsp_smds::es11::Es11;
 use rsp_smds::es12::Es12;
@@ -37,7 +38,19 @@ struct Smds {
 
 impl Smds {
     async fn start(store: SqlStore, nist: &Path, auth: &Path, root: Option<&str>) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on_port(store, nist, auth, root, 0).await
+    }
+
+    async fn start_on_port(
+        store: SqlStore,
+        nist: &Path,
+        auth: &Path,
+        root: Option<&str>,
+        port: u16,
+    ) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let address = format!("localhost:{}", addr.port());
         let tls = server_config(&TlsFiles {
@@ -140,17 +153,44 @@ async fn discovery_through_a_cascade(curve: Curve, stores: [SqlStore; 3], dir: &
     let alt = Smds::start(alt_store, &nist, &pki, Some(&root.address)).await;
     let eid = eid_of(&pki);
 
-    // The operator's order for this EID; the SM-DP+ registers its MatchingID as the EventID
-    // at the alternative SM-DS, forwarded to the root.
+    // The operator's order for this EID names the alternative SM-DS (ConfirmOrder
+    // smdsAddress). The alternative SM-DS is down at first: the order succeeds, the
+    // registration waits and is retried once it is back (same port), made once.
+    let alt_address = alt.address.clone();
+    let alt_port: u16 = alt_address.rsplit(':').next().unwrap().parse().unwrap();
+    let alt_store = alt.store.clone();
+    alt.stop().await;
     let iccid = "8949000000000000026";
-    let ac = smdp
-        .order_package(iccid, profile_package(iccid), Some(eid.as_str()), None)
-        .await;
-    let event_id = ac.rsplit('$').next().unwrap().to_owned();
+    let event_id = order_with_smds(&smdp, iccid, &eid, &alt_address).await;
     let es12 = client(&nist, "dp-tls", Caller::Smdp, &smdp.address);
-    es12.register_event(&alt.address, &eid, &event_id, true)
+    let policy = RetryPolicy {
+        backoff: std::time::Duration::ZERO,
+        ..RetryPolicy::default()
+    };
+    let (synced, failed) = smds_events_round(&smdp.store, &es12, &policy)
         .await
         .unwrap();
+    assert_eq!((synced, failed), (0, 1));
+    assert_eq!(smdp.store.pending_smds_events().await.unwrap(), 1);
+    let alt = Smds::start_on_port(alt_store, &nist, &pki, Some(&root.address), alt_port).await;
+    assert_eq!(
+        smds_events_round(&smdp.store, &es12, &policy)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert_eq!(smdp.store.pending_smds_events().await.unwrap(), 0);
+    assert_eq!(
+        smds_events_round(&smdp.store, &es12, &policy)
+            .await
+            .unwrap(),
+        (0, 0),
+        "nothing sent twice"
+    );
+    let at_alt = alt.store.events_for_eid(&eid).await.unwrap();
+    assert_eq!(at_alt.len(), 1);
+    assert_eq!(at_alt[0].event_id.as_str(), event_id);
+    assert_eq!(at_alt[0].rsp_server_address, smdp.address);
     // Registered twice by the same SM-DP+: 8.9.5/3.3.
     let dup = es12
         .register_event(&alt.address, &eid, &event_id, true)
@@ -185,20 +225,25 @@ async fn discovery_through_a_cascade(curve: Curve, stores: [SqlStore; 3], dir: &
     assert!(result.is_success(), "{result:?}");
     assert_eq!(smdp.state(iccid).await, "Installed");
 
-    // Only the owner deletes (8.9.5/3.9 for another SM-DP+ and for an unknown EventID);
-    // the owner's deletion ends the cascade at the root.
+    // The download completed: the SM-DP+ deletes its event, and the cascade goes with it.
+    // Only the owner deletes (8.9.5/3.9 for another SM-DP+ and for an unknown EventID).
     let other = client(&nist, "mno", Caller::Smdp, "other.example.com");
     let r = other.delete_event(&alt.address, &eid, &event_id).await;
     assert_eq!(refused(r), RspError::EventUnknown);
     let r = es12.delete_event(&alt.address, &eid, "NO-SUCH-EVENT").await;
     assert_eq!(refused(r), RspError::EventUnknown);
-    es12.delete_event(&alt.address, &eid, &event_id)
-        .await
-        .unwrap();
+    assert_eq!(
+        smds_events_round(&smdp.store, &es12, &policy)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert!(alt.store.events_for_eid(&eid).await.unwrap().is_empty());
     cascade(&alt, &nist).await;
     assert!(root.store.events_for_eid(&eid).await.unwrap().is_empty());
     assert!(alt.store.cascade_for_eid(&eid).await.unwrap().is_none());
     assert!(lpa.discover(&root.address, None).await.unwrap().is_empty());
+    assert_eq!(smdp.store.pending_smds_events().await.unwrap(), 0);
 
     alt.stop().await;
     root.stop().await;
@@ -232,6 +277,46 @@ async fn discovery_through_a_cascade_brainpool_postgres() {
         c.store(key()).await,
     ];
     discovery_through_a_cascade(Curve::BrainpoolP256r1, stores, &dir.0).await;
+}
+
+/// Imports and orders `iccid` for `eid` with `smds` as ConfirmOrder's smdsAddress
+/// (released); returns the MatchingID, which is the EventID.
+async fn order_with_smds(smdp: &Server, iccid: &str, eid: &Eid, smds: &str) -> String {
+    use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder};
+    use rsp_smdpp::store::InventoryStore;
+    let op = rsp_smdpp::OperatorId::new(OPERATOR);
+    smdp.store
+        .import(&[rsp_smdpp::NewProfile {
+            iccid: iccid.parse().unwrap(),
+            operator: op.clone(),
+            profile_type: "T1".into(),
+            package: rsp_smdpp::ProfilePackage::new(profile_package(iccid)),
+            metadata: rsp_smdpp::ProfileMetadata::default(),
+        }])
+        .await
+        .unwrap();
+    let order = DownloadOrder {
+        iccid: Some(iccid.parse().unwrap()),
+        eid: Some(eid.clone()),
+        ..DownloadOrder::default()
+    };
+    smdp.es2.download_order(&op, &order).await.unwrap();
+    let confirmed = smdp
+        .es2
+        .confirm_order(
+            &op,
+            &ConfirmOrder {
+                iccid: iccid.parse().unwrap(),
+                eid: Some(eid.clone()),
+                matching_id: None,
+                confirmation_code: None,
+                smds_address: Some(smds.to_owned()),
+                release_flag: true,
+            },
+        )
+        .await
+        .unwrap();
+    confirmed.matching_id.unwrap().as_str().to_owned()
 }
 
 async fn store_in(dir: &Path, name: &str) -> SqlStore {

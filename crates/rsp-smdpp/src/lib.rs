@@ -8,6 +8,7 @@
 //! - [`matching_id`], [`confirmation_code`]: the two download-order secrets (SGP.22 §4.1, §3.1.3).
 //! - [`order_controls`]: order expiry and download attempts; [`ppr`]: Profile Policy Rules.
 //! - [`outbox`]: ES2+.HandleDownloadProgressInfo messages queued with each state change.
+//! - [`smds_events`]: the orders' Event Records at SM-DSes (ES12), reconciled by a sender.
 //! - [`store`]: the persistence traits ([`store::InventoryStore`], [`store::OutboxStore`]).
 //! - [`es2plus`]: DownloadOrder, ConfirmOrder, CancelOrder, ReleaseProfile (SGP.22 §5.3.1–§5.3.4).
 //! - [`es9plus`]: the LPA-facing download functions (SGP.22 §5.6) and the Bound Profile
@@ -24,6 +25,7 @@ pub mod ppr;
 pub mod profile;
 pub mod profile_state;
 pub mod session;
+pub mod smds_events;
 pub mod store;
 
 pub use operator::OperatorId;

@@ -125,9 +125,16 @@ async fn send_one<C: RootClient>(client: &C, c: &Cascade) -> Result<(), SendErro
     } else {
         client.delete(&c.root_address, &c.eid, &c.event_id).await
     };
+    settled(c.wanted, result)
+}
+
+/// The outcome of a registration (`wanted`) or deletion at an SM-DS, with "EventID
+/// duplicated" to a registration and "Event unknown" to a deletion taken as done: an
+/// earlier attempt went through without its answer. Serves every ES12/ES15 sender.
+pub fn settled(wanted: bool, result: Result<(), SendError>) -> Result<(), SendError> {
     match result {
-        Err(SendError::Refused(RspError::EventIdDuplicated)) if c.wanted => Ok(()),
-        Err(SendError::Refused(RspError::EventUnknown)) if !c.wanted => Ok(()),
+        Err(SendError::Refused(RspError::EventIdDuplicated)) if wanted => Ok(()),
+        Err(SendError::Refused(RspError::EventUnknown)) if !wanted => Ok(()),
         other => other,
     }
 }

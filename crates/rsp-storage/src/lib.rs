@@ -27,6 +27,7 @@ mod migrate;
 mod outbox;
 mod row;
 mod session;
+mod smdpp_smds;
 mod smds;
 mod sql;
 mod sqlite;

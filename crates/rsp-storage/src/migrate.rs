@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261206000001_smds.sql"),
         include_str!("../migrations/postgres/20261206000001_smds.sql"),
     ),
+    (
+        20261206000002,
+        "smdpp smds events",
+        include_str!("../migrations/sqlite/20261206000002_smdpp_smds_events.sql"),
+        include_str!("../migrations/postgres/20261206000002_smdpp_smds_events.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

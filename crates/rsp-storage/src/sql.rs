@@ -126,6 +126,23 @@ pub(crate) struct Dialect {
     /// Leases due SM-DS cascades (wanted state not yet acknowledged by the root): $1 lease
     /// end, $2 now, $3 limit.
     pub claim_cascades: &'static str,
+    /// The SM-DP+'s SM-DS event rows whose SM-DS state differs from their order's: $1 now,
+    /// $2 limit.
+    pub claim_smds_events: &'static str,
+}
+
+macro_rules! claim_smds_events {
+    ($lock:literal) => {
+        concat!(
+            "SELECT e.iccid, e.smds_address, e.event_id, e.eid, e.attempts, CASE WHEN ",
+            crate::smdpp_smds::wanted!(),
+            " THEN 1 ELSE 0 END AS wanted FROM smdpp_smds_events e LEFT JOIN smdpp_profiles p \
+             ON p.iccid = e.iccid WHERE e.due_at_ms <= $1 AND e.registered <> (CASE WHEN ",
+            crate::smdpp_smds::wanted!(),
+            " THEN 1 ELSE 0 END) ORDER BY e.due_at_ms, e.iccid LIMIT $2",
+            $lock
+        )
+    };
 }
 
 macro_rules! claim_cascades {
@@ -175,6 +192,7 @@ const SQLITE: Dialect = Dialect {
     claim_profile: claim_profile!(""),
     claim_outbox: claim_outbox!(""),
     claim_cascades: claim_cascades!(""),
+    claim_smds_events: claim_smds_events!(""),
 };
 
 /// PostgreSQL: concurrent claimers skip rows another transaction has locked, so each gets a
@@ -183,6 +201,7 @@ const POSTGRES: Dialect = Dialect {
     claim_profile: claim_profile!(" FOR UPDATE SKIP LOCKED"),
     claim_outbox: claim_outbox!(" FOR UPDATE SKIP LOCKED"),
     claim_cascades: claim_cascades!(" FOR UPDATE SKIP LOCKED"),
+    claim_smds_events: claim_smds_events!(" FOR UPDATE OF e SKIP LOCKED"),
 };
 
 impl Dialect {

@@ -8,8 +8,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{backends, eid};
+use common::{backends, eid, iccid, op, stock};
 use rsp_codec::status::RspError;
+use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder, Es2Plus, Es2PlusConfig, Es2PlusError};
+use rsp_smdpp::smds_events::SmdsEventStore;
+use rsp_smdpp::store::InventoryStore;
 use rsp_smds::es12::{Es12, Registration};
 use rsp_smds::store::{EventQuery, SmdsKey, SmdsSession, SmdsStore, StoreError};
 use rsp_smds::{EventOwner, SmdsConfig, SmdsError, SmdsRole};
@@ -248,4 +251,91 @@ fn now_ms() -> i64 {
             .as_millis(),
     )
     .unwrap()
+}
+
+/// The SM-DP+ side (SGP.22 §5.3.2, §3.6.1): ConfirmOrder refuses an SM-DS it does not know
+/// (8.9/5.1); a released order naming a known one wants its event until it is cancelled,
+/// and an event never sent is forgotten with the order.
+#[tokio::test]
+async fn confirm_order_registers_events_at_known_smds_only() {
+    for db in backends().await {
+        db.store.import(&stock("op", "gold", 1, 2)).await.unwrap();
+        let mut config = Es2PlusConfig::new("smdp.example.com");
+        config.smds_addresses = Some(vec!["smds.example.com".into()]);
+        let es2 = Es2Plus::new(db.store.clone(), config);
+        let confirm = |n: u64, smds: &str| ConfirmOrder {
+            iccid: iccid(n),
+            eid: Some(eid(n)),
+            matching_id: None,
+            confirmation_code: None,
+            smds_address: Some(smds.to_owned()),
+            release_flag: true,
+        };
+        for n in [1, 2] {
+            let order = DownloadOrder {
+                iccid: Some(iccid(n)),
+                eid: Some(eid(n)),
+                ..DownloadOrder::default()
+            };
+            es2.download_order(&op("op"), &order).await.unwrap();
+        }
+        let unknown = es2
+            .confirm_order(&op("op"), &confirm(1, "other.example.com"))
+            .await;
+        assert!(
+            matches!(
+                unknown,
+                Err(Es2PlusError::Rejected(RspError::SmdsInaccessible))
+            ),
+            "{unknown:?}"
+        );
+        let ok = es2
+            .confirm_order(&op("op"), &confirm(1, "SMDS.example.com"))
+            .await
+            .unwrap();
+        let s = &db.store;
+        let due = s
+            .claim_smds_events(now_ms(), Duration::from_secs(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert!(due[0].wanted);
+        assert_eq!(due[0].event_id, ok.matching_id.unwrap().as_str());
+        assert_eq!(due[0].eid, eid(1));
+        assert_eq!(due[0].attempts, 1);
+        // Leased: a second claim sees nothing; pending still counts it.
+        assert!(
+            s.claim_smds_events(now_ms(), Duration::from_secs(30), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(s.pending_smds_events().await.unwrap(), 1);
+        s.smds_event_synced(&iccid(1), true).await.unwrap();
+        assert_eq!(s.pending_smds_events().await.unwrap(), 0);
+
+        // Cancelled: the registered event is to be deleted, then forgotten.
+        let cancel = rsp_smdpp::es2plus::CancelOrder {
+            iccid: iccid(1),
+            eid: Some(eid(1)),
+            matching_id: None,
+            final_status: rsp_codec::json::es2plus::FinalProfileStatusIndicator::Available,
+        };
+        es2.cancel_order(&op("op"), &cancel).await.unwrap();
+        let due = s
+            .claim_smds_events(now_ms(), Duration::from_secs(30), 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert!(!due[0].wanted);
+        s.smds_event_synced(&iccid(1), false).await.unwrap();
+        assert_eq!(s.pending_smds_events().await.unwrap(), 0);
+        assert!(
+            s.claim_smds_events(now_ms(), Duration::from_secs(30), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        db.finish().await;
+    }
 }

@@ -73,7 +73,9 @@ impl<S: InventoryStore> Es2Plus<S> {
     /// linked to) 8.1.1/3.10; empty MatchingID or `smdsAddress` without any EID 8.1.1/2.2;
     /// `smdsAddress` with an empty MatchingID 8.2.6/2.2; malformed MatchingID 8.2.6/2.1;
     /// MatchingID used by another order 8.2.6/3.3; empty Confirmation Code or malformed
-    /// `smdsAddress` 1.3.1/2.1.
+    /// `smdsAddress` 1.3.1/2.1; an `smdsAddress` not among the configured SM-DSes 8.9/5.1.
+    /// A released order with an `smdsAddress` gets its event registered there
+    /// ([`crate::smds_events`]).
     pub async fn confirm_order(
         &self,
         operator: &OperatorId,
@@ -97,6 +99,12 @@ impl<S: InventoryStore> Es2Plus<S> {
                 .is_some_and(|a| !valid_smds_address(a))
         {
             return Err(RspError::ProtocolFormatInvalid.into());
+        }
+        if let (Some(address), Some(known)) = (&order.smds_address, &self.config.smds_addresses)
+            && !known.iter().any(|k| k.eq_ignore_ascii_case(address))
+        {
+            // §5.3.2: an SM-DS this SM-DP+ cannot reach.
+            return Err(RspError::SmdsInaccessible.into());
         }
         // A generated MatchingID that collides (125 random bits: never in practice) is drawn anew.
         let mut tries = 0u32;

@@ -36,6 +36,9 @@ pub struct Es2PlusConfig {
     pub max_conflict_retries: u32,
     /// Expiry and download attempts of new orders ([`crate::order_controls`]).
     pub orders: OrderPolicy,
+    /// The SM-DSes this SM-DP+ registers events at (ES12); ConfirmOrder refuses another
+    /// `smdsAddress` with 8.9/5.1 (§5.3.2). `None`: any well-formed address.
+    pub smds_addresses: Option<Vec<String>>,
 }
 
 impl Es2PlusConfig {
@@ -46,6 +49,7 @@ impl Es2PlusConfig {
             cc_max_attempts: 5,
             max_conflict_retries: 8,
             orders: OrderPolicy::default(),
+            smds_addresses: None,
         }
     }
 }

@@ -12,6 +12,8 @@
 //! order-ttl = "30d"                  # download order lifetime (d, h, m, s; 0: never)
 //! order-expiry-status = "available"  # an expired order's Profile: available | unavailable
 //! max-download-attempts = 5          # AuthenticateClient attempts per order (0: unlimited)
+//! smds = ["smds.example.com"]        # SM-DSes ConfirmOrder may name (others: 8.9/5.1)
+//! smds-ca = ["/etc/rsp/ci.pem"]      # their TLS trust anchors (default: client-ca)
 //!
 //! [[operators]]                      # optional: with a list, only listed Operators may call ES2+
 //! id = "op-1"                        # OperatorId owning Profiles
@@ -87,6 +89,10 @@ pub struct SmdppFile {
     pub order_expiry_status: Option<ExpiryStatus>,
     /// AuthenticateClient attempts per order (0: unlimited).
     pub max_download_attempts: Option<u32>,
+    /// SM-DS addresses ConfirmOrder may name (events registered there over ES12).
+    pub smds: Option<Vec<String>>,
+    /// Trust anchors for the SM-DSes' TLS certificates.
+    pub smds_ca: Option<Vec<PathBuf>>,
 }
 
 impl SmdppFile {
@@ -116,6 +122,8 @@ impl SmdppFile {
                 .operator_ca
                 .filter(|v| !v.is_empty())
                 .or(base.operator_ca),
+            smds: self.smds.filter(|v| !v.is_empty()).or(base.smds),
+            smds_ca: self.smds_ca.filter(|v| !v.is_empty()).or(base.smds_ca),
             es9_credentials: self
                 .es9_credentials
                 .filter(|v| !v.is_empty())
@@ -162,6 +170,10 @@ pub struct SmdppSettings {
     pub operators: Vec<OperatorEntry>,
     /// Expiry and download attempts of new orders.
     pub orders: OrderPolicy,
+    /// SM-DSes ConfirmOrder may name; `None`: any well-formed address.
+    pub smds: Option<Vec<String>>,
+    /// Trust anchors for the SM-DSes' TLS (default: the client CA files).
+    pub smds_ca: Vec<PathBuf>,
 }
 
 impl SmdppSettings {
@@ -195,6 +207,8 @@ impl SmdppSettings {
             es2_client_cert: f.es2_client_cert.unwrap_or_else(|| tls_cert.clone()),
             es2_client_key: f.es2_client_key.unwrap_or_else(|| tls_key.clone()),
             operator_ca: f.operator_ca.unwrap_or_else(|| client_ca.clone()),
+            smds: f.smds.filter(|v| !v.is_empty()),
+            smds_ca: f.smds_ca.unwrap_or_else(|| client_ca.clone()),
             tls_cert,
             tls_key,
             client_ca,

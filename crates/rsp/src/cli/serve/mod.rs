@@ -39,7 +39,8 @@ pub enum ServeCommand {
     /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
     /// rsp_es2plus_calls_total and
     /// rsp_es9plus_calls_total{function,status,code} (code: the SGP.22 subject/reason of a
-    /// failure), rsp_es2plus_progress_sent_total{result}, and on SQLite
+    /// failure), rsp_es2plus_progress_sent_total{result}, rsp_smdpp_smds_events_pending and
+    /// rsp_smdpp_smds_events_sent_total{result} (ES12 event registrations), and on SQLite
     /// rsp_sqlite_wal_frames (the WAL, kept near 4096 frames by rewinding it) and
     /// rsp_sqlite_wal_rewinds_total{result} (busy: a long read delayed the rewind).
     #[command(

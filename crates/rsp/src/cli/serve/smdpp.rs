@@ -12,11 +12,13 @@ use rsp_http::admin::AdminConfig;
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
+use rsp_http::smds_client::{Caller, SmdsClient, run_smds_events};
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_smdpp::OperatorId;
 use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig, ProgressRecipients};
 use rsp_smdpp::session::SessionStore;
+use rsp_smds::cascade::RetryPolicy;
 use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
@@ -118,6 +120,26 @@ pub struct SmdppArgs {
     /// [default: 5].
     #[arg(long, env = "RSP_SMDPP_MAX_DOWNLOAD_ATTEMPTS", value_name = "N")]
     max_download_attempts: Option<u32>,
+    /// An SM-DS (host or host:port) that ES2+.ConfirmOrder may name in smdsAddress; the
+    /// order's event is registered there over ES12 (mutual TLS with the DPtls pair) and
+    /// deleted once downloaded, cancelled or expired, retried until acknowledged. Another
+    /// address is refused with 8.9/5.1. Repeatable [default: none listed, any address].
+    #[arg(
+        long,
+        env = "RSP_SMDPP_SMDS",
+        value_name = "ADDRESS",
+        value_delimiter = ','
+    )]
+    smds: Vec<String>,
+    /// Trust anchors for the SM-DSes' TLS certificates, PEM; repeatable [default:
+    /// --client-ca].
+    #[arg(
+        long,
+        env = "RSP_SMDPP_SMDS_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    smds_ca: Vec<PathBuf>,
 }
 
 impl SmdppArgs {
@@ -143,6 +165,8 @@ impl SmdppArgs {
             order_ttl: self.order_ttl,
             order_expiry_status: self.order_expiry_status,
             max_download_attempts: self.max_download_attempts,
+            smds: Some(self.smds),
+            smds_ca: Some(self.smds_ca),
         };
         (self.config, file)
     }
@@ -230,6 +254,7 @@ pub async fn start_smdpp(
     };
     let mut es2_config = Es2PlusConfig::new(s.address.clone());
     es2_config.orders = s.orders;
+    es2_config.smds_addresses = s.smds.clone();
     let es2 = Arc::new(Es2Plus::new(store.clone(), es2_config));
     let endpoints: HashMap<OperatorId, String> = s
         .notification_urls()
@@ -284,6 +309,20 @@ pub async fn start_smdpp(
     let sender_config = SenderConfig::new(s.address.clone(), endpoints);
     let client = build_client(&client_tls, sender_config.request_timeout)?;
     let sender = ProgressSender::new(store.clone(), client, sender_config);
+    // ES12 towards the SM-DSes, with the same client identity (the DPtls pair by default).
+    let smds_http = build_client(
+        &ClientTls {
+            roots_pem: read_all(&s.smds_ca)?,
+            identity_pem: client_tls.identity_pem.clone(),
+        },
+        Duration::from_secs(30),
+    )?;
+    let smds_client = SmdsClient::new(
+        smds_http,
+        Caller::Smdp,
+        s.address.clone(),
+        s.address.clone(),
+    );
 
     tracing::info!(listen = %listener.local_addr()?, admin = %admin_listener.local_addr()?,
         address = %s.address, backend = ?store.backend(), es9plus = es9_enabled, "SM-DP+ started");
@@ -304,10 +343,18 @@ pub async fn start_smdpp(
                 .into_future(),
         );
         let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+        let smds_events = tokio::spawn(run_smds_events(
+            store.clone(),
+            smds_client,
+            RetryPolicy::default(),
+            Duration::from_millis(500),
+            stopped(rx.clone()),
+        ));
         let sender = tokio::spawn(sender.run(stopped(rx)));
         https.await??;
         admin.await??;
         let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), smds_events).await;
         let _ = housekeeping.await;
         store.close().await;
         tracing::info!("stopped");
