@@ -175,3 +175,43 @@ fn bench_smdpp_on_postgres() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4");
     drop(rt);
 }
+
+/// `rsp bench smds`: its own SM-DS child process, ES12 registrations then ES11 discoveries
+/// by virtual eUICCs (each finding the registered event), reported as JSON.
+#[test]
+fn bench_smds_reports_registrations_discoveries_and_cpu() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args([
+            "bench",
+            "smds",
+            "--registrations",
+            "20",
+            "--discoveries",
+            "30",
+        ])
+        .args(["--concurrency", "3", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("ES11:"), "no progress on stderr:\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["registrations"], 20, "{report}");
+    assert_eq!(report["registrations_failed"], 0, "{report}");
+    assert_eq!(report["discoveries"], 30, "{report}");
+    assert_eq!(report["discoveries_failed"], 0, "{report}");
+    assert!(
+        report["discoveries_per_second"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    let p50 = report["discovery_p50_ms"].as_f64().unwrap();
+    assert!(
+        p50 > 0.0 && report["discovery_p99_ms"].as_f64().unwrap() >= p50,
+        "{report}"
+    );
+    assert!(
+        report["server_cpu_ms_per_discovery"].is_number(),
+        "{report}"
+    );
+}

@@ -1,0 +1,63 @@
+//! `rsp bench …`: load benchmarks, one module per role over [`common`].
+//!
+//! - `rsp bench smdpp` ([`smdpp`]): full downloads through the SM-DP+'s HTTPS ES9+.
+//! - `rsp bench smds` ([`smds`]): ES12 registrations and ES11 discoveries at the SM-DS.
+
+mod common;
+mod smdpp;
+mod smds;
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+
+pub use smdpp::SmdppBenchArgs;
+pub use smds::SmdsBenchArgs;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// SM-DP+: concurrent full downloads over HTTPS ES9+ (keep-alive) into virtual eUICCs;
+    /// downloads/s, server CPU ms per download, p50/p99 per ES9+ function.
+    ///
+    /// Without --url, it writes a test PKI, starts `rsp serve smdpp` (SQLite) as a child
+    /// process on free loopback ports, imports and orders the profiles (not timed), runs
+    /// the downloads, stops the server and removes its working directory (unless --dir).
+    /// Exits non-zero after the report when any download failed.
+    Smdpp(SmdppBenchArgs),
+    /// SM-DS: ES12 RegisterEvent over mutual TLS, then concurrent ES11 discoveries (the
+    /// common mutual authentication and the EID's events) by virtual eUICCs over HTTPS;
+    /// registrations/s, discoveries/s, server CPU ms per discovery, p50/p99 per function.
+    ///
+    /// It writes a test PKI, starts `rsp serve smds` (SQLite unless --database) as a child
+    /// process on free loopback ports, runs both phases, stops the server and removes its
+    /// working directory (unless --dir). Exits non-zero after the report when a call failed.
+    Smds(SmdsBenchArgs),
+}
+
+/// eUICC certificate curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchCurve {
+    /// NIST P-256 only.
+    Nist,
+    /// brainpoolP256r1 only.
+    Brainpool,
+}
+
+impl BenchCurve {
+    fn dir_name(self) -> &'static str {
+        match self {
+            BenchCurve::Nist => "nist",
+            BenchCurve::Brainpool => "brainpool",
+        }
+    }
+}
+
+pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cmd {
+        BenchCommand::Smdpp(args) => runtime.block_on(smdpp::bench_smdpp(args)),
+        BenchCommand::Smds(args) => runtime.block_on(smds::bench_smds(args)),
+    }
+}
