@@ -9,7 +9,9 @@ use crate::error::Es10Error;
 use crate::isdr::Isdr;
 
 impl Isdr {
-    /// GetEuiccConfiguredAddresses (SGP.22 §5.7.3).
+    /// GetEuiccConfiguredAddresses (SGP.22 §5.7.3): the default SM-DP+ address (set by
+    /// SetDefaultDpAddress, else the configured one) and the root SM-DS address (the
+    /// state's, else the configured one).
     pub(crate) fn configured_addresses(
         &self,
         _req: EuiccConfiguredAddressesRequest,
@@ -20,7 +22,11 @@ impl Isdr {
                 .default_dp_address
                 .clone()
                 .or_else(|| self.config.default_dp_address.clone()),
-            root_ds_address: self.config.root_ds_address.clone(),
+            root_ds_address: self
+                .state
+                .root_ds_address
+                .clone()
+                .unwrap_or_else(|| self.config.root_ds_address.clone()),
             ext: Extensions::default(),
         }
     }

@@ -92,6 +92,11 @@ pub struct EuiccState {
     /// CLI can reopen the same eUICC from the state file alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_dir: Option<String>,
+    /// Root SM-DS address set for this eUICC at creation (SGP.22 §5.7.3 answers it in
+    /// GetEuiccConfiguredAddresses; a real eUICC gets it at manufacture, the LPA cannot
+    /// change it). `None`: [`crate::EuiccConfig::root_ds_address`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_ds_address: Option<String>,
 }
 
 /// How many used challenges are remembered.

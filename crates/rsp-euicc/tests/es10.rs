@@ -15,6 +15,28 @@ fn call<T: rasn::Decode>(card: &mut Card, cla: u8, req: &impl rasn::Encode) -> T
     decode(&es10(card, cla, &encode(req).unwrap())).unwrap()
 }
 
+/// The root SM-DS address kept in the state (set when the eUICC was created) is the one
+/// GetEuiccConfiguredAddresses answers (SGP.22 §5.7.3), over the configured default.
+#[test]
+fn configured_root_ds_address_from_the_state() {
+    let (_, identity) = new_smdp(Curve::NistP256);
+    let path = std::env::temp_dir().join(format!("rsp-euicc-rootds-{}.json", std::process::id()));
+    let store = StateStore::file(&path);
+    store
+        .save(&rsp_euicc::EuiccState {
+            root_ds_address: Some("root-ds.example.com".into()),
+            default_dp_address: Some("dp.example.com".into()),
+            ..rsp_euicc::EuiccState::default()
+        })
+        .unwrap();
+    let (mut card, cla) = card_with(identity, EuiccConfig::default(), store);
+    let r: EuiccConfiguredAddressesResponse =
+        call(&mut card, cla, &EuiccConfiguredAddressesRequest::default());
+    assert_eq!(r.root_ds_address, "root-ds.example.com");
+    assert_eq!(r.default_dp_address.as_deref(), Some("dp.example.com"));
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn configured_addresses() {
     let (_, identity) = new_smdp(Curve::NistP256);

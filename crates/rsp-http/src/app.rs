@@ -32,8 +32,9 @@ where
     router.layer(middleware::from_fn(crate::metrics::track))
 }
 
-/// The SM-DS routes on its TLS listener: ES11 (no client certificate) and ES12/ES15
-/// (client certificate required), with metrics.
+/// The SM-DS routes on its TLS listener: ES11 in its JSON and ASN.1 bindings (no client
+/// certificate; SGP.22 v2.5 §6.5.2.11–§6.5.2.12, §6.6) and ES12/ES15 (client certificate
+/// required), with metrics.
 pub fn smds_router<S>(
     es11: Arc<rsp_smds::es11::Es11<S>>,
     es12: Arc<rsp_smds::es12::Es12<S>>,
@@ -43,7 +44,8 @@ where
 {
     let _ = crate::metrics::handle();
     Router::new()
-        .merge(crate::es11::router(es11))
+        .merge(crate::es11::router(es11.clone()))
+        .merge(crate::es11_asn1::router(es11))
         .merge(crate::es12::router(es12))
         .layer(middleware::from_fn(crate::metrics::track))
 }

@@ -10,15 +10,16 @@
 //!
 //! The eUICC-produced parts go to [`Es9Plus`] as the bytes received, sliced out of the body
 //! and never re-encoded: the eUICC signatures cover them, and `rasn` accepts some non-DER
-//! input that a re-encoding would silently change.
+//! input that a re-encoding would silently change. The header checks, the slicing and the
+//! responses are the binding's common parts ([`crate::asn1_binding`]), shared with ES11.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::post;
 use rsp_codec::asn1::{
     self, AuthenticateClientErrorEs9, AuthenticateClientResponseEs9, CancelSessionErrorEs9,
@@ -27,25 +28,17 @@ use rsp_codec::asn1::{
     Octet16, RemoteProfileProvisioningRequest, RemoteProfileProvisioningResponse,
 };
 use rsp_codec::json::Es9PlusFunction;
-use rsp_codec::json::http::ADMIN_PROTOCOL;
 use rsp_codec::status::RspError;
-use rsp_crypto::scp03t::{Tlv, encode_tlv, parse_tlv, split_tlvs};
+use rsp_crypto::scp03t::{encode_tlv, parse_tlv};
 use rsp_smdpp::es9plus::{Es9Plus, Es9PlusError};
 use rsp_smdpp::session::SessionStore;
 use rsp_smdpp::store::InventoryStore;
 
-use crate::binding;
+use crate::asn1_binding::{
+    self, Envelope, ErrorTable, asn1_response, check_headers, peek_request_tag,
+};
+pub use crate::asn1_binding::{ASN1_CONTENT_TYPE, ASN1_PATH, UNDEFINED_ERROR};
 use crate::es9plus::record;
-
-/// The binding's single path (§6.6).
-pub const ASN1_PATH: &str = "/gsma/rsp2/asn1";
-
-/// The binding's media type (§6.6), for requests and responses.
-pub const ASN1_CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
-
-/// `undefinedError(127)`, the last entry of every ES9+ error INTEGER list (§6.6): the
-/// answer for a status code without an INTEGER of its own.
-pub const UNDEFINED_ERROR: i64 = 127;
 
 /// The ES9+ ASN.1 route.
 pub fn router<S>(service: Arc<Es9Plus<S>>) -> Router
@@ -58,8 +51,6 @@ where
 }
 
 // ----------------------------------------------------------------- error INTEGERs
-
-type ErrorTable = &'static [(RspError, i64)];
 
 /// §5.6.1 → `InitiateAuthenticationResponse.initiateAuthenticationError`.
 const INITIATE_AUTHENTICATION: ErrorTable = &[
@@ -186,12 +177,7 @@ pub fn error_code(function: Es9PlusFunction, error: &RspError) -> Option<i64> {
         Es9PlusFunction::CancelSession => CANCEL_SESSION,
         Es9PlusFunction::HandleNotification => return None,
     };
-    Some(
-        table
-            .iter()
-            .find(|(e, _)| e == error)
-            .map_or(UNDEFINED_ERROR, |(_, code)| *code),
-    )
+    Some(asn1_binding::error_code(table, error))
 }
 
 /// The error alternative of `function`'s response carrying `code`.
@@ -261,25 +247,12 @@ impl Call<'_> {
     }
 }
 
-const ENVELOPE_TAG: &[u8] = &[0xA2];
-
-/// The request TLV inside `A2` (the explicit `[2]` of `RemoteProfileProvisioningRequest`).
-fn inner_request(body: &[u8]) -> Option<Tlv<'_>> {
-    let (outer, rest) = parse_tlv(body).ok()?;
-    if outer.tag != ENVELOPE_TAG || !rest.is_empty() {
-        return None;
-    }
-    let (inner, rest) = parse_tlv(outer.value).ok()?;
-    rest.is_empty().then_some(inner)
-}
-
 /// Decodes `body` (checked as a whole by the codec) and slices the eUICC parts out of it.
 fn parse(body: &[u8]) -> Option<Call<'_>> {
     use RemoteProfileProvisioningRequest as Q;
     let request: RemoteProfileProvisioningRequest = asn1::decode(body).ok()?;
-    let inner = inner_request(body)?;
-    let fields = split_tlvs(inner.value).ok()?;
-    let field = |tag: &[u8]| fields.iter().find(|t| t.tag == tag).copied();
+    let envelope = Envelope::parse(body)?;
+    let field = |tag: &[u8]| envelope.field(tag);
     Some(match request {
         Q::InitiateAuthenticationRequest(r) => Call::InitiateAuthentication {
             euicc_challenge: r.euicc_challenge,
@@ -315,17 +288,7 @@ fn parse(body: &[u8]) -> Option<Call<'_>> {
 
 /// The function a body is meant for, from its tags only (for counting refusals).
 fn peek_function(body: &[u8]) -> Option<Es9PlusFunction> {
-    let (&first, rest) = body.split_first()?;
-    if first != 0xA2 {
-        return None;
-    }
-    let (&len, rest) = rest.split_first()?;
-    let skip = if len & 0x80 == 0 {
-        0
-    } else {
-        usize::from(len & 0x7F)
-    };
-    match rest.get(skip..skip.checked_add(2)?)? {
+    match peek_request_tag(body)? {
         [0xBF, 0x39] => Some(Es9PlusFunction::InitiateAuthentication),
         [0xBF, 0x3B] => Some(Es9PlusFunction::AuthenticateClient),
         [0xBF, 0x3A] => Some(Es9PlusFunction::GetBoundProfilePackage),
@@ -335,46 +298,14 @@ fn peek_function(body: &[u8]) -> Option<Es9PlusFunction> {
     }
 }
 
-/// `application/x-gsma-rsp-asn1`, ASCII case-insensitive, parameters ignored.
-fn is_asn1_content_type(value: &str) -> bool {
-    value
-        .split(';')
-        .next()
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case(ASN1_CONTENT_TYPE))
-}
-
 // ------------------------------------------------------------------------ responses
-
-fn admin_protocol() -> (HeaderName, HeaderValue) {
-    (
-        HeaderName::from_static("x-admin-protocol"),
-        HeaderValue::from_static(ADMIN_PROTOCOL),
-    )
-}
-
-/// HTTP 200 with one DER `RemoteProfileProvisioningResponse` (§6.6).
-fn asn1_response(der: Vec<u8>) -> Response {
-    (
-        StatusCode::OK,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(ASN1_CONTENT_TYPE),
-            ),
-            admin_protocol(),
-        ],
-        der,
-    )
-        .into_response()
-}
 
 /// HTTP 400 without body: not a request of this binding.
 fn bad_request(function: Option<Es9PlusFunction>, error: &RspError) -> Response {
     if let Some(f) = function {
         record(f, Some(error));
     }
-    tracing::info!(code = %error.message(), "ES9+ ASN.1 request refused");
-    (StatusCode::BAD_REQUEST, [admin_protocol()]).into_response()
+    asn1_binding::bad_request("ES9+", error)
 }
 
 /// The function's error alternative for `error`.
@@ -386,7 +317,7 @@ fn failed(function: Es9PlusFunction, error: &RspError) -> Response {
     match der {
         Some(der) => asn1_response(der),
         // HandleNotification has no error alternative: let the LPA retry later.
-        None => (StatusCode::INTERNAL_SERVER_ERROR, [admin_protocol()]).into_response(),
+        None => asn1_binding::server_error(),
     }
 }
 
@@ -431,11 +362,8 @@ async fn handle<S: InventoryStore + SessionStore>(
     body: Bytes,
 ) -> Response {
     use RemoteProfileProvisioningResponse as R;
-    if !binding::content_type(&headers).is_some_and(is_asn1_content_type) {
-        return bad_request(peek_function(&body), &RspError::ProtocolFormatInvalid);
-    }
-    if let Err(r) = binding::check_protocol_version(&headers) {
-        return bad_request(peek_function(&body), &r.error());
+    if let Err(e) = check_headers(&headers) {
+        return bad_request(peek_function(&body), &e);
     }
     let Some(call) = parse(&body) else {
         return bad_request(peek_function(&body), &RspError::ProtocolFormatInvalid);
@@ -496,7 +424,7 @@ async fn handle<S: InventoryStore + SessionStore>(
                 // §6.6: HandleNotification has no response message: HTTP 204, no body.
                 Ok(()) => {
                     record(function, None);
-                    (StatusCode::NO_CONTENT, [admin_protocol()]).into_response()
+                    asn1_binding::no_content()
                 }
                 Err(e) => {
                     log_failure(function, &e);
@@ -643,15 +571,5 @@ mod tests {
             peek_function(&[0xA2, 0x81, 0x90, 0xBF, 0x3B]),
             Some(Es9PlusFunction::AuthenticateClient)
         );
-    }
-
-    #[test]
-    fn content_types() {
-        assert!(is_asn1_content_type("application/x-gsma-rsp-asn1"));
-        assert!(is_asn1_content_type(
-            "Application/X-GSMA-RSP-ASN1; charset=binary"
-        ));
-        assert!(!is_asn1_content_type("application/json"));
-        assert!(!is_asn1_content_type("application/x-gsma-rsp-asn1x"));
     }
 }

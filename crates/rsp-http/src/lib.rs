@@ -1,5 +1,5 @@
 //! HTTPS transport of the RSP servers (SGP.22 v2.5 §6.5 JSON binding, §6.6 ASN.1 binding
-//! of ES9+). SM-DP+: the ES2+ server behind mutual TLS, ES9+, the
+//! of ES9+ and ES11). SM-DP+: the ES2+ server behind mutual TLS, ES9+, the
 //! ES2+.HandleDownloadProgressInfo sender, and the admin API. SM-DS: ES11, ES12/ES15 behind
 //! mutual TLS, the ES15 cascade client. TLS, the accept loop, the JSON binding checks and the
 //! metrics serve every role.
@@ -16,7 +16,10 @@
 //! - [`es12`]: `POST /gsma/rsp2/es12/*` and `/es15/*` of the SM-DS (§5.5), client certificate
 //!   required.
 //! - [`smds_client`]: the ES12 (SM-DP+) and ES15 (Alternative SM-DS) client of an SM-DS.
+//! - [`asn1_binding`]: the ASN.1 binding's common parts (§6.6): header checks, envelope
+//!   slicing, error INTEGER tables, responses.
 //! - [`es9plus_asn1`]: `POST /gsma/rsp2/asn1`, the ASN.1 binding of ES9+ (§6.6).
+//! - [`es11_asn1`]: `POST /gsma/rsp2/asn1` of the SM-DS, the ASN.1 binding of ES11 (§6.6).
 //! - [`es2plus_client`]: the outbox sender calling the Operator (§5.3.5, §6.5.2.5).
 //! - [`es2plus_operator`]: the Operator's ES2+ client (DownloadOrder … ReleaseProfile).
 //! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
@@ -35,9 +38,11 @@ pub mod admin_order_import;
 pub mod admin_orders;
 pub mod admin_smds;
 pub mod app;
+pub mod asn1_binding;
 pub mod binding;
 pub mod credentials;
 pub mod es11;
+pub mod es11_asn1;
 pub mod es12;
 pub mod es2plus;
 pub mod es2plus_client;

@@ -17,8 +17,10 @@ use crate::es10b;
 /// How many SM-DS hops [`discover`] follows (root → alternative is one).
 pub const MAX_CASCADE_DEPTH: usize = 3;
 
-/// One event found, with the SM-DS that answered it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One event found, with the SM-DS that answered it (JSON: `eventId`, `smdpAddress`,
+/// `smdsAddress`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DiscoveredEvent {
     /// The EventID: the MatchingID of the download.
     pub event_id: String,
@@ -26,6 +28,14 @@ pub struct DiscoveredEvent {
     pub smdp_address: String,
     /// The SM-DS that held the event (an alternative one for a cascaded event).
     pub smds_address: String,
+}
+
+impl DiscoveredEvent {
+    /// The activation code of the event's download: `LPA:1$<SM-DP+ address>$<EventID>`
+    /// (SGP.22 §4.1; §3.6.3 makes the EventID the MatchingID).
+    pub fn activation_code(&self) -> String {
+        format!("LPA:1${}${}", self.smdp_address, self.event_id)
+    }
 }
 
 /// One ES11 exchange at `smds_address`: the events it answers for this eUICC, filtered by

@@ -211,4 +211,17 @@ impl<E: Es10Channel> Lpa<E> {
     pub fn chip_info(&mut self) -> Result<ChipInfo, LpaError> {
         profiles::chip_info(&mut self.channel)
     }
+
+    /// The root SM-DS address configured in the eUICC (ES10a.GetEuiccConfiguredAddresses,
+    /// SGP.22 §5.7.3), where event discovery starts (§3.6.3). An empty address is
+    /// [`LpaError::Protocol`]: the eUICC names no root SM-DS.
+    pub fn root_ds_address(&mut self) -> Result<String, LpaError> {
+        let addresses = profiles::configured_addresses(&mut self.channel)?;
+        if addresses.root_ds_address.trim().is_empty() {
+            return Err(LpaError::Protocol(
+                "the eUICC has no root SM-DS address".into(),
+            ));
+        }
+        Ok(addresses.root_ds_address)
+    }
 }

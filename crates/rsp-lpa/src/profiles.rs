@@ -273,16 +273,23 @@ fn free_nvm(resource: &[u8]) -> Option<u64> {
     None
 }
 
-/// Gathers [`ChipInfo`]; the configured addresses are optional (some eUICCs answer `6A88`).
-pub fn chip_info<E: Es10Channel + ?Sized>(channel: &mut E) -> Result<ChipInfo, LpaError> {
-    let eid = get_eid(channel)?;
-    let addresses = call::<_, _, EuiccConfiguredAddressesResponse>(
+/// ES10a.GetEuiccConfiguredAddresses (SGP.22 §5.7.3): the default SM-DP+ address, if
+/// set, and the root SM-DS address.
+pub fn configured_addresses<E: Es10Channel + ?Sized>(
+    channel: &mut E,
+) -> Result<EuiccConfiguredAddressesResponse, LpaError> {
+    call(
         channel,
         "GetEuiccConfiguredAddresses",
         &EuiccConfiguredAddressesRequest::default(),
     )
     .map(|(_, r)| r)
-    .ok();
+}
+
+/// Gathers [`ChipInfo`]; the configured addresses are optional (some eUICCs answer `6A88`).
+pub fn chip_info<E: Es10Channel + ?Sized>(channel: &mut E) -> Result<ChipInfo, LpaError> {
+    let eid = get_eid(channel)?;
+    let addresses = configured_addresses(channel).ok();
     let info2 = get_euicc_info2(channel)?;
     Ok(ChipInfo {
         eid,

@@ -8,105 +8,20 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
+use common::smds::*;
 use common::*;
 use rsp_codec::json::Eid;
 use rsp_codec::status::RspError;
 use rsp_crypto::Curve;
-use rsp_http::smds_client::{Caller, SmdsClient, smds_events_round};
-use rsp_http::tls::{TlsFiles, server_config};
+use rsp_http::smds_client::{Caller, smds_events_round};
 use rsp_lpa::LpaError;
 use rsp_lpa::discover::DiscoveredEvent;
 use rsp_smdpp::smds_events::SmdsEventStore;
+use rsp_smds::SmdsStore;
 use rsp_smds::cascade::{RetryPolicy, SendError, send_due};
-use rsp_smds::es11::Es11;
-use rsp_smds::es12::Es12;
-use rsp_smds::{SmdsConfig, SmdsRole, SmdsStore};
 use rsp_storage::SqlStore;
-use tokio::sync::oneshot;
-
-/// One SM-DS over HTTPS (DStls of the NIST PKI, CERT.DSauth of `auth`).
-struct Smds {
-    address: String,
-    store: SqlStore,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Smds {
-    async fn start(store: SqlStore, nist: &Path, auth: &Path, root: Option<&str>) -> Self {
-        Self::start_on_port(store, nist, auth, root, 0).await
-    }
-
-    async fn start_on_port(
-        store: SqlStore,
-        nist: &Path,
-        auth: &Path,
-        root: Option<&str>,
-        port: u16,
-    ) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
-        let address = format!("localhost:{}", addr.port());
-        let tls = server_config(&TlsFiles {
-            cert_chain: nist.join("ds-tls.pem"),
-            key: nist.join("ds-tls.key.pem"),
-            client_ca: vec![nist.join("ci.pem")],
-        })
-        .unwrap();
-        let mut config = SmdsConfig::new(&address);
-        if let Some(root) = root {
-            config.role = SmdsRole::Alternative {
-                root_address: root.to_owned(),
-            };
-        }
-        let credentials = rsp_http::credentials::load_smds(&[auth.to_path_buf()], &[]).unwrap();
-        let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
-        let es12 = Arc::new(Es12::new(store.clone(), config));
-        let app = rsp_http::app::smds_router(es11, es12);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            rsp_http::server::serve_tls(listener, tls, app, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Smds {
-            address,
-            store,
-            stop: Some(tx),
-            task: Some(task),
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            t.await.unwrap();
-        }
-    }
-}
-
-/// An ES12 / ES15 client presenting the certificate `identity` of the NIST PKI.
-fn client(nist: &Path, identity: &str, caller: Caller, own_address: &str) -> SmdsClient {
-    let mut pem = std::fs::read(nist.join(format!("{identity}.key.pem"))).unwrap();
-    pem.extend(std::fs::read(nist.join(format!("{identity}.pem"))).unwrap());
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&pem).unwrap())
-        .build()
-        .unwrap();
-    SmdsClient::new(http, caller, identity, own_address)
-}
 
 fn refused(r: Result<(), SendError>) -> RspError {
     match r {
@@ -125,11 +40,6 @@ fn es11_code(e: LpaError) -> (String, String) {
         ),
         other => panic!("expected an ES11 failure, got {other:?}"),
     }
-}
-
-/// The EID of the virtual eUICC of `pki`.
-fn eid_of(pki: &Path) -> Eid {
-    Eid::parse(euicc(pki).isdr().identity().eid_text()).unwrap()
 }
 
 async fn cascade(alt: &Smds, nist: &Path) {
@@ -317,12 +227,6 @@ async fn order_with_smds(smdp: &Server, iccid: &str, eid: &Eid, smds: &str) -> S
         .await
         .unwrap();
     confirmed.matching_id.unwrap().as_str().to_owned()
-}
-
-async fn store_in(dir: &Path, name: &str) -> SqlStore {
-    let sub: PathBuf = dir.join(name);
-    std::fs::create_dir_all(&sub).unwrap();
-    sqlite_store(&sub).await
 }
 
 /// ES11 refusals: another SM-DS address (8.9.1/3.8), an eUICC whose CI the SM-DS does not

@@ -157,6 +157,112 @@ fn help_documents_every_command_and_option() {
     }
 }
 
+/// `rsp lpa discover` and `rsp lpa download --discover` (SGP.22 §3.6.3): help and the
+/// argument rules, checked before any card or network traffic; `--root-ds` and
+/// `--default-dp` of the virtual eUICC, recorded in its state and answered by ES10a
+/// GetEuiccConfiguredAddresses (`chip info`).
+#[test]
+fn discover_arguments_and_configured_addresses() {
+    let help = stdout_of(&rsp().args(["lpa", "--help"]).output().unwrap());
+    for word in ["discover", "--root-ds", "--default-dp"] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    let help = stdout_of(&rsp().args(["lpa", "discover", "--help"]).output().unwrap());
+    for word in ["--smds", "--imei", "--json", "--tls-ca", "root SM-DS"] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    let help = stdout_of(&rsp().args(["lpa", "download", "--help"]).output().unwrap());
+    for word in ["--discover", "--smds", "--activation-code"] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    let help = stdout_of(&rsp().args(["euicc", "info", "--help"]).output().unwrap());
+    for word in ["--root-ds", "--default-dp"] {
+        assert!(help.contains(word), "{word} missing:\n{help}");
+    }
+    // Usage errors (clap: exit code 2), whatever the card.
+    for args in [
+        vec!["lpa", "download"],
+        vec!["lpa", "download", "--smds", "ds.example.com"],
+        vec![
+            "lpa",
+            "download",
+            "--activation-code",
+            "LPA:1$a$b",
+            "--discover",
+        ],
+        vec![
+            "lpa",
+            "download",
+            "--discover",
+            "--confirmation-code",
+            "1234",
+        ],
+        vec![
+            "lpa",
+            "--stdio-card",
+            "x",
+            "--root-ds",
+            "ds.example.com",
+            "discover",
+        ],
+        vec!["lpa", "discover", "--smds"],
+    ] {
+        let out = rsp().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    }
+
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    stdout_of(
+        &rsp()
+            .args(["pki", "init", "--out", s(&pki)])
+            .output()
+            .unwrap(),
+    );
+    let state = dir.join("euicc.json");
+    let info = |extra: &[&str]| {
+        let out = rsp()
+            .args([
+                "euicc",
+                "info",
+                "--json",
+                "--state",
+                s(&state),
+                "--pki",
+                s(&pki),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_str::<Value>(&stdout_of(&out)).unwrap()
+    };
+    assert_eq!(info(&[])["rootDsAddress"], "lpa.ds.gsma.com");
+    let v = info(&[
+        "--root-ds",
+        "ds.example.com:8443",
+        "--default-dp",
+        "dp.example.com",
+    ]);
+    assert_eq!(v["rootDsAddress"], "ds.example.com:8443");
+    assert_eq!(v["defaultDpAddress"], "dp.example.com");
+    // Kept in the state file: the LPA reads them over ES10a without the options.
+    let out = rsp()
+        .args(["lpa", "--state", s(&state), "chip", "info", "--json"])
+        .output()
+        .unwrap();
+    let chip: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(chip["rootDsAddress"], "ds.example.com:8443");
+    assert_eq!(chip["defaultDpAddress"], "dp.example.com");
+    // Not an address.
+    let out = rsp()
+        .args(["euicc", "info", "--state", s(&state), "--root-ds", "a b"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an address"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The admin API's record of Profile `iccid`.
 fn profile_record(admin_port: u16, iccid: &str) -> Value {
     let (_, record) = admin(
@@ -422,6 +528,169 @@ dp-pb-key = "{dp_pb_key}"
         record["eid"], "89049032123451234512345678901235",
         "{record}"
     );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An SM-DS in this process over HTTPS (DStls and CERT.DSauth of the NIST test PKI,
+/// SQLite), on a free port; stops when the sender is dropped.
+async fn start_smds(pki: &Path, dir: &Path) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let nist = pki.join("nist");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("localhost:{}", listener.local_addr().unwrap().port());
+    let tls = rsp_http::tls::server_config(&rsp_http::tls::TlsFiles {
+        cert_chain: nist.join("ds-tls.pem"),
+        key: nist.join("ds-tls.key.pem"),
+        client_ca: vec![nist.join("ci.pem")],
+    })
+    .unwrap();
+    let key = rsp_storage::DataKey::new("test-key-1", &[0x42; 32]).unwrap();
+    let store = rsp_storage::SqlStore::open_sqlite(&dir.join("smds.sqlite"), key)
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let config = rsp_smds::SmdsConfig::new(&address);
+    let credentials = rsp_http::credentials::load_smds(std::slice::from_ref(&nist), &[]).unwrap();
+    let es11 = std::sync::Arc::new(rsp_smds::es11::Es11::new(
+        store.clone(),
+        credentials,
+        config.clone(),
+    ));
+    let es12 = std::sync::Arc::new(rsp_smds::es12::Es12::new(store, config));
+    let app = rsp_http::app::smds_router(es11, es12);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = rsp_http::server::serve_tls(listener, tls, app, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (address, tx)
+}
+
+/// `rsp lpa discover` and `rsp lpa download --discover` as a user runs them: a released
+/// order on `rsp serve smdpp`, its MatchingID registered as an event for the eUICC's EID
+/// at an SM-DS (ES12, SGP.22 §3.6.1); the eUICC created with that SM-DS as its root
+/// (`--root-ds`); discovery without --smds (ES10a root address) and with it, as JSON and
+/// as a table; then the download of every event found, the Profile `Installed` on the
+/// SM-DP+, and nothing left to download after the event is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discover_and_download_from_an_smds() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    stdout_of(
+        &rsp()
+            .args(["pki", "init", "--out", s(&pki)])
+            .output()
+            .unwrap(),
+    );
+    let (port, admin_port) = (free_port(), free_port());
+    let smdp = format!("localhost:{port}");
+    let child = rsp()
+        .args(["serve", "smdpp", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
+        .args(["--pki", s(&pki)])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smdpp.db").display()))
+        .args(["--data-key-file", s(&dir.join("data.key"))])
+        .env("RSP_SMDPP_ADDRESS", &smdp)
+        .env_remove("RSP_SMDPP_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    wait_healthy(admin_port, &mut server.0);
+    let (smds, _stop) = start_smds(&pki, &dir).await;
+
+    let iccid = "8949000000000000034";
+    let ac = released_order(&pki, port, admin_port, iccid, "Discovered profile").await;
+    let event_id = ac.rsplit('$').next().unwrap().to_owned();
+    let state = dir.join("euicc.json");
+    let info = rsp()
+        .args([
+            "euicc",
+            "info",
+            "--json",
+            "--state",
+            s(&state),
+            "--pki",
+            s(&pki),
+        ])
+        .args(["--root-ds", &smds])
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_str(&stdout_of(&info)).unwrap();
+    let eid = rsp_codec::json::Eid::parse(info["eid"].as_str().unwrap()).unwrap();
+
+    // The SM-DP+'s ES12 RegisterEvent (mutual TLS with its DPtls certificate).
+    let nist = pki.join("nist");
+    let mut identity = std::fs::read(nist.join("dp-tls.key.pem")).unwrap();
+    identity.extend(std::fs::read(nist.join("dp-tls.pem")).unwrap());
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let es12 = rsp_http::smds_client::SmdsClient::new(
+        http,
+        rsp_http::smds_client::Caller::Smdp,
+        "dp-tls",
+        &smdp,
+    );
+    es12.register_event(&smds, &eid, &event_id, false)
+        .await
+        .unwrap();
+
+    let ca = nist.join("ci.pem");
+    let lpa = |args: &[&str]| {
+        rsp()
+            .args(["lpa", "--state", s(&state)])
+            .args(args)
+            .args(["--tls-ca", s(&ca)])
+            .output()
+            .unwrap()
+    };
+    // From the root SM-DS configured in the eUICC.
+    let found: Value = serde_json::from_str(&stdout_of(&lpa(&["discover", "--json"]))).unwrap();
+    assert_eq!(
+        found,
+        json!([{"eventId": event_id, "smdpAddress": smdp, "smdsAddress": smds}])
+    );
+    // Named, as a table.
+    let text = stdout_of(&lpa(&["discover", "--smds", &smds]));
+    let mut lines = text.lines();
+    let head = lines.next().unwrap();
+    assert!(head.starts_with("EVENT ID") && head.contains("SM-DP+") && head.contains("SM-DS"));
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(row, [event_id.as_str(), smdp.as_str(), smds.as_str()]);
+
+    // Download every event found.
+    let out = stdout_of(&lpa(&["download", "--discover", "--json"]));
+    let done: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done.as_array().map(Vec::len), Some(1), "{done}");
+    assert_eq!(done[0]["eventId"], event_id.as_str());
+    assert_eq!(done[0]["activationCode"], ac.as_str());
+    assert_eq!(
+        done[0]["result"]["installation"]["result"], "success",
+        "{done}"
+    );
+    assert_eq!(done[0]["result"]["iccid"], iccid);
+    let record = profile_record(admin_port, iccid);
+    assert_eq!(record["state"], "Installed", "{record}");
+
+    // The event deleted by its owner (ES12 DeleteEvent, as the SM-DP+ does once the
+    // Profile is downloaded, SGP.22 §3.6.2): no event, and --discover has nothing to do.
+    es12.delete_event(&smds, &eid, &event_id).await.unwrap();
+    let text = stdout_of(&lpa(&["discover"]));
+    assert!(text.contains("no event"), "{text}");
+    let text = stdout_of(&lpa(&["download", "--discover", "--smds", &smds]));
+    assert!(text.contains("no event"), "{text}");
+    // An SM-DS that is not there: one error line.
+    let out = lpa(&["discover", "--smds", &format!("localhost:{}", free_port())]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("event discovery at the SM-DS"));
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,6 +3,8 @@
 //! domain service, and virtual eUICCs behind an APDU channel.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smds;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -57,6 +57,16 @@ pub struct CardArgs {
     /// Trusted CI certificate; may be repeated.
     #[arg(long, value_name = "FILE")]
     ci: Vec<PathBuf>,
+    /// Root SM-DS address of the eUICC (FQDN[:port]), answered by ES10a
+    /// GetEuiccConfiguredAddresses (SGP.22 §5.7.3) and where `rsp lpa discover` starts.
+    /// Kept in the state file: give it once, when the eUICC is created. Default:
+    /// lpa.ds.gsma.com.
+    #[arg(long, value_name = "ADDRESS")]
+    root_ds: Option<String>,
+    /// Default SM-DP+ address of the eUICC (FQDN[:port], SGP.22 §5.7.3), kept in the state
+    /// file as ES10a SetDefaultDpAddress does (an LPA may change it later).
+    #[arg(long, value_name = "ADDRESS")]
+    default_dp: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -158,14 +168,76 @@ impl CardArgs {
         Ok(())
     }
 
+    /// Records `--root-ds` and `--default-dp` in the state file (SGP.22 §5.7.3: the
+    /// addresses GetEuiccConfiguredAddresses answers), so later commands on the same state
+    /// see them without the options.
+    fn remember_addresses(&self) -> anyhow::Result<()> {
+        if self.root_ds.is_none() && self.default_dp.is_none() {
+            return Ok(());
+        }
+        let root_ds = self.root_ds.as_deref().map(checked_address).transpose()?;
+        let default_dp = self
+            .default_dp
+            .as_deref()
+            .map(checked_address)
+            .transpose()?;
+        let store = StateStore::file(&self.state);
+        let mut state = store
+            .load()
+            .with_context(|| format!("opening the eUICC state {}", self.state.display()))?;
+        let before = (
+            state.root_ds_address.clone(),
+            state.default_dp_address.clone(),
+        );
+        if let Some(a) = root_ds {
+            state.root_ds_address = Some(a);
+        }
+        if let Some(a) = default_dp {
+            state.default_dp_address = Some(a);
+        }
+        if (
+            state.root_ds_address.clone(),
+            state.default_dp_address.clone(),
+        ) != before
+        {
+            store
+                .save(&state)
+                .with_context(|| format!("writing the eUICC state {}", self.state.display()))?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn isdr(&self) -> anyhow::Result<Isdr> {
+        let identity = self.identity()?;
+        self.remember_addresses()?;
         Isdr::new(
-            self.identity()?,
+            identity,
             EuiccConfig::default(),
             StateStore::file(&self.state),
         )
         .with_context(|| format!("opening the eUICC state {}", self.state.display()))
     }
+}
+
+/// An SM-DP+ or SM-DS address as the eUICC keeps it (SGP.22 §5.7.3: a UTF8String FQDN,
+/// here with an optional port): not empty, no whitespace, no `$` (it would break the
+/// activation codes built from it, §4.1), at most 255 bytes.
+fn checked_address(address: &str) -> anyhow::Result<String> {
+    if address.is_empty()
+        || address.len() > 255
+        || address.chars().any(|c| c.is_whitespace() || c == '$')
+    {
+        bail!("{address:?} is not an address (FQDN[:port], no spaces or '$')");
+    }
+    Ok(address.to_owned())
+}
+
+/// The root SM-DS address the eUICC answers (the state's, else the default).
+fn root_ds_address(state: &rsp_euicc::EuiccState) -> String {
+    state
+        .root_ds_address
+        .clone()
+        .unwrap_or_else(|| EuiccConfig::default().root_ds_address)
 }
 
 /// ICCID as printed on the card: BCD with swapped nibbles, `F` padding dropped.
@@ -235,6 +307,7 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
             "euiccCiPKIdListForVerification": verification,
             "euiccCiPKIdListForSigning": signing,
             "defaultDpAddress": state.default_dp_address,
+            "rootDsAddress": root_ds_address(state),
             "profiles": profiles,
             "pendingNotifications": state.notifications.len(),
             "stateFile": args.card.state.display().to_string(),
@@ -253,6 +326,7 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
         "default SM-DP+ address:   {}",
         state.default_dp_address.as_deref().unwrap_or("-")
     );
+    println!("root SM-DS address:       {}", root_ds_address(state));
     println!("pending notifications:    {}", state.notifications.len());
     if let Some((iccid, imsi)) = &enabled {
         println!(

@@ -1,7 +1,8 @@
 //! `rsp lpa …`: the Local Profile Assistant (`rsp_lpa`, SGP.22 v2.5 LPAd) on a virtual
 //! eUICC (in-process, `--state`/`--pki`…) or on a card served by another program over
 //! lpac's stdio protocol (`--stdio-card`) or, with the `pcsc` feature, in a PC/SC reader
-//! (`--pcsc-reader`): download, profile management, notifications, chip information.
+//! (`--pcsc-reader`): event discovery at an SM-DS, download, profile management,
+//! notifications, chip information.
 
 use std::path::PathBuf;
 
@@ -9,9 +10,10 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use rsp_apdu::ApduCard;
 use rsp_euicc::Card;
+use rsp_lpa::discover::DiscoveredEvent;
 use rsp_lpa::{
-    ApduChannel, DownloadStep, Es9PlusClient, Installation, Lpa, ProcessedNotification,
-    StdioProcess,
+    ApduChannel, DownloadResult, DownloadStep, Es9PlusClient, Installation, Lpa,
+    ProcessedNotification, StdioProcess,
 };
 
 use super::euicc::CardArgs;
@@ -26,7 +28,11 @@ pub struct LpaArgs {
     /// Use a card served by another program over lpac's stdio APDU protocol instead of the
     /// in-process virtual eUICC, e.g. 'rsp euicc serve --stdio --state s.json --pki pki'
     /// (split on whitespace, no shell).
-    #[arg(long, value_name = "COMMAND", conflicts_with_all = ["pki", "cert", "key", "eum", "ci"])]
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        conflicts_with_all = ["pki", "cert", "key", "eum", "ci", "root_ds", "default_dp"]
+    )]
     stdio_card: Option<String>,
     /// Use the card in this PC/SC reader (through pcscd) instead of the in-process virtual
     /// eUICC: the reader's full name, or a part of exactly one reader's name, e.g.
@@ -36,10 +42,13 @@ pub struct LpaArgs {
     #[arg(
         long,
         value_name = "NAME",
-        conflicts_with_all = ["stdio_card", "state", "pki", "cert", "key", "eum", "ci"]
+        conflicts_with_all = [
+            "stdio_card", "state", "pki", "cert", "key", "eum", "ci", "root_ds", "default_dp"
+        ]
     )]
     pcsc_reader: Option<String>,
-    /// Trusted CA certificate (PEM) for the SM-DP+ TLS certificate; may be repeated.
+    /// Trusted CA certificate (PEM) for the SM-DP+ and SM-DS TLS certificates; may be
+    /// repeated.
     /// Without it the system's trust roots are used. Verification is never disabled.
     #[arg(long, value_name = "FILE", global = true)]
     tls_ca: Vec<PathBuf>,
@@ -55,8 +64,13 @@ pub struct LpaArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LpaCommand {
-    /// Download and install a Profile from an SM-DP+ (SGP.22 §3.1.3).
+    /// Download and install a Profile from an SM-DP+ (SGP.22 §3.1.3), named by an
+    /// activation code or found at an SM-DS (--discover).
     Download(DownloadArgs),
+    /// List the events waiting for this eUICC at an SM-DS (SGP.22 §3.6.3, ES11): EventID,
+    /// SM-DP+ address and the SM-DS that held it, following the root SM-DS's cascade
+    /// events to the alternative SM-DSes.
+    Discover(DiscoverArgs),
     /// Installed profiles: list, enable, disable, delete, nickname (ES10c).
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -71,12 +85,37 @@ pub enum LpaCommand {
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// Activation code `LPA:1$SM-DP+ address$MatchingID[$OID[$1]]` (SGP.22 §4.1).
-    #[arg(long, value_name = "CODE")]
-    activation_code: String,
+    #[arg(
+        long,
+        value_name = "CODE",
+        required_unless_present = "discover",
+        conflicts_with = "discover"
+    )]
+    activation_code: Option<String>,
+    /// Instead of an activation code: download every event found at the SM-DS (as `rsp
+    /// lpa discover`), each as `LPA:1$<SM-DP+ address>$<EventID>` (SGP.22 §3.6.3), one
+    /// result per event.
+    #[arg(long)]
+    discover: bool,
+    /// With --discover: the SM-DS to ask (FQDN[:port]); default: the eUICC's root SM-DS
+    /// (ES10a GetEuiccConfiguredAddresses).
+    #[arg(long, value_name = "ADDRESS", requires = "discover")]
+    smds: Option<String>,
     /// Confirmation code, when the operator requires one.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, value_name = "CODE", conflicts_with = "discover")]
     confirmation_code: Option<String>,
     /// IMEI sent to the SM-DP+ in DeviceInfo (its first 8 digits are the TAC).
+    #[arg(long, value_name = "IMEI")]
+    imei: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The SM-DS to ask (FQDN[:port]); default: the eUICC's root SM-DS address (ES10a
+    /// GetEuiccConfiguredAddresses, SGP.22 §5.7.3; set on a virtual eUICC with --root-ds).
+    #[arg(long, value_name = "ADDRESS")]
+    smds: Option<String>,
+    /// IMEI sent to the SM-DS in DeviceInfo (its first 8 digits are the TAC).
     #[arg(long, value_name = "IMEI")]
     imei: Option<String>,
 }
@@ -245,42 +284,17 @@ fn check_delivered(done: &[ProcessedNotification]) -> anyhow::Result<()> {
 async fn run_async(args: &LpaArgs) -> anyhow::Result<()> {
     let mut lpa = args.lpa()?;
     match &args.command {
-        LpaCommand::Download(d) => {
-            let result = lpa
-                .download(
-                    &d.activation_code,
-                    d.confirmation_code.as_deref(),
-                    d.imei.as_deref(),
-                )
-                .await?;
+        LpaCommand::Download(d) => match &d.activation_code {
+            Some(code) => download_one(&mut lpa, d, code, args.json).await,
+            None => download_discovered(&mut lpa, d, args.json).await,
+        },
+        LpaCommand::Discover(d) => {
+            let (smds, events) = discover(&mut lpa, d.smds.as_deref(), d.imei.as_deref()).await?;
             if args.json {
-                print_json(&result)?;
-            } else {
-                match &result.installation {
-                    Installation::Success { isdp_aid } => println!(
-                        "installed {} ({}, {}) in ISD-P {isdp_aid}",
-                        result.iccid, result.profile_name, result.service_provider_name
-                    ),
-                    Installation::Failed {
-                        bpp_command,
-                        reason,
-                        ..
-                    } => println!(
-                        "installation of {} failed at {bpp_command}: {reason}",
-                        result.iccid
-                    ),
-                }
-                print_notifications(&result.notifications);
+                return print_json(&events);
             }
-            if let Installation::Failed {
-                bpp_command,
-                reason,
-                ..
-            } = &result.installation
-            {
-                bail!("installation failed at {bpp_command}: {reason}");
-            }
-            check_delivered(&result.notifications)
+            print_events(&smds, &events);
+            Ok(())
         }
         LpaCommand::Profile(cmd) => profile(&mut lpa, cmd, args.json).await,
         LpaCommand::Notification(cmd) => notification(&mut lpa, cmd, args.json).await,
@@ -316,6 +330,190 @@ async fn run_async(args: &LpaArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints the outcome of one download (text): the installation and the notifications.
+fn print_download(result: &DownloadResult) {
+    match &result.installation {
+        Installation::Success { isdp_aid } => println!(
+            "installed {} ({}, {}) in ISD-P {isdp_aid}",
+            result.iccid, result.profile_name, result.service_provider_name
+        ),
+        Installation::Failed {
+            bpp_command,
+            reason,
+            ..
+        } => println!(
+            "installation of {} failed at {bpp_command}: {reason}",
+            result.iccid
+        ),
+    }
+    print_notifications(&result.notifications);
+}
+
+/// Fails when the installation failed or a notification could not be delivered.
+fn check_download(result: &DownloadResult) -> anyhow::Result<()> {
+    if let Installation::Failed {
+        bpp_command,
+        reason,
+        ..
+    } = &result.installation
+    {
+        bail!("installation failed at {bpp_command}: {reason}");
+    }
+    check_delivered(&result.notifications)
+}
+
+/// `download --activation-code`: one Profile (SGP.22 §3.1.3).
+async fn download_one(
+    lpa: &mut Lpa<ApduChannel<CliCard>>,
+    d: &DownloadArgs,
+    activation_code: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let result = lpa
+        .download(
+            activation_code,
+            d.confirmation_code.as_deref(),
+            d.imei.as_deref(),
+        )
+        .await?;
+    if json {
+        print_json(&result)?;
+    } else {
+        print_download(&result);
+    }
+    check_download(&result)
+}
+
+/// The events at `smds` (default: the eUICC's root SM-DS, ES10a §5.7.3), cascades
+/// followed (SGP.22 §3.6.3); the SM-DS asked.
+async fn discover(
+    lpa: &mut Lpa<ApduChannel<CliCard>>,
+    smds: Option<&str>,
+    imei: Option<&str>,
+) -> anyhow::Result<(String, Vec<DiscoveredEvent>)> {
+    let smds = match smds {
+        Some(a) => a.to_owned(),
+        None => lpa
+            .root_ds_address()
+            .context("reading the root SM-DS address of the eUICC (give --smds)")?,
+    };
+    let events = lpa
+        .discover(&smds, imei)
+        .await
+        .with_context(|| format!("event discovery at the SM-DS {smds}"))?;
+    Ok((smds, events))
+}
+
+/// The events as a table: EventID, SM-DP+ address, the SM-DS that held the event.
+fn print_events(smds: &str, events: &[DiscoveredEvent]) {
+    if events.is_empty() {
+        println!("no event for this eUICC at {smds}");
+        return;
+    }
+    let head = ("EVENT ID", "SM-DP+", "SM-DS");
+    let w_id = events
+        .iter()
+        .map(|e| e.event_id.chars().count())
+        .chain([head.0.len()])
+        .max()
+        .unwrap_or_default();
+    let w_dp = events
+        .iter()
+        .map(|e| e.smdp_address.chars().count())
+        .chain([head.1.len()])
+        .max()
+        .unwrap_or_default();
+    println!("{:w_id$}  {:w_dp$}  {}", head.0, head.1, head.2);
+    for e in events {
+        println!(
+            "{:w_id$}  {:w_dp$}  {}",
+            e.event_id, e.smdp_address, e.smds_address
+        );
+    }
+}
+
+/// One event's download as `download --discover --json` reports it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventDownload<'a> {
+    #[serde(flatten)]
+    event: &'a DiscoveredEvent,
+    activation_code: String,
+    /// The download's result, when it ran to the end (installed or failed on the card).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<DownloadResult>,
+    /// Why the download stopped before (the SM-DP+'s or the eUICC's refusal, transport).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+impl EventDownload<'_> {
+    fn failure(&self) -> Option<String> {
+        match (&self.error, &self.result) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(r)) => check_download(r).err().map(|e| e.to_string()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// `download --discover`: every event found (SGP.22 §3.6.3), each downloaded with
+/// `LPA:1$<SM-DP+>$<EventID>` (§4.1) and reported; fails when one of them failed.
+async fn download_discovered(
+    lpa: &mut Lpa<ApduChannel<CliCard>>,
+    d: &DownloadArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (smds, events) = discover(lpa, d.smds.as_deref(), d.imei.as_deref()).await?;
+    if !json {
+        print_events(&smds, &events);
+    }
+    let mut done = Vec::with_capacity(events.len());
+    for event in &events {
+        let activation_code = event.activation_code();
+        if !json {
+            eprintln!("downloading {activation_code}");
+        }
+        let outcome = lpa
+            .download(&activation_code, None, d.imei.as_deref())
+            .await;
+        let (result, error) = match outcome {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let item = EventDownload {
+            event,
+            activation_code,
+            result,
+            error,
+        };
+        if !json {
+            match (&item.result, &item.error) {
+                (Some(r), _) => print_download(r),
+                (None, Some(e)) => println!("event {}: download failed: {e}", event.event_id),
+                (None, None) => {}
+            }
+        }
+        done.push(item);
+    }
+    if json {
+        print_json(&done)?;
+    }
+    let failed: Vec<String> = done
+        .iter()
+        .filter_map(|i| i.failure().map(|f| format!("{}: {f}", i.event.event_id)))
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} downloads failed ({})",
+            failed.len(),
+            done.len(),
+            failed.join("; ")
+        );
+    }
+    Ok(())
 }
 
 async fn profile(
