@@ -1,5 +1,5 @@
 //! `rsp quickstart` as a newcomer runs it: exit 0, every step printed, the SM-DP+ shows the
-//! profile Installed; `--serve` keeps the SM-DP+ up with two unused Activation Codes in
+//! profile Installed, then a second profile found through the SM-DS and downloaded; `--serve` keeps the SM-DP+ up with two unused Activation Codes in
 //! quickstart.json, and another download with one of them succeeds.
 #![allow(clippy::unwrap_used)]
 
@@ -41,6 +41,10 @@ fn quickstart_downloads_enables_and_reports_installed() {
         "installed ICCID 89001",
         "enabled; 1 notification(s) delivered",
         "\"state\":\"Installed\"",
+        "Starting the SM-DS",
+        "the SM-DP+ registers event",
+        "-> SM-DP+ localhost:",
+        "the SM-DP+ deletes its event (ES12)",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
@@ -96,6 +100,7 @@ fn quickstart_serve_leaves_orders_for_another_lpa() {
     let cwd = temp_dir();
     let child = rsp()
         .args(["quickstart", "--serve", "--port", "0", "--admin-port", "0"])
+        .args(["--smds-port", "0"])
         .current_dir(&cwd)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -105,6 +110,8 @@ fn quickstart_serve_leaves_orders_for_another_lpa() {
     let info = wait_for(&cwd.join("quickstart.json"), &mut server.0);
     for key in [
         "smdp_address",
+        "smds_address",
+        "smds_admin_url",
         "euicc_state",
         "pki_dir",
         "admin_url",

@@ -3,8 +3,11 @@
 //! Test PKI (both curves) → SM-DP+ on localhost HTTPS with SQLite → inventory from the
 //! project's own template → ES2+ DownloadOrder + ConfirmOrder over mutual TLS → Activation
 //! Code and QR → LPA download into a virtual eUICC (SGP.22 §3.1.3) → enable → notifications
-//! → the SM-DP+'s view of the profile. With `--serve`, the SM-DP+ keeps running with two
-//! more orders ready and `quickstart.json` describes how to reach it.
+//! → the SM-DP+'s view of the profile → an SM-DS; a second order for the eUICC's EID with
+//! the SM-DS address and no Activation Code, registered by the SM-DP+ (ES12), discovered by
+//! the LPA (ES11) and downloaded, its event deleted afterwards. With `--serve`, the SM-DP+
+//! and the SM-DS keep running with two more orders ready and `quickstart.json` describes how
+//! to reach them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,8 +20,9 @@ use rsp_http::es2plus_operator::Es2PlusOperatorClient;
 use rsp_lpa::{ApduChannel, Es9PlusClient, Lpa};
 
 use crate::cli::lab::{self, OPERATOR};
-use crate::cli::serve::{RunningSmdpp, start_smdpp};
+use crate::cli::serve::{RunningServer, RunningSmdpp, start_smdpp, start_smds};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
+use crate::config::smds::{SmdsFile, SmdsSettings};
 
 /// Marker file: a directory holding it was made by `rsp quickstart` and may be wiped.
 const MARKER: &str = ".rsp-quickstart";
@@ -45,6 +49,10 @@ pub struct QuickstartArgs {
     /// any free port].
     #[arg(long)]
     admin_port: Option<u16>,
+    /// HTTPS port of the SM-DS (ES11, ES12) [default: 8444 with --serve if free, otherwise
+    /// any free port].
+    #[arg(long)]
+    smds_port: Option<u16>,
 }
 
 pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
@@ -157,15 +165,48 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
         smdp.https
     );
 
-    let result = flow(&mut s, &a, &dir, &pki_dir, &smdp, &smdp_address).await;
-    let unused = match result {
-        Ok(unused) => unused,
+    s.step("Starting the SM-DS (root; ES11 for LPAs, ES12 for the SM-DP+; HTTPS, SQLite)");
+    let smds_listener = bind(a.smds_port, if a.serve { 8444 } else { 0 }).await?;
+    let smds_admin_listener = bind(None, 0).await?;
+    let smds_address = format!("localhost:{}", smds_listener.local_addr()?.port());
+    let smds_settings = SmdsSettings::resolve(SmdsFile {
+        listen: Some(smds_listener.local_addr()?),
+        admin_listen: Some(smds_admin_listener.local_addr()?),
+        address: Some(smds_address.clone()),
+        database: Some(format!("sqlite://{}", dir.join("smds.db").display())),
+        pki: Some(pki_dir.clone()),
+        log_format: Some(LogFormat::Text),
+        ..SmdsFile::default()
+    })?;
+    let smds = match start_smds(smds_settings, smds_listener, smds_admin_listener).await {
+        Ok(smds) => smds,
         Err(e) => {
             let _ = smdp.shutdown().await;
             return Err(e);
         }
     };
+    println!(
+        "     ES11 and ES12 at https://{smds_address}, admin API at http://{}",
+        smds.admin
+    );
+
+    let servers = Servers {
+        smdp: &smdp,
+        smdp_address: &smdp_address,
+        smds: &smds,
+        smds_address: &smds_address,
+    };
+    let result = flow(&mut s, &a, &dir, &pki_dir, servers).await;
+    let unused = match result {
+        Ok(unused) => unused,
+        Err(e) => {
+            let _ = smds.shutdown().await;
+            let _ = smdp.shutdown().await;
+            return Err(e);
+        }
+    };
     if !a.serve {
+        smds.shutdown().await?;
         smdp.shutdown().await?;
         println!("Done in {} ms.", s.start.elapsed().as_millis());
         return Ok(());
@@ -174,6 +215,8 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
     new_state(&state, &pki_dir)?;
     let info = serde_json::json!({
         "smdp_address": smdp_address,
+        "smds_address": smds_address,
+        "smds_admin_url": format!("http://{}", smds.admin),
         "activation_codes": unused,
         "euicc_state": state,
         "euicc_state_used": dir.join("euicc-state.json"),
@@ -191,30 +234,46 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&info)? + "\n",
     )
     .context("writing quickstart.json")?;
-    println!("Wrote quickstart.json. The SM-DP+ keeps running; Ctrl-C stops it.");
+    println!("Wrote quickstart.json. The SM-DP+ and the SM-DS keep running; Ctrl-C stops them.");
     println!(
         "Try: rsp lpa --state {} download --tls-ca {} --activation-code '{}'",
         state.display(),
         pki_dir.join("nist/ci.pem").display(),
         unused.first().map(String::as_str).unwrap_or_default()
     );
-    let stop = smdp.stopper();
+    let (stop, stop_smds) = (smdp.stopper(), smds.stopper());
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(true);
+        let _ = stop_smds.send(true);
     });
+    smds.wait().await?;
     smdp.wait().await
 }
 
-/// Steps 3 on; returns the unused Activation Codes (`--serve`).
+/// The running servers and their addresses.
+#[derive(Clone, Copy)]
+struct Servers<'a> {
+    smdp: &'a RunningSmdpp,
+    smdp_address: &'a str,
+    smds: &'a RunningServer,
+    smds_address: &'a str,
+}
+
+/// Steps 4 on; returns the unused Activation Codes (`--serve`).
 async fn flow(
     s: &mut Steps,
     a: &QuickstartArgs,
     dir: &Path,
     pki_dir: &Path,
-    smdp: &RunningSmdpp,
-    smdp_address: &str,
+    servers: Servers<'_>,
 ) -> anyhow::Result<Vec<String>> {
+    let Servers {
+        smdp,
+        smdp_address,
+        smds,
+        smds_address,
+    } = servers;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
@@ -254,6 +313,8 @@ async fn flow(
         EuiccConfig::default(),
         new_state(&dir.join("euicc-state.json"), pki_dir)?,
     )?;
+    let eid = rsp_codec::json::Eid::parse(isdr.identity().eid_text())
+        .map_err(|e| anyhow::anyhow!("eUICC EID: {e:?}"))?;
     let channel = ApduChannel::open(Card::new(isdr))?;
     let es9 = Es9PlusClient::from_ca_files(&[nist.join("ci.pem")])?;
     let mut lpa = Lpa::new(channel, es9);
@@ -272,8 +333,6 @@ async fn flow(
     s.step("Enabling it and sending the notifications to the SM-DP+");
     let sent = lpa.enable(&iccid).await?;
     println!("     enabled; {} notification(s) delivered", sent.len());
-    let euicc = lpa.into_channel().close()?;
-    drop(euicc);
 
     s.step("The SM-DP+'s view of the profile");
     let view: serde_json::Value = http
@@ -290,6 +349,45 @@ async fn flow(
         );
     }
 
+    s.step(
+        "Ordering a second profile for this eUICC's EID with the SM-DS address, no Activation Code",
+    );
+    let second = es2
+        .download_order(Some(eid.clone()), None, Some(PROFILE_TYPE.into()))
+        .await?;
+    let confirmed = es2
+        .confirm_order_at_smds(second.clone(), eid.clone(), smds_address.to_owned())
+        .await?;
+    println!(
+        "     ICCID {second}: the SM-DP+ registers event {} at {smds_address} (ES12)",
+        confirmed.matching_id
+    );
+    let smds_admin = format!("http://{}", smds.admin);
+    wait_for_events(&http, &smds_admin, |n| n >= 1).await?;
+
+    s.step("Discovering it through the SM-DS (ES11) and downloading it");
+    let events = lpa.discover(smds_address, None).await?;
+    for e in &events {
+        println!(
+            "     event {} at {} -> SM-DP+ {}",
+            e.event_id, e.smds_address, e.smdp_address
+        );
+    }
+    let Some(event) = events.first() else {
+        bail!("the SM-DS answered no event for EID {}", eid.as_str());
+    };
+    let result = lpa.download(&event.activation_code(), None, None).await?;
+    if !result.is_success() {
+        bail!("installation failed: {:?}", result.installation);
+    }
+    println!(
+        "     installed ICCID {}; the SM-DP+ deletes its event (ES12)",
+        result.iccid
+    );
+    wait_for_events(&http, &smds_admin, |n| n == 0).await?;
+    let euicc = lpa.into_channel().close()?;
+    drop(euicc);
+
     let mut unused = Vec::new();
     if a.serve {
         s.step("Ordering two more profiles for other LPAs");
@@ -300,6 +398,31 @@ async fn flow(
         }
     }
     Ok(unused)
+}
+
+/// Polls the SM-DS's event count (admin API) until `done` holds, 15 s at most (the SM-DP+
+/// sends its ES12 calls every 0.5 s).
+async fn wait_for_events(
+    http: &reqwest::Client,
+    smds_admin: &str,
+    done: impl Fn(u64) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let counts: serde_json::Value = http
+            .get(format!("{smds_admin}/admin/v1/events/counts"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if counts["events"].as_u64().is_some_and(&done) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the SM-DS's events did not reach the expected count: {counts}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// An empty virtual eUICC state that remembers its identity directory (`rsp euicc` and

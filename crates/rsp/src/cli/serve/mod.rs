@@ -15,7 +15,7 @@ use clap::Subcommand;
 
 pub use common::RunningServer;
 pub use smdpp::{SmdppArgs, start_smdpp};
-pub use smds::SmdsArgs;
+pub use smds::{SmdsArgs, start_smds};
 
 /// A running SM-DP+.
 pub type RunningSmdpp = RunningServer;
