@@ -90,6 +90,7 @@ pub fn router(store: SqlStore, config: AdminConfig) -> Router {
             "/admin/v1/orders/{iccid}/activation-code",
             get(activation_code_route),
         )
+        .route("/admin/v1/smds-events/pending", get(pending_smds_events))
         .route("/metrics", get(metrics_text))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer_auth));
     Router::new()
@@ -147,6 +148,19 @@ pub(crate) fn store_error(e: &StoreError) -> Response {
 
 async fn health(State(state): State<AdminState>) -> Response {
     database_health(&state.store).await
+}
+
+/// `GET /admin/v1/smds-events/pending`: `{"pendingSmdsEvents": n}`, the ES12 event
+/// registrations and deletions at SM-DSes not yet acknowledged ([`rsp_smdpp::smds_events`]).
+async fn pending_smds_events(State(state): State<AdminState>) -> Response {
+    use rsp_smdpp::smds_events::SmdsEventStore;
+    match state.store.pending_smds_events().await {
+        Ok(n) => Json(serde_json::json!({ "pendingSmdsEvents": n })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "counting SM-DS events failed");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "storage failure")
+        }
+    }
 }
 
 /// `/health`: 200 when the database answers, else 503.

@@ -271,6 +271,17 @@ async fn admin_flow(pki: &Pki, store: SqlStore) {
         .unwrap();
     assert_eq!(none.status().as_u16(), 409);
 
+    // No order of this test names an SM-DS: nothing pending towards SM-DSes.
+    let pending: serde_json::Value = http
+        .get(format!("{base}/admin/v1/smds-events/pending"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pending["pendingSmdsEvents"], 0, "{pending}");
+
     // Health and metrics.
     let health = http.get(format!("{base}/health")).send().await.unwrap();
     assert_eq!(health.status().as_u16(), 200);

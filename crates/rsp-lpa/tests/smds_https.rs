@@ -1,9 +1,11 @@
-//! The SM-DS over HTTPS (SGP.22 v2.5 §3.6, ES12 §5.5, ES11 §5.8, ES15): an SM-DP+ registers
-//! an event at an Alternative SM-DS, which cascades it to the Root SM-DS; the LPA asks the
-//! root, follows the cascade to the alternative SM-DS, finds the SM-DP+ event and downloads
-//! the Profile with the EventID as MatchingID; deleting the event at the alternative
-//! SM-DS deletes the cascade at the root. On both curves (TLS NIST), SQLite and
-//! PostgreSQL; and the refusals with their status codes.
+//! The SM-DS over HTTPS (SGP.22 v2.5 §3.6, ES12 §5.5, ES11 §5.8, ES15): the Operator's
+//! ConfirmOrder over ES2+ names an Alternative SM-DS (down at first, registered once back);
+//! the SM-DP+ registers the event there (ES12), which cascades it to the Root SM-DS (ES15);
+//! the LPA asks the root, follows the cascade to the alternative SM-DS, finds the SM-DP+
+//! event and downloads the Profile with the EventID as MatchingID; after the download the
+//! SM-DP+ deletes its event and the cascade at the root goes with it. On both curves (TLS
+//! NIST), SQLite and PostgreSQL; two SM-DS processes on one PostgreSQL database; and the
+//! refusals with their status codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -71,7 +73,7 @@ async fn discovery_through_a_cascade(curve: Curve, stores: [SqlStore; 3], dir: &
     let alt_store = alt.store.clone();
     alt.stop().await;
     let iccid = "8949000000000000026";
-    let event_id = order_with_smds(&smdp, iccid, &eid, &alt_address).await;
+    let event_id = order_with_smds(&smdp, &nist, iccid, &eid, &alt_address).await;
     let es12 = client(&nist, "dp-tls", Caller::Smdp, &smdp.address);
     let policy = RetryPolicy {
         backoff: std::time::Duration::ZERO,
@@ -189,44 +191,42 @@ async fn discovery_through_a_cascade_brainpool_postgres() {
     discovery_through_a_cascade(Curve::BrainpoolP256r1, stores, &dir.0).await;
 }
 
-/// Imports and orders `iccid` for `eid` with `smds` as ConfirmOrder's smdsAddress
-/// (released); returns the MatchingID, which is the EventID.
-async fn order_with_smds(smdp: &Server, iccid: &str, eid: &Eid, smds: &str) -> String {
-    use rsp_smdpp::es2plus::{ConfirmOrder, DownloadOrder};
+/// Imports `iccid`, then the Operator orders it over ES2+ (HTTPS, mutual TLS with its
+/// certificate mno.pem): DownloadOrder for `eid`, ConfirmOrder with `smds` as smdsAddress,
+/// released. Returns the MatchingID the SM-DP+ generated, which is the EventID.
+async fn order_with_smds(smdp: &Server, nist: &Path, iccid: &str, eid: &Eid, smds: &str) -> String {
     use rsp_smdpp::store::InventoryStore;
     let op = rsp_smdpp::OperatorId::new(OPERATOR);
     smdp.store
         .import(&[rsp_smdpp::NewProfile {
             iccid: iccid.parse().unwrap(),
-            operator: op.clone(),
+            operator: op,
             profile_type: "T1".into(),
             package: rsp_smdpp::ProfilePackage::new(profile_package(iccid)),
             metadata: rsp_smdpp::ProfileMetadata::default(),
         }])
         .await
         .unwrap();
-    let order = DownloadOrder {
-        iccid: Some(iccid.parse().unwrap()),
-        eid: Some(eid.clone()),
-        ..DownloadOrder::default()
-    };
-    smdp.es2.download_order(&op, &order).await.unwrap();
-    let confirmed = smdp
-        .es2
-        .confirm_order(
-            &op,
-            &ConfirmOrder {
-                iccid: iccid.parse().unwrap(),
-                eid: Some(eid.clone()),
-                matching_id: None,
-                confirmation_code: None,
-                smds_address: Some(smds.to_owned()),
-                release_flag: true,
-            },
-        )
+    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
+    let es2 = rsp_http::es2plus_operator::Es2PlusOperatorClient::new(
+        format!("https://{}", smdp.address),
+        &rsp_http::es2plus_client::ClientTls {
+            roots_pem: vec![std::fs::read(nist.join("ci.pem")).unwrap()],
+            identity_pem: Some(identity),
+        },
+        "smds-test-operator",
+    )
+    .unwrap();
+    let iccid = es2
+        .download_order(Some(eid.clone()), Some(iccid.parse().unwrap()), None)
         .await
         .unwrap();
-    confirmed.matching_id.unwrap().as_str().to_owned()
+    let confirmed = es2
+        .confirm_order_at_smds(iccid, eid.clone(), smds.to_owned())
+        .await
+        .unwrap();
+    confirmed.matching_id
 }
 
 /// ES11 refusals: another SM-DS address (8.9.1/3.8), an eUICC whose CI the SM-DS does not
@@ -273,4 +273,67 @@ async fn es11_refusals() {
         .unwrap_err();
     assert_eq!(es11_code(e), ("8.9.2".into(), "3.1".into()));
     smds.stop().await;
+}
+
+/// Two SM-DS processes (two pools) on one PostgreSQL database serve the same events: an
+/// event registered at one is discovered at the other; the same EventID registered at both
+/// at once is stored once (the other answer is 8.9.5/3.3); both cascade senders running at
+/// once send the EID's cascade to the root once.
+#[tokio::test]
+async fn two_smds_processes_on_one_postgres_database() {
+    let dir = TempDir::new();
+    let Some(pg) = rsp_testkit::pg::PgDb::create().await else {
+        return;
+    };
+    let Some(root_pg) = rsp_testkit::pg::PgDb::create().await else {
+        return;
+    };
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let root = Smds::start(root_pg.store(key()).await, &nist, &nist, None).await;
+    let a = Smds::start(pg.store(key()).await, &nist, &nist, Some(&root.address)).await;
+    let b = Smds::start(pg.store(key()).await, &nist, &nist, Some(&root.address)).await;
+    let eid = eid_of(&nist);
+    let es12 = client(&nist, "dp-tls", Caller::Smdp, "smdp.example.com");
+
+    let (ra, rb) = tokio::join!(
+        es12.register_event(&a.address, &eid, "EVT-SHARED", true),
+        es12.register_event(&b.address, &eid, "EVT-SHARED", true),
+    );
+    let outcomes = [ra, rb];
+    assert_eq!(
+        outcomes.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    let refusal = outcomes.into_iter().find(|r| r.is_err()).unwrap();
+    assert_eq!(refused(refusal), RspError::EventIdDuplicated);
+
+    // Discovered through the other process.
+    let mut card = rsp_lpa::ApduChannel::open(euicc(&nist)).unwrap();
+    let es11 = rsp_lpa::Es9PlusClient::from_ca_files(&[nist.join("ci.pem")]).unwrap();
+    for smds in [&a, &b] {
+        let events =
+            rsp_lpa::discover::retrieve_events(&mut card, &es11, &smds.address, None, None)
+                .await
+                .unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].event_id, "EVT-SHARED");
+    }
+
+    // Both senders at once: one cascade registration at the root.
+    let es15 = client(&nist, "ds-tls", Caller::AlternativeSmds, &a.address);
+    let policy = RetryPolicy::default();
+    let (x, y) = tokio::join!(
+        send_due(&a.store, &es15, &policy),
+        send_due(&b.store, &es15, &policy),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x.synced + y.synced, 1, "{x:?} {y:?}");
+    assert_eq!(x.failed + y.failed, 0);
+    assert_eq!(root.store.events_for_eid(&eid).await.unwrap().len(), 1);
+    assert_eq!(a.store.pending_cascades().await.unwrap(), 0);
+
+    a.stop().await;
+    b.stop().await;
+    root.stop().await;
 }

@@ -39,6 +39,18 @@ impl Smds {
         root: Option<&str>,
         port: u16,
     ) -> Self {
+        Self::start_with_crls(store, nist, auth, root, port, &[]).await
+    }
+
+    /// As [`Smds::start_on_port`], checking eUICC chains against the CRL files `crls`.
+    pub async fn start_with_crls(
+        store: SqlStore,
+        nist: &Path,
+        auth: &Path,
+        root: Option<&str>,
+        port: u16,
+        crls: &[PathBuf],
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
@@ -56,7 +68,7 @@ impl Smds {
                 root_address: root.to_owned(),
             };
         }
-        let credentials = rsp_http::credentials::load_smds(&[auth.to_path_buf()], &[]).unwrap();
+        let credentials = rsp_http::credentials::load_smds(&[auth.to_path_buf()], crls).unwrap();
         let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
         let es12 = Arc::new(Es12::new(store.clone(), config));
         let app = rsp_http::app::smds_router(es11, es12);
