@@ -388,6 +388,20 @@ fn authenticate_milenage_resync_and_mac_failure() {
     // Malformed AUTHENTICATE data.
     assert_eq!(tx(&mut card, "0088008103100102").1, 0x6700);
     assert_eq!(tx(&mut card, "0088008100").1, 0x6700);
+    // No Ki or OPc in what the card shows of itself (Debug of the state, as an error
+    // path or a log would print it); the crate logs nothing at all.
+    let shown = format!("{:?}", card.isdr().state());
+    for secret in [
+        rsp_saip::template::values::K,
+        rsp_saip::template::values::OPC,
+    ] {
+        for form in [secret.to_lowercase(), secret.to_uppercase()] {
+            assert!(!shown.contains(&form), "a key in {shown}");
+        }
+        let bytes = hex::decode(secret).unwrap();
+        let decimal: Vec<String> = bytes[..8].iter().map(u8::to_string).collect();
+        assert!(!shown.contains(&decimal.join(", ")), "key bytes shown");
+    }
 }
 
 #[test]
