@@ -155,8 +155,9 @@ impl Milenage {
 mod tests {
     use super::*;
 
-    /// 3GPP TS 35.207 §4.3 (= TS 35.208 §4.3) test sets 1–5, typed from the published
-    /// tables: K, RAND, SQN, AMF, OP, OPc, f1, f1*, f2, f3, f4, f5, f5*.
+    /// 3GPP TS 35.207 §4.3 (= TS 35.208 §4.3) test sets 1–5, then TS 35.208 sets 18 and 19,
+    /// typed from the published tables: K, RAND, SQN, AMF, OP, OPc, f1, f1*, f2, f3, f4, f5,
+    /// f5*.
     const SETS: &[[&str; 13]] = &[
         [
             "465b5ce8b199b49faa5f0a2ee238a6bc",
@@ -233,6 +234,38 @@ mod tests {
             "31e11a609118",
             "fe2555e54aa9",
         ],
+        // TS 35.208 test sets 18 and 19 (as published with free5gc's test data, an
+        // independent transcription).
+        [
+            "b73a90cbcf3afb622dba83c58a8415df",
+            "b120f1c1a0102a2f507dd543de68281f",
+            "f1e8a523a36d",
+            "471b",
+            "b672047e003bb952dca6cb8af0e5b779",
+            "df0c67868fa25f748b7044c6e7c245b8",
+            "ebd70341bcd415b0",
+            "12359f5d82220c14",
+            "479dd25c20792d63",
+            "66195dbed0313274c5ca7766615fa25e",
+            "66bec707eb2afc476d7408a8f2927b36",
+            "aefdaa5ddd99",
+            "12ec2b87fbb1",
+        ],
+        [
+            "5122250214c33e723a5dd523fc145fc0",
+            "81e92b6c0ee0e12ebceba8d92a99dfa5",
+            "16f3b3f70fc2",
+            "c3ab",
+            "c9e8763286b5b9ffbdf56e1297d0887b",
+            "981d464c7c52eb6e5036234984ad0bcf",
+            "2a5c23d15ee351d5",
+            "62dae3853f3af9d2",
+            "28d7b0f2a2ec3de5",
+            "5349fbe098649f948f5d2e973a81c00f",
+            "9744871ad32bf9bbd1dd5ce54e3e2e5a",
+            "ada15aeb7bb8",
+            "d461bc15475d",
+        ],
     ];
 
     fn h<const N: usize>(s: &str) -> [u8; N] {
@@ -241,7 +274,8 @@ mod tests {
 
     #[test]
     fn ts35207_test_sets() {
-        for (i, s) in SETS.iter().enumerate() {
+        for (&n, s) in [1, 2, 3, 4, 5, 18, 19].iter().zip(SETS) {
+            let i = n - 1;
             let m = Milenage::with_op(h(s[0]), h(s[4]));
             assert_eq!(m.opc, h::<16>(s[5]), "set {} OPc", i + 1);
             let rand = h(s[1]);
