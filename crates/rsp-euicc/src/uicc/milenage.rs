@@ -155,9 +155,10 @@ impl Milenage {
 mod tests {
     use super::*;
 
-    /// 3GPP TS 35.207 §4.3 (= TS 35.208 §4.3) test sets 1–5, then TS 35.208 sets 18 and 19,
-    /// typed from the published tables: K, RAND, SQN, AMF, OP, OPc, f1, f1*, f2, f3, f4, f5,
-    /// f5*.
+    /// 3GPP TS 35.207 §4.3 (= TS 35.208 §4.3) test sets 1–5, then TS 35.208 sets 18 and 19
+    /// (one independent transcription) and 6–17 and 20 (another), as published: K, RAND, SQN,
+    /// AMF, OP, OPc, f1, f1*, f2, f3, f4, f5, f5*. Set 6's f2, f3 and f5 were missing from
+    /// the earlier table.
     const SETS: &[[&str; 13]] = &[
         [
             "465b5ce8b199b49faa5f0a2ee238a6bc",
@@ -266,6 +267,201 @@ mod tests {
             "ada15aeb7bb8",
             "d461bc15475d",
         ],
+        [
+            "6c38a116ac280c454f59332ee35c8c4f",
+            "ee6466bc96202c5a557abbeff8babf63",
+            "414b98222181",
+            "4464",
+            "1ba00a1a7c6700ac8c3ff3e96ad08725",
+            "3803ef5363b947c6aaa225e58fae3934",
+            "078adfb488241a57",
+            "80246b8d0186bcf1",
+            "16c8233f05a0ac28",
+            "3f8c7587fe8e4b233af676aede30ba3b",
+            "a7466cc1e6b2a1337d49d3b66e95d7b4",
+            "45b0f69ab06c",
+            "1f53cd2b1113",
+        ],
+        [
+            "2d609d4db0ac5bf0d2c0de267014de0d",
+            "194aa756013896b74b4a2a3b0af4539e",
+            "6bf69438c2e4",
+            "5f67",
+            "460a48385427aa39264aac8efc9e73e8",
+            "c35a0ab0bcbfc9252caff15f24efbde0",
+            "bd07d3003b9e5cc3",
+            "bcb6c2fcad152250",
+            "8c25a16cd918a1df",
+            "4cd0846020f8fa0731dd47cbdc6be411",
+            "88ab80a415f15c73711254a1d388f696",
+            "7e6455f34cf3",
+            "dc6dd01e8f15",
+        ],
+        [
+            "a530a7fe428fad1082c45eddfce13884",
+            "3a4c2b3245c50eb5c71d08639395764d",
+            "f63f5d768784",
+            "b90e",
+            "511c6c4e83e38c89b1c5d8dde62426fa",
+            "27953e49bc8af6dcc6e730eb80286be3",
+            "53761fbd679b0bad",
+            "21adfd334a10e7ce",
+            "a63241e1ffc3e5ab",
+            "10f05bab75a99a5fbb98a9c287679c3b",
+            "f9ec0865eb32f22369cade40c59c3a44",
+            "88196c47986f",
+            "c987a3d23115",
+        ],
+        [
+            "d9151cf04896e25830bf2e08267b8360",
+            "f761e5e93d603feb730e27556cb8a2ca",
+            "47ee0199820a",
+            "9113",
+            "75fc2233a44294ee8e6de25c4353d26b",
+            "c4c93effe8a08138c203d4c27ce4e3d9",
+            "66cc4be44862af1f",
+            "7a4b8d7a8753f246",
+            "4a90b2171ac83a76",
+            "71236b7129f9b22ab77ea7a54c96da22",
+            "90527ebaa5588968db41727325a04d9e",
+            "82a0f5287a71",
+            "527dbf41f35f",
+        ],
+        [
+            "a0e2971b6822e8d354a18cc235624ecb",
+            "08eff828b13fdb562722c65c7f30a9b2",
+            "db5c066481e0",
+            "716b",
+            "323792faca21fb4d5d6f13c145a9d2c1",
+            "82a26f22bba9e9488f949a10d98e9cc4",
+            "9485fe24621cb9f6",
+            "bce325ce03e2e9b9",
+            "4bc2212d8624910a",
+            "08cef6d004ec61471a3c3cda048137fa",
+            "ed0318ca5deb9206272f6e8fa64ba411",
+            "a2f858aa9e5d",
+            "74e76fbbec38",
+        ],
+        [
+            "0da6f7ba86d5eac8a19cf563ac58642d",
+            "679ac4dbacd7d233ff9d6806f4149ce3",
+            "6e2331d692ad",
+            "224a",
+            "4b9a26fa459e3acbff36f4015de3bdc1",
+            "0db1071f8767562ca43a0a64c41e8d08",
+            "2831d7ae9088e492",
+            "9b2e16951135d523",
+            "6fc30fee6d123523",
+            "69b1cae7c7429d975e245cacb05a517c",
+            "74f24e8c26df58e1b38d7dcd4f1b7fbd",
+            "4c539a26e1fa",
+            "07861e126928",
+        ],
+        [
+            "77b45843c88e58c10d202684515ed430",
+            "4c47eb3076dc55fe5106cb2034b8cd78",
+            "fe1a8731005d",
+            "ad25",
+            "bf3286c7a51409ce95724d503bfe6e70",
+            "d483afae562409a326b5bb0b20c4d762",
+            "08332d7e9f484570",
+            "ed41b734489d5207",
+            "aefa357beac2a87a",
+            "908c43f0569cb8f74bc971e706c36c5f",
+            "c251df0d888dd9329bcf46655b226e40",
+            "30ff25cdadf6",
+            "e84ed0d4677e",
+        ],
+        [
+            "729b17729270dd87ccdf1bfe29b4e9bb",
+            "311c4c929744d675b720f3b7e9b1cbd0",
+            "c85c4cf65916",
+            "5bb2",
+            "d04c9c35bd2262fa810d2924d036fd13",
+            "228c2f2f06ac3268a9e616ee16db4ba1",
+            "ff794fe2f827ebf8",
+            "24fe4dc61e874b52",
+            "98dbbd099b3b408d",
+            "44c0f23c5493cfd241e48f197e1d1012",
+            "0c9fb81613884c2535dd0eabf3b440d8",
+            "5380d158cfe3",
+            "87ac3b559fb6",
+        ],
+        [
+            "d32dd23e89dc662354ca12eb79dd32fa",
+            "cf7d0ab1d94306950bf12018fbd46887",
+            "484107e56a43",
+            "b5e6",
+            "fe75905b9da47d356236d0314e09c32e",
+            "d22a4b4180a5325708a5ff70d9f67ec7",
+            "cf19d62b6a809866",
+            "5d269537e45e2ce6",
+            "af4a411e1139f2c2",
+            "5af86b80edb70df5292cc1121cbad50c",
+            "7f4d6ae7440e18789a8b75ad3f42f03a",
+            "217af49272ad",
+            "900e101c677e",
+        ],
+        [
+            "af7c65e1927221de591187a2c5987a53",
+            "1f0f8578464fd59b64bed2d09436b57a",
+            "3d627b01418d",
+            "84f6",
+            "0c7acb8d95b7d4a31c5aca6d26345a88",
+            "a4cf5c8155c08a7eff418e5443b98e55",
+            "c37cae7805642032",
+            "68cd09a452d8db7c",
+            "7bffa5c2f41fbc05",
+            "3f8c3f3ccf7625bf77fc94bcfd22fd26",
+            "abcbae8fd46115e9961a55d0da5f2078",
+            "837fd7b74419",
+            "56e97a6090b1",
+        ],
+        [
+            "5bd7ecd3d3127a41d12539bed4e7cf71",
+            "59b75f14251c75031d0bcbac1c2c04c7",
+            "a298ae8929dc",
+            "d056",
+            "f967f76038b920a9cd25e10c08b49924",
+            "76089d3c0ff3efdc6e36721d4fceb747",
+            "c3f25cd94309107e",
+            "b0c8ba343665afcc",
+            "7e3f44c7591f6f45",
+            "d42b2d615e49a03ac275a5aef97af892",
+            "0b3f8d024fe6bfafaa982b8f82e319c2",
+            "5be11495525d",
+            "4d6a34a1e4eb",
+        ],
+        [
+            "6cd1c6ceb1e01e14f1b82316a90b7f3d",
+            "f69b78f300a0568bce9f0cb93c4be4c9",
+            "b4fce5feb059",
+            "e4bb",
+            "078bfca9564659ecd8851e84e6c59b48",
+            "a219dc37f1dc7d66738b5843c799f206",
+            "69a90869c268cb7b",
+            "2e0fdcf9fd1cfa6a",
+            "70f6bdb9ad21525f",
+            "6edaf99e5bd9f85d5f36d91c1272fb4b",
+            "d61c853c280dd9c46f297baec386de17",
+            "1c408a858b3e",
+            "aa4ae52daa30",
+        ],
+        [
+            "90dca4eda45b53cf0f12d7c9c3bc6a89",
+            "9fddc72092c6ad036b6e464789315b78",
+            "20f813bd4141",
+            "61df",
+            "3ffcfe5b7b1111589920d3528e84e655",
+            "cb9cccc4b9258e6dca4760379fb82581",
+            "09db94eab4f8149e",
+            "a29468aa9775b527",
+            "a95100e2760952cd",
+            "b5f2da03883b69f96bf52e029ed9ac45",
+            "b4721368bc16ea67875c5598688bb0ef",
+            "83cfd54db913",
+            "4f2039392ddc",
+        ],
     ];
 
     fn h<const N: usize>(s: &str) -> [u8; N] {
@@ -273,8 +469,13 @@ mod tests {
     }
 
     #[test]
-    fn ts35207_test_sets() {
-        for (&n, s) in [1, 2, 3, 4, 5, 18, 19].iter().zip(SETS) {
+    fn ts35208_test_sets_1_to_20() {
+        for (&n, s) in [
+            1, 2, 3, 4, 5, 18, 19, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 20,
+        ]
+        .iter()
+        .zip(SETS)
+        {
             let i = n - 1;
             let m = Milenage::with_op(h(s[0]), h(s[4]));
             assert_eq!(m.opc, h::<16>(s[5]), "set {} OPc", i + 1);
@@ -288,24 +489,6 @@ mod tests {
             assert_eq!(v.ak, h::<6>(s[11]), "set {} f5", i + 1);
             assert_eq!(m.f5star(&rand), h::<6>(s[12]), "set {} f5*", i + 1);
         }
-    }
-
-    /// Test set 6 (TS 35.207 §4.3): the values published for f1, f1*, f4 and f5*.
-    #[test]
-    fn ts35207_test_set_6() {
-        let m = Milenage::with_op(
-            h("6c38a116ac280c454f59332ee35c8c4f"),
-            h("1ba00a1a7c6700ac8c3ff3e96ad08725"),
-        );
-        assert_eq!(m.opc, h::<16>("3803ef5363b947c6aaa225e58fae3934"));
-        let rand = h("ee6466bc96202c5a557abbeff8babf63");
-        let (a, s) = m.f1(&rand, &h("414b98222181"), &h("4464"));
-        assert_eq!((a, s), (h("078adfb488241a57"), h("80246b8d0186bcf1")));
-        assert_eq!(
-            m.f2345(&rand).ik,
-            h::<16>("a7466cc1e6b2a1337d49d3b66e95d7b4")
-        );
-        assert_eq!(m.f5star(&rand), h::<6>("1f53cd2b1113"));
     }
 
     #[test]
