@@ -170,7 +170,7 @@ pub fn issue(
         subject: req.subject.clone(),
         subject_public_key_info: SubjectPublicKeyInfoOwned::from_der(&req.public_key.to_spki_der())
             .map_err(e)?,
-        extensions: extensions(req, issuer.map(|_| issuer_ski.as_slice())).map_err(e)?,
+        extensions: role_extensions(req, issuer.map(|_| issuer_ski.as_slice())).map_err(e)?,
     };
     let tbs_der = tbs.to_der().map_err(e)?;
     let sig = signer.sign_der(&tbs_der).map_err(|x| issue_err(role, x))?;
@@ -201,7 +201,10 @@ fn ext(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> der::Resul
 }
 
 /// The extensions of the role's profile, in SGP.26 order.
-fn extensions(req: &CertRequest, issuer_ski: Option<&[u8]>) -> der::Result<Vec<Extension>> {
+pub(crate) fn role_extensions(
+    req: &CertRequest,
+    issuer_ski: Option<&[u8]>,
+) -> der::Result<Vec<Extension>> {
     let role = req.role;
     let mut out = Vec::new();
     let aki = issuer_ski

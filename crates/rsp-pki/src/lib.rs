@@ -17,6 +17,7 @@
 //! ```
 
 mod crl;
+mod csr;
 mod eid;
 mod error;
 mod euicc;
@@ -35,6 +36,7 @@ mod testpki;
 mod validate;
 
 pub use crl::{Crl, issue_crl};
+pub use csr::{Csr, csr};
 pub use eid::{
     EID_LEN, EidError, eid_check_digits, eid_in_range, eid_with_check_digits, validate_eid,
 };

@@ -95,6 +95,7 @@ fn every_command_has_help() {
         vec!["pki", "verify", "--help"],
         vec!["pki", "issue", "--help"],
         vec!["pki", "crl", "--help"],
+        vec!["pki", "csr", "--help"],
     ] {
         let out = ok(&rsp(&args));
         assert!(out.contains("Usage:"), "{args:?}: {out}");
@@ -546,4 +547,148 @@ fn sgp26_chain_with_openssl_and_ours() {
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stdout));
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `rsp pki csr` (issue 24): a DPtls request that OpenSSL verifies and reads (key usage,
+/// EKU, the GSMA role policy, dNSName), signed by OpenSSL as the CA with the requested
+/// extensions; `rsp pki verify --key` accepts the certificate with its key and refuses
+/// another key. A DPauth request needs the SM-DP+ OID; an existing key can be used.
+#[test]
+fn csr_is_accepted_by_openssl_and_the_certificate_checked_against_the_key() {
+    let dir = init("csr");
+    let nist = dir.join("nist");
+    let out = dir.join("dptls");
+    let msg = ok(&rsp(&[
+        "pki",
+        "csr",
+        "--role",
+        "dp-tls",
+        "--subject",
+        "CN=smdp.example.com,O=Example Operator,C=FR",
+        "--out",
+        s(&out),
+    ]));
+    assert!(msg.contains("new key in"), "{msg}");
+    let csr = dir.join("dptls.csr");
+    let key = dir.join("dptls.key.pem");
+    assert!(
+        std::fs::read_to_string(&csr)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE REQUEST")
+    );
+    // Refuses to overwrite; a DPauth needs its OID; with an existing key and the OID it works.
+    fails(&rsp(&[
+        "pki",
+        "csr",
+        "--role",
+        "dp-tls",
+        "--subject",
+        "CN=x",
+        "--out",
+        s(&out),
+    ]));
+    let e = fails(&rsp(&[
+        "pki",
+        "csr",
+        "--role",
+        "dp-auth",
+        "--subject",
+        "CN=auth",
+        "--out",
+        s(&dir.join("a")),
+    ]));
+    assert!(e.contains("--registered-id"), "{e}");
+    let e = fails(&rsp(&[
+        "pki",
+        "csr",
+        "--role",
+        "mno",
+        "--subject",
+        "CN=A+B",
+        "--out",
+        s(&dir.join("m")),
+    ]));
+    assert!(e.contains("RFC 4514"), "{e}");
+    ok(&rsp(&[
+        "pki",
+        "csr",
+        "--role",
+        "dp-auth",
+        "--subject",
+        r"CN=TEST SM-DP\+,O=Example Operator",
+        "--registered-id",
+        "2.999.10",
+        "--key",
+        s(&key),
+        "--out",
+        s(&dir.join("dpauth")),
+    ]));
+    assert!(!dir.join("dpauth.key.pem").exists());
+    if !openssl() {
+        return;
+    }
+    let text = openssl_run(&["req", "-in", s(&csr), "-verify", "-noout", "-text"]);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&text.stdout),
+        String::from_utf8_lossy(&text.stderr)
+    );
+    assert!(all.contains("verify OK"), "{all}");
+    for needle in [
+        "DNS:smdp.example.com",
+        "2.23.146.1.2.1.3",
+        "TLS Web Server Authentication",
+    ] {
+        assert!(all.contains(needle), "{needle} missing: {all}");
+    }
+    let auth = openssl_run(&["req", "-in", s(&dir.join("dpauth.csr")), "-noout", "-text"]);
+    assert!(
+        String::from_utf8_lossy(&auth.stdout).contains("Registered ID:2.999.10"),
+        "{}",
+        String::from_utf8_lossy(&auth.stdout)
+    );
+    let cert = dir.join("dptls.pem");
+    let signed = openssl_run(&[
+        "x509",
+        "-req",
+        "-in",
+        s(&csr),
+        "-CA",
+        s(&nist.join("ci.pem")),
+        "-CAkey",
+        s(&nist.join("ci.key.pem")),
+        "-copy_extensions",
+        "copyall",
+        "-days",
+        "30",
+        "-out",
+        s(&cert),
+    ]);
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let verified = ok(&rsp(&[
+        "pki",
+        "verify",
+        "--ca",
+        s(&nist.join("ci.pem")),
+        "--key",
+        s(&key),
+        s(&cert),
+    ]));
+    assert!(verified.contains("certifies the key"), "{verified}");
+    assert!(verified.contains("DPtls certificate"), "{verified}");
+    let e = fails(&rsp(&[
+        "pki",
+        "verify",
+        "--ca",
+        s(&nist.join("ci.pem")),
+        "--key",
+        s(&nist.join("mno.key.pem")),
+        s(&cert),
+    ]));
+    assert!(e.contains("does not certify"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rsp_crypto::{Curve, SoftwareKey};
+use rsp_crypto::{Curve, Signer, SoftwareKey};
 use rsp_pki::{Cert, Crl, Role, TestPki, TestPkiOptions, TrustStore};
 use std::path::{Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
@@ -28,6 +28,12 @@ pub enum PkiCommand {
     Issue(IssueArgs),
     /// Issue a CRL signed by a CA, revoking the given certificates.
     Crl(CrlArgs),
+    /// Write a certificate signing request (PKCS#10) for a GSMA role certificate, to send
+    /// to a Certificate Issuer: the subject, the key (generated, or --key), and the role's
+    /// extensions (key usage, EKU for TLS, GSMA role policy, subjectAltName dNSName for TLS
+    /// or registeredID for the SM-DP+/SM-DS OID, basic constraints for CAs). Check what
+    /// comes back with `rsp pki verify --key`.
+    Csr(CsrArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,8 +77,43 @@ pub struct VerifyArgs {
     /// Expected EID of an eUICC certificate.
     #[arg(long)]
     eid: Option<String>,
+    /// The private key (PEM) the certificate must certify, e.g. the one a CSR was made
+    /// with.
+    #[arg(long)]
+    key: Option<PathBuf>,
     /// The certificate to validate (PEM or DER).
     leaf: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CsrArgs {
+    /// Role of the requested certificate: dp-auth, dp-pb, dp-tls, ds-auth, ds-tls, eim,
+    /// mno, eum, euicc, sub-ca.
+    #[arg(long)]
+    role: Role,
+    /// Subject DN, RFC 4514 (e.g. `CN=smdp.example.com,O=Example Operator,C=FR`).
+    #[arg(long)]
+    subject: String,
+    /// dNSName of a TLS certificate (dp-tls, ds-tls); repeatable [default: the subject CN].
+    #[arg(long = "dns")]
+    dns: Vec<String>,
+    /// The entity's OID for subjectAltName registeredID (dp-auth, dp-pb, ds-auth: the SM-DP+
+    /// or SM-DS OID the GSMA assigned), dotted.
+    #[arg(long)]
+    registered_id: Option<String>,
+    /// Existing private key (PEM) to request a certificate for [default: a new key on
+    /// --curve, written next to --out as NAME.key.pem, mode 0600].
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// Curve of a new key: nist or brainpool.
+    #[arg(long, default_value = "nist", value_parser = ["nist", "brainpool"])]
+    curve: String,
+    /// Output name: writes NAME.csr (PEM) and, for a new key, NAME.key.pem.
+    #[arg(long)]
+    out: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +173,7 @@ pub fn run(cmd: PkiCommand) -> anyhow::Result<()> {
         PkiCommand::Verify(a) => verify(a),
         PkiCommand::Issue(a) => issue(a),
         PkiCommand::Crl(a) => crl(a),
+        PkiCommand::Csr(a) => csr(a),
     }
 }
 
@@ -207,6 +249,18 @@ fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     if let Some(eid) = &a.eid {
         chain.expect_eid(eid)?;
     }
+    if let Some(path) = &a.key {
+        if load_key(path)?.public_key() != leaf.public_key() {
+            bail!(
+                "the certificate does not certify the key in {} (another public key)",
+                path.display()
+            );
+        }
+        println!(
+            "OK: the certificate certifies the key in {}",
+            path.display()
+        );
+    }
     let eid = chain
         .eid
         .as_deref()
@@ -273,6 +327,86 @@ fn issue(a: IssueArgs) -> anyhow::Result<()> {
         ca.subject_string()
     );
     Ok(())
+}
+
+fn csr(a: CsrArgs) -> anyhow::Result<()> {
+    if a.role == Role::Ci {
+        bail!("--role ci: a CI is self-signed; it is not requested from anyone");
+    }
+    let needs_oid = matches!(a.role, Role::DpAuth | Role::DpPb | Role::DsAuth);
+    if needs_oid && a.registered_id.is_none() {
+        bail!(
+            "--role {}: give --registered-id (the entity's OID, SGP.22 §4.5.2.1)",
+            a.role.label()
+        );
+    }
+    let out = a.out.to_string_lossy();
+    let out = out.strip_suffix(".csr").unwrap_or(&out);
+    let csr_path = PathBuf::from(format!("{out}.csr"));
+    let key_path = PathBuf::from(format!("{out}.key.pem"));
+    let (key, new_key) = match &a.key {
+        Some(path) => (load_key(path)?, false),
+        None => {
+            let curve = if a.curve == "brainpool" {
+                Curve::BrainpoolP256r1
+            } else {
+                Curve::NistP256
+            };
+            (SoftwareKey::generate(curve)?, true)
+        }
+    };
+    let mut paths = vec![csr_path.as_path()];
+    if new_key {
+        paths.push(&key_path);
+    }
+    refuse_overwrite(&paths, a.force)?;
+    let subject = rsp_pki::parse_name(&a.subject).with_context(|| {
+        format!(
+            "--subject {:?}: not an RFC 4514 DN (escape , + = \" < > ; and \\ with a backslash)",
+            a.subject
+        )
+    })?;
+    let mut req = rsp_pki::CertRequest::new(
+        a.role,
+        subject.clone(),
+        key.public_key().clone(),
+        OffsetDateTime::now_utc(),
+    );
+    req.registered_id = a.registered_id.clone();
+    if a.role.is_tls_server() {
+        req.dns_names = if a.dns.is_empty() {
+            vec![common_name(&a.subject).context("--dns: the subject has no CN to default to")?]
+        } else {
+            a.dns.clone()
+        };
+    }
+    let request = rsp_pki::csr(&req, &key)?;
+    std::fs::write(&csr_path, request.to_pem())
+        .with_context(|| format!("writing {}", csr_path.display()))?;
+    if new_key {
+        rsp_pki::write_secret(&key_path, key.to_pkcs8_pem().as_bytes())
+            .with_context(|| format!("writing {}", key_path.display()))?;
+    }
+    println!(
+        "{}: {} certificate request for [{}]{}",
+        csr_path.display(),
+        a.role.label(),
+        request.subject(),
+        if new_key {
+            format!(", new key in {}", key_path.display())
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// The CN value of an RFC 4514 DN string, if any.
+fn common_name(dn: &str) -> Option<String> {
+    dn.split(',')
+        .filter_map(|part| part.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case("CN"))
+        .map(|(_, v)| v.trim().to_owned())
 }
 
 fn crl(a: CrlArgs) -> anyhow::Result<()> {
