@@ -20,6 +20,9 @@ use crate::error::PkiError;
 use crate::issue::{CertRequest, role_extensions};
 use crate::parse::ECDSA_WITH_SHA256;
 
+/// `id-ce-subjectAltName`.
+const SAN_OID: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("2.5.29.17");
+
 /// A DER-encoded certification request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Csr {
@@ -73,6 +76,26 @@ impl Csr {
     /// The subject, RFC 4514.
     pub fn subject(&self) -> String {
         self.parsed.info.subject.to_string()
+    }
+
+    /// The requested subjectAltName: its dNSNames and its registeredID, if any.
+    pub fn san(&self) -> (Vec<String>, Option<String>) {
+        let mut dns = Vec::new();
+        let mut rid = None;
+        let entries = self
+            .extensions()
+            .into_iter()
+            .filter(|e| e.extn_id == SAN_OID)
+            .filter_map(|e| crate::san::decode(e.extn_value.as_bytes()).ok())
+            .flatten();
+        for entry in entries {
+            match entry {
+                crate::san::SanEntry::Dns(d) => dns.push(d),
+                crate::san::SanEntry::RegisteredId(r) => rid = Some(r),
+                crate::san::SanEntry::Other(_) => {}
+            }
+        }
+        (dns, rid)
     }
 
     /// The requested extensions.

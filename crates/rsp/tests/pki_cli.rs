@@ -624,6 +624,58 @@ fn csr_is_accepted_by_openssl_and_the_certificate_checked_against_the_key() {
         s(&dir.join("dpauth")),
     ]));
     assert!(!dir.join("dpauth.key.pem").exists());
+    // Issued from the request by our own CA command, validated with the key.
+    let ours = dir.join("dptls-ours");
+    let issued = ok(&rsp(&[
+        "pki",
+        "issue",
+        "--ca-cert",
+        s(&nist.join("ci.pem")),
+        "--ca-key",
+        s(&nist.join("ci.key.pem")),
+        "--role",
+        "dp-tls",
+        "--csr",
+        s(&csr),
+        "--out",
+        s(&ours),
+    ]));
+    assert!(issued.contains("for the key of"), "{issued}");
+    assert!(!dir.join("dptls-ours.key.pem").exists());
+    let verified = ok(&rsp(&[
+        "pki",
+        "verify",
+        "--ca",
+        s(&nist.join("ci.pem")),
+        "--key",
+        s(&key),
+        s(&dir.join("dptls-ours.pem")),
+    ]));
+    assert!(verified.contains("certifies the key"), "{verified}");
+    let auth = ok(&rsp(&[
+        "pki",
+        "issue",
+        "--ca-cert",
+        s(&nist.join("ci.pem")),
+        "--ca-key",
+        s(&nist.join("ci.key.pem")),
+        "--role",
+        "dp-auth",
+        "--csr",
+        s(&dir.join("dpauth.csr")),
+        "--out",
+        s(&dir.join("dpauth")),
+    ]));
+    assert!(auth.contains("DPauth"), "{auth}");
+    ok(&rsp(&[
+        "pki",
+        "verify",
+        "--ca",
+        s(&nist.join("ci.pem")),
+        "--key",
+        s(&key),
+        s(&dir.join("dpauth.pem")),
+    ]));
     if !openssl() {
         return;
     }

@@ -128,9 +128,15 @@ pub struct IssueArgs {
     /// ds-tls, eim, mno, sub-ca.
     #[arg(long)]
     role: Role,
-    /// Output name: writes NAME.pem and NAME.key.pem.
+    /// Output name: writes NAME.pem and NAME.key.pem (NAME.pem only with --csr).
     #[arg(long)]
     out: PathBuf,
+    /// Issue for the key and subject of this certificate signing request (PEM or DER,
+    /// e.g. from `rsp pki csr`; its signature is checked) instead of a new key. The
+    /// extensions follow --role, as for a new key; TLS dNSNames and the registeredID are
+    /// taken from the request.
+    #[arg(long)]
+    csr: Option<PathBuf>,
     /// Host name for TLS certificates (CN and dNSName).
     #[arg(long, default_value = "localhost")]
     host: String,
@@ -295,6 +301,33 @@ fn issue(a: IssueArgs) -> anyhow::Result<()> {
     let out = out.strip_suffix(".pem").unwrap_or(&out);
     let cert_path = PathBuf::from(format!("{out}.pem"));
     let key_path = PathBuf::from(format!("{out}.key.pem"));
+    if let Some(csr_path) = &a.csr {
+        refuse_overwrite(&[&cert_path], a.force)?;
+        let request = rsp_pki::Csr::from_bytes(&read(csr_path)?)
+            .with_context(|| csr_path.display().to_string())?;
+        let mut req = rsp_pki::CertRequest::new(
+            a.role,
+            rsp_pki::parse_name(&request.subject())?,
+            request.public_key()?,
+            OffsetDateTime::now_utc() - Duration::minutes(5),
+        );
+        (req.dns_names, req.registered_id) = request.san();
+        if let Some(days) = a.days {
+            req.not_after = Some(req.not_before + Duration::days(days));
+        }
+        let cert = rsp_pki::issue(&req, Some(&ca), &ca_key)?;
+        std::fs::write(&cert_path, cert.to_pem())
+            .with_context(|| format!("writing {}", cert_path.display()))?;
+        println!(
+            "{}: {} certificate [{}] issued by [{}] for the key of {}",
+            cert_path.display(),
+            a.role.label(),
+            cert.subject_string(),
+            ca.subject_string(),
+            csr_path.display()
+        );
+        return Ok(());
+    }
     refuse_overwrite(&[&cert_path, &key_path], a.force)?;
     rsp_pki::validate_eid(&a.eid).with_context(|| format!("--eid {}", a.eid))?;
     let key = SoftwareKey::generate(ca.public_key().curve())?;
