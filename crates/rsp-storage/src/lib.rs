@@ -16,6 +16,7 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`, dropped afterwards). When PostgreSQL is
 //! unreachable its half is skipped with a printed line, or fails when `CI` is set.
 
+pub mod audit;
 mod backend;
 mod checkpoint;
 mod cipher;

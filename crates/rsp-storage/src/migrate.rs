@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261206000002_smdpp_smds_events.sql"),
         include_str!("../migrations/postgres/20261206000002_smdpp_smds_events.sql"),
     ),
+    (
+        20261206000003,
+        "audit",
+        include_str!("../migrations/sqlite/20261206000003_audit.sql"),
+        include_str!("../migrations/postgres/20261206000003_audit.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

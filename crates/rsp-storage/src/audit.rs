@@ -1,0 +1,312 @@
+//! The audit trail (SAS-SM): an append-only, hash-chained log in `audit_log` (migration
+//! `20261206000003_audit`) with signed checkpoints in `audit_checkpoints`.
+//!
+//! Record `n`'s hash is SHA-256 over, in order: the previous record's hash (32 zero bytes
+//! before the first), `n` (8 bytes, big-endian), `at_ms` (8 bytes, big-endian, two's
+//! complement), then `actor`, `action`, `subject` and `details`, each as its UTF-8 length
+//! (4 bytes, big-endian) and bytes. Appenders are serialised (the SQLite writer; an
+//! advisory transaction lock on PostgreSQL), so ids are dense and the chain is linear.
+//! Triggers refuse UPDATE and DELETE; an attacker with the database's owner rights can
+//! drop them, which is what the chain and the signed checkpoints detect.
+
+use rsp_smdpp::store::StoreError;
+
+use crate::backend::{Backend, SqlStore};
+use crate::db::{Conn, RowRead};
+use crate::inventory::now_ms;
+
+/// One event to record. Never put a secret in any field.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditEvent<'a> {
+    /// Who: an Operator, `admin`, `system`, a process.
+    pub actor: &'a str,
+    /// What, dotted: `es2plus.confirmOrder`, `profile.state`, `admin.POST`, `key.use`, …
+    pub action: &'a str,
+    /// On what: an ICCID, a path, a key name.
+    pub subject: &'a str,
+    /// Details as JSON text (outcome, new state, counts).
+    pub details: &'a str,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the chain, from 1.
+    pub id: i64,
+    /// When (Unix milliseconds).
+    pub at_ms: i64,
+    /// See [`AuditEvent`].
+    pub actor: String,
+    /// See [`AuditEvent`].
+    pub action: String,
+    /// See [`AuditEvent`].
+    pub subject: String,
+    /// See [`AuditEvent`].
+    pub details: String,
+    /// The previous record's hash.
+    pub prev_hash: Vec<u8>,
+    /// This record's hash.
+    pub hash: Vec<u8>,
+}
+
+/// A signed checkpoint of the chain's head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCheckpoint {
+    /// The last record covered.
+    pub record_id: i64,
+    /// Its hash.
+    pub hash: Vec<u8>,
+    /// When it was made.
+    pub at_ms: i64,
+    /// ECDSA (DER) over [`checkpoint_message`].
+    pub signature: Vec<u8>,
+    /// SubjectPublicKeyInfo (DER) of the audit key.
+    pub public_key: Vec<u8>,
+}
+
+/// What a checkpoint signs: `record_id` (8 bytes, big-endian) ‖ `hash`.
+pub fn checkpoint_message(record_id: i64, hash: &[u8]) -> Vec<u8> {
+    let mut m = record_id.to_be_bytes().to_vec();
+    m.extend_from_slice(hash);
+    m
+}
+
+/// The hash of a record whose predecessor's hash is `prev`.
+pub fn record_hash(prev: &[u8], id: i64, at_ms: i64, e: &AuditEvent<'_>) -> Vec<u8> {
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    ctx.update(prev);
+    ctx.update(&id.to_be_bytes());
+    ctx.update(&at_ms.to_be_bytes());
+    for field in [e.actor, e.action, e.subject, e.details] {
+        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+        ctx.update(&len.to_be_bytes());
+        ctx.update(field.as_bytes());
+    }
+    ctx.finish().as_ref().to_vec()
+}
+
+const GENESIS: [u8; 32] = [0; 32];
+
+const HEAD: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
+
+const INSERT: &str = "INSERT INTO audit_log (id, at_ms, actor, action, subject, details, \
+     prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const PAGE: &str = "SELECT id, at_ms, actor, action, subject, details, prev_hash, hash \
+     FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2";
+
+const INSERT_CHECKPOINT: &str = "INSERT INTO audit_checkpoints (record_id, hash, at_ms, \
+     signature, public_key) VALUES ($1, $2, $3, $4, $5)";
+
+const CHECKPOINTS: &str = "SELECT record_id, hash, at_ms, signature, public_key \
+     FROM audit_checkpoints ORDER BY id";
+
+/// PostgreSQL: one appender at a time across processes (released at COMMIT).
+const PG_LOCK: &str = "SELECT pg_advisory_xact_lock(727365686169) AS locked";
+
+fn record(row: &dyn RowRead) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        id: row.int("id")?,
+        at_ms: row.int("at_ms")?,
+        actor: row.text("actor")?,
+        action: row.text("action")?,
+        subject: row.text("subject")?,
+        details: row.text("details")?,
+        prev_hash: row.blob("prev_hash")?,
+        hash: row.blob("hash")?,
+    })
+}
+
+/// Appends `events` on `conn`, which must be inside a write transaction (the caller's: the
+/// records commit or roll back with its change).
+pub(crate) async fn append_in(
+    conn: &mut Conn<'_>,
+    backend: Backend,
+    events: &[AuditEvent<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Postgres {
+        conn.fetch_optional(PG_LOCK, &[], |_| Ok(())).await?;
+    }
+    let head = conn
+        .fetch_optional(HEAD, &[], |r| Ok((r.int("id")?, r.blob("hash")?)))
+        .await?;
+    let (mut id, mut prev) = head.unwrap_or((0, GENESIS.to_vec()));
+    let at = now_ms();
+    for e in events {
+        id += 1;
+        let hash = record_hash(&prev, id, at, e);
+        conn.execute(
+            INSERT,
+            &[
+                id.into(),
+                at.into(),
+                e.actor.into(),
+                e.action.into(),
+                e.subject.into(),
+                e.details.into(),
+                prev.as_slice().into(),
+                hash.as_slice().into(),
+            ],
+        )
+        .await?;
+        prev = hash;
+    }
+    Ok(())
+}
+
+/// Where a verification found the chain broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The first record (or checkpoint's record) that does not check.
+    pub record_id: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The outcome of [`SqlStore::verify_audit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Records read.
+    pub records: u64,
+    /// Checkpoints whose hash matched the chain (their signatures are the caller's to
+    /// check, see [`AuditReport::checkpoints`]).
+    pub checkpoints: Vec<AuditCheckpoint>,
+    /// The first break, if any.
+    pub broken: Option<Broken>,
+}
+
+impl SqlStore {
+    /// Appends `events` in their own transaction.
+    pub async fn append_audit(&self, events: &[AuditEvent<'_>]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        append_in(&mut tx.conn(), self.backend(), events).await?;
+        tx.commit().await
+    }
+
+    /// The chain's head: the last record's id and hash (`None` while empty).
+    pub async fn audit_head(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        let mut r = self.read().await?;
+        let read = r
+            .conn()?
+            .fetch_optional(HEAD, &[], |r| Ok((r.int("id")?, r.blob("hash")?)))
+            .await;
+        r.settle(read).await
+    }
+
+    /// Stores a checkpoint (signed by the caller over [`checkpoint_message`]).
+    pub async fn add_audit_checkpoint(&self, c: &AuditCheckpoint) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        tx.conn()
+            .execute(
+                INSERT_CHECKPOINT,
+                &[
+                    c.record_id.into(),
+                    c.hash.as_slice().into(),
+                    c.at_ms.into(),
+                    c.signature.as_slice().into(),
+                    c.public_key.as_slice().into(),
+                ],
+            )
+            .await?;
+        tx.commit().await
+    }
+
+    /// Records after `after_id`, at most `limit`, in order.
+    pub async fn audit_page(&self, after_id: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut r = self.read().await?;
+        let read = r
+            .conn()?
+            .fetch_all(PAGE, &[after_id.into(), i64::from(limit).into()], record)
+            .await;
+        r.settle(read).await
+    }
+
+    /// Walks the whole chain: each record's `prev_hash` must be its predecessor's hash,
+    /// its id the next one, and its hash recomputable from its fields; each checkpoint's
+    /// hash must be the hash of its record. Stops at the first break.
+    pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        let mut r = self.read().await?;
+        let read = r
+            .conn()?
+            .fetch_all(CHECKPOINTS, &[], |row| {
+                Ok(AuditCheckpoint {
+                    record_id: row.int("record_id")?,
+                    hash: row.blob("hash")?,
+                    at_ms: row.int("at_ms")?,
+                    signature: row.blob("signature")?,
+                    public_key: row.blob("public_key")?,
+                })
+            })
+            .await;
+        let checkpoints = r.settle(read).await?;
+        let mut signed: std::collections::HashMap<i64, Vec<&[u8]>> =
+            std::collections::HashMap::new();
+        for c in &checkpoints {
+            signed.entry(c.record_id).or_default().push(&c.hash);
+        }
+        let mut prev = GENESIS.to_vec();
+        let mut expected_id = 1;
+        let mut records = 0u64;
+        let mut broken = None;
+        'pages: loop {
+            let page = self.audit_page(expected_id - 1, 1000).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                records += 1;
+                let event = AuditEvent {
+                    actor: &r.actor,
+                    action: &r.action,
+                    subject: &r.subject,
+                    details: &r.details,
+                };
+                let reason = if r.id != expected_id {
+                    Some(format!("record {expected_id} is missing (found {})", r.id))
+                } else if r.prev_hash != prev {
+                    Some("its previous-hash does not match the record before it".to_owned())
+                } else if record_hash(&prev, r.id, r.at_ms, &event) != r.hash {
+                    Some("its content does not match its hash".to_owned())
+                } else if signed
+                    .get(&r.id)
+                    .is_some_and(|hs| hs.iter().any(|h| *h != r.hash.as_slice()))
+                {
+                    Some(
+                        "a signed checkpoint names another hash for it (the chain was \
+                         rewritten up to here)"
+                            .to_owned(),
+                    )
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    broken = Some(Broken {
+                        record_id: expected_id.min(r.id),
+                        reason,
+                    });
+                    break 'pages;
+                }
+                prev = r.hash;
+                expected_id += 1;
+            }
+        }
+        if broken.is_none()
+            && let Some(c) = checkpoints.iter().find(|c| c.record_id >= expected_id)
+        {
+            broken = Some(Broken {
+                record_id: c.record_id,
+                reason: "a signed checkpoint covers it but the record is gone (the chain was \
+                         truncated)"
+                    .into(),
+            });
+        }
+        Ok(AuditReport {
+            records,
+            checkpoints,
+            broken,
+        })
+    }
+}
