@@ -116,20 +116,31 @@ pub fn load_files(
     files: &[CredentialFiles],
     crls: &[PathBuf],
 ) -> Result<Credentials, CredentialsError> {
+    load_files_with(files, crls, &|_, signer| signer)
+}
+
+/// As [`load_files`], each signer passed through `wrap` with its name (`dp-auth <CI CN>`,
+/// `dp-pb <CI CN>`), e.g. to count its uses for the audit trail.
+pub fn load_files_with(
+    files: &[CredentialFiles],
+    crls: &[PathBuf],
+    wrap: &dyn Fn(String, Arc<dyn rsp_crypto::Signer>) -> Arc<dyn rsp_crypto::Signer>,
+) -> Result<Credentials, CredentialsError> {
     if files.is_empty() {
         return Err(CredentialsError::Empty);
     }
     let mut sets = Vec::new();
     for f in files {
         let ci = cert(&f.ci)?;
+        let ci_name = ci.subject_string();
         let dp = DpCredentials {
             dp_auth: SigningCredential {
                 cert: cert(&f.dp_auth)?,
-                signer: Arc::new(key(&f.dp_auth_key)?),
+                signer: wrap(format!("dp-auth {ci_name}"), Arc::new(key(&f.dp_auth_key)?)),
             },
             dp_pb: SigningCredential {
                 cert: cert(&f.dp_pb)?,
-                signer: Arc::new(key(&f.dp_pb_key)?),
+                signer: wrap(format!("dp-pb {ci_name}"), Arc::new(key(&f.dp_pb_key)?)),
             },
             sub_cas: Vec::new(),
         };

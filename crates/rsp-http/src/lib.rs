@@ -26,6 +26,8 @@
 //! - [`admin_batch`]: inventory import from a template and a personalisation batch.
 //! - [`admin_orders`]: the controls of a pending order (expiry, download attempts).
 //! - [`admin_smds`]: the SM-DS admin API (events, counts, health, metrics).
+//! - [`audit`]: the audit trail's server side (ES2+/admin calls, key uses, chaining,
+//!   signed checkpoints).
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -39,6 +41,7 @@ pub mod admin_orders;
 pub mod admin_smds;
 pub mod app;
 pub mod asn1_binding;
+pub mod audit;
 pub mod binding;
 pub mod credentials;
 pub mod es11;

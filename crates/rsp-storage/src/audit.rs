@@ -6,12 +6,15 @@
 //! complement), then `actor`, `action`, `subject` and `details`, each as its UTF-8 length
 //! (4 bytes, big-endian) and bytes. Appenders are serialised (the SQLite writer; an
 //! advisory transaction lock on PostgreSQL), so ids are dense and the chain is linear.
+//! Changes record their events in `audit_inbox` inside their own transaction
+//! ([`record_in`]); [`SqlStore::chain_audit`] chains them in batches, so the chain's lock
+//! is taken once per batch rather than on every change.
 //! Triggers refuse UPDATE and DELETE; an attacker with the database's owner rights can
 //! drop them, which is what the chain and the signed checkpoints detect.
 
 use rsp_smdpp::store::StoreError;
 
-use crate::backend::{Backend, SqlStore};
+use crate::backend::SqlStore;
 use crate::db::{Conn, RowRead};
 use crate::inventory::now_ms;
 
@@ -87,6 +90,22 @@ pub fn record_hash(prev: &[u8], id: i64, at_ms: i64, e: &AuditEvent<'_>) -> Vec<
 
 const GENESIS: [u8; 32] = [0; 32];
 
+/// `text` as a JSON string literal (quotes, backslashes and control characters escaped).
+pub fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 const HEAD: &str = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
 
 const INSERT: &str = "INSERT INTO audit_log (id, at_ms, actor, action, subject, details, \
@@ -117,32 +136,62 @@ fn record(row: &dyn RowRead) -> Result<AuditRecord, StoreError> {
     })
 }
 
-/// Appends `events` on `conn`, which must be inside a write transaction (the caller's: the
-/// records commit or roll back with its change).
-pub(crate) async fn append_in(
+const INBOX_INSERT: &str = "INSERT INTO audit_inbox (at_ms, actor, action, subject, details) \
+     VALUES ($1, $2, $3, $4, $5)";
+
+const INBOX_BATCH: &str = "SELECT id, at_ms, actor, action, subject, details FROM audit_inbox \
+     ORDER BY id LIMIT $1";
+
+const INBOX_DELETE: &str = "DELETE FROM audit_inbox WHERE id = $1";
+
+const INBOX_COUNT: &str = "SELECT COUNT(*) AS n FROM audit_inbox";
+
+/// Records `events` on `conn`, inside the caller's write transaction: they commit or roll
+/// back with its change, and [`SqlStore::chain_audit`] chains them later.
+pub(crate) async fn record_in(
     conn: &mut Conn<'_>,
-    backend: Backend,
     events: &[AuditEvent<'_>],
+) -> Result<(), StoreError> {
+    let at = now_ms();
+    for e in events {
+        conn.execute(
+            INBOX_INSERT,
+            &[
+                at.into(),
+                e.actor.into(),
+                e.action.into(),
+                e.subject.into(),
+                e.details.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends `events` (with their times) to the chain on `conn`, inside a write transaction.
+async fn append_chained(
+    conn: &mut Conn<'_>,
+    events: &[(i64, AuditEvent<'_>)],
 ) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
-    if backend == Backend::Postgres {
+    if matches!(conn, Conn::Postgres(_)) {
         conn.fetch_optional(PG_LOCK, &[], |_| Ok(())).await?;
     }
     let head = conn
         .fetch_optional(HEAD, &[], |r| Ok((r.int("id")?, r.blob("hash")?)))
         .await?;
     let (mut id, mut prev) = head.unwrap_or((0, GENESIS.to_vec()));
-    let at = now_ms();
-    for e in events {
+    for (at, e) in events {
         id += 1;
-        let hash = record_hash(&prev, id, at, e);
+        let hash = record_hash(&prev, id, *at, e);
         conn.execute(
             INSERT,
             &[
                 id.into(),
-                at.into(),
+                (*at).into(),
                 e.actor.into(),
                 e.action.into(),
                 e.subject.into(),
@@ -179,11 +228,73 @@ pub struct AuditReport {
 }
 
 impl SqlStore {
-    /// Appends `events` in their own transaction.
+    /// Appends `events` to the chain at once, in their own transaction.
     pub async fn append_audit(&self, events: &[AuditEvent<'_>]) -> Result<(), StoreError> {
+        let at = now_ms();
+        let timed: Vec<_> = events.iter().map(|e| (at, *e)).collect();
         let mut tx = self.begin_write().await?;
-        append_in(&mut tx.conn(), self.backend(), events).await?;
+        append_chained(&mut tx.conn(), &timed).await?;
         tx.commit().await
+    }
+
+    /// Records `events` in the inbox in their own transaction (chained later by
+    /// [`SqlStore::chain_audit`]).
+    pub async fn record_audit(&self, events: &[AuditEvent<'_>]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        record_in(&mut tx.conn(), events).await?;
+        tx.commit().await
+    }
+
+    /// Moves up to `limit` recorded events from the inbox into the chain, oldest first, in
+    /// one transaction; returns how many.
+    pub async fn chain_audit(&self, limit: u32) -> Result<usize, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let batch = tx
+            .conn()
+            .fetch_all(INBOX_BATCH, &[i64::from(limit).into()], |r| {
+                Ok((
+                    r.int("id")?,
+                    r.int("at_ms")?,
+                    [
+                        r.text("actor")?,
+                        r.text("action")?,
+                        r.text("subject")?,
+                        r.text("details")?,
+                    ],
+                ))
+            })
+            .await?;
+        let events: Vec<(i64, AuditEvent<'_>)> = batch
+            .iter()
+            .map(|(_, at, [actor, action, subject, details])| {
+                (
+                    *at,
+                    AuditEvent {
+                        actor,
+                        action,
+                        subject,
+                        details,
+                    },
+                )
+            })
+            .collect();
+        append_chained(&mut tx.conn(), &events).await?;
+        for (id, _, _) in &batch {
+            tx.conn().execute(INBOX_DELETE, &[(*id).into()]).await?;
+        }
+        tx.commit().await?;
+        Ok(batch.len())
+    }
+
+    /// Events recorded but not yet chained.
+    pub async fn audit_inbox_len(&self) -> Result<u64, StoreError> {
+        let mut r = self.read().await?;
+        let read = r
+            .conn()?
+            .fetch_optional(INBOX_COUNT, &[], |row| row.int("n"))
+            .await;
+        let n = r.settle(read).await?.unwrap_or(0);
+        u64::try_from(n).map_err(|_| StoreError::Corrupt("count"))
     }
 
     /// The chain's head: the last record's id and hash (`None` while empty).
@@ -215,7 +326,11 @@ impl SqlStore {
     }
 
     /// Records after `after_id`, at most `limit`, in order.
-    pub async fn audit_page(&self, after_id: i64, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+    pub async fn audit_page(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
         let mut r = self.read().await?;
         let read = r
             .conn()?

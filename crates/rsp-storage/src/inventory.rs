@@ -8,6 +8,7 @@ use rsp_smdpp::outbox::{DownloadProgress, PointStatus};
 use rsp_smdpp::store::{Claim, InventoryStore, StoreError};
 use rsp_smdpp::{NewProfile, OperatorId, PackageVersion, ProfilePackage, ProfileRecord};
 
+use crate::audit::{AuditEvent, record_in};
 use crate::backend::SqlStore;
 use crate::db::Conn;
 use crate::row;
@@ -58,6 +59,20 @@ impl InventoryStore for SqlStore {
                     ],
                 )
                 .await?;
+            let details = format!(
+                "{{\"state\":\"Available\",\"profileType\":{}}}",
+                crate::audit::json_string(&p.profile_type)
+            );
+            record_in(
+                &mut tx.conn(),
+                &[AuditEvent {
+                    actor: p.operator.as_str(),
+                    action: "profile.import",
+                    subject: digits,
+                    details: &details,
+                }],
+            )
+            .await?;
         }
         tx.commit().await
     }
@@ -98,6 +113,9 @@ impl InventoryStore for SqlStore {
                 row::profile,
             )
             .await?;
+        if let Some(r) = &record {
+            audit_profile(&mut tx.conn(), r, r.version).await?;
+        }
         tx.commit().await?;
         Ok(record)
     }
@@ -258,7 +276,33 @@ pub(crate) async fn update_profile(
     if done != 1 {
         return Err(StoreError::Conflict);
     }
-    Ok(())
+    audit_profile(conn, record, record.version + 1).await
+}
+
+/// Records a Profile's new state in the audit trail, in the caller's transaction.
+async fn audit_profile(
+    conn: &mut Conn<'_>,
+    record: &ProfileRecord,
+    version: i64,
+) -> Result<(), StoreError> {
+    let details = format!(
+        "{{\"state\":\"{}\",\"version\":{version},\"eid\":{}}}",
+        record.state.as_str(),
+        record
+            .eid
+            .as_ref()
+            .map_or_else(|| "null".to_owned(), |e| format!("\"{}\"", e.as_str()))
+    );
+    record_in(
+        conn,
+        &[AuditEvent {
+            actor: record.operator.as_str(),
+            action: "profile.state",
+            subject: record.iccid.digits(),
+            details: &details,
+        }],
+    )
+    .await
 }
 
 /// Whether the EID and the MatchingID of `record` differ from the stored row's (SQLite

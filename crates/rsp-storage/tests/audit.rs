@@ -61,7 +61,11 @@ async fn the_chain_detects_changes_rewrites_and_truncation() {
         assert_eq!(head_id, 50);
 
         // Append-only: UPDATE and DELETE are refused.
-        assert!(sql(s, "UPDATE audit_log SET details = 'x' WHERE id = 7").await.is_err());
+        assert!(
+            sql(s, "UPDATE audit_log SET details = 'x' WHERE id = 7")
+                .await
+                .is_err()
+        );
         assert!(sql(s, "DELETE FROM audit_log WHERE id = 50").await.is_err());
 
         // A signed checkpoint at the head (the signature is the CLI's job; here bytes).
@@ -79,8 +83,12 @@ async fn the_chain_detects_changes_rewrites_and_truncation() {
         // The attacker drops the triggers and changes one byte of record 7.
         match db.backend() {
             Backend::Sqlite => {
-                sql(s, "DROP TRIGGER audit_log_append_only_update").await.unwrap();
-                sql(s, "DROP TRIGGER audit_log_append_only_delete").await.unwrap();
+                sql(s, "DROP TRIGGER audit_log_append_only_update")
+                    .await
+                    .unwrap();
+                sql(s, "DROP TRIGGER audit_log_append_only_delete")
+                    .await
+                    .unwrap();
             }
             Backend::Postgres => {
                 sql(s, "DROP TRIGGER audit_log_append_only ON audit_log")
@@ -91,9 +99,12 @@ async fn the_chain_detects_changes_rewrites_and_truncation() {
         let page = s.audit_page(6, 1).await.unwrap();
         let original = page[0].details.clone();
         let changed = original.replacen('{', "[", 1);
-        sql(s, &format!("UPDATE audit_log SET details = '{changed}' WHERE id = 7"))
-            .await
-            .unwrap();
+        sql(
+            s,
+            &format!("UPDATE audit_log SET details = '{changed}' WHERE id = 7"),
+        )
+        .await
+        .unwrap();
         let broken = s.verify_audit().await.unwrap().broken.unwrap();
         assert_eq!(broken.record_id, 7, "{broken:?}");
         assert!(broken.reason.contains("content"), "{broken:?}");
@@ -123,7 +134,9 @@ async fn the_chain_detects_changes_rewrites_and_truncation() {
         assert!(broken.reason.contains("checkpoint"), "{broken:?}");
 
         // Truncated below the checkpoint: named too.
-        sql(s, "DELETE FROM audit_log WHERE id >= 40").await.unwrap();
+        sql(s, "DELETE FROM audit_log WHERE id >= 40")
+            .await
+            .unwrap();
         let broken = s.verify_audit().await.unwrap().broken.unwrap();
         assert_eq!(broken.record_id, 50, "{broken:?}");
         assert!(broken.reason.contains("gone"), "{broken:?}");

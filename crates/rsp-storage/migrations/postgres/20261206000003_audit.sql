@@ -16,6 +16,18 @@ CREATE TABLE audit_log (
     hash       BYTEA   NOT NULL
 );
 
+-- Events written in the transaction of the change they record (so none is lost and none is
+-- recorded for a change rolled back), chained into audit_log in batches by a background
+-- task: the chain's single writer lock is taken once per batch, not once per change.
+CREATE TABLE audit_inbox (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at_ms    BIGINT NOT NULL,
+    actor    TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    subject  TEXT    NOT NULL,
+    details  TEXT    NOT NULL
+);
+
 CREATE TABLE audit_checkpoints (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     record_id   BIGINT NOT NULL,

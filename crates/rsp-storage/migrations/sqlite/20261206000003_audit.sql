@@ -16,6 +16,18 @@ CREATE TABLE audit_log (
     hash       BLOB   NOT NULL
 );
 
+-- Events written in the transaction of the change they record (so none is lost and none is
+-- recorded for a change rolled back), chained into audit_log in batches by a background
+-- task: the chain's single writer lock is taken once per batch, not once per change.
+CREATE TABLE audit_inbox (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms    INTEGER NOT NULL,
+    actor    TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    subject  TEXT    NOT NULL,
+    details  TEXT    NOT NULL
+);
+
 CREATE TABLE audit_checkpoints (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id   INTEGER NOT NULL,

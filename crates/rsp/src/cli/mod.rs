@@ -1,5 +1,6 @@
 //! Command-line surface: one module per command group.
 
+pub mod audit;
 pub mod bench;
 pub mod euicc;
 pub mod lab;
@@ -43,6 +44,10 @@ pub enum Command {
     /// HTTPS ES9+ and reports downloads/s, server CPU per download and latencies.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Audit trail (SAS-SM) of a server's database: verify the hash chain and the signed
+    /// checkpoints, or export the records as JSON lines.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -54,5 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Lpa(args) => lpa::run(args),
         Command::Quickstart(args) => quickstart::run(args),
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
     }
 }

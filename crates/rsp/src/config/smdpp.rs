@@ -14,6 +14,7 @@
 //! max-download-attempts = 5          # AuthenticateClient attempts per order (0: unlimited)
 //! smds = ["smds.example.com"]        # SM-DSes ConfirmOrder may name (others: 8.9/5.1)
 //! smds-ca = ["/etc/rsp/ci.pem"]      # their TLS trust anchors (default: client-ca)
+//! audit-key = "/etc/rsp/audit.key.pem"  # signs the audit trail's checkpoints
 //!
 //! [[operators]]                      # optional: with a list, only listed Operators may call ES2+
 //! id = "op-1"                        # OperatorId owning Profiles
@@ -93,6 +94,8 @@ pub struct SmdppFile {
     pub smds: Option<Vec<String>>,
     /// Trust anchors for the SM-DSes' TLS certificates.
     pub smds_ca: Option<Vec<PathBuf>>,
+    /// Private key signing the audit trail's checkpoints.
+    pub audit_key: Option<PathBuf>,
 }
 
 impl SmdppFile {
@@ -124,6 +127,7 @@ impl SmdppFile {
                 .or(base.operator_ca),
             smds: self.smds.filter(|v| !v.is_empty()).or(base.smds),
             smds_ca: self.smds_ca.filter(|v| !v.is_empty()).or(base.smds_ca),
+            audit_key: self.audit_key.or(base.audit_key),
             es9_credentials: self
                 .es9_credentials
                 .filter(|v| !v.is_empty())
@@ -174,6 +178,8 @@ pub struct SmdppSettings {
     pub smds: Option<Vec<String>>,
     /// Trust anchors for the SM-DSes' TLS (default: the client CA files).
     pub smds_ca: Vec<PathBuf>,
+    /// Private key signing the audit trail's checkpoints (none: unsigned chain).
+    pub audit_key: Option<PathBuf>,
 }
 
 impl SmdppSettings {
@@ -209,6 +215,7 @@ impl SmdppSettings {
             operator_ca: f.operator_ca.unwrap_or_else(|| client_ca.clone()),
             smds: f.smds.filter(|v| !v.is_empty()),
             smds_ca: f.smds_ca.unwrap_or_else(|| client_ca.clone()),
+            audit_key: f.audit_key,
             tls_cert,
             tls_key,
             client_ca,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use rsp_http::admin::AdminConfig;
+use rsp_http::audit::{AuditCalls, AuditTask, KeyUses, audit_admin, audit_es2plus, run_audit};
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
@@ -140,6 +141,11 @@ pub struct SmdppArgs {
         value_delimiter = ','
     )]
     smds_ca: Vec<PathBuf>,
+    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// shutdown; keep it apart from every other key. Without it the trail is still
+    /// hash-chained but not signed. Verify with `rsp audit verify`.
+    #[arg(long, env = "RSP_SMDPP_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 impl SmdppArgs {
@@ -167,6 +173,7 @@ impl SmdppArgs {
             max_download_attempts: self.max_download_attempts,
             smds: Some(self.smds),
             smds_ca: Some(self.smds_ca),
+            audit_key: self.audit_key,
         };
         (self.config, file)
     }
@@ -264,6 +271,7 @@ pub async fn start_smdpp(
     if endpoints.is_empty() {
         tracing::info!("no operator notification-url: ES2+.HandleDownloadProgressInfo is off");
     }
+    let key_uses = Arc::new(KeyUses::default());
     let mut es9_config = Es9PlusConfig::new(s.address.clone());
     // Only Operators with an endpoint get messages queued (nothing to deliver otherwise).
     es9_config.progress_recipients = ProgressRecipients::Only(endpoints.keys().cloned().collect());
@@ -277,7 +285,10 @@ pub async fn start_smdpp(
             .map(|d| CredentialFiles::in_pki_dir(d))
             .collect();
         sets.extend(s.es9_credential_files.iter().cloned());
-        let credentials = rsp_http::credentials::load_files(&sets, &s.crl)?;
+        let credentials =
+            rsp_http::credentials::load_files_with(&sets, &s.crl, &|name, signer| {
+                key_uses.wrap(name, signer)
+            })?;
         Some(Arc::new(Es9Plus::new(
             store.clone(),
             credentials,
@@ -285,7 +296,10 @@ pub async fn start_smdpp(
         )))
     };
     let es9_enabled = es9.is_some();
-    let app = rsp_http::app::smdpp_router(es2, Arc::new(resolver), es9);
+    let audit_calls = AuditCalls::new(store.clone());
+    let app = rsp_http::app::smdpp_router(es2, Arc::new(resolver), es9).layer(
+        axum::middleware::from_fn_with_state(audit_calls.clone(), audit_es2plus),
+    );
     let admin = rsp_http::admin::router(
         store.clone(),
         AdminConfig {
@@ -294,7 +308,43 @@ pub async fn start_smdpp(
                 .ok()
                 .filter(|t| !t.is_empty()),
         },
-    );
+    )
+    .layer(axum::middleware::from_fn_with_state(
+        audit_calls,
+        audit_admin,
+    ));
+    let checkpoint_key: Option<Arc<dyn rsp_crypto::Signer>> = match &s.audit_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let key = rsp_crypto::SoftwareKey::from_pem(&pem)
+                .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
+            Some(Arc::new(key))
+        }
+        None => {
+            tracing::warn!("no --audit-key: the audit trail is hash-chained but not signed");
+            None
+        }
+    };
+    rsp_http::audit::record_config(
+        &store,
+        "smdpp",
+        &format!(
+            "{{\"address\":{},\"backend\":\"{:?}\",\"es9plus\":{},\"operators\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.address),
+            store.backend(),
+            es9_enabled,
+            s.operators.len(),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit_task = AuditTask {
+        key_uses,
+        checkpoint_key,
+        chain_every: Duration::from_secs(1),
+        checkpoint_every: Duration::from_secs(300),
+    };
 
     let mut identity = std::fs::read(&s.es2_client_key)
         .with_context(|| format!("reading {}", s.es2_client_key.display()))?;
@@ -343,6 +393,7 @@ pub async fn start_smdpp(
                 .into_future(),
         );
         let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+        let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         let smds_events = tokio::spawn(run_smds_events(
             store.clone(),
             smds_client,
@@ -356,6 +407,7 @@ pub async fn start_smdpp(
         let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
         let _ = tokio::time::timeout(Duration::from_secs(30), smds_events).await;
         let _ = housekeeping.await;
+        let _ = audit.await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
