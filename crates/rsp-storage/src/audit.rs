@@ -6,9 +6,10 @@
 //! complement), then `actor`, `action`, `subject` and `details`, each as its UTF-8 length
 //! (4 bytes, big-endian) and bytes. Appenders are serialised (the SQLite writer; an
 //! advisory transaction lock on PostgreSQL), so ids are dense and the chain is linear.
-//! Changes record their events in `audit_inbox` inside their own transaction
-//! ([`record_in`]); [`SqlStore::chain_audit`] chains them in batches, so the chain's lock
-//! is taken once per batch rather than on every change.
+//! Changes record their events inside their own transaction ([`record_in`]): chained at
+//! once on SQLite (one writer at a time anyway), through `audit_inbox` on PostgreSQL,
+//! where [`SqlStore::chain_audit`] chains them in batches, so the chain's lock is taken
+//! once per batch rather than by every writer.
 //! Triggers refuse UPDATE and DELETE; an attacker with the database's owner rights can
 //! drop them, which is what the chain and the signed checkpoints detect.
 
@@ -147,12 +148,18 @@ const INBOX_DELETE: &str = "DELETE FROM audit_inbox WHERE id = $1";
 const INBOX_COUNT: &str = "SELECT COUNT(*) AS n FROM audit_inbox";
 
 /// Records `events` on `conn`, inside the caller's write transaction: they commit or roll
-/// back with its change, and [`SqlStore::chain_audit`] chains them later.
+/// back with its change. On SQLite, whose writers are serialised anyway, they are chained
+/// at once; on PostgreSQL they go to the inbox, which [`SqlStore::chain_audit`] chains
+/// later (so concurrent writers do not queue on the chain's lock).
 pub(crate) async fn record_in(
     conn: &mut Conn<'_>,
     events: &[AuditEvent<'_>],
 ) -> Result<(), StoreError> {
     let at = now_ms();
+    if matches!(conn, Conn::Sqlite(_)) {
+        let timed: Vec<_> = events.iter().map(|e| (at, *e)).collect();
+        return append_chained(conn, &timed).await;
+    }
     for e in events {
         conn.execute(
             INBOX_INSERT,
