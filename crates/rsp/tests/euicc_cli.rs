@@ -979,6 +979,7 @@ fn pyscard_pysim_session_over_vpcd() {
         &hex::encode(&card.autn),
     ]));
     assert!(status.success(), "{status}\n{out}\n{err}");
+    println!("{}", out.trim());
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert!(v["atr"].as_str().unwrap().starts_with("3b9f9680"), "{v}");
     assert!(v["eid"].as_str().unwrap().starts_with("89049032"), "{v}");
