@@ -770,6 +770,14 @@ fn vpcd_reader_through_pcscd() {
         "{log}"
     );
 
+    // pcscd notices the card is gone (else the next wait could see the old card).
+    wait_for("the card to leave Virtual PCD 00 00", 20, || {
+        readers()
+            .iter()
+            .all(|(_, card, name)| !(*card && name.contains("Virtual PCD 00 00")))
+            .then_some(())
+    });
+
     // With an enabled Profile (the TS.48 test profile when the reference set is there),
     // opensc-tool reads its EF.ICCID as a UICC, the ISD-R still on its logical channel.
     let uicc_state = dir.join("uicc-state.json");
