@@ -567,3 +567,169 @@ fn ts48_profiles_as_uicc() {
         delete(&mut card, cla, iccid);
     }
 }
+
+/// One exchange as pySim's transport does it (`LinkBase.send_apdu`, pySim 1.x): while
+/// SW1 is `61`, `62`, `63` or `9F`, GET RESPONSE with the command's own CLA and
+/// Le = SW2, the data appended; then, on `6Cxx`, the last header again with Le = xx.
+/// Panics if the card kept it looping (pySim would hang there).
+fn pysim_send(card: &mut Card, apdu: &str) -> (Vec<u8>, u16) {
+    let pdu = hex::decode(apdu).unwrap();
+    let mut prev = pdu.clone();
+    let split = |r: Vec<u8>| {
+        let (d, sw) = r.split_at(r.len() - 2);
+        (d.to_vec(), u16::from_be_bytes([sw[0], sw[1]]))
+    };
+    let (mut data, mut sw) = split(card.transmit(&pdu));
+    let mut rounds = 0;
+    while matches!(sw >> 8, 0x61 | 0x62 | 0x63 | 0x9F) {
+        rounds += 1;
+        assert!(rounds < 20, "{apdu}: GET RESPONSE loop, SW {sw:04X}");
+        let gr = vec![pdu[0], 0xC0, 0x00, 0x00, (sw & 0xFF) as u8];
+        prev = gr.clone();
+        let (d, s) = split(card.transmit(&gr));
+        data.extend_from_slice(&d);
+        sw = s;
+    }
+    if sw >> 8 == 0x6C {
+        let mut again = prev[..4].to_vec();
+        again.push((sw & 0xFF) as u8);
+        (data, sw) = split(card.transmit(&again));
+    }
+    (data, sw)
+}
+
+fn pysim_ok(card: &mut Card, apdu: &str) -> Vec<u8> {
+    let (data, sw) = pysim_send(card, apdu);
+    assert_eq!(sw, 0x9000, "{apdu}: SW {sw:04X}");
+    data
+}
+
+/// The value of the first top-level TLV `tag` inside an FCP (`62` template).
+fn fcp_field(fcp: &[u8], tag: u8) -> Option<Vec<u8>> {
+    assert_eq!(fcp[0], 0x62, "{fcp:02X?}");
+    let mut i = if fcp[1] == 0x81 { 3 } else { 2 };
+    while i + 1 < fcp.len() {
+        let (t, l) = (fcp[i], usize::from(fcp[i + 1]));
+        if t == tag {
+            return Some(fcp[i + 2..i + 2 + l].to_vec());
+        }
+        i += 2 + l;
+    }
+    None
+}
+
+/// pySim-shell's start-up and the session of issue 22 (select MF, EF.ICCID, ADF.USIM,
+/// EF.IMSI, verify_chv, authenticate), APDU by APDU in the forms pySim sends them
+/// (read from its `commands.py`, `transport/__init__.py`, `runtime.py` and
+/// `profile/euicc.py`): SELECT with P2 `04` and Le `00` (ETSI TS 102 221 §11.1.1),
+/// STATUS `80F20000` without Le answered through `61xx` + GET RESPONSE with CLA `80`
+/// (§11.1.2, §7.3.1.1.4), READ BINARY/RECORD sized from the FCP (`80`, `82`, §11.1.1.4),
+/// VERIFY with the PIN padded with `FF` (§11.1.9), AUTHENTICATE with Le `00` (3GPP
+/// TS 31.102 §7.1.2). A warning SW (`63Cx`) makes pySim send GET RESPONSE: the card must
+/// end that with an error, not loop.
+#[test]
+fn pysim_shell_session_apdu_forms() {
+    let (mut card, cla, smdp) = new_card(StateStore::memory());
+    let a = install(
+        &mut card,
+        cla,
+        &smdp,
+        9,
+        generic("890010000000000099", "001010000000909"),
+    );
+    enable(&mut card, cla, a);
+    card.reset();
+    // Card profile pick (pySim/profile/euicc.py): SGP.32 (GetCerts, BF56) fails,
+    // SGP.22 (GetEID on the ISD-R, basic channel, CLA 80) matches.
+    let isdr = "A0000005591010FFFFFFFF8900000100";
+    pysim_ok(&mut card, &format!("00A4040410{isdr}00"));
+    assert_ne!(pysim_send(&mut card, "80E2910003BF5600").1, 0x9000);
+    card.reset();
+    pysim_ok(&mut card, &format!("00A4040410{isdr}00"));
+    let eid = pysim_ok(&mut card, "80E2910006BF3E035C015A00");
+    assert_eq!(&eid[..3], &[0xBF, 0x3E, 0x12]);
+    // Add-on probes with the SIM class (TS 51.011) and absent DFs: plain errors.
+    assert_eq!(pysim_send(&mut card, "A0A40000023F00").1, 0x6E00);
+    assert_eq!(pysim_send(&mut card, "00A40004027F2500").1, 0x6A82);
+    // select MF; EF.DIR (read_aids): record length and count from the FCP.
+    let mf = pysim_ok(&mut card, "00A40004023F0000");
+    assert_eq!(fcp_field(&mf, 0x82).unwrap(), vec![0x78, 0x21]);
+    assert!(fcp_field(&mf, 0xC6).is_some(), "{mf:02X?}");
+    let dir = pysim_ok(&mut card, "00A40004022F0000");
+    let desc = fcp_field(&dir, 0x82).unwrap();
+    let rec_len = u16::from_be_bytes([desc[2], desc[3]]);
+    let size = fcp_field(&dir, 0x80).unwrap();
+    let count = u16::from_be_bytes([size[0], size[1]]) / rec_len;
+    let mut aids = Vec::new();
+    for n in 1..=count {
+        let r = pysim_ok(&mut card, &format!("00B2{n:02X}04{rec_len:02X}"));
+        if r[0] == 0x61 && r[2] == 0x4F {
+            aids.push(hex::encode_upper(&r[4..4 + usize::from(r[3])]));
+        }
+    }
+    let usim = aids
+        .iter()
+        .find(|a| a.starts_with("A0000000871002"))
+        .unwrap();
+    // Applications of the profile not in EF.DIR, probed by AID: not found.
+    assert_eq!(
+        pysim_send(&mut card, "00A4040410A0000005591010FFFFFFFF890000020000").1,
+        0x6A82
+    );
+    // select MF / EF.ICCID / read_binary_decoded (length from the FCP's `80`).
+    pysim_ok(&mut card, "00A40004023F0000");
+    let fcp = pysim_ok(&mut card, "00A40004022FE200");
+    let len = u16::from_be_bytes(fcp_field(&fcp, 0x80).unwrap().try_into().unwrap());
+    let iccid = pysim_ok(&mut card, &format!("00B00000{len:02X}"));
+    assert_eq!(iccid, a.as_bytes().to_vec());
+    // select ADF.USIM (full AID from EF.DIR), STATUS, select EF.IMSI, read.
+    let adf = pysim_ok(&mut card, &format!("00A4040410{usim}00"));
+    assert_eq!(
+        hex::encode_upper(fcp_field(&adf, 0x84).unwrap()),
+        usim.as_str()
+    );
+    let status = pysim_ok(&mut card, "80F20000");
+    assert_eq!(status, adf);
+    let fcp = pysim_ok(&mut card, "00A40004026F0700");
+    let len = u16::from_be_bytes(fcp_field(&fcp, 0x80).unwrap().try_into().unwrap());
+    let imsi = pysim_ok(&mut card, &format!("00B00000{len:02X}"));
+    assert_eq!(imsi, hex::decode("080910100000009090").unwrap());
+    // verify_chv 0000 (PIN1 of the template); a wrong PIN: 63Cx, and pySim's GET
+    // RESPONSE after it ends with an error instead of looping.
+    pysim_ok(&mut card, "002000010830303030FFFFFFFF");
+    assert_ne!(
+        pysim_send(&mut card, "002000010839393939FFFFFFFF").1,
+        0x9000
+    );
+    pysim_ok(&mut card, "002000010830303030FFFFFFFF");
+    // authenticate RAND AUTN (TS 35.207 test set 1 K/OPc, SQN 0x20, AMF 8000).
+    let k: [u8; 16] = hex::decode(rsp_saip::template::values::K)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let opc: [u8; 16] = hex::decode(rsp_saip::template::values::OPC)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let m = Milenage::new(k, opc);
+    let rand = [0x23; 16];
+    let sqn = [0, 0, 0, 0, 0, 0x20];
+    let (mac, _) = m.f1(&rand, &sqn, &[0x80, 0x00]);
+    let v = m.f2345(&rand);
+    let mut autn: Vec<u8> = sqn.iter().zip(v.ak).map(|(s, a)| s ^ a).collect();
+    autn.extend_from_slice(&[0x80, 0x00]);
+    autn.extend_from_slice(&mac);
+    let r = pysim_ok(
+        &mut card,
+        &format!(
+            "008800812210{}10{}00",
+            hex::encode_upper(rand),
+            hex::encode_upper(&autn)
+        ),
+    );
+    assert_eq!(&r[..2], &[0xDB, 0x08]);
+    assert_eq!(&r[2..10], &v.res[..]);
+    // select parent from an EF in the ADF (`00A40304`, no Lc): the ADF's parent, the MF.
+    let parent = pysim_ok(&mut card, "00A40304");
+    assert_eq!(fcp_field(&parent, 0x83).unwrap(), vec![0x3F, 0x00]);
+}

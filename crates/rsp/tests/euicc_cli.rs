@@ -635,6 +635,28 @@ fn readers() -> Vec<(String, bool, String)> {
         .collect()
 }
 
+/// The vpcd port (35963) serves one virtual card at a time: tests that use it take
+/// this lock.
+static VPCD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// pcscd, started here (foreground, as root without systemd) unless already running.
+fn start_pcscd(pcscd: &Path) -> Reaper {
+    if !readers().is_empty() {
+        return Reaper(None);
+    }
+    let child = Command::new(pcscd)
+        .arg("--foreground")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let reaper = Reaper(Some(child));
+    wait_for("pcscd with the vpcd reader", 20, || {
+        (!readers().is_empty()).then_some(())
+    });
+    reaper
+}
+
 /// The card in vsmartcard's "Virtual PCD 00 00" through pcscd, read by opensc-tool.
 #[test]
 fn vpcd_reader_through_pcscd() {
@@ -652,22 +674,8 @@ fn vpcd_reader_through_pcscd() {
         println!("skipped: pcscd, vsmartcard-vpcd or opensc-tool not installed");
         return;
     };
-    // pcscd, started here (foreground, as root without systemd) unless already running.
-    let _pcscd = if readers().is_empty() {
-        let pcscd = Command::new(pcscd)
-            .arg("--foreground")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let reaper = Reaper(Some(pcscd));
-        wait_for("pcscd with the vpcd reader", 20, || {
-            (!readers().is_empty()).then_some(())
-        });
-        reaper
-    } else {
-        Reaper(None)
-    };
+    let _vpcd = VPCD.lock().unwrap_or_else(|e| e.into_inner());
+    let _pcscd = start_pcscd(&pcscd);
 
     let dir = temp("vpcd");
     let pki = pki(&dir);
@@ -762,6 +770,14 @@ fn vpcd_reader_through_pcscd() {
         "{log}"
     );
 
+    // pcscd notices the card is gone (else the next wait could see the old card).
+    wait_for("the card to leave Virtual PCD 00 00", 20, || {
+        readers()
+            .iter()
+            .all(|(_, card, name)| !(*card && name.contains("Virtual PCD 00 00")))
+            .then_some(())
+    });
+
     // With an enabled Profile (the TS.48 test profile when the reference set is there),
     // opensc-tool reads its EF.ICCID as a UICC, the ISD-R still on its logical channel.
     let uicc_state = dir.join("uicc-state.json");
@@ -802,4 +818,192 @@ fn vpcd_reader_through_pcscd() {
     let iccid_hex: Vec<String> = ef_iccid.iter().map(|b| format!("{b:02X}")).collect();
     assert!(read.contains(&iccid_hex.join(" ")), "{read}");
     assert!(read.contains("BF 3E 12 5A 10 89 04 90 32"), "{read}");
+}
+
+/// The generic template's Profile enabled in `rsp euicc serve --vpcd`, through pcscd,
+/// for the pySim tests; with a RAND/AUTN for its K/OPc (TS 35.207 test set 1: SQN 0x20,
+/// AMF 8000, MILENAGE of 3GPP TS 35.206) and the RES the card must answer.
+struct UiccOverVpcd {
+    dir: PathBuf,
+    /// Reader index (opensc-tool / pyscard order).
+    index: String,
+    iccid: String,
+    imsi: String,
+    rand: [u8; 16],
+    autn: Vec<u8>,
+    res: [u8; 8],
+    // Dropped in this order: the card, pcscd, then the vpcd lock.
+    _serve: Reaper,
+    _pcscd: Reaper,
+    _vpcd: std::sync::MutexGuard<'static, ()>,
+}
+
+impl UiccOverVpcd {
+    fn start(name: &str) -> Self {
+        let driver = Path::new("/usr/lib/pcsc/drivers/serial/libifdvpcd.so");
+        let (Some(pcscd), Some(_), true) = (
+            find_program("pcscd"),
+            find_program("opensc-tool"),
+            driver.exists(),
+        ) else {
+            panic!("pcscd, vsmartcard-vpcd and opensc are needed beside pySim / pyscard");
+        };
+        let vpcd = VPCD.lock().unwrap_or_else(|e| e.into_inner());
+        let pcscd = start_pcscd(&pcscd);
+        let dir = temp(name);
+        let pki = pki(&dir);
+        let state = dir.join("state.json");
+        let package = rsp_saip::template::generic().encode().unwrap();
+        let (ef_iccid, imsi) = state_with_enabled_profile(&state, package);
+        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+        let serve = rsp()
+            .args(["euicc", "serve", "--vpcd", "127.0.0.1:35963"])
+            .args(["--pki", s(&pki), "--state", s(&state)])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let serve = Reaper(Some(serve));
+        let index = wait_for("the UICC card in Virtual PCD 00 00", 20, || {
+            readers()
+                .into_iter()
+                .find(|(_, card, name)| *card && name.contains("Virtual PCD 00 00"))
+                .map(|(nr, _, _)| nr)
+        });
+        let key = |h: &str| -> [u8; 16] { hex::decode(h).unwrap().try_into().unwrap() };
+        let m = rsp_euicc::uicc::milenage::Milenage::new(
+            key(rsp_saip::template::values::K),
+            key(rsp_saip::template::values::OPC),
+        );
+        let rand = [0x23u8; 16];
+        let sqn = [0, 0, 0, 0, 0, 0x20];
+        let (mac, _) = m.f1(&rand, &sqn, &[0x80, 0x00]);
+        let v = m.f2345(&rand);
+        let mut autn: Vec<u8> = sqn.iter().zip(v.ak).map(|(s, a)| s ^ a).collect();
+        autn.extend_from_slice(&[0x80, 0x00]);
+        autn.extend_from_slice(&mac);
+        UiccOverVpcd {
+            dir,
+            index,
+            iccid: rsp_saip::bcd::decode_swapped(&ef_iccid),
+            imsi,
+            rand,
+            autn,
+            res: v.res,
+            _serve: serve,
+            _pcscd: pcscd,
+            _vpcd: vpcd,
+        }
+    }
+
+    /// Runs `cmd` (stdin closed) to its end, at most 180 s; returns (status, stdout,
+    /// stderr).
+    fn run(&self, cmd: &mut Command) -> (std::process::ExitStatus, String, String) {
+        let out_path = self.dir.join("tool.out");
+        let err_path = self.dir.join("tool.err");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap();
+        let mut child = Reaper(Some(child));
+        let status = wait_for("the tool to finish", 180, || {
+            child.0.as_mut().and_then(|c| c.try_wait().unwrap())
+        });
+        child.0 = None;
+        (
+            status,
+            std::fs::read_to_string(&out_path).unwrap(),
+            std::fs::read_to_string(&err_path).unwrap(),
+        )
+    }
+}
+
+/// osmocom's pySim-shell, the third-party SIM tool of issue 22, over PC/SC (pcscd +
+/// vpcd) against `rsp euicc serve --vpcd` with the generic template enabled: start-up,
+/// `select MF`, EF.ICCID and ADF.USIM/EF.IMSI with `read_binary_decoded`, `verify_chv`
+/// with PIN1 and `authenticate` with the RAND/AUTN of [`UiccOverVpcd`]. pySim is not on
+/// PyPI (the PyPI `pysim` is another project) and CI has no other source for it, so CI
+/// does not install it: the test runs when RSP_PYSIM_SHELL names a pySim-shell
+/// (`pySim-shell.py` of an osmocom pySim checkout, executable, in an environment with its
+/// requirements; see docs/uicc.md) and prints a skip line otherwise.
+#[test]
+fn pysim_shell_over_vpcd() {
+    let Some(shell) = std::env::var_os("RSP_PYSIM_SHELL")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+    else {
+        println!("skipped: RSP_PYSIM_SHELL (path to osmocom pySim-shell.py) not set");
+        return;
+    };
+    let card = UiccOverVpcd::start("pysim");
+    let script = card.dir.join("session.script");
+    std::fs::write(
+        &script,
+        format!(
+            "select MF\nselect EF.ICCID\nread_binary_decoded\nselect ADF.USIM\n\
+             select EF.IMSI\nread_binary_decoded\nverify_chv 0000\n\
+             authenticate {} {}\n",
+            hex::encode(card.rand),
+            hex::encode(&card.autn)
+        ),
+    )
+    .unwrap();
+    let (status, out, err) = card.run(Command::new(&shell).args([
+        "-p",
+        &card.index,
+        "--noprompt",
+        "--script",
+        s(&script),
+    ]));
+    assert!(status.success(), "{status}\n{out}\n{err}");
+    let iccid = format!("\"iccid\": \"{}\"", card.iccid);
+    assert!(out.contains(&iccid), "{out}\n{err}");
+    let imsi = format!("\"imsi\": \"{}\"", card.imsi);
+    assert!(out.contains(&imsi), "{out}\n{err}");
+    assert!(out.contains(&hex::encode(card.res)), "{out}\n{err}");
+}
+
+/// pySim's session through pyscard, pySim's own PC/SC layer (T=0, as pySim connects),
+/// with pySim's APDU forms and response chaining (`tests/pcsc/pysim_session.py`; not
+/// pySim itself): the EID, EF.DIR's USIM, ICCID, IMSI, STATUS, VERIFY PIN1 and the RES
+/// of AUTHENTICATE. Runs when RSP_PYSCARD_PYTHON names a Python with pyscard (`.ci/run`
+/// makes one), else prints a skip line.
+#[test]
+fn pyscard_pysim_session_over_vpcd() {
+    let Some(python) = std::env::var_os("RSP_PYSCARD_PYTHON")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+    else {
+        println!("skipped: RSP_PYSCARD_PYTHON (a Python with pyscard) not set");
+        return;
+    };
+    let card = UiccOverVpcd::start("pyscard");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pcsc/pysim_session.py");
+    let (status, out, err) = card.run(Command::new(&python).arg(&script).args([
+        "Virtual PCD 00 00",
+        &hex::encode(card.rand),
+        &hex::encode(&card.autn),
+    ]));
+    assert!(status.success(), "{status}\n{out}\n{err}");
+    println!("{}", out.trim());
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(v["atr"].as_str().unwrap().starts_with("3b9f9680"), "{v}");
+    assert!(v["eid"].as_str().unwrap().starts_with("89049032"), "{v}");
+    assert!(
+        v["aids"][0].as_str().unwrap().starts_with("a0000000871002"),
+        "{v}"
+    );
+    assert_eq!(v["sim_class"], "6e00", "{v}");
+    let iccid = rsp_saip::bcd::decode_swapped(&hex::decode(v["iccid"].as_str().unwrap()).unwrap());
+    assert_eq!(iccid, card.iccid, "{v}");
+    let imsi =
+        rsp_saip::bcd::Imsi::from_ef_imsi(&hex::decode(v["imsi"].as_str().unwrap()).unwrap())
+            .unwrap();
+    assert_eq!(imsi, card.imsi, "{v}");
+    assert!(v["status"].as_str().unwrap().starts_with("62"), "{v}");
+    assert_eq!(v["verify"], "9000", "{v}");
+    let auth = format!("db08{}10", hex::encode(card.res));
+    assert!(v["auth"].as_str().unwrap().starts_with(&auth), "{v}");
 }
