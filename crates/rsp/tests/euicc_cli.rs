@@ -557,6 +557,42 @@ fn state_with_enabled_profile(state: &Path, package: Vec<u8>) -> (Vec<u8>, Strin
     (ef_iccid, imsi)
 }
 
+/// The enabled Profile as a UICC over the lpac stdio transport (issue 22 point 5): on the
+/// basic channel, SELECT MF and EF.ICCID, READ BINARY, VERIFY PIN1 and its retry counter,
+/// while the ISD-R answers ES10c.GetEID on a logical channel at the same time.
+#[test]
+fn stdio_serves_the_enabled_profile_as_uicc_beside_the_isdr() {
+    let dir = temp("stdio-uicc");
+    let pki = pki(&dir);
+    let state = dir.join("state.json");
+    let (ef_iccid, _) = state_with_enabled_profile(&state, uicc_package());
+    let mut lpa = Lpa::start(&pki, &state);
+    assert_eq!(lpa.request("connect", Value::Null).0, 0);
+    let sw = |r: &[u8]| u16::from_be_bytes([r[r.len() - 2], r[r.len() - 1]]);
+    assert_eq!(
+        sw(&lpa.transmit(&hex::decode("00A4000C023F00").unwrap())),
+        0x9000
+    );
+    assert_eq!(
+        sw(&lpa.transmit(&hex::decode("00A4000C022FE2").unwrap())),
+        0x9000
+    );
+    let r = lpa.transmit(&hex::decode("00B000000A").unwrap());
+    assert_eq!(&r[..10], ef_iccid.as_slice());
+    assert_eq!(sw(&r), 0x9000);
+    // PIN1 retries left (the template's PIN1 is disabled: 9000 or 63Cx both say it works).
+    let r = lpa.transmit(&hex::decode("0020000100").unwrap());
+    assert!(sw(&r) == 0x9000 || sw(&r) & 0xFFF0 == 0x63C0, "{r:02X?}");
+    let (channel, _) = lpa.request("logic_channel_open", Value::String(ISDR_AID.into()));
+    let cla = 0x80 | channel as u8;
+    let (data, sw_isdr, _) = lpa.es10(cla, &hex::decode("BF3E035C015A").unwrap());
+    assert_eq!(sw_isdr, 0x9000);
+    assert_eq!(&data[..2], &[0xBF, 0x3E]);
+    // The basic channel kept its current file (EF.ICCID).
+    let r = lpa.transmit(&hex::decode("00B0000002").unwrap());
+    assert_eq!(&r[..2], &ef_iccid[..2]);
+}
+
 /// `rsp euicc info` lists the ICCID and IMSI the enabled Profile serves; `rsp euicc apdu`
 /// reads EF.ICCID and EF.IMSI through SELECT / READ BINARY.
 #[test]
