@@ -1,4 +1,5 @@
-//! The servers' side of the audit trail (`rsp_storage::audit`): ES2+ and admin calls
+//! The servers' side of the audit trail (`rsp_storage::audit`): ES2+ (ES12, ES15) and admin
+//! calls
 //! recorded as they are answered, long-term key uses counted and recorded, the inbox
 //! chained in batches, and signed checkpoints of the chain's head with a dedicated audit
 //! key. Nothing secret goes in: caller, function, path, HTTP status, key names and counts.
@@ -17,44 +18,49 @@ use rsp_storage::audit::{AuditCheckpoint, AuditEvent, checkpoint_message};
 use crate::identity::common_name;
 use crate::server::PeerCertificate;
 
-/// The ES2+ path prefix (every function under it is recorded).
-const ES2PLUS_PREFIX: &str = "/gsma/rsp2/es2plus/";
-
-/// Middleware state: where calls are recorded.
+/// Middleware state: where calls are recorded, and which interfaces.
 #[derive(Clone, Debug)]
 pub struct AuditCalls {
     store: SqlStore,
+    interfaces: &'static [&'static str],
 }
 
 impl AuditCalls {
-    /// Records into `store`.
-    pub fn new(store: SqlStore) -> Self {
-        Self { store }
+    /// Records into `store` the calls of `interfaces` (path segments under `/gsma/rsp2/`,
+    /// e.g. `es2plus`, `es12`, `es15`).
+    pub fn new(store: SqlStore, interfaces: &'static [&'static str]) -> Self {
+        Self { store, interfaces }
+    }
+
+    /// `(interface, function)` of a recorded path.
+    fn recorded<'p>(&self, path: &'p str) -> Option<(&'p str, &'p str)> {
+        let (interface, function) = path.strip_prefix("/gsma/rsp2/")?.split_once('/')?;
+        self.interfaces
+            .contains(&interface)
+            .then_some((interface, function))
     }
 }
 
-/// Records every ES2+ call on the TLS listener (actor: the client certificate's CN).
-/// Other paths (ES9+) pass through unrecorded: the Profile changes they cause are recorded
-/// by the store itself.
-pub async fn audit_es2plus(State(a): State<AuditCalls>, req: Request, next: Next) -> Response {
+/// Records every call of the configured interfaces on the TLS listener (actor: the client
+/// certificate's CN): ES2+ on the SM-DP+, ES12/ES15 on the SM-DS. Other paths (ES9+, ES11)
+/// pass through unrecorded: the changes they cause are recorded by the store itself.
+pub async fn audit_interface_calls(
+    State(a): State<AuditCalls>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
-    let Some(function) = path.strip_prefix(ES2PLUS_PREFIX).map(str::to_owned) else {
+    let Some((interface, function)) = a.recorded(&path) else {
         return next.run(req).await;
     };
+    let action = format!("{interface}.{function}");
     let actor = req
         .extensions()
         .get::<PeerCertificate>()
         .and_then(|c| common_name(c.0.as_ref()))
         .unwrap_or_else(|| "(no client certificate)".into());
     let response = next.run(req).await;
-    record(
-        &a.store,
-        &actor,
-        &format!("es2plus.{function}"),
-        &path,
-        response.status().as_u16(),
-    )
-    .await;
+    record(&a.store, &actor, &action, &path, response.status().as_u16()).await;
     response
 }
 
@@ -267,5 +273,32 @@ pub async fn record_config(store: &SqlStore, what: &str, summary: &str) {
     };
     if let Err(e) = store.record_audit(&[event]).await {
         tracing::error!(error = %e, "audit: configuration not recorded");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use rsp_crypto::SoftwareKey;
+
+    #[test]
+    fn key_uses_are_counted_per_key_and_reset_when_taken() {
+        let uses = KeyUses::default();
+        let a = uses.wrap(
+            "dp-auth",
+            Arc::new(SoftwareKey::generate(Curve::NistP256).unwrap()),
+        );
+        let b = uses.wrap(
+            "dp-pb",
+            Arc::new(SoftwareKey::generate(Curve::NistP256).unwrap()),
+        );
+        let sig = a.sign_raw(b"m").unwrap();
+        a.public_key().verify_raw(b"m", &sig).unwrap();
+        a.sign_der(b"m").unwrap();
+        assert_eq!(uses.take(), vec![("dp-auth".to_owned(), 2)]);
+        assert!(uses.take().is_empty());
+        b.sign_raw(b"n").unwrap();
+        assert_eq!(uses.take(), vec![("dp-pb".to_owned(), 1)]);
     }
 }

@@ -156,17 +156,31 @@ pub fn load_smds(
     dirs: &[PathBuf],
     crls: &[PathBuf],
 ) -> Result<rsp_smds::Credentials, CredentialsError> {
+    load_smds_with(dirs, crls, &|_, signer| signer)
+}
+
+/// As [`load_smds`], each signer passed through `wrap` with its name (`ds-auth <CI CN>`),
+/// e.g. to count its uses for the audit trail.
+pub fn load_smds_with(
+    dirs: &[PathBuf],
+    crls: &[PathBuf],
+    wrap: &dyn Fn(String, Arc<dyn rsp_crypto::Signer>) -> Arc<dyn rsp_crypto::Signer>,
+) -> Result<rsp_smds::Credentials, CredentialsError> {
     if dirs.is_empty() {
         return Err(CredentialsError::Empty);
     }
     let mut sets = Vec::new();
     for d in dirs {
         let ci_path = d.join("ci.pem");
+        let ci = cert(&ci_path)?;
         let ds = SigningCredential {
             cert: cert(&d.join("ds-auth.pem"))?,
-            signer: Arc::new(key(&d.join("ds-auth.key.pem"))?),
+            signer: wrap(
+                format!("ds-auth {}", ci.subject_string()),
+                Arc::new(key(&d.join("ds-auth.key.pem"))?),
+            ),
         };
-        sets.push((ci_path.clone(), cert(&ci_path)?, ds));
+        sets.push((ci_path.clone(), ci, ds));
     }
     assemble(sets, crls)
 }

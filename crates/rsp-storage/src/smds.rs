@@ -186,6 +186,21 @@ impl SqlStore {
                 ],
             )
             .await?;
+        let details = format!(
+            "{{\"rspServerAddress\":{},\"forwarding\":{}}}",
+            crate::audit::json_string(&e.rsp_server_address),
+            e.forwarding
+        );
+        crate::audit::record_in(
+            &mut tx.conn(),
+            &[crate::audit::AuditEvent {
+                actor: e.owner.as_str(),
+                action: "smds.event.register",
+                subject: e.eid.as_str(),
+                details: &details,
+            }],
+        )
+        .await?;
         if let Some(c) = cascade {
             tx.conn()
                 .execute(
@@ -221,6 +236,21 @@ impl SqlStore {
                 event,
             )
             .await?;
+        if let Some(e) = &deleted {
+            crate::audit::record_in(
+                &mut tx.conn(),
+                &[crate::audit::AuditEvent {
+                    actor: owner.as_str(),
+                    action: "smds.event.delete",
+                    subject: eid.as_str(),
+                    details: &format!(
+                        "{{\"rspServerAddress\":{}}}",
+                        crate::audit::json_string(&e.rsp_server_address)
+                    ),
+                }],
+            )
+            .await?;
+        }
         if deleted.as_ref().is_some_and(|e| e.forwarding) {
             tx.conn()
                 .execute(UNWANT_CASCADE, &[eid.as_str().into(), now_ms().into()])

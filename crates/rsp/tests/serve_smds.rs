@@ -61,6 +61,8 @@ fn start(dir: &Path, pki: &Path, name: &str, root: Option<u16>) -> (Running, u16
         .args(["--address", &format!("localhost:{port}")])
         .arg("--pki")
         .arg(pki)
+        .arg("--audit-key")
+        .arg(pki.join("nist/eim.key.pem"))
         .arg("--database")
         .arg(format!(
             "sqlite://{}",
@@ -194,5 +196,38 @@ fn root_and_alternative_smds_cascade_an_event() {
         };
         assert!(status.success(), "{status}");
     }
+    // The alternative's audit trail: intact, signed at shutdown, with the ES12 calls and
+    // the event changes (no EventID in it: it is the order's MatchingID).
+    let url = format!("sqlite://{}", dir.join("alt.db").display());
+    let verify = rsp()
+        .args(["audit", "verify", "--database", &url, "--trusted-key"])
+        .arg(pki.join("nist/eim.key.pem"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        verify.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(out.contains("1 signed checkpoints"), "{out}");
+    let export = rsp()
+        .args(["audit", "export", "--database", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&export.stdout);
+    for action in [
+        "config.start",
+        "es12.registerEvent",
+        "smds.event.register",
+        "es12.deleteEvent",
+        "smds.event.delete",
+    ] {
+        assert!(
+            text.contains(&format!("\"action\":\"{action}\"")),
+            "{action}: {text}"
+        );
+    }
+    assert!(!text.contains("EVT-1"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

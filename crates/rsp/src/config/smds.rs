@@ -52,6 +52,8 @@ pub struct SmdsFile {
     pub es15_client_cert: Option<PathBuf>,
     pub es15_client_key: Option<PathBuf>,
     pub log_format: Option<LogFormat>,
+    /// Private key signing the audit trail's checkpoints.
+    pub audit_key: Option<PathBuf>,
 }
 
 impl SmdsFile {
@@ -82,6 +84,7 @@ impl SmdsFile {
             es15_client_cert: self.es15_client_cert.or(base.es15_client_cert),
             es15_client_key: self.es15_client_key.or(base.es15_client_key),
             log_format: self.log_format.or(base.log_format),
+            audit_key: self.audit_key.or(base.audit_key),
         }
     }
 }
@@ -104,6 +107,8 @@ pub struct SmdsSettings {
     pub es15_client_cert: PathBuf,
     pub es15_client_key: PathBuf,
     pub log_format: LogFormat,
+    /// Private key signing the audit trail's checkpoints (none: unsigned chain).
+    pub audit_key: Option<PathBuf>,
 }
 
 impl SmdsSettings {
@@ -149,6 +154,7 @@ impl SmdsSettings {
             crl: f.crl.unwrap_or_default(),
             root_address,
             log_format: f.log_format.unwrap_or_default(),
+            audit_key: f.audit_key,
         })
     }
 

@@ -9,7 +9,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use rsp_http::admin::AdminConfig;
-use rsp_http::audit::{AuditCalls, AuditTask, KeyUses, audit_admin, audit_es2plus, run_audit};
+use rsp_http::audit::{
+    AuditCalls, AuditTask, KeyUses, audit_admin, audit_interface_calls, run_audit,
+};
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
@@ -296,9 +298,9 @@ pub async fn start_smdpp(
         )))
     };
     let es9_enabled = es9.is_some();
-    let audit_calls = AuditCalls::new(store.clone());
+    let audit_calls = AuditCalls::new(store.clone(), &["es2plus"]);
     let app = rsp_http::app::smdpp_router(es2, Arc::new(resolver), es9).layer(
-        axum::middleware::from_fn_with_state(audit_calls.clone(), audit_es2plus),
+        axum::middleware::from_fn_with_state(audit_calls.clone(), audit_interface_calls),
     );
     let admin = rsp_http::admin::router(
         store.clone(),

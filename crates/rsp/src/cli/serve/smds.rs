@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use rsp_http::audit::{
+    AuditCalls, AuditTask, KeyUses, audit_admin, audit_interface_calls, run_audit,
+};
 use rsp_http::es2plus_client::{ClientTls, build_client};
 use rsp_http::smds_client::{Caller, SmdsClient, run_cascades};
 use rsp_http::tls::{TlsFiles, server_config};
@@ -99,6 +102,10 @@ pub struct SmdsArgs {
     /// Log format [default: json].
     #[arg(long, env = "RSP_SMDS_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// shutdown (docs/audit.md); without it the trail is hash-chained but not signed.
+    #[arg(long, env = "RSP_SMDS_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 impl SmdsArgs {
@@ -120,6 +127,7 @@ impl SmdsArgs {
             es15_client_cert: self.es15_client_cert,
             es15_client_key: self.es15_client_key,
             log_format: self.log_format,
+            audit_key: self.audit_key,
         };
         (self.config, file)
     }
@@ -190,7 +198,11 @@ pub async fn start_smds(
         key: s.tls_key.clone(),
         client_ca: s.client_ca.clone(),
     })?;
-    let credentials = rsp_http::credentials::load_smds(&s.ds_credentials, &s.crl)?;
+    let key_uses = Arc::new(KeyUses::default());
+    let credentials =
+        rsp_http::credentials::load_smds_with(&s.ds_credentials, &s.crl, &|name, signer| {
+            key_uses.wrap(name, signer)
+        })?;
     // The SM-DS stores no secret: the storage layer's encryption key is not used by its
     // tables, so a fresh one per process does.
     let mut key = [0u8; 32];
@@ -212,8 +224,44 @@ pub async fn start_smds(
     }
     let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
     let es12 = Arc::new(Es12::new(store.clone(), config));
-    let app = rsp_http::app::smds_router(es11, es12);
-    let admin = rsp_http::admin_smds::router(store.clone(), token);
+    let audit_calls = AuditCalls::new(store.clone(), &["es12", "es15"]);
+    let app = rsp_http::app::smds_router(es11, es12).layer(axum::middleware::from_fn_with_state(
+        audit_calls.clone(),
+        audit_interface_calls,
+    ));
+    let admin = rsp_http::admin_smds::router(store.clone(), token).layer(
+        axum::middleware::from_fn_with_state(audit_calls, audit_admin),
+    );
+    let checkpoint_key: Option<Arc<dyn rsp_crypto::Signer>> = match &s.audit_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let key = rsp_crypto::SoftwareKey::from_pem(&pem)
+                .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
+            Some(Arc::new(key))
+        }
+        None => None,
+    };
+    rsp_http::audit::record_config(
+        &store,
+        "smds",
+        &format!(
+            "{{\"address\":{},\"backend\":\"{:?}\",\"root\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.address),
+            store.backend(),
+            s.root_address
+                .as_deref()
+                .map_or_else(|| "null".to_owned(), rsp_storage::audit::json_string),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit_task = AuditTask {
+        key_uses,
+        checkpoint_key,
+        chain_every: Duration::from_secs(1),
+        checkpoint_every: Duration::from_secs(300),
+    };
     let cascade_client = match &s.root_address {
         Some(_) => {
             let mut identity = std::fs::read(&s.es15_client_key)
@@ -255,6 +303,7 @@ pub async fn start_smds(
                 .into_future(),
         );
         let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
+        let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         let cascades = cascade_client.map(|client| {
             tokio::spawn(run_cascades(
                 store.clone(),
@@ -270,6 +319,7 @@ pub async fn start_smds(
             let _ = tokio::time::timeout(Duration::from_secs(30), c).await;
         }
         let _ = housekeeping.await;
+        let _ = audit.await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
