@@ -31,6 +31,7 @@ pub mod ext;
 pub(crate) mod macros;
 pub mod oid;
 pub mod raw;
+pub mod sgp32;
 
 pub use certificate::*;
 pub use choice::OpenChoice;

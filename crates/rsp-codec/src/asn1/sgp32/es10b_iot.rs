@@ -1,0 +1,858 @@
+//! ES10b IoT (IPA ↔ eUICC) functions and data SGP.32 v1.2 adds or changes (§5.9):
+//! eIM configuration, LoadEuiccPackage, immediate enable, rollback, GetCerts,
+//! GetIpaEuiccData, eUICC memory reset, the compact ES10b outputs (§5.9.x, §6.x
+//! "minimizeEsipaBytes") and the SGP.32 forms of `EUICCInfo2` / `StoreMetadataRequest`.
+
+use rasn::prelude::*;
+
+use super::euicc_package::{EimConfigurationData, EuiccPackageResult};
+use crate::asn1::certificate::Certificate;
+use crate::asn1::choice::OpenChoice;
+use crate::asn1::common::{
+    Iccid, IconType, NotificationConfigurationInformation, NotificationEvent, NotificationMetadata,
+    Octet2, Octet16, Octet32, OperatorId, PprIds, ProfileClass, SubjectKeyIdentifier,
+    TransactionId, VendorSpecificExtension, VersionType,
+};
+use crate::asn1::es8plus::{ErrorResult, EuiccSignPIR, ProfileInstallationResult};
+use crate::asn1::es10b::{
+    AuthenticateResponseError, AuthenticateResponseOk, CancelSessionReason,
+    CancelSessionResponseOk, CertificationDataObject, CtxParams1, DeviceInfo, EUICCInfo1,
+    EuiccCategory, EuiccSigned1, OtherSignedNotification, PrepareDownloadResponseError,
+    PrepareDownloadResponseOk, RspCapability, TreProperties, UICCCapability,
+};
+use crate::asn1::ext::Extensions;
+use crate::asn1::macros::{named_bits, named_integer};
+use crate::asn1::raw::Raw;
+
+// ------------------------------------------------------------ eIM configuration §5.9.x
+
+/// `AddInitialEimRequest ::= [87] SEQUENCE`. Tag 'BF57' (SGP.32 §5.9.18 ES10b.AddInitialEim).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 87))]
+pub struct AddInitialEimRequest {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    pub eim_configuration_data_list: SequenceOf<EimConfigurationData>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `AddInitialEimResponse ::= [87] CHOICE`. Tag 'BF57' (explicit) then A0 / 81.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 87)))]
+pub enum AddInitialEimResponse {
+    /// One entry per eIM. Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    AddInitialEimOk(SequenceOf<AddInitialEimOkEntry>),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    AddInitialEimError(AddInitialEimError),
+}
+
+/// Element `CHOICE { associationToken [4] INTEGER, addOk NULL }` of `addInitialEimOk`
+/// (84 / 05).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum AddInitialEimOkEntry {
+    /// Tag '84'.
+    #[rasn(tag(context, 4))]
+    AssociationToken(Integer),
+    /// Tag '05'.
+    AddOk(()),
+}
+
+named_integer!(
+    /// `addInitialEimError INTEGER`.
+    AddInitialEimError {
+        INSUFFICIENT_MEMORY = 1,
+        ASSOCIATED_EIM_ALREADY_EXISTS = 2,
+        CI_PK_UNKNOWN = 3,
+        INVALID_ASSOCIATION_TOKEN = 5,
+        COUNTER_VALUE_OUT_OF_RANGE = 6,
+        COMMAND_ERROR = 7,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `GetEimConfigurationDataRequest ::= [85] SEQUENCE`. Tag 'BF55' (SGP.32 §5.9.x
+/// ES10b.GetEimConfigurationData).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 85))]
+pub struct GetEimConfigurationDataRequest {
+    /// `searchCriteria CHOICE { eimId [0] }` (the SEQUENCE has no tagged component, so
+    /// automatic tagging makes it `[0]` explicit). Tag 'A0'.
+    #[rasn(tag(explicit(context, 0)))]
+    pub search_criteria: Option<EimSearchCriteria>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `searchCriteria CHOICE { eimId [0] UTF8String }` (80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum EimSearchCriteria {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    EimId(Utf8String),
+}
+
+/// `GetEimConfigurationDataResponse ::= [85] SEQUENCE`. Tag 'BF55'.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 85))]
+pub struct GetEimConfigurationDataResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    pub eim_configuration_data_list: SequenceOf<EimConfigurationData>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// ES10b.LoadEuiccPackage input (SGP.32 §5.9.1): the `EuiccPackageRequest` as received.
+pub type LoadEuiccPackageRequest = super::euicc_package::EuiccPackageRequest;
+/// ES10b.LoadEuiccPackage output (SGP.32 §5.9.1).
+pub type LoadEuiccPackageResponse = EuiccPackageResult;
+
+// ------------------------------------------------------------ immediate enable / rollback
+
+/// `ImmediateEnableRequest ::= [90] SEQUENCE`. Tag 'BF5A' (SGP.32 §5.9.x).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 90))]
+pub struct ImmediateEnableRequest {
+    /// Automatic tags. Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub refresh_flag: bool,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `ImmediateEnableResponse ::= [90] SEQUENCE`. Tag 'BF5A'.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 90))]
+pub struct ImmediateEnableResponse {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub immediate_enable_result: ImmediateEnableResult,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `immediateEnableResult [0] INTEGER`.
+    ImmediateEnableResult {
+        OK = 0,
+        IMMEDIATE_ENABLE_NOT_AVAILABLE = 1,
+        NO_SESSION_CONTEXT = 4,
+        CAT_BUSY = 5,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `ProfileRollbackRequest ::= [88] SEQUENCE`. Tag 'BF58' (SGP.32 §5.9.x).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 88))]
+pub struct ProfileRollbackRequest {
+    /// Automatic tags. Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub refresh_flag: bool,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `ProfileRollbackResponse ::= [88] SEQUENCE`. Tag 'BF58' (02, BF51): the SEQUENCE has
+/// a tagged component, so `cmdResult` stays a universal INTEGER.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 88))]
+pub struct ProfileRollbackResponse {
+    /// Tag '02'.
+    pub cmd_result: ProfileRollbackResult,
+    /// `[81]` implicit over the `[81]`-tagged CHOICE. Tag 'BF51'.
+    pub euicc_package_result: Option<EuiccPackageResult>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `cmdResult INTEGER` of `ProfileRollbackResponse`.
+    ProfileRollbackResult {
+        OK = 0,
+        ROLLBACK_NOT_ALLOWED = 1,
+        CAT_BUSY = 5,
+        COMMAND_ERROR = 7,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ------------------------------------------------------------------------ GetCerts
+
+/// `GetCertsRequest ::= [86] SEQUENCE`. Tag 'BF56' (automatic tags: 80) (SGP.32 §5.9.x).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 86))]
+pub struct GetCertsRequest {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub euicc_ci_pk_id: Option<SubjectKeyIdentifier>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `GetCertsResponse ::= [86] CHOICE`. Tag 'BF56' (explicit) then A0 / 81.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 86)))]
+pub enum GetCertsResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    Certs(Certs),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    GetCertsError(GetCertsError),
+}
+
+/// `certs SEQUENCE` (A5, A6).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct Certs {
+    /// CERT.EUM.ECDSA. Tag 'A5'.
+    #[rasn(tag(context, 5))]
+    pub eum_certificate: Certificate,
+    /// CERT.EUICC.ECDSA. Tag 'A6'.
+    #[rasn(tag(context, 6))]
+    pub euicc_certificate: Certificate,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `getCertsError INTEGER`.
+    GetCertsError {
+        INVALID_CI_PK_ID = 1,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// --------------------------------------------------------------------- eUICC memory reset
+
+named_bits!(
+    /// `resetOptions [2] BIT STRING` of `SGP32-EuiccMemoryResetRequest`.
+    Sgp32ResetOptions {
+        DELETE_OPERATIONAL_PROFILES = 0,
+        DELETE_FIELD_LOADED_TEST_PROFILES = 1,
+        RESET_DEFAULT_SMDP_ADDRESS = 2,
+        DELETE_PRE_LOADED_TEST_PROFILES = 3,
+        DELETE_PROVISIONING_PROFILES = 4,
+        RESET_EIM_CONFIG_DATA = 5,
+        RESET_IMMEDIATE_ENABLE_CONFIG = 6,
+    }
+);
+
+/// `SGP32-EuiccMemoryResetRequest ::= [100] SEQUENCE`. Tag 'BF64' (82) (SGP.32 §5.9.x).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 100))]
+pub struct Sgp32EuiccMemoryResetRequest {
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub reset_options: Sgp32ResetOptions,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `SGP32-EuiccMemoryResetResponse ::= [100] SEQUENCE`. Tag 'BF64' (automatic tags:
+/// 80, 81, 82).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 100))]
+pub struct Sgp32EuiccMemoryResetResponse {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub reset_result: ResetResult,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub reset_eim_result: Option<ResetEimResult>,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub reset_immediate_enable_config_result: Option<ResetImmediateEnableConfigResult>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `resetResult INTEGER`.
+    ResetResult {
+        OK = 0,
+        NOTHING_TO_DELETE = 1,
+        CAT_BUSY = 5,
+        ECALL_ACTIVE = 104,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+named_integer!(
+    /// `resetEimResult INTEGER`.
+    ResetEimResult {
+        OK = 0,
+        NOTHING_TO_DELETE = 1,
+        EIM_RESET_NOT_SUPPORTED = 2,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+named_integer!(
+    /// `resetImmediateEnableConfigResult INTEGER`.
+    ResetImmediateEnableConfigResult {
+        OK = 0,
+        RESET_IEC_NOT_SUPPORTED = 1,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// -------------------------------------------------------------------- GetIpaEuiccData
+
+/// `IpaEuiccDataRequest ::= [82] SEQUENCE`. Tag 'BF52' (5C, 04, A1, A2, 83)
+/// (SGP.32 §2.11.2.2, ES10b.GetEimPackage data request).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 82))]
+pub struct IpaEuiccDataRequest {
+    /// Tags of the data objects wanted. Tag '5C'.
+    #[rasn(tag(application, 28))]
+    pub tag_list: OctetString,
+    /// Possibly truncated CI key id. Tag '04'.
+    pub euicc_ci_pk_identifier_to_be_used: Option<OctetString>,
+    /// `[1]` explicit over the untagged CHOICE. Tag 'A1'.
+    #[rasn(tag(explicit(context, 1)))]
+    pub search_criteria_notification: Option<SearchCriteriaNotification>,
+    /// `[2]` explicit over the untagged CHOICE. Tag 'A2'.
+    #[rasn(tag(explicit(context, 2)))]
+    pub search_criteria_euicc_package_result: Option<SearchCriteriaEuiccPackageResult>,
+    /// Tag '83'.
+    #[rasn(tag(context, 3))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `searchCriteriaNotification CHOICE` (80 / 81).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum SearchCriteriaNotification {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    SeqNumber(Integer),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    ProfileManagementOperation(NotificationEvent),
+}
+
+/// `searchCriteriaEuiccPackageResult CHOICE` (80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum SearchCriteriaEuiccPackageResult {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    SeqNumber(Integer),
+}
+
+/// `IpaEuiccDataResponse ::= [82] CHOICE`. Tag 'BF52' (explicit) then A0 / A1.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 82)))]
+pub enum IpaEuiccDataResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    IpaEuiccData(Box<IpaEuiccData>),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    IpaEuiccDataResponseError(IpaEuiccDataResponseError),
+}
+
+/// `IpaEuiccData ::= SEQUENCE` (A0, 81, A2, BF20, BF22, 83, 84, A5, A6, 87, A8, A9)
+/// (SGP.32 §2.11.2.2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct IpaEuiccData {
+    /// `PendingNotificationList`. Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    pub notifications_list: Option<SequenceOf<Sgp32PendingNotification>>,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub default_smdp_address: Option<Utf8String>,
+    /// `EuiccPackageResultList`. Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    pub euicc_package_result_list: Option<SequenceOf<EuiccPackageResult>>,
+    /// Tag 'BF20'.
+    pub euicc_info1: Option<EUICCInfo1>,
+    /// Tag 'BF22'.
+    pub euicc_info2: Option<Sgp32EuiccInfo2>,
+    /// Tag '83'.
+    #[rasn(tag(context, 3))]
+    pub root_smds_address: Option<Utf8String>,
+    /// Tag '84'.
+    #[rasn(tag(context, 4))]
+    pub association_token: Option<Integer>,
+    /// Tag 'A5'.
+    #[rasn(tag(context, 5))]
+    pub eum_certificate: Option<Certificate>,
+    /// Tag 'A6'.
+    #[rasn(tag(context, 6))]
+    pub euicc_certificate: Option<Certificate>,
+    /// Tag '87'.
+    #[rasn(tag(context, 7))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Tag 'A8'.
+    #[rasn(tag(context, 8))]
+    pub ipa_capabilities: Option<IpaCapabilities>,
+    /// Tag 'A9'.
+    #[rasn(tag(context, 9))]
+    pub device_info: Option<DeviceInfo>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `IpaEuiccDataResponseError ::= SEQUENCE` (80, 02).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct IpaEuiccDataResponseError {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Tag '02'.
+    pub ipa_euicc_data_error_code: IpaEuiccDataErrorCode,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `IpaEuiccDataErrorCode ::= INTEGER`.
+    IpaEuiccDataErrorCode {
+        INCORRECT_TAG_LIST = 1,
+        EUICC_CI_PK_ID_NOT_FOUND = 5,
+        ECALL_ACTIVE = 104,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `IpaCapabilities ::= SEQUENCE` (80, 81) (SGP.32 §2.11.2.2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct IpaCapabilities {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub ipa_features: IpaFeatures,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub ipa_supported_protocols: Option<IpaSupportedProtocols>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_bits!(
+    /// `ipaFeatures [0] BIT STRING`.
+    IpaFeatures {
+        DIRECT_RSP_SERVER_COMMUNICATION = 0,
+        INDIRECT_RSP_SERVER_COMMUNICATION = 1,
+        EIM_DOWNLOAD_DATA_HANDLING = 2,
+        EIM_CTX_PARAMS1_GENERATION = 3,
+        EIM_PROFILE_METADATA_VERIFICATION = 4,
+        MINIMIZE_ESIPA_BYTES = 5,
+    }
+);
+
+named_bits!(
+    /// `ipaSupportedProtocols [1] BIT STRING`.
+    IpaSupportedProtocols {
+        IPA_RETRIEVE_HTTPS = 0,
+        IPA_RETRIEVE_COAPS = 1,
+        IPA_INJECT_HTTPS = 2,
+        IPA_INJECT_COAPS = 3,
+        IPA_PROPRIETARY = 4,
+    }
+);
+
+// ------------------------------------------------------------------ SGP32-EUICCInfo2
+
+/// `SGP32-EUICCInfo2 ::= [34] SEQUENCE`. Tag 'BF22': SGP.22's `EUICCInfo2` plus `ipaMode`
+/// '90', `euiccCiPKIdListForSigningV3` 'B1', `additionalEuiccInfo` '92', `highestSvn`
+/// '93', `iotSpecificInfo` 'B4' (SGP.32 §5.9.x GetEUICCInfo). SGP.22's
+/// [`crate::asn1::EUICCInfo2`] keeps these as extensions (byte-exactly), this type names them.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 34))]
+pub struct Sgp32EuiccInfo2 {
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub profile_version: VersionType,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub svn: VersionType,
+    /// Tag '83'.
+    #[rasn(tag(context, 3))]
+    pub euicc_firmware_ver: VersionType,
+    /// Tag '84'.
+    #[rasn(tag(context, 4))]
+    pub ext_card_resource: OctetString,
+    /// Tag '85'.
+    #[rasn(tag(context, 5))]
+    pub uicc_capability: UICCCapability,
+    /// Tag '86'.
+    #[rasn(tag(context, 6))]
+    pub ts102241_version: Option<VersionType>,
+    /// Tag '87'.
+    #[rasn(tag(context, 7))]
+    pub globalplatform_version: Option<VersionType>,
+    /// Tag '88'.
+    #[rasn(tag(context, 8))]
+    pub rsp_capability: RspCapability,
+    /// Tag 'A9'.
+    #[rasn(tag(context, 9))]
+    pub euicc_ci_pk_id_list_for_verification: SequenceOf<SubjectKeyIdentifier>,
+    /// Tag 'AA'.
+    #[rasn(tag(context, 10))]
+    pub euicc_ci_pk_id_list_for_signing: SequenceOf<SubjectKeyIdentifier>,
+    /// Tag '8B'.
+    #[rasn(tag(context, 11))]
+    pub euicc_category: Option<EuiccCategory>,
+    /// Tag '99'.
+    #[rasn(tag(context, 25))]
+    pub forbidden_profile_policy_rules: Option<PprIds>,
+    /// Tag '04'.
+    pub pp_version: VersionType,
+    /// Tag '0C'.
+    pub sas_acreditation_number: Utf8String,
+    /// Tag 'AC'.
+    #[rasn(tag(context, 12))]
+    pub certification_data_object: Option<CertificationDataObject>,
+    /// Tag '8D'.
+    #[rasn(tag(context, 13))]
+    pub tre_properties: Option<TreProperties>,
+    /// Tag '8E'.
+    #[rasn(tag(context, 14))]
+    pub tre_product_reference: Option<Utf8String>,
+    /// Tag 'AF'.
+    #[rasn(tag(context, 15))]
+    pub additional_euicc_profile_package_versions: Option<SequenceOf<VersionType>>,
+    /// Active IPA. Tag '90'.
+    #[rasn(tag(context, 16))]
+    pub ipa_mode: Option<IpaMode>,
+    /// Not used by SGP.32 v1.2. Tag 'B1'.
+    #[rasn(tag(context, 17))]
+    pub euicc_ci_pk_id_list_for_signing_v3: Option<SequenceOf<SubjectKeyIdentifier>>,
+    /// Not used by SGP.32 v1.2. Tag '92'.
+    #[rasn(tag(context, 18))]
+    pub additional_euicc_info: Option<OctetString>,
+    /// Not used by SGP.32 v1.2. Tag '93'.
+    #[rasn(tag(context, 19))]
+    pub highest_svn: Option<VersionType>,
+    /// Tag 'B4'.
+    #[rasn(tag(context, 20))]
+    pub iot_specific_info: Option<IoTSpecificInfo>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `IpaMode ::= INTEGER`.
+    IpaMode {
+        IPAD = 0,
+        IPAE = 1,
+    }
+);
+
+/// `IoTSpecificInfo ::= SEQUENCE` (A0, 81, 82).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct IoTSpecificInfo {
+    /// SGP.32 versions supported. Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    pub iot_version: SequenceOf<VersionType>,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub ecall_supported: Option<()>,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub fallback_supported: Option<()>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+// ------------------------------------------------------- SGP32-StoreMetadataRequest
+
+fn default_profile_class() -> ProfileClass {
+    ProfileClass::OPERATIONAL
+}
+
+/// `SGP32-StoreMetadataRequest ::= [37] SEQUENCE`. Tag 'BF25': SGP.22's plus
+/// `ecallIndication` '9F7B' and `fallbackAllowed` '9F67' (SGP.32 §5.14.2 profileMetaData).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 37))]
+pub struct Sgp32StoreMetadataRequest {
+    /// Tag '5A'.
+    pub iccid: Iccid,
+    /// Tag '91'.
+    #[rasn(tag(context, 17))]
+    pub service_provider_name: Utf8String,
+    /// Tag '92'.
+    #[rasn(tag(context, 18))]
+    pub profile_name: Utf8String,
+    /// Tag '93'.
+    #[rasn(tag(context, 19))]
+    pub icon_type: Option<IconType>,
+    /// Tag '94'.
+    #[rasn(tag(context, 20))]
+    pub icon: Option<OctetString>,
+    /// Tag '95', `DEFAULT operational`.
+    #[rasn(tag(context, 21), default = "default_profile_class")]
+    pub profile_class: ProfileClass,
+    /// Tag 'B6'.
+    #[rasn(tag(context, 22))]
+    pub notification_configuration_info: Option<SequenceOf<NotificationConfigurationInformation>>,
+    /// Tag 'B7'.
+    #[rasn(tag(context, 23))]
+    pub profile_owner: Option<OperatorId>,
+    /// Tag '99'.
+    #[rasn(tag(context, 25))]
+    pub profile_policy_rules: Option<PprIds>,
+    /// Tag 'BF22'.
+    #[rasn(tag(context, 34))]
+    pub service_specific_data_stored_in_euicc: Option<VendorSpecificExtension>,
+    /// Tag 'BF23'.
+    #[rasn(tag(context, 35))]
+    pub service_specific_data_not_stored_in_euicc: Option<VendorSpecificExtension>,
+    /// Tag '9F7B'.
+    #[rasn(tag(context, 123))]
+    pub ecall_indication: Option<bool>,
+    /// Tag '9F67'.
+    #[rasn(tag(context, 103))]
+    pub fallback_allowed: Option<bool>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+// ------------------------------------------------- ES10b outputs with compact forms
+
+/// `SGP32-AuthenticateServerResponse ::= [56] CHOICE`. Tag 'BF38' (explicit) then
+/// A0 / A1 / A2 (SGP.32 §5.9.x AuthenticateServer, compact form for minimizeEsipaBytes).
+/// The non-compact `SGP32-AuthenticateResponseOk` has SGP.22's shape (its `euiccInfo2`
+/// IoT fields are kept as extensions of [`crate::asn1::EUICCInfo2`], byte-exactly).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 56)))]
+pub enum Sgp32AuthenticateServerResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    AuthenticateResponseOk(Box<AuthenticateResponseOk>),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    AuthenticateResponseError(AuthenticateResponseError),
+    /// Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    CompactAuthenticateResponseOk(Box<CompactAuthenticateResponseOk>),
+}
+
+/// `CompactAuthenticateResponseOk ::= SEQUENCE` (30 | A0, 5F37, A1, A2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactAuthenticateResponseOk {
+    /// 30 (full) or A0 (compact); the signature covers the bytes as received.
+    pub signed_data: CompactSignedData,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub euicc_signature1: OctetString,
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    pub euicc_certificate: Option<Certificate>,
+    /// Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    pub eum_certificate: Option<Certificate>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `signedData CHOICE { euiccSigned1, compactEuiccSigned1 [0] }` (30 / A0).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum CompactSignedData {
+    /// Tag '30'.
+    EuiccSigned1(Box<Raw<EuiccSigned1>>),
+    /// Tag 'A0'.
+    CompactEuiccSigned1(Box<Raw<CompactEuiccSigned1>>),
+}
+
+/// `CompactEuiccSigned1 ::= SEQUENCE` (84, A2), here with the `[0]` it always carries
+/// inside `signedData` (tag 'A0') so [`Raw`] keeps it.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 0))]
+pub struct CompactEuiccSigned1 {
+    /// Tag '84'.
+    #[rasn(tag(context, 4))]
+    pub ext_card_resource: OctetString,
+    /// `[2]` explicit over the untagged CHOICE. Tag 'A2'.
+    #[rasn(tag(explicit(context, 2)))]
+    pub ctx_params1: Option<OpenChoice<CtxParams1>>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `SGP32-PrepareDownloadResponse ::= [33] CHOICE`. Tag 'BF21' (explicit) then
+/// A0 / A1 / A2 (SGP.32 §5.9.x PrepareDownload).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 33)))]
+pub enum Sgp32PrepareDownloadResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    DownloadResponseOk(PrepareDownloadResponseOk),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    DownloadResponseError(PrepareDownloadResponseError),
+    /// Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    CompactDownloadResponseOk(CompactPrepareDownloadResponseOk),
+}
+
+/// `CompactPrepareDownloadResponseOk ::= SEQUENCE` (30, 5F37).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactPrepareDownloadResponseOk {
+    /// Tag '30', kept as received for euiccSignature2.
+    pub compact_euicc_signed2: Raw<CompactEuiccSigned2>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub euicc_signature2: OctetString,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `CompactEuiccSigned2 ::= SEQUENCE` (5F49, 04).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompactEuiccSigned2 {
+    /// otPK.EUICC.ECKA. Tag '5F49'.
+    #[rasn(tag(application, 73))]
+    pub euicc_otpk: Option<OctetString>,
+    /// Tag '04'.
+    pub hash_cc: Option<Octet32>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `SGP32-CancelSessionResponse ::= [65] CHOICE`. Tag 'BF41' (explicit) then A0 / 81 / A2.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 65)))]
+pub enum Sgp32CancelSessionResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    CancelSessionResponseOk(CancelSessionResponseOk),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    CancelSessionResponseError(Sgp32CancelSessionResponseError),
+    /// Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    CompactCancelSessionResponseOk(CompactCancelSessionResponseOk),
+}
+
+named_integer!(
+    /// `cancelSessionResponseError INTEGER`.
+    Sgp32CancelSessionResponseError {
+        INVALID_TRANSACTION_ID = 5,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `CompactCancelSessionResponseOk ::= SEQUENCE` (30, 5F37).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactCancelSessionResponseOk {
+    /// Tag '30', kept as received.
+    pub compact_euicc_cancel_session_signed: Raw<CompactEuiccCancelSessionSigned>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub euicc_cancel_session_signature: OctetString,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `CompactEuiccCancelSessionSigned ::= SEQUENCE` (automatic tags: 80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct CompactEuiccCancelSessionSigned {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub reason: Option<CancelSessionReason>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `SGP32-PendingNotification ::= CHOICE` (BF37 / 30 / A0 / A1) (SGP.32 §5.9.x
+/// RetrieveNotificationsList).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum Sgp32PendingNotification {
+    /// `SGP32-ProfileInstallationResult` (SGP.22's shape). Tag 'BF37'.
+    #[rasn(tag(context, 55))]
+    ProfileInstallationResult(Box<ProfileInstallationResult>),
+    /// Tag '30'.
+    OtherSignedNotification(Box<OtherSignedNotification>),
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    CompactProfileInstallationResult(CompactProfileInstallationResult),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    CompactOtherSignedNotification(CompactOtherSignedNotification),
+}
+
+/// `CompactProfileInstallationResult ::= SEQUENCE` (A0, 5F37).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactProfileInstallationResult {
+    /// Tag 'A0', kept as received: `euiccSignPIR` covers it.
+    pub compact_profile_installation_result_data: Raw<CompactProfileInstallationResultData>,
+    /// Tag '5F37'.
+    pub euicc_sign_pir: EuiccSignPIR,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `CompactProfileInstallationResultData ::= SEQUENCE` (80, 02, 01, A2), here with the
+/// `[0]` it always carries (tag 'A0') so [`Raw`] keeps it.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 0))]
+pub struct CompactProfileInstallationResultData {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// Tag '02'.
+    pub seq_number: Integer,
+    /// `DEFAULT TRUE`. Tag '01'.
+    #[rasn(default = "default_true")]
+    pub iccid_present: bool,
+    /// `[2]` explicit over the untagged CHOICE. Tag 'A2'.
+    #[rasn(tag(explicit(context, 2)))]
+    pub compact_final_result: CompactFinalResult,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `compactFinalResult [2] CHOICE` (automatic tags: A0 / A1).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum CompactFinalResult {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    CompactSuccessResult(CompactSuccessResult),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    ErrorResult(ErrorResult),
+}
+
+/// `CompactSuccessResult ::= SEQUENCE` (4F, 04).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactSuccessResult {
+    /// Bytes 14 and 15 of the ISD-P AID. Tag '4F'.
+    #[rasn(tag(application, 15))]
+    pub compact_aid: Octet2,
+    /// Tag '04'.
+    pub sima_response: Option<OctetString>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `CompactOtherSignedNotification ::= SEQUENCE` (5A, BF2F, 5F37).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct CompactOtherSignedNotification {
+    /// Tag '5A'.
+    #[rasn(tag(application, 26))]
+    pub eid_value: Option<Octet16>,
+    /// Tag 'BF2F', kept as received.
+    pub tbs_other_notification: Raw<NotificationMetadata>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub euicc_notification_signature: OctetString,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}

@@ -1,0 +1,663 @@
+//! ESipa (IPA ↔ eIM) messages (SGP.32 v1.2 §5.14 and §6.x ASN.1 binding):
+//! `EsipaMessageFromIpaToEim` / `EsipaMessageFromEimToIpa` and what they carry.
+//!
+//! Where the module imports a type from `RSPDefinitions` the SGP.22 type of this crate is
+//! reused (`ServerSigned1`, `SmdpSigned2`, `BoundProfilePackage`, `CtxParams1`…).
+
+// Variants keep the ASN.1 alternative names (e.g. `euiccPackageResultSigned`), which the
+// derive-generated impls would otherwise trip this lint on.
+#![allow(clippy::enum_variant_names)]
+use rasn::prelude::*;
+
+use super::es10b_iot::{
+    IpaEuiccDataRequest, IpaEuiccDataResponse, Sgp32AuthenticateServerResponse,
+    Sgp32CancelSessionResponse, Sgp32PendingNotification, Sgp32PrepareDownloadResponse,
+    Sgp32StoreMetadataRequest,
+};
+use super::euicc_package::{EuiccPackageRequest, EuiccPackageResult};
+use crate::asn1::certificate::Certificate;
+use crate::asn1::choice::OpenChoice;
+use crate::asn1::common::{Octet3, Octet16, Octet32, TransactionId};
+use crate::asn1::es8plus::{BoundProfilePackage, ProfileInstallationResult};
+use crate::asn1::es10b::{CtxParams1, EUICCInfo1, ServerSigned1, SmdpSigned2};
+use crate::asn1::ext::Extensions;
+use crate::asn1::macros::named_integer;
+use crate::asn1::raw::Raw;
+
+// --------------------------------------------------------------------- top-level CHOICEs
+
+/// `EsipaMessageFromIpaToEim ::= CHOICE` (SGP.32 §6.1 / §6.3, ASN.1 binding).
+/// One value per exchange, so variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum EsipaMessageFromIpaToEim {
+    /// Tag 'BF39'.
+    #[rasn(tag(context, 57))]
+    InitiateAuthenticationRequestEsipa(InitiateAuthenticationRequestEsipa),
+    /// Tag 'BF3B'.
+    #[rasn(tag(context, 59))]
+    AuthenticateClientRequestEsipa(AuthenticateClientRequestEsipa),
+    /// Tag 'BF3A'.
+    #[rasn(tag(context, 58))]
+    GetBoundProfilePackageRequestEsipa(GetBoundProfilePackageRequestEsipa),
+    /// Tag 'BF41'.
+    #[rasn(tag(context, 65))]
+    CancelSessionRequestEsipa(CancelSessionRequestEsipa),
+    /// Tag 'BF3D'.
+    #[rasn(tag(context, 61))]
+    HandleNotificationEsipa(HandleNotificationEsipa),
+    /// Tag 'BF4E'.
+    #[rasn(tag(context, 78))]
+    TransferEimPackageResponse(TransferEimPackageResponse),
+    /// Tag 'BF4F'.
+    #[rasn(tag(context, 79))]
+    GetEimPackageRequest(GetEimPackageRequest),
+    /// Tag 'BF50'.
+    #[rasn(tag(context, 80))]
+    ProvideEimPackageResult(ProvideEimPackageResult),
+}
+
+/// `EsipaMessageFromEimToIpa ::= CHOICE` (SGP.32 §6.1 / §6.3, ASN.1 binding).
+/// One value per exchange, so variant sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum EsipaMessageFromEimToIpa {
+    /// Tag 'BF39'.
+    #[rasn(tag(context, 57))]
+    InitiateAuthenticationResponseEsipa(InitiateAuthenticationResponseEsipa),
+    /// Tag 'BF3B'.
+    #[rasn(tag(context, 59))]
+    AuthenticateClientResponseEsipa(AuthenticateClientResponseEsipa),
+    /// Tag 'BF3A'.
+    #[rasn(tag(context, 58))]
+    GetBoundProfilePackageResponseEsipa(GetBoundProfilePackageResponseEsipa),
+    /// Tag 'BF41'.
+    #[rasn(tag(context, 65))]
+    CancelSessionResponseEsipa(CancelSessionResponseEsipa),
+    /// Tag 'BF4E'.
+    #[rasn(tag(context, 78))]
+    TransferEimPackageRequest(TransferEimPackageRequest),
+    /// Tag 'BF4F'.
+    #[rasn(tag(context, 79))]
+    GetEimPackageResponse(GetEimPackageResponse),
+    /// Tag 'BF50'.
+    #[rasn(tag(context, 80))]
+    ProvideEimPackageResultResponse(ProvideEimPackageResultResponse),
+}
+
+// ------------------------------------------------------ InitiateAuthentication §5.14.1
+
+/// `InitiateAuthenticationRequestEsipa ::= [57] SEQUENCE`. Tag 'BF39' (81, 83, BF20, 82)
+/// (SGP.32 §5.14.1).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 57))]
+pub struct InitiateAuthenticationRequestEsipa {
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub euicc_challenge: Octet16,
+    /// Tag '83'.
+    #[rasn(tag(context, 3))]
+    pub smdp_address: Option<Utf8String>,
+    /// Tag 'BF20'.
+    pub euicc_info1: Option<EUICCInfo1>,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `InitiateAuthenticationResponseEsipa ::= [57] CHOICE`. Tag 'BF39' (explicit) then
+/// A0 / 81 (SGP.32 §5.14.1).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 57)))]
+pub enum InitiateAuthenticationResponseEsipa {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    InitiateAuthenticationOkEsipa(Box<InitiateAuthenticationOkEsipa>),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    InitiateAuthenticationErrorEsipa(InitiateAuthenticationErrorEsipa),
+}
+
+named_integer!(
+    /// `initiateAuthenticationErrorEsipa INTEGER`.
+    InitiateAuthenticationErrorEsipa {
+        INVALID_DP_ADDRESS = 1,
+        EUICC_VERSION_NOT_SUPPORTED_BY_DP = 2,
+        CI_PK_ID_NOT_SUPPORTED = 3,
+        SMDP_ADDRESS_MISMATCH = 50,
+        SMDP_OID_MISMATCH = 51,
+        INVALID_EIM_TRANSACTION_ID = 52,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `InitiateAuthenticationOkEsipa ::= SEQUENCE` (80, 30, 5F37, 04, 30, 0C, A2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct InitiateAuthenticationOkEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: Option<TransactionId>,
+    /// Tag '30', kept as produced for serverSignature1.
+    pub server_signed1: Raw<ServerSigned1>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub server_signature1: OctetString,
+    /// Possibly truncated CI key id. Tag '04'.
+    pub euicc_ci_pk_identifier_to_be_used: OctetString,
+    /// CERT.DPauth.ECDSA (or DSauth). Tag '30'.
+    pub server_certificate: Certificate,
+    /// Tag '0C'.
+    pub matching_id: Option<Utf8String>,
+    /// `[2] CtxParams1` (explicit, over an untagged CHOICE). Tag 'A2'.
+    #[rasn(tag(explicit(context, 2)))]
+    pub ctx_params1: Option<OpenChoice<CtxParams1>>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+// ---------------------------------------------------------- AuthenticateClient §5.14.2
+
+/// `AuthenticateClientRequestEsipa ::= [59] SEQUENCE`. Tag 'BF3B' (80, BF38)
+/// (SGP.32 §5.14.2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 59))]
+pub struct AuthenticateClientRequestEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// `[56]` implicit over the `[56]`-tagged CHOICE: written untagged. Tag 'BF38'.
+    pub authenticate_server_response: Sgp32AuthenticateServerResponse,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `AuthenticateClientResponseEsipa ::= [59] CHOICE`. Tag 'BF3B' (explicit) then
+/// A0 / A1 / 82 (SGP.32 §5.14.2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 59)))]
+pub enum AuthenticateClientResponseEsipa {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    AuthenticateClientOkDpEsipa(Box<AuthenticateClientOkDpEsipa>),
+    /// Tag 'A1'.
+    #[rasn(tag(context, 1))]
+    AuthenticateClientOkDsEsipa(AuthenticateClientOkDsEsipa),
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    AuthenticateClientErrorEsipa(AuthenticateClientErrorEsipa),
+}
+
+named_integer!(
+    /// `authenticateClientErrorEsipa INTEGER`.
+    AuthenticateClientErrorEsipa {
+        EUM_CERTIFICATE_INVALID = 1,
+        EUM_CERTIFICATE_EXPIRED = 2,
+        EUICC_CERTIFICATE_INVALID = 3,
+        EUICC_CERTIFICATE_EXPIRED = 4,
+        EUICC_SIGNATURE_INVALID = 5,
+        MATCHING_ID_REFUSED = 6,
+        EID_MISMATCH = 7,
+        NO_ELIGIBLE_PROFILE = 8,
+        CI_PK_UNKNOWN = 9,
+        INVALID_TRANSACTION_ID = 10,
+        INSUFFICIENT_MEMORY = 11,
+        PPR_NOT_ALLOWED = 50,
+        EVENT_ID_UNKNOWN = 56,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `AuthenticateClientOkDPEsipa ::= SEQUENCE` (80, BF25, 30, 5F37, 30, 04).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticateClientOkDpEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: Option<TransactionId>,
+    /// `[37] SGP32-StoreMetadataRequest`. Tag 'BF25'.
+    pub profile_meta_data: Option<Sgp32StoreMetadataRequest>,
+    /// Tag '30', kept as produced for smdpSignature2.
+    pub smdp_signed2: Raw<SmdpSigned2>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub smdp_signature2: OctetString,
+    /// CERT.DPpb.ECDSA. Tag '30'.
+    pub smdp_certificate: Certificate,
+    /// Hash of the confirmation code. Tag '04'.
+    pub hash_cc: Option<Octet32>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `AuthenticateClientOkDSEsipa ::= SEQUENCE` (80, BF54).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticateClientOkDsEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// Tag 'BF54'.
+    pub profile_download_trigger: Option<ProfileDownloadTriggerRequest>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+// ----------------------------------------------------- GetBoundProfilePackage §5.14.3
+
+/// `GetBoundProfilePackageRequestEsipa ::= [58] SEQUENCE`. Tag 'BF3A' (80, BF21)
+/// (SGP.32 §5.14.3).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 58))]
+pub struct GetBoundProfilePackageRequestEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// `[33]` implicit over the `[33]`-tagged CHOICE. Tag 'BF21'.
+    pub prepare_download_response: Sgp32PrepareDownloadResponse,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `GetBoundProfilePackageResponseEsipa ::= [58] CHOICE`. Tag 'BF3A' (explicit) then
+/// A0 / 81 (SGP.32 §5.14.3).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 58)))]
+pub enum GetBoundProfilePackageResponseEsipa {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    GetBoundProfilePackageOkEsipa(Box<GetBoundProfilePackageOkEsipa>),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    GetBoundProfilePackageErrorEsipa(GetBoundProfilePackageErrorEsipa),
+}
+
+named_integer!(
+    /// `getBoundProfilePackageErrorEsipa INTEGER`.
+    GetBoundProfilePackageErrorEsipa {
+        EUICC_SIGNATURE_INVALID = 1,
+        CONFIRMATION_CODE_MISSING = 2,
+        CONFIRMATION_CODE_REFUSED = 3,
+        CONFIRMATION_CODE_RETRIES_EXCEEDED = 4,
+        BPP_REBINDING_REFUSED = 5,
+        DOWNLOAD_ORDER_EXPIRED = 6,
+        METADATA_MISMATCH = 50,
+        INVALID_TRANSACTION_ID = 95,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `GetBoundProfilePackageOkEsipa ::= SEQUENCE` (80, BF36).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct GetBoundProfilePackageOkEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: Option<TransactionId>,
+    /// `[54] BoundProfilePackage`. Tag 'BF36'.
+    pub bound_profile_package: BoundProfilePackage,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+// --------------------------------------------------------- HandleNotification §5.14.4
+
+/// `HandleNotificationEsipa ::= [61] CHOICE`. Tag 'BF3D' (explicit) then A0 { … } / BF50
+/// (SGP.32 §5.14.4).
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 61)))]
+pub enum HandleNotificationEsipa {
+    /// `[0]` explicit over the untagged CHOICE. Tag 'A0'.
+    #[rasn(tag(explicit(context, 0)))]
+    PendingNotification(Sgp32PendingNotification),
+    /// Tag 'BF50'.
+    #[rasn(tag(context, 80))]
+    ProvideEimPackageResult(ProvideEimPackageResult),
+}
+
+// -------------------------------------------------------------- CancelSession §5.14.5
+
+/// `CancelSessionRequestEsipa ::= [65] SEQUENCE`. Tag 'BF41' (automatic tags: 80, A1)
+/// (SGP.32 §5.14.5).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 65))]
+pub struct CancelSessionRequestEsipa {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// `[1] IMPLICIT` over the `[65]`-tagged CHOICE: A1 { A0 | 81 | A2 }.
+    #[rasn(tag(context, 1))]
+    pub cancel_session_response: Sgp32CancelSessionResponse,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `CancelSessionResponseEsipa ::= [65] CHOICE`. Tag 'BF41' (explicit) then A0 / 81
+/// (SGP.32 §5.14.5).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 65)))]
+pub enum CancelSessionResponseEsipa {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    CancelSessionOk(Sgp32CancelSessionOk),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    CancelSessionError(CancelSessionErrorEsipa),
+}
+
+/// `SGP32-CancelSessionOk ::= SEQUENCE {}`.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sgp32CancelSessionOk {
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `cancelSessionError INTEGER` of `CancelSessionResponseEsipa`.
+    CancelSessionErrorEsipa {
+        INVALID_TRANSACTION_ID = 1,
+        EUICC_SIGNATURE_INVALID = 2,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ------------------------------------------------------------- GetEimPackage §5.14.6
+
+named_integer!(
+    /// `StateChangeCause ::= INTEGER` (SGP.32 §5.14.6).
+    StateChangeCause {
+        OTHER_EIM = 0,
+        FALLBACK = 1,
+        EMERGENCY_PROFILE = 2,
+        LOCAL = 3,
+        RESET = 4,
+        IMMEDIATE_ENABLE_PROFILE = 5,
+        DEVICE_CHANGE = 6,
+        UNDEFINED = 127,
+    }
+);
+
+/// `GetEimPackageRequest ::= [79] SEQUENCE`. Tag 'BF4F' (5A, 80, 81, 82) (SGP.32 §5.14.6).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 79))]
+pub struct GetEimPackageRequest {
+    /// EID. Tag '5A'.
+    #[rasn(tag(application, 26))]
+    pub eid_value: Octet16,
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub notify_state_change: Option<()>,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub state_change_cause: Option<StateChangeCause>,
+    /// MCC/MNC of the last registered PLMN (TS 24.008). Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub r_plmn: Option<Octet3>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `GetEimPackageResponse ::= [79] CHOICE`. Tag 'BF4F' (explicit) then BF51 / BF52 / BF54
+/// / 02 (SGP.32 §5.14.6).
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 79)))]
+pub enum GetEimPackageResponse {
+    /// Tag 'BF51'.
+    #[rasn(tag(context, 81))]
+    EuiccPackageRequest(EuiccPackageRequest),
+    /// Tag 'BF52'.
+    #[rasn(tag(context, 82))]
+    IpaEuiccDataRequest(IpaEuiccDataRequest),
+    /// Tag 'BF54'.
+    #[rasn(tag(context, 84))]
+    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
+    /// Tag '02'.
+    EimPackageError(EimPackageError),
+}
+
+named_integer!(
+    /// `eimPackageError INTEGER` of `GetEimPackageResponse`.
+    EimPackageError {
+        NO_EIM_PACKAGE_AVAILABLE = 1,
+        EID_NOT_FOUND = 2,
+        INVALID_EID = 3,
+        MISSING_EID = 4,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ---------------------------------------------------------- ProvideEimPackageResult §5.14.7
+
+/// `ProvideEimPackageResult ::= [80] SEQUENCE`. Tag 'BF50' (5A, EimPackageResult)
+/// (SGP.32 §5.14.7).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 80))]
+pub struct ProvideEimPackageResult {
+    /// EID. Tag '5A'.
+    #[rasn(tag(application, 26))]
+    pub eid_value: Option<Octet16>,
+    /// BF51 / 30 / BF52 / BF54 / A0.
+    pub eim_package_result: EimPackageResult,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `EimPackageResult ::= CHOICE` (SGP.32 §5.14.7).
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum EimPackageResult {
+    /// `[81]` implicit over the `[81]`-tagged CHOICE. Tag 'BF51'.
+    #[rasn(tag(context, 81))]
+    EuiccPackageResult(EuiccPackageResult),
+    /// Tag '30'.
+    EprAndNotifications(EprAndNotifications),
+    /// Tag 'BF52'.
+    #[rasn(tag(context, 82))]
+    IpaEuiccDataResponse(IpaEuiccDataResponse),
+    /// Tag 'BF54'.
+    #[rasn(tag(context, 84))]
+    ProfileDownloadTriggerResult(ProfileDownloadTriggerResult),
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    EimPackageResultResponseError(EimPackageResultResponseError),
+}
+
+/// `ePRAndNotifications SEQUENCE` (BF51, A0) of `EimPackageResult` /
+/// `TransferEimPackageResponse`.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct EprAndNotifications {
+    /// Tag 'BF51'.
+    pub euicc_package_result: EuiccPackageResult,
+    /// `[0] PendingNotificationList`. Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    pub notification_list: SequenceOf<Sgp32PendingNotification>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `EimPackageResultResponseError ::= SEQUENCE` (80, 02).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct EimPackageResultResponseError {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Tag '02'.
+    pub eim_package_result_error_code: EimPackageResultErrorCode,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `EimPackageResultErrorCode ::= INTEGER`.
+    EimPackageResultErrorCode {
+        INVALID_PACKAGE_FORMAT = 1,
+        UNKNOWN_PACKAGE = 2,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+/// `ProvideEimPackageResultResponse ::= [80] CHOICE`. Tag 'BF50' (explicit) then BF53 /
+/// 30 / 02 (SGP.32 §5.14.7).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 80)))]
+pub enum ProvideEimPackageResultResponse {
+    /// Tag 'BF53'.
+    #[rasn(tag(context, 83))]
+    EimAcknowledgements(EimAcknowledgements),
+    /// `SEQUENCE {}`. Tag '30'.
+    EmptyResponse(Sgp32CancelSessionOk),
+    /// Tag '02'.
+    ProvideEimPackageResultError(ProvideEimPackageResultError),
+}
+
+named_integer!(
+    /// `provideEimPackageResultError INTEGER`.
+    ProvideEimPackageResultError {
+        EID_NOT_FOUND = 2,
+        INVALID_EID = 3,
+        MISSING_EID = 4,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// --------------------------------------------------------- TransferEimPackage §5.14.8
+
+/// `TransferEimPackageRequest ::= [78] CHOICE`. Tag 'BF4E' (explicit) then BF51 / BF52 /
+/// BF53 / BF54 (SGP.32 §5.14.8, eIM → IPA push).
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 78)))]
+pub enum TransferEimPackageRequest {
+    /// Tag 'BF51'.
+    #[rasn(tag(context, 81))]
+    EuiccPackageRequest(EuiccPackageRequest),
+    /// Tag 'BF52'.
+    #[rasn(tag(context, 82))]
+    IpaEuiccDataRequest(IpaEuiccDataRequest),
+    /// Tag 'BF53'.
+    #[rasn(tag(context, 83))]
+    EimAcknowledgements(EimAcknowledgements),
+    /// Tag 'BF54'.
+    #[rasn(tag(context, 84))]
+    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
+}
+
+/// `TransferEimPackageResponse ::= [78] CHOICE`. Tag 'BF4E' (explicit) then BF51 / 30 /
+/// BF52 / 05 / 02 (SGP.32 §5.14.8).
+#[allow(clippy::large_enum_variant)]
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 78)))]
+pub enum TransferEimPackageResponse {
+    /// Tag 'BF51'.
+    #[rasn(tag(context, 81))]
+    EuiccPackageResult(EuiccPackageResult),
+    /// Tag '30'.
+    EprAndNotifications(EprAndNotifications),
+    /// Tag 'BF52'.
+    #[rasn(tag(context, 82))]
+    IpaEuiccDataResponse(IpaEuiccDataResponse),
+    /// Tag '05'.
+    EimPackageReceived(()),
+    /// Tag '02'.
+    EimPackageError(EimPackageResultErrorCode),
+}
+
+// ------------------------------------------------------ eIM packages (SGP.32 §2.11.2)
+
+/// `SequenceNumber ::= [0] INTEGER`. Tag '80'.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(delegate, tag(context, 0))]
+pub struct SequenceNumber(pub Integer);
+
+/// `EimAcknowledgements ::= [83] SEQUENCE OF SequenceNumber`. Tag 'BF53' (SGP.32 §2.11.2.4).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(delegate, tag(context, 83))]
+pub struct EimAcknowledgements(pub SequenceOf<SequenceNumber>);
+
+/// `ProfileDownloadTriggerRequest ::= [84] SEQUENCE`. Tag 'BF54' (A0, 82)
+/// (SGP.32 §2.11.2.3).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 84))]
+pub struct ProfileDownloadTriggerRequest {
+    /// `[0]` explicit over the untagged CHOICE. Tag 'A0'.
+    #[rasn(tag(explicit(context, 0)))]
+    pub profile_download_data: Option<ProfileDownloadData>,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `ProfileDownloadData ::= CHOICE` (80 / 81 / A2).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum ProfileDownloadData {
+    /// Activation Code (0..255 chars). Tag '80'.
+    #[rasn(tag(context, 0))]
+    ActivationCode(Utf8String),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    ContactDefaultSmdp(()),
+    /// Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    ContactSmds(ContactSmds),
+}
+
+/// `contactSmds [2] SEQUENCE { smdsAddress UTF8String OPTIONAL }` (automatic tags: 80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactSmds {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub smds_address: Option<Utf8String>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `ProfileDownloadTriggerResult ::= [84] SEQUENCE`. Tag 'BF54' (82, BF37 | 30)
+/// (SGP.32 §2.11.2.3).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 84))]
+pub struct ProfileDownloadTriggerResult {
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub eim_transaction_id: Option<TransactionId>,
+    /// BF37 / 30.
+    pub profile_download_trigger_result_data: ProfileDownloadTriggerResultData,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `profileDownloadTriggerResultData CHOICE` (BF37 / 30).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum ProfileDownloadTriggerResultData {
+    /// `[55] SGP32-ProfileInstallationResult` (same shape as SGP.22's). Tag 'BF37'.
+    #[rasn(tag(context, 55))]
+    ProfileInstallationResult(Box<ProfileInstallationResult>),
+    /// Tag '30'.
+    ProfileDownloadError(ProfileDownloadError),
+}
+
+/// `profileDownloadError SEQUENCE` (80, 04).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct ProfileDownloadError {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub profile_download_error_reason: ProfileDownloadErrorReason,
+    /// Tag '04'.
+    pub error_response: Option<OctetString>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `profileDownloadErrorReason [0] INTEGER`.
+    ProfileDownloadErrorReason {
+        ECALL_ACTIVE = 104,
+        UNDEFINED_ERROR = 127,
+    }
+);
