@@ -857,6 +857,302 @@ pub struct CompactOtherSignedNotification {
     pub ext: Extensions,
 }
 
+// ------------------------------------------- REFRESH-flag functions (§5.9.x) by one macro
+
+/// `X ::= [n] SEQUENCE { refreshFlag BOOLEAN }` (automatic tags: 80) and its response
+/// `[n] SEQUENCE { result [0] INTEGER {...} }` (80).
+macro_rules! refresh_command {
+    (
+        $(#[$rmeta:meta])* $request:ident,
+        $(#[$smeta:meta])* $response:ident { $field:ident: $result:ident },
+        tag $tag:literal
+    ) => {
+        $(#[$rmeta])*
+        #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+        #[rasn(tag(context, $tag))]
+        pub struct $request {
+            /// Whether the eUICC issues a REFRESH. Tag '80'.
+            #[rasn(tag(context, 0))]
+            pub refresh_flag: bool,
+            /// Unknown extension additions.
+            pub ext: Extensions,
+        }
+
+        $(#[$smeta])*
+        #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+        #[rasn(tag(context, $tag))]
+        pub struct $response {
+            /// Tag '80'.
+            #[rasn(tag(context, 0))]
+            pub $field: $result,
+            /// Unknown extension additions.
+            pub ext: Extensions,
+        }
+    };
+}
+
+refresh_command!(
+    /// `ExecuteFallbackMechanismRequest ::= [93] SEQUENCE`. Tag 'BF5D' (SGP.32 §5.9.x).
+    ExecuteFallbackMechanismRequest,
+    /// `ExecuteFallbackMechanismResponse ::= [93] SEQUENCE`. Tag 'BF5D'.
+    ExecuteFallbackMechanismResponse { execute_fallback_mechanism_result: ExecuteFallbackMechanismResult },
+    tag 93
+);
+
+named_integer!(
+    /// `executeFallbackMechanismResult [0] INTEGER`.
+    ExecuteFallbackMechanismResult {
+        OK = 0,
+        PROFILE_NOT_IN_DISABLED_STATE = 2,
+        CAT_BUSY = 5,
+        FALLBACK_NOT_AVAILABLE = 6,
+        COMMAND_ERROR = 7,
+        ECALL_ACTIVE = 104,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+refresh_command!(
+    /// `ReturnFromFallbackRequest ::= [94] SEQUENCE`. Tag 'BF5E' (SGP.32 §5.9.x).
+    ReturnFromFallbackRequest,
+    /// `ReturnFromFallbackResponse ::= [94] SEQUENCE`. Tag 'BF5E'.
+    ReturnFromFallbackResponse { return_from_fallback_result: ReturnFromFallbackResult },
+    tag 94
+);
+
+named_integer!(
+    /// `returnFromFallbackResult [0] INTEGER`.
+    ReturnFromFallbackResult {
+        OK = 0,
+        CAT_BUSY = 5,
+        FALLBACK_NOT_AVAILABLE = 6,
+        COMMAND_ERROR = 7,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+refresh_command!(
+    /// `EnableEmergencyProfileRequest ::= [91] SEQUENCE`. Tag 'BF5B' (SGP.32 §5.9.x).
+    EnableEmergencyProfileRequest,
+    /// `EnableEmergencyProfileResponse ::= [91] SEQUENCE`. Tag 'BF5B'.
+    EnableEmergencyProfileResponse { enable_emergency_profile_result: EnableEmergencyProfileResult },
+    tag 91
+);
+
+named_integer!(
+    /// `enableEmergencyProfileResult [0] INTEGER`.
+    EnableEmergencyProfileResult {
+        OK = 0,
+        PROFILE_NOT_IN_DISABLED_STATE = 2,
+        CAT_BUSY = 5,
+        ECALL_NOT_AVAILABLE = 8,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+refresh_command!(
+    /// `DisableEmergencyProfileRequest ::= [92] SEQUENCE`. Tag 'BF5C' (SGP.32 §5.9.x).
+    DisableEmergencyProfileRequest,
+    /// `DisableEmergencyProfileResponse ::= [92] SEQUENCE`. Tag 'BF5C'.
+    DisableEmergencyProfileResponse { disable_emergency_profile_result: DisableEmergencyProfileResult },
+    tag 92
+);
+
+named_integer!(
+    /// `disableEmergencyProfileResult [0] INTEGER`.
+    DisableEmergencyProfileResult {
+        OK = 0,
+        PROFILE_NOT_IN_ENABLED_STATE = 2,
+        CAT_BUSY = 5,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ----------------------------------------------- ConfigureImmediateProfileEnabling §5.9.x
+
+/// `ConfigureImmediateProfileEnablingRequest ::= [89] SEQUENCE`. Tag 'BF59' (80, 81, 82).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 89))]
+pub struct ConfigureImmediateProfileEnablingRequest {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub immediate_enable_flag: Option<()>,
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub default_smdp_oid: Option<ObjectIdentifier>,
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    pub default_smdp_address: Option<Utf8String>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `ConfigureImmediateProfileEnablingResponse ::= [89] SEQUENCE`. Tag 'BF59' (80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 89))]
+pub struct ConfigureImmediateProfileEnablingResponse {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub config_immediate_enable_result: ConfigImmediateEnableResult,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `configImmediateEnableResult [0] INTEGER`.
+    ConfigImmediateEnableResult {
+        OK = 0,
+        INSUFFICIENT_MEMORY = 1,
+        ASSOCIATED_EIM_ALREADY_EXISTS = 2,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ------------------------------------------------------- GetConnectivityParameters §5.9.x
+
+/// `GetConnectivityParametersRequest ::= [95] SEQUENCE {}`. Tag 'BF5F'.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 95))]
+pub struct GetConnectivityParametersRequest {
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `GetConnectivityParametersResponse ::= [95] CHOICE`. Tag 'BF5F' (explicit) then
+/// A0 / 81.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 95)))]
+pub enum GetConnectivityParametersResponse {
+    /// Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    ConnectivityParameters(ConnectivityParameters),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    ConnectivityParametersError(ConnectivityParametersError),
+}
+
+/// `ConnectivityParameters ::= SEQUENCE { httpParams [1] OCTET STRING OPTIONAL }` (81).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectivityParameters {
+    /// Also used for CoAP. Tag '81'.
+    #[rasn(tag(context, 1))]
+    pub http_params: Option<OctetString>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `ConnectivityParametersError ::= INTEGER`.
+    ConnectivityParametersError {
+        PARAMETERS_NOT_AVAILABLE = 1,
+        UNDEFINED_ERROR = 127,
+    }
+);
+
+// ------------------------------------------------------------- RetrieveNotificationsList
+
+/// `SGP32-RetrieveNotificationsListRequest ::= [43] SEQUENCE`. Tag 'BF2B' (A0 { 80 | 81 |
+/// 82 }) (SGP.32 §5.9.x).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 43))]
+pub struct Sgp32RetrieveNotificationsListRequest {
+    /// `[0]` (automatic) explicit over the untagged CHOICE. Tag 'A0'.
+    #[rasn(tag(explicit(context, 0)))]
+    pub search_criteria: Option<Sgp32NotificationSearchCriteria>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `searchCriteria CHOICE` of `SGP32-RetrieveNotificationsListRequest` (80 / 81 / 82).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice)]
+pub enum Sgp32NotificationSearchCriteria {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    SeqNumber(Integer),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    ProfileManagementOperation(NotificationEvent),
+    /// Tag '82'.
+    #[rasn(tag(context, 2))]
+    EuiccPackageResults(()),
+}
+
+/// `SGP32-RetrieveNotificationsListResponse ::= [43] CHOICE`. Tag 'BF2B' (explicit) then
+/// A0 / 81 / A2.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(choice, tag(explicit(context, 43)))]
+pub enum Sgp32RetrieveNotificationsListResponse {
+    /// `PendingNotificationList`. Tag 'A0'.
+    #[rasn(tag(context, 0))]
+    NotificationList(SequenceOf<Sgp32PendingNotification>),
+    /// Tag '81'.
+    #[rasn(tag(context, 1))]
+    NotificationsListResultError(crate::asn1::es10b::UndefinedError),
+    /// `EuiccPackageResultList`. Tag 'A2'.
+    #[rasn(tag(context, 2))]
+    EuiccPackageResultList(SequenceOf<EuiccPackageResult>),
+}
+
+// ------------------------------------------------------------------------- IPAe
+
+named_bits!(
+    /// `euiccConfiguration BIT STRING` of `ISDRProprietaryApplicationTemplateIoT`.
+    EuiccConfigurationIot {
+        IPAE_SUPPORTED = 0,
+        ENABLED_PROFILE = 1,
+    }
+);
+
+/// `ISDRProprietaryApplicationTemplateIoT ::= [PRIVATE 1] SEQUENCE`. Tag 'E1' (automatic
+/// tags: 80) (SGP.32 §5.9.x, ISD-R SELECT response).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(private, 1))]
+pub struct IsdrProprietaryApplicationTemplateIot {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub euicc_configuration: EuiccConfigurationIot,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_bits!(
+    /// `ipaeOption BIT STRING` of `IpaeActivationRequest`.
+    IpaeOption {
+        ACTIVATE_IPAE = 0,
+    }
+);
+
+/// `IpaeActivationRequest ::= [66] SEQUENCE`. Tag 'BF42' (automatic tags: 80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
+#[rasn(tag(context, 66))]
+pub struct IpaeActivationRequest {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub ipae_option: IpaeOption,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `IpaeActivationResponse ::= [66] SEQUENCE`. Tag 'BF42' (automatic tags: 80).
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+#[rasn(tag(context, 66))]
+pub struct IpaeActivationResponse {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub ipae_activation_result: IpaeActivationResult,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+named_integer!(
+    /// `ipaeActivationResult INTEGER`.
+    IpaeActivationResult {
+        OK = 0,
+        NOT_SUPPORTED = 1,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::super::der::{SIG, cat, tlv};
@@ -1162,6 +1458,85 @@ mod tests {
         assert_eq!(
             decode::<IpaEuiccDataRequest>(&bytes).expect("decodes"),
             data
+        );
+    }
+
+    #[test]
+    fn fallback_emergency_connectivity_notifications_ipae() {
+        let request: ExecuteFallbackMechanismRequest =
+            round_trip(&[0xBF, 0x5D, 0x03, 0x80, 0x01, 0xFF]);
+        assert!(request.refresh_flag);
+        let response: ExecuteFallbackMechanismResponse =
+            round_trip(&[0xBF, 0x5D, 0x03, 0x80, 0x01, 0x68]);
+        assert_eq!(
+            response.execute_fallback_mechanism_result,
+            ExecuteFallbackMechanismResult::ECALL_ACTIVE
+        );
+        let response: ReturnFromFallbackResponse =
+            round_trip(&[0xBF, 0x5E, 0x03, 0x80, 0x01, 0x06]);
+        assert_eq!(
+            response.return_from_fallback_result,
+            ReturnFromFallbackResult::FALLBACK_NOT_AVAILABLE
+        );
+        let response: EnableEmergencyProfileResponse =
+            round_trip(&[0xBF, 0x5B, 0x03, 0x80, 0x01, 0x08]);
+        assert_eq!(
+            response.enable_emergency_profile_result,
+            EnableEmergencyProfileResult::ECALL_NOT_AVAILABLE
+        );
+        let request: DisableEmergencyProfileRequest =
+            round_trip(&[0xBF, 0x5C, 0x03, 0x80, 0x01, 0x00]);
+        assert!(!request.refresh_flag);
+
+        let bytes = tlv(
+            &[0xBF, 0x59],
+            &cat(&[&[0x80, 0x00], &tlv(&[0x82], b"dp.example")]),
+        );
+        let request: ConfigureImmediateProfileEnablingRequest = round_trip(&bytes);
+        assert!(request.immediate_enable_flag.is_some());
+        assert_eq!(request.default_smdp_address.as_deref(), Some("dp.example"));
+
+        round_trip::<GetConnectivityParametersRequest>(&[0xBF, 0x5F, 0x00]);
+        let bytes = tlv(&[0xBF, 0x5F], &tlv(&[0xA0], &tlv(&[0x81], &[0x01, 0x02])));
+        assert!(matches!(
+            round_trip::<GetConnectivityParametersResponse>(&bytes),
+            GetConnectivityParametersResponse::ConnectivityParameters(ConnectivityParameters { http_params: Some(ref p), .. }) if p.as_ref() == [0x01, 0x02]
+        ));
+
+        // BF2B { A0 { 82 00 } }: euiccPackageResults.
+        let request: Sgp32RetrieveNotificationsListRequest =
+            round_trip(&[0xBF, 0x2B, 0x04, 0xA0, 0x02, 0x82, 0x00]);
+        assert_eq!(
+            request.search_criteria,
+            Some(Sgp32NotificationSearchCriteria::EuiccPackageResults(()))
+        );
+        let bytes = tlv(
+            &[0xBF, 0x2B],
+            &tlv(
+                &[0xA2],
+                &tlv(&[0xBF, 0x51], &tlv(&[0xA2], &tlv(&[0x80], b"eim"))),
+            ),
+        );
+        assert!(matches!(
+            round_trip::<Sgp32RetrieveNotificationsListResponse>(&bytes),
+            Sgp32RetrieveNotificationsListResponse::EuiccPackageResultList(ref l) if l.len() == 1
+        ));
+
+        // E1 { 80 02 06 C0 }: IPAe supported, enabled Profile.
+        let template: IsdrProprietaryApplicationTemplateIot =
+            round_trip(&[0xE1, 0x04, 0x80, 0x02, 0x06, 0xC0]);
+        assert!(
+            template
+                .euicc_configuration
+                .is_set(EuiccConfigurationIot::IPAE_SUPPORTED)
+        );
+        let request: IpaeActivationRequest =
+            round_trip(&[0xBF, 0x42, 0x04, 0x80, 0x02, 0x07, 0x80]);
+        assert!(request.ipae_option.is_set(IpaeOption::ACTIVATE_IPAE));
+        let response: IpaeActivationResponse = round_trip(&[0xBF, 0x42, 0x03, 0x80, 0x01, 0x01]);
+        assert_eq!(
+            response.ipae_activation_result,
+            IpaeActivationResult::NOT_SUPPORTED
         );
     }
 }

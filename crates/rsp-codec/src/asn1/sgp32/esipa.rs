@@ -175,6 +175,10 @@ pub struct AuthenticateClientRequestEsipa {
     pub ext: Extensions,
 }
 
+/// `SGP32-AuthenticateClientRequest ::= [59] SEQUENCE` (ES9+ / ES11 request in SGP.32
+/// §6.x): the same components and tags (80, BF38) as [`AuthenticateClientRequestEsipa`].
+pub type Sgp32AuthenticateClientRequest = AuthenticateClientRequestEsipa;
+
 /// `AuthenticateClientResponseEsipa ::= [59] CHOICE`. Tag 'BF3B' (explicit) then
 /// A0 / A1 / 82 (SGP.32 §5.14.2).
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
