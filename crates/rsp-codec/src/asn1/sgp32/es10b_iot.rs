@@ -15,10 +15,10 @@ use crate::asn1::common::{
 };
 use crate::asn1::es8plus::{ErrorResult, EuiccSignPIR, ProfileInstallationResult};
 use crate::asn1::es10b::{
-    AuthenticateResponseError, AuthenticateResponseOk, CancelSessionReason,
-    CancelSessionResponseOk, CertificationDataObject, CtxParams1, DeviceInfo, EUICCInfo1,
-    EuiccCategory, EuiccSigned1, OtherSignedNotification, PrepareDownloadResponseError,
-    PrepareDownloadResponseOk, RspCapability, TreProperties, UICCCapability,
+    AuthenticateResponseError, CancelSessionReason, CancelSessionResponseOk,
+    CertificationDataObject, CtxParams1, DeviceInfo, EUICCInfo1, EuiccCategory,
+    OtherSignedNotification, PrepareDownloadResponseError, PrepareDownloadResponseOk,
+    RspCapability, TreProperties, UICCCapability,
 };
 use crate::asn1::ext::Extensions;
 use crate::asn1::macros::{named_bits, named_integer};
@@ -621,20 +621,56 @@ pub struct Sgp32StoreMetadataRequest {
 
 /// `SGP32-AuthenticateServerResponse ::= [56] CHOICE`. Tag 'BF38' (explicit) then
 /// A0 / A1 / A2 (SGP.32 §5.9.x AuthenticateServer, compact form for minimizeEsipaBytes).
-/// The non-compact `SGP32-AuthenticateResponseOk` has SGP.22's shape (its `euiccInfo2`
-/// IoT fields are kept as extensions of [`crate::asn1::EUICCInfo2`], byte-exactly).
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 #[rasn(choice, tag(explicit(context, 56)))]
 pub enum Sgp32AuthenticateServerResponse {
     /// Tag 'A0'.
     #[rasn(tag(context, 0))]
-    AuthenticateResponseOk(Box<AuthenticateResponseOk>),
+    AuthenticateResponseOk(Box<Sgp32AuthenticateResponseOk>),
     /// Tag 'A1'.
     #[rasn(tag(context, 1))]
     AuthenticateResponseError(AuthenticateResponseError),
     /// Tag 'A2'.
     #[rasn(tag(context, 2))]
     CompactAuthenticateResponseOk(Box<CompactAuthenticateResponseOk>),
+}
+
+/// `SGP32-AuthenticateResponseOk ::= SEQUENCE` (30, 5F37, 30, 30): SGP.22's with
+/// `SGP32-EuiccSigned1`.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct Sgp32AuthenticateResponseOk {
+    /// Tag '30', kept as received: `euiccSignature1` covers these bytes.
+    pub euicc_signed1: Raw<Sgp32EuiccSigned1>,
+    /// Tag '5F37'.
+    #[rasn(tag(application, 55))]
+    pub euicc_signature1: OctetString,
+    /// CERT.EUICC.ECDSA. Tag '30'.
+    pub euicc_certificate: Certificate,
+    /// CERT.EUM.ECDSA. Tag '30'.
+    pub eum_certificate: Certificate,
+    /// Unknown extension additions.
+    pub ext: Extensions,
+}
+
+/// `SGP32-EuiccSigned1 ::= SEQUENCE` (80, 83, 84, BF22, A0): SGP.22's with
+/// `SGP32-EUICCInfo2`.
+#[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
+pub struct Sgp32EuiccSigned1 {
+    /// Tag '80'.
+    #[rasn(tag(context, 0))]
+    pub transaction_id: TransactionId,
+    /// Tag '83'.
+    #[rasn(tag(context, 3))]
+    pub server_address: Utf8String,
+    /// Tag '84'.
+    #[rasn(tag(context, 4))]
+    pub server_challenge: Octet16,
+    /// Tag 'BF22'.
+    pub euicc_info2: Sgp32EuiccInfo2,
+    /// Tag 'A0'.
+    pub ctx_params1: OpenChoice<CtxParams1>,
+    /// Unknown extension additions.
+    pub ext: Extensions,
 }
 
 /// `CompactAuthenticateResponseOk ::= SEQUENCE` (30 | A0, 5F37, A1, A2).
@@ -660,7 +696,7 @@ pub struct CompactAuthenticateResponseOk {
 #[rasn(choice)]
 pub enum CompactSignedData {
     /// Tag '30'.
-    EuiccSigned1(Box<Raw<EuiccSigned1>>),
+    EuiccSigned1(Box<Raw<Sgp32EuiccSigned1>>),
     /// Tag 'A0'.
     CompactEuiccSigned1(Box<Raw<CompactEuiccSigned1>>),
 }
@@ -1538,5 +1574,50 @@ mod tests {
             response.ipae_activation_result,
             IpaeActivationResult::NOT_SUPPORTED
         );
+    }
+
+    #[test]
+    fn authenticate_response_ok_with_iot_euicc_info2() {
+        // BF38 { A0 { 30 { 80 tx, 83 addr, 84 challenge, BF22 {...}, A0 { 80 "MID", A1 { 80 tac, A1 {} } } },
+        //             5F37 sig, 30 cert, 30 cert } }
+        let signed1 = tlv(
+            &[0x30],
+            &cat(&[
+                &tlv(&[0x80], &[0x01, 0x02]),
+                &tlv(&[0x83], b"dp.example"),
+                &tlv(&[0x84], &[0x5C; 16]),
+                &euicc_info2(),
+                &tlv(
+                    &[0xA0],
+                    &cat(&[
+                        &tlv(&[0x80], b"MID"),
+                        &tlv(
+                            &[0xA1],
+                            &cat(&[&tlv(&[0x80], &[0x35, 0x29, 0x06, 0x11]), &[0xA1, 0x00]]),
+                        ),
+                    ]),
+                ),
+            ]),
+        );
+        let bytes = tlv(
+            &[0xBF, 0x38],
+            &tlv(
+                &[0xA0],
+                &cat(&[
+                    &signed1,
+                    &tlv(&[0x5F, 0x37], &SIG),
+                    &cert(0x30),
+                    &cert(0x30),
+                ]),
+            ),
+        );
+        let Sgp32AuthenticateServerResponse::AuthenticateResponseOk(ok) = round_trip(&bytes) else {
+            panic!("expected authenticateResponseOk");
+        };
+        assert_eq!(ok.euicc_signed1.raw(), signed1.as_slice());
+        let signed = ok.euicc_signed1.value();
+        assert_eq!(signed.server_address, "dp.example");
+        assert_eq!(signed.euicc_info2.ipa_mode, Some(IpaMode::IPAD));
+        assert!(signed.ctx_params1.known().is_some());
     }
 }
