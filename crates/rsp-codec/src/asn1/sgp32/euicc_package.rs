@@ -52,7 +52,7 @@ pub struct EuiccPackageRequest {
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct EuiccPackageSigned {
     /// `eimId [0] UTF8String (SIZE(1..128))`. Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// EID. Tag '5A'.
     #[rasn(tag(application, 26))]
@@ -201,7 +201,7 @@ pub enum Eco {
 /// `deleteEim [9] SEQUENCE { eimId [0] UTF8String }` (80).
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct DeleteEim {
-    /// Tag '80'.
+    /// Tag '80' (no SIZE constraint in the module).
     #[rasn(tag(context, 0))]
     pub eim_id: Utf8String,
     /// Unknown extension additions.
@@ -212,7 +212,7 @@ pub struct DeleteEim {
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq, Default)]
 pub struct EimConfigurationData {
     /// Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// FQDN of the eIM (or intermediate server). Tag '81'.
     #[rasn(tag(context, 1))]
@@ -333,7 +333,7 @@ pub struct EuiccPackageResultSigned {
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct EuiccPackageResultDataSigned {
     /// Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// Tag '81'.
     #[rasn(tag(context, 1))]
@@ -560,7 +560,7 @@ named_integer!(
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct EimIdInfo {
     /// Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// Tag '82'.
     #[rasn(tag(context, 2))]
@@ -585,7 +585,7 @@ pub struct EuiccPackageErrorSigned {
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct EuiccPackageErrorDataSigned {
     /// Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// Tag '81'.
     #[rasn(tag(context, 1))]
@@ -615,7 +615,7 @@ named_integer!(
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 pub struct EuiccPackageErrorUnsigned {
     /// Tag '80'.
-    #[rasn(tag(context, 0))]
+    #[rasn(tag(context, 0), size("1..=128"))]
     pub eim_id: Utf8String,
     /// Tag '82'.
     #[rasn(tag(context, 2))]
@@ -1137,5 +1137,18 @@ mod tests {
         assert!(!bytes.windows(2).any(|w| w == [0x9F, 0x26]));
         let back: EuiccPackageResult = decode(&bytes).expect("decodes");
         assert_eq!(back, result);
+    }
+
+    #[test]
+    fn eim_id_size_is_checked() {
+        // EuiccPackageErrorUnsigned with an empty eimId (SIZE(1..128)) is refused.
+        let bytes = tlv(&[0xBF, 0x51], &tlv(&[0xA2], &[0x80, 0x00]));
+        assert!(decode::<EuiccPackageResult>(&bytes).is_err());
+        let long = vec![b'e'; 129];
+        let bytes = tlv(&[0xBF, 0x51], &tlv(&[0xA2], &tlv(&[0x80], &long)));
+        assert!(decode::<EuiccPackageResult>(&bytes).is_err());
+        let ok = vec![b'e'; 128];
+        let bytes = tlv(&[0xBF, 0x51], &tlv(&[0xA2], &tlv(&[0x80], &ok)));
+        assert!(decode::<EuiccPackageResult>(&bytes).is_ok());
     }
 }
