@@ -1241,4 +1241,115 @@ mod tests {
             message
         );
     }
+
+    fn cert() -> Vec<u8> {
+        tlv(&[0x30], &[0x30, 0x00, 0x30, 0x00, 0x03, 0x01, 0x00])
+    }
+
+    #[test]
+    fn initiate_authentication_ok_from_hand_assembled_der() {
+        // BF39 { A0 { 80 tx, 30 serverSigned1, 5F37, 04 ciPKId, 30 cert, 0C matchingId,
+        //             A2 { A0 { 80 "MID", A1 { 80 tac, A1 {} } } } } }
+        let server_signed1 = tlv(
+            &[0x30],
+            &cat(&[
+                &tlv(&[0x80], &[0x07]),
+                &tlv(&[0x81], &[0x11; 16]),
+                &tlv(&[0x83], b"dp.example"),
+                &tlv(&[0x84], &[0x22; 16]),
+            ]),
+        );
+        let ctx = tlv(
+            &[0xA0],
+            &cat(&[
+                &tlv(&[0x80], b"MID"),
+                &tlv(
+                    &[0xA1],
+                    &cat(&[&tlv(&[0x80], &[0x35, 0x29, 0x06, 0x11]), &[0xA1, 0x00]]),
+                ),
+            ]),
+        );
+        let bytes = tlv(
+            &[0xBF, 0x39],
+            &tlv(
+                &[0xA0],
+                &cat(&[
+                    &tlv(&[0x80], &[0x07]),
+                    &server_signed1,
+                    &tlv(&[0x5F, 0x37], &SIG),
+                    &tlv(&[0x04], &[0xF5, 0x41]),
+                    &cert(),
+                    &tlv(&[0x0C], b"MID"),
+                    &tlv(&[0xA2], &ctx),
+                ]),
+            ),
+        );
+        let EsipaMessageFromEimToIpa::InitiateAuthenticationResponseEsipa(
+            InitiateAuthenticationResponseEsipa::InitiateAuthenticationOkEsipa(ok),
+        ) = from_eim(&bytes)
+        else {
+            panic!("expected initiateAuthenticationOkEsipa");
+        };
+        assert_eq!(ok.server_signed1.raw(), server_signed1.as_slice());
+        assert_eq!(ok.server_signed1.value().server_address, "dp.example");
+        assert_eq!(ok.server_signature1.as_ref(), SIG.as_slice());
+        assert_eq!(
+            ok.euicc_ci_pk_identifier_to_be_used.as_ref(),
+            [0xF5, 0x41].as_slice()
+        );
+        assert_eq!(ok.matching_id.as_deref(), Some("MID"));
+        let Some(CtxParams1::CtxParamsForCommonAuthentication(common)) =
+            ok.ctx_params1.as_ref().and_then(OpenChoice::known)
+        else {
+            panic!("expected ctxParamsForCommonAuthentication");
+        };
+        assert_eq!(common.matching_id.as_deref(), Some("MID"));
+    }
+
+    #[test]
+    fn authenticate_client_ok_dp_from_hand_assembled_der() {
+        // BF3B { A0 { 80 tx, BF25 { 5A, 91, 92, 9F7B, 9F67 }, 30 smdpSigned2, 5F37, 30 cert,
+        //             04 hashCc } }
+        let metadata = tlv(
+            &[0xBF, 0x25],
+            &cat(&[
+                &tlv(&[0x5A], &super::super::der::ICCID),
+                &tlv(&[0x91], b"Operator"),
+                &tlv(&[0x92], b"IoT"),
+                &tlv(&[0x9F, 0x7B], &[0xFF]),
+                &tlv(&[0x9F, 0x67], &[0x00]),
+            ]),
+        );
+        let smdp_signed2 = tlv(
+            &[0x30],
+            &cat(&[&tlv(&[0x80], &[0x07]), &[0x01, 0x01, 0xFF]]),
+        );
+        let bytes = tlv(
+            &[0xBF, 0x3B],
+            &tlv(
+                &[0xA0],
+                &cat(&[
+                    &tlv(&[0x80], &[0x07]),
+                    &metadata,
+                    &smdp_signed2,
+                    &tlv(&[0x5F, 0x37], &SIG),
+                    &cert(),
+                    &tlv(&[0x04], &[0x99; 32]),
+                ]),
+            ),
+        );
+        let EsipaMessageFromEimToIpa::AuthenticateClientResponseEsipa(
+            AuthenticateClientResponseEsipa::AuthenticateClientOkDpEsipa(ok),
+        ) = from_eim(&bytes)
+        else {
+            panic!("expected authenticateClientOkDPEsipa");
+        };
+        assert_eq!(ok.smdp_signed2.raw(), smdp_signed2.as_slice());
+        assert!(ok.smdp_signed2.value().cc_required_flag);
+        let meta = ok.profile_meta_data.as_ref().expect("present");
+        assert_eq!(meta.service_provider_name, "Operator");
+        assert_eq!(meta.ecall_indication, Some(true));
+        assert_eq!(meta.fallback_allowed, Some(false));
+        assert_eq!(ok.hash_cc.map(|h| *h.as_bytes()), Some([0x99; 32]));
+    }
 }
