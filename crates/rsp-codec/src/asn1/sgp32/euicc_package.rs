@@ -13,6 +13,7 @@
 use rasn::prelude::*;
 
 use crate::asn1::certificate::Certificate;
+use crate::asn1::choice::OpenChoice;
 use crate::asn1::common::{
     DpProprietaryData, Iccid, IconType, NotificationConfigurationInformation, Octet16, OctetTo16,
     OperatorId, PprIds, ProfileClass, ProfileState, SubjectKeyIdentifier, TransactionId,
@@ -70,15 +71,17 @@ pub struct EuiccPackageSigned {
 }
 
 /// `EuiccPackage ::= CHOICE` (automatic tags: A0 psmoList / A1 ecoList) (SGP.32 §2.9.1).
+/// Each operation is an [`OpenChoice`]: an operation a newer eIM adds is kept verbatim, so
+/// the eUICC can still answer `processingTerminated unknownOrDamagedCommand` for it.
 #[derive(AsnType, Decode, Encode, Debug, Clone, PartialEq, Eq)]
 #[rasn(choice)]
 pub enum EuiccPackage {
     /// Tag 'A0'.
     #[rasn(tag(context, 0))]
-    PsmoList(SequenceOf<Psmo>),
+    PsmoList(SequenceOf<OpenChoice<Psmo>>),
     /// Tag 'A1'.
     #[rasn(tag(context, 1))]
-    EcoList(SequenceOf<Eco>),
+    EcoList(SequenceOf<OpenChoice<Eco>>),
 }
 
 /// `Psmo ::= CHOICE`: Profile State Management Operation (SGP.32 §2.9.1.1, §5.9.1).
@@ -344,8 +347,9 @@ pub struct EuiccPackageResultDataSigned {
     /// Tag '83'.
     #[rasn(tag(context, 3))]
     pub seq_number: Integer,
-    /// One result per PSMO / eCO. Tag '30'.
-    pub euicc_result: SequenceOf<EuiccResultData>,
+    /// One result per PSMO / eCO ([`OpenChoice`]: a result a newer eUICC adds is kept
+    /// verbatim). Tag '30'.
+    pub euicc_result: SequenceOf<OpenChoice<EuiccResultData>>,
     /// Unknown extension additions.
     pub ext: Extensions,
 }
@@ -774,21 +778,29 @@ mod tests {
         };
         assert_eq!(psmos.len(), 9);
         assert!(
-            matches!(&psmos[0], Psmo::Enable(e) if e.iccid.as_bytes() == &ICCID && e.rollback_flag.is_some())
+            matches!(psmos[0].known().expect("known"), Psmo::Enable(e) if e.iccid.as_bytes() == &ICCID && e.rollback_flag.is_some())
         );
-        assert!(matches!(&psmos[1], Psmo::Disable(_)));
-        assert!(matches!(&psmos[2], Psmo::Delete(_)));
+        assert!(matches!(psmos[1].known().expect("known"), Psmo::Disable(_)));
+        assert!(matches!(psmos[2].known().expect("known"), Psmo::Delete(_)));
         assert!(
-            matches!(&psmos[3], Psmo::ListProfileInfo(l) if l.tag_list.as_deref() == Some([0x5A, 0x9F, 0x70].as_slice()))
+            matches!(psmos[3].known().expect("known"), Psmo::ListProfileInfo(l) if l.tag_list.as_deref() == Some([0x5A, 0x9F, 0x70].as_slice()))
         );
-        assert!(matches!(&psmos[4], Psmo::GetRat(_)));
-        assert!(matches!(&psmos[5], Psmo::ConfigureImmediateEnable(c)
+        assert!(matches!(psmos[4].known().expect("known"), Psmo::GetRat(_)));
+        assert!(
+            matches!(psmos[5].known().expect("known"), Psmo::ConfigureImmediateEnable(c)
             if c.immediate_enable_flag.is_some() && c.default_smdp_oid.is_none()
-                && c.default_smdp_address.as_deref() == Some("dp.example")));
-        assert!(matches!(&psmos[6], Psmo::SetFallbackAttribute(_)));
-        assert!(matches!(&psmos[7], Psmo::UnsetFallbackAttribute(_)));
+                && c.default_smdp_address.as_deref() == Some("dp.example"))
+        );
+        assert!(matches!(
+            psmos[6].known().expect("known"),
+            Psmo::SetFallbackAttribute(_)
+        ));
+        assert!(matches!(
+            psmos[7].known().expect("known"),
+            Psmo::UnsetFallbackAttribute(_)
+        ));
         assert!(
-            matches!(&psmos[8], Psmo::SetDefaultDpAddress(s) if s.default_dp_address == "dp2.example")
+            matches!(psmos[8].known().expect("known"), Psmo::SetDefaultDpAddress(s) if s.default_dp_address == "dp2.example")
         );
         assert_eq!(encode(&request).expect("encodes"), bytes);
     }
@@ -865,7 +877,7 @@ mod tests {
         else {
             panic!("expected ecoList");
         };
-        let Eco::AddEim(add) = &ecos[0] else {
+        let Some(Eco::AddEim(add)) = ecos[0].known() else {
             panic!("expected addEim");
         };
         assert_eq!(add.eim_id, "eim-2");
@@ -883,9 +895,13 @@ mod tests {
         assert!(!protocols.is_set(EimSupportedProtocol::EIM_RETRIEVE_COAPS));
         assert_eq!(add.euicc_ci_pk_id.as_deref(), Some([0xF5, 0x41].as_slice()));
         assert!(add.indirect_profile_download.is_some());
-        assert!(matches!(&ecos[1], Eco::DeleteEim(d) if d.eim_id == "eim-old"));
-        assert!(matches!(&ecos[2], Eco::UpdateEim(u) if u.eim_id == "eim-3"));
-        assert!(matches!(&ecos[3], Eco::ListEim(_)));
+        assert!(
+            matches!(ecos[1].known().expect("known"), Eco::DeleteEim(d) if d.eim_id == "eim-old")
+        );
+        assert!(
+            matches!(ecos[2].known().expect("known"), Eco::UpdateEim(u) if u.eim_id == "eim-3")
+        );
+        assert!(matches!(ecos[3].known().expect("known"), Eco::ListEim(_)));
         assert_eq!(encode(&request).expect("encodes"), bytes);
     }
 
@@ -952,20 +968,27 @@ mod tests {
         assert_eq!(data.eim_id, "eim-1");
         assert_eq!(data.counter_value, Integer::from(5));
         assert_eq!(data.seq_number, Integer::from(9));
-        let r = &data.euicc_result;
+        let r: Vec<&EuiccResultData> = data
+            .euicc_result
+            .iter()
+            .map(|x| x.known().expect("known"))
+            .collect();
         assert_eq!(r.len(), 16);
-        assert_eq!(r[0], EuiccResultData::EnableResult(EnableProfileResult::OK));
         assert_eq!(
-            r[1],
+            *r[0],
+            EuiccResultData::EnableResult(EnableProfileResult::OK)
+        );
+        assert_eq!(
+            *r[1],
             EuiccResultData::DisableResult(DisableProfileResult::PROFILE_NOT_IN_ENABLED_STATE)
         );
         assert_eq!(
-            r[2],
+            *r[2],
             EuiccResultData::DeleteResult(DeleteProfileResult::RETURN_FALLBACK_PROFILE)
         );
         let EuiccResultData::ListProfileInfoResult(
             Sgp32ProfileInfoListResponse::ProfileInfoListOk(infos),
-        ) = &r[3]
+        ) = r[3]
         else {
             panic!("expected listProfileInfoResult");
         };
@@ -973,57 +996,57 @@ mod tests {
         assert_eq!(infos[0].ecall_indication, Some(false));
         assert!(infos[0].fallback_attribute);
         assert_eq!(infos[0].fallback_allowed, Some(true));
-        assert!(matches!(&r[4], EuiccResultData::GetRatResult(rat) if rat.is_empty()));
+        assert!(matches!(r[4], EuiccResultData::GetRatResult(rat) if rat.is_empty()));
         assert_eq!(
-            r[5],
+            *r[5],
             EuiccResultData::ConfigureImmediateEnableResult(
                 ConfigureImmediateEnableResult::COMMAND_ERROR
             )
         );
         assert_eq!(
-            r[6],
+            *r[6],
             EuiccResultData::AddEimResult(AddEimResult::AssociationToken(42.into()))
         );
         assert_eq!(
-            r[7],
+            *r[7],
             EuiccResultData::AddEimResult(AddEimResult::AddEimResultCode(
                 AddEimResultCode::ASSOCIATED_EIM_ALREADY_EXISTS
             ))
         );
         assert_eq!(
-            r[8],
+            *r[8],
             EuiccResultData::DeleteEimResult(DeleteEimResult::LAST_EIM_DELETED)
         );
         assert_eq!(
-            r[9],
+            *r[9],
             EuiccResultData::UpdateEimResult(UpdateEimResult::COUNTER_VALUE_OUT_OF_RANGE)
         );
         assert!(
-            matches!(&r[10], EuiccResultData::ListEimResult(ListEimResult::EimIdList(l))
+            matches!(r[10], EuiccResultData::ListEimResult(ListEimResult::EimIdList(l))
             if l[0].eim_id == "eim-1" && l[0].eim_id_type == Some(EimIdType::EIM_ID_TYPE_OID))
         );
         assert_eq!(
-            r[11],
+            *r[11],
             EuiccResultData::RollbackResult(RollbackProfileResult::OK)
         );
         assert_eq!(
-            r[12],
+            *r[12],
             EuiccResultData::SetFallbackAttributeResult(
                 SetFallbackAttributeResult::FALLBACK_NOT_ALLOWED
             )
         );
         assert_eq!(
-            r[13],
+            *r[13],
             EuiccResultData::UnsetFallbackAttributeResult(
                 UnsetFallbackAttributeResult::FALLBACK_PROFILE_ENABLED
             )
         );
         assert_eq!(
-            r[14],
+            *r[14],
             EuiccResultData::ProcessingTerminated(ProcessingTerminated::RESULT_SIZE_OVERFLOW)
         );
         assert!(
-            matches!(&r[15], EuiccResultData::SetDefaultDpAddressResult(s) if s.set_default_dp_address_result == SetDefaultDpAddressResultCode::OK)
+            matches!(r[15], EuiccResultData::SetDefaultDpAddressResult(s) if s.set_default_dp_address_result == SetDefaultDpAddressResultCode::OK)
         );
         assert_eq!(encode(&result).expect("encodes"), bytes);
     }
@@ -1083,14 +1106,14 @@ mod tests {
             counter_value: 1.into(),
             eim_transaction_id: None,
             euicc_package: EuiccPackage::EcoList(vec![
-                Eco::AddEim(Box::new(EimConfigurationData {
+                OpenChoice::Known(Eco::AddEim(Box::new(EimConfigurationData {
                     eim_id: utf8("eim-2"),
                     eim_supported_protocol: Some(EimSupportedProtocol::from_bits(&[
                         EimSupportedProtocol::EIM_RETRIEVE_COAPS,
                     ])),
                     ..Default::default()
-                })),
-                Eco::ListEim(EmptySequence::default()),
+                }))),
+                Eco::ListEim(EmptySequence::default()).into(),
             ]),
             ext: Extensions::default(),
         };
@@ -1115,16 +1138,18 @@ mod tests {
                 eim_transaction_id: None,
                 seq_number: 3.into(),
                 euicc_result: vec![
-                    EuiccResultData::EnableResult(EnableProfileResult::CAT_BUSY),
+                    EuiccResultData::EnableResult(EnableProfileResult::CAT_BUSY).into(),
                     EuiccResultData::ListProfileInfoResult(
                         Sgp32ProfileInfoListResponse::ProfileInfoListOk(vec![Sgp32ProfileInfo {
                             iccid: Some(Iccid::new(ICCID)),
                             ..Default::default()
                         }]),
-                    ),
+                    )
+                    .into(),
                     EuiccResultData::ListEimResult(ListEimResult::ListEimError(
                         ListEimError::UNDEFINED_ERROR,
-                    )),
+                    ))
+                    .into(),
                 ],
                 ext: Extensions::default(),
             })
@@ -1150,5 +1175,55 @@ mod tests {
         let ok = vec![b'e'; 128];
         let bytes = tlv(&[0xBF, 0x51], &tlv(&[0xA2], &tlv(&[0x80], &ok)));
         assert!(decode::<EuiccPackageResult>(&bytes).is_ok());
+    }
+
+    #[test]
+    fn unknown_operations_and_results_are_kept() {
+        // An operation [30] (BF1E) that a newer eIM might send, beside a known one.
+        let unknown = [0xBF, 0x1E, 0x00];
+        let signed = tlv(
+            &[0x30],
+            &cat(&[
+                &tlv(&[0x80], b"eim"),
+                &tlv(&[0x5A], &EID),
+                &tlv(&[0x81], &[0x01]),
+                &tlv(&[0xA0], &cat(&[&unknown, &[0xA6, 0x00]])),
+            ]),
+        );
+        let bytes = tlv(&[0xBF, 0x51], &cat(&[&signed, &tlv(&[0x5F, 0x37], &SIG)]));
+        let request: EuiccPackageRequest = decode(&bytes).expect("decodes");
+        let EuiccPackage::PsmoList(psmos) = &request.euicc_package_signed.value().euicc_package
+        else {
+            panic!("expected psmoList");
+        };
+        assert!(matches!(&psmos[0], OpenChoice::Unknown(tlv) if tlv.as_bytes() == unknown));
+        assert!(matches!(psmos[1].known(), Some(Psmo::GetRat(_))));
+        assert_eq!(encode(&request).expect("encodes"), bytes);
+
+        // A result alternative [15] this version does not know.
+        let signed = tlv(
+            &[0x30],
+            &cat(&[
+                &tlv(&[0x80], b"eim"),
+                &tlv(&[0x81], &[0x01]),
+                &tlv(&[0x83], &[0x01]),
+                &tlv(&[0x30], &[0x8F, 0x01, 0x00, 0x83, 0x01, 0x00]),
+            ]),
+        );
+        let bytes = tlv(
+            &[0xBF, 0x51],
+            &tlv(&[0xA0], &cat(&[&signed, &tlv(&[0x5F, 0x37], &SIG)])),
+        );
+        let result: EuiccPackageResult = decode(&bytes).expect("decodes");
+        let EuiccPackageResult::EuiccPackageResultSigned(ok) = &result else {
+            panic!("expected euiccPackageResultSigned");
+        };
+        let results = &ok.euicc_package_result_data_signed.value().euicc_result;
+        assert!(results[0].known().is_none());
+        assert_eq!(
+            results[1].known(),
+            Some(&EuiccResultData::EnableResult(EnableProfileResult::OK))
+        );
+        assert_eq!(encode(&result).expect("encodes"), bytes);
     }
 }
