@@ -13,9 +13,10 @@
 //! Entry points: [`decode`] (DER rules, trailing bytes refused), [`decode_ber`] (BER rules),
 //! [`decode_prefix`] (one value off the front), [`encode`] (DER).
 //!
-//! SGP.32 (ESipa, eUICC packages) imports these types and will live beside them: it reuses
-//! them under its own tags (e.g. `ctxParams1 [2] CtxParams1 OPTIONAL`), which works with
-//! field-level tag attributes since every type here carries the tag of its definition.
+//! SGP.32 v1.2 (ESipa, eUICC packages, ES10b IoT) lives in [`sgp32`] (not re-exported
+//! here, its names overlap SGP.22's): it reuses these types under its own tags (e.g.
+//! `ctxParams1 [2] CtxParams1 OPTIONAL`), which works with field-level tag attributes since
+//! every type here carries the tag of its definition.
 
 pub mod certificate;
 pub mod choice;
@@ -31,6 +32,7 @@ pub mod ext;
 pub(crate) mod macros;
 pub mod oid;
 pub mod raw;
+pub mod sgp32;
 
 pub use certificate::*;
 pub use choice::OpenChoice;
