@@ -332,7 +332,11 @@ fn dashboard_and_alerts_use_exported_metrics() {
         );
     }
 
-    if let Some(promtool) = tool("promtool", None, "apt-get install prometheus") {
+    if let Some(promtool) = tool(
+        "promtool",
+        Some("RSP_PROMTOOL"),
+        "Debian prometheus (.ci/run unpacks it)",
+    ) {
         run(Command::new(promtool)
             .args(["check", "rules"])
             .arg(repo().join("deploy/prometheus/rsp-alerts.yaml")));
