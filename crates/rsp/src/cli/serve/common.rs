@@ -112,3 +112,33 @@ impl RunningServer {
         self.stop.clone()
     }
 }
+
+/// The audit trail's checkpoint key from `--audit-key` (PEM), or `None` with a warning: the
+/// trail is then hash-chained but not signed (docs/audit.md).
+pub(super) fn audit_key(
+    path: Option<&Path>,
+) -> anyhow::Result<Option<std::sync::Arc<dyn rsp_crypto::Signer>>> {
+    let Some(path) = path else {
+        tracing::warn!("no --audit-key: the audit trail is hash-chained but not signed");
+        return Ok(None);
+    };
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let key = rsp_crypto::SoftwareKey::from_pem(&pem)
+        .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
+    Ok(Some(std::sync::Arc::new(key)))
+}
+
+/// The audit task of every role: the inbox chained every second, checkpoints every 5
+/// minutes (and at shutdown).
+pub(super) fn audit_task(
+    key_uses: std::sync::Arc<rsp_http::audit::KeyUses>,
+    checkpoint_key: Option<std::sync::Arc<dyn rsp_crypto::Signer>>,
+) -> rsp_http::audit::AuditTask {
+    rsp_http::audit::AuditTask {
+        key_uses,
+        checkpoint_key,
+        chain_every: std::time::Duration::from_secs(1),
+        checkpoint_every: std::time::Duration::from_secs(300),
+    }
+}

@@ -9,9 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use rsp_http::admin::AdminConfig;
-use rsp_http::audit::{
-    AuditCalls, AuditTask, KeyUses, audit_admin, audit_interface_calls, run_audit,
-};
+use rsp_http::audit::{AuditCalls, KeyUses, audit_admin, audit_interface_calls, run_audit};
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
@@ -25,7 +23,10 @@ use rsp_smds::cascade::RetryPolicy;
 use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
-use super::common::{RunningServer, data_key, init_logging, read_all, shutdown_signal, stopped};
+use super::common::{
+    RunningServer, audit_key, audit_task, data_key, init_logging, read_all, shutdown_signal,
+    stopped,
+};
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
 
@@ -315,19 +316,7 @@ pub async fn start_smdpp(
         audit_calls,
         audit_admin,
     ));
-    let checkpoint_key: Option<Arc<dyn rsp_crypto::Signer>> = match &s.audit_key {
-        Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let key = rsp_crypto::SoftwareKey::from_pem(&pem)
-                .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
-            Some(Arc::new(key))
-        }
-        None => {
-            tracing::warn!("no --audit-key: the audit trail is hash-chained but not signed");
-            None
-        }
-    };
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
     rsp_http::audit::record_config(
         &store,
         "smdpp",
@@ -341,12 +330,7 @@ pub async fn start_smdpp(
         ),
     )
     .await;
-    let audit_task = AuditTask {
-        key_uses,
-        checkpoint_key,
-        chain_every: Duration::from_secs(1),
-        checkpoint_every: Duration::from_secs(300),
-    };
+    let audit_task = audit_task(key_uses, checkpoint_key.clone());
 
     let mut identity = std::fs::read(&s.es2_client_key)
         .with_context(|| format!("reading {}", s.es2_client_key.display()))?;

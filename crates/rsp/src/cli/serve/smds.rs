@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use rsp_http::audit::{
-    AuditCalls, AuditTask, KeyUses, audit_admin, audit_interface_calls, run_audit,
-};
+use rsp_http::audit::{AuditCalls, KeyUses, audit_admin, audit_interface_calls, run_audit};
 use rsp_http::es2plus_client::{ClientTls, build_client};
 use rsp_http::smds_client::{Caller, SmdsClient, run_cascades};
 use rsp_http::tls::{TlsFiles, server_config};
@@ -22,7 +20,9 @@ use rsp_smds::{SmdsConfig, SmdsRole, SmdsStore};
 use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
-use super::common::{RunningServer, init_logging, read_all, shutdown_signal, stopped};
+use super::common::{
+    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+};
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
 
@@ -232,16 +232,7 @@ pub async fn start_smds(
     let admin = rsp_http::admin_smds::router(store.clone(), token).layer(
         axum::middleware::from_fn_with_state(audit_calls, audit_admin),
     );
-    let checkpoint_key: Option<Arc<dyn rsp_crypto::Signer>> = match &s.audit_key {
-        Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let key = rsp_crypto::SoftwareKey::from_pem(&pem)
-                .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
-            Some(Arc::new(key))
-        }
-        None => None,
-    };
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
     rsp_http::audit::record_config(
         &store,
         "smds",
@@ -256,12 +247,7 @@ pub async fn start_smds(
         ),
     )
     .await;
-    let audit_task = AuditTask {
-        key_uses,
-        checkpoint_key,
-        chain_every: Duration::from_secs(1),
-        checkpoint_every: Duration::from_secs(300),
-    };
+    let audit_task = audit_task(key_uses, checkpoint_key.clone());
     let cascade_client = match &s.root_address {
         Some(_) => {
             let mut identity = std::fs::read(&s.es15_client_key)
