@@ -36,10 +36,12 @@ pub struct EmptySequence {
 mod list_profile_info;
 mod request;
 mod result;
+mod signed_data;
 
 pub use list_profile_info::*;
 pub use request::*;
 pub use result::*;
+pub use signed_data::{eim_signed_data, euicc_signed_data};
 
 #[cfg(test)]
 mod tests;
