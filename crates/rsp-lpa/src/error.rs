@@ -74,6 +74,14 @@ pub enum LpaError {
     /// The Profile needs a confirmation code and none was given (SGP.22 §3.1.3.4).
     #[error("the SM-DP+ requires a confirmation code for this profile (give --confirmation-code)")]
     ConfirmationCodeRequired,
+    /// The eIM answered an ESipa function with an error code (SGP.32 §5.14).
+    #[error("eIM refused {function}: error {code}")]
+    EimRefused {
+        /// The ESipa function.
+        function: &'static str,
+        /// The numeric error code of the response.
+        code: i64,
+    },
     /// A value given by the caller is not usable (ICCID, IMEI, nickname...).
     #[error("invalid input: {0}")]
     InvalidInput(String),

@@ -14,6 +14,7 @@
 //! - [`discover`]: event retrieval from an SM-DS, following cascades (§3.6.3);
 //! - [`download`]: the download procedure (§3.1.3) with [`segment`] (BPP segmentation,
 //!   §2.5.5) and [`device`] (DeviceInfo, §4.2);
+//! - [`ipa`]: the IoT Profile Assistant (SGP.32 IPAd) polling an eIM over ESipa;
 //! - [`Lpa`]: the facade tying one eUICC and one ES9+ client together.
 //!
 //! ES10 calls are synchronous (the card is local and fast); ES9+ calls are async (tokio).
@@ -26,6 +27,7 @@ pub mod error;
 pub mod es10;
 pub mod es10b;
 pub mod es9plus;
+pub mod ipa;
 mod lpa;
 pub mod notifications;
 #[cfg(feature = "pcsc")]

@@ -80,6 +80,11 @@ fn metadata_of(pending: &[u8]) -> Result<NotificationMetadata, LpaError> {
     })
 }
 
+/// The sequence number of a PendingNotification (its NotificationMetadata, §5.7.10).
+pub fn seq_number_of(pending: &[u8]) -> Result<u64, LpaError> {
+    summary(&metadata_of(pending)?).map(|n| n.seq_number)
+}
+
 /// ES10b.ListNotification, summarised.
 pub fn list<E: Es10Channel + ?Sized>(
     channel: &mut E,
