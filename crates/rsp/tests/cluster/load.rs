@@ -43,6 +43,7 @@ pub struct Outcome {
     /// Failed tries (download or notification) before `done`.
     pub retries: u32,
     pub first_error: Option<String>,
+    pub started: Instant,
     pub finished: Instant,
 }
 
@@ -66,6 +67,7 @@ pub async fn download_until_done(
         done: false,
         retries: 0,
         first_error: None,
+        started: Instant::now(),
         finished: Instant::now(),
     };
     loop {

@@ -339,7 +339,8 @@ impl Nginx {
         let log = std::fs::read_to_string(self.run.join("smdpp-access.log")).unwrap_or_default();
         let mut out = std::collections::HashMap::new();
         for line in log.lines() {
-            if let Some(u) = line.split(' ').find_map(|w| w.strip_prefix("upstream=")) {
+            if let Some((_, rest)) = line.split_once("upstream=") {
+                let u = rest.split(" sent=").next().unwrap_or(rest);
                 // After a retry nginx lists every upstream tried: "a, b".
                 let last = u.rsplit(", ").next().unwrap_or(u).to_owned();
                 *out.entry(last).or_insert(0) += 1;
@@ -391,11 +392,15 @@ pub async fn stock_and_orders(
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let es2 = std::sync::Arc::new(setup.es2());
     let address = setup.address();
+    // 16 orders in flight at most.
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let (es2, address, profile_type) =
                 (es2.clone(), address.clone(), profile_type.to_owned());
+            let slots = slots.clone();
             tokio::spawn(async move {
+                let _slot = slots.acquire().await.unwrap();
                 let iccid = es2
                     .download_order(None, None, Some(profile_type))
                     .await
