@@ -46,20 +46,21 @@ fn inject_faults(
     replicas: &mut [Replica],
     spare: &mut Replica,
     pg: &PgCluster,
+    operator: &receiver::Received,
     setup: &Setup,
-    start: Instant,
-    end: Instant,
+    (start, end): (Instant, Instant),
 ) -> Vec<Fault> {
     let mut faults = Vec::new();
-    let mut step = 0usize;
+    let (mut step, mut kills) = (0usize, 0usize);
     std::thread::sleep(Duration::from_secs(2));
     while Instant::now() + Duration::from_secs(2) < end {
         let at = start.elapsed();
         let t0 = Instant::now();
-        let what = match step % 6 {
+        let what = match step % 7 {
             // (a) kill -9, restart one second later.
             0 | 2 | 4 => {
-                let r = &mut replicas[(step / 2) % replicas.len()];
+                let r = &mut replicas[kills % replicas.len()];
+                kills += 1;
                 r.kill9();
                 std::thread::sleep(Duration::from_secs(1));
                 r.start(setup);
@@ -79,6 +80,14 @@ fn inject_faults(
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 "PostgreSQL stop -m immediate + start".to_owned()
+            }
+            // The Operator's endpoint answers 503 for 3 s: the messages wait in the outbox
+            // (retried after 10 s), through the kills that follow.
+            6 => {
+                operator.set_down(true);
+                std::thread::sleep(Duration::from_secs(3));
+                operator.set_down(false);
+                "Operator ES2+ endpoint 503 for 3 s".to_owned()
             }
             // (c) the spare replica joins (nginx already lists it), later leaves (SIGTERM).
             _ => {
@@ -181,9 +190,16 @@ async fn fault_campaign_under_download_load() {
         .collect();
 
     // The faults, on a thread of their own (process control blocks).
-    let (pg2, setup2) = (pg.clone(), setup.clone());
+    let (pg2, setup2, operator) = (pg.clone(), setup.clone(), received.clone());
     let faults_task = tokio::task::spawn_blocking(move || {
-        let faults = inject_faults(&mut replicas, &mut spare, &pg2, &setup2, start, load_end);
+        let faults = inject_faults(
+            &mut replicas,
+            &mut spare,
+            &pg2,
+            &operator,
+            &setup2,
+            (start, load_end),
+        );
         (faults, replicas, spare)
     });
     let mut outcomes = Vec::new();
@@ -316,10 +332,11 @@ async fn fault_campaign_under_download_load() {
         );
     }
     println!(
-        "ES2+ progress messages: {} queued, {} received ({} delivered twice), none lost; outbox drained {drained_after:.1?} after the load",
+        "ES2+ progress messages: {} queued, {} received ({} delivered twice, {} calls refused during the outage and retried), none lost; outbox drained {drained_after:.1?} after the load",
         queued.len(),
         got.len(),
-        got.len().saturating_sub(queued.len())
+        got.len().saturating_sub(queued.len()),
+        received.refused()
     );
     if let Some(o) = retried.first() {
         println!("example retried error: {:?}", o.first_error);
@@ -331,6 +348,10 @@ async fn fault_campaign_under_download_load() {
     assert!(faults.iter().any(|f| f.what.starts_with("kill -9")));
     assert!(faults.iter().any(|f| f.what.starts_with("PostgreSQL")));
     assert!(faults.iter().any(|f| f.what.starts_with("start spare")));
+    assert!(
+        received.refused() > 0,
+        "the Operator outage refused nothing"
+    );
     drop(proxy);
     drop(replicas);
 }

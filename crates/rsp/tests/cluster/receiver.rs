@@ -1,7 +1,9 @@
 //! The Operator's ES2+ server for HandleDownloadProgressInfo (SGP.22 v2.5 §5.3.5, §6.5.2.5):
 //! HTTPS with the test PKI's DPtls certificate (CN localhost; the replicas trust the CI),
-//! answers 204 and records (ICCID, notificationPointId, status) of every call.
+//! answers 204 and records (ICCID, notificationPointId, status) of every call, or 503 while
+//! it is "down".
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,15 +15,33 @@ use axum::routing::post;
 pub type Point = (String, u64, String);
 
 #[derive(Clone, Default)]
-pub struct Received(pub Arc<Mutex<Vec<Point>>>);
+pub struct Received {
+    points: Arc<Mutex<Vec<Point>>>,
+    /// While set, every call is answered 503 (an Operator outage).
+    down: Arc<AtomicBool>,
+    refused: Arc<AtomicUsize>,
+}
 
 impl Received {
     pub fn all(&self) -> Vec<Point> {
-        self.0.lock().unwrap().clone()
+        self.points.lock().unwrap().clone()
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Calls answered 503 during outages.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
     }
 }
 
 async fn handle(State(rx): State<Received>, body: String) -> StatusCode {
+    if rx.down.load(Ordering::SeqCst) {
+        rx.refused.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
@@ -33,7 +53,7 @@ async fn handle(State(rx): State<Received>, body: String) -> StatusCode {
             .unwrap_or_default()
             .to_owned(),
     );
-    rx.0.lock().unwrap().push(point);
+    rx.points.lock().unwrap().push(point);
     StatusCode::NO_CONTENT
 }
 
