@@ -2,7 +2,8 @@
 //! shipped template in front of three `rsp serve smdpp` replicas (plus a spare) on a
 //! private PostgreSQL cluster, a steady download load by LPAs with virtual eUICCs, and
 //! meanwhile (a) `kill -9` of one replica and its restart, (b) a PostgreSQL crash
-//! (`pg_ctl stop -m immediate`) and restart, (c) the spare replica started and stopped.
+//! (`pg_ctl stop -m immediate`) and restart, (c) the spare replica started and stopped,
+//! and an outage of the Operator's ES2+ endpoint (HandleDownloadProgressInfo answered 503).
 //!
 //! Afterwards: every started download was retried to completion; every Profile is in one
 //! consistent state (Installed on its device's EID, or still Released and never bound);
@@ -41,7 +42,8 @@ struct Fault {
     back_after: Duration,
 }
 
-/// The fault schedule: runs until `end`, one step about every 3 s.
+/// The fault schedule, in a cycle of seven steps about 2.6 s apart until `end`: kill,
+/// spare start/stop, kill, PostgreSQL crash, kill, spare start/stop, Operator outage.
 fn inject_faults(
     replicas: &mut [Replica],
     spare: &mut Replica,

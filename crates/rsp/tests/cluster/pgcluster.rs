@@ -41,8 +41,7 @@ fn is_root() -> bool {
 }
 
 impl PgCluster {
-    /// initdb + start in `dir/pg`; `None` when this cannot work here (no binaries, root
-    /// without `runuser`).
+    /// initdb + start in `dir/pg` (fails the test when that does not work).
     pub fn create(bin: &Path, dir: &Path) -> PgCluster {
         let as_postgres = is_root();
         let data = dir.join("pg");
