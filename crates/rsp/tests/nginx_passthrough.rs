@@ -145,6 +145,9 @@ async fn downloads_through_nginx_spread_over_replicas_and_survive_a_kill() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // Passthrough: nginx saw the TLS ClientHello's SNI (ssl_preread), not a request.
+    let access = std::fs::read_to_string(proxy.run.join("smdpp-access.log")).unwrap();
+    assert!(access.contains("sni=localhost"), "{access}");
     drop(proxy);
     drop(replicas);
 }
