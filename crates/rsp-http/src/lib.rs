@@ -27,6 +27,7 @@
 //! - [`admin_orders`]: the controls of a pending order (expiry, download attempts).
 //! - [`admin_activation`]: Activation Codes and their QR codes.
 //! - [`admin_smds`]: the SM-DS admin API (events, counts, health, metrics).
+//! - [`reload`]: the holder a SIGHUP reload swaps (TLS configuration, credentials).
 //! - [`openapi`]: the OpenAPI 3.1 documents of the admin APIs (`/openapi.json`).
 //! - [`audit`]: the audit trail's server side (ES2+/admin calls, key uses, chaining,
 //!   signed checkpoints).
@@ -58,6 +59,7 @@ pub mod es9plus_asn1;
 pub mod identity;
 pub mod metrics;
 pub mod openapi;
+pub mod reload;
 pub mod server;
 pub mod smds_client;
 pub mod tls;
