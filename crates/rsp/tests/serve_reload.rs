@@ -245,3 +245,100 @@ async fn sighup_reloads_certificate_and_crl_without_dropping_connections() {
     drop(running);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Imports the Profile `iccid` with a released order `matching_id` through the admin API;
+/// its Activation Code.
+async fn released(admin: u16, iccid: &str, matching_id: &str) -> String {
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{admin}/admin/v1");
+    let template = rsp_saip::template::generic().encode().unwrap();
+    let mut p = rsp_saip::Personalisation::default();
+    p.set("iccid", iccid).unwrap();
+    let package = base64::engine::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        rsp_saip::patch::personalise_der(&template, &p).unwrap(),
+    );
+    let r = http
+        .post(format!("{base}/profiles"))
+        .json(
+            &serde_json::json!({"iccid": iccid, "operator": "op", "profileType": "T1",
+            "profilePackage": package}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(format!("{base}/orders/{iccid}/import"))
+        .json(&serde_json::json!({"matchingId": matching_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: serde_json::Value = http
+        .get(format!("{base}/orders/{iccid}/activation-code"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["qrCodeText"].as_str().unwrap().to_owned()
+}
+
+/// ES9+ side: an eUICC whose EUM a reloaded CRL revokes can no longer authenticate
+/// (SGP.22 §4.5.2.2), while it could before the reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloaded_crl_refuses_a_revoked_euicc_chain() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    ok(&["pki", "init", "--out", s(&pki)]);
+    let crl_file = dir.join("ci-crl.pem");
+    crl(&pki, &crl_file, "1", &[]);
+    let (port, admin) = (free_port(), free_port());
+    let log = dir.join("server.log");
+    let child = rsp()
+        .args(["serve", "smdpp", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .args(["--pki", s(&pki), "--crl", s(&crl_file)])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smdpp.db").display()))
+        .arg("--data-key-file")
+        .arg(dir.join("data.key"))
+        .env("RSP_SMDPP_ADDRESS", format!("localhost:{port}"))
+        .env_remove("RSP_SMDPP_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+    let state = dir.join("euicc.json");
+    let download = |ac: &str| {
+        rsp()
+            .args(["lpa", "--state", s(&state), "--pki", s(&pki)])
+            .args(["download", "--activation-code", ac])
+            .args(["--tls-ca", s(&pki.join("nist/ci.pem"))])
+            .output()
+            .unwrap()
+    };
+    let first = released(admin, "8949000000000000018", "RELOAD-0001").await;
+    let second = released(admin, "8949000000000000026", "RELOAD-0002").await;
+    let out = download(&first);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    crl(&pki, &crl_file, "2", &[pki.join("nist/eum.pem")]);
+    hup(&running);
+    wait_log(&log, "certificates and CRLs reloaded", 1);
+    let out = download(&second);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "revoked EUM accepted");
+    // SGP.22 §5.6.3 AuthenticateClient: EUM Certificate verification failed, 8.1.2 / 6.1.
+    assert!(err.contains("subjectCode 8.1.2 reasonCode 6.1"), "{err}");
+    drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -103,7 +103,8 @@ pub struct SmdppArgs {
     )]
     es9_credentials: Vec<PathBuf>,
     /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC certificate chain at
-    /// AuthenticateClient (revoked: refused); repeatable. Reload by restarting.
+    /// AuthenticateClient and on ES2+ client certificates (revoked: refused); repeatable.
+    /// SIGHUP re-reads the CRLs and the certificates without a restart.
     #[arg(
         long,
         env = "RSP_SMDPP_CRL",

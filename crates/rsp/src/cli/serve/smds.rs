@@ -76,7 +76,8 @@ pub struct SmdsArgs {
         value_delimiter = ','
     )]
     ds_credentials: Vec<PathBuf>,
-    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC chain; repeatable.
+    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC chain and on ES12/ES15
+    /// client certificates; repeatable. SIGHUP re-reads the CRLs and the certificates.
     #[arg(long, env = "RSP_SMDS_CRL", value_name = "FILE", value_delimiter = ',')]
     crl: Vec<PathBuf>,
     /// Root SM-DS, or an alternative one cascading forwarded events to --root-address
