@@ -3,7 +3,7 @@
 //! SIGHUP; then a new connection sees the new certificate, the Operator's certificate is
 //! refused at the handshake, and a keep-alive connection opened before the reload keeps
 //! working. A broken file and SIGHUP: the reload fails, is logged, and the previous
-//! configuration stays in force.
+//! configuration stays in force. SIGTERM drains requests in flight, for a bounded time.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -340,5 +340,88 @@ async fn sighup_reloaded_crl_refuses_a_revoked_euicc_chain() {
     // SGP.22 §5.6.3 AuthenticateClient: EUM Certificate verification failed, 8.1.2 / 6.1.
     assert!(err.contains("subjectCode 8.1.2 reasonCode 6.1"), "{err}");
     drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Graceful shutdown: a request in flight at SIGTERM (its body still arriving) is answered
+/// before the process exits with status 0; new connections are refused meanwhile; a request
+/// that never completes does not hold the exit beyond the drain timeout (15 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_a_request_in_flight() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    ok(&["pki", "init", "--out", s(&pki)]);
+    let (port, admin) = (free_port(), free_port());
+    let child = rsp()
+        .args(["serve", "smdpp", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .args(["--pki", s(&pki)])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smdpp.db").display()))
+        .arg("--data-key-file")
+        .arg(dir.join("data.key"))
+        .env_remove("RSP_SMDPP_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+
+    let operator = connector(&pki, Some("mno"));
+    let mut tls = connect(port, &operator).await.unwrap();
+    let body = r#"{"header":{"functionRequesterIdentifier":"op","functionCallIdentifier":"1"},"iccid":"8949000000000000011"}"#;
+    let head = format!(
+        "POST /gsma/rsp2/es2plus/downloadOrder HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: application/json;charset=UTF-8\r\nX-Admin-Protocol: gsma/rsp/v2.5.0\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(20);
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(first.as_bytes()).await.unwrap();
+    tls.flush().await.unwrap();
+    // A client that stops in the middle of its request and never finishes.
+    let mut stuck = connect(port, &operator).await.unwrap();
+    stuck.write_all(head.as_bytes()).await.unwrap();
+    stuck.write_all(first.as_bytes()).await.unwrap();
+    stuck.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = running.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The listener is closed: no new connection.
+    assert!(connect(port, &operator).await.is_err());
+    assert!(
+        running.0.try_wait().unwrap().is_none(),
+        "exited before the drain"
+    );
+    // The request in flight completes.
+    tls.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""reasonCode":"3.9""#), "{answer}");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = running.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(25),
+            "no exit after the drain timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status}");
+    drop(stuck);
     let _ = std::fs::remove_dir_all(&dir);
 }
