@@ -16,9 +16,9 @@
 //! 3. finish with [`serve`]`(router, &ApiInfo { … })`, which adds the bearer security scheme,
 //!    the title and `/openapi.json`, and returns the plain axum router.
 //!
-//! `crates/rsp-http/tests/openapi_*.rs` validate every document with `openapi-spec-validator`
-//! and call every documented operation against a running server: a new operation needs its
-//! request there.
+//! `crates/rsp/tests/openapi.rs` validates every role's document with
+//! `openapi-spec-validator` and calls every documented operation against a running
+//! `rsp serve <role>` (its `walk` helper): a new operation or role needs its requests there.
 
 use std::sync::Arc;
 

@@ -425,3 +425,54 @@ async fn sigterm_drains_a_request_in_flight() {
     drop(stuck);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The SM-DS reloads its DStls certificate on SIGHUP as the SM-DP+ does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smds_sighup_reloads_its_tls_certificate() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    ok(&["pki", "init", "--out", s(&pki)]);
+    let (port, admin) = (free_port(), free_port());
+    let log = dir.join("smds.log");
+    let child = rsp()
+        .args(["serve", "smds", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .args(["--address", &format!("localhost:{port}"), "--pki", s(&pki)])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smds.db").display()))
+        .env_remove("RSP_SMDS_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+    let anonymous = connector(&pki, None);
+    let before = connect(port, &anonymous).await.unwrap();
+    assert_eq!(server_cert(&before), der_of(&pki.join("nist/ds-tls.pem")));
+    ok(&[
+        "pki",
+        "issue",
+        "--ca-cert",
+        s(&pki.join("nist/ci.pem")),
+        "--ca-key",
+        s(&pki.join("nist/ci.key.pem")),
+        "--role",
+        "ds-tls",
+        "--out",
+        s(&dir.join("renewed-ds-tls")),
+    ]);
+    std::fs::copy(dir.join("renewed-ds-tls.pem"), pki.join("nist/ds-tls.pem")).unwrap();
+    std::fs::copy(
+        dir.join("renewed-ds-tls.key.pem"),
+        pki.join("nist/ds-tls.key.pem"),
+    )
+    .unwrap();
+    hup(&running);
+    wait_log(&log, "certificates and CRLs reloaded", 1);
+    let after = connect(port, &anonymous).await.unwrap();
+    assert_eq!(server_cert(&after), der_of(&dir.join("renewed-ds-tls.pem")));
+    assert_ne!(server_cert(&after), server_cert(&before));
+    drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
+}
