@@ -8,10 +8,8 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use qrcode::QrCode;
 use rsp_codec::json::Iccid;
 use rsp_smdpp::profile::ProfileMetadata;
 use rsp_smdpp::store::{InventoryStore, StoreError, UniqueKey};
@@ -19,6 +17,11 @@ use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage, ProfileRecord};
 use rsp_storage::SqlStore;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use crate::admin_activation::activation_code;
+use crate::openapi::{ApiInfo, ErrorBody};
 
 /// Settings of the admin API.
 #[derive(Clone)]
@@ -42,61 +45,51 @@ impl std::fmt::Debug for AdminConfig {
     }
 }
 
+/// The state of the SM-DP+ admin handlers.
 #[derive(Clone)]
-struct AdminState {
-    store: SqlStore,
-    config: Arc<AdminConfig>,
+pub(crate) struct AdminState {
+    pub(crate) store: SqlStore,
+    pub(crate) config: Arc<AdminConfig>,
 }
 
-/// The admin routes.
-pub fn router(store: SqlStore, config: AdminConfig) -> Router {
+/// The SM-DP+ admin API's document info.
+pub const API_INFO: ApiInfo = ApiInfo {
+    title: "SM-DP+ admin API",
+    description: "Inventory import and search, download order controls and import, \
+        Activation Codes (SGP.22 v2.5 §4.1), pending ES12 events, health and Prometheus \
+        metrics. Plain HTTP on the admin listener (loopback, or a bearer token).",
+};
+
+/// The admin routes with their OpenAPI document (served at `/openapi.json`). Every route of
+/// the SM-DP+ admin API is listed here ([`crate::openapi`]).
+pub fn openapi_router(store: SqlStore, config: AdminConfig) -> OpenApiRouter {
     let _ = crate::metrics::handle();
     let state = AdminState {
         store,
         config: Arc::new(config),
     };
-    let protected = Router::new()
-        .route(
-            "/admin/v1/profiles",
-            get(list_profiles).post(import_profile),
-        )
-        .route("/admin/v1/profiles/{iccid}", get(get_profile))
-        .route(
-            "/admin/v1/batches",
-            post(|State(state): State<AdminState>, body| {
-                crate::admin_batch::import_batch(state.store, body)
-            }),
-        )
-        .route(
-            "/admin/v1/orders/{iccid}/controls",
-            get(|State(s): State<AdminState>, Path(iccid): Path<String>| {
-                crate::admin_orders::get_controls(s.store, iccid)
-            })
-            .put(
-                |State(s): State<AdminState>, Path(iccid): Path<String>, body| {
-                    crate::admin_orders::put_controls(s.store, iccid, body)
-                },
-            ),
-        )
-        .route(
-            "/admin/v1/orders/{iccid}/import",
-            post(
-                |State(s): State<AdminState>, Path(iccid): Path<String>, body| {
-                    crate::admin_order_import::import_order(s.store, iccid, body)
-                },
-            ),
-        )
-        .route(
-            "/admin/v1/orders/{iccid}/activation-code",
-            get(activation_code_route),
-        )
-        .route("/admin/v1/smds-events/pending", get(pending_smds_events))
-        .route("/metrics", get(metrics_text))
+    let protected = OpenApiRouter::new()
+        .routes(routes!(list_profiles, import_profile))
+        .routes(routes!(get_profile))
+        .routes(routes!(crate::admin_batch::import_batch))
+        .routes(routes!(
+            crate::admin_orders::get_controls,
+            crate::admin_orders::put_controls
+        ))
+        .routes(routes!(crate::admin_order_import::import_order))
+        .routes(routes!(crate::admin_activation::get_activation_code))
+        .routes(routes!(pending_smds_events))
+        .routes(routes!(metrics))
         .route_layer(middleware::from_fn_with_state(state.clone(), bearer_auth));
-    Router::new()
-        .route("/health", get(health))
+    OpenApiRouter::new()
+        .routes(routes!(health))
         .merge(protected)
         .with_state(state)
+}
+
+/// The admin routes and `/openapi.json`.
+pub fn router(store: SqlStore, config: AdminConfig) -> Router {
+    crate::openapi::serve(openapi_router(store, config), &API_INFO)
 }
 
 /// Constant-time comparison of the `Authorization: Bearer` token.
@@ -128,7 +121,13 @@ pub(crate) fn token_ok(headers: &axum::http::HeaderMap, expected: Option<&str>) 
 }
 
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: message.to_owned(),
+        }),
+    )
+        .into_response()
 }
 
 pub(crate) fn store_error(e: &StoreError) -> Response {
@@ -146,16 +145,66 @@ pub(crate) fn store_error(e: &StoreError) -> Response {
     }
 }
 
+/// Liveness and readiness: the database answers.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "smdpp",
+    responses(
+        (status = 200, description = "The database answers", body = String,
+            content_type = "text/plain"),
+        (status = 503, description = "The database does not answer", body = String,
+            content_type = "text/plain"),
+    )
+)]
 async fn health(State(state): State<AdminState>) -> Response {
     database_health(&state.store).await
 }
 
-/// `GET /admin/v1/smds-events/pending`: `{"pendingSmdsEvents": n}`, the ES12 event
-/// registrations and deletions at SM-DSes not yet acknowledged ([`rsp_smdpp::smds_events`]).
+/// Prometheus metrics of this process (text exposition format 0.0.4).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String,
+            content_type = "text/plain"),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+    )
+)]
+async fn metrics() -> Response {
+    metrics_text().await
+}
+
+/// ES12 event registrations and deletions not yet acknowledged by their SM-DS.
+#[derive(Serialize, Deserialize, utoipa::ToSchema, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingSmdsEvents {
+    /// How many are waiting in the outbox.
+    pub pending_smds_events: u64,
+}
+
+/// `GET /admin/v1/smds-events/pending`: the ES12 event registrations and deletions at
+/// SM-DSes not yet acknowledged ([`rsp_smdpp::smds_events`]).
+#[utoipa::path(
+    get,
+    path = "/admin/v1/smds-events/pending",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    responses(
+        (status = 200, description = "The count", body = PendingSmdsEvents),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 500, description = "Storage failure", body = ErrorBody),
+    )
+)]
 async fn pending_smds_events(State(state): State<AdminState>) -> Response {
     use rsp_smdpp::smds_events::SmdsEventStore;
     match state.store.pending_smds_events().await {
-        Ok(n) => Json(serde_json::json!({ "pendingSmdsEvents": n })).into_response(),
+        Ok(n) => Json(PendingSmdsEvents {
+            pending_smds_events: n,
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "counting SM-DS events failed");
             error(StatusCode::INTERNAL_SERVER_ERROR, "storage failure")
@@ -187,11 +236,14 @@ pub(crate) async fn metrics_text() -> Response {
 }
 
 /// `POST /admin/v1/profiles` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ImportRequest {
+pub(crate) struct ImportRequest {
+    /// ICCID (19 or 20 digits); the package's ProfileHeader must carry it.
     iccid: String,
+    /// Owning Operator (its ES2+ identity).
     operator: String,
+    /// Profile Type named by ES2+.DownloadOrder.
     profile_type: String,
     /// The Profile Package (DER ProfileElements), base64.
     profile_package: String,
@@ -210,7 +262,7 @@ struct ImportRequest {
 }
 
 /// A Profile as the admin API shows it (no secrets).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileSummary {
     /// ICCID (significant digits).
@@ -246,6 +298,29 @@ impl From<&ProfileRecord> for ProfileSummary {
     }
 }
 
+/// A Profile just imported.
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
+pub struct ImportedProfile {
+    /// ICCID (significant digits).
+    pub iccid: String,
+    /// `Available`.
+    pub state: String,
+}
+
+/// Imports one Profile (a TCA eUICC Profile Package) into the inventory, Available.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/profiles",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    request_body = ImportRequest,
+    responses(
+        (status = 201, description = "Imported", body = ImportedProfile),
+        (status = 400, description = "Malformed request or package", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 409, description = "ICCID already in the inventory", body = ErrorBody),
+    )
+)]
 async fn import_profile(
     State(state): State<AdminState>,
     body: Result<Json<ImportRequest>, axum::extract::rejection::JsonRejection>,
@@ -315,7 +390,10 @@ async fn import_profile(
     match state.store.import(std::slice::from_ref(&profile)).await {
         Ok(()) => (
             StatusCode::CREATED,
-            Json(serde_json::json!({ "iccid": iccid.digits(), "state": "Available" })),
+            Json(ImportedProfile {
+                iccid: iccid.digits().to_owned(),
+                state: "Available".to_owned(),
+            }),
         )
             .into_response(),
         Err(e) => store_error(&e),
@@ -323,15 +401,40 @@ async fn import_profile(
 }
 
 /// `GET /admin/v1/profiles` filters.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// SM-DP+ state (SGP.22 §3.1), e.g. `Available`.
     state: Option<String>,
+    /// Owning Operator.
     operator: Option<String>,
+    /// Profile Type.
     profile_type: Option<String>,
+    /// At most this many (default 1000, at most 10000), by ICCID.
     limit: Option<u32>,
 }
 
+/// `GET /admin/v1/profiles` answer.
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
+pub struct ProfileList {
+    /// The Profiles found, by ICCID.
+    pub profiles: Vec<ProfileSummary>,
+}
+
+/// Searches the inventory.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/profiles",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The Profiles found", body = ProfileList),
+        (status = 400, description = "Unknown state", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+    )
+)]
 async fn list_profiles(State(state): State<AdminState>, Query(q): Query<ListQuery>) -> Response {
     if q.state
         .as_deref()
@@ -387,11 +490,11 @@ async fn list_profiles(State(state): State<AdminState>, Query(q): Query<ListQuer
             Err(e) => return store_error(&StoreError::Backend(Box::new(e))),
         }
     }
-    Json(serde_json::json!({ "profiles": out })).into_response()
+    Json(ProfileList { profiles: out }).into_response()
 }
 
 /// The full record of `iccid` (any Operator), or an error response.
-async fn find(state: &AdminState, iccid: &str) -> Result<ProfileRecord, Response> {
+pub(crate) async fn find(state: &AdminState, iccid: &str) -> Result<ProfileRecord, Response> {
     let not_found = || error(StatusCode::NOT_FOUND, "no such profile");
     let iccid = Iccid::parse(iccid).map_err(|_| error(StatusCode::BAD_REQUEST, "invalid iccid"))?;
     let row = sqlx::query("SELECT operator_id FROM smdpp_profiles WHERE iccid = $1")
@@ -411,98 +514,23 @@ async fn find(state: &AdminState, iccid: &str) -> Result<ProfileRecord, Response
         .ok_or_else(not_found)
 }
 
+/// One Profile (no secret).
+#[utoipa::path(
+    get,
+    path = "/admin/v1/profiles/{iccid}",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    params(("iccid" = String, Path, description = "ICCID (19 or 20 digits)")),
+    responses(
+        (status = 200, description = "The Profile", body = ProfileSummary),
+        (status = 400, description = "Invalid ICCID", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "No such Profile", body = ErrorBody),
+    )
+)]
 async fn get_profile(State(state): State<AdminState>, Path(iccid): Path<String>) -> Response {
     match find(&state, &iccid).await {
         Ok(record) => Json(ProfileSummary::from(&record)).into_response(),
         Err(r) => r,
     }
-}
-
-/// The Activation Code of SGP.22 v2.5 §4.1: `1$<SM-DP+ address>$<MatchingID>`, with
-/// `$$1` appended (empty SM-DP+ OID, Confirmation Code required flag) when a Confirmation
-/// Code is required.
-pub fn activation_code(smdp_address: &str, matching_id: &str, cc_required: bool) -> String {
-    let mut ac = format!("1${smdp_address}${matching_id}");
-    if cc_required {
-        ac.push_str("$$1");
-    }
-    ac
-}
-
-/// `?format=` of the activation-code endpoint.
-#[derive(Deserialize)]
-struct AcQuery {
-    format: Option<String>,
-}
-
-async fn activation_code_handler(
-    state: AdminState,
-    iccid: String,
-    format: Option<String>,
-) -> Response {
-    let record = match find(&state, &iccid).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let Some(matching_id) = record.matching_id.as_ref() else {
-        return error(
-            StatusCode::CONFLICT,
-            "the profile has no order with a MatchingID",
-        );
-    };
-    if !matching_id.is_activation_code_safe() {
-        // SGP.22 §4.1: an Activation Code carries only 0-9, A-Z and '-'; an order imported
-        // with another system's MatchingID is downloaded with that ID typed in or sent by
-        // the LPA as it is, not through an Activation Code of ours.
-        return error(
-            StatusCode::CONFLICT,
-            "the order's MatchingID (imported) has characters an Activation Code cannot carry",
-        );
-    }
-    let ac = activation_code(
-        &state.config.smdp_address,
-        matching_id.as_str(),
-        record.cc_hash.is_some(),
-    );
-    let qr_text = format!("LPA:{ac}");
-    match format.as_deref() {
-        None | Some("text") | Some("json") => {
-            Json(serde_json::json!({ "activationCode": ac, "qrCodeText": qr_text })).into_response()
-        }
-        Some("png") => match qr_png(&qr_text) {
-            Some(png) => ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
-            None => error(StatusCode::INTERNAL_SERVER_ERROR, "QR code encoding failed"),
-        },
-        Some("svg") => match QrCode::new(qr_text.as_bytes()) {
-            Ok(code) => {
-                let svg = code
-                    .render::<qrcode::render::svg::Color<'_>>()
-                    .min_dimensions(256, 256)
-                    .build();
-                ([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response()
-            }
-            Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "QR code encoding failed"),
-        },
-        Some(_) => error(StatusCode::BAD_REQUEST, "format must be text, png or svg"),
-    }
-}
-
-async fn activation_code_route(
-    State(state): State<AdminState>,
-    Path(iccid): Path<String>,
-    Query(q): Query<AcQuery>,
-) -> Response {
-    activation_code_handler(state, iccid, q.format).await
-}
-
-/// A PNG QR code of `text`.
-fn qr_png(text: &str) -> Option<Vec<u8>> {
-    let code = QrCode::new(text.as_bytes()).ok()?;
-    let img = code
-        .render::<image::Luma<u8>>()
-        .min_dimensions(256, 256)
-        .build();
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).ok()?;
-    Some(out.into_inner())
 }

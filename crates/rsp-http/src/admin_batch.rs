@@ -4,6 +4,7 @@
 //! transaction, so a bad row or a duplicate ICCID imports nothing.
 
 use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -12,19 +13,21 @@ use rsp_saip::batch::{BatchError, DataFormat, for_each_profile};
 use rsp_smdpp::profile::{ProfileClass, ProfileMetadata};
 use rsp_smdpp::store::InventoryStore;
 use rsp_smdpp::{NewProfile, OperatorId, ProfilePackage};
-use rsp_storage::SqlStore;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::admin::{error, store_error};
+use crate::admin::{AdminState, error, store_error};
+use crate::openapi::ErrorBody;
 
 /// Largest accepted batch, in rows (one request, one transaction).
 pub const MAX_ROWS: u64 = 100_000;
 
 /// `POST /admin/v1/batches` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BatchRequest {
+    /// Owning Operator of every Profile.
     operator: String,
+    /// Profile Type of every Profile.
     profile_type: String,
     /// Template (DER ProfileElements), base64; absent: the project's generic USIM+ISIM
     /// template.
@@ -35,10 +38,13 @@ pub struct BatchRequest {
     /// `csv` (default) or `jsonl`.
     #[serde(default)]
     format: Option<String>,
+    /// `serviceProviderName` of the Profile Metadata.
     #[serde(default)]
     service_provider_name: String,
+    /// `profileName` of the Profile Metadata.
     #[serde(default)]
     profile_name: String,
+    /// `test`, `provisioning` or `operational` (default).
     #[serde(default)]
     profile_class: Option<String>,
     /// Profile Policy Rules of every Profile of the batch (`ppr1`, `ppr2`,
@@ -135,9 +141,36 @@ fn personalise(req: BatchRequest) -> Result<Vec<NewProfile>, Refusal> {
     }
 }
 
+/// `POST /admin/v1/batches` answer.
+#[derive(Serialize, Deserialize, Debug, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchImported {
+    /// Profiles imported.
+    pub imported: usize,
+    /// ICCID of the first row.
+    pub first_iccid: Option<String>,
+    /// ICCID of the last row.
+    pub last_iccid: Option<String>,
+}
+
 /// The handler: personalise, then import all in one transaction.
-pub async fn import_batch(
-    store: SqlStore,
+#[utoipa::path(
+    post,
+    path = "/admin/v1/batches",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    request_body = BatchRequest,
+    responses(
+        (status = 201, description = "Every row imported", body = BatchImported),
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 409, description = "An ICCID is already in the inventory", body = ErrorBody),
+        (status = 422, description = "A row cannot be personalised (names the line)",
+            body = ErrorBody),
+    )
+)]
+pub(crate) async fn import_batch(
+    State(AdminState { store, .. }): State<AdminState>,
     body: Result<Json<BatchRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {
@@ -154,11 +187,11 @@ pub async fn import_batch(
     match store.import(&profiles).await {
         Ok(()) => (
             StatusCode::CREATED,
-            Json(serde_json::json!({
-                "imported": profiles.len(),
-                "firstIccid": profiles.first().map(|p| p.iccid.digits()),
-                "lastIccid": profiles.last().map(|p| p.iccid.digits()),
-            })),
+            Json(BatchImported {
+                imported: profiles.len(),
+                first_iccid: profiles.first().map(|p| p.iccid.digits().to_owned()),
+                last_iccid: profiles.last().map(|p| p.iccid.digits().to_owned()),
+            }),
         )
             .into_response(),
         Err(e) => store_error(&e),

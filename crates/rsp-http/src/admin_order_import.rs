@@ -16,6 +16,7 @@
 //! until `PUT /admin/v1/orders/{iccid}/controls` sets them.
 
 use axum::Json;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rsp_codec::json::{ConfirmationCode, Eid, Iccid};
@@ -23,28 +24,34 @@ use rsp_smdpp::confirmation_code::CcHash;
 use rsp_smdpp::matching_id::MatchingId;
 use rsp_smdpp::store::{InventoryStore, StoreError};
 use rsp_smdpp::{ProfileEvent, ProfileState, profile_state::transition};
-use rsp_storage::SqlStore;
 use serde::Deserialize;
 
-use crate::admin::{error, store_error};
+use crate::admin::{AdminState, error, store_error};
 use crate::admin_orders::ControlsView;
+use crate::openapi::ErrorBody;
 
 /// Default wrong Confirmation Codes allowed (as ES2+.ConfirmOrder's default).
 const DEFAULT_CC_MAX_ATTEMPTS: u32 = 3;
 
 /// `POST` body.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportOrderRequest {
+    /// The MatchingID as the other system issued it (1 to 255 bytes of UTF-8).
     matching_id: String,
+    /// Binds the order to this eUICC (32 digits).
     #[serde(default)]
     eid: Option<String>,
+    /// Requires this Confirmation Code at download.
     #[serde(default)]
     confirmation_code: Option<String>,
+    /// Or the hex SHA-256 of the code (64 hex digits).
     #[serde(default)]
     confirmation_code_sha256: Option<String>,
+    /// Wrong codes allowed (default 3).
     #[serde(default)]
     confirmation_code_max_attempts: Option<u32>,
+    /// Downloadable at once (default true), else waits for ES2+.ReleaseProfile.
     #[serde(default)]
     released: Option<bool>,
 }
@@ -98,9 +105,25 @@ fn parse(req: ImportOrderRequest) -> Result<Order, &'static str> {
 }
 
 /// `POST`: the Profile `iccid` (Available) gets the imported order.
-pub async fn import_order(
-    store: SqlStore,
-    iccid: String,
+#[utoipa::path(
+    post,
+    path = "/admin/v1/orders/{iccid}/import",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    params(("iccid" = String, Path, description = "ICCID (19 or 20 digits)")),
+    request_body = ImportOrderRequest,
+    responses(
+        (status = 201, description = "The order, with its controls", body = ControlsView),
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "No such Profile", body = ErrorBody),
+        (status = 409, description = "The Profile is not Available or was bound to another \
+            EID", body = ErrorBody),
+    )
+)]
+pub(crate) async fn import_order(
+    State(AdminState { store, .. }): State<AdminState>,
+    Path(iccid): Path<String>,
     body: Result<Json<ImportOrderRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {

@@ -11,6 +11,7 @@
 //! back to 0.
 
 use axum::Json;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rsp_codec::json::Iccid;
@@ -23,20 +24,23 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::admin::{error, store_error};
+use crate::admin::{AdminState, error, store_error};
+use crate::openapi::ErrorBody;
 
 /// Re-reads after a concurrent change of the Profile.
 const MAX_CONFLICT_RETRIES: u32 = 8;
 
 /// `PUT` body.
-#[derive(Deserialize, Debug, Default)]
+#[derive(Deserialize, Debug, Default, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ControlsRequest {
     /// Absent: unchanged; `null`: never; else an RFC 3339 instant.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     expires_at: Option<Option<String>>,
     /// `Available` or `Unavailable`.
     #[serde(default)]
+    #[schema(value_type = Option<OnExpiry>)]
     on_expiry: Option<FinalProfileStatusIndicator>,
     /// 0: unlimited.
     #[serde(default)]
@@ -52,7 +56,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 }
 
 /// The controls as the admin API shows them.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlsView {
     /// ICCID (significant digits).
@@ -60,8 +64,10 @@ pub struct ControlsView {
     /// SM-DP+ state.
     pub state: String,
     /// RFC 3339, or `null`: never.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     /// `Available` or `Unavailable`.
+    #[schema(value_type = OnExpiry)]
     pub on_expiry: FinalProfileStatusIndicator,
     /// AuthenticateClient calls that selected the Profile for this order.
     pub download_attempts: u32,
@@ -105,8 +111,34 @@ fn parse_ms(text: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
+/// The state an expired order leaves its Profile in (ES2+ `finalProfileStatusIndicator`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // the schema of FinalProfileStatusIndicator (rsp-codec has no utoipa)
+pub(crate) enum OnExpiry {
+    /// Back to the inventory (only if its package was never delivered).
+    Available,
+    /// Out of use.
+    Unavailable,
+}
+
 /// `GET`: the controls of `iccid` (any state).
-pub async fn get_controls(store: SqlStore, iccid: String) -> Response {
+#[utoipa::path(
+    get,
+    path = "/admin/v1/orders/{iccid}/controls",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    params(("iccid" = String, Path, description = "ICCID (19 or 20 digits)")),
+    responses(
+        (status = 200, description = "The order controls", body = ControlsView),
+        (status = 400, description = "Invalid ICCID", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "No such Profile", body = ErrorBody),
+    )
+)]
+pub(crate) async fn get_controls(
+    State(AdminState { store, .. }): State<AdminState>,
+    Path(iccid): Path<String>,
+) -> Response {
     match load(&store, &iccid).await {
         Ok(record) => Json(ControlsView::from(&record)).into_response(),
         Err(r) => r,
@@ -114,9 +146,24 @@ pub async fn get_controls(store: SqlStore, iccid: String) -> Response {
 }
 
 /// `PUT`: changes the controls of the pending order of `iccid` (409 without one).
-pub async fn put_controls(
-    store: SqlStore,
-    iccid: String,
+#[utoipa::path(
+    put,
+    path = "/admin/v1/orders/{iccid}/controls",
+    tag = "smdpp",
+    security(("adminToken" = [])),
+    params(("iccid" = String, Path, description = "ICCID (19 or 20 digits)")),
+    request_body = ControlsRequest,
+    responses(
+        (status = 200, description = "The controls as changed", body = ControlsView),
+        (status = 400, description = "Malformed request", body = ErrorBody),
+        (status = 401, description = "Missing or wrong bearer token", body = ErrorBody),
+        (status = 404, description = "No such Profile", body = ErrorBody),
+        (status = 409, description = "No pending order", body = ErrorBody),
+    )
+)]
+pub(crate) async fn put_controls(
+    State(AdminState { store, .. }): State<AdminState>,
+    Path(iccid): Path<String>,
     body: Result<Json<ControlsRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(Json(req)) = body else {

@@ -265,9 +265,14 @@ async fn checkpoint(store: &SqlStore, key: &dyn Signer, last: Option<i64>) -> Op
 
 /// A configuration event (`config.start`): `what` and a JSON summary without secrets.
 pub async fn record_config(store: &SqlStore, what: &str, summary: &str) {
+    record_config_event(store, "config.start", what, summary).await;
+}
+
+/// A configuration event `action` (`config.start`, `config.reload`, `config.reload-failed`).
+pub async fn record_config_event(store: &SqlStore, action: &str, what: &str, summary: &str) {
     let event = AuditEvent {
         actor: "system",
-        action: "config.start",
+        action,
         subject: what,
         details: summary,
     };

@@ -25,7 +25,10 @@
 //! - [`admin`]: inventory import/list, activation codes and QR codes, health, metrics.
 //! - [`admin_batch`]: inventory import from a template and a personalisation batch.
 //! - [`admin_orders`]: the controls of a pending order (expiry, download attempts).
+//! - [`admin_activation`]: Activation Codes and their QR codes.
 //! - [`admin_smds`]: the SM-DS admin API (events, counts, health, metrics).
+//! - [`reload`]: the holder a SIGHUP reload swaps (TLS configuration, credentials).
+//! - [`openapi`]: the OpenAPI 3.1 documents of the admin APIs (`/openapi.json`).
 //! - [`audit`]: the audit trail's server side (ES2+/admin calls, key uses, chaining,
 //!   signed checkpoints).
 //! - [`app`]: the routers assembled for the TLS listener.
@@ -35,6 +38,7 @@
 //! the TLS layer and required by the ES2+ routes only.
 
 pub mod admin;
+pub mod admin_activation;
 pub mod admin_batch;
 pub mod admin_order_import;
 pub mod admin_orders;
@@ -54,6 +58,8 @@ pub mod es9plus;
 pub mod es9plus_asn1;
 pub mod identity;
 pub mod metrics;
+pub mod openapi;
+pub mod reload;
 pub mod server;
 pub mod smds_client;
 pub mod tls;

@@ -16,10 +16,13 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::reload::TlsHolder;
+
 /// Longest TLS handshake before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Longest wait for open connections after shutdown was asked.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest wait for open connections after shutdown was asked (in-flight requests finish,
+/// idle keep-alive connections are closed at once).
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The end-entity certificate the client presented and rustls verified; absent when the
 /// client sent none.
@@ -34,7 +37,18 @@ pub async fn serve_tls(
     app: Router,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(tls);
+    serve_tls_reloadable(listener, Arc::new(TlsHolder::new(tls)), app, shutdown).await
+}
+
+/// [`serve_tls`] with the configuration of `tls` at each handshake: a reload (e.g. a
+/// renewed certificate or CRL after SIGHUP) applies to new connections; established ones
+/// keep the session they negotiated.
+pub async fn serve_tls_reloadable(
+    listener: TcpListener,
+    tls: Arc<TlsHolder>,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -49,7 +63,7 @@ pub async fn serve_tls(
             },
             () = &mut shutdown => break,
         };
-        let acceptor = acceptor.clone();
+        let acceptor = TlsAcceptor::from(tls.current());
         let app = app.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {

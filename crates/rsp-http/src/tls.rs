@@ -20,7 +20,7 @@ use rustls::crypto::{
     CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature,
 };
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
@@ -167,10 +167,13 @@ pub struct PinningClientVerifier {
 
 impl PinningClientVerifier {
     /// A verifier over `roots` (chains) and `pinned` (exact matches), client certificates
-    /// optional (ES9+ shares the port). At least one of the two must be non-empty.
+    /// optional (ES9+ shares the port). At least one of the two must be non-empty. `crls`
+    /// revoke chained certificates (RFC 5280 §6.3; a certificate whose issuer has no CRL
+    /// here is accepted); pinned certificates are taken or removed by configuration.
     pub fn new(
         roots: RootCertStore,
         pinned: Vec<CertificateDer<'static>>,
+        crls: Vec<CertificateRevocationListDer<'static>>,
         provider: Arc<CryptoProvider>,
     ) -> Result<Self, TlsError> {
         let algorithms = provider.signature_verification_algorithms;
@@ -182,6 +185,8 @@ impl PinningClientVerifier {
         } else {
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .allow_unauthenticated()
+                .with_crls(crls)
+                .allow_unknown_revocation_status()
                 .build()
                 .map_err(|e| TlsError::Verifier(e.to_string()))?;
             Some(verifier)
@@ -274,11 +279,38 @@ impl ClientCertVerifier for PinningClientVerifier {
 /// The server configuration: HTTP/1.1 (ALPN), TLS 1.2 and 1.3, optional client certificates
 /// verified against `files.client_ca` ([`PinningClientVerifier`]).
 pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, TlsError> {
+    server_config_with_crls(files, &[])
+}
+
+/// Every CRL (PEM, or one DER CRL) of `files`.
+pub fn load_crls(
+    files: &[PathBuf],
+) -> Result<Vec<CertificateRevocationListDer<'static>>, TlsError> {
+    let mut crls = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(path).map_err(|e| pem_err("CRL", path, e))?;
+        if bytes.starts_with(b"-----") || bytes.first().is_some_and(u8::is_ascii_whitespace) {
+            for crl in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+                crls.push(crl.map_err(|e| pem_err("CRL", path, e))?);
+            }
+        } else {
+            crls.push(CertificateRevocationListDer::from(bytes));
+        }
+    }
+    Ok(crls)
+}
+
+/// [`server_config`] whose client certificate verifier also checks the CRLs of `crls`
+/// (PEM or DER files), re-read at every call (reload: [`crate::reload`]).
+pub fn server_config_with_crls(
+    files: &TlsFiles,
+    crls: &[PathBuf],
+) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rsp_provider());
     let chain = load_certs(&files.cert_chain)?;
     let key = load_key(&files.key)?;
     let (roots, pinned) = load_anchors(&files.client_ca)?;
-    let verifier = PinningClientVerifier::new(roots, pinned, provider.clone())?;
+    let verifier = PinningClientVerifier::new(roots, pinned, load_crls(crls)?, provider.clone())?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(Arc::new(verifier))

@@ -18,7 +18,8 @@ use crate::{Credentials, SmdsConfig, SmdsError, now_ms};
 #[derive(Debug, Clone)]
 pub struct Es11<S> {
     store: S,
-    credentials: Credentials,
+    /// Shared by the clones, replaced whole by [`Self::replace_credentials`].
+    credentials: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Credentials>>>,
     config: SmdsConfig,
 }
 
@@ -27,9 +28,29 @@ impl<S: SmdsStore> Es11<S> {
     pub fn new(store: S, credentials: Credentials, config: SmdsConfig) -> Self {
         Self {
             store,
-            credentials,
+            credentials: std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(
+                credentials,
+            ))),
             config,
         }
+    }
+
+    /// The credentials in force now (a reload replaces them for later calls; a call in
+    /// progress keeps the ones it started with).
+    fn credentials(&self) -> std::sync::Arc<Credentials> {
+        self.credentials
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the credentials (certificates, keys, trust anchors and CRLs) for every
+    /// later call, e.g. after SIGHUP; every clone of this service sees the new ones.
+    pub fn replace_credentials(&self, credentials: Credentials) {
+        *self
+            .credentials
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(credentials);
     }
 
     /// ES11.InitiateAuthentication (§5.8.1). Errors: `smds_address` not this SM-DS's
@@ -45,13 +66,14 @@ impl<S: SmdsStore> Es11<S> {
         if !smds_address.eq_ignore_ascii_case(&self.config.smds_address) {
             return Err(RspError::SmdsAddressRefused.into());
         }
+        let credentials = self.credentials();
         let Initiated {
             ok,
             ci,
             server_challenge,
             ..
         } = rsp_auth::initiate(
-            &self.credentials,
+            &*credentials,
             |ds| ds,
             euicc_challenge,
             euicc_info1,
@@ -107,7 +129,7 @@ impl<S: SmdsStore> Es11<S> {
         let AuthenticatedEuicc { response, eid, .. } =
             rsp_auth::verify_authenticate_server_response(
                 authenticate_server_response,
-                self.credentials.trust(),
+                self.credentials().trust(),
                 SessionEcho {
                     transaction_id: &session.transaction_id,
                     server_address: &self.config.smds_address,

@@ -45,7 +45,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             eid,
         } = rsp_auth::verify_authenticate_server_response(
             authenticate_server_response,
-            self.credentials.trust(),
+            self.credentials().trust(),
             SessionEcho {
                 transaction_id: &session.transaction_id,
                 server_address: &self.config.smdp_address,
@@ -62,8 +62,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         eligibility::check(&signed1.euicc_info2, &profile)?;
         eligibility::check_policy_rules(&signed1.euicc_info2, &profile.metadata)?;
 
-        let dp = self
-            .credentials
+        let credentials = self.credentials();
+        let dp = credentials
             .by_ci(&session.ci_key_id)
             .ok_or(Es9PlusError::Rejected(RspError::SmdpCertificateUnavailable))?;
         let signature1: [u8; 64] = ok

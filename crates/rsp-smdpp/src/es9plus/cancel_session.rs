@@ -51,7 +51,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         }
         // §5.6.5: smdpOid is the SM-DP+ OID of the CERT.DPauth.ECDSA this session used.
         let own_oid = self
-            .credentials
+            .credentials()
             .by_ci(&session.ci_key_id)
             .and_then(|dp| dp.dp_auth.cert.registered_id())
             .and_then(asn1::oid_from_text);

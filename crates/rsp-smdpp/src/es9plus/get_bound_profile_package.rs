@@ -89,8 +89,8 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
             .as_ref()
             .and_then(eid_bytes)
             .ok_or(Es9PlusError::Rejected(RspError::ExecutionError))?;
-        let dp = self
-            .credentials
+        let credentials = self.credentials();
+        let dp = credentials
             .by_ci(&session.ci_key_id)
             .ok_or(Es9PlusError::Rejected(RspError::SmdpCertificateUnavailable))?;
         let package = read

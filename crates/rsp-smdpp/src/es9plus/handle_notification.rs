@@ -100,7 +100,7 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         der: &[u8],
     ) -> Result<(), Es9PlusError> {
         let chain = rsp_auth::euicc_chain::validate(
-            self.credentials.trust(),
+            self.credentials().trust(),
             &other.euicc_certificate,
             &other.eum_certificate,
             OffsetDateTime::now_utc(),

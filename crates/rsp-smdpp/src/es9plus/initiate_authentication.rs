@@ -27,13 +27,14 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
         if !smdp_address.eq_ignore_ascii_case(&self.config.smdp_address) {
             return Err(RspError::SmdpAddressRefused.into());
         }
+        let credentials = self.credentials();
         let Initiated {
             ok,
             ci,
             server_challenge,
             ..
         } = rsp_auth::initiate(
-            &self.credentials,
+            &*credentials,
             |dp| &dp.dp_auth,
             euicc_challenge,
             euicc_info1,

@@ -110,7 +110,8 @@ impl Es9PlusConfig {
 #[derive(Debug, Clone)]
 pub struct Es9Plus<S> {
     store: S,
-    credentials: Credentials,
+    /// Shared by the clones, replaced whole by [`Self::replace_credentials`].
+    credentials: std::sync::Arc<std::sync::RwLock<std::sync::Arc<Credentials>>>,
     config: Es9PlusConfig,
 }
 
@@ -119,9 +120,29 @@ impl<S: InventoryStore + SessionStore> Es9Plus<S> {
     pub fn new(store: S, credentials: Credentials, config: Es9PlusConfig) -> Self {
         Self {
             store,
-            credentials,
+            credentials: std::sync::Arc::new(std::sync::RwLock::new(std::sync::Arc::new(
+                credentials,
+            ))),
             config,
         }
+    }
+
+    /// The credentials in force now (a reload replaces them for later calls; a call in
+    /// progress keeps the ones it started with).
+    fn credentials(&self) -> std::sync::Arc<Credentials> {
+        self.credentials
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the credentials (certificates, keys, trust anchors and CRLs) for every
+    /// later call, e.g. after SIGHUP; every clone of this service sees the new ones.
+    pub fn replace_credentials(&self, credentials: Credentials) {
+        *self
+            .credentials
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = std::sync::Arc::new(credentials);
     }
 
     /// The store.

@@ -80,6 +80,91 @@ pub(super) async fn shutdown_signal(tx: watch::Sender<bool>) {
     let _ = tx.send(true);
 }
 
+/// Runs `reload` at every SIGHUP until `shutdown` (issue 24 point 8: certificates and CRLs
+/// re-read without a restart). `reload` builds every new value first and swaps them in only
+/// when all were built, so a failed reload (its error logged and audited) keeps the old
+/// configuration whole.
+pub(super) async fn reload_on_sighup<F, Fut>(
+    store: rsp_storage::SqlStore,
+    role: &'static str,
+    reload: F,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<String>>,
+{
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGHUP: no reload");
+                return;
+            }
+        };
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                got = hup.recv() => if got.is_none() { return },
+                () = &mut shutdown => return,
+            }
+            match reload().await {
+                Ok(summary) => {
+                    tracing::info!(%summary, "SIGHUP: certificates and CRLs reloaded");
+                    rsp_http::audit::record_config_event(&store, "config.reload", role, &summary)
+                        .await;
+                }
+                Err(e) => {
+                    let reason = format!("{e:#}");
+                    tracing::error!(error = %reason,
+                        "SIGHUP: reload failed, the previous configuration stays in force");
+                    let details =
+                        format!("{{\"error\":{}}}", rsp_storage::audit::json_string(&reason));
+                    rsp_http::audit::record_config_event(
+                        &store,
+                        "config.reload-failed",
+                        role,
+                        &details,
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (store, role, reload);
+        shutdown.await;
+    }
+}
+
+/// Waits for `task` (a listener), once `stop` completes at most
+/// [`rsp_http::server::DRAIN_TIMEOUT`] more for its requests to drain, then abandons what is
+/// left with a warning.
+pub(super) async fn drained(
+    what: &'static str,
+    mut task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    tokio::pin!(stop);
+    tokio::select! {
+        joined = &mut task => return Ok(joined.context(what)??),
+        () = &mut stop => {}
+    }
+    match tokio::time::timeout(rsp_http::server::DRAIN_TIMEOUT, &mut task).await {
+        Ok(joined) => Ok(joined.context(what)??),
+        Err(_) => {
+            task.abort();
+            tracing::warn!(
+                listener = what,
+                "requests still open after the drain timeout"
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Completes when shutdown was asked.
 pub(super) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;

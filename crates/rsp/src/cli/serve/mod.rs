@@ -46,7 +46,9 @@ pub enum ServeCommand {
     #[command(
         after_help = "Environment: RSP_SMDPP_ADMIN_TOKEN (admin bearer token), \
         RUST_LOG (log filter, default info), TOKIO_WORKER_THREADS (request worker threads, \
-        default one per CPU available to the process; docs/benchmarks.md)."
+        default one per CPU available to the process; docs/benchmarks.md). Signals: SIGHUP \
+        re-reads the TLS certificate, client CAs, CRLs and ES9+ credentials; SIGTERM/SIGINT \
+        drain open requests, at most 15 s (docs/operations.md)."
     )]
     Smdpp(SmdppArgs),
     /// Run an SM-DS (ES11 for LPAs, ES12/ES15 over mutual TLS for SM-DP+s and
@@ -67,7 +69,9 @@ pub enum ServeCommand {
     /// rsp_smds_pending_cascades.
     #[command(
         after_help = "Environment: RSP_SMDS_ADMIN_TOKEN (admin bearer token), \
-        RUST_LOG (log filter, default info)."
+        RUST_LOG (log filter, default info). Signals: SIGHUP re-reads the TLS certificate, \
+        client CAs, CRLs and ES11 credentials; SIGTERM/SIGINT drain open requests, at most \
+        15 s (docs/operations.md)."
     )]
     Smds(SmdsArgs),
 }

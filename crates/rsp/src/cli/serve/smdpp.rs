@@ -13,8 +13,9 @@ use rsp_http::audit::{AuditCalls, KeyUses, audit_admin, audit_interface_calls, r
 use rsp_http::credentials::CredentialFiles;
 use rsp_http::es2plus_client::{ClientTls, ProgressSender, SenderConfig, build_client};
 use rsp_http::identity::OperatorResolver;
+use rsp_http::reload::TlsHolder;
 use rsp_http::smds_client::{Caller, SmdsClient, run_smds_events};
-use rsp_http::tls::{TlsFiles, server_config};
+use rsp_http::tls::{TlsFiles, server_config_with_crls};
 use rsp_smdpp::OperatorId;
 use rsp_smdpp::es2plus::{Es2Plus, Es2PlusConfig};
 use rsp_smdpp::es9plus::{Es9Plus, Es9PlusConfig, ProgressRecipients};
@@ -24,8 +25,8 @@ use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, data_key, init_logging, read_all, shutdown_signal,
-    stopped,
+    RunningServer, audit_key, audit_task, data_key, drained, init_logging, read_all,
+    reload_on_sighup, shutdown_signal, stopped,
 };
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
@@ -102,7 +103,8 @@ pub struct SmdppArgs {
     )]
     es9_credentials: Vec<PathBuf>,
     /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC certificate chain at
-    /// AuthenticateClient (revoked: refused); repeatable. Reload by restarting.
+    /// AuthenticateClient and on ES2+ client certificates (revoked: refused); repeatable.
+    /// SIGHUP re-reads the CRLs and the certificates without a restart.
     #[arg(
         long,
         env = "RSP_SMDPP_CRL",
@@ -238,11 +240,13 @@ pub async fn start_smdpp(
     if !s.admin_listen.ip().is_loopback() && std::env::var_os("RSP_SMDPP_ADMIN_TOKEN").is_none() {
         bail!("--admin-listen is not on loopback: set RSP_SMDPP_ADMIN_TOKEN");
     }
-    let tls = server_config(&TlsFiles {
+    let tls_files = TlsFiles {
         cert_chain: s.tls_cert.clone(),
         key: s.tls_key.clone(),
         client_ca: s.client_ca.clone(),
-    })?;
+    };
+    // The CRLs serve ES9+ (eUICC chains) and the ES2+ client certificates (TLS).
+    let tls = Arc::new(TlsHolder::new(server_config_with_crls(&tls_files, &s.crl)?));
     let key = data_key(&s.data_key_file)?;
     let store = SqlStore::connect(&s.database_url(), key)
         .await
@@ -278,16 +282,16 @@ pub async fn start_smdpp(
     let mut es9_config = Es9PlusConfig::new(s.address.clone());
     // Only Operators with an endpoint get messages queued (nothing to deliver otherwise).
     es9_config.progress_recipients = ProgressRecipients::Only(endpoints.keys().cloned().collect());
-    let es9 = if s.es9_credentials.is_empty() && s.es9_credential_files.is_empty() {
+    let mut sets: Vec<_> = s
+        .es9_credentials
+        .iter()
+        .map(|d| CredentialFiles::in_pki_dir(d))
+        .collect();
+    sets.extend(s.es9_credential_files.iter().cloned());
+    let es9 = if sets.is_empty() {
         tracing::warn!("no ES9+ credentials (dp-auth, dp-pb): ES9+ is disabled");
         None
     } else {
-        let mut sets: Vec<_> = s
-            .es9_credentials
-            .iter()
-            .map(|d| CredentialFiles::in_pki_dir(d))
-            .collect();
-        sets.extend(s.es9_credential_files.iter().cloned());
         let credentials =
             rsp_http::credentials::load_files_with(&sets, &s.crl, &|name, signer| {
                 key_uses.wrap(name, signer)
@@ -299,6 +303,12 @@ pub async fn start_smdpp(
         )))
     };
     let es9_enabled = es9.is_some();
+    let reload = Reload {
+        tls: tls.clone(),
+        tls_files,
+        crls: s.crl.clone(),
+        es9: es9.clone().map(|es9| (es9, sets, key_uses.clone())),
+    };
     let audit_calls = AuditCalls::new(store.clone(), &["es2plus"]);
     let app = rsp_http::app::smdpp_router(es2, Arc::new(resolver), es9).layer(
         axum::middleware::from_fn_with_state(audit_calls.clone(), audit_interface_calls),
@@ -367,10 +377,16 @@ pub async fn start_smdpp(
     let admin_addr = admin_listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(async move {
-        let https = tokio::spawn(rsp_http::server::serve_tls(
+        let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
             app,
+            stopped(rx.clone()),
+        ));
+        let reloads = tokio::spawn(reload_on_sighup(
+            store.clone(),
+            "smdpp",
+            move || std::future::ready(reload.run()),
             stopped(rx.clone()),
         ));
         let admin = tokio::spawn(
@@ -387,9 +403,14 @@ pub async fn start_smdpp(
             Duration::from_millis(500),
             stopped(rx.clone()),
         ));
-        let sender = tokio::spawn(sender.run(stopped(rx)));
-        https.await??;
-        admin.await??;
+        let sender = tokio::spawn(sender.run(stopped(rx.clone())));
+        let (https, admin) = tokio::join!(
+            drained("https", https, stopped(rx.clone())),
+            drained("admin", admin, stopped(rx.clone()))
+        );
+        https?;
+        admin?;
+        let _ = reloads.await;
         let _ = tokio::time::timeout(Duration::from_secs(30), sender).await;
         let _ = tokio::time::timeout(Duration::from_secs(30), smds_events).await;
         let _ = housekeeping.await;
@@ -404,4 +425,44 @@ pub async fn start_smdpp(
         stop: tx,
         task,
     })
+}
+
+/// What SIGHUP re-reads: the TLS certificate, key, client trust anchors and CRLs, and the
+/// ES9+ credentials (DPauth, DPpb, CI) with the CRLs checked on eUICC chains.
+struct Reload {
+    tls: Arc<TlsHolder>,
+    tls_files: TlsFiles,
+    crls: Vec<PathBuf>,
+    es9: Option<Es9Reload>,
+}
+
+/// The ES9+ service whose credentials a reload replaces, and where they come from.
+type Es9Reload = (Arc<Es9Plus<SqlStore>>, Vec<CredentialFiles>, Arc<KeyUses>);
+
+impl Reload {
+    /// Builds every new value, then swaps them all in; on error nothing changes.
+    fn run(&self) -> anyhow::Result<String> {
+        let tls = server_config_with_crls(&self.tls_files, &self.crls)
+            .context("TLS certificate, key, client CA or CRL")?;
+        let es9 = match &self.es9 {
+            Some((es9, sets, key_uses)) => {
+                let credentials =
+                    rsp_http::credentials::load_files_with(sets, &self.crls, &|name, signer| {
+                        key_uses.wrap(name, signer)
+                    })
+                    .context("ES9+ credentials or CRL")?;
+                Some((es9, credentials))
+            }
+            None => None,
+        };
+        self.tls.replace(tls);
+        let es9_reloaded = es9.is_some();
+        if let Some((es9, credentials)) = es9 {
+            es9.replace_credentials(credentials);
+        }
+        Ok(format!(
+            "{{\"tls\":true,\"es9plus\":{es9_reloaded},\"crls\":{}}}",
+            self.crls.len()
+        ))
+    }
 }

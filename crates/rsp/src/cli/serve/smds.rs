@@ -11,8 +11,9 @@ use anyhow::{Context, bail};
 use clap::Args;
 use rsp_http::audit::{AuditCalls, KeyUses, audit_admin, audit_interface_calls, run_audit};
 use rsp_http::es2plus_client::{ClientTls, build_client};
+use rsp_http::reload::TlsHolder;
 use rsp_http::smds_client::{Caller, SmdsClient, run_cascades};
-use rsp_http::tls::{TlsFiles, server_config};
+use rsp_http::tls::{TlsFiles, server_config_with_crls};
 use rsp_smds::cascade::RetryPolicy;
 use rsp_smds::es11::Es11;
 use rsp_smds::es12::Es12;
@@ -21,7 +22,8 @@ use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+    RunningServer, audit_key, audit_task, drained, init_logging, read_all, reload_on_sighup,
+    shutdown_signal, stopped,
 };
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
@@ -74,7 +76,8 @@ pub struct SmdsArgs {
         value_delimiter = ','
     )]
     ds_credentials: Vec<PathBuf>,
-    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC chain; repeatable.
+    /// CRL (PEM or DER) of the CI or an EUM, checked on every eUICC chain and on ES12/ES15
+    /// client certificates; repeatable. SIGHUP re-reads the CRLs and the certificates.
     #[arg(long, env = "RSP_SMDS_CRL", value_name = "FILE", value_delimiter = ',')]
     crl: Vec<PathBuf>,
     /// Root SM-DS, or an alternative one cascading forwarded events to --root-address
@@ -193,11 +196,13 @@ pub async fn start_smds(
     if s.ds_credentials.is_empty() {
         bail!("no CERT.DSauth (ds-auth.pem, ds-auth.key.pem): give --ds-credentials or --pki");
     }
-    let tls = server_config(&TlsFiles {
+    let tls_files = TlsFiles {
         cert_chain: s.tls_cert.clone(),
         key: s.tls_key.clone(),
         client_ca: s.client_ca.clone(),
-    })?;
+    };
+    // The CRLs serve ES11 (eUICC chains) and the ES12/ES15 client certificates (TLS).
+    let tls = Arc::new(TlsHolder::new(server_config_with_crls(&tls_files, &s.crl)?));
     let key_uses = Arc::new(KeyUses::default());
     let credentials =
         rsp_http::credentials::load_smds_with(&s.ds_credentials, &s.crl, &|name, signer| {
@@ -223,6 +228,14 @@ pub async fn start_smds(
         };
     }
     let es11 = Arc::new(Es11::new(store.clone(), credentials, config.clone()));
+    let reload = Reload {
+        tls: tls.clone(),
+        tls_files,
+        crls: s.crl.clone(),
+        es11: es11.clone(),
+        ds_credentials: s.ds_credentials.clone(),
+        key_uses: key_uses.clone(),
+    };
     let es12 = Arc::new(Es12::new(store.clone(), config));
     let audit_calls = AuditCalls::new(store.clone(), &["es12", "es15"]);
     let app = rsp_http::app::smds_router(es11, es12).layer(axum::middleware::from_fn_with_state(
@@ -277,10 +290,16 @@ pub async fn start_smds(
         root = ?s.root_address, backend = ?store.backend(), "SM-DS started");
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(async move {
-        let https = tokio::spawn(rsp_http::server::serve_tls(
+        let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
             app,
+            stopped(rx.clone()),
+        ));
+        let reloads = tokio::spawn(reload_on_sighup(
+            store.clone(),
+            "smds",
+            move || std::future::ready(reload.run()),
             stopped(rx.clone()),
         ));
         let admin = tokio::spawn(
@@ -299,8 +318,13 @@ pub async fn start_smds(
                 stopped(rx.clone()),
             ))
         });
-        https.await??;
-        admin.await??;
+        let (https, admin) = tokio::join!(
+            drained("https", https, stopped(rx.clone())),
+            drained("admin", admin, stopped(rx.clone()))
+        );
+        https?;
+        admin?;
+        let _ = reloads.await;
         if let Some(c) = cascades {
             let _ = tokio::time::timeout(Duration::from_secs(30), c).await;
         }
@@ -316,4 +340,35 @@ pub async fn start_smds(
         stop: tx,
         task,
     })
+}
+
+/// What SIGHUP re-reads: the TLS certificate, key, client trust anchors and CRLs, and the
+/// ES11 credentials (DSauth, CI) with the CRLs checked on eUICC chains.
+struct Reload {
+    tls: Arc<TlsHolder>,
+    tls_files: TlsFiles,
+    crls: Vec<PathBuf>,
+    es11: Arc<Es11<SqlStore>>,
+    ds_credentials: Vec<PathBuf>,
+    key_uses: Arc<KeyUses>,
+}
+
+impl Reload {
+    /// Builds every new value, then swaps them all in; on error nothing changes.
+    fn run(&self) -> anyhow::Result<String> {
+        let tls = server_config_with_crls(&self.tls_files, &self.crls)
+            .context("TLS certificate, key, client CA or CRL")?;
+        let credentials = rsp_http::credentials::load_smds_with(
+            &self.ds_credentials,
+            &self.crls,
+            &|name, signer| self.key_uses.wrap(name, signer),
+        )
+        .context("ES11 credentials or CRL")?;
+        self.tls.replace(tls);
+        self.es11.replace_credentials(credentials);
+        Ok(format!(
+            "{{\"tls\":true,\"es11\":true,\"crls\":{}}}",
+            self.crls.len()
+        ))
+    }
 }
