@@ -618,3 +618,41 @@ fn consumer_mode_does_not_answer_iot_functions() {
         Err(LpaError::StatusWord { sw: 0x6A88, .. })
     ));
 }
+
+/// configureImmediateEnable by PSMO, then a download: ImmediateEnable enables the new
+/// Profile, once (SGP.32 §5.9.x).
+#[test]
+fn immediate_enable_after_a_download() {
+    let (smdp, identity) = new_smdp(Curve::BrainpoolP256r1);
+    let mut isdr = Isdr::new(identity, EuiccConfig::default(), StateStore::memory()).unwrap();
+    isdr.enable_iot_mode().unwrap();
+    let mut card = Card::new(isdr);
+    let eid = eid(&card);
+    let mut eim = TestEim::new(EIM_ID, Curve::BrainpoolP256r1);
+    {
+        let mut ch = ApduChannel::open(&mut card).unwrap();
+        associate(&mut ch, &mut eim, false);
+        let req = eim.package(
+            eid,
+            psmos(vec![Psmo::ConfigureImmediateEnable(
+                ConfigureImmediateEnable {
+                    immediate_enable_flag: Some(()),
+                    default_smdp_address: Some("smdp.example".into()),
+                    ..Default::default()
+                },
+            )]),
+        );
+        es10_iot::load_euicc_package(&mut ch, &req).unwrap();
+        // No installation yet: no session context.
+        assert!(matches!(
+            es10_iot::immediate_enable(&mut ch, false),
+            Err(LpaError::EuiccRefused { code: 4, .. })
+        ));
+    }
+    let cla = open_isdr(&mut card);
+    download(&mut card, cla, &smdp, &Download::new(3, 1200));
+    let mut ch = ApduChannel::open(&mut card).unwrap();
+    es10_iot::immediate_enable(&mut ch, false).unwrap();
+    assert_eq!(profile_states(&mut ch, &mut eim, eid), vec![true]);
+    assert!(es10_iot::immediate_enable(&mut ch, false).is_err());
+}

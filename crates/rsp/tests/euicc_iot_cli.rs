@@ -48,9 +48,12 @@ fn iot_euicc_created_with_its_eim_and_served_over_stdio() {
         .output()
         .unwrap());
     let state = dir.join("state.json");
-    let eim = SoftwareKey::generate(Curve::NistP256).unwrap();
-    let key_file = dir.join("eim.spki.der");
-    std::fs::write(&key_file, eim.public_key().to_spki_der()).unwrap();
+    // The eIM certificate and key `pki init` made (brainpoolP256r1).
+    let key_file = pki.join("brainpool/eim.pem");
+    let eim =
+        SoftwareKey::from_pem(&std::fs::read_to_string(pki.join("brainpool/eim.key.pem")).unwrap())
+            .unwrap();
+    assert_eq!(eim.curve(), Curve::BrainpoolP256r1);
 
     // Created in IoT mode with its initial eIM (and an association token).
     let info = ok(&rsp()
