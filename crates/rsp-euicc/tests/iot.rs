@@ -278,8 +278,25 @@ fn psmo_flow(curve: Curve) {
     assert!(data.euicc_certificate.is_some());
     assert!(data.eum_certificate.is_none());
     assert_eq!(data.association_token, eim.token);
-    // Notifications of the operations (the test profiles configure addresses for them).
-    assert!(data.notifications_list.is_some());
+    // Notifications of the operations (the test profiles configure addresses for them):
+    // two installations, enable, disable, delete, each signed by the eUICC.
+    let notifications = data.notifications_list.unwrap();
+    assert_eq!(notifications.len(), 5);
+    let Sgp32PendingNotification::OtherSignedNotification(enabled) = &notifications[2] else {
+        panic!("{:?}", notifications[2])
+    };
+    key.verify_raw(
+        enabled.tbs_other_notification.raw(),
+        &enabled.euicc_notification_signature,
+    )
+    .unwrap();
+    assert!(
+        enabled
+            .tbs_other_notification
+            .value()
+            .profile_management_operation
+            .is_set(rsp_codec::asn1::NotificationEvent::NOTIFICATION_ENABLE)
+    );
 
     // The IPA removes an acknowledged result with RemoveNotificationFromList.
     let first = match &list[0] {

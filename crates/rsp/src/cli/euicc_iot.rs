@@ -83,7 +83,15 @@ impl IotArgs {
             .as_ref()
             .is_some_and(|i| !i.eims.is_empty());
         if associated {
-            // Already done when the eUICC was created.
+            // Done when the eUICC was created; AddInitialEim is refused from then on.
+            let known = isdr
+                .state()
+                .iot
+                .as_ref()
+                .is_some_and(|i| i.eims.iter().any(|e| &e.eim_id == id));
+            if !known {
+                eprintln!("an eIM is already associated: --initial-eim-id {id} ignored");
+            }
             return Ok(());
         }
         let config = EimConfigurationData {
