@@ -673,3 +673,87 @@ fn immediate_enable_after_a_download() {
     assert_eq!(profile_states(&mut ch, &mut eim, eid), vec![true]);
     assert!(es10_iot::immediate_enable(&mut ch, false).is_err());
 }
+
+/// updateEim (a new key and counter), then the SGP.32 memory reset of the eIM
+/// configuration: AddInitialEim is accepted again afterwards.
+#[test]
+fn update_eim_and_memory_reset() {
+    let mut card = iot_card(Curve::NistP256, 1, StateStore::memory());
+    let eid = eid(&card);
+    let mut ch = ApduChannel::open(&mut card).unwrap();
+    let key = euicc_key(&mut ch);
+    let mut eim = TestEim::new(EIM_ID, Curve::NistP256);
+    associate(&mut ch, &mut eim, false);
+
+    // The eIM rolls its key over and sets its counter to 100.
+    let rolled = TestEim::new(EIM_ID, Curve::NistP256);
+    let mut update = rolled.config(false);
+    update.counter_value = Some(Integer::from(100));
+    update.eim_fqdn = None;
+    let unknown = EimConfigurationData {
+        eim_id: "nobody".into(),
+        ..Default::default()
+    };
+    let req = eim.package(
+        eid,
+        ecos(vec![
+            Eco::UpdateEim(Box::new(update)),
+            Eco::UpdateEim(Box::new(unknown)),
+        ]),
+    );
+    let (_, result) = es10_iot::load_euicc_package(&mut ch, &req).unwrap();
+    assert_eq!(
+        results(&verified(&key, &result, &req)),
+        vec![
+            EuiccResultData::UpdateEimResult(UpdateEimResult::OK),
+            EuiccResultData::UpdateEimResult(UpdateEimResult::EIM_NOT_FOUND),
+        ]
+    );
+    let config = es10_iot::get_eim_configuration_data(&mut ch, Some(EIM_ID)).unwrap();
+    assert_eq!(config[0].counter_value, Some(Integer::from(100)));
+    // The FQDN was not in the update: kept.
+    assert_eq!(config[0].eim_fqdn.as_deref(), Some("eim.example.org:8443"));
+    // The old key no longer works; the new one does, above the new counter.
+    let req = eim.package_with(eid, 101, psmos(vec![enable(1)]), &eim.key);
+    let (_, result) = es10_iot::load_euicc_package(&mut ch, &req).unwrap();
+    assert!(matches!(
+        result,
+        EuiccPackageResult::EuiccPackageErrorUnsigned(_)
+    ));
+    eim.key = rolled.key;
+    let req = eim.package_with(eid, 100, psmos(vec![enable(1)]), &eim.key);
+    let (_, result) = es10_iot::load_euicc_package(&mut ch, &req).unwrap();
+    assert_eq!(
+        verified_error(&key, &result, &req),
+        EuiccPackageErrorCode::REPLAY_ERROR
+    );
+    let req = eim.package_with(eid, 101, psmos(vec![enable(1)]), &eim.key);
+    let (_, result) = es10_iot::load_euicc_package(&mut ch, &req).unwrap();
+    verified(&key, &result, &req);
+
+    // GetCerts for a CI the eUICC does not know.
+    assert!(matches!(
+        es10_iot::get_certs(&mut ch, Some(vec![0x55; 20].into())),
+        Err(LpaError::EuiccRefused { code: 1, .. })
+    ));
+
+    // Reset of the eIM configuration data and the operational Profiles.
+    let r = es10_iot::memory_reset(
+        &mut ch,
+        &[
+            Sgp32ResetOptions::RESET_EIM_CONFIG_DATA,
+            Sgp32ResetOptions::DELETE_OPERATIONAL_PROFILES,
+        ],
+    )
+    .unwrap();
+    assert_eq!(r.reset_result, ResetResult::OK);
+    assert_eq!(r.reset_eim_result, Some(ResetEimResult::OK));
+    assert!(
+        es10_iot::get_eim_configuration_data(&mut ch, None)
+            .unwrap()
+            .is_empty()
+    );
+    let mut fresh = TestEim::new("eim-new", Curve::NistP256);
+    associate(&mut ch, &mut fresh, false);
+    assert!(profile_states(&mut ch, &mut fresh, eid).is_empty());
+}
