@@ -1,4 +1,5 @@
-//! A virtual eUICC implementing the eUICC side of GSMA SGP.22 v2.5.
+//! A virtual eUICC implementing the eUICC side of GSMA SGP.22 v2.5, and of SGP.32 v1.2 in IoT
+//! mode ([`iot`]).
 //!
 //! Layers, each in its own module:
 //! - [`apdu`]: the card as bytes in / bytes out (ISO/IEC 7816-4 logical channels, SELECT,
