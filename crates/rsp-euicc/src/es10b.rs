@@ -113,7 +113,15 @@ impl Isdr {
         let mut next = self.state.clone();
         let before = next.notifications.len();
         next.notifications.retain(|n| Some(n.seq_number) != seq);
-        let status = if next.notifications.len() == before {
+        // SGP.32 §5.9.x: eUICC Package results share the sequence numbers and are removed
+        // the same way once the eIM acknowledged them.
+        let mut removed_result = false;
+        if let Some(iot) = next.iot.as_mut() {
+            let n = iot.results.len();
+            iot.results.retain(|r| Some(r.seq_number) != seq);
+            removed_result = iot.results.len() != n;
+        }
+        let status = if next.notifications.len() == before && !removed_result {
             DeleteNotificationStatus::NOTHING_TO_DELETE
         } else if self.commit(next).is_ok() {
             DeleteNotificationStatus::OK

@@ -117,34 +117,43 @@ impl Isdr {
 
     /// GetProfilesInfo (SGP.22 §5.7.15).
     pub(crate) fn get_profiles_info(&self, req: ProfileInfoListRequest) -> ProfileInfoListResponse {
-        let matches = |p: &&Profile| match &req.search_criteria {
-            None => true,
-            Some(ProfileSearchCriteria::IsdpAid(aid)) => p.isdp_aid.0 == aid.0.as_ref(),
-            Some(ProfileSearchCriteria::Iccid(iccid)) => p.iccid.0 == iccid.as_bytes(),
-            Some(ProfileSearchCriteria::ProfileClass(class)) => class_of(p) == *class,
-        };
-        let tags = req.tag_list.as_ref().map(|t| tag_list(t));
-        if tags.as_ref().is_some_and(|t| t.is_empty()) {
-            return ProfileInfoListResponse::ProfileInfoListError(
-                ProfileInfoListError::INCORRECT_INPUT_VALUES,
-            );
-        }
-        let list = self
-            .state
-            .profiles
-            .iter()
-            .filter(matches)
-            .map(|p| match &tags {
-                Some(t) => filter_fields(profile_info(p), t),
-                None => profile_info(p),
-            })
-            .collect();
-        ProfileInfoListResponse::ProfileInfoListOk(list)
+        profiles_info(&self.state, req)
     }
+}
 
+/// GetProfilesInfo over `state` (SGP.22 §5.7.15; also the SGP.32 `listProfileInfo` PSMO).
+pub(crate) fn profiles_info(
+    state: &EuiccState,
+    req: ProfileInfoListRequest,
+) -> ProfileInfoListResponse {
+    let matches = |p: &&Profile| match &req.search_criteria {
+        None => true,
+        Some(ProfileSearchCriteria::IsdpAid(aid)) => p.isdp_aid.0 == aid.0.as_ref(),
+        Some(ProfileSearchCriteria::Iccid(iccid)) => p.iccid.0 == iccid.as_bytes(),
+        Some(ProfileSearchCriteria::ProfileClass(class)) => class_of(p) == *class,
+    };
+    let tags = req.tag_list.as_ref().map(|t| tag_list(t));
+    if tags.as_ref().is_some_and(|t| t.is_empty()) {
+        return ProfileInfoListResponse::ProfileInfoListError(
+            ProfileInfoListError::INCORRECT_INPUT_VALUES,
+        );
+    }
+    let list = state
+        .profiles
+        .iter()
+        .filter(matches)
+        .map(|p| match &tags {
+            Some(t) => filter_fields(profile_info(p), t),
+            None => profile_info(p),
+        })
+        .collect();
+    ProfileInfoListResponse::ProfileInfoListOk(list)
+}
+
+impl Isdr {
     /// Adds the signed notification for `event_bit` on profile `index` if its metadata
     /// asks for one (SGP.22 §5.7.10, §2.4.4 notification configuration).
-    fn notify(
+    pub(crate) fn notify(
         &self,
         next: &mut EuiccState,
         index: usize,
@@ -186,7 +195,25 @@ impl Isdr {
 
     fn try_enable(&mut self, id: &ProfileIdentifier) -> Result<EnableResult, Es10Error> {
         let mut next = self.state.clone();
-        let Some(index) = find(&next, id) else {
+        let result = self.stage_enable(&mut next, id)?;
+        if result != EnableResult::OK {
+            return Ok(result);
+        }
+        Ok(match self.commit(next) {
+            Ok(()) => EnableResult::OK,
+            Err(_) => EnableResult::UNDEFINED_ERROR,
+        })
+    }
+
+    /// Enables a profile in `next` (the enabled one, if any, disabled first), with the
+    /// notifications; `next` is unchanged unless the result is `ok` (SGP.22 §5.7.16, also
+    /// the SGP.32 `enable` PSMO).
+    pub(crate) fn stage_enable(
+        &self,
+        next: &mut EuiccState,
+        id: &ProfileIdentifier,
+    ) -> Result<EnableResult, Es10Error> {
+        let Some(index) = find(next, id) else {
             return Ok(EnableResult::ICCID_OR_AID_NOT_FOUND);
         };
         if next.profiles.get(index).is_some_and(|p| p.enabled) {
@@ -204,16 +231,13 @@ impl Isdr {
             if let Some(p) = next.profiles.get_mut(cur) {
                 p.enabled = false;
             }
-            self.notify(&mut next, cur, NotificationEvent::NOTIFICATION_DISABLE)?;
+            self.notify(next, cur, NotificationEvent::NOTIFICATION_DISABLE)?;
         }
         if let Some(p) = next.profiles.get_mut(index) {
             p.enabled = true;
         }
-        self.notify(&mut next, index, NotificationEvent::NOTIFICATION_ENABLE)?;
-        Ok(match self.commit(next) {
-            Ok(()) => EnableResult::OK,
-            Err(_) => EnableResult::UNDEFINED_ERROR,
-        })
+        self.notify(next, index, NotificationEvent::NOTIFICATION_ENABLE)?;
+        Ok(EnableResult::OK)
     }
 
     /// DisableProfile (SGP.22 §5.7.17).
@@ -222,7 +246,24 @@ impl Isdr {
         req: DisableProfileRequest,
     ) -> Result<DisableProfileResponse, Es10Error> {
         let mut next = self.state.clone();
-        let result = match find(&next, &req.profile_identifier) {
+        let mut result = self.stage_disable(&mut next, &req.profile_identifier)?;
+        if result == DisableResult::OK && self.commit(next).is_err() {
+            result = DisableResult::UNDEFINED_ERROR;
+        }
+        Ok(DisableProfileResponse {
+            disable_result: result,
+            ext: Extensions::default(),
+        })
+    }
+
+    /// Disables a profile in `next`, with its notification (SGP.22 §5.7.17, also the
+    /// SGP.32 `disable` PSMO).
+    pub(crate) fn stage_disable(
+        &self,
+        next: &mut EuiccState,
+        id: &ProfileIdentifier,
+    ) -> Result<DisableResult, Es10Error> {
+        Ok(match find(next, id) {
             None => DisableResult::ICCID_OR_AID_NOT_FOUND,
             Some(i) if !next.profiles.get(i).is_some_and(|p| p.enabled) => {
                 DisableResult::PROFILE_NOT_IN_ENABLED_STATE
@@ -239,16 +280,9 @@ impl Isdr {
                 if let Some(p) = next.profiles.get_mut(i) {
                     p.enabled = false;
                 }
-                self.notify(&mut next, i, NotificationEvent::NOTIFICATION_DISABLE)?;
-                match self.commit(next) {
-                    Ok(()) => DisableResult::OK,
-                    Err(_) => DisableResult::UNDEFINED_ERROR,
-                }
+                self.notify(next, i, NotificationEvent::NOTIFICATION_DISABLE)?;
+                DisableResult::OK
             }
-        };
-        Ok(DisableProfileResponse {
-            disable_result: result,
-            ext: Extensions::default(),
         })
     }
 
@@ -262,7 +296,24 @@ impl Isdr {
             DeleteProfileRequest::Iccid(iccid) => ProfileIdentifier::Iccid(iccid),
         };
         let mut next = self.state.clone();
-        let result = match find(&next, &id) {
+        let mut result = self.stage_delete(&mut next, &id)?;
+        if result == DeleteResult::OK && self.commit(next).is_err() {
+            result = DeleteResult::UNDEFINED_ERROR;
+        }
+        Ok(DeleteProfileResponse {
+            delete_result: result,
+            ext: Extensions::default(),
+        })
+    }
+
+    /// Deletes a disabled profile from `next`, with its notification (SGP.22 §5.7.18,
+    /// also the SGP.32 `delete` PSMO).
+    pub(crate) fn stage_delete(
+        &self,
+        next: &mut EuiccState,
+        id: &ProfileIdentifier,
+    ) -> Result<DeleteResult, Es10Error> {
+        Ok(match find(next, id) {
             None => DeleteResult::ICCID_OR_AID_NOT_FOUND,
             Some(i) if next.profiles.get(i).is_some_and(|p| p.enabled) => {
                 DeleteResult::PROFILE_NOT_IN_DISABLED_STATE
@@ -276,17 +327,10 @@ impl Isdr {
                 DeleteResult::DISALLOWED_BY_POLICY
             }
             Some(i) => {
-                self.notify(&mut next, i, NotificationEvent::NOTIFICATION_DELETE)?;
+                self.notify(next, i, NotificationEvent::NOTIFICATION_DELETE)?;
                 next.profiles.remove(i);
-                match self.commit(next) {
-                    Ok(()) => DeleteResult::OK,
-                    Err(_) => DeleteResult::UNDEFINED_ERROR,
-                }
+                DeleteResult::OK
             }
-        };
-        Ok(DeleteProfileResponse {
-            delete_result: result,
-            ext: Extensions::default(),
         })
     }
 

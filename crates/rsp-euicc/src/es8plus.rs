@@ -149,6 +149,8 @@ impl Isdr {
             return self.fail_with(&auth, Some(&meta), failure);
         }
         self.state = next;
+        // SGP.32 §5.9.x ImmediateEnable: the session context is this installation.
+        self.last_installed_iccid = Some(meta.iccid.as_bytes().to_vec());
         rsp_codec::asn1::encode(&pir).map_err(Es10Error::encoding)
     }
 

@@ -30,13 +30,16 @@ pub struct Isdr {
     /// (or a retried PrepareDownload naming its public key, SGP.22 §5.7.5).
     pub(crate) ot_key: Option<SoftwareKey>,
     pub(crate) loader: Option<BppLoader>,
+    /// ICCID of the Profile installed last since power-up: the session context of the
+    /// SGP.32 ImmediateEnable (§5.9.x), consumed by it.
+    pub(crate) last_installed_iccid: Option<Vec<u8>>,
 }
 
-fn request_of<T: Decode>(request: &[u8]) -> Result<T, Es10Error> {
+pub(crate) fn request_of<T: Decode>(request: &[u8]) -> Result<T, Es10Error> {
     Ok(asn1::decode::<T>(request)?)
 }
 
-fn respond<T: Encode>(response: &T) -> Result<Vec<u8>, Es10Error> {
+pub(crate) fn respond<T: Encode>(response: &T) -> Result<Vec<u8>, Es10Error> {
     asn1::encode(response).map_err(|e: CodecError| Es10Error::Internal(e.to_string()))
 }
 
@@ -57,6 +60,7 @@ impl Isdr {
             session: None,
             ot_key: None,
             loader: None,
+            last_installed_iccid: None,
         })
     }
 
@@ -86,6 +90,7 @@ impl Isdr {
         self.session = None;
         self.ot_key = None;
         self.loader = None;
+        self.last_installed_iccid = None;
     }
 
     /// Persists `next`, then makes it current; on failure the current state is kept.
@@ -132,7 +137,11 @@ impl Isdr {
             }
             0xBF22 => {
                 request_of::<GetEuiccInfo2Request>(request)?;
-                respond(&self.get_euicc_info2())
+                if self.is_iot() {
+                    respond(&self.get_iot_euicc_info2())
+                } else {
+                    respond(&self.get_euicc_info2())
+                }
             }
             0xBF2E => {
                 request_of::<GetEuiccChallengeRequest>(request)?;
@@ -151,6 +160,7 @@ impl Isdr {
                 respond(&response)
             }
             0xBF28 => respond(&self.list_notification(request_of(request)?)),
+            0xBF2B if self.is_iot() => self.retrieve_iot_notifications(request),
             0xBF2B => respond(&self.retrieve_notifications_list(request_of(request)?)),
             0xBF30 => {
                 let response = self.remove_notification(request_of(request)?);
@@ -191,6 +201,8 @@ impl Isdr {
                 let response = self.set_nickname(request_of(request)?);
                 respond(&response)
             }
+            // SGP.32 v1.2 §5.9 ES10b additions, in IoT mode only.
+            other if self.is_iot() => self.handle_iot(other, request),
             other => Err(Es10Error::UnknownFunction(format!("{other:04X}"))),
         }
     }

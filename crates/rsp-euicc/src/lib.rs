@@ -1,4 +1,5 @@
-//! A virtual eUICC implementing the eUICC side of GSMA SGP.22 v2.5.
+//! A virtual eUICC implementing the eUICC side of GSMA SGP.22 v2.5, and of SGP.32 v1.2 in IoT
+//! mode ([`iot`]).
 //!
 //! Layers, each in its own module:
 //! - [`apdu`]: the card as bytes in / bytes out (ISO/IEC 7816-4 logical channels, SELECT,
@@ -9,6 +10,7 @@
 //! - [`identity`]: EID, eUICC / EUM certificates, eUICC key, trusted CIs;
 //! - [`uicc`]: the enabled Profile as a UICC (file system, PINs, AUTHENTICATE), ETSI
 //!   TS 102 221 / 3GPP TS 31.102;
+//! - [`iot`]: the IoT mode (SGP.32 v1.2 §5.9): eIM associations, eUICC Packages, IPA data;
 //! - [`state`] and [`store`]: profiles, notifications and settings, persisted as JSON.
 
 pub mod apdu;
@@ -22,6 +24,7 @@ pub mod es10c;
 pub mod es8plus;
 pub mod identity;
 mod info;
+pub mod iot;
 pub mod isdr;
 mod notification;
 mod rat;

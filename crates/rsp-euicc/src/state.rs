@@ -97,6 +97,11 @@ pub struct EuiccState {
     /// change it). `None`: [`crate::EuiccConfig::root_ds_address`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_ds_address: Option<String>,
+    /// IoT mode (SGP.32 v1.2): eIM associations, eUICC Package results, immediate enable,
+    /// fallback and rollback state. `None`: a consumer eUICC (state files without it still
+    /// load as one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iot: Option<crate::iot::IotState>,
 }
 
 /// How many used challenges are remembered.

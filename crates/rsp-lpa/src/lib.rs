@@ -10,6 +10,7 @@
 //!   another process (`rsp euicc serve --stdio`);
 //! - `pcsc` (feature `pcsc`): a card in a PC/SC reader;
 //! - [`es10b`], [`profiles`] (ES10c), [`notifications`]: typed ES10 functions (§5.7);
+//!   [`es10_iot`]: the SGP.32 ES10b additions an IPA calls (SGP.32 v1.2 §5.9);
 //! - [`es9plus`]: the ES9+ (and ES11) HTTPS client (§5.6, §5.8, §6.5);
 //! - [`discover`]: event retrieval from an SM-DS, following cascades (§3.6.3);
 //! - [`download`]: the download procedure (§3.1.3) with [`segment`] (BPP segmentation,
@@ -25,6 +26,7 @@ pub mod discover;
 pub mod download;
 pub mod error;
 pub mod es10;
+pub mod es10_iot;
 pub mod es10b;
 pub mod es9plus;
 pub mod ipa;

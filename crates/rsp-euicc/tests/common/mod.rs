@@ -1,6 +1,7 @@
 //! Test helpers: an LPA-like APDU driver and the test SM-DP+.
 #![allow(dead_code)]
 
+pub mod iot;
 pub mod smdp;
 
 use rasn::types::OctetString;

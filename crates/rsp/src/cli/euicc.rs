@@ -67,6 +67,9 @@ pub struct CardArgs {
     /// file as ES10a SetDefaultDpAddress does (an LPA may change it later).
     #[arg(long, value_name = "ADDRESS")]
     default_dp: Option<String>,
+    /// IoT mode (SGP.32) and the initial eIM.
+    #[command(flatten)]
+    iot: super::euicc_iot::IotArgs,
 }
 
 #[derive(Debug, Args)]
@@ -210,12 +213,14 @@ impl CardArgs {
     pub(crate) fn isdr(&self) -> anyhow::Result<Isdr> {
         let identity = self.identity()?;
         self.remember_addresses()?;
-        Isdr::new(
+        let mut isdr = Isdr::new(
             identity,
             EuiccConfig::default(),
             StateStore::file(&self.state),
         )
-        .with_context(|| format!("opening the eUICC state {}", self.state.display()))
+        .with_context(|| format!("opening the eUICC state {}", self.state.display()))?;
+        self.iot.apply(&mut isdr)?;
+        Ok(isdr)
     }
 }
 
@@ -315,6 +320,14 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
                 "iccid": iccid,
                 "imsi": imsi,
             })),
+            "iot": state.iot.as_ref().map(|iot| serde_json::json!({
+                "eims": iot.eims.iter().map(|e| serde_json::json!({
+                    "eimId": e.eim_id,
+                    "counterValue": e.counter,
+                    "associationToken": e.association_token,
+                })).collect::<Vec<_>>(),
+                "euiccPackageResults": iot.results.len(),
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -328,6 +341,22 @@ fn info(args: &InfoArgs) -> anyhow::Result<()> {
     );
     println!("root SM-DS address:       {}", root_ds_address(state));
     println!("pending notifications:    {}", state.notifications.len());
+    if let Some(iot) = &state.iot {
+        let eims: Vec<String> = iot
+            .eims
+            .iter()
+            .map(|e| format!("{} (counter {})", e.eim_id, e.counter))
+            .collect();
+        println!(
+            "IoT mode (SGP.32):        eIMs: {}",
+            if eims.is_empty() {
+                "none".into()
+            } else {
+                eims.join(", ")
+            }
+        );
+        println!("eUICC Package results:    {}", iot.results.len());
+    }
     if let Some((iccid, imsi)) = &enabled {
         println!(
             "enabled profile (UICC):   ICCID {}  IMSI {}",

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod euicc;
+pub mod euicc_iot;
 pub mod lab;
 pub mod lpa;
 pub mod pki;
