@@ -3,8 +3,8 @@
 
 use rsp_codec::asn1::sgp32::{
     EimPackageResult, EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, EuiccPackageRequest,
-    EuiccPackageResult, IpaEuiccDataRequest, IpaEuiccDataResponse, ProvideEimPackageResult,
-    ProvideEimPackageResultResponse,
+    EuiccPackageResult, IpaEuiccDataErrorCode, IpaEuiccDataRequest, IpaEuiccDataResponse,
+    IpaEuiccDataResponseError, ProvideEimPackageResult, ProvideEimPackageResultResponse,
 };
 use rsp_codec::asn1::{Extensions, Octet16};
 use serde::Serialize;
@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::{EimLink, unexpected};
 use crate::error::LpaError;
 use crate::es10::Es10Channel;
-use crate::es10b::call;
 
 /// What became of one eUICC Package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,7 +37,8 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
     eid: [u8; 16],
     package: &EuiccPackageRequest,
 ) -> Result<PackageOutcome, LpaError> {
-    let (_, result): (_, EuiccPackageResult) = call(channel, "LoadEuiccPackage", package)?;
+    let der = rsp_codec::asn1::encode(package).map_err(LpaError::encode("EuiccPackageRequest"))?;
+    let (_, result) = crate::es10_iot::load_euicc_package(channel, &der)?;
     let mut outcome = describe(&result);
     let answer = provide(eim, eid, EimPackageResult::EuiccPackageResult(result)).await?;
     outcome.acknowledged = acknowledge(channel, answer)?;
@@ -52,7 +52,18 @@ pub(super) async fn ipa_euicc_data<E: Es10Channel + ?Sized, L: EimLink>(
     eid: [u8; 16],
     request: &IpaEuiccDataRequest,
 ) -> Result<(), LpaError> {
-    let (_, data): (_, IpaEuiccDataResponse) = call(channel, "GetIpaEuiccData", request)?;
+    let data = match crate::es10_iot::get_ipa_euicc_data(channel, request) {
+        Ok((_, data)) => IpaEuiccDataResponse::IpaEuiccData(Box::new(data)),
+        // The eUICC's refusal goes to the eIM as its error response (§2.11.2.2).
+        Err(LpaError::EuiccRefused { code, .. }) => {
+            IpaEuiccDataResponse::IpaEuiccDataResponseError(IpaEuiccDataResponseError {
+                eim_transaction_id: None,
+                ipa_euicc_data_error_code: IpaEuiccDataErrorCode(code),
+                ext: Extensions::default(),
+            })
+        }
+        Err(e) => return Err(e),
+    };
     let answer = provide(eim, eid, EimPackageResult::IpaEuiccDataResponse(data)).await?;
     acknowledge(channel, answer).map(drop)
 }
