@@ -36,11 +36,12 @@ pub use trigger::DownloadOutcome;
 
 /// One ESipa exchange with the eIM (the ASN.1 binding over HTTPS, §6.1, or any other).
 pub trait EimLink: Send + Sync {
-    /// Sends `message` and returns the eIM's answer.
+    /// Sends `message` and returns the eIM's answer (`None`: none, as for
+    /// HandleNotification, HTTP 204 in the ASN.1 binding, §6.1).
     fn exchange(
         &self,
         message: &EsipaMessageFromIpaToEim,
-    ) -> impl Future<Output = Result<EsipaMessageFromEimToIpa, LpaError>> + Send;
+    ) -> impl Future<Output = Result<Option<EsipaMessageFromEimToIpa>, LpaError>> + Send;
 }
 
 /// What the IPA did with one thing the eIM handed it.
@@ -160,8 +161,8 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
                 ext: Extensions::default(),
             });
             let answer = match self.eim.exchange(&request).await? {
-                EsipaMessageFromEimToIpa::GetEimPackageResponse(r) => r,
-                other => return Err(unexpected("GetEimPackage", &other)),
+                Some(EsipaMessageFromEimToIpa::GetEimPackageResponse(r)) => r,
+                other => return Err(unexpected("GetEimPackage", other.as_ref())),
             };
             let handled = match answer {
                 GetEimPackageResponse::EimPackageError(
@@ -233,10 +234,10 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
             let message = EsipaMessageFromIpaToEim::HandleNotificationEsipa(
                 HandleNotificationEsipa::PendingNotification(notification),
             );
-            // HandleNotification has no response body in the ASN.1 binding (§6.3): any
-            // answer the link accepts is an acknowledgement.
+            // HandleNotification has no response (§5.14.4): the eIM took it.
             let result = match self.eim.exchange(&message).await {
-                Ok(_) => crate::notifications::remove(&mut self.channel, seq_number).map(drop),
+                Ok(None) => crate::notifications::remove(&mut self.channel, seq_number).map(drop),
+                Ok(Some(other)) => Err(unexpected("HandleNotification", Some(&other))),
                 Err(e) => Err(e),
             };
             out.push(NotificationDelivery {
@@ -249,7 +250,10 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
     }
 }
 
-fn unexpected(function: &'static str, got: &EsipaMessageFromEimToIpa) -> LpaError {
+fn unexpected(function: &'static str, got: Option<&EsipaMessageFromEimToIpa>) -> LpaError {
+    let Some(got) = got else {
+        return LpaError::Transport(format!("ESipa {function}: the eIM sent no response"));
+    };
     let name = match got {
         EsipaMessageFromEimToIpa::InitiateAuthenticationResponseEsipa(_) => {
             "InitiateAuthentication"

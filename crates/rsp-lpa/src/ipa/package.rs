@@ -80,8 +80,8 @@ pub(super) async fn provide<L: EimLink>(
         ext: Extensions::default(),
     });
     match eim.exchange(&message).await? {
-        EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(r) => Ok(r),
-        other => Err(unexpected("ProvideEimPackageResult", &other)),
+        Some(EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(r)) => Ok(r),
+        other => Err(unexpected("ProvideEimPackageResult", other.as_ref())),
     }
 }
 

@@ -8,15 +8,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rsp_apdu::ApduCard;
-use rsp_euicc::Card;
 use rsp_lpa::discover::DiscoveredEvent;
 use rsp_lpa::{
     ApduChannel, DownloadResult, DownloadStep, Es9PlusClient, Installation, Lpa,
-    ProcessedNotification, StdioProcess,
+    ProcessedNotification,
 };
 
-use super::euicc::CardArgs;
+use super::card::{CardSource, CliCard};
 
 /// Card options (`--state`, `--pki`, `--cert`…, `--stdio-card`, `--pcsc-reader`) go before
 /// the subcommand;
@@ -24,29 +22,7 @@ use super::euicc::CardArgs;
 #[derive(Debug, Args)]
 pub struct LpaArgs {
     #[command(flatten)]
-    card: CardArgs,
-    /// Use a card served by another program over lpac's stdio APDU protocol instead of the
-    /// in-process virtual eUICC, e.g. 'rsp euicc serve --stdio --state s.json --pki pki'
-    /// (split on whitespace, no shell).
-    #[arg(
-        long,
-        value_name = "COMMAND",
-        conflicts_with_all = ["pki", "cert", "key", "eum", "ci", "root_ds", "default_dp"]
-    )]
-    stdio_card: Option<String>,
-    /// Use the card in this PC/SC reader (through pcscd) instead of the in-process virtual
-    /// eUICC: the reader's full name, or a part of exactly one reader's name, e.g.
-    /// 'Virtual PCD 00 00' for 'rsp euicc serve --vpcd 127.0.0.1:35963'. An unknown name
-    /// lists the readers.
-    #[cfg(feature = "pcsc")]
-    #[arg(
-        long,
-        value_name = "NAME",
-        conflicts_with_all = [
-            "stdio_card", "state", "pki", "cert", "key", "eum", "ci", "root_ds", "default_dp"
-        ]
-    )]
-    pcsc_reader: Option<String>,
+    source: CardSource,
     /// Trusted CA certificate (PEM) for the SM-DP+ and SM-DS TLS certificates; may be
     /// repeated.
     /// Without it the system's trust roots are used. Verification is never disabled.
@@ -170,51 +146,9 @@ pub enum ChipCommand {
     Info,
 }
 
-/// The card behind the LPA.
-enum CliCard {
-    Virtual(Box<Card>),
-    Stdio(StdioProcess),
-    #[cfg(feature = "pcsc")]
-    Pcsc(rsp_lpa::pcsc::PcscCard),
-}
-
-impl ApduCard for CliCard {
-    fn transmit(&mut self, capdu: &[u8]) -> Vec<u8> {
-        match self {
-            CliCard::Virtual(c) => c.transmit(capdu),
-            CliCard::Stdio(c) => ApduCard::transmit(c, capdu),
-            #[cfg(feature = "pcsc")]
-            CliCard::Pcsc(c) => ApduCard::transmit(c, capdu),
-        }
-    }
-
-    fn reset(&mut self) {
-        match self {
-            CliCard::Virtual(c) => c.reset(),
-            CliCard::Stdio(c) => ApduCard::reset(c),
-            #[cfg(feature = "pcsc")]
-            CliCard::Pcsc(c) => ApduCard::reset(c),
-        }
-    }
-}
-
 impl LpaArgs {
-    fn card(&self) -> anyhow::Result<CliCard> {
-        #[cfg(feature = "pcsc")]
-        if let Some(reader) = &self.pcsc_reader {
-            return Ok(CliCard::Pcsc(rsp_lpa::pcsc::PcscCard::connect(reader)?));
-        }
-        Ok(match &self.stdio_card {
-            Some(command) => CliCard::Stdio(
-                StdioProcess::from_command_line(command)
-                    .with_context(|| format!("starting the card program {command:?}"))?,
-            ),
-            None => CliCard::Virtual(Box::new(Card::new(self.card.isdr()?))),
-        })
-    }
-
     fn lpa(&self) -> anyhow::Result<Lpa<ApduChannel<CliCard>>> {
-        let channel = ApduChannel::open(self.card()?).context("opening the ISD-R")?;
+        let channel = ApduChannel::open(self.source.card()?).context("opening the ISD-R")?;
         let es9 = Es9PlusClient::from_ca_files(&self.tls_ca)?;
         let mut lpa = Lpa::new(channel, es9).with_auto_notify(!self.no_notify);
         if !self.json {

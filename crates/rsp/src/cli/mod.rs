@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod bench;
+pub mod card;
 pub mod euicc;
 pub mod euicc_iot;
 pub mod lab;
