@@ -26,6 +26,7 @@ pub mod error;
 pub mod es10;
 pub mod es10b;
 pub mod es9plus;
+pub mod esipa;
 mod lpa;
 pub mod notifications;
 #[cfg(feature = "pcsc")]
