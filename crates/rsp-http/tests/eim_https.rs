@@ -1,0 +1,374 @@
+//! The eIM over real HTTPS (SGP.32 v1.2 ESipa ASN.1 binding and the northbound REST API),
+//! on SQLite and PostgreSQL: an eUICC registered by REST, an enable PSMO queued, GetEimPackage
+//! answering a package whose eimSignature verifies with the eIM certificate's key and whose
+//! counter increments, a result signed by the test eUICC key accepted (state changed, webhook
+//! delivered to a local listener), a result with a wrong signature refused, nothing pending
+//! answered noEimPackageAvailable, another tenant kept out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Pki, postgres_store, serve, sqlite_store};
+use rasn::types::{Integer, OctetString};
+use rsp_codec::asn1::sgp32::{
+    EimPackageError, EimPackageResult, EnableProfileResult, EuiccPackageRequest,
+    EuiccPackageResult, EuiccPackageResultDataSigned, EuiccPackageResultSigned, EuiccResultData,
+    GetEimPackageResponse, ProvideEimPackageResult, ProvideEimPackageResultError,
+    ProvideEimPackageResultResponse, eim_signed_data, euicc_signed_data,
+};
+use rsp_codec::asn1::{Octet16, OpenChoice, Raw};
+use rsp_crypto::{Signer, SoftwareKey};
+use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant, token_hash};
+use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
+use rsp_lpa::esipa::EsipaClient;
+use rsp_pki::{Cert, DEFAULT_EID, TrustStore};
+use rsp_storage::SqlStore;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+const ICCID: &str = "8944000000000000012";
+
+fn eid_bytes() -> [u8; 16] {
+    hex::decode(DEFAULT_EID).unwrap().try_into().unwrap()
+}
+
+/// A plain-HTTP webhook receiver on 127.0.0.1:0; every body lands in the channel.
+async fn webhook_listener() -> (String, mpsc::UnboundedReceiver<Value>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), rx)
+}
+
+fn read(pki: &Pki, name: &str) -> String {
+    std::fs::read_to_string(pki.path(name)).unwrap()
+}
+
+/// The eUICC's signed result for `request` (SGP.32 §2.11.2.1), signed by `key`.
+fn signed_result(
+    request: &EuiccPackageRequest,
+    seq: i64,
+    results: Vec<EuiccResultData>,
+    key: &dyn Signer,
+) -> ProvideEimPackageResult {
+    let signed = request.euicc_package_signed.value();
+    let data = Raw::new(EuiccPackageResultDataSigned {
+        eim_id: signed.eim_id.clone(),
+        counter_value: signed.counter_value.clone(),
+        eim_transaction_id: signed.eim_transaction_id.clone(),
+        seq_number: Integer::from(seq),
+        euicc_result: results.into_iter().map(OpenChoice::from).collect(),
+        ext: Default::default(),
+    })
+    .unwrap();
+    let sig = key
+        .sign_raw(&euicc_signed_data(data.raw(), &request.eim_signature))
+        .unwrap();
+    ProvideEimPackageResult {
+        eid_value: Some(Octet16::new(eid_bytes())),
+        eim_package_result: EimPackageResult::EuiccPackageResult(
+            EuiccPackageResult::EuiccPackageResultSigned(EuiccPackageResultSigned {
+                euicc_package_result_data_signed: data,
+                euicc_sign_epr: OctetString::from(sig.to_vec()),
+                ext: Default::default(),
+            }),
+        ),
+        ext: Default::default(),
+    }
+}
+
+async fn rest(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = http.request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn scenario(store: SqlStore) {
+    let pki = Pki::generate();
+    let (hook_url, mut hooks) = webhook_listener().await;
+    for (id, token, hook) in [
+        ("acme", "token-a", Some(hook_url)),
+        ("other", "token-b", None),
+    ] {
+        store
+            .upsert_tenant(&Tenant {
+                id: id.into(),
+                token_sha256: token_hash(token),
+                webhook_url: hook,
+            })
+            .await
+            .unwrap();
+    }
+    let eim_key = SoftwareKey::from_pem(&read(&pki, "eim.key.pem")).unwrap();
+    let keys = EimKeys::new("eim.test").with(EimCurve::Nist, Arc::new(eim_key));
+    let trust = TrustStore::with_cis([Cert::from_pem(&read(&pki, "ci.pem")).unwrap()]);
+    let eim = Arc::new(Eim::new(store.clone(), keys, trust).with_lease(Duration::from_secs(2)));
+    let tls = rsp_http::tls::server_config(&pki.tls_files()).unwrap();
+    let (addr, stop, task) = serve(tls, rsp_http::app::eim_router(eim)).await;
+    let http = pki.client(None);
+    let (stop_outbox, outbox_stopped) = tokio::sync::oneshot::channel::<()>();
+    let outbox = tokio::spawn(run_eim_outbox(
+        store.clone(),
+        EimSender {
+            webhook: reqwest::Client::new(),
+            es9: http.clone(),
+        },
+        Duration::from_millis(50),
+        async {
+            let _ = outbox_stopped.await;
+        },
+    ));
+    let base = format!("https://localhost:{}", addr.port());
+    let esipa = EsipaClient::new(http.clone(), &format!("localhost:{}", addr.port()));
+
+    // Unknown eUICC, then registered with its certificate chain.
+    assert_eq!(
+        esipa.get_eim_package(eid_bytes()).await.unwrap(),
+        GetEimPackageResponse::EimPackageError(EimPackageError::EID_NOT_FOUND)
+    );
+    let registration = json!({
+        "eid": DEFAULT_EID,
+        "euiccCertificate": read(&pki, "euicc.pem"),
+        "eumCertificate": read(&pki, "eum.pem"),
+    });
+    let post = reqwest::Method::POST;
+    let get = reqwest::Method::GET;
+    let (s, _) = rest(
+        &http,
+        post.clone(),
+        format!("{base}/eim/v1/euiccs"),
+        "token-a",
+        Some(registration.clone()),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = rest(
+        &http,
+        post.clone(),
+        format!("{base}/eim/v1/euiccs"),
+        "token-a",
+        Some(registration),
+    )
+    .await;
+    assert_eq!(s, 409);
+    let (s, _) = rest(
+        &http,
+        get.clone(),
+        format!("{base}/eim/v1/euiccs"),
+        "nope",
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+    assert_eq!(
+        esipa.get_eim_package(eid_bytes()).await.unwrap(),
+        GetEimPackageResponse::EimPackageError(EimPackageError::NO_EIM_PACKAGE_AVAILABLE)
+    );
+
+    // Tenancy: the other tenant sees nothing and queues nothing.
+    let eid_url = format!("{base}/eim/v1/euiccs/{DEFAULT_EID}");
+    let (s, _) = rest(&http, get.clone(), eid_url.clone(), "token-b", None).await;
+    assert_eq!(s, 404);
+    let enable = json!({"type": "psmo", "psmos": [{"op": "enable", "iccid": ICCID}]});
+    let (s, _) = rest(
+        &http,
+        post.clone(),
+        format!("{eid_url}/operations"),
+        "token-b",
+        Some(enable.clone()),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, body) = rest(
+        &http,
+        get.clone(),
+        format!("{base}/eim/v1/euiccs"),
+        "token-b",
+        None,
+    )
+    .await;
+    assert_eq!((s, body["euiccs"].as_array().unwrap().len()), (200, 0));
+
+    // An enable PSMO: a package signed by the eIM key, counter 1.
+    let (s, op) = rest(
+        &http,
+        post.clone(),
+        format!("{eid_url}/operations"),
+        "token-a",
+        Some(enable),
+    )
+    .await;
+    assert_eq!(s, 202, "{op}");
+    let op_id = op["id"].as_i64().unwrap();
+    let GetEimPackageResponse::EuiccPackageRequest(request) =
+        esipa.get_eim_package(eid_bytes()).await.unwrap()
+    else {
+        panic!("expected an eUICC package");
+    };
+    let eim_cert = Cert::from_pem(&read(&pki, "eim.pem")).unwrap();
+    eim_cert
+        .public_key()
+        .verify_raw(
+            &eim_signed_data(request.euicc_package_signed.raw(), None),
+            &request.eim_signature,
+        )
+        .expect("eimSignature verifies with the eIM certificate");
+    let signed = request.euicc_package_signed.value();
+    assert_eq!(signed.counter_value, Integer::from(1));
+    assert_eq!(signed.eim_id, "eim.test");
+    assert_eq!(signed.eid_value.as_bytes(), &eid_bytes());
+    // Leased: not handed out twice.
+    assert_eq!(
+        esipa.get_eim_package(eid_bytes()).await.unwrap(),
+        GetEimPackageResponse::EimPackageError(EimPackageError::NO_EIM_PACKAGE_AVAILABLE)
+    );
+
+    // A result signed by another key is refused and changes nothing.
+    let ok = vec![EuiccResultData::EnableResult(EnableProfileResult::OK)];
+    let impostor = SoftwareKey::generate(rsp_crypto::Curve::NistP256).unwrap();
+    let refused = esipa
+        .provide_eim_package_result(signed_result(&request, 1, ok.clone(), &impostor))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        ProvideEimPackageResultResponse::ProvideEimPackageResultError(
+            ProvideEimPackageResultError::UNDEFINED_ERROR
+        )
+    );
+    let (_, view) = rest(&http, get.clone(), eid_url.clone(), "token-a", None).await;
+    assert!(view["state"]["enabledIccid"].is_null(), "{view}");
+
+    // The eUICC's own signature: accepted and acknowledged, state changed.
+    let euicc_key = SoftwareKey::from_pem(&read(&pki, "euicc.key.pem")).unwrap();
+    let ack = esipa
+        .provide_eim_package_result(signed_result(&request, 7, ok.clone(), &euicc_key))
+        .await
+        .unwrap();
+    let ProvideEimPackageResultResponse::EimAcknowledgements(acks) = ack else {
+        panic!("expected acknowledgements, got {ack:?}");
+    };
+    assert_eq!(acks.0.len(), 1);
+    assert_eq!(acks.0[0].0, Integer::from(7));
+    let (_, view) = rest(&http, get.clone(), eid_url.clone(), "token-a", None).await;
+    assert_eq!(view["state"]["enabledIccid"], ICCID, "{view}");
+    let (_, op) = rest(
+        &http,
+        get.clone(),
+        format!("{base}/eim/v1/operations/{op_id}"),
+        "token-a",
+        None,
+    )
+    .await;
+    assert_eq!(op["status"], "done");
+    assert_eq!(op["result"]["results"][0]["enableResult"], 0);
+    let (s, _) = rest(
+        &http,
+        get.clone(),
+        format!("{base}/eim/v1/operations/{op_id}"),
+        "token-b",
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+    // The same result again finds nothing delivered.
+    let again = esipa
+        .provide_eim_package_result(signed_result(&request, 7, ok, &euicc_key))
+        .await
+        .unwrap();
+    assert!(matches!(
+        again,
+        ProvideEimPackageResultResponse::ProvideEimPackageResultError(_)
+    ));
+
+    // The webhook got the result.
+    let hook = tokio::time::timeout(Duration::from_secs(10), hooks.recv())
+        .await
+        .expect("webhook delivered")
+        .unwrap();
+    assert_eq!(hook["operationId"], op_id);
+    assert_eq!(hook["eid"], DEFAULT_EID);
+    assert_eq!(hook["status"], "done");
+
+    // The next package takes the next counter; a download trigger follows it.
+    let disable = json!({"type": "psmo", "psmos": [{"op": "disable", "iccid": ICCID}]});
+    rest(
+        &http,
+        post.clone(),
+        format!("{eid_url}/operations"),
+        "token-a",
+        Some(disable),
+    )
+    .await;
+    let GetEimPackageResponse::EuiccPackageRequest(second) =
+        esipa.get_eim_package(eid_bytes()).await.unwrap()
+    else {
+        panic!("expected an eUICC package");
+    };
+    assert_eq!(
+        second.euicc_package_signed.value().counter_value,
+        Integer::from(2)
+    );
+    // After the lease the same bytes come again (same counter).
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let GetEimPackageResponse::EuiccPackageRequest(redelivered) =
+        esipa.get_eim_package(eid_bytes()).await.unwrap()
+    else {
+        panic!("expected the package again");
+    };
+    assert_eq!(redelivered, second);
+    let bad = json!({"type": "download", "activationCode": "LPA:1$x$y"});
+    let (s, _) = rest(
+        &http,
+        post,
+        format!("{eid_url}/operations"),
+        "token-a",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let _ = stop_outbox.send(());
+    outbox.await.unwrap();
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eim_over_https_sqlite() {
+    let dir = common::TempDir::new();
+    scenario(sqlite_store(&dir.0).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eim_over_https_postgres() {
+    let Some((store, _guard)) = postgres_store().await else {
+        return;
+    };
+    scenario(store).await;
+}
