@@ -122,9 +122,9 @@ fn operation_view(o: &Operation) -> Value {
     })
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")))
+        .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))))
 }
 
 async fn register<S: EimStore + 'static>(
@@ -134,7 +134,7 @@ async fn register<S: EimStore + 'static>(
 ) -> Response {
     let value: Value = match parse(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Value::Array(items) = value {
         if items.len() > 10_000 {
@@ -216,7 +216,7 @@ async fn queue<S: EimStore + 'static>(
 ) -> Response {
     let kind: OperationKind = match parse(&body) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match eim.queue(&tenant, &eid, kind).await {
         Ok(op) => (StatusCode::ACCEPTED, Json(operation_view(&op))).into_response(),
