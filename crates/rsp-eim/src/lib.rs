@@ -13,21 +13,23 @@
 //! - [`store`]: what the eIM needs from persistence.
 //! - [`package`]: the messages delivered to the IPA, eIM-signed where the spec says so.
 //! - [`result`]: verification of `EuiccPackageResult` and the state it implies.
-//! - [`esipa`]: the ESipa functions and the northbound operations over a store.
+//! - [`service`]: the eIM over a store: keys, trust, the northbound operations.
+//! - [`esipa`]: the ESipa functions.
 
 pub mod error;
 pub mod esipa;
 pub mod model;
 pub mod package;
 pub mod result;
+pub mod service;
 pub mod store;
 
 pub use error::EimError;
-pub use esipa::{Eim, EimKeys, RegisterEuicc};
 pub use model::{
     EcoSpec, EimConfig, EimCurve, EuiccRecord, EuiccState, Operation, OperationKind,
     OperationStatus, OutboxItem, OutboxKind, ProfileView, PsmoSpec, Tenant,
 };
+pub use service::{Eim, EimKeys, RegisterEuicc};
 pub use store::{EimStore, StoreError};
 
 /// Now, in Unix milliseconds.

@@ -123,8 +123,12 @@ fn operation_view(o: &Operation) -> Value {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response>> {
-    serde_json::from_slice(body)
-        .map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}"))))
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid JSON: {e}"),
+        ))
+    })
 }
 
 async fn register<S: EimStore + 'static>(
