@@ -3,7 +3,8 @@
 //! answering a package whose eimSignature verifies with the eIM certificate's key and whose
 //! counter increments, a result signed by the test eUICC key accepted (state changed, webhook
 //! delivered to a local listener), a result with a wrong signature refused, nothing pending
-//! answered noEimPackageAvailable, another tenant kept out.
+//! answered noEimPackageAvailable, another tenant kept out, a notification forwarded to the
+//! SM-DP+ it names.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -11,6 +12,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use common::{Pki, postgres_store, serve, sqlite_store};
 use rasn::types::{Integer, OctetString};
 use rsp_codec::asn1::sgp32::{
@@ -19,7 +21,10 @@ use rsp_codec::asn1::sgp32::{
     GetEimPackageResponse, ProvideEimPackageResult, ProvideEimPackageResultError,
     ProvideEimPackageResultResponse, eim_signed_data, euicc_signed_data,
 };
-use rsp_codec::asn1::{Octet16, OpenChoice, Raw};
+use rsp_codec::asn1::sgp32::{HandleNotificationEsipa, Sgp32PendingNotification};
+use rsp_codec::asn1::{
+    NotificationEvent, NotificationMetadata, Octet16, OpenChoice, OtherSignedNotification, Raw,
+};
 use rsp_crypto::{Signer, SoftwareKey};
 use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant, token_hash};
 use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
@@ -89,6 +94,52 @@ fn signed_result(
         ),
         ext: Default::default(),
     }
+}
+
+/// An SM-DP+ stand-in over HTTPS (DPtls, `localhost`) taking ES9+.HandleNotification.
+async fn fake_smdp(pki: &Pki) -> (std::net::SocketAddr, mpsc::UnboundedReceiver<Value>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/gsma/rsp2/es9plus/handleNotification",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send(serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let tls = rsp_http::tls::server_config(&pki.tls_files()).unwrap();
+    let (addr, stop, _task) = serve(tls, app).await;
+    std::mem::forget(stop);
+    (addr, rx)
+}
+
+/// An `OtherSignedNotification` (enable) of the test eUICC naming `address`.
+fn other_signed_notification(pki: &Pki, address: &str) -> Sgp32PendingNotification {
+    let cert = |name: &str| {
+        let der = Cert::from_pem(&read(pki, name)).unwrap().der().to_vec();
+        rasn::der::decode::<rsp_codec::asn1::Certificate>(&der).unwrap()
+    };
+    let tbs = Raw::new(NotificationMetadata {
+        seq_number: Integer::from(3),
+        profile_management_operation: NotificationEvent::from_bits(&[
+            NotificationEvent::NOTIFICATION_ENABLE,
+        ]),
+        notification_address: address.into(),
+        iccid: None,
+        ext: Default::default(),
+    })
+    .unwrap();
+    let key = SoftwareKey::from_pem(&read(pki, "euicc.key.pem")).unwrap();
+    let sig = key.sign_raw(tbs.raw()).unwrap();
+    Sgp32PendingNotification::OtherSignedNotification(Box::new(OtherSignedNotification {
+        tbs_other_notification: tbs,
+        euicc_notification_signature: OctetString::from(sig.to_vec()),
+        euicc_certificate: cert("euicc.pem"),
+        eum_certificate: cert("eum.pem"),
+        ext: Default::default(),
+    }))
 }
 
 async fn rest(
@@ -352,6 +403,23 @@ async fn scenario(store: SqlStore) {
     )
     .await;
     assert_eq!(s, 400);
+
+    // A notification naming an SM-DP+ is forwarded to it with ES9+.HandleNotification.
+    let (smdp, mut forwarded) = fake_smdp(&pki).await;
+    let notification = other_signed_notification(&pki, &format!("localhost:{}", smdp.port()));
+    let sent_der = rasn::der::encode(&notification).unwrap();
+    esipa
+        .handle_notification(HandleNotificationEsipa::PendingNotification(notification))
+        .await
+        .unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(10), forwarded.recv())
+        .await
+        .expect("notification forwarded")
+        .unwrap();
+    let pending = base64::engine::general_purpose::STANDARD
+        .decode(got["pendingNotification"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(pending, sent_der);
 
     let _ = stop_outbox.send(());
     outbox.await.unwrap();
