@@ -1,5 +1,5 @@
 //! The eIM over real HTTPS (SGP.32 v1.2 ESipa ASN.1 binding and the northbound REST API),
-//! on SQLite and PostgreSQL: an eUICC registered by REST, an enable PSMO queued, GetEimPackage
+//! on SQLite and PostgreSQL, NIST and brainpool associations: an eUICC registered by REST, an enable PSMO queued, GetEimPackage
 //! answering a package whose eimSignature verifies with the eIM certificate's key and whose
 //! counter increments, a result signed by the test eUICC key accepted (state changed, webhook
 //! delivered to a local listener), a result with a wrong signature refused, nothing pending
@@ -159,8 +159,16 @@ async fn rest(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn scenario(store: SqlStore) {
-    let pki = Pki::generate();
+/// `curve`: the eIM key, the eUICC and the CI (TLS stays on a NIST PKI: rustls has no
+/// brainpool).
+async fn scenario(store: SqlStore, curve: EimCurve) {
+    let tls_pki = Pki::generate();
+    // The brainpool association also has an association token, signed with each package.
+    let token = (curve == EimCurve::Brainpool).then_some(5i64);
+    let pki = match curve {
+        EimCurve::Nist => Pki::generate(),
+        EimCurve::Brainpool => Pki::generate_on(rsp_crypto::Curve::BrainpoolP256r1),
+    };
     let (hook_url, mut hooks) = webhook_listener().await;
     for (id, token, hook) in [
         ("acme", "token-a", Some(hook_url)),
@@ -176,12 +184,12 @@ async fn scenario(store: SqlStore) {
             .unwrap();
     }
     let eim_key = SoftwareKey::from_pem(&read(&pki, "eim.key.pem")).unwrap();
-    let keys = EimKeys::new("eim.test").with(EimCurve::Nist, Arc::new(eim_key));
+    let keys = EimKeys::new("eim.test").with(curve, Arc::new(eim_key));
     let trust = TrustStore::with_cis([Cert::from_pem(&read(&pki, "ci.pem")).unwrap()]);
     let eim = Arc::new(Eim::new(store.clone(), keys, trust).with_lease(Duration::from_secs(2)));
-    let tls = rsp_http::tls::server_config(&pki.tls_files()).unwrap();
+    let tls = rsp_http::tls::server_config(&tls_pki.tls_files()).unwrap();
     let (addr, stop, task) = serve(tls, rsp_http::app::eim_router(eim)).await;
-    let http = pki.client(None);
+    let http = tls_pki.client(None);
     let (stop_outbox, outbox_stopped) = tokio::sync::oneshot::channel::<()>();
     let outbox = tokio::spawn(run_eim_outbox(
         store.clone(),
@@ -206,6 +214,8 @@ async fn scenario(store: SqlStore) {
         "eid": DEFAULT_EID,
         "euiccCertificate": read(&pki, "euicc.pem"),
         "eumCertificate": read(&pki, "eum.pem"),
+        "curve": curve,
+        "associationToken": token,
     });
     let post = reqwest::Method::POST;
     let get = reqwest::Method::GET;
@@ -285,7 +295,10 @@ async fn scenario(store: SqlStore) {
     eim_cert
         .public_key()
         .verify_raw(
-            &eim_signed_data(request.euicc_package_signed.raw(), None),
+            &eim_signed_data(
+                request.euicc_package_signed.raw(),
+                token.map(Integer::from).as_ref(),
+            ),
             &request.eim_signature,
         )
         .expect("eimSignature verifies with the eIM certificate");
@@ -301,7 +314,7 @@ async fn scenario(store: SqlStore) {
 
     // A result signed by another key is refused and changes nothing.
     let ok = vec![EuiccResultData::EnableResult(EnableProfileResult::OK)];
-    let impostor = SoftwareKey::generate(rsp_crypto::Curve::NistP256).unwrap();
+    let impostor = SoftwareKey::generate(curve.curve()).unwrap();
     let refused = esipa
         .provide_eim_package_result(signed_result(&request, 1, ok.clone(), &impostor))
         .await
@@ -405,7 +418,7 @@ async fn scenario(store: SqlStore) {
     assert_eq!(s, 400);
 
     // A notification naming an SM-DP+ is forwarded to it with ES9+.HandleNotification.
-    let (smdp, mut forwarded) = fake_smdp(&pki).await;
+    let (smdp, mut forwarded) = fake_smdp(&tls_pki).await;
     let notification = other_signed_notification(&pki, &format!("localhost:{}", smdp.port()));
     let sent_der = rasn::der::encode(&notification).unwrap();
     esipa
@@ -430,7 +443,13 @@ async fn scenario(store: SqlStore) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eim_over_https_sqlite() {
     let dir = common::TempDir::new();
-    scenario(sqlite_store(&dir.0).await).await;
+    scenario(sqlite_store(&dir.0).await, EimCurve::Nist).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eim_over_https_brainpool_sqlite() {
+    let dir = common::TempDir::new();
+    scenario(sqlite_store(&dir.0).await, EimCurve::Brainpool).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -438,5 +457,5 @@ async fn eim_over_https_postgres() {
     let Some((store, _guard)) = postgres_store().await else {
         return;
     };
-    scenario(store).await;
+    scenario(store, EimCurve::Nist).await;
 }
