@@ -278,3 +278,115 @@ pub fn apply(
         next
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rasn::types::{Integer, OctetString};
+    use rsp_codec::asn1::sgp32::{
+        DeleteProfileResult, EnableProfileResult, EuiccPackageResultDataSigned,
+        EuiccPackageResultSigned,
+    };
+    use rsp_codec::asn1::{OpenChoice, Raw};
+    use rsp_crypto::{Curve, Signer, SoftwareKey};
+
+    use super::*;
+
+    const ICCID: &str = "8944000000000000012";
+
+    fn signed(key: &SoftwareKey, eim_id: &str, counter: i64, eim_sig: &[u8]) -> EuiccPackageResult {
+        let data = Raw::new(EuiccPackageResultDataSigned {
+            eim_id: eim_id.into(),
+            counter_value: Integer::from(counter),
+            eim_transaction_id: None,
+            seq_number: Integer::from(4),
+            euicc_result: vec![OpenChoice::from(EuiccResultData::EnableResult(
+                EnableProfileResult::OK,
+            ))],
+            ext: Default::default(),
+        })
+        .unwrap();
+        let sig = key
+            .sign_raw(&euicc_signed_data(data.raw(), eim_sig))
+            .unwrap();
+        EuiccPackageResult::EuiccPackageResultSigned(EuiccPackageResultSigned {
+            euicc_package_result_data_signed: data,
+            euicc_sign_epr: OctetString::from(sig.to_vec()),
+            ext: Default::default(),
+        })
+    }
+
+    #[test]
+    fn results_are_bound_to_key_package_and_request_signature() {
+        let key = SoftwareKey::generate(Curve::NistP256).unwrap();
+        let pk = Some(key.public_key());
+        let eim_sig = [0x11; 64];
+        let r = signed(&key, "eim", 3, &eim_sig);
+        let ok = verify(&r, "eim", Some(3), &eim_sig, pk).unwrap();
+        assert_eq!((ok.status, ok.seq_number), (OperationStatus::Done, Some(4)));
+        assert_eq!(ok.summary["results"][0]["enableResult"], 0);
+        // Another request's signature, another counter, another eIM, no key, another key.
+        assert!(verify(&r, "eim", Some(3), &[0x22; 64], pk).is_err());
+        assert!(verify(&r, "eim", Some(4), &eim_sig, pk).is_err());
+        assert!(verify(&r, "other", Some(3), &eim_sig, pk).is_err());
+        assert!(verify(&r, "eim", Some(3), &eim_sig, None).is_err());
+        let other = SoftwareKey::generate(Curve::NistP256).unwrap();
+        assert!(verify(&r, "eim", Some(3), &eim_sig, Some(other.public_key())).is_err());
+    }
+
+    #[test]
+    fn state_follows_results() {
+        let enable = OperationKind::Psmo {
+            psmos: vec![PsmoSpec::Enable {
+                iccid: ICCID.into(),
+                rollback: false,
+            }],
+        };
+        let s = apply(
+            &EuiccState::default(),
+            &enable,
+            &[EuiccResultData::EnableResult(EnableProfileResult::OK)],
+        )
+        .unwrap();
+        assert_eq!(s.enabled_iccid.as_deref(), Some(ICCID));
+        // A failed enable changes nothing.
+        assert!(
+            apply(
+                &EuiccState::default(),
+                &enable,
+                &[EuiccResultData::EnableResult(
+                    EnableProfileResult::ICCID_OR_AID_NOT_FOUND
+                )],
+            )
+            .is_none()
+        );
+        let delete = OperationKind::Psmo {
+            psmos: vec![PsmoSpec::Delete {
+                iccid: ICCID.into(),
+            }],
+        };
+        let s = apply(
+            &s,
+            &delete,
+            &[EuiccResultData::DeleteResult(DeleteProfileResult::OK)],
+        )
+        .unwrap();
+        assert!(s.profiles.is_empty() && s.enabled_iccid.is_none());
+        let eco = OperationKind::Eco {
+            ecos: vec![EcoSpec::DeleteEim { eim_id: "b".into() }],
+        };
+        let with_eims = EuiccState {
+            eims: vec!["a".into(), "b".into()],
+            ..EuiccState::default()
+        };
+        let s = apply(
+            &with_eims,
+            &eco,
+            &[EuiccResultData::DeleteEimResult(
+                rsp_codec::asn1::sgp32::DeleteEimResult::OK,
+            )],
+        )
+        .unwrap();
+        assert_eq!(s.eims, vec!["a".to_owned()]);
+    }
+}
