@@ -239,6 +239,18 @@ impl<S: EimStore> Eim<S> {
         }
     }
 
+    /// Cancels the pending or delivered operation `id` of `tenant` (a delivered one may
+    /// still run on the eUICC: its late result is then refused). [`EimError::Invalid`]
+    /// when it was finished.
+    pub async fn cancel(&self, tenant: &str, id: i64) -> Result<Operation, EimError> {
+        self.operation(tenant, id).await?;
+        let result = serde_json::json!({"type": "cancelled"});
+        if !self.store.cancel_operation(id, &result).await? {
+            return Err(EimError::invalid("operation (already finished)"));
+        }
+        self.operation(tenant, id).await
+    }
+
     /// The operations of the eUICC `eid` of `tenant`, newest first.
     pub async fn operations(
         &self,

@@ -139,6 +139,14 @@ pub trait EimStore: Send + Sync {
         completion: &Completion<'_>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Cancels a pending or delivered operation (it becomes failed with `result`); `false`
+    /// when it was finished already.
+    fn cancel_operation(
+        &self,
+        operation_id: i64,
+        result: &serde_json::Value,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Records a result received (accepted or refused, with why), kept for audit.
     fn record_result(
         &self,

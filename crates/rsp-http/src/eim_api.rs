@@ -11,6 +11,8 @@
 //!   or a download trigger (202).
 //! - `GET /eim/v1/euiccs/{eid}/operations?limit=`: its operations, newest first.
 //! - `GET /eim/v1/operations/{id}`: one operation with its result.
+//! - `DELETE /eim/v1/operations/{id}`: cancel a pending or delivered operation (the queue
+//!   of the eUICC moves on).
 
 use std::sync::Arc;
 
@@ -41,7 +43,10 @@ pub fn router<S: EimStore + 'static>(eim: Arc<Eim<S>>) -> Router {
             "/eim/v1/euiccs/{eid}/operations",
             post(queue::<S>).get(operations::<S>),
         )
-        .route("/eim/v1/operations/{id}", get(operation::<S>))
+        .route(
+            "/eim/v1/operations/{id}",
+            get(operation::<S>).delete(cancel::<S>),
+        )
         .route_layer(middleware::from_fn_with_state(eim.clone(), auth::<S>))
         .with_state(eim)
 }
@@ -250,6 +255,18 @@ async fn operation<S: EimStore + 'static>(
 ) -> Response {
     match eim.operation(&tenant, id).await {
         Ok(op) => Json(operation_view(&op)).into_response(),
+        Err(e) => eim_error(&e),
+    }
+}
+
+async fn cancel<S: EimStore + 'static>(
+    State(eim): State<Arc<Eim<S>>>,
+    Extension(TenantId(tenant)): Extension<TenantId>,
+    Path(id): Path<i64>,
+) -> Response {
+    match eim.cancel(&tenant, id).await {
+        Ok(op) => Json(operation_view(&op)).into_response(),
+        Err(EimError::Invalid(_)) => error(StatusCode::CONFLICT, "operation already finished"),
         Err(e) => eim_error(&e),
     }
 }

@@ -406,6 +406,36 @@ async fn scenario(store: SqlStore, curve: EimCurve) {
         panic!("expected the package again");
     };
     assert_eq!(redelivered, second);
+    // The tenant cancels it: the queue moves on; its late result is refused.
+    let ops_url = format!("{eid_url}/operations");
+    let (_, list) = rest(&http, get.clone(), ops_url, "token-a", None).await;
+    let second_id = list["operations"][0]["id"].as_i64().unwrap();
+    let op_url = format!("{base}/eim/v1/operations/{second_id}");
+    let delete = reqwest::Method::DELETE;
+    let (s, _) = rest(&http, delete.clone(), op_url.clone(), "token-b", None).await;
+    assert_eq!(s, 404);
+    let (s, cancelled) = rest(&http, delete.clone(), op_url.clone(), "token-a", None).await;
+    assert_eq!(
+        (s, &cancelled["status"]),
+        (200, &json!("failed")),
+        "{cancelled}"
+    );
+    let (s, _) = rest(&http, delete, op_url, "token-a", None).await;
+    assert_eq!(s, 409);
+    assert_eq!(
+        esipa.get_eim_package(eid_bytes()).await.unwrap(),
+        GetEimPackageResponse::EimPackageError(EimPackageError::NO_EIM_PACKAGE_AVAILABLE)
+    );
+    let late = vec![EuiccResultData::DisableResult(
+        rsp_codec::asn1::sgp32::DisableProfileResult::OK,
+    )];
+    assert!(matches!(
+        esipa
+            .provide_eim_package_result(signed_result(&second, 8, late, &euicc_key))
+            .await
+            .unwrap(),
+        ProvideEimPackageResultResponse::ProvideEimPackageResultError(_)
+    ));
     let bad = json!({"type": "download", "activationCode": "LPA:1$x$y"});
     let (s, _) = rest(
         &http,

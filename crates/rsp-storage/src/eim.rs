@@ -88,6 +88,9 @@ const DELIVERED_BY_COUNTER: &str = concat!(
 );
 const COMPLETE_OP: &str = "UPDATE eim_operations SET status = $2, result = $3, \
      updated_at_ms = $4, lease_until_ms = NULL WHERE id = $1 AND status = 'delivered'";
+const CANCEL_OP: &str = "UPDATE eim_operations SET status = 'failed', result = $2, \
+     updated_at_ms = $3, lease_until_ms = NULL WHERE id = $1 \
+     AND status IN ('pending', 'delivered')";
 const SET_STATE: &str = "UPDATE eim_euiccs SET state = $2 \
      WHERE eid = (SELECT eid FROM eim_operations WHERE id = $1)";
 const INSERT_RESULT: &str = "INSERT INTO eim_results (eid, operation_id, accepted, reason, \
@@ -466,6 +469,21 @@ impl EimStore for SqlStore {
             Ok(n == 1)
         };
         run.await.map_err(err)
+    }
+
+    async fn cancel_operation(
+        &self,
+        operation_id: i64,
+        result: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let result = result.to_string();
+        let n = self
+            .eim_exec(
+                CANCEL_OP,
+                &[operation_id.into(), result.as_str().into(), now_ms().into()],
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     async fn record_result(
