@@ -332,6 +332,18 @@ impl<S: EimStore> Eim<S> {
                 for n in d.notifications_list.iter().flatten() {
                     self.notification(Some(&euicc.eid), n).await?;
                 }
+                // Results the eUICC still holds (e.g. their first delivery was lost): each
+                // finishes its operation as if provided alone; a refused one is recorded.
+                for r in d.euicc_package_result_list.iter().flatten() {
+                    let fresh = self.store.euicc(&euicc.eid).await?;
+                    match self
+                        .package_result(fresh.as_ref().unwrap_or(euicc), r)
+                        .await
+                    {
+                        Ok(_) | Err(EimError::Refused(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 let summary = json!({
                     "type": "ipaEuiccData",
                     "defaultSmdpAddress": d.default_smdp_address,

@@ -21,7 +21,9 @@ use rsp_codec::asn1::sgp32::{
     GetEimPackageResponse, ProvideEimPackageResult, ProvideEimPackageResultError,
     ProvideEimPackageResultResponse, eim_signed_data, euicc_signed_data,
 };
-use rsp_codec::asn1::sgp32::{HandleNotificationEsipa, Sgp32PendingNotification};
+use rsp_codec::asn1::sgp32::{
+    HandleNotificationEsipa, IpaEuiccData, IpaEuiccDataResponse, Sgp32PendingNotification,
+};
 use rsp_codec::asn1::{
     NotificationEvent, NotificationMetadata, Octet16, OpenChoice, OtherSignedNotification, Raw,
 };
@@ -436,6 +438,52 @@ async fn scenario(store: SqlStore, curve: EimCurve) {
             .unwrap(),
         ProvideEimPackageResultResponse::ProvideEimPackageResultError(_)
     ));
+    // An IPA data request, answered with the eUICC's data (certificates included).
+    let ask = json!({"type": "ipaEuiccData"});
+    let (s, op) = rest(
+        &http,
+        post.clone(),
+        format!("{eid_url}/operations"),
+        "token-a",
+        Some(ask),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let GetEimPackageResponse::IpaEuiccDataRequest(data_req) =
+        esipa.get_eim_package(eid_bytes()).await.unwrap()
+    else {
+        panic!("expected an IPA data request");
+    };
+    let cert = |name: &str| {
+        let der = Cert::from_pem(&read(&pki, name)).unwrap().der().to_vec();
+        rasn::der::decode::<rsp_codec::asn1::Certificate>(&der).unwrap()
+    };
+    let data = IpaEuiccData {
+        default_smdp_address: Some("smdp.example.com".into()),
+        euicc_certificate: Some(cert("euicc.pem")),
+        eum_certificate: Some(cert("eum.pem")),
+        eim_transaction_id: data_req.eim_transaction_id.clone(),
+        ..Default::default()
+    };
+    let answer = esipa
+        .provide_eim_package_result(ProvideEimPackageResult {
+            eid_value: Some(Octet16::new(eid_bytes())),
+            eim_package_result: EimPackageResult::IpaEuiccDataResponse(
+                IpaEuiccDataResponse::IpaEuiccData(Box::new(data)),
+            ),
+            ext: Default::default(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        answer,
+        ProvideEimPackageResultResponse::EmptyResponse(_)
+    ));
+    let data_op = format!("{base}/eim/v1/operations/{}", op["id"]);
+    let (_, op) = rest(&http, get.clone(), data_op, "token-a", None).await;
+    assert_eq!(op["status"], "done", "{op}");
+    assert_eq!(op["result"]["defaultSmdpAddress"], "smdp.example.com");
+
     let bad = json!({"type": "download", "activationCode": "LPA:1$x$y"});
     let (s, _) = rest(
         &http,
