@@ -72,8 +72,11 @@ async fn auth<S: EimStore + 'static>(
         .await
     {
         Ok(Some(t)) => {
-            req.extensions_mut().insert(TenantId(t.id));
-            next.run(req).await
+            req.extensions_mut().insert(TenantId(t.id.clone()));
+            let mut response = next.run(req).await;
+            // For the audit layer outside the router ([`audit_tenant_calls`]).
+            response.extensions_mut().insert(TenantId(t.id));
+            response
         }
         Ok(None) => error(StatusCode::UNAUTHORIZED, "unknown bearer token"),
         Err(e) => {
@@ -269,6 +272,36 @@ async fn cancel<S: EimStore + 'static>(
         Err(EimError::Invalid(_)) => error(StatusCode::CONFLICT, "operation already finished"),
         Err(e) => eim_error(&e),
     }
+}
+
+/// Records every tenant call that may change something (`POST`, `DELETE` under `/eim/v1/`)
+/// in the audit trail (docs/audit.md): actor the tenant, action `eim.<METHOD>`, subject the
+/// path, with the HTTP status. Reads are not recorded, nor ESipa (its results are kept in
+/// `eim_results`).
+pub async fn audit_tenant_calls(
+    State(store): State<rsp_storage::SqlStore>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    if method == axum::http::Method::GET || !path.starts_with("/eim/v1/") {
+        return next.run(req).await;
+    }
+    let response = next.run(req).await;
+    if let Some(TenantId(tenant)) = response.extensions().get::<TenantId>() {
+        let details = format!("{{\"httpStatus\":{}}}", response.status().as_u16());
+        let event = rsp_storage::audit::AuditEvent {
+            actor: tenant,
+            action: &format!("eim.{method}"),
+            subject: &path,
+            details: &details,
+        };
+        if let Err(e) = store.record_audit(&[event]).await {
+            tracing::error!(error = %e, "audit record failed");
+        }
+    }
+    response
 }
 
 /// The base64 of `der` (certificates in registration bodies).

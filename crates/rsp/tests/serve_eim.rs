@@ -1,7 +1,8 @@
 //! `rsp serve eim` as a user runs it: options documented in --help; started on the
 //! `rsp pki init` output with one tenant; /health; the REST API with curl (an independent
 //! client): a wrong token refused, an eUICC registered; ESipa GetEimPackage as raw DER with
-//! curl answered noEimPackageAvailable; the ESipa counter in /metrics.
+//! curl answered noEimPackageAvailable; the ESipa counter in /metrics; the tenant's call in
+//! the audit trail.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -35,6 +36,7 @@ fn help_documents_every_option() {
         "--smdp-ca",
         "--tenant",
         "--log-format",
+        "--audit-key",
         "RSP_EIM_LISTEN",
         "RSP_EIM_ADMIN_TOKEN",
         "rsp_esipa_calls_total",
@@ -89,6 +91,8 @@ fn serves_esipa_and_the_rest_api() {
         .arg("--pki")
         .arg(&pki)
         .args(["--tenant", &format!("acme={hash}")])
+        .arg("--audit-key")
+        .arg(pki.join("nist/eim.key.pem"))
         .arg("--database")
         .arg(format!("sqlite://{}", dir.join("eim.db").display()))
         .env_remove("RSP_EIM_ADMIN_TOKEN")
@@ -153,5 +157,25 @@ fn serves_esipa_and_the_rest_api() {
     assert!(metrics.contains("rsp_esipa_calls_total"), "{metrics}");
     assert!(metrics.contains("noEimPackageAvailable"), "{metrics}");
     drop(running);
+    // The tenant's registration is in the audit trail, which verifies.
+    let db = format!("sqlite://{}", dir.join("eim.db").display());
+    let out = rsp()
+        .args(["audit", "export", "--database", &db])
+        .output()
+        .unwrap();
+    let trail = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        trail.contains("\"actor\":\"acme\"") && trail.contains("eim.POST"),
+        "{trail}"
+    );
+    let out = rsp()
+        .args(["audit", "verify", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -79,6 +79,8 @@ pub struct EimFile {
     pub smdp_ca: Option<Vec<PathBuf>>,
     pub log_format: Option<LogFormat>,
     pub tenants: Option<Vec<TenantConfig>>,
+    /// Private key signing the audit trail's checkpoints.
+    pub audit_key: Option<PathBuf>,
 }
 
 impl EimFile {
@@ -108,6 +110,7 @@ impl EimFile {
             smdp_ca: list(self.smdp_ca, base.smdp_ca),
             log_format: self.log_format.or(base.log_format),
             tenants: Some(tenants),
+            audit_key: self.audit_key.or(base.audit_key),
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct EimSettings {
     pub smdp_ca: Vec<PathBuf>,
     pub log_format: LogFormat,
     pub tenants: Vec<TenantConfig>,
+    /// Private key signing the audit trail's checkpoints (none: unsigned chain).
+    pub audit_key: Option<PathBuf>,
 }
 
 impl EimSettings {
@@ -180,6 +185,7 @@ impl EimSettings {
             ci,
             log_format: f.log_format.unwrap_or_default(),
             tenants,
+            audit_key: f.audit_key,
         })
     }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant};
+use rsp_http::audit::{KeyUses, run_audit};
 use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
 use rsp_http::es2plus_client::{ClientTls, build_client};
 use rsp_http::tls::{TlsFiles, server_config};
@@ -17,7 +18,9 @@ use rsp_pki::{Cert, TrustStore};
 use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
-use super::common::{RunningServer, init_logging, read_all, shutdown_signal, stopped};
+use super::common::{
+    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+};
 use crate::config::eim::{EimFile, EimSettings, TenantConfig};
 use crate::config::smdpp::LogFormat;
 
@@ -81,6 +84,10 @@ pub struct EimArgs {
     /// Log format [default: json].
     #[arg(long, env = "RSP_EIM_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
+    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// shutdown (docs/audit.md); without it the trail is hash-chained but not signed.
+    #[arg(long, env = "RSP_EIM_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 impl EimArgs {
@@ -104,6 +111,7 @@ impl EimArgs {
             smdp_ca: Some(self.smdp_ca),
             log_format: self.log_format,
             tenants: Some(tenants),
+            audit_key: self.audit_key,
         };
         Ok((self.config, file))
     }
@@ -161,12 +169,17 @@ pub async fn start_eim(
         key: s.tls_key.clone(),
         client_ca: s.ci.iter().take(1).cloned().collect(),
     })?;
+    // Uses of the eIM keys are counted into the audit trail's checkpoints.
+    let key_uses = Arc::new(KeyUses::default());
     let mut keys = EimKeys::new(s.eim_id.clone());
     if let Some(p) = &s.eim_key_nist {
-        keys = keys.with(EimCurve::Nist, signer(p)?);
+        keys = keys.with(EimCurve::Nist, key_uses.wrap("eim nist", signer(p)?));
     }
     if let Some(p) = &s.eim_key_brainpool {
-        keys = keys.with(EimCurve::Brainpool, signer(p)?);
+        keys = keys.with(
+            EimCurve::Brainpool,
+            key_uses.wrap("eim brainpool", signer(p)?),
+        );
     }
     let mut trust = TrustStore::new();
     for p in &s.ci {
@@ -210,8 +223,25 @@ pub async fn start_eim(
         )?,
     };
     let eim = Arc::new(Eim::new(store.clone(), keys, trust));
-    let app = rsp_http::app::eim_router(eim);
+    let app = rsp_http::app::eim_router(eim).layer(axum::middleware::from_fn_with_state(
+        store.clone(),
+        rsp_http::eim_api::audit_tenant_calls,
+    ));
     let admin = rsp_http::eim_api::admin_router(store.clone(), token);
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
+    rsp_http::audit::record_config(
+        &store,
+        "eim",
+        &format!(
+            "{{\"eimId\":{},\"backend\":\"{:?}\",\"tenants\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.eim_id),
+            store.backend(),
+            s.tenants.len(),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit_task = audit_task(key_uses, checkpoint_key);
 
     let https_addr = listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
@@ -236,9 +266,11 @@ pub async fn start_eim(
             Duration::from_millis(500),
             stopped(rx.clone()),
         ));
+        let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         https.await??;
         admin.await??;
         let _ = tokio::time::timeout(Duration::from_secs(30), outbox).await;
+        let _ = audit.await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
