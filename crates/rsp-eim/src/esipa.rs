@@ -23,6 +23,9 @@ use crate::result;
 use crate::service::{Eim, eid_of, random_transaction_id};
 use crate::store::{Completion, EimStore};
 
+/// Deliveries of one operation without a result before it fails (`undelivered`).
+pub const MAX_DELIVERIES: i64 = 10;
+
 impl<S: EimStore> Eim<S> {
     /// ESipa.GetEimPackage (§5.14.6): the next operation of the eUICC, or
     /// `noEimPackageAvailable` / `eidNotFound`.
@@ -37,11 +40,26 @@ impl<S: EimStore> Eim<S> {
         let Some(euicc) = self.store.euicc(&eid).await? else {
             return error(EimPackageError::EID_NOT_FOUND);
         };
-        let Some(op) = self
-            .store
-            .claim_operation(&eid, crate::now_ms(), self.lease)
-            .await?
-        else {
+        // An operation handed out MAX_DELIVERIES times without a result fails (webhook
+        // included), so one silent device does not block its queue for ever.
+        let mut claimed = None;
+        for _ in 0..16 {
+            let Some(op) = self
+                .store
+                .claim_operation(&eid, crate::now_ms(), self.lease)
+                .await?
+            else {
+                break;
+            };
+            if op.deliveries <= MAX_DELIVERIES {
+                claimed = Some(op);
+                break;
+            }
+            let summary = json!({"type": "undelivered", "deliveries": op.deliveries - 1});
+            self.finish(&euicc, &op, OperationStatus::Failed, &summary, None)
+                .await?;
+        }
+        let Some(op) = claimed else {
             return error(EimPackageError::NO_EIM_PACKAGE_AVAILABLE);
         };
         let message = match &op.message {

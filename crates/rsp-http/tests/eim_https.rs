@@ -537,3 +537,45 @@ async fn eim_over_https_postgres() {
     };
     scenario(store, EimCurve::Nist).await;
 }
+
+/// An operation handed out ten times without a result fails (`undelivered`), and the
+/// queue moves on (the domain directly, no HTTPS needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_bounded_sqlite() {
+    let dir = common::TempDir::new();
+    let store = sqlite_store(&dir.0).await;
+    let pki = Pki::generate();
+    let key = SoftwareKey::from_pem(&read(&pki, "eim.key.pem")).unwrap();
+    let eim = Eim::new(
+        store.clone(),
+        EimKeys::new("eim.test").with(EimCurve::Nist, Arc::new(key)),
+        TrustStore::new(),
+    )
+    .with_lease(Duration::ZERO);
+    let tenant = "acme";
+    let reg: rsp_eim::RegisterEuicc = serde_json::from_value(json!({"eid": DEFAULT_EID})).unwrap();
+    eim.register(tenant, &reg).await.unwrap();
+    let kind =
+        serde_json::from_value(json!({"type": "psmo", "psmos": [{"op": "getRat"}]})).unwrap();
+    let op = eim.queue(tenant, DEFAULT_EID, kind).await.unwrap();
+    let req = rsp_codec::asn1::sgp32::GetEimPackageRequest {
+        eid_value: Octet16::new(eid_bytes()),
+        notify_state_change: None,
+        state_change_cause: None,
+        r_plmn: None,
+        ext: Default::default(),
+    };
+    for _ in 0..rsp_eim::esipa::MAX_DELIVERIES {
+        assert!(matches!(
+            eim.get_eim_package(&req).await.unwrap(),
+            GetEimPackageResponse::EuiccPackageRequest(_)
+        ));
+    }
+    assert_eq!(
+        eim.get_eim_package(&req).await.unwrap(),
+        GetEimPackageResponse::EimPackageError(EimPackageError::NO_EIM_PACKAGE_AVAILABLE)
+    );
+    let op = eim.operation(tenant, op.id).await.unwrap();
+    assert_eq!(op.status, rsp_eim::OperationStatus::Failed);
+    assert_eq!(op.result.unwrap()["type"], "undelivered");
+}
