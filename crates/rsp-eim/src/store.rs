@@ -55,6 +55,13 @@ pub trait EimStore: Send + Sync {
     fn upsert_tenant(&self, tenant: &Tenant)
     -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Removes every tenant whose id is not in `keep` (their tokens stop working; their
+    /// eUICCs and operations stay); the ids removed.
+    fn remove_tenants_except(
+        &self,
+        keep: &[String],
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
     /// The tenant whose token hashes to `token_sha256`.
     fn tenant_by_token(
         &self,

@@ -147,6 +147,26 @@ impl EimStore for SqlStore {
         .map(drop)
     }
 
+    async fn remove_tenants_except(&self, keep: &[String]) -> Result<Vec<String>, StoreError> {
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let ids = tx
+                .conn()
+                .fetch_all(TENANT_IDS, &[], |r| r.text("id"))
+                .await?;
+            let mut removed = Vec::new();
+            for id in ids.into_iter().filter(|id| !keep.contains(id)) {
+                tx.conn()
+                    .execute(DELETE_TENANT, &[id.as_str().into()])
+                    .await?;
+                removed.push(id);
+            }
+            tx.commit().await?;
+            Ok(removed)
+        };
+        run.await.map_err(err)
+    }
+
     async fn tenant_by_token(&self, hash: &[u8; 32]) -> Result<Option<Tenant>, StoreError> {
         let found = self
             .eim_read(TENANT_BY_TOKEN, &[hash.as_slice().into()], tenant)

@@ -112,3 +112,5 @@ pub(crate) const OUTBOX_RETRY: &str =
     "UPDATE eim_outbox SET due_at_ms = $2, last_error = $3 WHERE id = $1";
 pub(crate) const PENDING_OPS: &str =
     "SELECT COUNT(*) AS n FROM eim_operations WHERE status IN ('pending', 'delivered')";
+pub(crate) const TENANT_IDS: &str = "SELECT id FROM eim_tenants ORDER BY id";
+pub(crate) const DELETE_TENANT: &str = "DELETE FROM eim_tenants WHERE id = $1";

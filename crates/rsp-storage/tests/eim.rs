@@ -91,6 +91,17 @@ async fn an_operation_is_leased_once_and_completed_once() {
                 .id,
             "t"
         );
+        db.store
+            .upsert_tenant(&Tenant {
+                id: "gone".into(),
+                token_sha256: [8; 32],
+                webhook_url: None,
+            })
+            .await
+            .unwrap();
+        let removed = db.store.remove_tenants_except(&["t".into()]).await.unwrap();
+        assert_eq!(removed, vec!["gone".to_owned()]);
+        assert!(db.store.tenant_by_token(&[8; 32]).await.unwrap().is_none());
         db.store.register_euicc(&record(1, "t")).await.unwrap();
         let id = db
             .store

@@ -209,6 +209,21 @@ pub async fn start_eim(
             .await
             .map_err(|e| anyhow::anyhow!("tenant {}: {e}", t.id))?;
     }
+    // The configuration is the source of truth: a tenant no longer configured loses access.
+    let keep: Vec<String> = s.tenants.iter().map(|t| t.id.clone()).collect();
+    let removed = store
+        .remove_tenants_except(&keep)
+        .await
+        .map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
+    if !removed.is_empty() {
+        tracing::warn!(
+            ?removed,
+            "tenants no longer configured: their tokens are revoked"
+        );
+    }
+    if s.tenants.is_empty() {
+        tracing::warn!("no tenant configured: the REST API refuses every call (--tenant)");
+    }
     let sender = EimSender {
         webhook: reqwest::Client::builder()
             .timeout(Duration::from_secs(10))

@@ -83,7 +83,7 @@ pub enum ServeCommand {
     /// Every option can also be set by its RSP_EIM_* environment variable or in the
     /// --config TOML file (same names, kebab-case; `[[tenants]]` with id, token-sha256,
     /// webhook-url). Precedence: command line, environment, file, default. Tenants are
-    /// written to the database at start-up (added or updated).
+    /// written to the database at start-up; tenants no longer configured are removed.
     ///
     /// Prometheus metrics on the admin listener's /metrics:
     /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
