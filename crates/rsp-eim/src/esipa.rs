@@ -173,19 +173,26 @@ impl<S: EimStore> Eim<S> {
                 None
             }
             EimPackageResult::ProfileDownloadTriggerResult(r) => {
-                let (status, summary) = match &r.profile_download_trigger_result_data {
-                    ProfileDownloadTriggerResultData::ProfileInstallationResult(_) => (
-                        OperationStatus::Done,
-                        json!({"type": "profileDownloadTriggerResult", "profileInstallationResult": true}),
-                    ),
+                let (status, summary, state) = match &r.profile_download_trigger_result_data {
+                    ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                        let key = euicc
+                            .euicc_certificate
+                            .as_deref()
+                            .and_then(|der| Cert::from_der(der).ok())
+                            .map(|c| c.public_key().clone());
+                        let (status, summary, iccid) = result::installation(pir, key.as_ref());
+                        let state = iccid.and_then(|i| result::installed(&euicc.state, &i));
+                        (status, summary, state)
+                    }
                     ProfileDownloadTriggerResultData::ProfileDownloadError(e) => (
                         OperationStatus::Failed,
                         json!({"type": "profileDownloadTriggerResult",
                                "profileDownloadErrorReason": e.profile_download_error_reason.0}),
+                        None,
                     ),
                 };
                 let tid = r.eim_transaction_id.as_ref().map(|t| t.0.to_vec());
-                self.finish_by_tid(&euicc, tid.as_deref(), status, &summary, None)
+                self.finish_by_tid(&euicc, tid.as_deref(), status, &summary, state.as_ref())
                     .await?;
                 None
             }

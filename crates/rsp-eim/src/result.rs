@@ -176,6 +176,60 @@ fn profiles(list: &[rsp_codec::asn1::sgp32::Sgp32ProfileInfo]) -> Vec<ProfileVie
         .collect()
 }
 
+/// A `ProfileInstallationResult` of a download trigger: status, summary, and the ICCID
+/// installed when `euiccSignPIR` (over `profileInstallationResultData` as received,
+/// SGP.22 §5.7.6) verifies with the eUICC's key.
+pub fn installation(
+    pir: &rsp_codec::asn1::ProfileInstallationResult,
+    euicc_key: Option<&PublicKey>,
+) -> (OperationStatus, Value, Option<String>) {
+    use rsp_codec::asn1::FinalResult;
+    let data = pir.profile_installation_result_data.value();
+    let verified = euicc_key.is_some_and(|k| {
+        k.verify_raw(
+            pir.profile_installation_result_data.raw(),
+            &pir.euicc_sign_pir.0,
+        )
+        .is_ok()
+    });
+    let iccid = data
+        .notification_metadata
+        .iccid
+        .as_ref()
+        .map(|i| iccid_text(i.as_bytes()));
+    match &data.final_result {
+        FinalResult::SuccessResult(_) => (
+            OperationStatus::Done,
+            json!({"type": "profileDownloadTriggerResult", "installed": true,
+                   "iccid": iccid, "signatureVerified": verified}),
+            iccid.filter(|_| verified),
+        ),
+        FinalResult::ErrorResult(e) => (
+            OperationStatus::Failed,
+            json!({"type": "profileDownloadTriggerResult", "installed": false,
+                   "bppCommandId": e.bpp_command_id.0, "errorReason": e.error_reason.0,
+                   "signatureVerified": verified}),
+            None,
+        ),
+    }
+}
+
+/// `state` with the Profile `iccid` installed (disabled), `None` when already known.
+pub fn installed(state: &EuiccState, iccid: &str) -> Option<EuiccState> {
+    if state.profiles.iter().any(|p| p.iccid == iccid) {
+        return None;
+    }
+    let mut next = state.clone();
+    next.profiles.push(ProfileView {
+        iccid: iccid.to_owned(),
+        state: "disabled".into(),
+        profile_name: None,
+        service_provider_name: None,
+    });
+    next.updated_at = crate::now_ms();
+    Some(next)
+}
+
 fn set_enabled(state: &mut EuiccState, iccid: Option<&str>) {
     for p in &mut state.profiles {
         p.state = if Some(p.iccid.as_str()) == iccid {

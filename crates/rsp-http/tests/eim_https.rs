@@ -1,10 +1,12 @@
 //! The eIM over real HTTPS (SGP.32 v1.2 ESipa ASN.1 binding and the northbound REST API),
-//! on SQLite and PostgreSQL, NIST and brainpool associations: an eUICC registered by REST, an enable PSMO queued, GetEimPackage
-//! answering a package whose eimSignature verifies with the eIM certificate's key and whose
-//! counter increments, a result signed by the test eUICC key accepted (state changed, webhook
-//! delivered to a local listener), a result with a wrong signature refused, nothing pending
-//! answered noEimPackageAvailable, another tenant kept out, a notification forwarded to the
-//! SM-DP+ it names.
+//! on SQLite and PostgreSQL, NIST and brainpool associations: an eUICC registered by REST,
+//! an enable PSMO queued, GetEimPackage answering a package whose eimSignature verifies with
+//! the eIM certificate's key and whose counter increments, a result signed by the test eUICC
+//! key accepted (state changed, webhook delivered to a local listener), a result with a
+//! wrong signature refused, nothing pending answered noEimPackageAvailable, another tenant
+//! kept out, a cancelled operation, an IPA data request, a download trigger and its signed
+//! installation result, a notification forwarded to the SM-DP+ it names, bounded
+//! deliveries.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -12,154 +14,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
+use common::eim::*;
 use common::{Pki, postgres_store, serve, sqlite_store};
-use rasn::types::{Integer, OctetString};
-use rsp_codec::asn1::sgp32::{
-    EimPackageError, EimPackageResult, EnableProfileResult, EuiccPackageRequest,
-    EuiccPackageResult, EuiccPackageResultDataSigned, EuiccPackageResultSigned, EuiccResultData,
-    GetEimPackageResponse, ProvideEimPackageResult, ProvideEimPackageResultError,
-    ProvideEimPackageResultResponse, eim_signed_data, euicc_signed_data,
-};
-use rsp_codec::asn1::sgp32::{
-    HandleNotificationEsipa, IpaEuiccData, IpaEuiccDataResponse, Sgp32PendingNotification,
-};
-use rsp_codec::asn1::{
-    NotificationEvent, NotificationMetadata, Octet16, OpenChoice, OtherSignedNotification, Raw,
-};
-use rsp_crypto::{Signer, SoftwareKey};
-use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant, token_hash};
-use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
-use rsp_lpa::esipa::EsipaClient;
-use rsp_pki::{Cert, DEFAULT_EID, TrustStore};
-use rsp_storage::SqlStore;
-use serde_json::{Value, json};
-use tokio::sync::mpsc;
-
-const ICCID: &str = "8944000000000000012";
-
-fn eid_bytes() -> [u8; 16] {
-    hex::decode(DEFAULT_EID).unwrap().try_into().unwrap()
-}
-
-/// A plain-HTTP webhook receiver on 127.0.0.1:0; every body lands in the channel.
-async fn webhook_listener() -> (String, mpsc::UnboundedReceiver<Value>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/hook"), rx)
-}
-
-fn read(pki: &Pki, name: &str) -> String {
-    std::fs::read_to_string(pki.path(name)).unwrap()
-}
-
-/// The eUICC's signed result for `request` (SGP.32 §2.11.2.1), signed by `key`.
-fn signed_result(
-    request: &EuiccPackageRequest,
-    seq: i64,
-    results: Vec<EuiccResultData>,
-    key: &dyn Signer,
-) -> ProvideEimPackageResult {
-    let signed = request.euicc_package_signed.value();
-    let data = Raw::new(EuiccPackageResultDataSigned {
-        eim_id: signed.eim_id.clone(),
-        counter_value: signed.counter_value.clone(),
-        eim_transaction_id: signed.eim_transaction_id.clone(),
-        seq_number: Integer::from(seq),
-        euicc_result: results.into_iter().map(OpenChoice::from).collect(),
-        ext: Default::default(),
-    })
-    .unwrap();
-    let sig = key
-        .sign_raw(&euicc_signed_data(data.raw(), &request.eim_signature))
-        .unwrap();
-    ProvideEimPackageResult {
-        eid_value: Some(Octet16::new(eid_bytes())),
-        eim_package_result: EimPackageResult::EuiccPackageResult(
-            EuiccPackageResult::EuiccPackageResultSigned(EuiccPackageResultSigned {
-                euicc_package_result_data_signed: data,
-                euicc_sign_epr: OctetString::from(sig.to_vec()),
-                ext: Default::default(),
-            }),
-        ),
-        ext: Default::default(),
-    }
-}
-
-/// An SM-DP+ stand-in over HTTPS (DPtls, `localhost`) taking ES9+.HandleNotification.
-async fn fake_smdp(pki: &Pki) -> (std::net::SocketAddr, mpsc::UnboundedReceiver<Value>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/gsma/rsp2/es9plus/handleNotification",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send(serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
-    );
-    let tls = rsp_http::tls::server_config(&pki.tls_files()).unwrap();
-    let (addr, stop, _task) = serve(tls, app).await;
-    std::mem::forget(stop);
-    (addr, rx)
-}
-
-/// An `OtherSignedNotification` (enable) of the test eUICC naming `address`.
-fn other_signed_notification(pki: &Pki, address: &str) -> Sgp32PendingNotification {
-    let cert = |name: &str| {
-        let der = Cert::from_pem(&read(pki, name)).unwrap().der().to_vec();
-        rasn::der::decode::<rsp_codec::asn1::Certificate>(&der).unwrap()
-    };
-    let tbs = Raw::new(NotificationMetadata {
-        seq_number: Integer::from(3),
-        profile_management_operation: NotificationEvent::from_bits(&[
-            NotificationEvent::NOTIFICATION_ENABLE,
-        ]),
-        notification_address: address.into(),
-        iccid: None,
-        ext: Default::default(),
-    })
-    .unwrap();
-    let key = SoftwareKey::from_pem(&read(pki, "euicc.key.pem")).unwrap();
-    let sig = key.sign_raw(tbs.raw()).unwrap();
-    Sgp32PendingNotification::OtherSignedNotification(Box::new(OtherSignedNotification {
-        tbs_other_notification: tbs,
-        euicc_notification_signature: OctetString::from(sig.to_vec()),
-        euicc_certificate: cert("euicc.pem"),
-        eum_certificate: cert("eum.pem"),
-        ext: Default::default(),
-    }))
-}
-
-async fn rest(
-    http: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = http.request(method, url).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// `curve`: the eIM key, the eUICC and the CI (TLS stays on a NIST PKI: rustls has no
 /// brainpool).
@@ -483,6 +339,63 @@ async fn scenario(store: SqlStore, curve: EimCurve) {
     let (_, op) = rest(&http, get.clone(), data_op, "token-a", None).await;
     assert_eq!(op["status"], "done", "{op}");
     assert_eq!(op["result"]["defaultSmdpAddress"], "smdp.example.com");
+
+    // A download trigger; the installation result signed by the eUICC adds the Profile.
+    let dl = json!({"type": "download", "smdpAddress": "smdp.example.com", "matchingId": "MID-1"});
+    let (s, op) = rest(
+        &http,
+        post.clone(),
+        format!("{eid_url}/operations"),
+        "token-a",
+        Some(dl),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let GetEimPackageResponse::ProfileDownloadTriggerRequest(trigger) =
+        esipa.get_eim_package(eid_bytes()).await.unwrap()
+    else {
+        panic!("expected a download trigger");
+    };
+    assert_eq!(
+        trigger.profile_download_data,
+        Some(ProfileDownloadData::ActivationCode(
+            "1$smdp.example.com$MID-1".into()
+        ))
+    );
+    let answer = esipa
+        .provide_eim_package_result(ProvideEimPackageResult {
+            eid_value: Some(Octet16::new(eid_bytes())),
+            eim_package_result: EimPackageResult::ProfileDownloadTriggerResult(
+                ProfileDownloadTriggerResult {
+                    eim_transaction_id: trigger.eim_transaction_id.clone(),
+                    profile_download_trigger_result_data:
+                        ProfileDownloadTriggerResultData::ProfileInstallationResult(Box::new(
+                            installation_result(&euicc_key),
+                        )),
+                    ext: Default::default(),
+                },
+            ),
+            ext: Default::default(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        answer,
+        ProvideEimPackageResultResponse::EmptyResponse(_)
+    ));
+    let (_, op) = rest(
+        &http,
+        get.clone(),
+        format!("{base}/eim/v1/operations/{}", op["id"]),
+        "token-a",
+        None,
+    )
+    .await;
+    assert_eq!(op["status"], "done", "{op}");
+    assert_eq!(op["result"]["signatureVerified"], true, "{op}");
+    let (_, view) = rest(&http, get.clone(), eid_url.clone(), "token-a", None).await;
+    let profiles = view["state"]["profiles"].as_array().unwrap();
+    assert!(profiles.iter().any(|p| p["iccid"] == INSTALLED), "{view}");
 
     let bad = json!({"type": "download", "activationCode": "LPA:1$x$y"});
     let (s, _) = rest(
