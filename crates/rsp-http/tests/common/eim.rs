@@ -1,7 +1,9 @@
 //! Fixtures of the eIM tests: the test eUICC's signed results, an installation result and
 //! a notification, a webhook receiver, an SM-DP+ stand-in for forwarded notifications, and
 //! a REST helper.
-#![allow(clippy::unwrap_used)]
+// The test files re-use these imports through `use common::eim::*`; the other test binaries
+// that include `common` do not.
+#![allow(clippy::unwrap_used, unused_imports)]
 
 use super::{Pki, serve};
 pub use base64::Engine as _;
