@@ -49,3 +49,16 @@ where
         .merge(crate::es12::router(es12))
         .layer(middleware::from_fn(crate::metrics::track))
 }
+
+/// The eIM routes on its TLS listener: ESipa's ASN.1 binding (SGP.32 v1.2 §6) and the
+/// northbound REST API (`/eim/v1/*`, bearer token per tenant), with metrics.
+pub fn eim_router<S>(eim: Arc<rsp_eim::Eim<S>>) -> Router
+where
+    S: rsp_eim::EimStore + 'static,
+{
+    let _ = crate::metrics::handle();
+    Router::new()
+        .merge(crate::esipa::router(eim.clone()))
+        .merge(crate::eim_api::router(eim))
+        .layer(middleware::from_fn(crate::metrics::track))
+}

@@ -31,6 +31,9 @@
 //! - [`openapi`]: the OpenAPI 3.1 documents of the admin APIs (`/openapi.json`).
 //! - [`audit`]: the audit trail's server side (ES2+/admin calls, key uses, chaining,
 //!   signed checkpoints).
+//! - [`esipa`]: `POST /gsma/rsp2/asn1` of the eIM, ESipa's ASN.1 binding (SGP.32 §6).
+//! - [`eim_api`]: the eIM's northbound REST API (`/eim/v1/*`, tenants by bearer token).
+//! - [`eim_outbox`]: the eIM's webhook and ES9+ notification sender.
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -48,6 +51,8 @@ pub mod asn1_binding;
 pub mod audit;
 pub mod binding;
 pub mod credentials;
+pub mod eim_api;
+pub mod eim_outbox;
 pub mod es11;
 pub mod es11_asn1;
 pub mod es12;
@@ -56,6 +61,7 @@ pub mod es2plus_client;
 pub mod es2plus_operator;
 pub mod es9plus;
 pub mod es9plus_asn1;
+pub mod esipa;
 pub mod identity;
 pub mod metrics;
 pub mod openapi;

@@ -30,6 +30,7 @@ pub mod es10_iot;
 pub mod es10b;
 pub mod es9plus;
 pub mod ipa;
+pub mod esipa;
 mod lpa;
 pub mod notifications;
 #[cfg(feature = "pcsc")]

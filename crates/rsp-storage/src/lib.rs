@@ -1,6 +1,6 @@
 //! Persistence of the RSP suite: SQLite (embedded default, one file, WAL) and PostgreSQL
 //! (several server processes sharing one database) behind the domain traits of
-//! `rsp_smdpp::store` (SM-DP+) and `rsp_smds::store` (SM-DS).
+//! `rsp_smdpp::store` (SM-DP+) and `rsp_smds::store` (SM-DS) and `rsp_eim::store` (eIM).
 //!
 //! One code path serves both databases (`db.rs`): each store method is written once over a
 //! connection that is rusqlite on SQLite (called in place, no worker-thread hand-off) and
@@ -21,6 +21,8 @@ mod backend;
 mod checkpoint;
 mod cipher;
 mod db;
+mod eim;
+mod eim_sql;
 mod error;
 mod group_commit;
 mod inventory;

@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261206000003_audit.sql"),
         include_str!("../migrations/postgres/20261206000003_audit.sql"),
     ),
+    (
+        20261207000001,
+        "eim",
+        include_str!("../migrations/sqlite/20261207000001_eim.sql"),
+        include_str!("../migrations/postgres/20261207000001_eim.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

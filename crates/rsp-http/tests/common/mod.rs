@@ -16,6 +16,7 @@ use rsp_smdpp::{NewProfile, OperatorId, ProfileMetadata, ProfilePackage};
 use rsp_storage::{DataKey, SqlStore};
 pub use rsp_testkit::fs::TempDir;
 
+pub mod eim;
 pub mod es9_asn1;
 use rsp_testkit::pg::PgDb;
 use tokio::sync::oneshot;

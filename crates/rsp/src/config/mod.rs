@@ -1,5 +1,6 @@
 //! Configuration files of the server roles (TOML), merged with command-line options.
 
+pub mod eim;
 pub mod orders;
 pub mod smdpp;
 pub mod smds;

@@ -6,14 +6,19 @@
 //!   (§5.3.5), and the admin API (`/admin/v1/*`, `/health`, `/metrics`) on `--admin-listen`.
 //! - `rsp serve smds` ([`smds`]): the SM-DS: ES11 (§5.8) and ES12/ES15 (§5.5, §3.6.1) on
 //!   `--listen`, the cascade sender of an alternative SM-DS, the admin API.
+//! - `rsp serve eim` ([`eim`]): the eIM (SGP.32 v1.2): ESipa (ASN.1 binding) and the
+//!   northbound REST API on `--listen`, the webhook/notification outbox, `/health` and
+//!   `/metrics` on `--admin-listen`.
 
 mod common;
+mod eim;
 mod smdpp;
 mod smds;
 
 use clap::Subcommand;
 
 pub use common::RunningServer;
+pub use eim::EimArgs;
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
 
@@ -74,11 +79,31 @@ pub enum ServeCommand {
         15 s (docs/operations.md)."
     )]
     Smds(SmdsArgs),
+    /// Run the eIM (SGP.32 v1.2): ESipa over HTTPS for IPAs (ASN.1 binding, POST
+    /// /gsma/rsp2/asn1) and the northbound REST API for tenants (/eim/v1/*, docs/eim.md) on
+    /// one TLS listener; results to tenants' webhooks and notifications to SM-DP+s through
+    /// a retried outbox.
+    ///
+    /// Every option can also be set by its RSP_EIM_* environment variable or in the
+    /// --config TOML file (same names, kebab-case; `[[tenants]]` with id, token-sha256,
+    /// webhook-url). Precedence: command line, environment, file, default. Tenants are
+    /// written to the database at start-up; tenants no longer configured are removed.
+    ///
+    /// Prometheus metrics on the admin listener's /metrics:
+    /// rsp_http_requests_total{route,status}, rsp_http_request_duration_seconds{route},
+    /// rsp_esipa_calls_total{function,result}, rsp_eim_pending_operations,
+    /// rsp_eim_outbox_sent_total{kind,result}.
+    #[command(
+        after_help = "Environment: RSP_EIM_ADMIN_TOKEN (admin bearer token for /metrics), \
+        RUST_LOG (log filter, default info)."
+    )]
+    Eim(EimArgs),
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
     match cmd {
         ServeCommand::Smdpp(args) => smdpp::run(args),
         ServeCommand::Smds(args) => smds::run(args),
+        ServeCommand::Eim(args) => eim::run(args),
     }
 }

@@ -1,0 +1,299 @@
+//! `rsp serve eim`: the eIM (SGP.32 v1.2): ESipa over HTTPS (ASN.1 binding) for IPAs and the
+//! northbound REST API for tenants on one TLS listener, the outbox sender (webhooks, ES9+
+//! notification forwarding), and `/health` + `/metrics` on the admin listener.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant};
+use rsp_http::audit::{KeyUses, run_audit};
+use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
+use rsp_http::es2plus_client::{ClientTls, build_client};
+use rsp_http::tls::{TlsFiles, server_config};
+use rsp_pki::{Cert, TrustStore};
+use rsp_storage::{DataKey, SqlStore};
+use tokio::sync::watch;
+
+use super::common::{
+    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+};
+use crate::config::eim::{EimFile, EimSettings, TenantConfig};
+use crate::config::smdpp::LogFormat;
+
+/// Options of `rsp serve eim`.
+#[derive(Debug, Args)]
+pub struct EimArgs {
+    /// TOML configuration file (also the only place for tenants' webhook URLs).
+    #[arg(long, env = "RSP_EIM_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// HTTPS listen address of ESipa and the REST API [default: 0.0.0.0:8445].
+    #[arg(long, env = "RSP_EIM_LISTEN", value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Admin listen address (/health, /metrics), plain HTTP [default: 127.0.0.1:8083].
+    #[arg(long, env = "RSP_EIM_ADMIN_LISTEN", value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
+    /// Database URL: sqlite://FILE or postgres://… [default: sqlite://rsp-eim.db].
+    #[arg(long, env = "RSP_EIM_DATABASE", value_name = "URL")]
+    database: Option<String>,
+    /// `rsp pki init` output directory: TLS from DIR/nist/dp-tls.pem (a localhost server
+    /// certificate), signing keys DIR/{nist,brainpool}/eim.key.pem, CIs
+    /// DIR/{nist,brainpool}/ci.pem [default: ./pki].
+    #[arg(long, env = "RSP_EIM_PKI", value_name = "DIR")]
+    pki: Option<PathBuf>,
+    /// TLS certificate chain, PEM (overrides --pki).
+    #[arg(long, env = "RSP_EIM_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key, PEM (overrides --pki).
+    #[arg(long, env = "RSP_EIM_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// The eimId of new associations [default: eim.localhost].
+    #[arg(long, env = "RSP_EIM_EIM_ID")]
+    eim_id: Option<String>,
+    /// eIM signing key on NIST P-256, PEM (overrides --pki).
+    #[arg(long, env = "RSP_EIM_EIM_KEY_NIST", value_name = "FILE")]
+    eim_key_nist: Option<PathBuf>,
+    /// eIM signing key on brainpoolP256r1, PEM (overrides --pki).
+    #[arg(long, env = "RSP_EIM_EIM_KEY_BRAINPOOL", value_name = "FILE")]
+    eim_key_brainpool: Option<PathBuf>,
+    /// CI certificate(s) eUICC certificate chains are validated against, PEM; repeatable
+    /// (overrides --pki).
+    #[arg(long, env = "RSP_EIM_CI", value_name = "FILE", value_delimiter = ',')]
+    ci: Vec<PathBuf>,
+    /// Trust anchors for the SM-DP+s notifications are forwarded to, PEM; repeatable
+    /// [default: --ci].
+    #[arg(
+        long,
+        env = "RSP_EIM_SMDP_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    smdp_ca: Vec<PathBuf>,
+    /// A tenant of the REST API as ID=SHA256HEX (SHA-256 of its bearer token, e.g.
+    /// `printf %s "$TOKEN" | sha256sum`); repeatable, added to the file's [[tenants]].
+    #[arg(
+        long,
+        env = "RSP_EIM_TENANT",
+        value_name = "ID=SHA256",
+        value_delimiter = ','
+    )]
+    tenant: Vec<String>,
+    /// Log format [default: json].
+    #[arg(long, env = "RSP_EIM_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// shutdown (docs/audit.md); without it the trail is hash-chained but not signed.
+    #[arg(long, env = "RSP_EIM_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
+}
+
+impl EimArgs {
+    fn into_file(self) -> anyhow::Result<(Option<PathBuf>, EimFile)> {
+        let tenants = self
+            .tenant
+            .iter()
+            .map(|t| TenantConfig::parse_flag(t))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let file = EimFile {
+            listen: self.listen,
+            admin_listen: self.admin_listen,
+            database: self.database,
+            pki: self.pki,
+            tls_cert: self.tls_cert,
+            tls_key: self.tls_key,
+            eim_id: self.eim_id,
+            eim_key_nist: self.eim_key_nist,
+            eim_key_brainpool: self.eim_key_brainpool,
+            ci: Some(self.ci),
+            smdp_ca: Some(self.smdp_ca),
+            log_format: self.log_format,
+            tenants: Some(tenants),
+            audit_key: self.audit_key,
+        };
+        Ok((self.config, file))
+    }
+}
+
+pub(super) fn run(args: EimArgs) -> anyhow::Result<()> {
+    let (config, cli) = args.into_file()?;
+    let file = match config {
+        Some(path) => EimFile::load(&path)?,
+        None => EimFile::default(),
+    };
+    let settings = EimSettings::resolve(cli.over(file))?;
+    init_logging(settings.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let admin = tokio::net::TcpListener::bind(settings.admin_listen)
+            .await
+            .with_context(|| format!("binding {}", settings.admin_listen))?;
+        let running = start_eim(settings, listener, admin).await?;
+        tokio::spawn(shutdown_signal(running.stopper()));
+        running.wait().await
+    })
+}
+
+fn signer(path: &std::path::Path) -> anyhow::Result<Arc<dyn rsp_crypto::Signer>> {
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let key = rsp_crypto::SoftwareKey::from_pem(&pem)
+        .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
+    Ok(Arc::new(key))
+}
+
+/// Starts the eIM on already bound listeners.
+pub async fn start_eim(
+    s: EimSettings,
+    listener: tokio::net::TcpListener,
+    admin_listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningServer> {
+    let token = std::env::var("RSP_EIM_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    if !s.admin_listen.ip().is_loopback() && token.is_none() {
+        bail!("--admin-listen is not on loopback: set RSP_EIM_ADMIN_TOKEN");
+    }
+    // No client certificates are asked for (IPAs and tenants authenticate otherwise), but
+    // the shared TLS set-up wants anchors for the optional ones: the first CI.
+    let tls = server_config(&TlsFiles {
+        cert_chain: s.tls_cert.clone(),
+        key: s.tls_key.clone(),
+        client_ca: s.ci.iter().take(1).cloned().collect(),
+    })?;
+    // Uses of the eIM keys are counted into the audit trail's checkpoints.
+    let key_uses = Arc::new(KeyUses::default());
+    let mut keys = EimKeys::new(s.eim_id.clone());
+    if let Some(p) = &s.eim_key_nist {
+        keys = keys.with(EimCurve::Nist, key_uses.wrap("eim nist", signer(p)?));
+    }
+    if let Some(p) = &s.eim_key_brainpool {
+        keys = keys.with(
+            EimCurve::Brainpool,
+            key_uses.wrap("eim brainpool", signer(p)?),
+        );
+    }
+    let mut trust = TrustStore::new();
+    for p in &s.ci {
+        let pem = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        for cert in Cert::all_from_pem(&pem).with_context(|| format!("parsing {}", p.display()))? {
+            trust.add_ci(cert);
+        }
+    }
+    // The eIM stores no secret in the encrypted columns the data key protects.
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+    let key = DataKey::new("eim-unused", &key).map_err(|e| anyhow::anyhow!("data key: {e}"))?;
+    let store = SqlStore::connect(&s.database_url(), key)
+        .await
+        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    for t in &s.tenants {
+        store
+            .upsert_tenant(&Tenant {
+                id: t.id.clone(),
+                token_sha256: t.hash()?,
+                webhook_url: t.webhook_url.clone(),
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("tenant {}: {e}", t.id))?;
+    }
+    // The configuration is the source of truth: a tenant no longer configured loses access.
+    let keep: Vec<String> = s.tenants.iter().map(|t| t.id.clone()).collect();
+    let removed = store
+        .remove_tenants_except(&keep)
+        .await
+        .map_err(|e| anyhow::anyhow!("tenants: {e}"))?;
+    if !removed.is_empty() {
+        tracing::warn!(
+            ?removed,
+            "tenants no longer configured: their tokens are revoked"
+        );
+    }
+    if s.tenants.is_empty() {
+        tracing::warn!("no tenant configured: the REST API refuses every call (--tenant)");
+    }
+    let sender = EimSender {
+        webhook: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("webhook client")?,
+        es9: build_client(
+            &ClientTls {
+                roots_pem: read_all(&s.smdp_ca)?,
+                identity_pem: None,
+            },
+            Duration::from_secs(30),
+        )?,
+    };
+    let eim = Arc::new(Eim::new(store.clone(), keys, trust));
+    let app = rsp_http::app::eim_router(eim).layer(axum::middleware::from_fn_with_state(
+        store.clone(),
+        rsp_http::eim_api::audit_tenant_calls,
+    ));
+    let admin = rsp_http::eim_api::admin_router(store.clone(), token);
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
+    rsp_http::audit::record_config(
+        &store,
+        "eim",
+        &format!(
+            "{{\"eimId\":{},\"backend\":\"{:?}\",\"tenants\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.eim_id),
+            store.backend(),
+            s.tenants.len(),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit_task = audit_task(key_uses, checkpoint_key);
+
+    let https_addr = listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+    tracing::info!(listen = %https_addr, admin = %admin_addr, eim_id = %s.eim_id,
+        tenants = s.tenants.len(), backend = ?store.backend(), "eIM started");
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let https = tokio::spawn(rsp_http::server::serve_tls(
+            listener,
+            tls,
+            app,
+            stopped(rx.clone()),
+        ));
+        let admin = tokio::spawn(
+            axum::serve(admin_listener, admin)
+                .with_graceful_shutdown(stopped(rx.clone()))
+                .into_future(),
+        );
+        let outbox = tokio::spawn(run_eim_outbox(
+            store.clone(),
+            sender,
+            Duration::from_millis(500),
+            stopped(rx.clone()),
+        ));
+        let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
+        https.await??;
+        admin.await??;
+        let _ = tokio::time::timeout(Duration::from_secs(30), outbox).await;
+        let _ = audit.await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    Ok(RunningServer {
+        https: https_addr,
+        admin: admin_addr,
+        stop: tx,
+        task,
+    })
+}
