@@ -4,6 +4,7 @@
 //! (PEM files) stay the default and load through the same [`load_key`]. One-time session
 //! keys (otSK.DP.ECKA, TLS ephemerals) stay in memory. See docs/hsm.md.
 
+mod data_key;
 mod error;
 mod generate;
 mod key;
@@ -12,6 +13,10 @@ pub mod testing;
 mod token;
 mod uri;
 
+pub use data_key::{
+    data_key_file_text, is_wrapped_data_key, unwrap_data_key_file, wrap_existing_data_key,
+    write_data_key_file,
+};
 pub use error::HsmError;
 pub use generate::{generate_ec_key, generate_wrapping_key, new_wrapped_data_key, unwrap_data_key};
 pub use key::HsmKey;

@@ -94,6 +94,16 @@ impl AnyKey {
     pub fn is_hsm(&self) -> bool {
         matches!(self, AnyKey::Hsm(_))
     }
+
+    /// Public half of the key.
+    pub fn public_key(&self) -> &PublicKey {
+        Signer::public_key(self)
+    }
+
+    /// Curve of the key.
+    pub fn curve(&self) -> Curve {
+        Signer::curve(self)
+    }
 }
 
 impl Signer for AnyKey {

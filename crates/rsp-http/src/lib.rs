@@ -57,3 +57,4 @@ pub mod metrics;
 pub mod server;
 pub mod smds_client;
 pub mod tls;
+pub mod tls_key;

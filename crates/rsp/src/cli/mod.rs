@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod euicc;
+pub mod hsm;
 pub mod lab;
 pub mod lpa;
 pub mod pki;
@@ -48,6 +49,9 @@ pub enum Command {
     /// checkpoints, or export the records as JSON lines.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// PKCS#11 token keys (docs/hsm.md): generate EC key pairs, wrap the data key.
+    #[command(subcommand)]
+    Hsm(hsm::HsmCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -60,5 +64,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Quickstart(args) => quickstart::run(args),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Hsm(cmd) => hsm::run(cmd),
     }
 }

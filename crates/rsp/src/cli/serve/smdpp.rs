@@ -24,8 +24,8 @@ use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, data_key, init_logging, read_all, shutdown_signal,
-    stopped,
+    RunningServer, audit_key, audit_task, client_identity, data_key, init_logging, read_all,
+    shutdown_signal, stopped,
 };
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
@@ -332,12 +332,7 @@ pub async fn start_smdpp(
     .await;
     let audit_task = audit_task(key_uses, checkpoint_key.clone());
 
-    let mut identity = std::fs::read(&s.es2_client_key)
-        .with_context(|| format!("reading {}", s.es2_client_key.display()))?;
-    identity.extend(
-        std::fs::read(&s.es2_client_cert)
-            .with_context(|| format!("reading {}", s.es2_client_cert.display()))?,
-    );
+    let identity = client_identity(&s.es2_client_key, &s.es2_client_cert)?;
     let client_tls = ClientTls {
         roots_pem: read_all(&s.operator_ca)?,
         identity_pem: Some(identity),

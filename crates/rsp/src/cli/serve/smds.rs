@@ -21,7 +21,8 @@ use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+    RunningServer, audit_key, audit_task, client_identity, init_logging, read_all, shutdown_signal,
+    stopped,
 };
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
@@ -250,12 +251,7 @@ pub async fn start_smds(
     let audit_task = audit_task(key_uses, checkpoint_key.clone());
     let cascade_client = match &s.root_address {
         Some(_) => {
-            let mut identity = std::fs::read(&s.es15_client_key)
-                .with_context(|| format!("reading {}", s.es15_client_key.display()))?;
-            identity.extend(
-                std::fs::read(&s.es15_client_cert)
-                    .with_context(|| format!("reading {}", s.es15_client_cert.display()))?,
-            );
+            let identity = client_identity(&s.es15_client_key, &s.es15_client_cert)?;
             let tls = ClientTls {
                 roots_pem: read_all(&s.root_ca)?,
                 identity_pem: Some(identity),
