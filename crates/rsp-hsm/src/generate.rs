@@ -138,3 +138,62 @@ pub fn unwrap_data_key(kek: &Pkcs11Uri, blob: &[u8]) -> Result<Zeroizing<[u8; 32
         "unwrapped data key without CKA_VALUE",
     ))
 }
+
+/// Imports an existing software key into the token as the objects `uri` names: the private
+/// key sensitive and not extractable from then on, and its public key (CKA_EC_POINT, DER
+/// OCTET STRING). For keys that predate the token; delete the PEM file afterwards.
+pub fn import_ec_key(uri: &Pkcs11Uri, key: &rsp_crypto::SoftwareKey) -> Result<HsmKey, HsmError> {
+    use rsp_crypto::Signer;
+    let curve = key.curve();
+    let pkcs8 = key.to_pkcs8_der();
+    // ECPrivateKey ::= SEQUENCE { version 1 (02 01 01), privateKey OCTET STRING (04 20) … }
+    // inside the PKCS#8 encoding; checked below by recomputing the public key.
+    let at = pkcs8
+        .windows(5)
+        .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
+        .ok_or(HsmError::UnsupportedKey("PKCS#8 without a 32-byte scalar"))?;
+    let scalar = Zeroizing::new(pkcs8[at + 5..at + 37].to_vec());
+    let check = rsp_crypto::SoftwareKey::from_scalar(curve, &scalar)
+        .map_err(|_| HsmError::UnsupportedKey("bad private scalar"))?;
+    if check.public_key() != key.public_key() {
+        return Err(HsmError::UnsupportedKey("bad private scalar"));
+    }
+    let token = Token::open(uri)?;
+    {
+        let session = token.session()?;
+        if !session
+            .find_objects(&crate::key::template(uri, ObjectClass::PRIVATE_KEY))?
+            .is_empty()
+        {
+            return Err(HsmError::Exists(uri.describe()));
+        }
+        let mut point = vec![0x04, 0x41];
+        point.extend_from_slice(key.public_key().sec1_uncompressed());
+        let mut public = vec![
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::KeyType(KeyType::EC),
+            Attribute::Token(true),
+            Attribute::Private(false),
+            Attribute::EcParams(ec_params(curve).to_vec()),
+            Attribute::EcPoint(point),
+            Attribute::Verify(true),
+        ];
+        public.extend(label_and_id(uri));
+        let mut private = vec![
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(KeyType::EC),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Sign(true),
+            Attribute::Derive(true),
+            Attribute::EcParams(ec_params(curve).to_vec()),
+            Attribute::Value(scalar.to_vec()),
+        ];
+        private.extend(label_and_id(uri));
+        session.create_object(&public)?;
+        session.create_object(&private)?;
+    }
+    HsmKey::open(uri)
+}

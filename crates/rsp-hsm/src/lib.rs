@@ -18,7 +18,9 @@ pub use data_key::{
     write_data_key_file,
 };
 pub use error::HsmError;
-pub use generate::{generate_ec_key, generate_wrapping_key, new_wrapped_data_key, unwrap_data_key};
+pub use generate::{
+    generate_ec_key, generate_wrapping_key, import_ec_key, new_wrapped_data_key, unwrap_data_key,
+};
 pub use key::HsmKey;
 pub use load::{AnyKey, KeySource, LoadError, load_key};
 pub use token::{DEFAULT_MODULE, MODULE_ENV, PIN_ENV, Pin, Token, module_path};

@@ -165,3 +165,20 @@ fn wrong_pin_and_missing_objects_are_typed_errors() -> R {
     ));
     Ok(())
 }
+
+#[test]
+fn imported_software_keys_sign_in_the_token() -> R {
+    let Some(t) = TestToken::shared() else {
+        return Ok(());
+    };
+    for curve in Curve::ALL {
+        let soft = SoftwareKey::generate(curve)?;
+        let u = uri(t, &format!("import-{}", curve.name()))?;
+        let key = rsp_hsm::import_ec_key(&u, &soft)?;
+        assert_eq!(Signer::public_key(&key), Signer::public_key(&soft));
+        let sig = key.sign_raw(b"smdpSigned2")?;
+        Signer::public_key(&soft).verify_raw(b"smdpSigned2", &sig)?;
+        assert!(rsp_hsm::import_ec_key(&u, &soft).is_err());
+    }
+    Ok(())
+}

@@ -14,6 +14,9 @@ pub enum HsmCommand {
     /// Generate an EC key pair in the token (CERT.DPauth / DPpb / DStls / eIM / TLS keys),
     /// then request its certificate with `rsp pki csr --key URI`.
     Keygen(KeygenArgs),
+    /// Import an existing private key (PEM) into the token, sensitive and not extractable
+    /// from then on, with its public key; then delete the PEM file and configure the URI.
+    Import(ImportArgs),
     /// Write a data-key file whose 32-byte key (encrypting Profile Packages at rest) is
     /// wrapped by an AES key in the token (CKM_AES_KEY_WRAP_PAD, generated if absent):
     /// give it to `rsp serve … --data-key-file`.
@@ -31,6 +34,16 @@ pub struct KeygenArgs {
     /// Also write the public key (SubjectPublicKeyInfo, PEM) here.
     #[arg(long)]
     public_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The key objects to create: `pkcs11:token=…;object=…`.
+    #[arg(long)]
+    key: String,
+    /// The private key file (PKCS#8 or SEC1 PEM).
+    #[arg(long)]
+    from: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +67,7 @@ pub struct DataKeyArgs {
 pub fn run(cmd: HsmCommand) -> anyhow::Result<()> {
     match cmd {
         HsmCommand::Keygen(a) => keygen(a),
+        HsmCommand::Import(a) => import(a),
         HsmCommand::DataKey(a) => data_key(a),
     }
 }
@@ -78,6 +92,19 @@ fn keygen(a: KeygenArgs) -> anyhow::Result<()> {
         std::fs::write(out, pem).with_context(|| format!("writing {}", out.display()))?;
     }
     println!("{}: new {} key pair in the token", key.name(), curve.name());
+    Ok(())
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<()> {
+    let uri = Pkcs11Uri::parse(&a.key)?;
+    let pem = zeroize::Zeroizing::new(
+        std::fs::read_to_string(&a.from)
+            .with_context(|| format!("reading {}", a.from.display()))?,
+    );
+    let soft = rsp_crypto::SoftwareKey::from_pem(&pem)
+        .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", a.from.display()))?;
+    let key = rsp_hsm::import_ec_key(&uri, &soft)?;
+    println!("{}: imported from {}", key.name(), a.from.display());
     Ok(())
 }
 
