@@ -92,7 +92,7 @@ fn es9_es11_and_tls_keys_load_from_the_token() {
 
     // A URI naming nothing: a one-line reason, no PIN in it.
     std::fs::write(nist.join("dp-pb.key.pem"), t.uri("no-such-key")).unwrap();
-    let err = credentials::load(&[nist.clone()])
+    let err = credentials::load(std::slice::from_ref(nist))
         .err()
         .unwrap()
         .to_string();
