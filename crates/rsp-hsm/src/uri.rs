@@ -173,9 +173,10 @@ impl Pkcs11Uri {
             }
         }
         for attr in query.split('&').filter(|a| !a.is_empty()) {
+            // Not echoed: a stray query attribute may be a PIN.
             let (k, v) = attr
                 .split_once('=')
-                .ok_or_else(|| UriError::Syntax(attr.to_owned()))?;
+                .ok_or_else(|| UriError::Syntax("(query attribute)".to_owned()))?;
             match k {
                 "pin-source" => {
                     let src = text(k, v)?;
@@ -312,6 +313,10 @@ mod tests {
         assert_eq!(e("pkcs11:object=k"), Some(UriError::Incomplete));
         assert_eq!(e("pkcs11:token=t"), Some(UriError::Incomplete));
         assert_eq!(e("pkcs11:slot-id=x;object=k"), Some(UriError::SlotId));
+        assert_eq!(
+            e("pkcs11:token=t;object=k?secret99"),
+            Some(UriError::Syntax("(query attribute)".into()))
+        );
         assert!(Pkcs11Uri::parse("PKCS11:token=t;object=k;x-vendor=1?x-a=b").is_ok());
     }
 }
