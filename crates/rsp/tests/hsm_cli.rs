@@ -291,3 +291,84 @@ async fn full_downloads_with_every_smdp_key_in_softhsm() {
     assert!(!log.contains(TEST_PIN), "the PIN is in the log");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The SM-DS on keys imported into the token by `rsp hsm import` (DSauth on both curves,
+/// DStls, the audit checkpoint key): it starts, and a TLS client that trusts only the CI
+/// completes the handshake signed in the token (curl, an independent client).
+#[test]
+fn smds_runs_on_imported_token_keys() {
+    let dir = temp_dir();
+    let Some(token) = TestToken::create(&dir.join("hsm"), "rsp-smds") else {
+        return;
+    };
+    let conf = token.conf();
+    let pki = dir.join("pki");
+    ok(rsp()
+        .args(["pki", "init", "--out", s(&pki)])
+        .output()
+        .unwrap());
+    let uri = |object: &str| {
+        format!(
+            "pkcs11:token=rsp-smds;object={object};type=private?module-path={}",
+            token.module.display()
+        )
+    };
+    for (curve, file) in [
+        ("nist", "ds-auth"),
+        ("brainpool", "ds-auth"),
+        ("nist", "ds-tls"),
+        ("nist", "eim"),
+    ] {
+        let key = uri(&format!("{curve}-{file}"));
+        let path = pki.join(curve).join(format!("{file}.key.pem"));
+        let text = ok(rsp()
+            .args(["hsm", "import", "--key", &key, "--from", s(&path)])
+            .env("SOFTHSM2_CONF", &conf)
+            .env("RSP_PKCS11_PIN", TEST_PIN)
+            .output()
+            .unwrap());
+        assert!(text.contains("imported"), "{text}");
+        std::fs::write(&path, format!("{key}\n")).unwrap();
+    }
+    let (port, admin_port) = (free_port(), free_port());
+    let log = dir.join("smds.log");
+    let child = rsp()
+        .args(["serve", "smds", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
+        .args(["--address", &format!("localhost:{port}"), "--pki", s(&pki)])
+        .args(["--audit-key", s(&pki.join("nist/eim.key.pem"))])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smds.db").display()))
+        .env("SOFTHSM2_CONF", &conf)
+        .env("RSP_PKCS11_PIN", TEST_PIN)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    let start = Instant::now();
+    while admin(admin_port, "GET", "/health", None).is_none_or(|(st, _)| st != 200) {
+        if let Ok(Some(st)) = server.0.try_wait() {
+            panic!(
+                "server exited: {st}: {}",
+                std::fs::read_to_string(&log).unwrap()
+            );
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+        .arg(pki.join("nist/ci.pem"))
+        .arg(format!("https://localhost:{port}/health"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "TLS with the token key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+    assert!(!std::fs::read_to_string(&log).unwrap().contains(TEST_PIN));
+    let _ = std::fs::remove_dir_all(&dir);
+}
