@@ -54,7 +54,8 @@ pub struct SmdsArgs {
     /// DStls certificate chain, PEM (overrides --pki).
     #[arg(long, env = "RSP_SMDS_TLS_CERT", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
-    /// DStls private key, PEM (overrides --pki).
+    /// DStls private key, PEM, or a `pkcs11:` URI of a P-256 token key (docs/hsm.md)
+    /// (overrides --pki).
     #[arg(long, env = "RSP_SMDS_TLS_KEY", value_name = "FILE")]
     tls_key: Option<PathBuf>,
     /// Trust anchors for ES12/ES15 client certificates (the CI of CERT.DPtls /
@@ -103,7 +104,7 @@ pub struct SmdsArgs {
     /// Log format [default: json].
     #[arg(long, env = "RSP_SMDS_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
-    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// Private key (PEM or `pkcs11:` URI) signing the audit trail's checkpoints every 5 minutes and at
     /// shutdown (docs/audit.md); without it the trail is hash-chained but not signed.
     #[arg(long, env = "RSP_SMDS_AUDIT_KEY", value_name = "FILE")]
     audit_key: Option<PathBuf>,
