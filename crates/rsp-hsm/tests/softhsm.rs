@@ -79,6 +79,10 @@ fn private_keys_are_sensitive_and_not_extractable() -> R {
     let u = uri(t, "sensitive")?;
     generate_ec_key(&u, Curve::BrainpoolP256r1)?;
     generate_wrapping_key(&Pkcs11Uri::parse(&t.secret_uri("kek-sensitive"))?)?;
+    rsp_hsm::import_ec_key(
+        &uri(t, "sensitive-imported")?,
+        &SoftwareKey::generate(Curve::NistP256)?,
+    )?;
     // A separate look at the token, as an auditor's tool would.
     let ctx = Pkcs11::new(&t.module)?;
     let _ = ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
@@ -94,6 +98,7 @@ fn private_keys_are_sensitive_and_not_extractable() -> R {
     let _ = session.login(UserType::User, Some(&AuthPin::from(TEST_PIN)));
     for (label, class) in [
         ("sensitive", ObjectClass::PRIVATE_KEY),
+        ("sensitive-imported", ObjectClass::PRIVATE_KEY),
         ("kek-sensitive", ObjectClass::SECRET_KEY),
     ] {
         let obj = *session
