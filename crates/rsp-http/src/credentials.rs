@@ -2,13 +2,14 @@
 //! and their keys, per CI), either from directories laid out as `rsp pki init` writes them
 //! (`<dir>/ci.pem`, `dp-auth.pem`, `dp-auth.key.pem`, `dp-pb.pem`, `dp-pb.key.pem`, one
 //! directory per CI) or file by file ([`CredentialFiles`]: GSMA-issued certificates, the
-//! SGP.26 test set); certificates PEM or DER. CRLs join the trust store.
+//! SGP.26 test set); certificates PEM or DER. CRLs join the trust store. Every key may
+//! instead live in a PKCS#11 token: a `pkcs11:` URI in place of the key path, or a key file
+//! holding only such a URI ([`rsp_hsm::load_key`], docs/hsm.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rsp_auth::ServerCredentials;
-use rsp_crypto::SoftwareKey;
 use rsp_pki::{Cert, Crl, TrustStore};
 use rsp_smdpp::es9plus::{Credentials, DpCredentials, SigningCredential};
 
@@ -37,13 +38,6 @@ pub enum CredentialsError {
     Empty,
 }
 
-fn read(path: &Path) -> Result<String, CredentialsError> {
-    std::fs::read_to_string(path).map_err(|source| CredentialsError::Io {
-        path: path.to_owned(),
-        source,
-    })
-}
-
 fn invalid(path: &Path, reason: impl ToString) -> CredentialsError {
     CredentialsError::Invalid {
         path: path.to_owned(),
@@ -60,8 +54,13 @@ fn cert(path: &Path) -> Result<Cert, CredentialsError> {
     Cert::from_bytes(&bytes).map_err(|e| invalid(path, e))
 }
 
-fn key(path: &Path) -> Result<SoftwareKey, CredentialsError> {
-    SoftwareKey::from_pem(&read(path)?).map_err(|_| invalid(path, "not a usable EC private key"))
+/// A long-term signing key: PEM file or PKCS#11 token (never logs key bytes or the PIN).
+pub fn key(path: &Path) -> Result<Arc<dyn rsp_crypto::Signer>, CredentialsError> {
+    match rsp_hsm::load_key(path) {
+        Ok(k) => Ok(Arc::new(k)),
+        Err(rsp_hsm::LoadError::Io { path, source }) => Err(CredentialsError::Io { path, source }),
+        Err(e) => Err(invalid(path, e)),
+    }
 }
 
 /// The files of one credential set: a CI certificate and the DPauth and DPpb certificates
@@ -136,11 +135,11 @@ pub fn load_files_with(
         let dp = DpCredentials {
             dp_auth: SigningCredential {
                 cert: cert(&f.dp_auth)?,
-                signer: wrap(format!("dp-auth {ci_name}"), Arc::new(key(&f.dp_auth_key)?)),
+                signer: wrap(format!("dp-auth {ci_name}"), key(&f.dp_auth_key)?),
             },
             dp_pb: SigningCredential {
                 cert: cert(&f.dp_pb)?,
-                signer: wrap(format!("dp-pb {ci_name}"), Arc::new(key(&f.dp_pb_key)?)),
+                signer: wrap(format!("dp-pb {ci_name}"), key(&f.dp_pb_key)?),
             },
             sub_cas: Vec::new(),
         };
@@ -177,7 +176,7 @@ pub fn load_smds_with(
             cert: cert(&d.join("ds-auth.pem"))?,
             signer: wrap(
                 format!("ds-auth {}", ci.subject_string()),
-                Arc::new(key(&d.join("ds-auth.key.pem"))?),
+                key(&d.join("ds-auth.key.pem"))?,
             ),
         };
         sets.push((ci_path.clone(), ci, ds));

@@ -24,6 +24,9 @@ pub enum SenderError {
     /// The HTTP client could not be built (bad CA or client identity PEM).
     #[error("HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+    /// The client key is in a PKCS#11 token and could not be used (no key material here).
+    #[error("HTTP client key in token: {0}")]
+    TokenIdentity(String),
     /// The outbox store failed.
     #[error("outbox: {0}")]
     Store(#[from] StoreError),
@@ -98,8 +101,18 @@ pub fn build_client(tls: &ClientTls, timeout: Duration) -> Result<reqwest::Clien
         }
         builder = builder.tls_certs_only(certs);
     }
-    if let Some(pem) = &tls.identity_pem {
-        builder = builder.identity(reqwest::Identity::from_pem(pem).map_err(SenderError::Client)?);
+    match &tls.identity_pem {
+        // The key is a `pkcs11:` URI (docs/hsm.md): signatures made in the token.
+        Some(id) if crate::tls_key::identity_is_token(id) => {
+            let config = crate::tls_key::token_client_config(id, &tls.roots_pem)
+                .map_err(SenderError::TokenIdentity)?;
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        Some(pem) => {
+            builder =
+                builder.identity(reqwest::Identity::from_pem(pem).map_err(SenderError::Client)?);
+        }
+        None => {}
     }
     builder.build().map_err(SenderError::Client)
 }

@@ -69,3 +69,4 @@ pub mod reload;
 pub mod server;
 pub mod smds_client;
 pub mod tls;
+pub mod tls_key;

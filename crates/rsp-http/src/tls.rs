@@ -103,6 +103,41 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| pem_err("private key", path, e))
 }
 
+/// The TLS server key: a PEM file, or a P-256 key in a PKCS#11 token (a `pkcs11:` URI in
+/// place of the path, or a file holding only such a URI; docs/hsm.md).
+pub enum TlsKey {
+    /// In memory.
+    Pem(PrivateKeyDer<'static>),
+    /// In a token (signatures made there).
+    Token(crate::tls_key::TokenTlsKey),
+}
+
+/// Loads the TLS key at `path` ([`TlsKey`]).
+pub fn load_tls_key(path: &Path) -> Result<TlsKey, TlsError> {
+    let is_uri = rsp_hsm::is_pkcs11_uri(&path.to_string_lossy())
+        || std::fs::read(path).is_ok_and(|b| {
+            rsp_hsm::is_pkcs11_uri(
+                b.trim_ascii_start()
+                    .get(..7)
+                    .and_then(|p| std::str::from_utf8(p).ok())
+                    .unwrap_or(""),
+            )
+        });
+    if !is_uri {
+        return load_key(path).map(TlsKey::Pem);
+    }
+    let key = rsp_hsm::load_key(path).map_err(|e| pem_err("private key", path, e))?;
+    crate::tls_key::TokenTlsKey::new(Arc::new(key))
+        .map(TlsKey::Token)
+        .ok_or_else(|| {
+            pem_err(
+                "private key",
+                path,
+                "TLS keys must be NIST P-256 (rustls has no brainpool TLS)",
+            )
+        })
+}
+
 /// A root store of every certificate in `files`.
 pub fn load_roots(files: &[PathBuf]) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
@@ -308,13 +343,20 @@ pub fn server_config_with_crls(
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = Arc::new(rsp_provider());
     let chain = load_certs(&files.cert_chain)?;
-    let key = load_key(&files.key)?;
+    let key = load_tls_key(&files.key)?;
     let (roots, pinned) = load_anchors(&files.client_ca)?;
     let verifier = PinningClientVerifier::new(roots, pinned, load_crls(crls)?, provider.clone())?;
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-        .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(chain, key)?;
+        .with_client_cert_verifier(Arc::new(verifier));
+    let mut config = match key {
+        TlsKey::Pem(key) => builder.with_single_cert(chain, key)?,
+        TlsKey::Token(key) => {
+            let certified = rustls::sign::CertifiedKey::new(chain, Arc::new(key));
+            certified.keys_match()?;
+            builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)))
+        }
+    };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod card;
 pub mod euicc;
 pub mod euicc_iot;
+pub mod hsm;
 pub mod lab;
 pub mod lpa;
 pub mod pki;
@@ -50,6 +51,9 @@ pub enum Command {
     /// checkpoints, or export the records as JSON lines.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// PKCS#11 token keys (docs/hsm.md): generate EC key pairs, wrap the data key.
+    #[command(subcommand)]
+    Hsm(hsm::HsmCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -62,5 +66,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Quickstart(args) => quickstart::run(args),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Hsm(cmd) => hsm::run(cmd),
     }
 }

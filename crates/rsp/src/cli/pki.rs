@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rsp_crypto::{Curve, Signer, SoftwareKey};
+use rsp_crypto::{Curve, SoftwareKey};
 use rsp_pki::{Cert, Crl, Role, TestPki, TestPkiOptions, TrustStore};
 use std::path::{Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
@@ -77,8 +77,8 @@ pub struct VerifyArgs {
     /// Expected EID of an eUICC certificate.
     #[arg(long)]
     eid: Option<String>,
-    /// The private key (PEM) the certificate must certify, e.g. the one a CSR was made
-    /// with.
+    /// The private key (PEM, or a `pkcs11:` URI) the certificate must certify, e.g. the one
+    /// a CSR was made with.
     #[arg(long)]
     key: Option<PathBuf>,
     /// The certificate to validate (PEM or DER).
@@ -102,7 +102,9 @@ pub struct CsrArgs {
     #[arg(long)]
     registered_id: Option<String>,
     /// Existing private key (PEM) to request a certificate for [default: a new key on
-    /// --curve, written next to --out as NAME.key.pem, mode 0600].
+    /// --curve, written next to --out as NAME.key.pem, mode 0600]. A `pkcs11:` URI
+    /// (docs/hsm.md) names a token key: used if it exists, else generated in the token on
+    /// --curve (sensitive, not extractable); the CSR is signed in the token.
     #[arg(long)]
     key: Option<PathBuf>,
     /// Curve of a new key: nist or brainpool.
@@ -121,7 +123,7 @@ pub struct IssueArgs {
     /// Certificate of the issuing CA (the CI; an EUM for --role euicc).
     #[arg(long)]
     ca_cert: PathBuf,
-    /// Private key of the issuing CA (PKCS#8 or SEC1 PEM).
+    /// Private key of the issuing CA (PKCS#8 or SEC1 PEM, or a `pkcs11:` URI).
     #[arg(long)]
     ca_key: PathBuf,
     /// Role of the new certificate: eum, euicc, dp-auth, dp-pb, dp-tls, ds-auth,
@@ -191,9 +193,23 @@ fn load_cert(path: &Path) -> anyhow::Result<Cert> {
     Cert::from_bytes(&read(path)?).with_context(|| path.display().to_string())
 }
 
-fn load_key(path: &Path) -> anyhow::Result<SoftwareKey> {
-    let text = String::from_utf8(read(path)?).context("key file is not PEM text")?;
-    SoftwareKey::from_pem(&text).with_context(|| path.display().to_string())
+/// A private key: a PEM file, or a token key by `pkcs11:` URI (docs/hsm.md).
+fn load_key(path: &Path) -> anyhow::Result<rsp_hsm::AnyKey> {
+    Ok(rsp_hsm::load_key(path)?)
+}
+
+/// The key of `rsp pki csr --key pkcs11:…`: the token's key if the URI names one, else a
+/// new key pair generated in the token on `curve` (sensitive, not extractable).
+fn token_key(uri: &str, curve: Curve) -> anyhow::Result<(rsp_hsm::AnyKey, bool)> {
+    let uri = rsp_hsm::Pkcs11Uri::parse(uri)?;
+    match rsp_hsm::HsmKey::open(&uri) {
+        Ok(k) => Ok((rsp_hsm::AnyKey::Hsm(k), false)),
+        Err(rsp_hsm::HsmError::NoObject(_)) => {
+            let k = rsp_hsm::generate_ec_key(&uri, curve)?;
+            Ok((rsp_hsm::AnyKey::Hsm(k), true))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn init(a: InitArgs) -> anyhow::Result<()> {
@@ -377,22 +393,34 @@ fn csr(a: CsrArgs) -> anyhow::Result<()> {
     let out = out.strip_suffix(".csr").unwrap_or(&out);
     let csr_path = PathBuf::from(format!("{out}.csr"));
     let key_path = PathBuf::from(format!("{out}.key.pem"));
-    let (key, new_key) = match &a.key {
-        Some(path) => (load_key(path)?, false),
-        None => {
-            let curve = if a.curve == "brainpool" {
-                Curve::BrainpoolP256r1
-            } else {
-                Curve::NistP256
-            };
-            (SoftwareKey::generate(curve)?, true)
-        }
+    let curve = if a.curve == "brainpool" {
+        Curve::BrainpoolP256r1
+    } else {
+        Curve::NistP256
     };
+    let token_uri = a
+        .key
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| rsp_hsm::is_pkcs11_uri(p));
     let mut paths = vec![csr_path.as_path()];
-    if new_key {
+    if a.key.is_none() {
         paths.push(&key_path);
     }
     refuse_overwrite(&paths, a.force)?;
+    // (key, written to NAME.key.pem, generated in the token)
+    let (key, new_key, new_in_token) = match (&a.key, token_uri) {
+        (_, Some(uri)) => {
+            let (k, generated) = token_key(&uri, curve)?;
+            (k, false, generated)
+        }
+        (Some(path), None) => (load_key(path)?, false, false),
+        (None, None) => (
+            rsp_hsm::AnyKey::Software(SoftwareKey::generate(curve)?),
+            true,
+            false,
+        ),
+    };
     let subject = rsp_pki::parse_name(&a.subject).with_context(|| {
         format!(
             "--subject {:?}: not an RFC 4514 DN (escape , + = \" < > ; and \\ with a backslash)",
@@ -416,8 +444,8 @@ fn csr(a: CsrArgs) -> anyhow::Result<()> {
     let request = rsp_pki::csr(&req, &key)?;
     std::fs::write(&csr_path, request.to_pem())
         .with_context(|| format!("writing {}", csr_path.display()))?;
-    if new_key {
-        rsp_pki::write_secret(&key_path, key.to_pkcs8_pem().as_bytes())
+    if let (true, rsp_hsm::AnyKey::Software(k)) = (new_key, &key) {
+        rsp_pki::write_secret(&key_path, k.to_pkcs8_pem().as_bytes())
             .with_context(|| format!("writing {}", key_path.display()))?;
     }
     println!(
@@ -427,6 +455,8 @@ fn csr(a: CsrArgs) -> anyhow::Result<()> {
         request.subject(),
         if new_key {
             format!(", new key in {}", key_path.display())
+        } else if new_in_token {
+            ", new key generated in the token".to_owned()
         } else {
             String::new()
         }

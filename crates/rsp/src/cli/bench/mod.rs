@@ -4,6 +4,7 @@
 //! - `rsp bench smds` ([`smds`]): ES12 registrations and ES11 discoveries at the SM-DS.
 
 mod common;
+mod hsm;
 mod smdpp;
 mod smds;
 

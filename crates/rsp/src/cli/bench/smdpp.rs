@@ -75,6 +75,11 @@ pub struct SmdppBenchArgs {
     /// Process id of the --url SM-DP+ on this machine, to measure its CPU time.
     #[arg(long, value_name = "PID", requires = "url")]
     server_pid: Option<u32>,
+    /// Every long-term key of the child SM-DP+ (DPauth, DPpb, DPtls, the data key's
+    /// wrapping key) in a SoftHSM2 token made in the working directory (docs/hsm.md), to
+    /// compare the token's cost with software keys.
+    #[arg(long, conflicts_with = "url")]
+    pkcs11: bool,
 }
 
 /// Starts `rsp serve smdpp` on free loopback ports; its address, admin URL and process.
@@ -82,8 +87,12 @@ fn spawn_server(
     dir: &Path,
     pki_dir: &Path,
     database: Option<&str>,
+    softhsm_conf: Option<&Path>,
 ) -> anyhow::Result<(String, String, ServerChild)> {
     let (port, admin_port, child) = spawn_role(dir, "smdpp", "RSP_SMDPP_", |cmd, port| {
+        if let Some(conf) = softhsm_conf {
+            cmd.env("SOFTHSM2_CONF", conf);
+        }
         cmd.arg("--address")
             .arg(format!("localhost:{port}"))
             .arg("--database")
@@ -198,8 +207,22 @@ pub(super) async fn bench_smdpp(a: SmdppBenchArgs) -> anyhow::Result<()> {
             ));
             lab::write_test_pki(&pki_dir)?;
             lab::write_data_key(&work.path.join("smdpp.key"))?;
-            let (smdp_address, admin_url, server) =
-                spawn_server(&work.path, &pki_dir, a.database.as_deref())?;
+            let softhsm = if a.pkcs11 {
+                progress("setup: DPauth, DPpb, DPtls and the data key moved into SoftHSM2");
+                Some(super::hsm::move_keys_to_softhsm(
+                    &work.path,
+                    &pki_dir,
+                    &work.path.join("smdpp.key"),
+                )?)
+            } else {
+                None
+            };
+            let (smdp_address, admin_url, server) = spawn_server(
+                &work.path,
+                &pki_dir,
+                a.database.as_deref(),
+                softhsm.as_deref(),
+            )?;
             progress(&format!(
                 "setup: SM-DP+ child process {} at https://{smdp_address}, admin {admin_url}",
                 server.pid().unwrap_or(0)

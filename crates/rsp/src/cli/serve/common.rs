@@ -21,11 +21,18 @@ pub(super) fn init_logging(format: LogFormat) {
     };
 }
 
-/// Reads the data key, or creates it (mode 0600) with a warning.
+/// Reads the data key (clear, or wrapped by a token key: `rsp hsm data-key`), or creates it
+/// (mode 0600) with a warning.
 pub(super) fn data_key(path: &Path) -> anyhow::Result<DataKey> {
     let bytes: [u8; 32] = if path.exists() {
         let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let text = String::from_utf8_lossy(&raw);
+        if rsp_hsm::is_wrapped_data_key(&text) {
+            // Wrapped by an AES key in a PKCS#11 token (docs/hsm.md): unwrapped into memory.
+            let key = rsp_hsm::unwrap_data_key_file(&text)
+                .with_context(|| format!("unwrapping the data key of {}", path.display()))?;
+            return DataKey::new("file-v1", &key).map_err(|e| anyhow::anyhow!("data key: {e}"));
+        }
         if let Ok(hex) = hex::decode(text.trim()) {
             hex.try_into()
                 .map_err(|_| anyhow::anyhow!("{}: expected 64 hex digits", path.display()))?
@@ -46,6 +53,22 @@ pub(super) fn data_key(path: &Path) -> anyhow::Result<DataKey> {
         key
     };
     DataKey::new("file-v1", &bytes).map_err(|e| anyhow::anyhow!("data key: {e}"))
+}
+
+/// A TLS client identity for [`rsp_http::es2plus_client::ClientTls`]: the key (PEM file, a
+/// `pkcs11:` URI, or a file holding one: docs/hsm.md) followed by the certificate chain.
+pub(super) fn client_identity(key: &Path, cert: &Path) -> anyhow::Result<Vec<u8>> {
+    let key_path = key.to_string_lossy();
+    let mut identity = if rsp_hsm::is_pkcs11_uri(&key_path) {
+        key_path.as_bytes().to_vec()
+    } else {
+        std::fs::read(key).with_context(|| format!("reading {}", key.display()))?
+    };
+    if !identity.ends_with(b"\n") {
+        identity.push(b'\n');
+    }
+    identity.extend(std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?);
+    Ok(identity)
 }
 
 pub(super) fn read_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<u8>>> {
@@ -207,10 +230,8 @@ pub(super) fn audit_key(
         tracing::warn!("no --audit-key: the audit trail is hash-chained but not signed");
         return Ok(None);
     };
-    let pem =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let key = rsp_crypto::SoftwareKey::from_pem(&pem)
-        .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
+    // PEM file or PKCS#11 token key (docs/hsm.md).
+    let key = rsp_hsm::load_key(path)?;
     Ok(Some(std::sync::Arc::new(key)))
 }
 

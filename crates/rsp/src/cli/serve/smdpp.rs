@@ -25,8 +25,8 @@ use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, data_key, drained, init_logging, read_all,
-    reload_on_sighup, shutdown_signal, stopped,
+    RunningServer, audit_key, audit_task, client_identity, data_key, drained, init_logging,
+    read_all, reload_on_sighup, shutdown_signal, stopped,
 };
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
@@ -60,7 +60,8 @@ pub struct SmdppArgs {
     /// DPtls certificate chain, PEM (overrides --pki).
     #[arg(long, env = "RSP_SMDPP_TLS_CERT", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
-    /// DPtls private key, PEM (overrides --pki).
+    /// DPtls private key, PEM, or a `pkcs11:` URI of a P-256 token key (docs/hsm.md)
+    /// (overrides --pki).
     #[arg(long, env = "RSP_SMDPP_TLS_KEY", value_name = "FILE")]
     tls_key: Option<PathBuf>,
     /// Trust anchors for ES2+ client certificates, PEM; repeatable (overrides --pki).
@@ -93,8 +94,9 @@ pub struct SmdppArgs {
     )]
     operator_ca: Vec<PathBuf>,
     /// ES9+ credential directory holding ci.pem, dp-auth.pem, dp-auth.key.pem, dp-pb.pem,
-    /// dp-pb.key.pem (one per CI); repeatable [default: DIR/nist and DIR/brainpool of
-    /// --pki where present; none: ES9+ is disabled].
+    /// dp-pb.key.pem (one per CI; a key file may hold a `pkcs11:` URI instead, docs/hsm.md);
+    /// repeatable [default: DIR/nist and DIR/brainpool of --pki where present; none: ES9+
+    /// is disabled].
     #[arg(
         long,
         env = "RSP_SMDPP_ES9_CREDENTIALS",
@@ -146,7 +148,7 @@ pub struct SmdppArgs {
         value_delimiter = ','
     )]
     smds_ca: Vec<PathBuf>,
-    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// Private key (PEM or `pkcs11:` URI) signing the audit trail's checkpoints every 5 minutes and at
     /// shutdown; keep it apart from every other key. Without it the trail is still
     /// hash-chained but not signed. Verify with `rsp audit verify`.
     #[arg(long, env = "RSP_SMDPP_AUDIT_KEY", value_name = "FILE")]
@@ -342,12 +344,7 @@ pub async fn start_smdpp(
     .await;
     let audit_task = audit_task(key_uses, checkpoint_key.clone());
 
-    let mut identity = std::fs::read(&s.es2_client_key)
-        .with_context(|| format!("reading {}", s.es2_client_key.display()))?;
-    identity.extend(
-        std::fs::read(&s.es2_client_cert)
-            .with_context(|| format!("reading {}", s.es2_client_cert.display()))?,
-    );
+    let identity = client_identity(&s.es2_client_key, &s.es2_client_cert)?;
     let client_tls = ClientTls {
         roots_pem: read_all(&s.operator_ca)?,
         identity_pem: Some(identity),

@@ -22,8 +22,8 @@ use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, drained, init_logging, read_all, reload_on_sighup,
-    shutdown_signal, stopped,
+    RunningServer, audit_key, audit_task, client_identity, drained, init_logging, read_all,
+    reload_on_sighup, shutdown_signal, stopped,
 };
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
@@ -55,7 +55,8 @@ pub struct SmdsArgs {
     /// DStls certificate chain, PEM (overrides --pki).
     #[arg(long, env = "RSP_SMDS_TLS_CERT", value_name = "FILE")]
     tls_cert: Option<PathBuf>,
-    /// DStls private key, PEM (overrides --pki).
+    /// DStls private key, PEM, or a `pkcs11:` URI of a P-256 token key (docs/hsm.md)
+    /// (overrides --pki).
     #[arg(long, env = "RSP_SMDS_TLS_KEY", value_name = "FILE")]
     tls_key: Option<PathBuf>,
     /// Trust anchors for ES12/ES15 client certificates (the CI of CERT.DPtls /
@@ -105,7 +106,7 @@ pub struct SmdsArgs {
     /// Log format [default: json].
     #[arg(long, env = "RSP_SMDS_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
-    /// Private key (PEM) signing the audit trail's checkpoints every 5 minutes and at
+    /// Private key (PEM or `pkcs11:` URI) signing the audit trail's checkpoints every 5 minutes and at
     /// shutdown (docs/audit.md); without it the trail is hash-chained but not signed.
     #[arg(long, env = "RSP_SMDS_AUDIT_KEY", value_name = "FILE")]
     audit_key: Option<PathBuf>,
@@ -263,12 +264,7 @@ pub async fn start_smds(
     let audit_task = audit_task(key_uses, checkpoint_key.clone());
     let cascade_client = match &s.root_address {
         Some(_) => {
-            let mut identity = std::fs::read(&s.es15_client_key)
-                .with_context(|| format!("reading {}", s.es15_client_key.display()))?;
-            identity.extend(
-                std::fs::read(&s.es15_client_cert)
-                    .with_context(|| format!("reading {}", s.es15_client_cert.display()))?,
-            );
+            let identity = client_identity(&s.es15_client_key, &s.es15_client_cert)?;
             let tls = ClientTls {
                 roots_pem: read_all(&s.root_ca)?,
                 identity_pem: Some(identity),
