@@ -74,6 +74,9 @@ pub enum LpaError {
     /// The Profile needs a confirmation code and none was given (SGP.22 §3.1.3.4).
     #[error("the SM-DP+ requires a confirmation code for this profile (give --confirmation-code)")]
     ConfirmationCodeRequired,
+    /// ESipa to the eIM failed (transport, HTTP status, undecodable answer).
+    #[error(transparent)]
+    Esipa(#[from] crate::esipa::EsipaError),
     /// The eIM answered an ESipa function with an error code (SGP.32 §5.14).
     #[error("eIM refused {function}: error {code}")]
     EimRefused {

@@ -51,6 +51,56 @@ impl std::fmt::Debug for Es9PlusClient {
     }
 }
 
+/// An HTTPS-only client (timeouts of ES9+) trusting the certificates of `pem_bundles` and
+/// nothing else; with no bundle, the platform's trust roots. Shared by the ES9+/ES11 and
+/// ESipa clients.
+pub(crate) fn https_client(pem_bundles: &[(String, Vec<u8>)]) -> Result<reqwest::Client, LpaError> {
+    let mut builder = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .https_only(true);
+    if !pem_bundles.is_empty() {
+        let mut certs = Vec::new();
+        for (name, pem) in pem_bundles {
+            let bundle =
+                reqwest::Certificate::from_pem_bundle(pem).map_err(|e| LpaError::TrustAnchor {
+                    path: name.clone(),
+                    reason: e.to_string(),
+                })?;
+            if bundle.is_empty() {
+                return Err(LpaError::TrustAnchor {
+                    path: name.clone(),
+                    reason: "no PEM certificate in the file".into(),
+                });
+            }
+            certs.extend(bundle);
+        }
+        builder = builder.tls_certs_only(certs);
+    }
+    builder.build().map_err(|e| LpaError::TrustAnchor {
+        path: "(TLS configuration)".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The PEM texts of `files`, named by their paths.
+pub(crate) fn read_ca_files<P: AsRef<Path>>(
+    files: &[P],
+) -> Result<Vec<(String, Vec<u8>)>, LpaError> {
+    files
+        .iter()
+        .map(|p| {
+            let p = p.as_ref();
+            std::fs::read(p)
+                .map(|pem| (p.display().to_string(), pem))
+                .map_err(|e| LpaError::TrustAnchor {
+                    path: p.display().to_string(),
+                    reason: e.to_string(),
+                })
+        })
+        .collect()
+}
+
 fn status_text(status: ExecutionStatus) -> &'static str {
     match status {
         ExecutionStatus::ExecutedSuccess => "Executed-Success",
@@ -64,35 +114,8 @@ impl Es9PlusClient {
     /// A client trusting the certificates of `pem_bundles` (each PEM text may hold several
     /// certificates) and nothing else; with no bundle, the platform's trust roots.
     pub fn new(pem_bundles: &[(String, Vec<u8>)]) -> Result<Self, LpaError> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .https_only(true);
-        if !pem_bundles.is_empty() {
-            let mut certs = Vec::new();
-            for (name, pem) in pem_bundles {
-                let bundle = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                    LpaError::TrustAnchor {
-                        path: name.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
-                if bundle.is_empty() {
-                    return Err(LpaError::TrustAnchor {
-                        path: name.clone(),
-                        reason: "no PEM certificate in the file".into(),
-                    });
-                }
-                certs.extend(bundle);
-            }
-            builder = builder.tls_certs_only(certs);
-        }
-        let http = builder.build().map_err(|e| LpaError::TrustAnchor {
-            path: "(TLS configuration)".into(),
-            reason: e.to_string(),
-        })?;
         Ok(Es9PlusClient {
-            http,
+            http: https_client(pem_bundles)?,
             observer: None,
         })
     }
@@ -113,19 +136,7 @@ impl Es9PlusClient {
 
     /// [`Self::new`] from PEM files.
     pub fn from_ca_files<P: AsRef<Path>>(files: &[P]) -> Result<Self, LpaError> {
-        let bundles = files
-            .iter()
-            .map(|p| {
-                let p = p.as_ref();
-                std::fs::read(p)
-                    .map(|pem| (p.display().to_string(), pem))
-                    .map_err(|e| LpaError::TrustAnchor {
-                        path: p.display().to_string(),
-                        reason: e.to_string(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::new(&bundles)
+        Self::new(&read_ca_files(files)?)
     }
 
     /// POSTs `body` to `function` at `address`; the raw response (HTTP status, body).

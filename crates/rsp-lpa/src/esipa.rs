@@ -53,6 +53,16 @@ impl EsipaClient {
         }
     }
 
+    /// A client for the eIM at `address` trusting the CA certificates (PEM) of `files` for
+    /// its TLS certificate; with none, the platform's trust roots.
+    pub fn from_ca_files<P: AsRef<std::path::Path>>(
+        address: &str,
+        files: &[P],
+    ) -> Result<Self, crate::LpaError> {
+        let http = crate::es9plus::https_client(&crate::es9plus::read_ca_files(files)?)?;
+        Ok(Self::new(http, address))
+    }
+
     /// Sends one message; the answer, `None` for HTTP 204.
     pub async fn call(
         &self,
@@ -125,5 +135,15 @@ impl EsipaClient {
             None => Ok(()),
             Some(other) => Err(EsipaError::Unexpected(format!("{other:?}"))),
         }
+    }
+}
+
+/// The IPA's link to the eIM ([`crate::ipa`]) over this client.
+impl crate::ipa::EimLink for EsipaClient {
+    async fn exchange(
+        &self,
+        message: &EsipaMessageFromIpaToEim,
+    ) -> Result<Option<EsipaMessageFromEimToIpa>, crate::LpaError> {
+        Ok(self.call(message).await?)
     }
 }

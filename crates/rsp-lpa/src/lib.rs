@@ -29,8 +29,8 @@ pub mod es10;
 pub mod es10_iot;
 pub mod es10b;
 pub mod es9plus;
-pub mod ipa;
 pub mod esipa;
+pub mod ipa;
 mod lpa;
 pub mod notifications;
 #[cfg(feature = "pcsc")]
@@ -44,6 +44,7 @@ pub use download::{BoundPackage, DownloadResult, DownloadStep, Installation};
 pub use error::LpaError;
 pub use es9plus::Es9PlusClient;
 pub use es10::{ApduChannel, Es10Channel, ISDR_AID};
+pub use esipa::EsipaClient;
 pub use lpa::{Lpa, ProgressFn};
 pub use notifications::{NotificationSummary, ProcessedNotification};
 pub use profiles::{ChipInfo, ProfileSummary};

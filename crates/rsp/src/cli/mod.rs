@@ -6,6 +6,7 @@ pub mod card;
 pub mod euicc;
 pub mod euicc_iot;
 pub mod hsm;
+pub mod ipa;
 pub mod lab;
 pub mod lpa;
 pub mod pki;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Local Profile Assistant: download profiles from an SM-DP+, manage them and their
     /// notifications, on the virtual eUICC or a card served over lpac's stdio protocol.
     Lpa(lpa::LpaArgs),
+    /// IoT Profile Assistant (SGP.32 IPAd): poll an eIM over ESipa, run its eUICC Packages
+    /// and download triggers against an eUICC in IoT mode, return the results.
+    Ipa(ipa::IpaArgs),
     /// Load benchmarks: `smdpp` runs concurrent full downloads against an SM-DP+ over
     /// HTTPS ES9+ and reports downloads/s, server CPU per download and latencies.
     #[command(subcommand)]
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(cmd) => serve::run(cmd),
         Command::Euicc(cmd) => euicc::run(cmd),
         Command::Lpa(args) => lpa::run(args),
+        Command::Ipa(args) => ipa::run(args),
         Command::Quickstart(args) => quickstart::run(args),
         Command::Bench(cmd) => bench::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),

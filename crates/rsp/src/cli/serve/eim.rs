@@ -142,12 +142,9 @@ pub(super) fn run(args: EimArgs) -> anyhow::Result<()> {
     })
 }
 
+/// The eIM's signing key: a PEM file or a `pkcs11:` URI (docs/hsm.md).
 fn signer(path: &std::path::Path) -> anyhow::Result<Arc<dyn rsp_crypto::Signer>> {
-    let pem =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let key = rsp_crypto::SoftwareKey::from_pem(&pem)
-        .map_err(|_| anyhow::anyhow!("{}: not a usable EC private key", path.display()))?;
-    Ok(Arc::new(key))
+    Ok(rsp_http::credentials::key(path)?)
 }
 
 /// Starts the eIM on already bound listeners.
