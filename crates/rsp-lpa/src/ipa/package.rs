@@ -1,6 +1,10 @@
 //! eUICC Packages and IpaEuiccData between the eIM and the eUICC (SGP.32 v1.2 §3.x,
 //! §5.9.1 ES10b.LoadEuiccPackage, §5.14.7 ESipa.ProvideEimPackageResult).
 
+use rsp_codec::asn1::choice::OpenChoice;
+use rsp_codec::asn1::sgp32::{
+    AddEimResult, EuiccResultData, ListEimResult, Sgp32ProfileInfoListResponse,
+};
 use rsp_codec::asn1::sgp32::{
     EimPackageResult, EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, EuiccPackageRequest,
     EuiccPackageResult, IpaEuiccDataErrorCode, IpaEuiccDataRequest, IpaEuiccDataResponse,
@@ -127,7 +131,7 @@ fn describe(result: &EuiccPackageResult) -> PackageOutcome {
                 .as_ref()
                 .map(|t| hex::encode_upper(&t.0));
             outcome.seq_number = u64::try_from(&data.seq_number).ok();
-            outcome.results = data.euicc_result.iter().map(|r| format!("{r:?}")).collect();
+            outcome.results = data.euicc_result.iter().map(result_line).collect();
         }
         EuiccPackageResult::EuiccPackageErrorSigned(error) => {
             let data = error.euicc_package_error_data_signed.value();
@@ -146,4 +150,45 @@ fn describe(result: &EuiccPackageResult) -> PackageOutcome {
         }
     }
     outcome
+}
+
+/// One line per operation result: its ASN.1 name and code (0 is ok, SGP.32 §2.9.2).
+fn result_line(r: &OpenChoice<EuiccResultData>) -> String {
+    use EuiccResultData as R;
+    let OpenChoice::Known(r) = r else {
+        return "unknown result".to_owned();
+    };
+    match r {
+        R::EnableResult(c) => format!("enableResult {}", c.0),
+        R::DisableResult(c) => format!("disableResult {}", c.0),
+        R::DeleteResult(c) => format!("deleteResult {}", c.0),
+        R::ListProfileInfoResult(Sgp32ProfileInfoListResponse::ProfileInfoListOk(list)) => {
+            format!("listProfileInfoResult: {} profile(s)", list.len())
+        }
+        R::ListProfileInfoResult(Sgp32ProfileInfoListResponse::ProfileInfoListError(e)) => {
+            format!("listProfileInfoResult error {}", e.0)
+        }
+        R::GetRatResult(rat) => format!("getRATResult: {} rule(s)", rat.len()),
+        R::ConfigureImmediateEnableResult(c) => format!("configureImmediateEnableResult {}", c.0),
+        R::AddEimResult(AddEimResult::AssociationToken(t)) => {
+            format!("addEimResult ok, association token {t}")
+        }
+        R::AddEimResult(AddEimResult::AddEimResultCode(c)) => format!("addEimResult {}", c.0),
+        R::DeleteEimResult(c) => format!("deleteEimResult {}", c.0),
+        R::UpdateEimResult(c) => format!("updateEimResult {}", c.0),
+        R::ListEimResult(ListEimResult::EimIdList(list)) => {
+            format!("listEimResult: {} eIM(s)", list.len())
+        }
+        R::ListEimResult(ListEimResult::ListEimError(e)) => format!("listEimResult error {}", e.0),
+        R::RollbackResult(c) => format!("rollbackResult {}", c.0),
+        R::SetFallbackAttributeResult(c) => format!("setFallbackAttributeResult {}", c.0),
+        R::UnsetFallbackAttributeResult(c) => format!("unsetFallbackAttributeResult {}", c.0),
+        R::ProcessingTerminated(c) => format!("processingTerminated {}", c.0),
+        R::SetDefaultDpAddressResult(c) => {
+            format!(
+                "setDefaultDpAddressResult {}",
+                c.set_default_dp_address_result.0
+            )
+        }
+    }
 }

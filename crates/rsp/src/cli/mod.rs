@@ -12,6 +12,7 @@ pub mod lpa;
 pub mod pki;
 pub mod profile;
 pub mod quickstart;
+pub mod quickstart_iot;
 pub mod serve;
 
 use clap::{Parser, Subcommand};

@@ -27,7 +27,7 @@ use crate::config::smds::{SmdsFile, SmdsSettings};
 /// Marker file: a directory holding it was made by `rsp quickstart` and may be wiped.
 const MARKER: &str = ".rsp-quickstart";
 /// Profile Type of the quickstart inventory.
-const PROFILE_TYPE: &str = "quickstart-usim-isim";
+pub(super) const PROFILE_TYPE: &str = "quickstart-usim-isim";
 /// Profiles imported: one downloaded now, two ordered for `--serve`, the rest in stock.
 const STOCK: u64 = 6;
 
@@ -36,23 +36,32 @@ const STOCK: u64 = 6;
 pub struct QuickstartArgs {
     /// Working directory (PKI, database, eUICC state); recreated on each run.
     #[arg(long, value_name = "DIR", default_value = "rsp-quickstart")]
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     /// Keep the SM-DP+ running afterwards, with two more orders ready, until Ctrl-C;
     /// writes quickstart.json in the current directory.
     #[arg(long)]
-    serve: bool,
+    pub(super) serve: bool,
     /// HTTPS port of the SM-DP+ (ES2+ and ES9+) [default: 8443 with --serve if free,
     /// otherwise any free port].
     #[arg(long)]
-    port: Option<u16>,
+    pub(super) port: Option<u16>,
     /// Port of the admin API on 127.0.0.1 [default: 8081 with --serve if free, otherwise
     /// any free port].
     #[arg(long)]
-    admin_port: Option<u16>,
+    pub(super) admin_port: Option<u16>,
     /// HTTPS port of the SM-DS (ES11, ES12) [default: 8444 with --serve if free, otherwise
     /// any free port].
     #[arg(long)]
-    smds_port: Option<u16>,
+    pub(super) smds_port: Option<u16>,
+    /// The IoT flow instead (SGP.32): an eIM beside the SM-DP+, an IoT virtual eUICC with
+    /// the eIM added initially, a download triggered from the eIM's REST API and run by the
+    /// IPA, the profile enabled by a PSMO, the results shown.
+    #[arg(long)]
+    pub(super) iot: bool,
+    /// HTTPS port of the eIM (ESipa and its REST API) with --iot [default: 8445 with
+    /// --serve if free, otherwise any free port].
+    #[arg(long, requires = "iot")]
+    pub(super) eim_port: Option<u16>,
 }
 
 pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
@@ -61,11 +70,14 @@ pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    if args.iot {
+        return runtime.block_on(super::quickstart_iot::quickstart_iot(args));
+    }
     runtime.block_on(quickstart(args))
 }
 
 /// Server logs go to stderr at warning level, so the steps stay readable.
-fn init_logging() {
+pub(super) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
@@ -75,13 +87,24 @@ fn init_logging() {
 }
 
 /// Prints one numbered step.
-struct Steps {
+pub(super) struct Steps {
     n: u32,
     start: Instant,
 }
 
 impl Steps {
-    fn step(&mut self, what: &str) {
+    pub(super) fn new() -> Self {
+        Self {
+            n: 0,
+            start: Instant::now(),
+        }
+    }
+
+    pub(super) fn elapsed_ms(&self) -> u128 {
+        self.start.elapsed().as_millis()
+    }
+
+    pub(super) fn step(&mut self, what: &str) {
         self.n += 1;
         let ms = self.start.elapsed().as_millis();
         println!("[{:>2}] {what} (+{ms} ms)", self.n);
@@ -91,7 +114,7 @@ impl Steps {
 
 /// Creates `dir`, wiping an earlier quickstart's directory; refuses any other
 /// non-empty directory.
-fn fresh_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+pub(super) fn fresh_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     if dir.exists() {
         let empty = std::fs::read_dir(dir)
             .with_context(|| dir.display().to_string())?
@@ -111,7 +134,10 @@ fn fresh_dir(dir: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Binds 127.0.0.1:`preferred` when given or free, else an ephemeral port.
-async fn bind(preferred: Option<u16>, fallback: u16) -> anyhow::Result<tokio::net::TcpListener> {
+pub(super) async fn bind(
+    preferred: Option<u16>,
+    fallback: u16,
+) -> anyhow::Result<tokio::net::TcpListener> {
     match preferred {
         Some(p) => tokio::net::TcpListener::bind(("127.0.0.1", p))
             .await
@@ -140,24 +166,7 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
     lab::write_test_pki(&pki_dir)?;
 
     s.step("Starting the SM-DP+ (HTTPS, SQLite)");
-    // The data key encrypting Profile Packages at rest (a fresh one per run).
-    lab::write_data_key(&dir.join("smdpp.key"))?;
-    let (https_default, admin_default) = if a.serve { (8443, 8081) } else { (0, 0) };
-    let listener = bind(a.port, https_default).await?;
-    let admin_listener = bind(a.admin_port, admin_default).await?;
-    let port = listener.local_addr()?.port();
-    let smdp_address = format!("localhost:{port}");
-    let settings = SmdppSettings::resolve(SmdppFile {
-        listen: Some(listener.local_addr()?),
-        admin_listen: Some(admin_listener.local_addr()?),
-        address: Some(smdp_address.clone()),
-        database: Some(format!("sqlite://{}", dir.join("smdpp.db").display())),
-        pki: Some(pki_dir.clone()),
-        data_key_file: Some(dir.join("smdpp.key")),
-        log_format: Some(LogFormat::Text),
-        ..SmdppFile::default()
-    });
-    let smdp = start_smdpp(settings, listener, admin_listener).await?;
+    let (smdp, smdp_address) = start_local_smdpp(&a, &dir, &pki_dir).await?;
     let admin_url = format!("http://{}", smdp.admin);
     let es2plus_url = format!("https://{smdp_address}");
     println!(
@@ -251,6 +260,56 @@ async fn quickstart(a: QuickstartArgs) -> anyhow::Result<()> {
     smdp.wait().await
 }
 
+/// The quickstart's SM-DP+ on localhost (SQLite in `dir`, the test PKI of `pki_dir`, a
+/// fresh data key); its address.
+pub(super) async fn start_local_smdpp(
+    a: &QuickstartArgs,
+    dir: &Path,
+    pki_dir: &Path,
+) -> anyhow::Result<(RunningSmdpp, String)> {
+    // The data key encrypting Profile Packages at rest (a fresh one per run).
+    lab::write_data_key(&dir.join("smdpp.key"))?;
+    let (https_default, admin_default) = if a.serve { (8443, 8081) } else { (0, 0) };
+    let listener = bind(a.port, https_default).await?;
+    let admin_listener = bind(a.admin_port, admin_default).await?;
+    let port = listener.local_addr()?.port();
+    let smdp_address = format!("localhost:{port}");
+    let settings = SmdppSettings::resolve(SmdppFile {
+        listen: Some(listener.local_addr()?),
+        admin_listen: Some(admin_listener.local_addr()?),
+        address: Some(smdp_address.clone()),
+        database: Some(format!("sqlite://{}", dir.join("smdpp.db").display())),
+        pki: Some(pki_dir.to_path_buf()),
+        data_key_file: Some(dir.join("smdpp.key")),
+        log_format: Some(LogFormat::Text),
+        ..SmdppFile::default()
+    });
+    let smdp = start_smdpp(settings, listener, admin_listener).await?;
+    Ok((smdp, smdp_address))
+}
+
+/// Imports the quickstart stock: [`STOCK`] profiles personalised from the template.
+pub(super) async fn import_stock(http: &reqwest::Client, admin_url: &str) -> anyhow::Result<()> {
+    let mut csv = String::from("iccid,imsi\n");
+    for n in 1..=STOCK {
+        csv.push_str(&format!("{},0010100000001{n:02}\n", test_iccid(n)));
+    }
+    lab::import_batch(
+        http,
+        admin_url,
+        lab::Batch {
+            profile_type: PROFILE_TYPE,
+            service_provider_name: "RSP Quickstart",
+            profile_name: "Quickstart test profile",
+            csv,
+            template: None,
+        },
+    )
+    .await?;
+    println!("     {STOCK} profiles of type {PROFILE_TYPE} in stock");
+    Ok(())
+}
+
 /// The running servers and their addresses.
 #[derive(Clone, Copy)]
 struct Servers<'a> {
@@ -280,23 +339,7 @@ async fn flow(
     let admin_url = format!("http://{}", smdp.admin);
 
     s.step("Importing profiles personalised from the project's USIM+ISIM template");
-    let mut csv = String::from("iccid,imsi\n");
-    for n in 1..=STOCK {
-        csv.push_str(&format!("{},0010100000001{n:02}\n", test_iccid(n)));
-    }
-    lab::import_batch(
-        &http,
-        &admin_url,
-        lab::Batch {
-            profile_type: PROFILE_TYPE,
-            service_provider_name: "RSP Quickstart",
-            profile_name: "Quickstart test profile",
-            csv,
-            template: None,
-        },
-    )
-    .await?;
-    println!("     {STOCK} profiles of type {PROFILE_TYPE} in stock");
+    import_stock(&http, &admin_url).await?;
 
     s.step("Ordering a profile over ES2+ (mutual TLS, Operator certificate mno.pem)");
     let nist = pki_dir.join("nist");
@@ -427,7 +470,7 @@ async fn wait_for_events(
 
 /// An empty virtual eUICC state that remembers its identity directory (`rsp euicc` and
 /// `rsp lpa` then need only `--state`).
-fn new_state(path: &Path, pki_dir: &Path) -> anyhow::Result<StateStore> {
+pub(super) fn new_state(path: &Path, pki_dir: &Path) -> anyhow::Result<StateStore> {
     let store = StateStore::file(path);
     let state = EuiccState {
         identity_dir: Some(pki_dir.display().to_string()),
@@ -440,7 +483,10 @@ fn new_state(path: &Path, pki_dir: &Path) -> anyhow::Result<StateStore> {
 }
 
 /// An order of the quickstart Profile Type; its Activation Code.
-async fn order(es2: &Es2PlusOperatorClient, smdp_address: &str) -> anyhow::Result<String> {
+pub(super) async fn order(
+    es2: &Es2PlusOperatorClient,
+    smdp_address: &str,
+) -> anyhow::Result<String> {
     lab::order(es2, smdp_address, PROFILE_TYPE).await
 }
 

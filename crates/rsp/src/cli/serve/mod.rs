@@ -18,7 +18,7 @@ mod smds;
 use clap::Subcommand;
 
 pub use common::RunningServer;
-pub use eim::EimArgs;
+pub use eim::{EimArgs, start_eim};
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
 
