@@ -2,7 +2,7 @@
 //! `rsp pki init` output with one tenant; /health; the REST API with curl (an independent
 //! client): a wrong token refused, an eUICC registered; ESipa GetEimPackage as raw DER with
 //! curl answered noEimPackageAvailable; the ESipa counter in /metrics; the tenant's call in
-//! the audit trail.
+//! the audit trail. SIGHUP: a renewed TLS certificate served to new connections.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -178,4 +178,132 @@ fn serves_esipa_and_the_rest_api() {
         String::from_utf8_lossy(&out.stderr)
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The end-entity certificate the eIM's HTTPS listener presents to a new connection.
+async fn served_cert(pki: &Path, port: u16) -> Vec<u8> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(pki.join("nist/ci.pem")).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let tls = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+fn first_der(pem: &Path) -> Vec<u8> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::pem_file_iter(pem)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .to_vec()
+}
+
+/// SIGHUP: a renewed TLS certificate and key put in place of the old files are served to new
+/// connections, and the reload is logged; a broken key and SIGHUP leave the renewed one in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_tls_certificate() {
+    let dir = temp_dir();
+    let pki = dir.join("pki");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = rsp().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "pki".as_ref(),
+        "init".as_ref(),
+        "--out".as_ref(),
+        pki.as_os_str(),
+    ]);
+    let (port, admin) = (free_port(), free_port());
+    let log = dir.join("eim.log");
+    let mut cmd = rsp();
+    cmd.args(["serve", "eim", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .arg("--pki")
+        .arg(&pki)
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("eim.db").display()))
+        .env("RSP_EIM_LOG_FORMAT", "json")
+        .env_remove("RSP_EIM_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut running = Running(cmd.spawn().unwrap());
+    wait_healthy(admin, &mut running.0);
+    let old = served_cert(&pki, port).await;
+    assert_eq!(old, first_der(&pki.join("nist/dp-tls.pem")));
+
+    let renewed = dir.join("renewed-tls");
+    run(&[
+        "pki".as_ref(),
+        "issue".as_ref(),
+        "--ca-cert".as_ref(),
+        pki.join("nist/ci.pem").as_os_str(),
+        "--ca-key".as_ref(),
+        pki.join("nist/ci.key.pem").as_os_str(),
+        "--role".as_ref(),
+        "dp-tls".as_ref(),
+        "--out".as_ref(),
+        renewed.as_os_str(),
+    ]);
+    std::fs::copy(dir.join("renewed-tls.pem"), pki.join("nist/dp-tls.pem")).unwrap();
+    std::fs::copy(
+        dir.join("renewed-tls.key.pem"),
+        pki.join("nist/dp-tls.key.pem"),
+    )
+    .unwrap();
+    let hup = || {
+        let pid = running.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let wait_log = |needle: &str| {
+        let start = std::time::Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "no {needle:?} in the log:\n{text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    hup();
+    wait_log("certificates and CRLs reloaded");
+    let new = served_cert(&pki, port).await;
+    assert_ne!(new, old);
+    assert_eq!(new, first_der(&dir.join("renewed-tls.pem")));
+
+    // A broken key: the reload fails and the renewed certificate stays in force.
+    std::fs::write(pki.join("nist/dp-tls.key.pem"), "not a key").unwrap();
+    hup();
+    wait_log("TLS certificate or key");
+    assert_eq!(served_cert(&pki, port).await, new);
 }

@@ -13,13 +13,15 @@ use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant};
 use rsp_http::audit::{KeyUses, run_audit};
 use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
 use rsp_http::es2plus_client::{ClientTls, build_client};
+use rsp_http::reload::TlsHolder;
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_pki::{Cert, TrustStore};
 use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, init_logging, read_all, shutdown_signal, stopped,
+    RunningServer, audit_key, audit_task, init_logging, read_all, reload_on_sighup,
+    shutdown_signal, stopped,
 };
 use crate::config::eim::{EimFile, EimSettings, TenantConfig};
 use crate::config::smdpp::LogFormat;
@@ -161,11 +163,23 @@ pub async fn start_eim(
     }
     // No client certificates are asked for (IPAs and tenants authenticate otherwise), but
     // the shared TLS set-up wants anchors for the optional ones: the first CI.
-    let tls = server_config(&TlsFiles {
+    let tls_files = TlsFiles {
         cert_chain: s.tls_cert.clone(),
         key: s.tls_key.clone(),
         client_ca: s.ci.iter().take(1).cloned().collect(),
-    })?;
+    };
+    // SIGHUP re-reads the TLS certificate and key (docs/operations.md).
+    let tls = Arc::new(TlsHolder::new(server_config(&tls_files)?));
+    let reload_tls = tls.clone();
+    let reload = move || {
+        let result = server_config(&tls_files)
+            .context("TLS certificate or key")
+            .map(|config| {
+                reload_tls.replace(config);
+                "{\"tls\":true}".to_owned()
+            });
+        std::future::ready(result)
+    };
     // Uses of the eIM keys are counted into the audit trail's checkpoints.
     let key_uses = Arc::new(KeyUses::default());
     let mut keys = EimKeys::new(s.eim_id.clone());
@@ -261,10 +275,16 @@ pub async fn start_eim(
         tenants = s.tenants.len(), backend = ?store.backend(), "eIM started");
     let (tx, rx) = watch::channel(false);
     let task = tokio::spawn(async move {
-        let https = tokio::spawn(rsp_http::server::serve_tls(
+        let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
             app,
+            stopped(rx.clone()),
+        ));
+        let reloads = tokio::spawn(reload_on_sighup(
+            store.clone(),
+            "eim",
+            reload,
             stopped(rx.clone()),
         ));
         let admin = tokio::spawn(
@@ -281,6 +301,7 @@ pub async fn start_eim(
         let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         https.await??;
         admin.await??;
+        let _ = reloads.await;
         let _ = tokio::time::timeout(Duration::from_secs(30), outbox).await;
         let _ = audit.await;
         store.close().await;
