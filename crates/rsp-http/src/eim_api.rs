@@ -13,6 +13,7 @@
 //! - `GET /eim/v1/operations/{id}`: one operation with its result.
 //! - `DELETE /eim/v1/operations/{id}`: cancel a pending or delivered operation (the queue
 //!   of the eUICC moves on).
+//! - `GET /openapi.json`: the OpenAPI 3.1 document of these (no token).
 
 use std::sync::Arc;
 
@@ -49,7 +50,111 @@ pub fn router<S: EimStore + 'static>(eim: Arc<Eim<S>>) -> Router {
         )
         .route_layer(middleware::from_fn_with_state(eim.clone(), auth::<S>))
         .with_state(eim)
+        .route("/openapi.json", get(openapi_json))
 }
+
+/// Name of the bearer security scheme of the REST API: a tenant's token.
+pub const TENANT_TOKEN: &str = "tenantToken";
+
+/// The operations of the REST API, for its OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(register, list, euicc, queue, operations, operation, cancel))]
+struct EimApiDoc;
+
+/// The OpenAPI 3.1 document of the REST API (`GET /openapi.json` on the HTTPS listener).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+    let router: utoipa_axum::router::OpenApiRouter =
+        utoipa_axum::router::OpenApiRouter::with_openapi(EimApiDoc::openapi());
+    let mut doc = crate::openapi::document(&router, &API_INFO);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components
+        .security_schemes
+        .remove(crate::openapi::ADMIN_TOKEN);
+    components.add_security_scheme(
+        TENANT_TOKEN,
+        SecurityScheme::Http(
+            Http::builder()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A tenant's token (the eIM stores its SHA-256: --tenant ID=SHA256)",
+                ))
+                .build(),
+        ),
+    );
+    doc
+}
+
+const API_INFO: crate::openapi::ApiInfo = crate::openapi::ApiInfo {
+    title: "eIM REST API",
+    description: "The eIM's northbound REST API (SGP.32) for IoT service providers: register \
+        eUICCs, queue PSMO / eCO packages, IPA data requests and download triggers, read their \
+        results. Served on the eIM's HTTPS listener beside ESipa; every call under /eim/v1 \
+        carries a tenant's bearer token.",
+};
+
+async fn openapi_json() -> Response {
+    let json = openapi_document().to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "OpenAPI document not serialisable");
+        "{}".to_owned()
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
+}
+
+/// An eUICC as the REST API shows it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "camelCase")]
+struct EuiccDoc {
+    eid: String,
+    eim_id: String,
+    counter_value: i64,
+    association_token: Option<i64>,
+    curve: String,
+    certificate_known: bool,
+    state: Object,
+    created_at: i64,
+}
+
+/// An operation as the REST API shows it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "camelCase")]
+struct OperationDoc {
+    id: i64,
+    eid: String,
+    status: String,
+    /// The operation as queued (`{"type": "psmo"|"eco"|"ipaData"|"download", …}`).
+    operation: Object,
+    counter_value: Option<i64>,
+    transaction_id: Option<String>,
+    deliveries: i64,
+    result: Option<Object>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// `GET /eim/v1/euiccs`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct EuiccListDoc {
+    euiccs: Vec<EuiccDoc>,
+}
+
+/// `GET /eim/v1/euiccs/{eid}/operations`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct OperationListDoc {
+    operations: Vec<OperationDoc>,
+}
+
+/// Any JSON object.
+type Object = std::collections::BTreeMap<String, Value>;
 
 async fn auth<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
@@ -139,6 +244,12 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Box<Response>> 
     })
 }
 
+#[utoipa::path(post, path = "/eim/v1/euiccs", tag = "eim", security(("tenantToken" = [])),
+    request_body(content = Object, description = "One eUICC (`{\"eid\": …}`) or an array of them"),
+    responses((status = 201, description = "Registered (one eUICC; an array answers 200 with a status per entry)", body = EuiccDoc),
+        (status = 400, description = "Invalid request", body = crate::openapi::ErrorBody),
+        (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody),
+        (status = 409, description = "EID already registered", body = crate::openapi::ErrorBody)))]
 async fn register<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -192,6 +303,10 @@ struct Limit {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/eim/v1/euiccs", tag = "eim", security(("tenantToken" = [])),
+    params(("limit" = Option<u32>, Query, description = "At most this many [default: 100]")),
+    responses((status = 200, description = "The tenant's eUICCs", body = EuiccListDoc),
+        (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody)))]
 async fn list<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -209,6 +324,9 @@ async fn list<S: EimStore + 'static>(
     }
 }
 
+#[utoipa::path(get, path = "/eim/v1/euiccs/{eid}", tag = "eim", security(("tenantToken" = [])),
+    params(("eid" = String, Path, description = "EID, 32 digits")),
+    responses((status = 200, description = "The eUICC", body = EuiccDoc), (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody), (status = 404, description = "No such eUICC or operation (or another tenant's)", body = crate::openapi::ErrorBody)))]
 async fn euicc<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -220,6 +338,11 @@ async fn euicc<S: EimStore + 'static>(
     }
 }
 
+#[utoipa::path(post, path = "/eim/v1/euiccs/{eid}/operations", tag = "eim", security(("tenantToken" = [])),
+    params(("eid" = String, Path, description = "EID, 32 digits")),
+    request_body(content = Object, description = "`{\"type\": \"psmo\"|\"eco\"|\"ipaData\"|\"download\", …}` (docs/eim.md)"),
+    responses((status = 202, description = "Queued", body = OperationDoc),
+        (status = 400, description = "Invalid operation", body = crate::openapi::ErrorBody), (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody), (status = 404, description = "No such eUICC or operation (or another tenant's)", body = crate::openapi::ErrorBody)))]
 async fn queue<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -236,6 +359,10 @@ async fn queue<S: EimStore + 'static>(
     }
 }
 
+#[utoipa::path(get, path = "/eim/v1/euiccs/{eid}/operations", tag = "eim", security(("tenantToken" = [])),
+    params(("eid" = String, Path, description = "EID, 32 digits"),
+        ("limit" = Option<u32>, Query, description = "At most this many [default: 100]")),
+    responses((status = 200, description = "Its operations, newest first", body = OperationListDoc), (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody), (status = 404, description = "No such eUICC or operation (or another tenant's)", body = crate::openapi::ErrorBody)))]
 async fn operations<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -251,6 +378,9 @@ async fn operations<S: EimStore + 'static>(
     }
 }
 
+#[utoipa::path(get, path = "/eim/v1/operations/{id}", tag = "eim", security(("tenantToken" = [])),
+    params(("id" = i64, Path, description = "Operation id")),
+    responses((status = 200, description = "The operation with its result", body = OperationDoc), (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody), (status = 404, description = "No such eUICC or operation (or another tenant's)", body = crate::openapi::ErrorBody)))]
 async fn operation<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,
@@ -262,6 +392,10 @@ async fn operation<S: EimStore + 'static>(
     }
 }
 
+#[utoipa::path(delete, path = "/eim/v1/operations/{id}", tag = "eim", security(("tenantToken" = [])),
+    params(("id" = i64, Path, description = "Operation id")),
+    responses((status = 200, description = "Cancelled", body = OperationDoc),
+        (status = 409, description = "Operation already finished", body = crate::openapi::ErrorBody), (status = 401, description = "Missing or unknown bearer token", body = crate::openapi::ErrorBody), (status = 404, description = "No such eUICC or operation (or another tenant's)", body = crate::openapi::ErrorBody)))]
 async fn cancel<S: EimStore + 'static>(
     State(eim): State<Arc<Eim<S>>>,
     Extension(TenantId(tenant)): Extension<TenantId>,

@@ -1,5 +1,6 @@
 //! The OpenAPI 3.1 documents of the admin APIs (issue 24 point 7): `rsp serve smdpp` and
-//! `rsp serve smds` serve theirs at `/openapi.json`; `openapi-spec-validator` (PyPI; `.ci/run`
+//! `rsp serve smds` serve theirs at `/openapi.json` (and `rsp serve eim` its REST API's, on its
+//! HTTPS listener); `openapi-spec-validator` (PyPI; `.ci/run`
 //! installs it in a venv named by RSP_OPENAPI_SPEC_VALIDATOR) validates it (skipped with a
 //! printed line when absent, required with CI=true); and every operation of the document is
 //! called on the running server with a valid request, which must answer the documented
@@ -110,8 +111,17 @@ fn call(method: &'static str, template: &'static str, path: &str, body: Option<V
 
 /// Fetches the document, validates it, then makes every call in order.
 async fn walk(admin: u16, dir: &Path, calls: Vec<Call>) -> Value {
-    let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{admin}");
+    walk_at(
+        reqwest::Client::new(),
+        format!("http://127.0.0.1:{admin}"),
+        dir,
+        calls,
+    )
+    .await
+}
+
+/// [`walk`] with a client and base URL (the eIM's REST API is on its HTTPS listener).
+async fn walk_at(http: reqwest::Client, base: String, dir: &Path, calls: Vec<Call>) -> Value {
     let resp = http
         .get(format!("{base}/openapi.json"))
         .send()
@@ -327,4 +337,76 @@ async fn smds_admin_document_is_valid_and_every_operation_answers() {
     assert_eq!(doc["info"]["title"], "SM-DS admin API");
     assert!(doc["components"]["schemas"]["EventView"].is_object());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The eIM's REST API document, served on its HTTPS listener beside the API (the tenants'
+/// bearer token, `tenantToken`), and every operation called there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eim_rest_api_document_is_valid_and_every_operation_answers() {
+    use sha2::Digest as _;
+    let dir = temp_dir();
+    let pki = pki(&dir);
+    let (port, admin) = (free_port(), free_port());
+    let hash = hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()));
+    let child = rsp()
+        .args(["serve", "eim", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .arg("--pki")
+        .arg(&pki)
+        .args(["--tenant", &format!("acme={hash}")])
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("eim.db").display()))
+        .env_remove("RSP_EIM_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+    let ca = std::fs::read(pki.join("nist/ci.pem")).unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    const EID: &str = "89049032123451234512345678901235";
+    let euicc = format!("/eim/v1/euiccs/{EID}");
+    let ops = format!("{euicc}/operations");
+    let calls = vec![
+        call("get", "/openapi.json", "/openapi.json", None),
+        call(
+            "post",
+            "/eim/v1/euiccs",
+            "/eim/v1/euiccs",
+            Some(json!({"eid": EID})),
+        ),
+        call("get", "/eim/v1/euiccs", "/eim/v1/euiccs?limit=10", None),
+        call("get", "/eim/v1/euiccs/{eid}", &euicc, None),
+        call(
+            "post",
+            "/eim/v1/euiccs/{eid}/operations",
+            &ops,
+            Some(json!({"type": "download",
+                "activationCode": "1$smdp.example.com$MATCHING-ID"})),
+        ),
+        call(
+            "get",
+            "/eim/v1/euiccs/{eid}/operations",
+            &format!("{ops}?limit=10"),
+            None,
+        ),
+        call(
+            "get",
+            "/eim/v1/operations/{id}",
+            "/eim/v1/operations/1",
+            None,
+        ),
+        call(
+            "delete",
+            "/eim/v1/operations/{id}",
+            "/eim/v1/operations/1",
+            None,
+        ),
+    ];
+    let doc = walk_at(http, format!("https://localhost:{port}"), &dir, calls).await;
+    assert!(doc["components"]["securitySchemes"]["tenantToken"].is_object());
 }
