@@ -279,7 +279,7 @@ fn metric_names(text: &str) -> BTreeSet<String> {
 #[test]
 fn dashboard_and_alerts_use_exported_metrics() {
     let mut exported = BTreeSet::new();
-    for role in ["smdpp", "smds"] {
+    for role in ["smdpp", "smds", "eim"] {
         let help = run(rsp().args(["serve", role, "--help"]));
         exported.extend(metric_names(&help));
     }
@@ -325,6 +325,10 @@ fn dashboard_and_alerts_use_exported_metrics() {
         "quantile=\"0.99\"",
         "up{job=\"rsp-smdpp-admin\"}",
         "up{job=\"rsp-smds-admin\"}",
+        "rsp_esipa_calls_total",
+        "rsp_eim_pending_operations",
+        "rsp_eim_outbox_sent_total",
+        "up{job=\"rsp-eim-admin\"}",
     ] {
         assert!(
             read("deploy/prometheus/rsp-alerts.yaml").contains(needle),
