@@ -98,8 +98,12 @@ fn overlays_render_and_validate() {
 
         let docs = documents(&yaml);
         let deployments = kind_of(&docs, "Deployment");
-        assert_eq!(deployments.len(), 2, "{overlay}: one Deployment per role");
-        for (role, env, admin) in [("smdpp", "RSP_SMDPP", "8081"), ("smds", "RSP_SMDS", "8082")] {
+        assert_eq!(deployments.len(), 3, "{overlay}: one Deployment per role");
+        for (role, env, admin) in [
+            ("smdpp", "RSP_SMDPP", "8081"),
+            ("smds", "RSP_SMDS", "8082"),
+            ("eim", "RSP_EIM", "8083"),
+        ] {
             let d = deployments
                 .iter()
                 .find(|d| d.contains(&format!("name: rsp-{role}\n")))
@@ -169,15 +173,15 @@ fn overlays_render_and_validate() {
             kind_of(&docs, "Secret").is_empty(),
             "{overlay}: Secrets are created by the operator (docs/deploy.md), not shipped"
         );
-        assert_eq!(kind_of(&docs, "NetworkPolicy").len(), 2, "{overlay}");
-        assert_eq!(kind_of(&docs, "ServiceMonitor").len(), 2, "{overlay}");
+        assert_eq!(kind_of(&docs, "NetworkPolicy").len(), 3, "{overlay}");
+        assert_eq!(kind_of(&docs, "ServiceMonitor").len(), 3, "{overlay}");
         let scaling = kind_of(&docs, "HorizontalPodAutoscaler").len()
             + kind_of(&docs, "PodDisruptionBudget").len();
         if overlay == "sqlite-single-node" {
             assert_eq!(scaling, 0, "{overlay}: no HPA or PDB over one SQLite file");
-            assert_eq!(kind_of(&docs, "PersistentVolumeClaim").len(), 2);
+            assert_eq!(kind_of(&docs, "PersistentVolumeClaim").len(), 3);
         } else {
-            assert_eq!(scaling, 4, "{overlay}: HPA and PDB per role");
+            assert_eq!(scaling, 6, "{overlay}: HPA and PDB per role");
         }
     }
     std::fs::remove_dir_all(dir).ok();
@@ -191,7 +195,7 @@ fn configmap_toml_starts_the_servers() {
     let dir = temp_dir();
     let pki = dir.join("pki");
     run(rsp().args(["pki", "init", "--out"]).arg(&pki));
-    for role in ["smdpp", "smds"] {
+    for role in ["smdpp", "smds", "eim"] {
         let help = run(rsp().args(["serve", role, "--help"]));
         let file = repo().join(format!("deploy/k8s/base/{role}.toml"));
         let table: toml::Table = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
@@ -201,10 +205,10 @@ fn configmap_toml_starts_the_servers() {
                 "{role}.toml: `{key}` is not an option of rsp serve {role}"
             );
         }
-        let env = if role == "smdpp" {
-            "RSP_SMDPP"
-        } else {
-            "RSP_SMDS"
+        let env = match role {
+            "smdpp" => "RSP_SMDPP",
+            "smds" => "RSP_SMDS",
+            _ => "RSP_EIM",
         };
         let (listen, admin) = (free_port(), free_port());
         let mut cmd = rsp();
