@@ -248,3 +248,33 @@ pub(super) fn audit_task(
         checkpoint_every: std::time::Duration::from_secs(300),
     }
 }
+
+/// Runs a role from the command line: binds its HTTPS and admin listeners, starts it with
+/// `start`, stops it on SIGINT/SIGTERM and waits until it has drained. Logging is set up
+/// by the caller (from the role's settings).
+pub(super) fn serve_until_stopped<S, F, Fut>(
+    listen: std::net::SocketAddr,
+    admin_listen: std::net::SocketAddr,
+    settings: S,
+    start: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(S, tokio::net::TcpListener, tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<RunningServer>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
+        let admin = tokio::net::TcpListener::bind(admin_listen)
+            .await
+            .with_context(|| format!("binding {admin_listen}"))?;
+        let running = start(settings, listener, admin).await?;
+        tokio::spawn(shutdown_signal(running.stopper()));
+        running.wait().await
+    })
+}

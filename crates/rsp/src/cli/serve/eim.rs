@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use super::common::{
     RunningServer, audit_key, audit_task, init_logging, read_all, reload_on_sighup,
-    shutdown_signal, stopped,
+    serve_until_stopped, stopped,
 };
 use crate::config::eim::{EimFile, EimSettings, TenantConfig};
 use crate::config::smdpp::LogFormat;
@@ -127,21 +127,8 @@ pub(super) fn run(args: EimArgs) -> anyhow::Result<()> {
     };
     let settings = EimSettings::resolve(cli.over(file))?;
     init_logging(settings.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("binding {}", settings.listen))?;
-        let admin = tokio::net::TcpListener::bind(settings.admin_listen)
-            .await
-            .with_context(|| format!("binding {}", settings.admin_listen))?;
-        let running = start_eim(settings, listener, admin).await?;
-        tokio::spawn(shutdown_signal(running.stopper()));
-        running.wait().await
-    })
+    let (listen, admin_listen) = (settings.listen, settings.admin_listen);
+    serve_until_stopped(listen, admin_listen, settings, start_eim)
 }
 
 /// The eIM's signing key: a PEM file or a `pkcs11:` URI (docs/hsm.md).

@@ -23,7 +23,7 @@ use tokio::sync::watch;
 
 use super::common::{
     RunningServer, audit_key, audit_task, client_identity, drained, init_logging, read_all,
-    reload_on_sighup, shutdown_signal, stopped,
+    reload_on_sighup, serve_until_stopped, stopped,
 };
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
@@ -145,21 +145,8 @@ pub(super) fn run(args: SmdsArgs) -> anyhow::Result<()> {
     };
     let settings = SmdsSettings::resolve(cli.over(file))?;
     init_logging(settings.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("binding {}", settings.listen))?;
-        let admin = tokio::net::TcpListener::bind(settings.admin_listen)
-            .await
-            .with_context(|| format!("binding {}", settings.admin_listen))?;
-        let running = start_smds(settings, listener, admin).await?;
-        tokio::spawn(shutdown_signal(running.stopper()));
-        running.wait().await
-    })
+    let (listen, admin_listen) = (settings.listen, settings.admin_listen);
+    serve_until_stopped(listen, admin_listen, settings, start_smds)
 }
 
 /// Deletes ES11 sessions (and used challenges) an hour past expiry, every 10 minutes.
