@@ -13,6 +13,17 @@ use crate::key::{HsmKey, ec_params, find_one};
 use crate::token::Token;
 use crate::uri::Pkcs11Uri;
 
+/// Serialises the creation of token objects in this process: the "does it exist" look-up
+/// and the creation become one step, and SoftHSM2's file object store fails concurrent
+/// creations with CKR_GENERAL_ERROR (softhsm/SoftHSMv2#573). Keys are made rarely (CLI).
+static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn creating() -> std::sync::MutexGuard<'static, ()> {
+    CREATING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn label_and_id(uri: &Pkcs11Uri) -> Vec<Attribute> {
     let mut t = Vec::new();
     if let Some(l) = &uri.object {
@@ -29,6 +40,7 @@ fn label_and_id(uri: &Pkcs11Uri) -> Vec<Attribute> {
 pub fn generate_ec_key(uri: &Pkcs11Uri, curve: Curve) -> Result<HsmKey, HsmError> {
     let token = Token::open(uri)?;
     {
+        let _one_at_a_time = creating();
         let session = token.session()?;
         if !session
             .find_objects(&crate::key::template(uri, ObjectClass::PRIVATE_KEY))?
@@ -60,6 +72,7 @@ pub fn generate_ec_key(uri: &Pkcs11Uri, curve: Curve) -> Result<HsmKey, HsmError
 /// Generates the AES-256 key-encryption key `uri` names (wrap / unwrap only).
 pub fn generate_wrapping_key(uri: &Pkcs11Uri) -> Result<(), HsmError> {
     let token = Token::open(uri)?;
+    let _one_at_a_time = creating();
     let session = token.session()?;
     if !session
         .find_objects(&crate::key::template(uri, ObjectClass::SECRET_KEY))?
@@ -160,6 +173,7 @@ pub fn import_ec_key(uri: &Pkcs11Uri, key: &rsp_crypto::SoftwareKey) -> Result<H
     }
     let token = Token::open(uri)?;
     {
+        let _one_at_a_time = creating();
         let session = token.session()?;
         if !session
             .find_objects(&crate::key::template(uri, ObjectClass::PRIVATE_KEY))?
