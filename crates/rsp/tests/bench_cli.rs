@@ -215,3 +215,35 @@ fn bench_smds_reports_registrations_discoveries_and_cpu() {
         "{report}"
     );
 }
+
+/// `rsp bench eim`: its own eIM child process, concurrent empty ESipa polls answered
+/// noEimPackageAvailable and PSMO round trips, reported as JSON with the server's CPU.
+#[test]
+fn bench_eim_reports_empty_polls_and_cpu() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "eim", "--polls", "40", "--concurrency", "3"])
+        .args(["--packages", "3", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("ESipa:"),
+        "no progress on stderr:\n{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["polls"], 40, "{report}");
+    assert_eq!(report["polls_failed"], 0, "{report}");
+    assert!(
+        report["polls_per_second"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    assert!(report["server_cpu_ms_per_poll"].is_number(), "{report}");
+    assert!(report["poll_p99_ms"].is_number(), "{report}");
+    // Three PSMOs queued over REST, run by the IoT virtual eUICC through the IPA, results
+    // verified by the eIM.
+    assert_eq!(report["packages"], 3, "{report}");
+    assert_eq!(report["packages_failed"], 0, "{report}");
+    assert!(report["server_cpu_ms_per_package"].is_number(), "{report}");
+}

@@ -2,8 +2,10 @@
 //!
 //! - `rsp bench smdpp` ([`smdpp`]): full downloads through the SM-DP+'s HTTPS ES9+.
 //! - `rsp bench smds` ([`smds`]): ES12 registrations and ES11 discoveries at the SM-DS.
+//! - `rsp bench eim` ([`eim`]): ESipa empty polls and PSMO round trips at the eIM.
 
 mod common;
+mod eim;
 mod hsm;
 mod smdpp;
 mod smds;
@@ -11,6 +13,7 @@ mod smds;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
+pub use eim::EimBenchArgs;
 pub use smdpp::SmdppBenchArgs;
 pub use smds::SmdsBenchArgs;
 
@@ -32,6 +35,15 @@ pub enum BenchCommand {
     /// process on free loopback ports, runs both phases, stops the server and removes its
     /// working directory (unless --dir). Exits non-zero after the report when a call failed.
     Smds(SmdsBenchArgs),
+    /// eIM (SGP.32): concurrent empty polls (ESipa GetEimPackage answered
+    /// noEimPackageAvailable) over keep-alive HTTPS, then PSMO round trips (queued through
+    /// the REST API, run by an IoT virtual eUICC through the IPA, result returned); polls/s,
+    /// packages/s, server CPU ms per poll and per package, p50/p99.
+    ///
+    /// It writes a test PKI, starts `rsp serve eim` (SQLite) as a child process on free
+    /// loopback ports, registers the EIDs (not timed), runs both phases, stops the server and
+    /// removes its working directory. Exits non-zero after the report when a call failed.
+    Eim(EimBenchArgs),
 }
 
 /// eUICC certificate curve.
@@ -60,5 +72,6 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Smdpp(args) => runtime.block_on(smdpp::bench_smdpp(args)),
         BenchCommand::Smds(args) => runtime.block_on(smds::bench_smds(args)),
+        BenchCommand::Eim(args) => runtime.block_on(eim::bench_eim(args)),
     }
 }
