@@ -27,6 +27,9 @@ pub enum EimError {
     /// The eIM could not encode one of its own messages.
     #[error("encoding failed: {0}")]
     Encode(String),
+    /// The SM-DP+ of an indirect download could not be reached or gave no usable answer.
+    #[error("relay to the SM-DP+ failed: {0}")]
+    Relay(String),
     /// No eIM key for the curve of the eUICC's association.
     #[error("no eIM key for curve {0}")]
     NoKey(&'static str),

@@ -123,6 +123,7 @@ impl<S: EimStore> Eim<S> {
                 activation_code,
                 smdp_address,
                 matching_id,
+                ..
             } => {
                 let ac = package::activation_code(
                     activation_code.as_deref(),

@@ -15,11 +15,13 @@
 //! - [`result`]: verification of `EuiccPackageResult` and the state it implies.
 //! - [`service`]: the eIM over a store: keys, trust, the northbound operations.
 //! - [`esipa`]: the ESipa functions.
+//! - [`relay`]: indirect Profile download, ES9+ relayed for the IPA.
 
 pub mod error;
 pub mod esipa;
 pub mod model;
 pub mod package;
+pub mod relay;
 pub mod result;
 pub mod service;
 pub mod store;
@@ -29,6 +31,7 @@ pub use model::{
     EcoSpec, EimConfig, EimCurve, EuiccRecord, EuiccState, Operation, OperationKind,
     OperationStatus, OutboxItem, OutboxKind, ProfileView, PsmoSpec, Tenant,
 };
+pub use relay::{Es9Asn1Client, RelaySession, RelayStore};
 pub use service::{Eim, EimKeys, RegisterEuicc};
 pub use store::{EimStore, StoreError};
 

@@ -234,6 +234,15 @@ pub enum OperationKind {
         /// … and MatchingID (the Activation Code is built from them).
         #[serde(default)]
         matching_id: Option<String>,
+        /// The Confirmation Code the SM-DP+ asks for (request only: the eIM keeps its
+        /// SHA-256 and never stores or shows the code itself).
+        #[serde(default, skip_serializing)]
+        confirmation_code: Option<String>,
+        /// SHA-256 of the Confirmation Code (hex). In an indirect download the eIM gives
+        /// the IPA the session's `hashCc` = SHA-256(this ‖ transactionId) (SGP.32 §5.14.2,
+        /// SGP.22 §3.1.3.4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmation_code_sha256: Option<String>,
     },
 }
 

@@ -203,9 +203,29 @@ impl<S: EimStore> Eim<S> {
         &self,
         tenant: &str,
         eid: &str,
-        kind: OperationKind,
+        mut kind: OperationKind,
     ) -> Result<Operation, EimError> {
         let euicc = self.euicc(tenant, eid).await?;
+        if let OperationKind::Download {
+            confirmation_code,
+            confirmation_code_sha256,
+            ..
+        } = &mut kind
+        {
+            if let Some(code) = confirmation_code.take() {
+                if code.is_empty() || confirmation_code_sha256.is_some() {
+                    return Err(EimError::invalid(
+                        "confirmationCode (not empty, not with confirmationCodeSha256)",
+                    ));
+                }
+                *confirmation_code_sha256 = Some(hex::encode(crate::token_hash(&code)));
+            }
+            if let Some(h) = confirmation_code_sha256
+                && !matches!(hex::decode(&*h), Ok(b) if b.len() == 32)
+            {
+                return Err(EimError::invalid("confirmationCodeSha256 (64 hex digits)"));
+            }
+        }
         match &kind {
             OperationKind::Psmo { psmos } => package::check_psmos(psmos)?,
             OperationKind::Eco { ecos } => package::check_ecos(ecos)?,
@@ -216,6 +236,7 @@ impl<S: EimStore> Eim<S> {
                 activation_code,
                 smdp_address,
                 matching_id,
+                ..
             } => {
                 package::activation_code(
                     activation_code.as_deref(),

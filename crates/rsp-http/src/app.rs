@@ -51,14 +51,18 @@ where
 }
 
 /// The eIM routes on its TLS listener: ESipa's ASN.1 binding (SGP.32 v1.2 §6) and the
-/// northbound REST API (`/eim/v1/*`, bearer token per tenant), with metrics.
-pub fn eim_router<S>(eim: Arc<rsp_eim::Eim<S>>) -> Router
+/// northbound REST API (`/eim/v1/*`, bearer token per tenant), with metrics. `es9` is the
+/// eIM's ES9+ client for indirect downloads (the SM-DP+s' TLS roots).
+pub fn eim_router<S>(eim: Arc<rsp_eim::Eim<S>>, es9: reqwest::Client) -> Router
 where
-    S: rsp_eim::EimStore + 'static,
+    S: rsp_eim::EimStore + rsp_eim::RelayStore + 'static,
 {
     let _ = crate::metrics::handle();
     Router::new()
-        .merge(crate::esipa::router(eim.clone()))
+        .merge(crate::esipa::router(
+            eim.clone(),
+            crate::es9plus_relay::Es9Relay::new(es9),
+        ))
         .merge(crate::eim_api::router(eim))
         .layer(middleware::from_fn(crate::metrics::track))
 }

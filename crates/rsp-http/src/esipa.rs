@@ -4,9 +4,9 @@
 //! HandleNotification, which has no response).
 //!
 //! Functions: GetEimPackage (§5.14.6), ProvideEimPackageResult (§5.14.7),
-//! HandleNotification (§5.14.4). The indirect download relays (InitiateAuthentication,
-//! AuthenticateClient, GetBoundProfilePackage, CancelSession, §5.14.1–§5.14.5) are not
-//! served yet: each is answered with its own error alternative `undefinedError(127)`. A body
+//! HandleNotification (§5.14.4), and the indirect download relays (InitiateAuthentication,
+//! AuthenticateClient, GetBoundProfilePackage, CancelSession, §5.14.1–§5.14.5) through
+//! [`rsp_eim::relay`] and the ES9+ ASN.1 client [`Es9Relay`]. A body
 //! that is not one DER message, or a TransferEimPackageResponse (eIM-initiated push, not
 //! used over HTTPS retrieval), gets HTTP 400 without body, as the ES9+/ES11 ASN.1 bindings
 //! do ([`crate::asn1_binding`]).
@@ -20,23 +20,41 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use rsp_codec::asn1::sgp32::{
-    AuthenticateClientErrorEsipa, AuthenticateClientResponseEsipa, CancelSessionErrorEsipa,
-    CancelSessionResponseEsipa, EimPackageError, EsipaMessageFromEimToIpa,
-    EsipaMessageFromIpaToEim, GetBoundProfilePackageErrorEsipa,
-    GetBoundProfilePackageResponseEsipa, GetEimPackageResponse, InitiateAuthenticationErrorEsipa,
-    InitiateAuthenticationResponseEsipa, ProvideEimPackageResultError,
+    AuthenticateClientResponseEsipa, CancelSessionResponseEsipa, EimPackageError,
+    EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, GetBoundProfilePackageResponseEsipa,
+    GetEimPackageResponse, InitiateAuthenticationResponseEsipa, ProvideEimPackageResultError,
     ProvideEimPackageResultResponse,
 };
 use rsp_codec::status::RspError;
-use rsp_eim::{Eim, EimError, EimStore};
+use rsp_eim::{Eim, EimError, EimStore, RelayStore};
+
+pub use crate::es9plus_relay::Es9Relay;
 
 use crate::asn1_binding::{self, ASN1_PATH, asn1_response, is_asn1_content_type};
 
-/// The ESipa route of an eIM.
-pub fn router<S: EimStore + 'static>(eim: Arc<Eim<S>>) -> Router {
+/// The ESipa route of an eIM; `es9` reaches the SM-DP+s of indirect downloads.
+pub fn router<S: EimStore + RelayStore + 'static>(eim: Arc<Eim<S>>, es9: Es9Relay) -> Router {
     Router::new()
         .route(ASN1_PATH, post(handle::<S>))
-        .with_state(eim)
+        .with_state((eim, es9))
+}
+
+/// A relayed call's answer: counted `relayed` or `refused` (the SM-DP+'s or the eIM's
+/// error alternative), 500 when the eIM could not relay at all (SM-DP+ unreachable,
+/// storage failure).
+fn relayed<T>(
+    function: &'static str,
+    result: Result<T, EimError>,
+    message: impl FnOnce(T) -> (bool, EsipaMessageFromEimToIpa),
+) -> Response {
+    match result {
+        Ok(r) => {
+            let (ok, out) = message(r);
+            count(function, if ok { "relayed" } else { "refused" });
+            encode(&out)
+        }
+        Err(e) => failed(function, &e),
+    }
 }
 
 /// `rsp_esipa_calls_total{function,result}`.
@@ -61,8 +79,8 @@ fn failed(function: &'static str, e: &EimError) -> Response {
     asn1_binding::server_error()
 }
 
-async fn handle<S: EimStore + 'static>(
-    State(eim): State<Arc<Eim<S>>>,
+async fn handle<S: EimStore + RelayStore + 'static>(
+    State((eim, es9)): State<(Arc<Eim<S>>, Es9Relay)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -149,38 +167,43 @@ async fn handle<S: EimStore + 'static>(
                 Err(e) => failed(F, &e),
             }
         }
-        // Indirect Profile download through the eIM (§3.2.3) is not offered yet.
-        In::InitiateAuthenticationRequestEsipa(_) => {
-            count("initiateAuthentication", "notSupported");
-            encode(&Out::InitiateAuthenticationResponseEsipa(
-                InitiateAuthenticationResponseEsipa::InitiateAuthenticationErrorEsipa(
-                    InitiateAuthenticationErrorEsipa::UNDEFINED_ERROR,
-                ),
-            ))
+        // Indirect Profile download (§3.2, §5.14.1–§5.14.5): relayed to the SM-DP+.
+        In::InitiateAuthenticationRequestEsipa(req) => {
+            let r = eim.relay_initiate_authentication(&req, &es9).await;
+            relayed("initiateAuthentication", r, |r| {
+                let ok = matches!(
+                    r,
+                    InitiateAuthenticationResponseEsipa::InitiateAuthenticationOkEsipa(_)
+                );
+                (ok, Out::InitiateAuthenticationResponseEsipa(r))
+            })
         }
-        In::AuthenticateClientRequestEsipa(_) => {
-            count("authenticateClient", "notSupported");
-            encode(&Out::AuthenticateClientResponseEsipa(
-                AuthenticateClientResponseEsipa::AuthenticateClientErrorEsipa(
-                    AuthenticateClientErrorEsipa::UNDEFINED_ERROR,
-                ),
-            ))
+        In::AuthenticateClientRequestEsipa(req) => {
+            let r = eim.relay_authenticate_client(&req, &es9).await;
+            relayed("authenticateClient", r, |r| {
+                let ok = !matches!(
+                    r,
+                    AuthenticateClientResponseEsipa::AuthenticateClientErrorEsipa(_)
+                );
+                (ok, Out::AuthenticateClientResponseEsipa(r))
+            })
         }
-        In::GetBoundProfilePackageRequestEsipa(_) => {
-            count("getBoundProfilePackage", "notSupported");
-            encode(&Out::GetBoundProfilePackageResponseEsipa(
-                GetBoundProfilePackageResponseEsipa::GetBoundProfilePackageErrorEsipa(
-                    GetBoundProfilePackageErrorEsipa::UNDEFINED_ERROR,
-                ),
-            ))
+        In::GetBoundProfilePackageRequestEsipa(req) => {
+            let r = eim.relay_get_bound_profile_package(&req, &es9).await;
+            relayed("getBoundProfilePackage", r, |r| {
+                let ok = matches!(
+                    r,
+                    GetBoundProfilePackageResponseEsipa::GetBoundProfilePackageOkEsipa(_)
+                );
+                (ok, Out::GetBoundProfilePackageResponseEsipa(r))
+            })
         }
-        In::CancelSessionRequestEsipa(_) => {
-            count("cancelSession", "notSupported");
-            encode(&Out::CancelSessionResponseEsipa(
-                CancelSessionResponseEsipa::CancelSessionError(
-                    CancelSessionErrorEsipa::UNDEFINED_ERROR,
-                ),
-            ))
+        In::CancelSessionRequestEsipa(req) => {
+            let r = eim.relay_cancel_session(&req, &es9).await;
+            relayed("cancelSession", r, |r| {
+                let ok = matches!(r, CancelSessionResponseEsipa::CancelSessionOk(_));
+                (ok, Out::CancelSessionResponseEsipa(r))
+            })
         }
         In::TransferEimPackageResponse(_) => {
             count("transferEimPackage", "badRequest");

@@ -61,6 +61,7 @@ pub mod es2plus_client;
 pub mod es2plus_operator;
 pub mod es9plus;
 pub mod es9plus_asn1;
+pub mod es9plus_relay;
 pub mod esipa;
 pub mod identity;
 pub mod metrics;

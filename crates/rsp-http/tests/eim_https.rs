@@ -46,8 +46,8 @@ async fn scenario(store: SqlStore, curve: EimCurve) {
     let trust = TrustStore::with_cis([Cert::from_pem(&read(&pki, "ci.pem")).unwrap()]);
     let eim = Arc::new(Eim::new(store.clone(), keys, trust).with_lease(Duration::from_secs(2)));
     let tls = rsp_http::tls::server_config(&tls_pki.tls_files()).unwrap();
-    let (addr, stop, task) = serve(tls, rsp_http::app::eim_router(eim)).await;
     let http = tls_pki.client(None);
+    let (addr, stop, task) = serve(tls, rsp_http::app::eim_router(eim, http.clone())).await;
     let (stop_outbox, outbox_stopped) = tokio::sync::oneshot::channel::<()>();
     let outbox = tokio::spawn(run_eim_outbox(
         store.clone(),

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::activation::ActivationCode;
 use crate::device::device_info;
 use crate::error::LpaError;
-use crate::es9plus::Es9PlusClient;
+use crate::es9link::Es9Link;
 use crate::es10::Es10Channel;
 use crate::es10b::{self, seq_u64};
 use crate::notifications::ProcessedNotification;
@@ -213,15 +213,15 @@ fn protocol(what: impl Into<String>) -> LpaError {
 }
 
 /// One download session: the channel, the SM-DP+ and what is known so far.
-struct Session<'a, E: Es10Channel + ?Sized> {
+struct Session<'a, E: Es10Channel + ?Sized, L: Es9Link + ?Sized> {
     channel: &'a mut E,
-    es9: &'a Es9PlusClient,
+    es9: &'a L,
     address: &'a str,
     transaction_id: TransactionIdHex,
     progress: &'a mut (dyn FnMut(DownloadStep) + Send),
 }
 
-impl<E: Es10Channel + ?Sized> Session<'_, E> {
+impl<E: Es10Channel + ?Sized, L: Es9Link + ?Sized> Session<'_, E, L> {
     /// ES10b.CancelSession only: frees the eUICC's session after the SM-DP+ ended its own.
     fn release_euicc(&mut self) {
         let tid = self.transaction_id.as_bytes().to_vec();
@@ -336,9 +336,9 @@ impl std::fmt::Debug for BoundPackage {
 /// Runs the download of the Profile named by `activation` into the eUICC behind
 /// `channel`. The installation notification stays on the eUICC (see
 /// [`crate::notifications::process`]).
-pub async fn download<E: Es10Channel + ?Sized>(
+pub async fn download<E: Es10Channel + ?Sized, L: Es9Link + ?Sized>(
     channel: &mut E,
-    es9: &Es9PlusClient,
+    es9: &L,
     activation: &ActivationCode,
     confirmation_code: Option<&str>,
     imei: Option<&str>,
@@ -353,9 +353,9 @@ pub async fn download<E: Es10Channel + ?Sized>(
 /// The download up to the Bound Profile Package (SGP.22 §3.1.2, §3.1.3.1–§3.1.3.3):
 /// mutual authentication, confirmation, ES10b.PrepareDownload and
 /// ES9+.GetBoundProfilePackage. Errors cancel or release the sessions as [`download`] does.
-pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
+pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized, L: Es9Link + ?Sized>(
     channel: &mut E,
-    es9: &Es9PlusClient,
+    es9: &L,
     activation: &ActivationCode,
     confirmation_code: Option<&str>,
     imei: Option<&str>,
@@ -453,6 +453,7 @@ pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
 
     // §3.1.3.4 confirmation: without the code the download cannot go on.
     let hash_cc = match (signed2.cc_required_flag, confirmation_code) {
+        (true, _) if es9.supplied_hash_cc().is_some() => es9.supplied_hash_cc(),
         (true, None) => {
             session.cancel(CancelSessionReason::POSTPONED).await;
             return Err(LpaError::ConfirmationCodeRequired);
@@ -526,9 +527,9 @@ pub async fn fetch_bound_profile_package<E: Es10Channel + ?Sized>(
 /// before the result, cancels the session on both sides (reason
 /// `loadBppExecutionError`); an eUICC error result is an `Ok` with
 /// [`Installation::Failed`] (its notification goes to the SM-DP+ like a success).
-pub async fn load_bound_profile_package<E: Es10Channel + ?Sized>(
+pub async fn load_bound_profile_package<E: Es10Channel + ?Sized, L: Es9Link + ?Sized>(
     channel: &mut E,
-    es9: &Es9PlusClient,
+    es9: &L,
     package: &BoundPackage,
     progress: &mut (dyn FnMut(DownloadStep) + Send),
 ) -> Result<DownloadResult, LpaError> {

@@ -10,96 +10,16 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use base64::Engine as _;
+use common::eim::*;
 use common::*;
-use rsp_codec::asn1::Certificate;
-use rsp_codec::asn1::sgp32::{EimConfigurationData, EimIdType, EimPublicKeyData};
-use rsp_crypto::{Curve, SoftwareKey};
-use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant, token_hash};
-use rsp_euicc::{Card, EuiccConfig, Identity, Isdr, StateStore};
-use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
-use rsp_http::tls::{TlsFiles, server_config};
+use rsp_crypto::Curve;
 use rsp_lpa::ipa::{Handled, Ipa, PollReport};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient};
-use rsp_pki::{Cert, TrustStore};
+use rsp_pki::Cert;
 use rsp_storage::SqlStore;
 use rsp_testkit::pg::PgDb;
 use serde_json::{Value, json};
-
-const EIM_ID: &str = "eim.test";
-const TOKEN: &str = "tenant-token";
-
-/// An IoT virtual eUICC of `pki` with the eIM at `eim_address` added initially.
-fn iot_euicc(pki: &Path, eim_address: &str) -> (Card, String) {
-    let identity = Identity::from_files(
-        &[(
-            pki.join("euicc.pem"),
-            pki.join("euicc.key.pem"),
-            pki.join("eum.pem"),
-        )],
-        &[pki.join("ci.pem")],
-    )
-    .unwrap();
-    let mut isdr = Isdr::new(identity, EuiccConfig::default(), StateStore::memory()).unwrap();
-    isdr.enable_iot_mode().unwrap();
-    let cert = Cert::from_pem(&std::fs::read_to_string(pki.join("eim.pem")).unwrap()).unwrap();
-    let config = EimConfigurationData {
-        eim_id: EIM_ID.into(),
-        eim_fqdn: Some(eim_address.into()),
-        eim_id_type: Some(EimIdType::EIM_ID_TYPE_PROPRIETARY),
-        counter_value: Some(0.into()),
-        eim_public_key_data: Some(EimPublicKeyData::EimCertificate(
-            Certificate::from_der(cert.der()).unwrap(),
-        )),
-        ..Default::default()
-    };
-    rsp_lpa::es10_iot::add_initial_eim(&mut isdr, vec![config]).unwrap();
-    let eid = isdr.identity().eid_text().to_owned();
-    (Card::new(isdr), eid)
-}
-
-struct Rest {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Rest {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(TOKEN);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Queues an operation for `eid`; its id.
-    async fn queue(&self, eid: &str, op: Value) -> i64 {
-        let (s, v) = self
-            .call(
-                reqwest::Method::POST,
-                &format!("/euiccs/{eid}/operations"),
-                Some(op),
-            )
-            .await;
-        assert_eq!(s, 202, "{v}");
-        v["id"].as_i64().unwrap()
-    }
-
-    async fn operation(&self, id: i64) -> Value {
-        self.call(reqwest::Method::GET, &format!("/operations/{id}"), None)
-            .await
-            .1
-    }
-}
 
 /// The single package result lines of a poll.
 fn package_results(report: &PollReport) -> Vec<String> {
@@ -115,32 +35,6 @@ fn package_results(report: &PollReport) -> Vec<String> {
     results.into_iter().next().unwrap()
 }
 
-fn downloaded(report: &PollReport) -> String {
-    report
-        .handled
-        .iter()
-        .find_map(|h| match h {
-            Handled::ProfileDownload(d) => d.iccid.clone(),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no download in {report:?}"))
-}
-
-async fn wait_state(server: &Server, iccid: &str, want: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let state = server.state(iccid).await;
-        if state == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{iccid} stays {state}, not {want}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn scenario(eim_store: SqlStore, curve: Curve) {
     let dir = TempDir::new();
     let tls = write_pki(&dir.0, "tls", Curve::NistP256);
@@ -151,80 +45,13 @@ async fn scenario(eim_store: SqlStore, curve: Curve) {
     let ac2 = smdp.order(iccid2, None).await;
 
     // The eIM: one tenant, the eIM key of the association's curve, the CI for eUICC chains.
-    eim_store
-        .upsert_tenant(&Tenant {
-            id: "acme".into(),
-            token_sha256: token_hash(TOKEN),
-            webhook_url: None,
-        })
-        .await
-        .unwrap();
-    let eim_curve = match curve {
-        Curve::NistP256 => EimCurve::Nist,
-        Curve::BrainpoolP256r1 => EimCurve::Brainpool,
-    };
-    let key =
-        SoftwareKey::from_pem(&std::fs::read_to_string(pki.join("eim.key.pem")).unwrap()).unwrap();
-    let trust = TrustStore::with_cis([Cert::from_pem(
-        &std::fs::read_to_string(pki.join("ci.pem")).unwrap(),
-    )
-    .unwrap()]);
-    let eim = Arc::new(Eim::new(
-        eim_store.clone(),
-        EimKeys::new(EIM_ID).with(eim_curve, Arc::new(key)),
-        trust,
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let eim_address = format!("localhost:{}", listener.local_addr().unwrap().port());
-    let tls_config = server_config(&TlsFiles {
-        cert_chain: tls.join("dp-tls.pem"),
-        key: tls.join("dp-tls.key.pem"),
-        client_ca: vec![tls.join("ci.pem")],
-    })
-    .unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let router = rsp_http::app::eim_router(eim);
-    let server = tokio::spawn(async move {
-        rsp_http::server::serve_tls(listener, tls_config, router, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(tls.join("ci.pem")).unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .build()
-        .unwrap();
-    let (stop_outbox, outbox_stopped) = tokio::sync::oneshot::channel::<()>();
-    let outbox = tokio::spawn(run_eim_outbox(
-        eim_store.clone(),
-        EimSender {
-            webhook: reqwest::Client::new(),
-            es9: http.clone(),
-        },
-        Duration::from_millis(50),
-        async {
-            let _ = outbox_stopped.await;
-        },
-    ));
-    let rest = Rest {
-        http: http.clone(),
-        base: format!("https://{eim_address}/eim/v1"),
-    };
+    let eim = EimServer::start(eim_store, &tls, &pki, curve).await;
+    let (rest, http, eim_address) = (&eim.rest, eim.http.clone(), eim.address.clone());
 
     // The device: an IoT eUICC associated with the eIM, registered by its tenant.
-    let (card, eid) = iot_euicc(&pki, &eim_address);
+    let (card, eid) = iot_euicc(&pki, &eim_address, false);
     let pem = |n: &str| std::fs::read_to_string(pki.join(n)).unwrap();
-    let (s, v) = rest
-        .call(
-            reqwest::Method::POST,
-            "/euiccs",
-            Some(json!({"eid": eid, "eimId": EIM_ID, "curve": eim_curve,
-                "euiccCertificate": pem("euicc.pem"), "eumCertificate": pem("eum.pem")})),
-        )
-        .await;
-    assert_eq!(s, 201, "{v}");
+    rest.register(&eid, &pki, eim_curve(curve)).await;
     let es9 = Es9PlusClient::from_ca_files(&[tls.join("ci.pem")]).unwrap();
     let esipa = EsipaClient::new(http.clone(), &eim_address);
     let mut ipa = Ipa::new(ApduChannel::open(card).unwrap(), esipa, es9).unwrap();
@@ -365,19 +192,8 @@ async fn scenario(eim_store: SqlStore, curve: Curve) {
     );
     done(&rest.operation(id).await);
 
-    let _ = stop_outbox.send(());
-    outbox.await.unwrap();
-    let _ = stop.send(());
-    server.await.unwrap();
+    eim.stop().await;
     smdp.stop().await;
-}
-
-async fn eim_sqlite(dir: &Path) -> SqlStore {
-    let store = SqlStore::open_sqlite(&dir.join("eim.sqlite"), key())
-        .await
-        .unwrap();
-    store.migrate().await.unwrap();
-    store
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,7 @@ use crate::db::{Param, RowRead};
 use crate::eim_sql::*;
 use crate::inventory::now_ms;
 
-fn err(e: DbError) -> StoreError {
+pub(crate) fn err(e: DbError) -> StoreError {
     match e {
         DbError::Duplicate(_) => StoreError::Duplicate,
         DbError::Corrupt(c) => StoreError::Corrupt(c),
@@ -36,7 +36,7 @@ fn tenant(row: &dyn RowRead) -> Result<Tenant, DbError> {
     })
 }
 
-fn eid_of(text: String) -> Result<Eid, DbError> {
+pub(crate) fn eid_of(text: String) -> Result<Eid, DbError> {
     Eid::parse(&text).map_err(|_| DbError::Corrupt("eid"))
 }
 
@@ -56,7 +56,7 @@ fn euicc(row: &dyn RowRead) -> Result<EuiccRecord, DbError> {
     })
 }
 
-fn operation(row: &dyn RowRead) -> Result<Operation, DbError> {
+pub(crate) fn operation(row: &dyn RowRead) -> Result<Operation, DbError> {
     Ok(Operation {
         id: row.int("id")?,
         eid: eid_of(row.text("eid")?)?,
@@ -108,7 +108,11 @@ impl SqlStore {
         run.await.map_err(err)
     }
 
-    async fn eim_exec(&self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+    pub(crate) async fn eim_exec(
+        &self,
+        sql: &'static str,
+        params: &[Param<'_>],
+    ) -> Result<u64, StoreError> {
         let run = async {
             let mut tx = self.begin_write().await?;
             let n = tx.conn().execute(sql, params).await?;
@@ -118,7 +122,7 @@ impl SqlStore {
         run.await.map_err(err)
     }
 
-    async fn eim_read<T>(
+    pub(crate) async fn eim_read<T>(
         &self,
         sql: &'static str,
         params: &[Param<'_>],

@@ -66,6 +66,13 @@ pub(crate) const DELIVERED_BY_TID: &str = concat!(
     " FROM eim_operations WHERE eid = $1 AND status = 'delivered' AND transaction_id = $2 \
      ORDER BY id LIMIT 1"
 );
+/// By eimTransactionId alone (the IPA's InitiateAuthenticationRequestEsipa has no EID).
+pub(crate) const DELIVERED_BY_TID_ONLY: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM eim_operations WHERE status = 'delivered' AND transaction_id = $1 \
+     ORDER BY id LIMIT 1"
+);
 pub(crate) const DELIVERED_BY_COUNTER: &str = concat!(
     "SELECT ",
     op_columns!(),

@@ -70,6 +70,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261207000001_eim.sql"),
         include_str!("../migrations/postgres/20261207000001_eim.sql"),
     ),
+    (
+        20261208000001,
+        "eim relay",
+        include_str!("../migrations/sqlite/20261208000001_eim_relay.sql"),
+        include_str!("../migrations/postgres/20261208000001_eim_relay.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

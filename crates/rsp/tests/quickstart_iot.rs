@@ -20,11 +20,18 @@ fn temp_dir() -> PathBuf {
     p
 }
 
+/// Direct download by the IPA, then (`--indirect`) the eIM relaying ES9+ for it.
 #[test]
 fn quickstart_iot_downloads_through_the_ipa_and_enables_by_psmo() {
+    quickstart(&[], "direct from the SM-DP+");
+    quickstart(&["--indirect"], "indirect: the eIM relayed ES9+");
+}
+
+fn quickstart(extra: &[&str], mode: &str) {
     let cwd = temp_dir();
     let out = rsp()
         .args(["quickstart", "--iot", "--dir", "qs"])
+        .args(extra)
         .current_dir(&cwd)
         .output()
         .unwrap();
@@ -43,6 +50,7 @@ fn quickstart_iot_downloads_through_the_ipa_and_enables_by_psmo() {
         "\"enableResult\":0",
         "\"enabledIccid\":\"89001",
         "is Installed",
+        mode,
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

@@ -14,6 +14,7 @@
 //! §5.14.4), which forwards them to the SM-DP+ they name; each one the eIM accepted is
 //! removed from the eUICC. [`Ipa::run`] polls in a loop with back-off on failures.
 
+mod indirect;
 mod package;
 mod trigger;
 
@@ -31,6 +32,7 @@ use crate::error::LpaError;
 use crate::es9plus::Es9PlusClient;
 use crate::es10::Es10Channel;
 
+pub use indirect::EimRelay;
 pub use package::PackageOutcome;
 pub use trigger::DownloadOutcome;
 
@@ -91,6 +93,20 @@ pub struct Schedule {
     pub max_backoff: Duration,
 }
 
+/// How the IPA downloads a Profile the eIM triggers (SGP.32 v1.2 §3.2: direct from the
+/// SM-DP+, or indirect with the eIM relaying ES9+).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DownloadMode {
+    /// Indirect when an eIM association on the eUICC announces `indirectProfileDownload`,
+    /// direct otherwise.
+    #[default]
+    Auto,
+    /// Always from the SM-DP+ itself.
+    Direct,
+    /// Always through the eIM.
+    Indirect,
+}
+
 /// The IPA for one eUICC and one eIM.
 pub struct Ipa<E: Es10Channel, L: EimLink> {
     channel: E,
@@ -98,6 +114,7 @@ pub struct Ipa<E: Es10Channel, L: EimLink> {
     es9: Es9PlusClient,
     eid: [u8; 16],
     max_packages: usize,
+    download_mode: DownloadMode,
 }
 
 impl<E: Es10Channel, L: EimLink> std::fmt::Debug for Ipa<E, L> {
@@ -124,6 +141,7 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
             es9,
             eid,
             max_packages: 32,
+            download_mode: DownloadMode::Auto,
         })
     }
 
@@ -131,6 +149,12 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
     /// device busy forever.
     pub fn with_max_packages(mut self, n: usize) -> Self {
         self.max_packages = n.max(1);
+        self
+    }
+
+    /// How triggered downloads reach the SM-DP+ (default [`DownloadMode::Auto`]).
+    pub fn with_download_mode(mut self, mode: DownloadMode) -> Self {
+        self.download_mode = mode;
         self
     }
 
@@ -187,8 +211,15 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
                 }
                 GetEimPackageResponse::ProfileDownloadTriggerRequest(trigger) => {
                     Handled::ProfileDownload(
-                        trigger::run(&mut self.channel, &self.eim, &self.es9, self.eid, &trigger)
-                            .await?,
+                        trigger::run(
+                            &mut self.channel,
+                            &self.eim,
+                            &self.es9,
+                            self.download_mode,
+                            self.eid,
+                            &trigger,
+                        )
+                        .await?,
                     )
                 }
             };

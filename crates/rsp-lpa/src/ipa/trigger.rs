@@ -1,6 +1,7 @@
-//! Profile download triggered by the eIM (SGP.32 v1.2 §3.2.x direct download,
-//! §2.11.2.3 ProfileDownloadTriggerRequest/Result): the IPA downloads from the SM-DP+ itself
-//! with the LPA's download code, then tells the eIM the installation result.
+//! Profile download triggered by the eIM (SGP.32 v1.2 §2.11.2.3
+//! ProfileDownloadTriggerRequest/Result): the IPA downloads with the LPA's download code,
+//! either from the SM-DP+ itself (direct) or through the eIM relaying ES9+ (indirect,
+//! [`super::indirect`]), then tells the eIM the installation result.
 
 use rsp_codec::asn1::sgp32::{
     EimPackageResult, ProfileDownloadData, ProfileDownloadError, ProfileDownloadErrorReason,
@@ -9,7 +10,8 @@ use rsp_codec::asn1::sgp32::{
 use rsp_codec::asn1::{self, Extensions, PendingNotification};
 use serde::Serialize;
 
-use super::EimLink;
+use super::indirect::EimRelay;
+use super::{DownloadMode, EimLink};
 use crate::activation::ActivationCode;
 use crate::error::LpaError;
 use crate::es9plus::Es9PlusClient;
@@ -21,6 +23,8 @@ use crate::es10::Es10Channel;
 pub struct DownloadOutcome {
     /// The Activation Code used (`LPA:` form).
     pub activation_code: String,
+    /// Relayed by the eIM (indirect) rather than direct to the SM-DP+.
+    pub indirect: bool,
     /// The installed Profile's ICCID, when it was installed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iccid: Option<String>,
@@ -36,15 +40,22 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
     channel: &mut E,
     eim: &L,
     es9: &Es9PlusClient,
+    mode: DownloadMode,
     eid: [u8; 16],
     trigger: &ProfileDownloadTriggerRequest,
 ) -> Result<DownloadOutcome, LpaError> {
-    let attempt = download(channel, es9, trigger).await;
+    let indirect = match mode {
+        DownloadMode::Direct => false,
+        DownloadMode::Indirect => true,
+        DownloadMode::Auto => eim_offers_indirect(channel),
+    };
+    let attempt = download(channel, eim, es9, indirect, trigger).await;
     let (outcome, data) = match attempt {
         Ok((code, installed)) => {
             let pir = installation_result(channel, installed.seq_number)?;
             let outcome = DownloadOutcome {
                 activation_code: code,
+                indirect,
                 iccid: installed.is_success().then(|| installed.iccid.clone()),
                 error: (!installed.is_success()).then(|| format!("{:?}", installed.installation)),
             };
@@ -61,6 +72,7 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
             (
                 DownloadOutcome {
                     activation_code: code,
+                    indirect,
                     iccid: None,
                     error: Some(e.to_string()),
                 },
@@ -78,9 +90,11 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
 }
 
 /// The Activation Code the trigger names, and the download's result.
-async fn download<E: Es10Channel + ?Sized>(
+async fn download<E: Es10Channel + ?Sized, L: EimLink>(
     channel: &mut E,
+    eim: &L,
     es9: &Es9PlusClient,
+    indirect: bool,
     trigger: &ProfileDownloadTriggerRequest,
 ) -> Result<(String, crate::DownloadResult), (String, LpaError)> {
     let code = activation_code(channel, es9, trigger)
@@ -88,10 +102,27 @@ async fn download<E: Es10Channel + ?Sized>(
         .map_err(|e| (String::new(), e))?;
     let parsed = ActivationCode::parse(&code).map_err(|e| (code.clone(), e.into()))?;
     let mut quiet = |_| {};
-    let result = crate::download::download(channel, es9, &parsed, None, None, &mut quiet)
-        .await
-        .map_err(|e| (code.clone(), e))?;
-    Ok((code, result))
+    let result = if indirect {
+        let tid = trigger.eim_transaction_id.as_ref().map(|t| t.0.to_vec());
+        let relay = EimRelay::new(eim, tid);
+        crate::download::download(channel, &relay, &parsed, None, None, &mut quiet).await
+    } else {
+        crate::download::download(channel, es9, &parsed, None, None, &mut quiet).await
+    };
+    result.map(|r| (code.clone(), r)).map_err(|e| (code, e))
+}
+
+/// Whether an eIM association on the eUICC announces indirect Profile download
+/// (`EimConfigurationData.indirectProfileDownload`, SGP.32 §2.11.1); a failure to ask is
+/// taken as "no" (direct).
+fn eim_offers_indirect<E: Es10Channel + ?Sized>(channel: &mut E) -> bool {
+    match crate::es10_iot::get_eim_configuration_data(channel, None) {
+        Ok(list) => list.iter().any(|c| c.indirect_profile_download.is_some()),
+        Err(e) => {
+            tracing::warn!(error = %e, "GetEimConfigurationData failed: direct download");
+            false
+        }
+    }
 }
 
 /// `activationCode`, or the default SM-DP+ (empty MatchingID, SGP.22 §3.1.3.2), or the

@@ -3,6 +3,7 @@
 //! domain service, and virtual eUICCs behind an APDU channel.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod eim;
 pub mod smds;
 
 use std::net::SocketAddr;

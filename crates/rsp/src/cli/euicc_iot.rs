@@ -35,6 +35,10 @@ pub struct IotArgs {
     /// the eIM appends it to the data it signs).
     #[arg(long, requires = "initial_eim_id")]
     pub initial_eim_token: bool,
+    /// The initial eIM offers indirect Profile download (indirectProfileDownload, SGP.32
+    /// §2.11.1): an IPA in `--download auto` mode then downloads through the eIM.
+    #[arg(long, requires = "initial_eim_id")]
+    pub initial_eim_indirect: bool,
 }
 
 /// The `eimPublicKeyData` of a certificate (PEM or DER) or public key (SubjectPublicKeyInfo,
@@ -101,6 +105,7 @@ impl IotArgs {
             counter_value: Some(0.into()),
             association_token: self.initial_eim_token.then(|| 0.into()),
             eim_public_key_data: Some(key_data(cert)?),
+            indirect_profile_download: self.initial_eim_indirect.then_some(()),
             ..Default::default()
         };
         let request = asn1::encode(&AddInitialEimRequest {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rsp_lpa::ipa::{Handled, Ipa, PollReport, Schedule};
+use rsp_lpa::ipa::{DownloadMode, Handled, Ipa, PollReport, Schedule};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient};
 
 use super::card::{CardSource, CliCard};
@@ -29,11 +29,34 @@ pub struct IpaArgs {
     /// disabled.
     #[arg(long, value_name = "FILE", global = true)]
     tls_ca: Vec<PathBuf>,
+    /// How an eIM-triggered Profile download reaches the SM-DP+: `direct` (the IPA's own
+    /// ES9+ client), `indirect` (the eIM relays ES9+ over ESipa, SGP.32 §3.2), or `auto`:
+    /// indirect when an eIM association on the eUICC announces indirectProfileDownload.
+    #[arg(long, value_enum, default_value_t = DownloadArg::Auto, global = true)]
+    download: DownloadArg,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
     command: IpaCommand,
+}
+
+/// `--download`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DownloadArg {
+    Auto,
+    Direct,
+    Indirect,
+}
+
+impl From<DownloadArg> for DownloadMode {
+    fn from(a: DownloadArg) -> Self {
+        match a {
+            DownloadArg::Auto => DownloadMode::Auto,
+            DownloadArg::Direct => DownloadMode::Direct,
+            DownloadArg::Indirect => DownloadMode::Indirect,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +94,7 @@ async fn run_async(args: &IpaArgs) -> anyhow::Result<()> {
     };
     let eim = EsipaClient::from_ca_files(&address, &args.tls_ca)?;
     let es9 = Es9PlusClient::from_ca_files(&args.tls_ca)?;
-    let mut ipa = Ipa::new(channel, eim, es9)?;
+    let mut ipa = Ipa::new(channel, eim, es9)?.with_download_mode(args.download.into());
     match &args.command {
         IpaCommand::Poll => {
             let report = ipa.poll().await?;

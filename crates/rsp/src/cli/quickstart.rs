@@ -62,6 +62,10 @@ pub struct QuickstartArgs {
     /// --serve if free, otherwise any free port].
     #[arg(long, requires = "iot")]
     pub(super) eim_port: Option<u16>,
+    /// With --iot: indirect Profile download, the eIM relaying ES9+ for the IPA (the eIM
+    /// association announces indirectProfileDownload, SGP.32 §3.2).
+    #[arg(long, requires = "iot")]
+    pub(super) indirect: bool,
 }
 
 pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {

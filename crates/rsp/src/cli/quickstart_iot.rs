@@ -79,7 +79,7 @@ pub(super) async fn quickstart_iot(a: QuickstartArgs) -> anyhow::Result<()> {
         eim_address.as_str(),
         &token,
     );
-    let result = flow(&mut s, &dir, &pki_dir, servers).await;
+    let result = flow(&mut s, &dir, &pki_dir, servers, a.indirect).await;
     if let Err(e) = result {
         let _ = eim.shutdown().await;
         let _ = smdp.shutdown().await;
@@ -115,6 +115,7 @@ async fn flow(
     dir: &Path,
     pki_dir: &Path,
     (smdp_admin, smdp_address, eim_address, token): (&String, &str, &str, &String),
+    indirect: bool,
 ) -> anyhow::Result<()> {
     let nist = pki_dir.join("nist");
     let ca = std::fs::read(nist.join("ci.pem")).context("reading the test CI")?;
@@ -146,6 +147,7 @@ async fn flow(
         initial_eim_cert: Some(nist.join("eim.pem")),
         initial_eim_fqdn: Some(eim_address.into()),
         initial_eim_token: false,
+        initial_eim_indirect: indirect,
     }
     .apply(&mut isdr)?;
     let eid = isdr.identity().eid_text().to_owned();
@@ -302,7 +304,14 @@ fn show(report: &PollReport) {
             }
             Handled::IpaEuiccData => println!("     eUICC data sent"),
             Handled::ProfileDownload(d) => match (&d.iccid, &d.error) {
-                (Some(iccid), _) => println!("     downloaded and installed ICCID {iccid}"),
+                (Some(iccid), _) => println!(
+                    "     downloaded and installed ICCID {iccid} ({})",
+                    if d.indirect {
+                        "indirect: the eIM relayed ES9+"
+                    } else {
+                        "direct from the SM-DP+"
+                    }
+                ),
                 (_, e) => println!("     download failed: {e:?}"),
             },
         }

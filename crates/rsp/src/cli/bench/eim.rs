@@ -238,6 +238,7 @@ async fn run(
             initial_eim_cert: Some(cdir.join("eim.pem")),
             initial_eim_fqdn: Some(address.into()),
             initial_eim_token: false,
+            initial_eim_indirect: false,
         }
         .apply(&mut isdr)?;
         let own_eid = isdr.identity().eid_text().to_owned();

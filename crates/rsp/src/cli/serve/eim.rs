@@ -236,10 +236,9 @@ pub async fn start_eim(
         )?,
     };
     let eim = Arc::new(Eim::new(store.clone(), keys, trust));
-    let app = rsp_http::app::eim_router(eim).layer(axum::middleware::from_fn_with_state(
-        store.clone(),
-        rsp_http::eim_api::audit_tenant_calls,
-    ));
+    let app = rsp_http::app::eim_router(eim, sender.es9.clone()).layer(
+        axum::middleware::from_fn_with_state(store.clone(), rsp_http::eim_api::audit_tenant_calls),
+    );
     let admin = rsp_http::eim_api::admin_router(store.clone(), token);
     let checkpoint_key = audit_key(s.audit_key.as_deref())?;
     rsp_http::audit::record_config(
