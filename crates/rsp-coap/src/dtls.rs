@@ -35,9 +35,22 @@ impl std::fmt::Debug for ServerDtls {
     }
 }
 
+/// webrtc-dtls builds its certificate verifiers with rustls's process-level crypto provider
+/// (`WebPkiServerVerifier::builder`), which rustls cannot choose by itself when a program
+/// links both of its providers (ring here, aws-lc-rs through other crates): ring is
+/// installed as that default unless the program installed one already. The rest of the
+/// workspace names its provider explicitly, so this only settles webrtc-dtls's choice.
+fn ensure_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one in between: theirs stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 impl ServerDtls {
     /// From a PEM certificate chain (end entity first) and a PEM PKCS#8 EC P-256 private key.
     pub fn from_pem(cert_chain_pem: &str, key_pem: &str) -> Result<Self, CoapError> {
+        ensure_crypto_provider();
         let chain = parse_certs(cert_chain_pem)?;
         let key_pair = rcgen::KeyPair::from_pem(key_pem)
             .map_err(|e| CoapError::Config(format!("private key: {e}")))?;
@@ -79,6 +92,7 @@ pub struct ClientDtls {
 
 impl ClientDtls {
     pub(crate) fn config(&self, params: &CoapParams) -> Result<Config, CoapError> {
+        ensure_crypto_provider();
         let mut roots = rustls::RootCertStore::empty();
         for cert in parse_certs(&self.ca_pem)? {
             roots

@@ -54,6 +54,7 @@ mod error;
 mod params;
 mod peer;
 mod server;
+pub mod testing;
 
 pub use client::CoapEsipaClient;
 pub use dtls::{ClientDtls, ServerDtls};

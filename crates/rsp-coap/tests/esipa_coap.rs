@@ -78,7 +78,7 @@ async fn lossy_link_drops_and_duplicates_still_complete_once() {
     let t = Instant::now();
     let pki = pki("lossy");
     let server = TestServer::start(&pki, fast_params()).await;
-    let (relay, stats) = lossy_relay(server.addr, 5, 7).await;
+    let (relay, stats) = lossy_relay(server.addr, 5, 7).await.unwrap();
     let client = connect(
         relay,
         &pki,

@@ -46,7 +46,7 @@ fn relayed<T>(
     function: &'static str,
     result: Result<T, EimError>,
     message: impl FnOnce(T) -> (bool, EsipaMessageFromEimToIpa),
-) -> Response {
+) -> Outcome {
     match result {
         Ok(r) => {
             let (ok, out) = message(r);
@@ -63,20 +63,34 @@ fn count(function: &'static str, result: &'static str) {
         .increment(1);
 }
 
-fn encode(message: &EsipaMessageFromEimToIpa) -> Response {
+fn encode(message: &EsipaMessageFromEimToIpa) -> Outcome {
     match rsp_codec::asn1::encode(message) {
-        Ok(der) => asn1_response(der),
+        Ok(der) => Outcome::Answer(der),
         Err(e) => {
             tracing::error!(error = %e, "ESipa response not encodable");
-            asn1_binding::server_error()
+            Outcome::ServerError
         }
     }
 }
 
-fn failed(function: &'static str, e: &EimError) -> Response {
+fn failed(function: &'static str, e: &EimError) -> Outcome {
     tracing::error!(function, error = %e, "ESipa call failed");
     count(function, "error");
-    asn1_binding::server_error()
+    Outcome::ServerError
+}
+
+/// What one ESipa exchange gives back, whatever carries it (HTTPS here, CoAP in
+/// [`crate::esipa_coap`]).
+#[derive(Debug)]
+pub enum Outcome {
+    /// One DER `EsipaMessageFromEimToIpa`.
+    Answer(Vec<u8>),
+    /// No answer message (HandleNotification, §5.14.4).
+    NoContent,
+    /// Not one ESipa request the eIM takes.
+    BadRequest,
+    /// The eIM failed (storage, SM-DP+ unreachable in a relay, encoding).
+    ServerError,
 }
 
 async fn handle<S: EimStore + RelayStore + 'static>(
@@ -84,19 +98,33 @@ async fn handle<S: EimStore + RelayStore + 'static>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    use EsipaMessageFromEimToIpa as Out;
-    use EsipaMessageFromIpaToEim as In;
     let content_type = crate::binding::content_type(&headers);
     if !content_type.is_some_and(is_asn1_content_type) {
         count("unknown", "badRequest");
         return asn1_binding::bad_request("esipa", &RspError::ProtocolFormatInvalid);
     }
-    let message = match rsp_codec::asn1::decode::<EsipaMessageFromIpaToEim>(&body) {
+    match exchange(&eim, &es9, &body).await {
+        Outcome::Answer(der) => asn1_response(der),
+        Outcome::NoContent => asn1_binding::no_content(),
+        Outcome::BadRequest => asn1_binding::bad_request("esipa", &RspError::ProtocolFormatInvalid),
+        Outcome::ServerError => asn1_binding::server_error(),
+    }
+}
+
+/// One ESipa exchange: the DER request `body` decoded, served, the answer encoded.
+pub async fn exchange<S: EimStore + RelayStore + 'static>(
+    eim: &Eim<S>,
+    es9: &Es9Relay,
+    body: &[u8],
+) -> Outcome {
+    use EsipaMessageFromEimToIpa as Out;
+    use EsipaMessageFromIpaToEim as In;
+    let message = match rsp_codec::asn1::decode::<EsipaMessageFromIpaToEim>(body) {
         Ok(m) => m,
         Err(e) => {
             tracing::info!(error = %e, "ESipa body not decodable");
             count("unknown", "badRequest");
-            return asn1_binding::bad_request("esipa", &RspError::ProtocolFormatInvalid);
+            return Outcome::BadRequest;
         }
     };
     match message {
@@ -156,20 +184,20 @@ async fn handle<S: EimStore + RelayStore + 'static>(
             match eim.handle_notification(&n).await {
                 Ok(()) => {
                     count(F, "accepted");
-                    asn1_binding::no_content()
+                    Outcome::NoContent
                 }
                 Err(EimError::Refused(reason)) => {
                     // No response message to carry a refusal (§5.14.4): acknowledged, logged.
                     tracing::info!(%reason, "notification result refused");
                     count(F, "refused");
-                    asn1_binding::no_content()
+                    Outcome::NoContent
                 }
                 Err(e) => failed(F, &e),
             }
         }
         // Indirect Profile download (§3.2, §5.14.1–§5.14.5): relayed to the SM-DP+.
         In::InitiateAuthenticationRequestEsipa(req) => {
-            let r = eim.relay_initiate_authentication(&req, &es9).await;
+            let r = eim.relay_initiate_authentication(&req, es9).await;
             relayed("initiateAuthentication", r, |r| {
                 let ok = matches!(
                     r,
@@ -179,7 +207,7 @@ async fn handle<S: EimStore + RelayStore + 'static>(
             })
         }
         In::AuthenticateClientRequestEsipa(req) => {
-            let r = eim.relay_authenticate_client(&req, &es9).await;
+            let r = eim.relay_authenticate_client(&req, es9).await;
             relayed("authenticateClient", r, |r| {
                 let ok = !matches!(
                     r,
@@ -189,7 +217,7 @@ async fn handle<S: EimStore + RelayStore + 'static>(
             })
         }
         In::GetBoundProfilePackageRequestEsipa(req) => {
-            let r = eim.relay_get_bound_profile_package(&req, &es9).await;
+            let r = eim.relay_get_bound_profile_package(&req, es9).await;
             relayed("getBoundProfilePackage", r, |r| {
                 let ok = matches!(
                     r,
@@ -199,7 +227,7 @@ async fn handle<S: EimStore + RelayStore + 'static>(
             })
         }
         In::CancelSessionRequestEsipa(req) => {
-            let r = eim.relay_cancel_session(&req, &es9).await;
+            let r = eim.relay_cancel_session(&req, es9).await;
             relayed("cancelSession", r, |r| {
                 let ok = matches!(r, CancelSessionResponseEsipa::CancelSessionOk(_));
                 (ok, Out::CancelSessionResponseEsipa(r))
@@ -207,7 +235,7 @@ async fn handle<S: EimStore + RelayStore + 'static>(
         }
         In::TransferEimPackageResponse(_) => {
             count("transferEimPackage", "badRequest");
-            asn1_binding::bad_request("esipa", &RspError::ProtocolFormatInvalid)
+            Outcome::BadRequest
         }
     }
 }

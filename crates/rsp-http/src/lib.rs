@@ -63,6 +63,7 @@ pub mod es9plus;
 pub mod es9plus_asn1;
 pub mod es9plus_relay;
 pub mod esipa;
+pub mod esipa_coap;
 pub mod identity;
 pub mod metrics;
 pub mod openapi;

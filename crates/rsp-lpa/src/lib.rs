@@ -31,6 +31,7 @@ pub mod es10b;
 pub mod es9link;
 pub mod es9plus;
 pub mod esipa;
+pub mod esipa_coap;
 pub mod ipa;
 mod lpa;
 pub mod notifications;

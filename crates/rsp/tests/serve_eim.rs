@@ -37,6 +37,7 @@ fn help_documents_every_option() {
         "--tenant",
         "--log-format",
         "--audit-key",
+        "--coap-listen",
         "RSP_EIM_LISTEN",
         "RSP_EIM_ADMIN_TOKEN",
         "rsp_esipa_calls_total",
@@ -85,9 +86,15 @@ fn serves_esipa_and_the_rest_api() {
         hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()))
     };
     let (port, admin) = (free_port(), free_port());
+    let coap = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cmd = rsp();
     cmd.args(["serve", "eim", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
+        .args(["--coap-listen", &format!("127.0.0.1:{coap}")])
         .arg("--pki")
         .arg(&pki)
         .args(["--tenant", &format!("acme={hash}")])
@@ -152,6 +159,20 @@ fn serves_esipa_and_the_rest_api() {
         std::fs::read(&resp).unwrap(),
         [0xBF, 0x4F, 0x03, 0x02, 0x01, 0x01]
     );
+    // The same call over CoAP/DTLS (--coap-listen), the eIM's TLS certificate checked.
+    let answer = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = rsp_coap::CoapEsipaClient::connect(
+            format!("127.0.0.1:{coap}").parse().unwrap(),
+            rsp_coap::ClientDtls {
+                ca_pem: std::fs::read_to_string(pki.join("nist/ci.pem")).unwrap(),
+                server_name: "localhost".into(),
+            },
+        )
+        .await
+        .unwrap();
+        client.exchange(&der).await.unwrap()
+    });
+    assert_eq!(answer, Some(vec![0xBF, 0x4F, 0x03, 0x02, 0x01, 0x01]));
 
     let metrics = http_get(admin, "/metrics").unwrap();
     assert!(metrics.contains("rsp_esipa_calls_total"), "{metrics}");

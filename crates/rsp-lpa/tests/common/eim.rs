@@ -126,6 +126,8 @@ pub fn eim_curve(curve: Curve) -> EimCurve {
 /// A running eIM.
 pub struct EimServer {
     pub address: String,
+    /// ESipa over CoAP/DTLS, when started with it.
+    pub coap: Option<std::net::SocketAddr>,
     pub http: reqwest::Client,
     pub rest: Rest,
     stop: oneshot::Sender<()>,
@@ -138,6 +140,17 @@ impl EimServer {
     /// Serves the eIM over `store` with the TLS certificate of `tls` (NIST) and the eIM key
     /// and CI of `pki` (association curve `curve`); one tenant with [`TOKEN`].
     pub async fn start(store: SqlStore, tls: &Path, pki: &Path, curve: Curve) -> Self {
+        Self::start_with(store, tls, pki, curve, false).await
+    }
+
+    /// As [`EimServer::start`], also serving ESipa over CoAP/DTLS when `coap`.
+    pub async fn start_with(
+        store: SqlStore,
+        tls: &Path,
+        pki: &Path,
+        curve: Curve,
+        coap: bool,
+    ) -> Self {
         store
             .upsert_tenant(&Tenant {
                 id: "acme".into(),
@@ -172,6 +185,27 @@ impl EimServer {
             .build()
             .unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
+        let (coap_addr, coap_task) = if coap {
+            let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let read = |n: &str| std::fs::read_to_string(tls.join(n)).unwrap();
+            let dtls = rsp_coap::ServerDtls::from_pem(&read("dp-tls.pem"), &read("dp-tls.key.pem"))
+                .unwrap();
+            let addr = socket.local_addr().unwrap();
+            let relay = rsp_http::esipa::Es9Relay::new(http.clone());
+            let (tx, rx) = oneshot::channel::<()>();
+            let task = tokio::spawn(rsp_http::esipa_coap::serve(
+                socket,
+                dtls,
+                eim.clone(),
+                relay,
+                async {
+                    let _ = rx.await;
+                },
+            ));
+            (Some(addr), Some((tx, task)))
+        } else {
+            (None, None)
+        };
         let router = rsp_http::app::eim_router(eim, http.clone());
         let server = tokio::spawn(async move {
             rsp_http::server::serve_tls(listener, tls_config, router, async {
@@ -179,6 +213,10 @@ impl EimServer {
             })
             .await
             .unwrap();
+            if let Some((tx, task)) = coap_task {
+                let _ = tx.send(());
+                task.await.unwrap().unwrap();
+            }
         });
         let (stop_outbox, outbox_stopped) = oneshot::channel::<()>();
         let outbox = tokio::spawn(run_eim_outbox(
@@ -198,6 +236,7 @@ impl EimServer {
         };
         Self {
             address,
+            coap: coap_addr,
             http,
             rest,
             stop,

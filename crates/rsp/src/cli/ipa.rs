@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use rsp_lpa::esipa_coap::{AnyEimLink, CoapEimLink};
 use rsp_lpa::ipa::{DownloadMode, Handled, Ipa, PollReport, Schedule};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient};
 
@@ -20,8 +21,9 @@ use super::card::{CardSource, CliCard};
 pub struct IpaArgs {
     #[command(flatten)]
     source: CardSource,
-    /// The eIM's ESipa address (host or host:port). Default: the eimFqdn of the first eIM
-    /// configured on the eUICC (ES10b.GetEimConfigurationData).
+    /// The eIM's ESipa address: host[:port] (HTTPS, ASN.1 binding) or coaps://host[:port]
+    /// (CoAP over DTLS, port 5684 by default). Default: the eimFqdn of the first eIM
+    /// configured on the eUICC (ES10b.GetEimConfigurationData), over HTTPS.
     #[arg(long, value_name = "ADDRESS", global = true)]
     eim: Option<String>,
     /// Trusted CA certificate (PEM) for the eIM's and the SM-DP+'s TLS certificates; may be
@@ -92,7 +94,35 @@ async fn run_async(args: &IpaArgs) -> anyhow::Result<()> {
         Some(a) => a.clone(),
         None => configured_eim(&mut channel)?,
     };
-    let eim = EsipaClient::from_ca_files(&address, &args.tls_ca)?;
+    let eim = match address.strip_prefix("coaps://") {
+        // ESipa over CoAP/DTLS (rsp serve eim --coap-listen); default port 5684.
+        Some(rest) => {
+            let rest = rest.trim_end_matches('/');
+            let with_port = if rest
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            {
+                rest.to_owned()
+            } else {
+                format!("{rest}:{}", rsp_coap::DEFAULT_COAPS_PORT)
+            };
+            let mut ca = String::new();
+            for p in &args.tls_ca {
+                ca.push_str(
+                    &std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?,
+                );
+            }
+            if ca.is_empty() {
+                anyhow::bail!("ESipa over CoAP needs --tls-ca (the eIM's DTLS certificate CA)");
+            }
+            AnyEimLink::Coap(CoapEimLink::connect(&with_port, ca).await?)
+        }
+        None => AnyEimLink::Https(EsipaClient::from_ca_files(
+            address.trim_start_matches("https://"),
+            &args.tls_ca,
+        )?),
+    };
     let es9 = Es9PlusClient::from_ca_files(&args.tls_ca)?;
     let mut ipa = Ipa::new(channel, eim, es9)?.with_download_mode(args.download.into());
     match &args.command {

@@ -4,6 +4,7 @@
 //! ```toml
 //! listen = "0.0.0.0:8445"
 //! admin-listen = "127.0.0.1:8083"
+//! coap-listen = "0.0.0.0:5684"   # ESipa over CoAP/DTLS too (off without it)
 //! database = "postgres://rsp@db/rsp"
 //! pki = "/etc/rsp/pki"            # `rsp pki init` output: nist/eim.key.pem, nist/ci.pem, …
 //! eim-id = "eim.example.com"      # the eimId of new associations
@@ -64,6 +65,8 @@ impl TenantConfig {
 pub struct EimFile {
     pub listen: Option<SocketAddr>,
     pub admin_listen: Option<SocketAddr>,
+    /// ESipa over CoAP/DTLS (UDP); off when absent.
+    pub coap_listen: Option<SocketAddr>,
     pub database: Option<String>,
     pub pki: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
@@ -99,6 +102,7 @@ impl EimFile {
         EimFile {
             listen: self.listen.or(base.listen),
             admin_listen: self.admin_listen.or(base.admin_listen),
+            coap_listen: self.coap_listen.or(base.coap_listen),
             database: self.database.or(base.database),
             pki: self.pki.or(base.pki),
             tls_cert: self.tls_cert.or(base.tls_cert),
@@ -120,6 +124,8 @@ impl EimFile {
 pub struct EimSettings {
     pub listen: SocketAddr,
     pub admin_listen: SocketAddr,
+    /// ESipa over CoAP/DTLS (none: HTTPS only).
+    pub coap_listen: Option<SocketAddr>,
     pub database: String,
     pub tls_cert: PathBuf,
     pub tls_key: PathBuf,
@@ -175,6 +181,7 @@ impl EimSettings {
             admin_listen: f
                 .admin_listen
                 .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8083))),
+            coap_listen: f.coap_listen,
             database: f.database.unwrap_or_else(|| "sqlite://rsp-eim.db".into()),
             tls_cert: f.tls_cert.unwrap_or_else(|| pki.join("nist/dp-tls.pem")),
             tls_key: f.tls_key.unwrap_or_else(|| pki.join("nist/dp-tls.key.pem")),

@@ -38,6 +38,11 @@ pub struct EimArgs {
     /// Admin listen address (/health, /metrics), plain HTTP [default: 127.0.0.1:8083].
     #[arg(long, env = "RSP_EIM_ADMIN_LISTEN", value_name = "ADDR")]
     admin_listen: Option<SocketAddr>,
+    /// Also serve ESipa over CoAP (RFC 7252, block-wise RFC 7959) over DTLS 1.2 on this UDP
+    /// address (e.g. 0.0.0.0:5684), with the TLS certificate and key (a PEM P-256 key) [default:
+    /// off].
+    #[arg(long, env = "RSP_EIM_COAP_LISTEN", value_name = "ADDR")]
+    coap_listen: Option<SocketAddr>,
     /// Database URL: sqlite://FILE or postgres://… [default: sqlite://rsp-eim.db].
     #[arg(long, env = "RSP_EIM_DATABASE", value_name = "URL")]
     database: Option<String>,
@@ -102,6 +107,7 @@ impl EimArgs {
         let file = EimFile {
             listen: self.listen,
             admin_listen: self.admin_listen,
+            coap_listen: self.coap_listen,
             database: self.database,
             pki: self.pki,
             tls_cert: self.tls_cert,
@@ -134,6 +140,27 @@ pub(super) fn run(args: EimArgs) -> anyhow::Result<()> {
 /// The eIM's signing key: a PEM file or a `pkcs11:` URI (docs/hsm.md).
 fn signer(path: &std::path::Path) -> anyhow::Result<Arc<dyn rsp_crypto::Signer>> {
     Ok(rsp_http::credentials::key(path)?)
+}
+
+/// The UDP socket and DTLS credentials of ESipa over CoAP: the TLS certificate chain and
+/// its key (PEM, P-256: DTLS here has no PKCS#11 key).
+async fn coap_listener(
+    addr: SocketAddr,
+    s: &EimSettings,
+) -> anyhow::Result<(tokio::net::UdpSocket, rsp_coap::ServerDtls)> {
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+    };
+    if s.tls_key.to_string_lossy().starts_with("pkcs11:") {
+        bail!("--coap-listen needs the TLS key as a PEM file (DTLS cannot use a pkcs11: key)");
+    }
+    let dtls = rsp_coap::ServerDtls::from_pem(&read(&s.tls_cert)?, &read(&s.tls_key)?)
+        .context("DTLS certificate and key")?;
+    let socket = tokio::net::UdpSocket::bind(addr)
+        .await
+        .with_context(|| format!("binding the CoAP socket {addr}"))?;
+    tracing::info!(coap = %socket.local_addr()?, "ESipa over CoAP/DTLS");
+    Ok((socket, dtls))
 }
 
 /// Starts the eIM on already bound listeners.
@@ -236,6 +263,14 @@ pub async fn start_eim(
         )?,
     };
     let eim = Arc::new(Eim::new(store.clone(), keys, trust));
+    let coap = match s.coap_listen {
+        Some(addr) => Some(coap_listener(addr, &s).await?),
+        None => None,
+    };
+    let coap_eim = (
+        eim.clone(),
+        rsp_http::esipa::Es9Relay::new(sender.es9.clone()),
+    );
     let app = rsp_http::app::eim_router(eim, sender.es9.clone()).layer(
         axum::middleware::from_fn_with_state(store.clone(), rsp_http::eim_api::audit_tenant_calls),
     );
@@ -285,7 +320,19 @@ pub async fn start_eim(
             stopped(rx.clone()),
         ));
         let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
+        let coap = coap.map(|(socket, dtls)| {
+            tokio::spawn(rsp_http::esipa_coap::serve(
+                socket,
+                dtls,
+                coap_eim.0,
+                coap_eim.1,
+                stopped(rx.clone()),
+            ))
+        });
         https.await??;
+        if let Some(c) = coap {
+            c.await??;
+        }
         admin.await??;
         let _ = reloads.await;
         let _ = tokio::time::timeout(Duration::from_secs(30), outbox).await;
