@@ -167,6 +167,14 @@ impl Card {
         &self.isdr
     }
 
+    /// Runs an ES10 request on the ISD-R directly, without APDUs (the IPAe inside the
+    /// eUICC, SGP.32 §3.x), then follows the enabled Profile as after an APDU.
+    pub fn es10_internal(&mut self, request: &[u8]) -> Result<Vec<u8>, crate::Es10Error> {
+        let result = self.isdr.handle(request);
+        self.refresh_uicc();
+        result
+    }
+
     /// Gives back the ISD-R.
     pub fn into_isdr(self) -> Isdr {
         self.isdr

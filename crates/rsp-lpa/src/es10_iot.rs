@@ -322,3 +322,34 @@ pub fn association_token(entry: &AddInitialEimOkEntry) -> Option<&Integer> {
         AddInitialEimOkEntry::AddOk(()) => None,
     }
 }
+
+/// ES10b IpaeActivationRequest (SGP.32 §5.9.x, BF42): turns the IPA inside the eUICC on
+/// (`activate`) or off; the device's IPAd stays away while it is on.
+pub fn ipae_activation<E: Es10Channel + ?Sized>(
+    channel: &mut E,
+    activate: bool,
+) -> Result<(), LpaError> {
+    use rsp_codec::asn1::sgp32::{
+        IpaeActivationRequest, IpaeActivationResponse, IpaeActivationResult, IpaeOption,
+    };
+    let bits: &[usize] = if activate {
+        &[IpaeOption::ACTIVATE_IPAE]
+    } else {
+        &[]
+    };
+    let request = IpaeActivationRequest {
+        ipae_option: IpaeOption::from_bits(bits),
+        ext: Extensions::default(),
+    };
+    let (_, r): (_, IpaeActivationResponse) = call(channel, "IpaeActivation", &request)?;
+    match r.ipae_activation_result {
+        IpaeActivationResult::OK => Ok(()),
+        other => Err(refused("IpaeActivation", other.0, "notSupported")),
+    }
+}
+
+/// Whether the eUICC reports its IPAe active (`ipaMode` ipae in its EUICCInfo2).
+pub fn ipae_active<E: Es10Channel + ?Sized>(channel: &mut E) -> Result<bool, LpaError> {
+    use rsp_codec::asn1::sgp32::IpaMode;
+    Ok(get_euicc_info2(channel)?.ipa_mode == Some(IpaMode::IPAE))
+}

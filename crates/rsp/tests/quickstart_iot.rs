@@ -175,6 +175,54 @@ fn ipa_cli_runs_a_psmo_queued_at_the_eim() {
         .unwrap();
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing pending"));
+
+    // The same eUICC with its own IPA (IPAe): `rsp euicc serve --ipae` activates it and
+    // polls the eIM itself; an enable PSMO queued by the tenant is run without `rsp ipa`.
+    let ipae = Running(
+        rsp()
+            .args(["euicc", "serve", "--stdio", "--state", &state])
+            .args(["--ipae", "--ipae-interval", "1", "--ipae-tls-ca", &ca])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let op: serde_json::Value = runtime.block_on(async {
+        let r = http
+            .post(format!("{api}/euiccs/{eid}/operations"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"type": "psmo", "psmos": [{"op": "enable", "iccid": iccid}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 202);
+        r.json().await.unwrap()
+    });
+    let id = op["id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done = runtime.block_on(get(format!("{api}/operations/{id}")));
+        if done["status"] == "done" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the IPAe did not run it: {done}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let view = runtime.block_on(get(format!("{api}/euiccs/{eid}")));
+    assert_eq!(view["state"]["enabledIccid"], iccid.as_str(), "{view}");
+    // While the IPAe is active the device's IPA stays away (one active IPA).
+    let refused = rsp()
+        .args(["ipa", "--state", &state, "--tls-ca", &ca, "poll"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("IPAe is active"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    drop(ipae);
     drop(server);
     let _ = std::fs::remove_dir_all(&cwd);
 }

@@ -74,7 +74,11 @@ impl Isdr {
             tre_properties: i.tre_properties,
             tre_product_reference: i.tre_product_reference,
             additional_euicc_profile_package_versions: i.additional_euicc_profile_package_versions,
-            ipa_mode: Some(IpaMode::IPAD),
+            ipa_mode: Some(if self.ipae_active() {
+                IpaMode::IPAE
+            } else {
+                IpaMode::IPAD
+            }),
             euicc_ci_pk_id_list_for_signing_v3: None,
             additional_euicc_info: None,
             highest_svn: None,

@@ -70,6 +70,10 @@ pub struct IotState {
     /// package.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback: Option<RollbackPoint>,
+    /// The IPA inside the eUICC is active (IpaeActivationRequest, SGP.32 §5.9.x): the
+    /// eUICC reports `ipaMode` ipae and polls its eIM itself (`rsp euicc … --ipae`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ipae_active: bool,
 }
 
 /// One eIM association.
@@ -166,6 +170,30 @@ impl Isdr {
         self.commit(next)
     }
 
+    /// Whether the IPAe is active (the eUICC runs its own IPA).
+    pub fn ipae_active(&self) -> bool {
+        self.state.iot.as_ref().is_some_and(|i| i.ipae_active)
+    }
+
+    /// ES10b IpaeActivationRequest (SGP.32 §5.9.x, tag BF42): `activateIpae` set turns the
+    /// IPA inside the eUICC on, cleared turns it off (the IPAd in the device takes over).
+    fn ipae_activation(
+        &mut self,
+        request: rsp_codec::asn1::sgp32::IpaeActivationRequest,
+    ) -> Result<rsp_codec::asn1::sgp32::IpaeActivationResponse, Es10Error> {
+        use rsp_codec::asn1::sgp32::{IpaeActivationResponse, IpaeActivationResult, IpaeOption};
+        let activate = request.ipae_option.is_set(IpaeOption::ACTIVATE_IPAE);
+        let mut next = self.state.clone();
+        if let Some(iot) = next.iot.as_mut() {
+            iot.ipae_active = activate;
+        }
+        self.commit(next)?;
+        Ok(IpaeActivationResponse {
+            ipae_activation_result: IpaeActivationResult::OK,
+            ext: Default::default(),
+        })
+    }
+
     /// Dispatches an SGP.32 ES10b function by tag (SGP.32 §5.9).
     pub(crate) fn handle_iot(&mut self, tag: u16, request: &[u8]) -> Result<Vec<u8>, Es10Error> {
         use rsp_codec::asn1::sgp32::*;
@@ -205,6 +233,10 @@ impl Isdr {
             0xBF5E => {
                 request_of::<ReturnFromFallbackRequest>(request)?;
                 let response = self.return_from_fallback()?;
+                respond(&response)
+            }
+            0xBF42 => {
+                let response = self.ipae_activation(request_of(request)?)?;
                 respond(&response)
             }
             0xBF5B => {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod ipae;
+
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args, Subcommand};
 use rsp_apdu::vpcd::{self, VpcdClient};
@@ -94,6 +96,8 @@ pub struct ServeArgs {
     /// ATR answered to vpcd (hex); default: a typical eUICC ATR.
     #[arg(long, value_name = "HEX", requires = "vpcd")]
     atr: Option<String>,
+    #[command(flatten)]
+    ipae: ipae::IpaeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -392,7 +396,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(|h| hex::decode(h).context("--atr is not hex"))
         .transpose()?;
-    let card = Card::new(args.card.isdr()?);
+    let card = ipae::SharedCard::new(Card::new(args.card.isdr()?));
+    if args.ipae.ipae {
+        ipae::start(&card, &args.ipae)?;
+    }
     if args.stdio {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::stdout().lock();
@@ -412,7 +419,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     eprintln!(
         "eUICC {} serving vpcd at {} (Ctrl-C to stop)",
-        card.isdr().identity().eid_text(),
+        card.eid(),
         client.address()
     );
     client.run(card, &stop, &mut std::io::stderr());

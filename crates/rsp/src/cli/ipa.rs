@@ -13,7 +13,7 @@ use rsp_lpa::esipa_coap::{AnyEimLink, CoapEimLink};
 use rsp_lpa::ipa::{DownloadMode, Handled, Ipa, PollReport, Schedule};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient};
 
-use super::card::{CardSource, CliCard};
+use super::card::CardSource;
 
 /// Card options (`--state`, `--pki`…, `--stdio-card`, `--pcsc-reader`) go before the
 /// subcommand; `--eim`, `--tls-ca` and `--json` anywhere.
@@ -94,35 +94,13 @@ async fn run_async(args: &IpaArgs) -> anyhow::Result<()> {
         Some(a) => a.clone(),
         None => configured_eim(&mut channel)?,
     };
-    let eim = match address.strip_prefix("coaps://") {
-        // ESipa over CoAP/DTLS (rsp serve eim --coap-listen); default port 5684.
-        Some(rest) => {
-            let rest = rest.trim_end_matches('/');
-            let with_port = if rest
-                .rsplit_once(':')
-                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-            {
-                rest.to_owned()
-            } else {
-                format!("{rest}:{}", rsp_coap::DEFAULT_COAPS_PORT)
-            };
-            let mut ca = String::new();
-            for p in &args.tls_ca {
-                ca.push_str(
-                    &std::fs::read_to_string(p)
-                        .with_context(|| format!("reading {}", p.display()))?,
-                );
-            }
-            if ca.is_empty() {
-                anyhow::bail!("ESipa over CoAP needs --tls-ca (the eIM's DTLS certificate CA)");
-            }
-            AnyEimLink::Coap(CoapEimLink::connect(&with_port, ca).await?)
-        }
-        None => AnyEimLink::Https(EsipaClient::from_ca_files(
-            address.trim_start_matches("https://"),
-            &args.tls_ca,
-        )?),
-    };
+    // The device's IPA stays away while the eUICC runs its own (SGP.32: one active IPA).
+    if rsp_lpa::es10_iot::ipae_active(&mut channel).unwrap_or(false) {
+        anyhow::bail!(
+            "the eUICC's IPAe is active (ipaMode ipae): the IPA inside the eUICC polls its eIM"
+        );
+    }
+    let eim = eim_link(&address, &args.tls_ca).await?;
     let es9 = Es9PlusClient::from_ca_files(&args.tls_ca)?;
     let mut ipa = Ipa::new(channel, eim, es9)?.with_download_mode(args.download.into());
     match &args.command {
@@ -172,7 +150,44 @@ async fn run_async(args: &IpaArgs) -> anyhow::Result<()> {
 }
 
 /// The eimFqdn of the first eIM configured on the eUICC.
-fn configured_eim(channel: &mut ApduChannel<CliCard>) -> anyhow::Result<String> {
+/// The ESipa link to `address`: `coaps://host[:port]` (CoAP over DTLS, port 5684 by
+/// default) or host[:port] / `https://host[:port]` (HTTPS), trusting `tls_ca`.
+pub(crate) async fn eim_link(address: &str, tls_ca: &[PathBuf]) -> anyhow::Result<AnyEimLink> {
+    Ok(match address.strip_prefix("coaps://") {
+        // ESipa over CoAP/DTLS (rsp serve eim --coap-listen); default port 5684.
+        Some(rest) => {
+            let rest = rest.trim_end_matches('/');
+            let with_port = if rest
+                .rsplit_once(':')
+                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            {
+                rest.to_owned()
+            } else {
+                format!("{rest}:{}", rsp_coap::DEFAULT_COAPS_PORT)
+            };
+            let mut ca = String::new();
+            for p in tls_ca {
+                ca.push_str(
+                    &std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?,
+                );
+            }
+            if ca.is_empty() {
+                anyhow::bail!("ESipa over CoAP needs --tls-ca (the eIM's DTLS certificate CA)");
+            }
+            AnyEimLink::Coap(CoapEimLink::connect(&with_port, ca).await?)
+        }
+        None => AnyEimLink::Https(EsipaClient::from_ca_files(
+            address.trim_start_matches("https://"),
+            tls_ca,
+        )?),
+    })
+}
+
+/// The eimFqdn of the first eIM configured on the eUICC.
+pub(crate) fn configured_eim<E: rsp_lpa::Es10Channel + ?Sized>(
+    channel: &mut E,
+) -> anyhow::Result<String> {
     let list = rsp_lpa::es10_iot::get_eim_configuration_data(channel, None)
         .context("reading the eUICC's eIM configuration (is it in IoT mode?)")?;
     list.iter()
