@@ -247,3 +247,30 @@ fn bench_eim_reports_empty_polls_and_cpu() {
     assert_eq!(report["packages_failed"], 0, "{report}");
     assert!(report["server_cpu_ms_per_package"].is_number(), "{report}");
 }
+
+/// `rsp bench eim-paths`: its own SM-DP+ and eIM (with CoAP) child processes, direct and
+/// indirect downloads through the IPA, then empty polls over HTTPS and CoAP/DTLS, reported
+/// as JSON with the servers' CPU.
+#[test]
+fn bench_eim_paths_reports_downloads_and_polls_per_path() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "eim-paths", "--downloads", "2", "--polls", "60"])
+        .args(["--concurrency", "2", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for phase in ["direct", "indirect"] {
+        assert_eq!(report[phase]["count"], 2, "{report}");
+        assert!(report[phase]["server_cpu_ms_each"].is_number(), "{report}");
+    }
+    for phase in ["https", "coap"] {
+        assert_eq!(report[phase]["count"], 60, "{report}");
+        assert!(
+            report[phase]["per_second"].as_f64().unwrap() > 0.0,
+            "{report}"
+        );
+    }
+}

@@ -3,9 +3,12 @@
 //! - `rsp bench smdpp` ([`smdpp`]): full downloads through the SM-DP+'s HTTPS ES9+.
 //! - `rsp bench smds` ([`smds`]): ES12 registrations and ES11 discoveries at the SM-DS.
 //! - `rsp bench eim` ([`eim`]): ESipa empty polls and PSMO round trips at the eIM.
+//! - `rsp bench eim-paths` ([`eim_paths`]): direct against indirect downloads, HTTPS
+//!   against CoAP/DTLS polls.
 
 mod common;
 mod eim;
+mod eim_paths;
 mod hsm;
 mod smdpp;
 mod smds;
@@ -14,6 +17,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
 pub use eim::EimBenchArgs;
+pub use eim_paths::EimPathsArgs;
 pub use smdpp::SmdppBenchArgs;
 pub use smds::SmdsBenchArgs;
 
@@ -44,6 +48,15 @@ pub enum BenchCommand {
     /// loopback ports, registers the EIDs (not timed), runs both phases, stops the server and
     /// removes its working directory. Exits non-zero after the report when a call failed.
     Eim(EimBenchArgs),
+    /// eIM paths (SGP.32): Profile downloads direct (the IPA's ES9+) against indirect (the
+    /// eIM relaying ES9+ over ESipa), with the server CPU of the eIM and the SM-DP+ per
+    /// download; then empty polls over HTTPS against CoAP/DTLS, with the eIM's CPU per poll.
+    ///
+    /// It writes a test PKI, starts `rsp serve smdpp` and `rsp serve eim --coap-listen`
+    /// (SQLite) as child processes, imports and orders the profiles and registers the
+    /// eUICCs (not timed), runs the four phases, stops the servers and removes the working
+    /// directory. Exits non-zero when a download or poll failed.
+    EimPaths(EimPathsArgs),
 }
 
 /// eUICC certificate curve.
@@ -73,5 +86,6 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Smdpp(args) => runtime.block_on(smdpp::bench_smdpp(args)),
         BenchCommand::Smds(args) => runtime.block_on(smds::bench_smds(args)),
         BenchCommand::Eim(args) => runtime.block_on(eim::bench_eim(args)),
+        BenchCommand::EimPaths(args) => runtime.block_on(eim_paths::bench_eim_paths(args)),
     }
 }

@@ -83,7 +83,7 @@ pub struct SmdppBenchArgs {
 }
 
 /// Starts `rsp serve smdpp` on free loopback ports; its address, admin URL and process.
-fn spawn_server(
+pub(super) fn spawn_server(
     dir: &Path,
     pki_dir: &Path,
     database: Option<&str>,
