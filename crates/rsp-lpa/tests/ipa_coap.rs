@@ -14,20 +14,9 @@ use common::*;
 use rsp_coap::CoapParams;
 use rsp_crypto::Curve;
 use rsp_lpa::esipa_coap::CoapEimLink;
-use rsp_lpa::ipa::{Handled, Ipa, PollReport};
+use rsp_lpa::ipa::Ipa;
 use rsp_lpa::{ApduChannel, Es9PlusClient};
 use serde_json::json;
-
-fn outcome(report: &PollReport) -> rsp_lpa::ipa::DownloadOutcome {
-    report
-        .handled
-        .iter()
-        .find_map(|h| match h {
-            Handled::ProfileDownload(d) => Some(d.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no download in {report:?}"))
-}
 
 /// PSMO round trip and indirect download over CoAP; `lossy`: through the bad relay.
 async fn scenario(curve: Curve, lossy: bool) {
@@ -80,7 +69,7 @@ async fn scenario(curve: Curve, lossy: bool) {
         )
         .await;
     let report = ipa.poll().await.unwrap();
-    let d = outcome(&report);
+    let d = download_outcome(&report);
     assert!(d.indirect, "{d:?}");
     assert_eq!(d.iccid.as_deref(), Some(iccid), "{d:?}");
     assert!(

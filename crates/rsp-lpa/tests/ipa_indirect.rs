@@ -17,22 +17,11 @@ use rsp_codec::asn1::sgp32::{
     Sgp32AuthenticateServerResponse,
 };
 use rsp_crypto::Curve;
-use rsp_lpa::ipa::{EimLink, Handled, Ipa, PollReport};
+use rsp_lpa::ipa::{EimLink, Ipa};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient, LpaError};
 use rsp_storage::SqlStore;
 use rsp_testkit::pg::PgDb;
 use serde_json::{Value, json};
-
-fn download_outcome(report: &PollReport) -> rsp_lpa::ipa::DownloadOutcome {
-    report
-        .handled
-        .iter()
-        .find_map(|h| match h {
-            Handled::ProfileDownload(d) => Some(d.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no download in {report:?}"))
-}
 
 async fn scenario(eim_store: SqlStore, curve: Curve) {
     let dir = TempDir::new();

@@ -11,7 +11,7 @@ use rsp_codec::asn1::Certificate;
 use rsp_codec::asn1::sgp32::{EimConfigurationData, EimIdType, EimPublicKeyData};
 use rsp_crypto::{Curve, SoftwareKey};
 use rsp_eim::{Eim, EimCurve, EimKeys, EimStore, Tenant, token_hash};
-use rsp_euicc::{Card, EuiccConfig, Identity, Isdr, StateStore};
+use rsp_euicc::{Card, EuiccConfig, Isdr, StateStore};
 use rsp_http::eim_outbox::{EimSender, run_eim_outbox};
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_lpa::ipa::{Handled, PollReport};
@@ -28,16 +28,12 @@ pub const TOKEN: &str = "tenant-token";
 /// An IoT virtual eUICC of `pki` with the eIM at `eim_address` added initially; `indirect`
 /// sets the association's `indirectProfileDownload` (SGP.32 §2.11.1).
 pub fn iot_euicc(pki: &Path, eim_address: &str, indirect: bool) -> (Card, String) {
-    let identity = Identity::from_files(
-        &[(
-            pki.join("euicc.pem"),
-            pki.join("euicc.key.pem"),
-            pki.join("eum.pem"),
-        )],
-        &[pki.join("ci.pem")],
+    let mut isdr = Isdr::new(
+        super::identity(pki),
+        EuiccConfig::default(),
+        StateStore::memory(),
     )
     .unwrap();
-    let mut isdr = Isdr::new(identity, EuiccConfig::default(), StateStore::memory()).unwrap();
     isdr.enable_iot_mode().unwrap();
     let cert = Cert::from_pem(&std::fs::read_to_string(pki.join("eim.pem")).unwrap()).unwrap();
     let config = EimConfigurationData {
@@ -265,11 +261,18 @@ pub async fn eim_sqlite(dir: &Path) -> SqlStore {
 
 /// The ICCID of the download of a poll.
 pub fn downloaded(report: &PollReport) -> String {
+    let d = download_outcome(report);
+    d.iccid
+        .unwrap_or_else(|| panic!("not installed: {report:?}"))
+}
+
+/// The download a poll ran.
+pub fn download_outcome(report: &PollReport) -> rsp_lpa::ipa::DownloadOutcome {
     report
         .handled
         .iter()
         .find_map(|h| match h {
-            Handled::ProfileDownload(d) => d.iccid.clone(),
+            Handled::ProfileDownload(d) => Some(d.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no download in {report:?}"))

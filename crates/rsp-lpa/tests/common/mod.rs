@@ -50,7 +50,12 @@ pub fn euicc(pki: &Path) -> Card {
 
 /// As [`euicc`], with `config` (memory limits ...).
 pub fn euicc_with(pki: &Path, config: EuiccConfig) -> Card {
-    let identity = Identity::from_files(
+    Card::new(Isdr::new(identity(pki), config, StateStore::memory()).unwrap())
+}
+
+/// The eUICC identity of the PKI in `pki` (one curve).
+pub fn identity(pki: &Path) -> Identity {
+    Identity::from_files(
         &[(
             pki.join("euicc.pem"),
             pki.join("euicc.key.pem"),
@@ -58,8 +63,7 @@ pub fn euicc_with(pki: &Path, config: EuiccConfig) -> Card {
         )],
         &[pki.join("ci.pem")],
     )
-    .unwrap();
-    Card::new(Isdr::new(identity, config, StateStore::memory()).unwrap())
+    .unwrap()
 }
 
 /// An LPA on `card` (over APDUs) trusting `tls_ca` for HTTPS.
