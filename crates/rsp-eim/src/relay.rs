@@ -69,12 +69,22 @@ pub trait RelayStore: Send + Sync {
         transaction_id: &[u8],
     ) -> impl Future<Output = Result<Option<RelaySession>, StoreError>> + Send;
 
+    /// Forgets the sessions created before `before_ms` (Unix milliseconds); how many.
+    fn expire_relay_sessions(
+        &self,
+        before_ms: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// The delivered, unfinished operation whose eimTransactionId is `transaction_id`.
     fn delivered_by_transaction_id(
         &self,
         transaction_id: &[u8],
     ) -> impl Future<Output = Result<Option<Operation>, StoreError>> + Send;
 }
+
+/// How long a relayed session is kept: far longer than any RSP session (an SM-DP+ ends
+/// its sessions in minutes); then the eIM forgets it.
+pub const RELAY_SESSION_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// The eIM's ES9+ client on the ASN.1 binding (transport: `rsp-http`).
 pub trait Es9Asn1Client: Send + Sync {

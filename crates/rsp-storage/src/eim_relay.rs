@@ -20,6 +20,8 @@ const PUT_SESSION: &str = "INSERT INTO eim_relay_sessions \
 const GET_SESSION: &str = "SELECT transaction_id, smdp_address, operation_id, eid, \
      created_at_ms FROM eim_relay_sessions WHERE transaction_id = $1";
 
+const EXPIRE_SESSIONS: &str = "DELETE FROM eim_relay_sessions WHERE created_at_ms < $1";
+
 fn session(row: &dyn RowRead) -> Result<RelaySession, DbError> {
     Ok(RelaySession {
         transaction_id: row.blob("transaction_id")?,
@@ -54,6 +56,10 @@ impl RelayStore for SqlStore {
             .eim_read(GET_SESSION, &[transaction_id.into()], session)
             .await?;
         Ok(rows.into_iter().next())
+    }
+
+    async fn expire_relay_sessions(&self, before_ms: i64) -> Result<u64, StoreError> {
+        self.eim_exec(EXPIRE_SESSIONS, &[before_ms.into()]).await
     }
 
     async fn delivered_by_transaction_id(

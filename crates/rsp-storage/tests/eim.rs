@@ -201,3 +201,45 @@ async fn an_operation_is_leased_once_and_completed_once() {
         db.finish().await;
     }
 }
+
+/// Indirect-download relay sessions (migration 20261208000001): found by the SM-DP+'s
+/// transactionId from another store instance (another replica), replaced on a second put,
+/// forgotten once expired.
+#[tokio::test]
+async fn relay_sessions_are_shared_and_expire() {
+    use rsp_eim::relay::{RelaySession, RelayStore};
+    for db in backends().await {
+        let other = db.second_store().await;
+        let session = |address: &str, at: i64| RelaySession {
+            transaction_id: vec![0xA5; 16],
+            smdp_address: address.into(),
+            operation_id: Some(7),
+            eid: Some(eid(1)),
+            created_at_ms: at,
+        };
+        db.store
+            .put_relay_session(&session("old.example", 1_000))
+            .await
+            .unwrap();
+        db.store
+            .put_relay_session(&session("smdp.example", 5_000))
+            .await
+            .unwrap();
+        let found = other.relay_session(&[0xA5; 16]).await.unwrap().unwrap();
+        assert_eq!(found, session("smdp.example", 5_000));
+        assert!(other.relay_session(&[0x5A; 16]).await.unwrap().is_none());
+        assert_eq!(db.store.expire_relay_sessions(5_000).await.unwrap(), 0);
+        assert_eq!(db.store.expire_relay_sessions(5_001).await.unwrap(), 1);
+        assert!(other.relay_session(&[0xA5; 16]).await.unwrap().is_none());
+        // No delivered operation carries this eimTransactionId.
+        assert!(
+            other
+                .delivered_by_transaction_id(&[0xA5; 16])
+                .await
+                .unwrap()
+                .is_none()
+        );
+        other.close().await;
+        db.finish().await;
+    }
+}
