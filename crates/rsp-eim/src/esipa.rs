@@ -123,14 +123,16 @@ impl<S: EimStore> Eim<S> {
                 activation_code,
                 smdp_address,
                 matching_id,
+                smds_address,
                 ..
             } => {
-                let ac = package::activation_code(
+                let data = package::download_data(
                     activation_code.as_deref(),
                     smdp_address.as_deref(),
                     matching_id.as_deref(),
+                    smds_address.as_deref(),
                 )?;
-                (None, package::download_trigger(&ac, &tid)?)
+                (None, package::download_trigger_for(data, &tid)?)
             }
         };
         self.store

@@ -234,6 +234,10 @@ pub enum OperationKind {
         /// … and MatchingID (the Activation Code is built from them).
         #[serde(default)]
         matching_id: Option<String>,
+        /// Or an SM-DS to discover the Profile at (`contactSmds`; empty: the eUICC's root
+        /// SM-DS). Through the eIM (indirect download) the eIM asks the SM-DS over ES11.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        smds_address: Option<String>,
         /// The Confirmation Code the SM-DP+ asks for (request only: the eIM keeps its
         /// SHA-256 and never stores or shows the code itself).
         #[serde(default, skip_serializing)]

@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use rasn::prelude::*;
 use rsp_codec::asn1::sgp32::{
-    ConfigureImmediateEnable, DeleteEim, Eco, EimConfigurationData, EimPublicKeyData,
+    ConfigureImmediateEnable, ContactSmds, DeleteEim, Eco, EimConfigurationData, EimPublicKeyData,
     EmptySequence, EuiccPackage, EuiccPackageRequest, EuiccPackageSigned, IpaEuiccDataRequest,
     ProfileDownloadData, ProfileDownloadTriggerRequest, Psmo, PsmoEnable, PsmoIccid,
     SubjectPublicKeyInfo, eim_signed_data,
@@ -255,12 +255,37 @@ pub fn activation_code(
     }
 }
 
-/// A `ProfileDownloadTriggerRequest` (BF54) with an Activation Code, DER.
-pub fn download_trigger(activation_code: &str, transaction_id: &[u8]) -> Result<Vec<u8>, EimError> {
-    let request = ProfileDownloadTriggerRequest {
-        profile_download_data: Some(ProfileDownloadData::ActivationCode(
-            activation_code.to_owned(),
+/// What a download operation asks the IPA (SGP.32 §2.11.2.3 `profileDownloadData`): an
+/// Activation Code (given, or from the SM-DP+ address and MatchingID), or to contact an
+/// SM-DS (`smdsAddress`; empty: the eUICC's root SM-DS).
+pub fn download_data(
+    activation_code: Option<&str>,
+    smdp_address: Option<&str>,
+    matching_id: Option<&str>,
+    smds_address: Option<&str>,
+) -> Result<ProfileDownloadData, EimError> {
+    match smds_address {
+        None => self::activation_code(activation_code, smdp_address, matching_id)
+            .map(ProfileDownloadData::ActivationCode),
+        Some(a) if activation_code.is_none() && smdp_address.is_none() && !a.contains('$') => {
+            Ok(ProfileDownloadData::ContactSmds(ContactSmds {
+                smds_address: (!a.is_empty()).then(|| a.to_owned()),
+                ..Default::default()
+            }))
+        }
+        Some(_) => Err(EimError::invalid(
+            "smdsAddress (alone, without activationCode or smdpAddress)",
         )),
+    }
+}
+
+/// A `ProfileDownloadTriggerRequest` (BF54), DER.
+pub fn download_trigger_for(
+    data: ProfileDownloadData,
+    transaction_id: &[u8],
+) -> Result<Vec<u8>, EimError> {
+    let request = ProfileDownloadTriggerRequest {
+        profile_download_data: Some(data),
         eim_transaction_id: Some(TransactionId(OctetString::from(transaction_id.to_vec()))),
         ext: Default::default(),
     };

@@ -10,9 +10,13 @@
 //! order carries a Confirmation Code, AuthenticateClientOkDPEsipa gives the IPA the
 //! session's `hashCc` (§5.14.2).
 //!
+//! Profile discovery through an SM-DS works the same way (ES11 shares InitiateAuthentication
+//! and AuthenticateClient's request with ES9+): the SM-DS's event list comes back as
+//! `authenticateClientOkDSEsipa` with a ProfileDownloadTriggerRequest for the first event.
+//!
 //! Not done here (yet): the compact forms (CompactAuthenticateResponseOk,
-//! CompactPrepareDownloadResponseOk, …), refused as `undefinedError`; profile discovery at
-//! an SM-DS by the eIM (`authenticateClientOkDSEsipa`).
+//! CompactPrepareDownloadResponseOk, …), refused as `undefinedError`; cascaded SM-DS events
+//! (an event pointing at another SM-DS) are handed to the IPA as they are.
 
 use std::future::Future;
 
@@ -23,13 +27,16 @@ use rsp_codec::asn1::es9plus::{
     InitiateAuthenticationRequest, InitiateAuthenticationResponse,
     RemoteProfileProvisioningRequest, RemoteProfileProvisioningResponse,
 };
+use rsp_codec::asn1::es11::AuthenticateClientResponseEs11;
 use rsp_codec::asn1::sgp32::{
-    AuthenticateClientErrorEsipa, AuthenticateClientOkDpEsipa, AuthenticateClientRequestEsipa,
-    AuthenticateClientResponseEsipa, CancelSessionErrorEsipa, CancelSessionRequestEsipa,
-    CancelSessionResponseEsipa, GetBoundProfilePackageErrorEsipa, GetBoundProfilePackageOkEsipa,
-    GetBoundProfilePackageRequestEsipa, GetBoundProfilePackageResponseEsipa,
-    InitiateAuthenticationErrorEsipa, InitiateAuthenticationOkEsipa,
-    InitiateAuthenticationRequestEsipa, InitiateAuthenticationResponseEsipa, Sgp32CancelSessionOk,
+    AuthenticateClientErrorEsipa, AuthenticateClientOkDpEsipa, AuthenticateClientOkDsEsipa,
+    AuthenticateClientRequestEsipa, AuthenticateClientResponseEsipa, CancelSessionErrorEsipa,
+    CancelSessionRequestEsipa, CancelSessionResponseEsipa, GetBoundProfilePackageErrorEsipa,
+    GetBoundProfilePackageOkEsipa, GetBoundProfilePackageRequestEsipa,
+    GetBoundProfilePackageResponseEsipa, InitiateAuthenticationErrorEsipa,
+    InitiateAuthenticationOkEsipa, InitiateAuthenticationRequestEsipa,
+    InitiateAuthenticationResponseEsipa, ProfileDownloadData, ProfileDownloadTriggerRequest,
+    Sgp32CancelSessionOk,
 };
 use rsp_codec::asn1::{Octet32, TransactionId};
 use rsp_codec::json::Eid;
@@ -129,7 +136,13 @@ impl<S: EimStore + RelayStore> Eim<S> {
             },
             None => None,
         };
+        // An order by Activation Code fixes the SM-DP+; one by SM-DS (discovery) leaves the
+        // IPA to name the SM-DS, then the SM-DP+ of the event it found.
         let ordered = order.as_ref().and_then(|op| match &op.kind {
+            OperationKind::Download {
+                smds_address: Some(_),
+                ..
+            } => None,
             OperationKind::Download {
                 activation_code,
                 smdp_address,
@@ -220,6 +233,10 @@ impl<S: EimStore + RelayStore> Eim<S> {
             RemoteProfileProvisioningResponse::AuthenticateClientResponseEs9(
                 AuthenticateClientResponseEs9::AuthenticateClientError(e),
             ) => return error(E(e.0)),
+            // The session was with an SM-DS (ES11, Profile discovery by the eIM).
+            RemoteProfileProvisioningResponse::AuthenticateClientResponseEs11(r) => {
+                return self.discovered(&session, &request.transaction_id, r).await;
+            }
             other => return Err(unexpected("AuthenticateClient", &other)),
         };
         let mut ok: AuthenticateClientOkDpEsipa = convert("authenticateClientOk", &*ok)?;
@@ -227,6 +244,60 @@ impl<S: EimStore + RelayStore> Eim<S> {
             .confirmation_hash(&session, &request.transaction_id)
             .await?;
         Ok(AuthenticateClientResponseEsipa::AuthenticateClientOkDpEsipa(Box::new(ok)))
+    }
+
+    /// An SM-DS's ES11.AuthenticateClient answer as `authenticateClientOkDSEsipa`
+    /// (§5.14.2): the first event becomes the ProfileDownloadTriggerRequest the IPA goes on
+    /// with (Activation Code `1$<rspServerAddress>$<eventId>`, SGP.22 §3.6.3; the order's
+    /// eimTransactionId), none when the SM-DS holds none. ES11's own error INTEGERs become
+    /// the ESipa ones (eventIdUnknown 6 → 56, invalidTransactionId 7 → 10).
+    async fn discovered(
+        &self,
+        session: &RelaySession,
+        transaction_id: &TransactionId,
+        answer: AuthenticateClientResponseEs11,
+    ) -> Result<AuthenticateClientResponseEsipa, EimError> {
+        use AuthenticateClientErrorEsipa as E;
+        let ok = match answer {
+            AuthenticateClientResponseEs11::AuthenticateClientOk(ok) => ok,
+            AuthenticateClientResponseEs11::AuthenticateClientError(e) => {
+                let code = match e.0 {
+                    6 => E::EVENT_ID_UNKNOWN,
+                    7 => E::INVALID_TRANSACTION_ID,
+                    c @ 1..=5 => E(c),
+                    _ => E::UNDEFINED_ERROR,
+                };
+                return Ok(AuthenticateClientResponseEsipa::AuthenticateClientErrorEsipa(code));
+            }
+        };
+        let order_tid = match session.operation_id {
+            Some(id) => self
+                .store
+                .operation(id)
+                .await?
+                .and_then(|op| op.transaction_id),
+            None => None,
+        };
+        let trigger = ok
+            .event_entries
+            .first()
+            .map(|e| ProfileDownloadTriggerRequest {
+                profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+                    "1${}${}",
+                    e.rsp_server_address, e.event_id
+                ))),
+                eim_transaction_id: order_tid.map(|t| TransactionId(t.into())),
+                ext: Default::default(),
+            });
+        Ok(
+            AuthenticateClientResponseEsipa::AuthenticateClientOkDsEsipa(
+                AuthenticateClientOkDsEsipa {
+                    transaction_id: transaction_id.clone(),
+                    profile_download_trigger: trigger,
+                    ext: Default::default(),
+                },
+            ),
+        )
     }
 
     /// `hashCc` of the session when its order has a Confirmation Code (SGP.22 §3.1.3.4:

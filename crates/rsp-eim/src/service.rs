@@ -236,12 +236,14 @@ impl<S: EimStore> Eim<S> {
                 activation_code,
                 smdp_address,
                 matching_id,
+                smds_address,
                 ..
             } => {
-                package::activation_code(
+                package::download_data(
                     activation_code.as_deref(),
                     smdp_address.as_deref(),
                     matching_id.as_deref(),
+                    smds_address.as_deref(),
                 )?;
             }
         }

@@ -194,3 +194,60 @@ async fn tampered_relay_is_refused() {
     eim.stop().await;
     smdp.stop().await;
 }
+
+/// Profile discovery through the eIM (SGP.32 §5.14.1–2 with ES11): an order naming an SM-DS
+/// (`smdsAddress`); the IPA authenticates the SM-DS through the eIM, the eIM turns the
+/// SM-DS's event into a ProfileDownloadTriggerRequest (`authenticateClientOkDSEsipa`), the
+/// IPA downloads it, relayed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_at_an_smds_through_the_eim() {
+    use common::smds::{Smds, client, store_in};
+    use rsp_http::smds_client::Caller;
+    let dir = TempDir::new();
+    let nist = write_pki(&dir.0, "nist", Curve::NistP256);
+    let smdp = Server::start(&dir.0, &nist, &nist).await;
+    let smds = Smds::start(store_in(&dir.0, "smds").await, &nist, &nist, None).await;
+    let eim = EimServer::start(eim_sqlite(&dir.0).await, &nist, &nist, Curve::NistP256).await;
+    let (card, eid) = iot_euicc(&nist, &eim.address, true);
+    eim.rest
+        .register(&eid, &nist, eim_curve(Curve::NistP256))
+        .await;
+
+    // The SM-DP+ holds a released order; its event (EventID = MatchingID) is at the SM-DS.
+    let iccid = "8900000000000000813";
+    let ac = smdp.order(iccid, None).await;
+    let matching_id = ac.rsplit('$').next().unwrap().to_owned();
+    client(&nist, "dp-tls", Caller::Smdp, &smdp.address)
+        .register_event(
+            &smds.address,
+            &rsp_codec::json::Eid::parse(&eid).unwrap(),
+            &matching_id,
+            false,
+        )
+        .await
+        .unwrap();
+
+    let es9 = Es9PlusClient::from_ca_files(&[nist.join("ci.pem")]).unwrap();
+    let esipa = EsipaClient::new(eim.http.clone(), &eim.address);
+    let mut ipa = Ipa::new(ApduChannel::open(card).unwrap(), esipa, es9).unwrap();
+    let id = eim
+        .rest
+        .queue(
+            &eid,
+            json!({"type": "download", "smdsAddress": smds.address}),
+        )
+        .await;
+    let report = ipa.poll().await.unwrap();
+    let outcome = download_outcome(&report);
+    assert!(outcome.indirect, "{outcome:?}");
+    assert_eq!(outcome.iccid.as_deref(), Some(iccid), "{outcome:?}");
+    assert_eq!(
+        outcome.activation_code,
+        format!("1${}${matching_id}", smdp.address)
+    );
+    assert_eq!(eim.rest.operation(id).await["status"], "done");
+    wait_state(&smdp, iccid, "Installed").await;
+    eim.stop().await;
+    smds.stop().await;
+    smdp.stop().await;
+}

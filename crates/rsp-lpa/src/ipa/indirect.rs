@@ -10,13 +10,14 @@
 
 use std::sync::Mutex;
 
+use rsp_codec::asn1::sgp32::ProfileDownloadData;
 use rsp_codec::asn1::sgp32::{
     AuthenticateClientRequestEsipa, AuthenticateClientResponseEsipa, CancelSessionRequestEsipa,
     CancelSessionResponseEsipa, EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim,
     GetBoundProfilePackageRequestEsipa, GetBoundProfilePackageResponseEsipa,
     InitiateAuthenticationRequestEsipa, InitiateAuthenticationResponseEsipa,
 };
-use rsp_codec::asn1::{self, Extensions, Octet16, TransactionId};
+use rsp_codec::asn1::{self, AuthenticateServerResponse, Extensions, Octet16, TransactionId};
 use rsp_codec::json::es9plus::{
     AuthenticateClientRequest, AuthenticateClientResponse, CancelSessionRequest,
     GetBoundProfilePackageRequest, GetBoundProfilePackageResponse, InitiateAuthenticationRequest,
@@ -25,8 +26,11 @@ use rsp_codec::json::es9plus::{
 use rsp_codec::json::{Base64Bytes, ResponseHeader, TransactionIdHex};
 
 use super::EimLink;
+use crate::download::{authenticate_server_request, ctx_params1};
 use crate::error::LpaError;
 use crate::es9link::Es9Link;
+use crate::es10::Es10Channel;
+use crate::es10b;
 
 /// The eIM as the download's way to the SM-DP+.
 pub struct EimRelay<'a, L: EimLink> {
@@ -53,6 +57,64 @@ impl<'a, L: EimLink> EimRelay<'a, L> {
         self.eim.exchange(&message).await?.ok_or_else(|| {
             LpaError::Protocol("the eIM answered an ESipa relay call without a message".into())
         })
+    }
+}
+
+impl<L: EimLink> EimRelay<'_, L> {
+    /// Profile discovery at the SM-DS `smds_address` through the eIM (ES11 relayed, SGP.32
+    /// §5.14.1–2): the common mutual authentication with the SM-DS, then the
+    /// `authenticateClientOkDSEsipa` the eIM builds from the SM-DS's events. The Activation
+    /// Code of the event found, `None` when the SM-DS holds none for this eUICC.
+    pub async fn discover<E: Es10Channel + ?Sized>(
+        &self,
+        channel: &mut E,
+        smds_address: &str,
+    ) -> Result<Option<String>, LpaError> {
+        let ctx = ctx_params1("", None)?;
+        let (info1, _) = es10b::get_euicc_info1(channel)?;
+        let challenge = es10b::get_euicc_challenge(channel)?;
+        let init = Es9Link::initiate_authentication(
+            self,
+            smds_address,
+            &InitiateAuthenticationRequest {
+                euicc_challenge: Base64Bytes::new(challenge.to_vec()),
+                euicc_info1: Base64Bytes::new(info1),
+                smdp_address: smds_address.to_owned(),
+            },
+        )
+        .await?;
+        let request = authenticate_server_request(&init, &ctx)?;
+        let (auth_der, auth) = es10b::authenticate_server(channel, &request)?;
+        let message = EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(
+            AuthenticateClientRequestEsipa {
+                transaction_id: tid(&init.transaction_id),
+                authenticate_server_response: decode("authenticateServerResponse", &auth_der)?,
+                ext: Extensions::default(),
+            },
+        );
+        // An eUICC refusal still goes to the SM-DS (through the eIM), as SGP.22 §5.8.2 says.
+        let answer = self.exchange(message).await;
+        if let AuthenticateServerResponse::AuthenticateResponseError(e) = auth {
+            return Err(LpaError::EuiccRefused {
+                function: "AuthenticateServer",
+                code: e.authenticate_error_code.0,
+                reason: "authentication of the SM-DS refused",
+            });
+        }
+        match answer? {
+            EsipaMessageFromEimToIpa::AuthenticateClientResponseEsipa(
+                AuthenticateClientResponseEsipa::AuthenticateClientOkDsEsipa(ok),
+            ) => Ok(ok
+                .profile_download_trigger
+                .and_then(|t| match t.profile_download_data {
+                    Some(ProfileDownloadData::ActivationCode(code)) => Some(code),
+                    _ => None,
+                })),
+            EsipaMessageFromEimToIpa::AuthenticateClientResponseEsipa(
+                AuthenticateClientResponseEsipa::AuthenticateClientErrorEsipa(e),
+            ) => Err(refused("AuthenticateClient", e.0)),
+            other => Err(unexpected("AuthenticateClient (SM-DS)", &other)),
+        }
     }
 }
 

@@ -97,14 +97,30 @@ async fn download<E: Es10Channel + ?Sized, L: EimLink>(
     indirect: bool,
     trigger: &ProfileDownloadTriggerRequest,
 ) -> Result<(String, crate::DownloadResult), (String, LpaError)> {
-    let code = activation_code(channel, es9, trigger)
-        .await
-        .map_err(|e| (String::new(), e))?;
+    let tid = trigger.eim_transaction_id.as_ref().map(|t| t.0.to_vec());
+    let relay = EimRelay::new(eim, tid);
+    let code = match &trigger.profile_download_data {
+        // Discovery through the eIM too (ES11 relayed).
+        Some(ProfileDownloadData::ContactSmds(smds)) if indirect => {
+            let address = match &smds.smds_address {
+                Some(a) => Ok(a.clone()),
+                None => crate::profiles::configured_addresses(channel).map(|a| a.root_ds_address),
+            };
+            match address {
+                Ok(a) => relay.discover(channel, &a).await.and_then(|code| {
+                    code.ok_or_else(|| {
+                        LpaError::InvalidInput(format!("no event for this eUICC at {a}"))
+                    })
+                }),
+                Err(e) => Err(e),
+            }
+        }
+        _ => activation_code(channel, es9, trigger).await,
+    }
+    .map_err(|e| (String::new(), e))?;
     let parsed = ActivationCode::parse(&code).map_err(|e| (code.clone(), e.into()))?;
     let mut quiet = |_| {};
     let result = if indirect {
-        let tid = trigger.eim_transaction_id.as_ref().map(|t| t.0.to_vec());
-        let relay = EimRelay::new(eim, tid);
         crate::download::download(channel, &relay, &parsed, None, None, &mut quiet).await
     } else {
         crate::download::download(channel, es9, &parsed, None, None, &mut quiet).await
