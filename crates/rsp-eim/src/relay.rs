@@ -14,9 +14,13 @@
 //! and AuthenticateClient's request with ES9+): the SM-DS's event list comes back as
 //! `authenticateClientOkDSEsipa` with a ProfileDownloadTriggerRequest for the first event.
 //!
-//! Not done here (yet): the compact forms (CompactAuthenticateResponseOk,
-//! CompactPrepareDownloadResponseOk, …), refused as `undefinedError`; cascaded SM-DS events
-//! (an event pointing at another SM-DS) are handed to the IPA as they are.
+//! The compact forms an IPA may send are made whole before relaying ([`compact`]).
+//!
+//! Not done here (yet): `compactEuiccSigned1` (the eIM would rebuild EUICCInfo2), compact
+//! notifications, refused as `undefinedError` / stored only; cascaded SM-DS events (an event
+//! pointing at another SM-DS) are handed to the IPA as they are.
+
+mod compact;
 
 use std::future::Future;
 
@@ -214,9 +218,11 @@ impl<S: EimStore + RelayStore> Eim<S> {
         let Some(session) = self.store.relay_session(&request.transaction_id.0).await? else {
             return error(E::INVALID_TRANSACTION_ID);
         };
-        // The compact form cannot be read as the ES9+ one: not relayed (yet).
-        let Ok(es9_request) =
-            convert::<_, AuthenticateClientRequest>("authenticateClient", request)
+        // A compact answer is made whole first (what cannot be is undefinedError).
+        let Some(whole) = self.expanded_authenticate(&session, request).await? else {
+            return error(E::UNDEFINED_ERROR);
+        };
+        let Ok(es9_request) = convert::<_, AuthenticateClientRequest>("authenticateClient", &whole)
         else {
             return error(E::UNDEFINED_ERROR);
         };
@@ -340,8 +346,11 @@ impl<S: EimStore + RelayStore> Eim<S> {
         let Some(session) = self.store.relay_session(&request.transaction_id.0).await? else {
             return error(E::INVALID_TRANSACTION_ID);
         };
+        let Some(whole) = self.expanded_prepare_download(&session, request).await? else {
+            return error(E::UNDEFINED_ERROR);
+        };
         let Ok(es9_request) =
-            convert::<_, GetBoundProfilePackageRequest>("getBoundProfilePackage", request)
+            convert::<_, GetBoundProfilePackageRequest>("getBoundProfilePackage", &whole)
         else {
             return error(E::UNDEFINED_ERROR);
         };

@@ -23,7 +23,7 @@ use rsp_storage::SqlStore;
 use rsp_testkit::pg::PgDb;
 use serde_json::{Value, json};
 
-async fn scenario(eim_store: SqlStore, curve: Curve) {
+async fn scenario(eim_store: SqlStore, curve: Curve, compact: bool) {
     let dir = TempDir::new();
     let tls = write_pki(&dir.0, "tls", Curve::NistP256);
     let pki = write_pki(&dir.0, dir_name(curve), curve);
@@ -36,8 +36,13 @@ async fn scenario(eim_store: SqlStore, curve: Curve) {
     eim.rest.register(&eid, &pki, eim_curve(curve)).await;
     // The IPA has an ES9+ client but the association asks for indirect download.
     let es9 = Es9PlusClient::from_ca_files(&[tls.join("ci.pem")]).unwrap();
-    let esipa = EsipaClient::new(eim.http.clone(), &eim.address);
-    let mut ipa = Ipa::new(ApduChannel::open(card).unwrap(), esipa, es9).unwrap();
+    let esipa = SpyLink {
+        inner: EsipaClient::new(eim.http.clone(), &eim.address),
+        compact_sent: Default::default(),
+    };
+    let mut ipa = Ipa::new(ApduChannel::open(card).unwrap(), esipa, es9)
+        .unwrap()
+        .with_compact_esipa(compact);
 
     for (ac, cc) in [(&ac1, None), (&ac2, Some("8765"))] {
         let mut op = json!({"type": "download", "activationCode": ac.trim_start_matches("LPA:")});
@@ -62,6 +67,10 @@ async fn scenario(eim_store: SqlStore, curve: Curve) {
         assert!(!order.to_string().contains("8765"), "{order}");
         wait_state(&smdp, &iccid, "Installed").await;
     }
+    // Both compact forms went over ESipa for both downloads when asked for, none otherwise.
+    let (auth, prepare) = *ipa.link().compact_sent.lock().unwrap();
+    let want = if compact { 2 } else { 0 };
+    assert_eq!((auth, prepare), (want, want));
     eim.stop().await;
     smdp.stop().await;
 }
@@ -69,13 +78,22 @@ async fn scenario(eim_store: SqlStore, curve: Curve) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indirect_download_nist_sqlite() {
     let dir = TempDir::new();
-    scenario(eim_sqlite(&dir.0).await, Curve::NistP256).await;
+    scenario(eim_sqlite(&dir.0).await, Curve::NistP256, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indirect_download_brainpool_sqlite() {
     let dir = TempDir::new();
-    scenario(eim_sqlite(&dir.0).await, Curve::BrainpoolP256r1).await;
+    scenario(eim_sqlite(&dir.0).await, Curve::BrainpoolP256r1, false).await;
+}
+
+/// The compact ESipa forms (`minimizeEsipaBytes`): the eIM makes them whole for the SM-DP+.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indirect_download_compact_nist_and_brainpool() {
+    for curve in Curve::ALL {
+        let dir = TempDir::new();
+        scenario(eim_sqlite(&dir.0).await, curve, true).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +101,45 @@ async fn indirect_download_nist_postgres() {
     let Some(pg) = PgDb::create().await else {
         return;
     };
-    scenario(pg.store(key()).await, Curve::NistP256).await;
+    scenario(pg.store(key()).await, Curve::NistP256, false).await;
+}
+
+/// An ESipa link noting the compact forms it carried.
+struct SpyLink {
+    inner: EsipaClient,
+    compact_sent: std::sync::Mutex<(u32, u32)>,
+}
+
+impl EimLink for SpyLink {
+    async fn exchange(
+        &self,
+        message: &EsipaMessageFromIpaToEim,
+    ) -> Result<Option<EsipaMessageFromEimToIpa>, LpaError> {
+        use rsp_codec::asn1::sgp32::Sgp32PrepareDownloadResponse;
+        {
+            let mut seen = self.compact_sent.lock().unwrap();
+            match message {
+                EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(r)
+                    if matches!(
+                        r.authenticate_server_response,
+                        Sgp32AuthenticateServerResponse::CompactAuthenticateResponseOk(_)
+                    ) =>
+                {
+                    seen.0 += 1
+                }
+                EsipaMessageFromIpaToEim::GetBoundProfilePackageRequestEsipa(r)
+                    if matches!(
+                        r.prepare_download_response,
+                        Sgp32PrepareDownloadResponse::CompactDownloadResponseOk(_)
+                    ) =>
+                {
+                    seen.1 += 1
+                }
+                _ => {}
+            }
+        }
+        self.inner.exchange(message).await
+    }
 }
 
 /// What a tampering relay changes.

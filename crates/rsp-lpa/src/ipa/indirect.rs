@@ -37,6 +37,7 @@ pub struct EimRelay<'a, L: EimLink> {
     eim: &'a L,
     eim_transaction_id: Option<Vec<u8>>,
     hash_cc: Mutex<Option<[u8; 32]>>,
+    compact: bool,
 }
 
 impl<'a, L: EimLink> EimRelay<'a, L> {
@@ -47,7 +48,14 @@ impl<'a, L: EimLink> EimRelay<'a, L> {
             eim,
             eim_transaction_id,
             hash_cc: Mutex::new(None),
+            compact: false,
         }
+    }
+
+    /// Sends the compact forms of the eUICC's answers ([`super::compact`]).
+    pub fn with_compact(mut self, compact: bool) -> Self {
+        self.compact = compact;
+        self
     }
 
     async fn exchange(
@@ -200,13 +208,17 @@ impl<L: EimLink> Es9Link for EimRelay<'_, L> {
         _address: &str,
         request: &AuthenticateClientRequest,
     ) -> Result<AuthenticateClientResponse, LpaError> {
+        let mut response = decode(
+            "authenticateServerResponse",
+            request.authenticate_server_response.as_bytes(),
+        )?;
+        if self.compact {
+            response = super::compact::authenticate(response);
+        }
         let message = EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(
             AuthenticateClientRequestEsipa {
                 transaction_id: tid(&request.transaction_id),
-                authenticate_server_response: decode(
-                    "authenticateServerResponse",
-                    request.authenticate_server_response.as_bytes(),
-                )?,
+                authenticate_server_response: response,
                 ext: Extensions::default(),
             },
         );
@@ -243,13 +255,18 @@ impl<L: EimLink> Es9Link for EimRelay<'_, L> {
         _address: &str,
         request: &GetBoundProfilePackageRequest,
     ) -> Result<GetBoundProfilePackageResponse, LpaError> {
+        let mut response = decode(
+            "prepareDownloadResponse",
+            request.prepare_download_response.as_bytes(),
+        )?;
+        if self.compact {
+            response =
+                super::compact::prepare_download(response, self.supplied_hash_cc().is_some())?;
+        }
         let message = EsipaMessageFromIpaToEim::GetBoundProfilePackageRequestEsipa(
             GetBoundProfilePackageRequestEsipa {
                 transaction_id: tid(&request.transaction_id),
-                prepare_download_response: decode(
-                    "prepareDownloadResponse",
-                    request.prepare_download_response.as_bytes(),
-                )?,
+                prepare_download_response: response,
                 ext: Extensions::default(),
             },
         );

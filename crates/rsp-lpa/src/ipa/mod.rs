@@ -14,6 +14,7 @@
 //! §5.14.4), which forwards them to the SM-DP+ they name; each one the eIM accepted is
 //! removed from the eUICC. [`Ipa::run`] polls in a loop with back-off on failures.
 
+pub mod compact;
 mod indirect;
 mod package;
 mod trigger;
@@ -115,6 +116,7 @@ pub struct Ipa<E: Es10Channel, L: EimLink> {
     eid: [u8; 16],
     max_packages: usize,
     download_mode: DownloadMode,
+    compact: bool,
 }
 
 impl<E: Es10Channel, L: EimLink> std::fmt::Debug for Ipa<E, L> {
@@ -142,6 +144,7 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
             eid,
             max_packages: 32,
             download_mode: DownloadMode::Auto,
+            compact: false,
         })
     }
 
@@ -158,9 +161,21 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
         self
     }
 
+    /// In indirect downloads, send the compact forms of the eUICC's answers
+    /// (`minimizeEsipaBytes`, [`compact`]); default off.
+    pub fn with_compact_esipa(mut self, compact: bool) -> Self {
+        self.compact = compact;
+        self
+    }
+
     /// The EID (hex).
     pub fn eid(&self) -> String {
         hex::encode_upper(self.eid)
+    }
+
+    /// The link to the eIM.
+    pub fn link(&self) -> &L {
+        &self.eim
     }
 
     /// The ES10 channel.
@@ -215,7 +230,7 @@ impl<E: Es10Channel + Send, L: EimLink> Ipa<E, L> {
                             &mut self.channel,
                             &self.eim,
                             &self.es9,
-                            self.download_mode,
+                            (self.download_mode, self.compact),
                             self.eid,
                             &trigger,
                         )

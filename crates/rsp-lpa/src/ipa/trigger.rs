@@ -40,7 +40,7 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
     channel: &mut E,
     eim: &L,
     es9: &Es9PlusClient,
-    mode: DownloadMode,
+    (mode, compact): (DownloadMode, bool),
     eid: [u8; 16],
     trigger: &ProfileDownloadTriggerRequest,
 ) -> Result<DownloadOutcome, LpaError> {
@@ -49,7 +49,7 @@ pub(super) async fn run<E: Es10Channel + ?Sized, L: EimLink>(
         DownloadMode::Indirect => true,
         DownloadMode::Auto => eim_offers_indirect(channel),
     };
-    let attempt = download(channel, eim, es9, indirect, trigger).await;
+    let attempt = download(channel, eim, es9, (indirect, compact), trigger).await;
     let (outcome, data) = match attempt {
         Ok((code, installed)) => {
             let pir = installation_result(channel, installed.seq_number)?;
@@ -94,11 +94,11 @@ async fn download<E: Es10Channel + ?Sized, L: EimLink>(
     channel: &mut E,
     eim: &L,
     es9: &Es9PlusClient,
-    indirect: bool,
+    (indirect, compact): (bool, bool),
     trigger: &ProfileDownloadTriggerRequest,
 ) -> Result<(String, crate::DownloadResult), (String, LpaError)> {
     let tid = trigger.eim_transaction_id.as_ref().map(|t| t.0.to_vec());
-    let relay = EimRelay::new(eim, tid);
+    let relay = EimRelay::new(eim, tid).with_compact(compact);
     let code = match &trigger.profile_download_data {
         // Discovery through the eIM too (ES11 relayed).
         Some(ProfileDownloadData::ContactSmds(smds)) if indirect => {

@@ -36,6 +36,10 @@ pub struct IpaArgs {
     /// indirect when an eIM association on the eUICC announces indirectProfileDownload.
     #[arg(long, value_enum, default_value_t = DownloadArg::Auto, global = true)]
     download: DownloadArg,
+    /// In indirect downloads, send the compact ESipa forms (SGP.32 minimizeEsipaBytes: no
+    /// certificates, euiccSigned2 without what the eIM knows); the eIM makes them whole.
+    #[arg(long, global = true)]
+    compact: bool,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -102,7 +106,9 @@ async fn run_async(args: &IpaArgs) -> anyhow::Result<()> {
     }
     let eim = eim_link(&address, &args.tls_ca).await?;
     let es9 = Es9PlusClient::from_ca_files(&args.tls_ca)?;
-    let mut ipa = Ipa::new(channel, eim, es9)?.with_download_mode(args.download.into());
+    let mut ipa = Ipa::new(channel, eim, es9)?
+        .with_download_mode(args.download.into())
+        .with_compact_esipa(args.compact);
     match &args.command {
         IpaCommand::Poll => {
             let report = ipa.poll().await?;
