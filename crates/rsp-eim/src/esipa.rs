@@ -21,7 +21,7 @@ use crate::model::{
 use crate::package::{self, PackageContent, PackageParams};
 use crate::result;
 use crate::service::{Eim, eid_of, random_transaction_id};
-use crate::store::{Completion, EimStore};
+use crate::store::{Completion, EimStore, Poll};
 
 /// Deliveries of one operation without a result before it fails (`undelivered`).
 pub const MAX_DELIVERIES: i64 = 10;
@@ -37,6 +37,16 @@ impl<S: EimStore> Eim<S> {
         let Some(eid) = eid_of(&req.eid_value) else {
             return error(EimPackageError::INVALID_EID);
         };
+        // The common case, an empty poll, is one store call (one statement).
+        let mut next = match self
+            .store
+            .poll_operation(&eid, crate::now_ms(), self.lease)
+            .await?
+        {
+            Poll::UnknownEid => return error(EimPackageError::EID_NOT_FOUND),
+            Poll::Empty => return error(EimPackageError::NO_EIM_PACKAGE_AVAILABLE),
+            Poll::Claimed(op) => Some(*op),
+        };
         let Some(euicc) = self.store.euicc(&eid).await? else {
             return error(EimPackageError::EID_NOT_FOUND);
         };
@@ -44,12 +54,16 @@ impl<S: EimStore> Eim<S> {
         // included), so one silent device does not block its queue for ever.
         let mut claimed = None;
         for _ in 0..16 {
-            let Some(op) = self
-                .store
-                .claim_operation(&eid, crate::now_ms(), self.lease)
-                .await?
-            else {
-                break;
+            let op = match next.take() {
+                Some(op) => op,
+                None => match self
+                    .store
+                    .claim_operation(&eid, crate::now_ms(), self.lease)
+                    .await?
+                {
+                    Some(op) => op,
+                    None => break,
+                },
             };
             if op.deliveries <= MAX_DELIVERIES {
                 claimed = Some(op);

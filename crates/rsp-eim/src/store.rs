@@ -9,6 +9,9 @@
 //!   out (operations of one eUICC run in order, one in flight).
 //! - [`EimStore::complete_operation`] succeeds once per operation (a replayed result finds it
 //!   finished) and changes the eUICC's state and queues the webhook in the same transaction.
+//! - Fleet scale: [`EimStore::register_euiccs`] and [`EimStore::queue_operations`] write a
+//!   whole batch set-wise (one statement, one transaction), and [`EimStore::poll_operation`]
+//!   answers an empty poll in one statement (one round trip on PostgreSQL).
 
 use std::future::Future;
 use std::time::Duration;
@@ -47,6 +50,27 @@ pub struct Completion<'a> {
     pub state: Option<&'a EuiccState>,
     /// The tenant's webhook, to queue the result for.
     pub webhook: Option<(&'a str, &'a [u8])>,
+}
+
+/// What one poll of an eUICC's queue found ([`EimStore::poll_operation`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Poll {
+    /// No eUICC has this EID.
+    UnknownEid,
+    /// Nothing to hand out: no unfinished operation, or the oldest one is delivered and
+    /// its lease runs.
+    Empty,
+    /// The oldest unfinished operation, now leased to the caller.
+    Claimed(Box<Operation>),
+}
+
+/// Which eUICCs a bulk queue ([`EimStore::queue_operations`]) is for.
+#[derive(Debug, Clone, Copy)]
+pub enum BulkTarget<'a> {
+    /// Every eUICC of the tenant.
+    All,
+    /// These EIDs, those of the tenant (others are skipped and reported).
+    Eids(&'a [Eid]),
 }
 
 /// Persistence of the eIM.
@@ -216,4 +240,32 @@ pub trait EimStore: Send + Sync {
 
     /// Operations not finished (pending or delivered).
     fn pending_operations(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Registers a batch of eUICCs in one transaction, set-wise; the EIDs that were
+    /// registered already (nothing is written for them). On a database error nothing of the
+    /// batch is written.
+    fn register_euiccs(
+        &self,
+        euiccs: &[EuiccRecord],
+    ) -> impl Future<Output = Result<Vec<Eid>, StoreError>> + Send;
+
+    /// Queues `kind` for the eUICCs of `tenant` that `target` names, in one statement
+    /// (operation ids follow the EIDs' order); the EIDs queued for (`Eids`) or, for `All`,
+    /// none, and the number queued.
+    fn queue_operations(
+        &self,
+        tenant: &str,
+        target: BulkTarget<'_>,
+        kind: &OperationKind,
+    ) -> impl Future<Output = Result<(u64, Vec<Eid>), StoreError>> + Send;
+
+    /// One poll of `eid`'s queue: whether the eUICC is known and, if its oldest unfinished
+    /// operation is pending or its lease ran out, that operation leased for `lease` (as
+    /// [`EimStore::claim_operation`]).
+    fn poll_operation(
+        &self,
+        eid: &Eid,
+        now_ms: i64,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Poll, StoreError>> + Send;
 }

@@ -96,18 +96,29 @@ pub async fn send_due<S: EimStore>(store: &S, sender: &EimSender) -> usize {
 }
 
 /// Sends due entries every `every` until `shutdown`, and keeps the
-/// `rsp_eim_pending_operations` gauge current.
-pub async fn run_eim_outbox<S: EimStore>(
+/// `rsp_eim_pending_operations` gauge current: recounted every 5 s, or less often when
+/// counting takes long (a million pending operations: at most 1% of the time counting).
+pub async fn run_eim_outbox<S: EimStore + rsp_eim::RelayStore>(
     store: S,
     sender: EimSender,
     every: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    let mut next_count = tokio::time::Instant::now();
     loop {
         while send_due(&store, &sender).await > 0 {}
-        if let Ok(n) = store.pending_operations().await {
-            metrics::gauge!("rsp_eim_pending_operations").set(n as f64);
+        if tokio::time::Instant::now() >= next_count {
+            let start = tokio::time::Instant::now();
+            if let Ok(n) = store.pending_operations().await {
+                metrics::gauge!("rsp_eim_pending_operations").set(n as f64);
+            }
+            // Indirect-download sessions past any RSP session's life are forgotten.
+            let before = rsp_eim::now_ms() - rsp_eim::relay::RELAY_SESSION_TTL_MS;
+            if let Err(e) = store.expire_relay_sessions(before).await {
+                tracing::warn!(error = %e, "expiring relay sessions");
+            }
+            next_count = start + (start.elapsed() * 100).max(Duration::from_secs(5));
         }
         tokio::select! {
             () = tokio::time::sleep(every) => {}

@@ -9,7 +9,7 @@ use rsp_eim::model::{
     EimCurve, EuiccRecord, EuiccState, Operation, OperationKind, OperationStatus, OutboxItem,
     OutboxKind, Tenant,
 };
-use rsp_eim::store::{Completion, EimStore, StoreError};
+use rsp_eim::store::{BulkTarget, Completion, EimStore, Poll, StoreError};
 use rsp_smdpp::store::StoreError as DbError;
 
 use crate::backend::{Backend, SqlStore};
@@ -93,7 +93,7 @@ fn ms(d: Duration) -> i64 {
 
 impl SqlStore {
     /// One statement in its own write transaction, mapping the rows it returns.
-    async fn eim_write<T: Send>(
+    pub(crate) async fn eim_write<T: Send>(
         &self,
         sql: &'static str,
         params: &[Param<'_>],
@@ -532,5 +532,27 @@ impl EimStore for SqlStore {
     async fn pending_operations(&self) -> Result<u64, StoreError> {
         let n = self.eim_read(PENDING_OPS, &[], |r| r.int("n")).await?;
         u64::try_from(n.into_iter().next().unwrap_or(0)).map_err(|_| StoreError::Corrupt("count"))
+    }
+
+    async fn register_euiccs(&self, euiccs: &[EuiccRecord]) -> Result<Vec<Eid>, StoreError> {
+        self.eim_register_euiccs(euiccs).await
+    }
+
+    async fn queue_operations(
+        &self,
+        tenant: &str,
+        target: BulkTarget<'_>,
+        kind: &OperationKind,
+    ) -> Result<(u64, Vec<Eid>), StoreError> {
+        self.eim_queue_operations(tenant, target, kind).await
+    }
+
+    async fn poll_operation(
+        &self,
+        eid: &Eid,
+        now_ms: i64,
+        lease: Duration,
+    ) -> Result<Poll, StoreError> {
+        self.eim_poll(eid, now_ms, lease).await
     }
 }

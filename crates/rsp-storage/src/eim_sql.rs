@@ -121,3 +121,48 @@ pub(crate) const PENDING_OPS: &str =
     "SELECT COUNT(*) AS n FROM eim_operations WHERE status IN ('pending', 'delivered')";
 pub(crate) const TENANT_IDS: &str = "SELECT id FROM eim_tenants ORDER BY id";
 pub(crate) const DELETE_TENANT: &str = "DELETE FROM eim_tenants WHERE id = $1";
+
+// Fleet scale (`eim_bulk.rs`).
+
+/// A poll's look (PostgreSQL), one read-only statement: whether the EID is registered
+/// (`known`) and the id of its oldest unfinished operation if that one can be claimed now
+/// (`claimable`: pending, or its lease ran out at `$2`). An empty poll ends here, in one
+/// round trip; a claimable operation is then claimed with [`CLAIM_OP_POSTGRES`], which
+/// decides (a concurrent claimer may have taken it in between).
+pub(crate) const POLL_POSTGRES: &str = "SELECT (SELECT 1 FROM eim_euiccs WHERE eid = $1) AS known, \
+     (SELECT id FROM eim_operations WHERE eid = $1 AND status IN ('pending', 'delivered') \
+     AND (status = 'pending' OR lease_until_ms <= $2) ORDER BY id LIMIT 1) AS claimable";
+/// Whether an EID is registered (SQLite's poll, before its claim).
+pub(crate) const EUICC_KNOWN: &str = "SELECT 1 AS known FROM eim_euiccs WHERE eid = $1";
+/// A batch of registrations, `$1` a JSON array of `{eid, eim_id, counter_value,
+/// association_token, curve, euicc_certificate, eum_certificate}` (certificates in hex),
+/// `$2` the tenant, `$3` the initial state, `$4` the time; the EIDs inserted come back
+/// (the others were registered already).
+pub(crate) const BULK_INSERT_EUICCS_POSTGRES: &str = "INSERT INTO eim_euiccs (eid, tenant, \
+     eim_id, counter_value, association_token, curve, euicc_certificate, eum_certificate, \
+     state, created_at_ms) SELECT x.eid, $2, x.eim_id, x.counter_value, x.association_token, \
+     x.curve, decode(x.euicc_certificate, 'hex'), decode(x.eum_certificate, 'hex'), $3, $4 \
+     FROM json_to_recordset($1::text::json) AS x(eid text, eim_id text, counter_value \
+     bigint, association_token bigint, curve text, euicc_certificate text, eum_certificate \
+     text) ON CONFLICT (eid) DO NOTHING RETURNING eid";
+pub(crate) const BULK_INSERT_EUICCS_SQLITE: &str = "INSERT INTO eim_euiccs (eid, tenant, \
+     eim_id, counter_value, association_token, curve, euicc_certificate, eum_certificate, \
+     state, created_at_ms) SELECT value ->> '$.eid', $2, value ->> '$.eim_id', \
+     value ->> '$.counter_value', value ->> '$.association_token', value ->> '$.curve', \
+     unhex(value ->> '$.euicc_certificate'), unhex(value ->> '$.eum_certificate'), $3, $4 \
+     FROM json_each($1) WHERE true ON CONFLICT (eid) DO NOTHING RETURNING eid";
+/// The same operation (`$2` kind JSON) for every eUICC of tenant `$1`, in EID order.
+pub(crate) const BULK_QUEUE_ALL: &str = "INSERT INTO eim_operations (eid, tenant, kind, status, \
+     deliveries, created_at_ms, updated_at_ms) SELECT eid, tenant, $2, 'pending', 0, $3, $3 \
+     FROM eim_euiccs WHERE tenant = $1 ORDER BY eid";
+/// The same operation for the eUICCs of tenant `$1` listed in `$4` (a JSON array of EIDs),
+/// in the list's order; the EIDs queued for come back.
+pub(crate) const BULK_QUEUE_LIST_POSTGRES: &str = "INSERT INTO eim_operations (eid, tenant, \
+     kind, status, deliveries, created_at_ms, updated_at_ms) SELECT e.eid, e.tenant, $2, \
+     'pending', 0, $3, $3 FROM json_array_elements_text($4::text::json) WITH ORDINALITY \
+     AS l(eid, n) JOIN eim_euiccs e ON e.eid = l.eid AND e.tenant = $1 ORDER BY l.n \
+     RETURNING eid";
+pub(crate) const BULK_QUEUE_LIST_SQLITE: &str = "INSERT INTO eim_operations (eid, tenant, \
+     kind, status, deliveries, created_at_ms, updated_at_ms) SELECT e.eid, e.tenant, $2, \
+     'pending', 0, $3, $3 FROM json_each($4) AS l JOIN eim_euiccs e ON e.eid = l.value \
+     AND e.tenant = $1 ORDER BY l.key RETURNING eid";

@@ -22,6 +22,7 @@ mod checkpoint;
 mod cipher;
 mod db;
 mod eim;
+mod eim_bulk;
 mod eim_relay;
 mod eim_sql;
 mod error;

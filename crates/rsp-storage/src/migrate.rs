@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261208000001_eim_relay.sql"),
         include_str!("../migrations/postgres/20261208000001_eim_relay.sql"),
     ),
+    (
+        20261209000001,
+        "eim fleet",
+        include_str!("../migrations/sqlite/20261209000001_eim_fleet.sql"),
+        include_str!("../migrations/postgres/20261209000001_eim_fleet.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -98,6 +98,8 @@ struct Call {
     template: &'static str,
     path: String,
     body: Option<Value>,
+    /// A `text/csv` body instead of JSON.
+    csv: Option<String>,
 }
 
 fn call(method: &'static str, template: &'static str, path: &str, body: Option<Value>) -> Call {
@@ -106,6 +108,7 @@ fn call(method: &'static str, template: &'static str, path: &str, body: Option<V
         template,
         path: path.to_owned(),
         body,
+        csv: None,
     }
 }
 
@@ -180,6 +183,9 @@ async fn walk_at(http: reqwest::Client, base: String, dir: &Path, calls: Vec<Cal
             }
             if let Some(body) = &c.body {
                 r = r.json(body);
+            }
+            if let Some(csv) = &c.csv {
+                r = r.header("content-type", "text/csv").body(csv.clone());
             }
             r
         };
@@ -378,6 +384,16 @@ async fn eim_rest_api_document_is_valid_and_every_operation_answers() {
             "/eim/v1/euiccs",
             "/eim/v1/euiccs",
             Some(json!({"eid": EID})),
+        ),
+        Call {
+            csv: Some("eid,curve\n89049032000000000000000000000163,nist\n".into()),
+            ..call("post", "/eim/v1/euiccs:bulk", "/eim/v1/euiccs:bulk", None)
+        },
+        call(
+            "post",
+            "/eim/v1/operations:bulk",
+            "/eim/v1/operations:bulk",
+            Some(json!({"operation": {"type": "ipaEuiccData"}, "eids": [EID]})),
         ),
         call("get", "/eim/v1/euiccs", "/eim/v1/euiccs?limit=10", None),
         call("get", "/eim/v1/euiccs/{eid}", &euicc, None),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bench;
 pub mod card;
+pub mod eim_admin;
 pub mod euicc;
 pub mod euicc_iot;
 pub mod hsm;
@@ -59,6 +60,9 @@ pub enum Command {
     /// PKCS#11 token keys (docs/hsm.md): generate EC key pairs, wrap the data key.
     #[command(subcommand)]
     Hsm(hsm::HsmCommand),
+    /// eIM database administration: `import` registers eUICCs from a CSV file.
+    #[command(subcommand)]
+    Eim(eim_admin::EimCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -73,5 +77,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(cmd) => bench::run(cmd),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Hsm(cmd) => hsm::run(cmd),
+        Command::Eim(cmd) => eim_admin::run(cmd),
     }
 }

@@ -9,8 +9,15 @@
 //! verification of the eUICC's signed result) priced with `openssl speed` on this machine.
 //!
 //! Everything is set up here: test PKI, the eIM as a child process (`rsp serve eim`,
-//! SQLite), registrations, none of it timed. The IPA and eUICC run in this process and share
-//! the CPUs with the server.
+//! SQLite, or PostgreSQL with `--database`: a database of its own, created and dropped
+//! here). The IPA and eUICC run in this process and share the CPUs with the server.
+//!
+//! Fleet scale (`--euiccs N --pending M`): N eUICCs registered through `POST
+//! /eim/v1/euiccs:bulk` (one CSV body), M operations queued through `POST
+//! /eim/v1/operations:bulk` for the first M of them, both timed; the empty polls then go to
+//! the other N − M EIDs, spread pseudo-randomly, and `--deliveries K` polls K of the M
+//! (each hands out an eIM-signed package). The server's memory (VmRSS, VmHWM) is read from
+//! /proc after each phase, and on PostgreSQL the CPU of the database's processes too.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,8 +34,8 @@ use serde_json::{Value, json};
 
 use super::BenchCurve;
 use super::common::{
-    IdentitySource, ServerChild, WorkDir, clock_ticks, cpu_ticks, lock, openssl_ecdsa, percentile,
-    progress, random_hex, sorted, spawn_role, wait_healthy,
+    CpuTicks, IdentitySource, ServerChild, WorkDir, clock_ticks, cpu_ticks, lock, openssl_ecdsa,
+    percentile, progress, random_hex, sorted, spawn_role, wait_healthy,
 };
 use crate::cli::euicc_iot::IotArgs;
 use crate::cli::lab;
@@ -55,6 +62,23 @@ pub struct EimBenchArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// PostgreSQL server for the child eIM (`postgres://USER@HOST:PORT/DB`, DB being any
+    /// database to connect to): the benchmark creates its own database
+    /// `rsp_bench_eim_<pid>` there and drops it at the end [default: a SQLite file].
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// eUICCs registered before the polls, in one CSV body through `POST
+    /// /eim/v1/euiccs:bulk` (timed) [default: --concurrency].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    euiccs: Option<u64>,
+    /// Operations (listProfileInfo) queued for the first N registered eUICCs through `POST
+    /// /eim/v1/operations:bulk` (timed); the empty polls go to the other eUICCs.
+    #[arg(long, default_value_t = 0)]
+    pending: u64,
+    /// Polls of eUICCs with a pending operation (each hands out an eIM-signed package),
+    /// after the empty polls; at most --pending.
+    #[arg(long, default_value_t = 0)]
+    deliveries: u64,
 }
 
 /// Latencies and failures of one phase.
@@ -99,6 +123,25 @@ struct Rest {
 }
 
 impl Rest {
+    /// A CSV body (bulk registration: no client timeout short of 10 minutes).
+    async fn post_csv(&self, path: &str, csv: String) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .timeout(Duration::from_secs(600))
+            .body(csv)
+            .send()
+            .await?;
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("eIM POST {path}: HTTP {status}: {value}");
+        }
+        Ok(value)
+    }
+
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let response = self
             .http
@@ -117,14 +160,29 @@ impl Rest {
 }
 
 pub(super) async fn bench_eim(a: EimBenchArgs) -> anyhow::Result<()> {
+    let euiccs = a.euiccs.unwrap_or(a.concurrency);
+    if a.pending >= euiccs {
+        bail!("--pending must be below --euiccs (the empty polls go to the other eUICCs)");
+    }
+    if a.deliveries > a.pending {
+        bail!("--deliveries must be at most --pending");
+    }
     let work = WorkDir::new(None)?;
     let pki_dir = work.path.join("pki");
     progress(&format!("setup: test PKI in {}", pki_dir.display()));
     lab::write_test_pki(&pki_dir)?;
     let token = random_hex(24)?;
-    let (port, admin, mut server) = spawn_role(&work.path, "eim", "RSP_EIM_", |cmd, _| {
+    let database = match &a.database {
+        Some(url) => Some(BenchDatabase::create(url).await?),
+        None => None,
+    };
+    let url = database.as_ref().map_or_else(
+        || format!("sqlite://{}", work.path.join("eim.db").display()),
+        |d| d.url.clone(),
+    );
+    let spawned = spawn_role(&work.path, "eim", "RSP_EIM_", |cmd, _| {
         cmd.arg("--database")
-            .arg(format!("sqlite://{}", work.path.join("eim.db").display()))
+            .arg(&url)
             .arg("--pki")
             .arg(&pki_dir)
             .arg("--eim-id")
@@ -134,22 +192,132 @@ pub(super) async fn bench_eim(a: EimBenchArgs) -> anyhow::Result<()> {
                 "{TENANT}={}",
                 hex::encode(rsp_eim::token_hash(&token))
             ));
-    })?;
-    let address = format!("localhost:{port}");
-    let admin_url = format!("http://127.0.0.1:{admin}");
-    progress(&format!(
-        "setup: eIM child process {} at https://{address}, admin {admin_url}",
-        server.pid().unwrap_or(0)
-    ));
-    let result = run(&a, &pki_dir, &address, &admin_url, &token, &mut server).await;
-    progress("stopping the eIM");
-    server.stop().await?;
+    });
+    let result = match spawned {
+        Ok((port, admin, mut server)) => {
+            let address = format!("localhost:{port}");
+            let admin_url = format!("http://127.0.0.1:{admin}");
+            progress(&format!(
+                "setup: eIM child process {} at https://{address}, admin {admin_url}, database {}",
+                server.pid().unwrap_or(0),
+                database.as_ref().map_or("SQLite", |d| d.name.as_str())
+            ));
+            let on_postgres = database.is_some();
+            let result = run(
+                &a,
+                euiccs,
+                on_postgres,
+                &pki_dir,
+                &address,
+                &admin_url,
+                &token,
+                &mut server,
+            )
+            .await;
+            progress("stopping the eIM");
+            let stopped = server.stop().await;
+            result.and(stopped)
+        }
+        Err(e) => Err(e),
+    };
+    if let Some(d) = database {
+        d.drop_now().await;
+    }
     drop(work);
     result
 }
 
+/// The benchmark's own PostgreSQL database, dropped at the end.
+struct BenchDatabase {
+    admin: rsp_storage::SqlStore,
+    name: String,
+    url: String,
+}
+
+impl BenchDatabase {
+    async fn create(admin_url: &str) -> anyhow::Result<Self> {
+        if rsp_storage::Backend::of_url(admin_url) != Some(rsp_storage::Backend::Postgres) {
+            bail!("--database takes a postgres:// URL");
+        }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+        let key = rsp_storage::DataKey::new("bench", &key)
+            .map_err(|e| anyhow::anyhow!("data key: {e}"))?;
+        let admin = rsp_storage::SqlStore::connect(admin_url, key)
+            .await
+            .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin_url}: {e}"))?;
+        let name = format!("rsp_bench_eim_{}", std::process::id());
+        admin
+            .create_database(&name)
+            .await
+            .map_err(|e| anyhow::anyhow!("creating database {name}: {e}"))?;
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url, String::new()),
+        };
+        let server = base
+            .strip_prefix("postgres://")
+            .or_else(|| base.strip_prefix("postgresql://"))
+            .and_then(|rest| rest.split_once('/').map(|(host, _)| host).or(Some(rest)))
+            .context("database URL")?;
+        let url = format!("postgres://{server}/{name}{query}");
+        progress(&format!("setup: PostgreSQL database {name} created"));
+        Ok(Self { admin, name, url })
+    }
+
+    async fn drop_now(self) {
+        match self.admin.drop_database(&self.name).await {
+            Ok(()) => progress(&format!("PostgreSQL database {} dropped", self.name)),
+            Err(e) => progress(&format!("could not drop database {}: {e}", self.name)),
+        }
+        self.admin.close().await;
+    }
+}
+
+/// Resident memory of a process (VmRSS, VmHWM: its peak) in MiB, from /proc/PID/status.
+fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
+
+/// CPU ticks of every `postgres` process of this machine (the database server's share).
+fn postgres_ticks() -> CpuTicks {
+    let mut total = CpuTicks { user: 0, system: 0 };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return total;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres"
+            && let Ok(t) = cpu_ticks(pid)
+        {
+            total.user += t.user;
+            total.system += t.system;
+        }
+    }
+    total
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn run(
     a: &EimBenchArgs,
+    euiccs: u64,
+    on_postgres: bool,
     pki_dir: &Path,
     address: &str,
     admin_url: &str,
@@ -175,52 +343,95 @@ async fn run(
         token: token.to_owned(),
     };
 
-    // Setup: one registered EID (no certificate needed) per poller.
+    // Registration of the fleet: one CSV body (no certificates needed for polls).
     progress(&format!(
-        "setup: registering {} EIDs for the pollers",
-        a.concurrency
+        "fleet: registering {euiccs} eUICCs (POST /eim/v1/euiccs:bulk, text/csv)…"
     ));
-    let mut eids = Vec::new();
-    for n in 1..=a.concurrency {
+    let mut csv = String::with_capacity(usize::try_from(euiccs).unwrap_or(0) * 50 + 64);
+    csv.push_str("eid,eimId,curve,counterValue\n");
+    let mut eids = Vec::with_capacity(usize::try_from(euiccs).unwrap_or(0));
+    for n in 1..=euiccs {
         let text = eid(n)?;
-        rest.post("/euiccs", json!({"eid": text, "eimId": EIM_ID}))
-            .await?;
+        csv.push_str(&text);
+        csv.push(',');
+        csv.push_str(EIM_ID);
+        csv.push_str(",nist,0\n");
         eids.push(eid_bytes(&text)?);
     }
+    let start = Instant::now();
+    let report = rest.post_csv("/euiccs:bulk", csv).await?;
+    let register_seconds = start.elapsed().as_secs_f64();
+    if report["registered"].as_u64() != Some(euiccs) {
+        bail!("bulk registration: {report}");
+    }
+    let memory_registered = memory_mib(pid);
 
-    // Empty polls.
+    // A pending operation for each of the first `pending` eUICCs, in lists of 50 000.
+    let start = Instant::now();
+    if a.pending > 0 {
+        progress(&format!(
+            "fleet: queueing {} operations (POST /eim/v1/operations:bulk)…",
+            a.pending
+        ));
+    }
+    let pending_count = usize::try_from(a.pending).unwrap_or(usize::MAX);
+    for chunk in eids[..pending_count].chunks(50_000) {
+        let list: Vec<String> = chunk.iter().map(hex::encode).collect();
+        let answer = rest
+            .post(
+                "/operations:bulk",
+                json!({"operation": {"type": "psmo", "psmos": [{"op": "listProfileInfo"}]},
+                       "eids": list}),
+            )
+            .await?;
+        if answer["queued"].as_u64() != Some(u64::try_from(chunk.len())?) {
+            bail!("bulk queue: {answer}");
+        }
+    }
+    let queue_seconds = start.elapsed().as_secs_f64();
+    let idle = Arc::new(eids[pending_count..].to_vec());
+
+    // Empty polls, spread over the eUICCs without a pending operation.
     progress(&format!(
-        "ESipa: {} empty polls, concurrency {}…",
-        a.polls, a.concurrency
+        "ESipa: {} empty polls over {} eUICCs, concurrency {}…",
+        a.polls,
+        idle.len(),
+        a.concurrency
     ));
     let esipa = EsipaClient::new(http.clone(), address);
     let polls = Arc::new(Phase::default());
-    let next = Arc::new(AtomicU64::new(0));
     let before = cpu_ticks(pid)?;
+    let pg_before = postgres_ticks();
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for eid in eids {
-        let (esipa, next, phase) = (esipa.clone(), next.clone(), polls.clone());
-        let total = a.polls;
-        tasks.push(tokio::spawn(async move {
-            while next.fetch_add(1, Ordering::Relaxed) < total {
-                let t = Instant::now();
-                let result = match esipa.get_eim_package(eid).await {
-                    Ok(GetEimPackageResponse::EimPackageError(
-                        EimPackageError::NO_EIM_PACKAGE_AVAILABLE,
-                    )) => Ok(()),
-                    Ok(other) => Err(anyhow::anyhow!("GetEimPackage answered {other:?}")),
-                    Err(e) => Err(e.into()),
-                };
-                phase.record(t, result);
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.context("poller")?;
-    }
+    poll_phase(&esipa, &idle, a.polls, a.concurrency, false, &polls).await?;
     let poll_seconds = start.elapsed().as_secs_f64();
     let poll_cpu = cpu_ticks(pid)?.ms_since(before, ticks);
+    let poll_pg_cpu = postgres_ticks().ms_since(pg_before, ticks);
+    let memory_polled = memory_mib(pid);
+
+    // Deliveries: polls of eUICCs with a pending operation (first delivery: counter value,
+    // eIM signature, the message kept).
+    let deliveries = Arc::new(Phase::default());
+    let before = cpu_ticks(pid)?;
+    let start = Instant::now();
+    if a.deliveries > 0 {
+        progress(&format!(
+            "ESipa: {} polls delivering a package, concurrency {}…",
+            a.deliveries, a.concurrency
+        ));
+        let targets = Arc::new(eids[..usize::try_from(a.deliveries)?].to_vec());
+        poll_phase(
+            &esipa,
+            &targets,
+            a.deliveries,
+            a.concurrency,
+            true,
+            &deliveries,
+        )
+        .await?;
+    }
+    let delivery_seconds = start.elapsed().as_secs_f64();
+    let delivery_cpu = cpu_ticks(pid)?.ms_since(before, ticks);
 
     // Package round trips with one IoT virtual eUICC associated with the eIM.
     let packages = Phase::default();
@@ -284,9 +495,24 @@ async fn run(
     // Each guard in its own statement: a temporary guard lives to the end of its statement.
     let poll_ms = sorted(std::mem::take(&mut *lock(&polls.ms)));
     let package_ms = sorted(std::mem::take(&mut *lock(&packages.ms)));
+    let delivery_ms = sorted(std::mem::take(&mut *lock(&deliveries.ms)));
     let report = Report {
         curve: curve.dir_name(),
         concurrency: a.concurrency,
+        database: if on_postgres { "postgres" } else { "sqlite" },
+        euiccs,
+        register_seconds,
+        pending: a.pending,
+        queue_seconds,
+        memory_registered,
+        memory_polled,
+        memory_end: memory_mib(pid),
+        poll_pg_cpu: on_postgres.then_some(poll_pg_cpu),
+        deliveries: delivery_ms.len(),
+        deliveries_failed: deliveries.failed.load(Ordering::Relaxed),
+        delivery_seconds,
+        delivery_cpu,
+        delivery_ms,
         polls: poll_ms.len(),
         polls_failed: polls.failed.load(Ordering::Relaxed),
         poll_seconds,
@@ -305,7 +531,7 @@ async fn run(
     } else {
         report.print();
     }
-    for phase in [&*polls, &packages] {
+    for phase in [&*polls, &*deliveries, &packages] {
         if let Some(e) = lock(&phase.first_error).clone() {
             bail!(
                 "{} calls failed; first: {e}",
@@ -316,9 +542,72 @@ async fn run(
     Ok(())
 }
 
+/// `total` polls from `concurrency` pollers: spread pseudo-randomly over `eids` for empty
+/// polls, or each EID once in order when every poll should deliver a package.
+async fn poll_phase(
+    esipa: &EsipaClient,
+    eids: &Arc<Vec<[u8; 16]>>,
+    total: u64,
+    concurrency: u64,
+    deliver: bool,
+    phase: &Arc<Phase>,
+) -> anyhow::Result<()> {
+    let next = Arc::new(AtomicU64::new(0));
+    let span = u64::try_from(eids.len()).unwrap_or(u64::MAX).max(1);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (esipa, next, phase, eids) = (esipa.clone(), next.clone(), phase.clone(), eids.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= total {
+                    break;
+                }
+                let index = if deliver {
+                    k % span
+                } else {
+                    // A multiplicative hash: neighbouring polls hit unrelated EIDs.
+                    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 17) % span
+                };
+                let eid = eids[usize::try_from(index).unwrap_or(0)];
+                let t = Instant::now();
+                let result = match esipa.get_eim_package(eid).await {
+                    Ok(GetEimPackageResponse::EimPackageError(
+                        EimPackageError::NO_EIM_PACKAGE_AVAILABLE,
+                    )) if !deliver => Ok(()),
+                    Ok(GetEimPackageResponse::EuiccPackageRequest(_)) if deliver => Ok(()),
+                    Ok(other) => Err(anyhow::anyhow!("GetEimPackage answered {other:?}")),
+                    Err(e) => Err(e.into()),
+                };
+                phase.record(t, result);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.context("poller")?;
+    }
+    Ok(())
+}
+
 struct Report {
     curve: &'static str,
     concurrency: u64,
+    database: &'static str,
+    euiccs: u64,
+    register_seconds: f64,
+    pending: u64,
+    queue_seconds: f64,
+    /// Server memory (VmRSS, VmHWM) in MiB after registration, after the polls, at the end.
+    memory_registered: (f64, f64),
+    memory_polled: (f64, f64),
+    memory_end: (f64, f64),
+    /// CPU of the PostgreSQL processes over the poll phase (user, system).
+    poll_pg_cpu: Option<(f64, f64)>,
+    deliveries: usize,
+    deliveries_failed: u64,
+    delivery_seconds: f64,
+    delivery_cpu: (f64, f64),
+    delivery_ms: Vec<f64>,
     polls: usize,
     polls_failed: u64,
     poll_seconds: f64,
@@ -340,6 +629,15 @@ struct Report {
 impl Report {
     fn per_poll_ms(&self) -> f64 {
         (self.poll_cpu.0 + self.poll_cpu.1) / (self.polls.max(1) as f64)
+    }
+
+    fn pg_per_poll_ms(&self) -> Option<f64> {
+        self.poll_pg_cpu
+            .map(|(u, s)| (u + s) / (self.polls.max(1) as f64))
+    }
+
+    fn per_delivery_ms(&self) -> f64 {
+        (self.delivery_cpu.0 + self.delivery_cpu.1) / (self.deliveries.max(1) as f64)
     }
 
     fn per_package_ms(&self) -> f64 {
@@ -366,6 +664,23 @@ impl Report {
         json!({
             "curve": self.curve,
             "concurrency": self.concurrency,
+            "database": self.database,
+            "euiccs": self.euiccs,
+            "register_seconds": round(self.register_seconds),
+            "registrations_per_second": round(Self::rate(usize::try_from(self.euiccs).unwrap_or(0), self.register_seconds)),
+            "pending": self.pending,
+            "queue_seconds": round(self.queue_seconds),
+            "server_rss_mib_registered": round(self.memory_registered.0),
+            "server_rss_mib_polled": round(self.memory_polled.0),
+            "server_rss_mib_end": round(self.memory_end.0),
+            "server_hwm_mib": round(self.memory_end.1),
+            "postgres_cpu_ms_per_poll": self.pg_per_poll_ms().map(round),
+            "deliveries": self.deliveries,
+            "deliveries_failed": self.deliveries_failed,
+            "deliveries_per_second": round(Self::rate(self.deliveries, self.delivery_seconds)),
+            "delivery_p50_ms": round(percentile(&self.delivery_ms, 0.50)),
+            "delivery_p99_ms": round(percentile(&self.delivery_ms, 0.99)),
+            "server_cpu_ms_per_delivery": round(self.per_delivery_ms()),
             "polls": self.polls,
             "polls_failed": self.polls_failed,
             "polls_per_second": round(Self::rate(self.polls, self.poll_seconds)),
@@ -387,8 +702,23 @@ impl Report {
 
     fn print(&self) {
         println!(
-            "eIM benchmark: curve {}, concurrency {} (polls), packages one at a time",
-            self.curve, self.concurrency
+            "eIM benchmark: curve {}, {}, concurrency {} (polls), packages one at a time",
+            self.curve, self.database, self.concurrency
+        );
+        println!(
+            "  fleet              {:>8} eUICCs registered in {:.2} s ({:.0}/s, CSV bulk); {} pending queued in {:.2} s",
+            self.euiccs,
+            self.register_seconds,
+            Self::rate(
+                usize::try_from(self.euiccs).unwrap_or(0),
+                self.register_seconds
+            ),
+            self.pending,
+            self.queue_seconds
+        );
+        println!(
+            "  server memory      VmRSS {:.0} MiB registered, {:.0} MiB after polls, {:.0} MiB at end; VmHWM {:.0} MiB",
+            self.memory_registered.0, self.memory_polled.0, self.memory_end.0, self.memory_end.1
         );
         println!(
             "  empty polls        {:>8} ({} failed) {:>9.1}/s   p50 {:.2} ms  p99 {:.2} ms",
@@ -405,6 +735,20 @@ impl Report {
             self.poll_cpu.1,
             self.clock_ticks
         );
+        if let Some(pg) = self.pg_per_poll_ms() {
+            println!("  PostgreSQL CPU     {pg:>8.3} ms per empty poll (all postgres processes)");
+        }
+        if self.deliveries > 0 {
+            println!(
+                "  delivering polls   {:>8} ({} failed) {:>9.1}/s   p50 {:.2} ms  p99 {:.2} ms; server CPU {:.3} ms each",
+                self.deliveries,
+                self.deliveries_failed,
+                Self::rate(self.deliveries, self.delivery_seconds),
+                percentile(&self.delivery_ms, 0.50),
+                percentile(&self.delivery_ms, 0.99),
+                self.per_delivery_ms()
+            );
+        }
         println!(
             "  package round trips{:>8} ({} failed) {:>9.1}/s   p50 {:.2} ms  p99 {:.2} ms",
             self.packages,
