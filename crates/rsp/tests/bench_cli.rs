@@ -274,3 +274,53 @@ fn bench_eim_paths_reports_downloads_and_polls_per_path() {
         );
     }
 }
+
+/// `rsp bench eim --database postgres://…`: a fleet registered from CSV and operations
+/// queued in bulk on a database of the benchmark's own (created on the server of the URL,
+/// dropped at the end), empty polls over the idle eUICCs, deliveries of the pending ones,
+/// the server's memory and PostgreSQL's CPU in the report.
+#[test]
+fn bench_eim_fleet_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(pg) = rt.block_on(rsp_testkit::pg::PgDb::create()) else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "eim", "--polls", "60", "--concurrency", "3"])
+        .args(["--packages", "0", "--euiccs", "500", "--pending", "100"])
+        .args(["--deliveries", "10", "--database", &pg.url, "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["database"], "postgres", "{report}");
+    assert_eq!(report["euiccs"], 500, "{report}");
+    assert_eq!(report["pending"], 100, "{report}");
+    assert_eq!(report["polls"], 60, "{report}");
+    assert_eq!(report["polls_failed"], 0, "{report}");
+    assert_eq!(report["deliveries"], 10, "{report}");
+    assert_eq!(report["deliveries_failed"], 0, "{report}");
+    assert!(
+        report["register_seconds"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    assert!(report["server_hwm_mib"].as_f64().unwrap() > 1.0, "{report}");
+    assert!(report["postgres_cpu_ms_per_poll"].is_number(), "{report}");
+    // Its own database is gone; the one of the URL is left alone.
+    let name = stderr
+        .split_whitespace()
+        .find(|w| w.starts_with("rsp_bench_eim_"))
+        .expect("database name on stderr")
+        .trim_end_matches(',');
+    let out = Command::new("psql")
+        .args([&pg.url, "-tA", "-c"])
+        .arg(format!(
+            "SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
+}
