@@ -14,9 +14,11 @@
 //! - [`package`]: the messages delivered to the IPA, eIM-signed where the spec says so.
 //! - [`result`]: verification of `EuiccPackageResult` and the state it implies.
 //! - [`service`]: the eIM over a store: keys, trust, the northbound operations.
+//! - [`bulk`]: fleet scale: bulk registration from CSV, one operation queued for many eUICCs.
 //! - [`esipa`]: the ESipa functions.
 //! - [`relay`]: indirect Profile download, ES9+ relayed for the IPA.
 
+pub mod bulk;
 pub mod error;
 pub mod esipa;
 pub mod model;

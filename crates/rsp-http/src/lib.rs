@@ -33,6 +33,8 @@
 //!   signed checkpoints).
 //! - [`esipa`]: `POST /gsma/rsp2/asn1` of the eIM, ESipa's ASN.1 binding (SGP.32 §6).
 //! - [`eim_api`]: the eIM's northbound REST API (`/eim/v1/*`, tenants by bearer token).
+//! - [`eim_api_bulk`]: its bulk endpoints (`/eim/v1/euiccs:bulk` from CSV,
+//!   `/eim/v1/operations:bulk`).
 //! - [`eim_outbox`]: the eIM's webhook and ES9+ notification sender.
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
@@ -52,6 +54,7 @@ pub mod audit;
 pub mod binding;
 pub mod credentials;
 pub mod eim_api;
+pub mod eim_api_bulk;
 pub mod eim_outbox;
 pub mod es11;
 pub mod es11_asn1;

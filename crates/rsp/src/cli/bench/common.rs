@@ -1,5 +1,5 @@
 //! What the benchmarks share: progress output, the working directory, the server child
-//! process and its CPU time from /proc, latency statistics, eUICC identities, pacing.
+//! process and its CPU time and memory from /proc (PostgreSQL's CPU too), latency statistics, eUICC identities, pacing.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -302,6 +302,45 @@ pub(super) fn cpu_ticks(pid: u32) -> anyhow::Result<CpuTicks> {
         user: field(11)?,
         system: field(12)?,
     })
+}
+
+/// Resident memory of a process (VmRSS, VmHWM: its peak) in MiB, from /proc/PID/status.
+pub(super) fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
+}
+
+/// CPU ticks of every `postgres` process of this machine (the database server's share).
+pub(super) fn postgres_ticks() -> CpuTicks {
+    let mut total = CpuTicks { user: 0, system: 0 };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return total;
+    };
+    for entry in dir.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "postgres"
+            && let Ok(t) = cpu_ticks(pid)
+        {
+            total.user += t.user;
+            total.system += t.system;
+        }
+    }
+    total
 }
 
 /// Latencies of one ES9+ function.

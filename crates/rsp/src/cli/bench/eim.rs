@@ -12,21 +12,16 @@
 //! SQLite, or PostgreSQL with `--database`: a database of its own, created and dropped
 //! here). The IPA and eUICC run in this process and share the CPUs with the server.
 //!
-//! Fleet scale (`--euiccs N --pending M`): N eUICCs registered through `POST
-//! /eim/v1/euiccs:bulk` (one CSV body), M operations queued through `POST
-//! /eim/v1/operations:bulk` for the first M of them, both timed; the empty polls then go to
-//! the other N − M EIDs, spread pseudo-randomly, and `--deliveries K` polls K of the M
-//! (each hands out an eIM-signed package). The server's memory (VmRSS, VmHWM) is read from
-//! /proc after each phase, and on PostgreSQL the CPU of the database's processes too.
+//! Fleet scale (`--euiccs N --pending M`, `--deliveries K`, `--database`): see
+//! [`super::eim_fleet`].
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use rsp_codec::asn1::sgp32::{EimPackageError, GetEimPackageResponse};
 use rsp_euicc::Card;
 use rsp_lpa::ipa::{Handled, Ipa};
 use rsp_lpa::{ApduChannel, Es9PlusClient, EsipaClient};
@@ -34,13 +29,14 @@ use serde_json::{Value, json};
 
 use super::BenchCurve;
 use super::common::{
-    CpuTicks, IdentitySource, ServerChild, WorkDir, clock_ticks, cpu_ticks, lock, openssl_ecdsa,
-    percentile, progress, random_hex, sorted, spawn_role, wait_healthy,
+    IdentitySource, ServerChild, WorkDir, clock_ticks, cpu_ticks, lock, memory_mib, openssl_ecdsa,
+    percentile, postgres_ticks, progress, random_hex, sorted, spawn_role, wait_healthy,
 };
+use super::eim_fleet::{BenchDatabase, Phase, delivery_phase, poll_phase, register_fleet};
 use crate::cli::euicc_iot::IotArgs;
 use crate::cli::lab;
 
-const EIM_ID: &str = "eim.bench";
+pub(super) const EIM_ID: &str = "eim.bench";
 const TENANT: &str = "bench";
 
 /// Options of `rsp bench eim`.
@@ -81,68 +77,15 @@ pub struct EimBenchArgs {
     deliveries: u64,
 }
 
-/// Latencies and failures of one phase.
-#[derive(Default)]
-struct Phase {
-    ms: std::sync::Mutex<Vec<f64>>,
-    failed: AtomicU64,
-    first_error: std::sync::Mutex<Option<String>>,
-}
-
-impl Phase {
-    fn record(&self, start: Instant, result: anyhow::Result<()>) {
-        match result {
-            Ok(()) => lock(&self.ms).push(start.elapsed().as_secs_f64() * 1000.0),
-            Err(e) => {
-                self.failed.fetch_add(1, Ordering::Relaxed);
-                lock(&self.first_error).get_or_insert_with(|| format!("{e:#}"));
-            }
-        }
-    }
-}
-
-/// An EID of the benchmark's own range (check digits included), as text.
-fn eid(n: u64) -> anyhow::Result<String> {
-    // Away from the test PKI's eUICC (…0001).
-    let first30 = format!("890490320000000000{:012}", 1_000_000 + n);
-    rsp_pki::eid_with_check_digits(&first30).map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn eid_bytes(text: &str) -> anyhow::Result<[u8; 16]> {
-    hex::decode(text)
-        .ok()
-        .and_then(|b| <[u8; 16]>::try_from(b).ok())
-        .with_context(|| format!("EID {text}"))
-}
-
 /// The tenant's REST API.
-struct Rest {
-    http: reqwest::Client,
-    base: String,
-    token: String,
+pub(super) struct Rest {
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) token: String,
 }
 
 impl Rest {
-    /// A CSV body (bulk registration: no client timeout short of 10 minutes).
-    async fn post_csv(&self, path: &str, csv: String) -> anyhow::Result<Value> {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header(reqwest::header::CONTENT_TYPE, "text/csv")
-            .timeout(Duration::from_secs(600))
-            .body(csv)
-            .send()
-            .await?;
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("eIM POST {path}: HTTP {status}: {value}");
-        }
-        Ok(value)
-    }
-
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+    pub(super) async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -227,92 +170,6 @@ pub(super) async fn bench_eim(a: EimBenchArgs) -> anyhow::Result<()> {
     result
 }
 
-/// The benchmark's own PostgreSQL database, dropped at the end.
-struct BenchDatabase {
-    admin: rsp_storage::SqlStore,
-    name: String,
-    url: String,
-}
-
-impl BenchDatabase {
-    async fn create(admin_url: &str) -> anyhow::Result<Self> {
-        if rsp_storage::Backend::of_url(admin_url) != Some(rsp_storage::Backend::Postgres) {
-            bail!("--database takes a postgres:// URL");
-        }
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-        let key = rsp_storage::DataKey::new("bench", &key)
-            .map_err(|e| anyhow::anyhow!("data key: {e}"))?;
-        let admin = rsp_storage::SqlStore::connect(admin_url, key)
-            .await
-            .map_err(|e| anyhow::anyhow!("PostgreSQL at {admin_url}: {e}"))?;
-        let name = format!("rsp_bench_eim_{}", std::process::id());
-        admin
-            .create_database(&name)
-            .await
-            .map_err(|e| anyhow::anyhow!("creating database {name}: {e}"))?;
-        let (base, query) = match admin_url.split_once('?') {
-            Some((b, q)) => (b, format!("?{q}")),
-            None => (admin_url, String::new()),
-        };
-        let server = base
-            .strip_prefix("postgres://")
-            .or_else(|| base.strip_prefix("postgresql://"))
-            .and_then(|rest| rest.split_once('/').map(|(host, _)| host).or(Some(rest)))
-            .context("database URL")?;
-        let url = format!("postgres://{server}/{name}{query}");
-        progress(&format!("setup: PostgreSQL database {name} created"));
-        Ok(Self { admin, name, url })
-    }
-
-    async fn drop_now(self) {
-        match self.admin.drop_database(&self.name).await {
-            Ok(()) => progress(&format!("PostgreSQL database {} dropped", self.name)),
-            Err(e) => progress(&format!("could not drop database {}: {e}", self.name)),
-        }
-        self.admin.close().await;
-    }
-}
-
-/// Resident memory of a process (VmRSS, VmHWM: its peak) in MiB, from /proc/PID/status.
-fn memory_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = |key: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
-}
-
-/// CPU ticks of every `postgres` process of this machine (the database server's share).
-fn postgres_ticks() -> CpuTicks {
-    let mut total = CpuTicks { user: 0, system: 0 };
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return total;
-    };
-    for entry in dir.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|p| p.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if comm.trim() == "postgres"
-            && let Ok(t) = cpu_ticks(pid)
-        {
-            total.user += t.user;
-            total.system += t.system;
-        }
-    }
-    total
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn run(
     a: &EimBenchArgs,
@@ -343,53 +200,9 @@ async fn run(
         token: token.to_owned(),
     };
 
-    // Registration of the fleet: one CSV body (no certificates needed for polls).
-    progress(&format!(
-        "fleet: registering {euiccs} eUICCs (POST /eim/v1/euiccs:bulk, text/csv)…"
-    ));
-    let mut csv = String::with_capacity(usize::try_from(euiccs).unwrap_or(0) * 50 + 64);
-    csv.push_str("eid,eimId,curve,counterValue\n");
-    let mut eids = Vec::with_capacity(usize::try_from(euiccs).unwrap_or(0));
-    for n in 1..=euiccs {
-        let text = eid(n)?;
-        csv.push_str(&text);
-        csv.push(',');
-        csv.push_str(EIM_ID);
-        csv.push_str(",nist,0\n");
-        eids.push(eid_bytes(&text)?);
-    }
-    let start = Instant::now();
-    let report = rest.post_csv("/euiccs:bulk", csv).await?;
-    let register_seconds = start.elapsed().as_secs_f64();
-    if report["registered"].as_u64() != Some(euiccs) {
-        bail!("bulk registration: {report}");
-    }
-    let memory_registered = memory_mib(pid);
-
-    // A pending operation for each of the first `pending` eUICCs, in lists of 50 000.
-    let start = Instant::now();
-    if a.pending > 0 {
-        progress(&format!(
-            "fleet: queueing {} operations (POST /eim/v1/operations:bulk)…",
-            a.pending
-        ));
-    }
-    let pending_count = usize::try_from(a.pending).unwrap_or(usize::MAX);
-    for chunk in eids[..pending_count].chunks(50_000) {
-        let list: Vec<String> = chunk.iter().map(hex::encode).collect();
-        let answer = rest
-            .post(
-                "/operations:bulk",
-                json!({"operation": {"type": "psmo", "psmos": [{"op": "listProfileInfo"}]},
-                       "eids": list}),
-            )
-            .await?;
-        if answer["queued"].as_u64() != Some(u64::try_from(chunk.len())?) {
-            bail!("bulk queue: {answer}");
-        }
-    }
-    let queue_seconds = start.elapsed().as_secs_f64();
-    let idle = Arc::new(eids[pending_count..].to_vec());
+    // Registration of the fleet and its pending operations.
+    let fleet = register_fleet(&rest, euiccs, a.pending, pid).await?;
+    let idle = fleet.idle.clone();
 
     // Empty polls, spread over the eUICCs without a pending operation.
     progress(&format!(
@@ -409,29 +222,9 @@ async fn run(
     let poll_pg_cpu = postgres_ticks().ms_since(pg_before, ticks);
     let memory_polled = memory_mib(pid);
 
-    // Deliveries: polls of eUICCs with a pending operation (first delivery: counter value,
-    // eIM signature, the message kept).
-    let deliveries = Arc::new(Phase::default());
-    let before = cpu_ticks(pid)?;
-    let start = Instant::now();
-    if a.deliveries > 0 {
-        progress(&format!(
-            "ESipa: {} polls delivering a package, concurrency {}…",
-            a.deliveries, a.concurrency
-        ));
-        let targets = Arc::new(eids[..usize::try_from(a.deliveries)?].to_vec());
-        poll_phase(
-            &esipa,
-            &targets,
-            a.deliveries,
-            a.concurrency,
-            true,
-            &deliveries,
-        )
-        .await?;
-    }
-    let delivery_seconds = start.elapsed().as_secs_f64();
-    let delivery_cpu = cpu_ticks(pid)?.ms_since(before, ticks);
+    // Deliveries: polls of eUICCs with a pending operation.
+    let (deliveries, delivery_seconds, delivery_cpu) =
+        delivery_phase(&esipa, &fleet.eids, a.deliveries, a.concurrency, pid, ticks).await?;
 
     // Package round trips with one IoT virtual eUICC associated with the eIM.
     let packages = Phase::default();
@@ -501,10 +294,10 @@ async fn run(
         concurrency: a.concurrency,
         database: if on_postgres { "postgres" } else { "sqlite" },
         euiccs,
-        register_seconds,
+        register_seconds: fleet.register_seconds,
         pending: a.pending,
-        queue_seconds,
-        memory_registered,
+        queue_seconds: fleet.queue_seconds,
+        memory_registered: fleet.memory_registered,
         memory_polled,
         memory_end: memory_mib(pid),
         poll_pg_cpu: on_postgres.then_some(poll_pg_cpu),
@@ -538,53 +331,6 @@ async fn run(
                 phase.failed.load(Ordering::Relaxed)
             );
         }
-    }
-    Ok(())
-}
-
-/// `total` polls from `concurrency` pollers: spread pseudo-randomly over `eids` for empty
-/// polls, or each EID once in order when every poll should deliver a package.
-async fn poll_phase(
-    esipa: &EsipaClient,
-    eids: &Arc<Vec<[u8; 16]>>,
-    total: u64,
-    concurrency: u64,
-    deliver: bool,
-    phase: &Arc<Phase>,
-) -> anyhow::Result<()> {
-    let next = Arc::new(AtomicU64::new(0));
-    let span = u64::try_from(eids.len()).unwrap_or(u64::MAX).max(1);
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (esipa, next, phase, eids) = (esipa.clone(), next.clone(), phase.clone(), eids.clone());
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= total {
-                    break;
-                }
-                let index = if deliver {
-                    k % span
-                } else {
-                    // A multiplicative hash: neighbouring polls hit unrelated EIDs.
-                    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 17) % span
-                };
-                let eid = eids[usize::try_from(index).unwrap_or(0)];
-                let t = Instant::now();
-                let result = match esipa.get_eim_package(eid).await {
-                    Ok(GetEimPackageResponse::EimPackageError(
-                        EimPackageError::NO_EIM_PACKAGE_AVAILABLE,
-                    )) if !deliver => Ok(()),
-                    Ok(GetEimPackageResponse::EuiccPackageRequest(_)) if deliver => Ok(()),
-                    Ok(other) => Err(anyhow::anyhow!("GetEimPackage answered {other:?}")),
-                    Err(e) => Err(e.into()),
-                };
-                phase.record(t, result);
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.context("poller")?;
     }
     Ok(())
 }

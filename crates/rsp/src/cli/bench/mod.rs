@@ -2,12 +2,14 @@
 //!
 //! - `rsp bench smdpp` ([`smdpp`]): full downloads through the SM-DP+'s HTTPS ES9+.
 //! - `rsp bench smds` ([`smds`]): ES12 registrations and ES11 discoveries at the SM-DS.
-//! - `rsp bench eim` ([`eim`]): ESipa empty polls and PSMO round trips at the eIM.
+//! - `rsp bench eim` ([`eim`]): ESipa empty polls and PSMO round trips at the eIM; its
+//!   fleet scale (bulk registration and queueing, PostgreSQL) in [`eim_fleet`].
 //! - `rsp bench eim-paths` ([`eim_paths`]): direct against indirect downloads, HTTPS
 //!   against CoAP/DTLS polls.
 
 mod common;
 mod eim;
+mod eim_fleet;
 mod eim_paths;
 mod hsm;
 mod smdpp;
