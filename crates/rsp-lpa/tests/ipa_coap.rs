@@ -1,7 +1,8 @@
 //! ESipa over CoAP/DTLS end to end (SGP.32 v1.2; `rsp-coap`): the eIM serving ESipa on a
 //! DTLS socket beside its HTTPS listener, the IPA polling over CoAP with an IoT virtual
-//! eUICC. On NIST and brainpool associations: a PSMO round trip and an indirect Profile
-//! download (the Bound Profile Package, many datagrams, comes block-wise), the
+//! eUICC. On NIST and brainpool associations: a PSMO round trip and two indirect Profile
+//! downloads, without and with a Confirmation Code (the Bound Profile Package, many
+//! datagrams, comes block-wise), the
 //! notifications delivered through the eIM over CoAP. Then the same download through a
 //! relay that drops every 5th and duplicates every 7th datagram in both directions, with
 //! 256-byte blocks: it completes, and the eIM ran each ESipa call once.
@@ -24,8 +25,14 @@ async fn scenario(curve: Curve, lossy: bool) {
     let tls = write_pki(&dir.0, "tls", Curve::NistP256);
     let pki = write_pki(&dir.0, dir_name(curve), curve);
     let smdp = Server::start(&dir.0, &tls, &pki).await;
-    let iccid = "8900000000000000813";
-    let ac = smdp.order(iccid, None).await;
+    let orders = [
+        ("8900000000000000813", None),
+        ("8900000000000000821", Some("8765")),
+    ];
+    let mut codes = Vec::new();
+    for (iccid, cc) in orders {
+        codes.push(smdp.order(iccid, cc).await);
+    }
     let eim = EimServer::start_with(eim_sqlite(&dir.0).await, &tls, &pki, curve, true).await;
     let coap = eim.coap.unwrap();
     let (card, eid) = iot_euicc(&pki, &eim.address, true);
@@ -60,24 +67,25 @@ async fn scenario(curve: Curve, lossy: bool) {
     assert!(report.drained, "{report:?}");
     assert_eq!(eim.rest.operation(id).await["status"], "done");
 
-    // An indirect download: every ES9+ step relayed by the eIM, the BPP block-wise.
-    let id = eim
-        .rest
-        .queue(
-            &eid,
-            json!({"type": "download", "activationCode": ac.trim_start_matches("LPA:")}),
-        )
-        .await;
-    let report = ipa.poll().await.unwrap();
-    let d = download_outcome(&report);
-    assert!(d.indirect, "{d:?}");
-    assert_eq!(d.iccid.as_deref(), Some(iccid), "{d:?}");
-    assert!(
-        !report.notifications.is_empty() && report.notifications.iter().all(|n| n.delivered),
-        "{report:?}"
-    );
-    assert_eq!(eim.rest.operation(id).await["status"], "done");
-    wait_state(&smdp, iccid, "Installed").await;
+    // Indirect downloads, without and with a Confirmation Code: every ES9+ step relayed
+    // by the eIM, the BPP block-wise.
+    for ((iccid, cc), ac) in orders.into_iter().zip(&codes) {
+        let mut op = json!({"type": "download", "activationCode": ac.trim_start_matches("LPA:")});
+        if let Some(cc) = cc {
+            op["confirmationCode"] = json!(cc);
+        }
+        let id = eim.rest.queue(&eid, op).await;
+        let report = ipa.poll().await.unwrap();
+        let d = download_outcome(&report);
+        assert!(d.indirect, "{d:?}");
+        assert_eq!(d.iccid.as_deref(), Some(iccid), "{d:?}");
+        assert!(
+            !report.notifications.is_empty() && report.notifications.iter().all(|n| n.delivered),
+            "{report:?}"
+        );
+        assert_eq!(eim.rest.operation(id).await["status"], "done");
+        wait_state(&smdp, iccid, "Installed").await;
+    }
     if let Some(stats) = relay {
         use std::sync::atomic::Ordering::Relaxed;
         let (dropped, duplicated) = (stats.dropped.load(Relaxed), stats.duplicated.load(Relaxed));
