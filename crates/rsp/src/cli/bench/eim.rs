@@ -77,6 +77,50 @@ pub struct EimBenchArgs {
     deliveries: u64,
 }
 
+/// The JSON answer of a REST call; an error naming `path` for a non-2xx status.
+pub(super) async fn answer(path: &str, response: reqwest::Response) -> anyhow::Result<Value> {
+    let status = response.status();
+    let value: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("eIM POST {path}: HTTP {status}: {value}");
+    }
+    Ok(value)
+}
+
+/// An IoT virtual eUICC of the test PKI in `pki_dir` (`curve`) with the eIM [`EIM_ID`] at
+/// `eim_address` added initially, and the body registering it at the eIM with its
+/// certificates (`POST /eim/v1/euiccs`).
+pub(super) fn iot_device(
+    pki_dir: &Path,
+    curve: BenchCurve,
+    eim_address: &str,
+) -> anyhow::Result<(rsp_euicc::Isdr, Value)> {
+    let cdir = pki_dir.join(curve.dir_name());
+    let identity = IdentitySource {
+        pki_dir: pki_dir.to_path_buf(),
+        curve: Some(curve),
+    };
+    let mut isdr = identity.card()?;
+    IotArgs {
+        iot: true,
+        initial_eim_id: Some(EIM_ID.into()),
+        initial_eim_cert: Some(cdir.join("eim.pem")),
+        initial_eim_fqdn: Some(eim_address.into()),
+        initial_eim_token: false,
+        initial_eim_indirect: false,
+    }
+    .apply(&mut isdr)?;
+    let read_pem = |name: &str| -> anyhow::Result<String> {
+        std::fs::read_to_string(cdir.join(name)).with_context(|| format!("reading {name}"))
+    };
+    let registration = json!({
+        "eid": isdr.identity().eid_text(), "eimId": EIM_ID, "counterValue": 0,
+        "curve": curve.dir_name(),
+        "euiccCertificate": read_pem("euicc.pem")?, "eumCertificate": read_pem("eum.pem")?,
+    });
+    Ok((isdr, registration))
+}
+
 /// The tenant's REST API.
 pub(super) struct Rest {
     pub(super) http: reqwest::Client,
@@ -93,12 +137,7 @@ impl Rest {
             .json(&body)
             .send()
             .await?;
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("eIM POST {path}: HTTP {status}: {value}");
-        }
-        Ok(value)
+        answer(path, response).await
     }
 }
 
@@ -186,7 +225,6 @@ async fn run(
     let ticks = clock_ticks();
     let curve = a.curve.unwrap_or(BenchCurve::Nist);
     let nist = pki_dir.join("nist");
-    let cdir = pki_dir.join(curve.dir_name());
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(
@@ -231,32 +269,9 @@ async fn run(
     let mut package_seconds = 0.0;
     let mut package_cpu = (0.0, 0.0);
     if a.packages > 0 {
-        let identity = IdentitySource {
-            pki_dir: pki_dir.to_path_buf(),
-            curve: Some(curve),
-        };
-        let mut isdr = identity.card()?;
-        IotArgs {
-            iot: true,
-            initial_eim_id: Some(EIM_ID.into()),
-            initial_eim_cert: Some(cdir.join("eim.pem")),
-            initial_eim_fqdn: Some(address.into()),
-            initial_eim_token: false,
-            initial_eim_indirect: false,
-        }
-        .apply(&mut isdr)?;
+        let (isdr, registration) = iot_device(pki_dir, curve, address)?;
         let own_eid = isdr.identity().eid_text().to_owned();
-        let read_pem = |name: &str| -> anyhow::Result<String> {
-            std::fs::read_to_string(cdir.join(name)).with_context(|| format!("reading {name}"))
-        };
-        rest.post(
-            "/euiccs",
-            json!({
-                "eid": own_eid, "eimId": EIM_ID, "counterValue": 0, "curve": curve.dir_name(),
-                "euiccCertificate": read_pem("euicc.pem")?, "eumCertificate": read_pem("eum.pem")?,
-            }),
-        )
-        .await?;
+        rest.post("/euiccs", registration).await?;
         let channel = ApduChannel::open(Card::new(isdr))?;
         let es9 = Es9PlusClient::from_ca_files(&[nist.join("ci.pem")])?;
         let mut ipa = Ipa::new(channel, EsipaClient::new(http.clone(), address), es9)?;

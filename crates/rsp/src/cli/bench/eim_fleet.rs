@@ -68,12 +68,7 @@ impl Rest {
             .body(csv)
             .send()
             .await?;
-        let status = response.status();
-        let value: Value = response.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("eIM POST {path}: HTTP {status}: {value}");
-        }
-        Ok(value)
+        super::eim::answer(path, response).await
     }
 }
 

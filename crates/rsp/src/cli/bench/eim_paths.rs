@@ -29,13 +29,12 @@ use serde_json::{Value, json};
 
 use super::BenchCurve;
 use super::common::{
-    IdentitySource, ServerChild, WorkDir, clock_ticks, cpu_ticks, free_port, openssl_ecdsa,
-    progress, random_hex, spawn_role, wait_healthy,
+    ServerChild, WorkDir, clock_ticks, cpu_ticks, free_port, openssl_ecdsa, progress, random_hex,
+    spawn_role, wait_healthy,
 };
-use crate::cli::euicc_iot::IotArgs;
 use crate::cli::lab;
 
-const EIM_ID: &str = "eim.bench";
+use super::eim::EIM_ID;
 
 /// Options of `rsp bench eim-paths`.
 #[derive(Debug, Args)]
@@ -217,29 +216,9 @@ async fn run(
     }
 
     // The device: an IoT eUICC associated with the eIM, registered with its certificates.
-    let cdir = pki.join(curve.dir_name());
-    let identity = IdentitySource {
-        pki_dir: pki.to_path_buf(),
-        curve: Some(curve),
-    };
-    let mut isdr = identity.card()?;
-    IotArgs {
-        iot: true,
-        initial_eim_id: Some(EIM_ID.into()),
-        initial_eim_cert: Some(cdir.join("eim.pem")),
-        initial_eim_fqdn: Some(s.eim_address.clone()),
-        initial_eim_token: false,
-        initial_eim_indirect: false,
-    }
-    .apply(&mut isdr)?;
+    let (isdr, registration) = super::eim::iot_device(pki, curve, &s.eim_address)?;
     let eid = isdr.identity().eid_text().to_owned();
-    let pem = |name: &str| std::fs::read_to_string(cdir.join(name)).context("PKI file");
-    post(
-        rest("/euiccs"),
-        json!({"eid": eid, "eimId": EIM_ID, "curve": curve.dir_name(),
-            "euiccCertificate": pem("euicc.pem")?, "eumCertificate": pem("eum.pem")?}),
-    )
-    .await?;
+    post(rest("/euiccs"), registration).await?;
     let channel = ApduChannel::open(Card::new(isdr))?;
     let es9 = Es9PlusClient::from_ca_files(&[&nist_ca])?;
     let mut ipa = Ipa::new(channel, EsipaClient::new(http.clone(), &s.eim_address), es9)?;
