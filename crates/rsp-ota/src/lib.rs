@@ -8,11 +8,14 @@
 //! - [`crypto`]: ciphering (DES/3DES/AES-CBC, zero IV) and RC/CC (CRC, CBC-MAC, AES-CMAC).
 //! - [`counter`]: the receiving entity's replay check (TS 102 225 §5.1.1 counter modes).
 //! - [`sms`]: the TS 31.115 user-data-header wrapping (IEI `70` / `71`).
+//! - [`ram`]: the TS 102 226 §5 remote APDU formats (compact and expanded) carried as
+//!   secured data.
 
 pub mod command;
 pub mod counter;
 pub mod crypto;
 mod packet;
+pub mod ram;
 pub mod response;
 pub mod sms;
 pub mod spi;
@@ -20,6 +23,7 @@ pub mod spi;
 pub use command::{CommandHeader, CommandPacket, OpenedCommand};
 pub use counter::{Counter, check_counter};
 pub use crypto::{SecretKey, SecurityKeys};
+pub use ram::{CommandScript, RamError, RemoteFormat, ResponseScript};
 pub use response::{OpenedResponse, PorSecurity, PorStatus, ResponsePacket};
 pub use spi::{
     CipherAlgorithm, CounterMode, Integrity, IntegrityAlgorithm, Kic, Kid, PorMode, Spi,
