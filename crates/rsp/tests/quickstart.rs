@@ -3,21 +3,13 @@
 //! quickstart.json, and another download with one of them succeeds.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn rsp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rsp"))
-}
-
-fn temp_dir() -> PathBuf {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).unwrap();
-    let p = std::env::temp_dir().join(format!("rsp_quickstart_test_{}", hex::encode(b)));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
+use common::{Running, rsp, temp_dir, wait_for_json};
 
 #[test]
 fn quickstart_downloads_enables_and_reports_installed() {
@@ -70,31 +62,6 @@ fn quickstart_downloads_enables_and_reports_installed() {
     let _ = std::fs::remove_dir_all(&cwd);
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(path: &Path, child: &mut Child) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        {
-            return v;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("quickstart --serve exited early: {status}");
-        }
-        assert!(Instant::now() < deadline, "no quickstart.json");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn quickstart_serve_leaves_orders_for_another_lpa() {
     let cwd = temp_dir();
@@ -107,7 +74,7 @@ fn quickstart_serve_leaves_orders_for_another_lpa() {
         .spawn()
         .unwrap();
     let mut server = Running(child);
-    let info = wait_for(&cwd.join("quickstart.json"), &mut server.0);
+    let info = wait_for_json(&cwd.join("quickstart.json"), &mut server.0);
     for key in [
         "smdp_address",
         "smds_address",

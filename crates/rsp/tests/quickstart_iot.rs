@@ -4,21 +4,12 @@
 //! through the eIM's REST API (the IPA CLI end to end over HTTPS).
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn rsp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rsp"))
-}
-
-fn temp_dir() -> PathBuf {
-    let mut b = [0u8; 8];
-    getrandom::fill(&mut b).unwrap();
-    let p = std::env::temp_dir().join(format!("rsp_quickstart_iot_{}", hex::encode(b)));
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
+use common::{Running, rsp, temp_dir, wait_for_json};
 
 /// Direct download by the IPA, then (`--indirect`) the eIM relaying ES9+ for it.
 #[test]
@@ -57,31 +48,6 @@ fn quickstart(extra: &[&str], mode: &str) {
     let _ = std::fs::remove_dir_all(&cwd);
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for(path: &Path, child: &mut Child) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(text) = std::fs::read_to_string(path)
-            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-        {
-            return v;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("quickstart --iot --serve exited early: {status}");
-        }
-        assert!(Instant::now() < deadline, "no quickstart.json");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn ipa_cli_runs_a_psmo_queued_at_the_eim() {
     let cwd = temp_dir();
@@ -102,7 +68,7 @@ fn ipa_cli_runs_a_psmo_queued_at_the_eim() {
         .spawn()
         .unwrap();
     let mut server = Running(child);
-    let info = wait_for(&cwd.join("quickstart.json"), &mut server.0);
+    let info = wait_for_json(&cwd.join("quickstart.json"), &mut server.0);
     let api = info["eim_api_url"].as_str().unwrap().to_owned();
     let token = info["eim_token"].as_str().unwrap().to_owned();
     let ca = info["tls_ca"].as_str().unwrap().to_owned();

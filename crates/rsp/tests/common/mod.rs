@@ -68,3 +68,21 @@ pub fn wait_healthy(port: u16, child: &mut Child) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The JSON file `path` once a child process has written it (a `--serve` command's
+/// `quickstart.json`); panics if the child exits first or after 30 s.
+pub fn wait_for_json(path: &std::path::Path, child: &mut Child) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            return v;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "no {}", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
