@@ -222,7 +222,8 @@ impl<S: EimStore + RelayStore> Eim<S> {
         let Some(whole) = self.expanded_authenticate(&session, request).await? else {
             return error(E::UNDEFINED_ERROR);
         };
-        let Ok(es9_request) = convert::<_, AuthenticateClientRequest>("authenticateClient", &whole)
+        let Ok(es9_request) =
+            convert::<_, AuthenticateClientRequest>("authenticateClient", &*whole)
         else {
             return error(E::UNDEFINED_ERROR);
         };
@@ -350,7 +351,7 @@ impl<S: EimStore + RelayStore> Eim<S> {
             return error(E::UNDEFINED_ERROR);
         };
         let Ok(es9_request) =
-            convert::<_, GetBoundProfilePackageRequest>("getBoundProfilePackage", &whole)
+            convert::<_, GetBoundProfilePackageRequest>("getBoundProfilePackage", &*whole)
         else {
             return error(E::UNDEFINED_ERROR);
         };

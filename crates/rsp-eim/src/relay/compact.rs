@@ -12,6 +12,8 @@
 //! order (no EID to take certificates from), an EID without registered certificates, a
 //! compact euiccSigned2 without `euiccOtpk`.
 
+use std::borrow::Cow;
+
 use rsp_codec::asn1::sgp32::{
     AuthenticateClientRequestEsipa, CompactSignedData, GetBoundProfilePackageRequestEsipa,
     Sgp32AuthenticateResponseOk, Sgp32AuthenticateServerResponse, Sgp32PrepareDownloadResponse,
@@ -24,16 +26,17 @@ use crate::service::Eim;
 use crate::store::EimStore;
 
 impl<S: EimStore + RelayStore> Eim<S> {
-    /// `request` with a compact AuthenticateServer answer made whole.
-    pub(super) async fn expanded_authenticate(
+    /// `request` with a compact AuthenticateServer answer made whole (borrowed as it is
+    /// when it is not compact).
+    pub(super) async fn expanded_authenticate<'r>(
         &self,
         session: &RelaySession,
-        request: &AuthenticateClientRequestEsipa,
-    ) -> Result<Option<AuthenticateClientRequestEsipa>, EimError> {
+        request: &'r AuthenticateClientRequestEsipa,
+    ) -> Result<Option<Cow<'r, AuthenticateClientRequestEsipa>>, EimError> {
         let Sgp32AuthenticateServerResponse::CompactAuthenticateResponseOk(c) =
             &request.authenticate_server_response
         else {
-            return Ok(Some(request.clone()));
+            return Ok(Some(Cow::Borrowed(request)));
         };
         let CompactSignedData::EuiccSigned1(signed1) = &c.signed_data else {
             return Ok(None);
@@ -68,19 +71,20 @@ impl<S: EimStore + RelayStore> Eim<S> {
                     ext: Default::default(),
                 },
             ));
-        Ok(Some(whole))
+        Ok(Some(Cow::Owned(whole)))
     }
 
-    /// `request` with a compact PrepareDownload answer made whole.
-    pub(super) async fn expanded_prepare_download(
+    /// `request` with a compact PrepareDownload answer made whole (borrowed as it is when
+    /// it is not compact).
+    pub(super) async fn expanded_prepare_download<'r>(
         &self,
         session: &RelaySession,
-        request: &GetBoundProfilePackageRequestEsipa,
-    ) -> Result<Option<GetBoundProfilePackageRequestEsipa>, EimError> {
+        request: &'r GetBoundProfilePackageRequestEsipa,
+    ) -> Result<Option<Cow<'r, GetBoundProfilePackageRequestEsipa>>, EimError> {
         let Sgp32PrepareDownloadResponse::CompactDownloadResponseOk(c) =
             &request.prepare_download_response
         else {
-            return Ok(Some(request.clone()));
+            return Ok(Some(Cow::Borrowed(request)));
         };
         let compact = c.compact_euicc_signed2.value();
         let Some(otpk) = &compact.euicc_otpk else {
@@ -107,6 +111,6 @@ impl<S: EimStore + RelayStore> Eim<S> {
                 euicc_signature2: c.euicc_signature2.clone(),
                 ext: Default::default(),
             });
-        Ok(Some(whole))
+        Ok(Some(Cow::Owned(whole)))
     }
 }
