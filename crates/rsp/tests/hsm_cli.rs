@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Running, free_port, rsp, temp_dir};
+use common::{Running, es2, free_port, rsp, temp_dir};
 use rsp_hsm::testing::{TEST_PIN, TestToken};
 use serde_json::{Value, json};
 
@@ -49,38 +49,6 @@ fn admin(port: u16, method: &str, path: &str, body: Option<&Value>) -> Option<(u
     s.read_to_string(&mut out).ok()?;
     let status = out.get(9..12)?.parse().ok()?;
     Some((status, out.split_once("\r\n\r\n")?.1.to_owned()))
-}
-
-/// ES2+ over mutual TLS with the test PKI's Operator certificate (server key in the token).
-async fn es2(pki: &Path, port: u16, function: &str, body: Value) -> Value {
-    let mut identity = std::fs::read(pki.join("nist/mno.key.pem")).unwrap();
-    identity.extend(std::fs::read(pki.join("nist/mno.pem")).unwrap());
-    let ca =
-        reqwest::Certificate::from_pem(&std::fs::read(pki.join("nist/ci.pem")).unwrap()).unwrap();
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let text = client
-        .post(format!(
-            "https://localhost:{port}/gsma/rsp2/es2plus/{function}"
-        ))
-        .header("Content-Type", "application/json;charset=UTF-8")
-        .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
-        "{v}"
-    );
-    v
 }
 
 async fn released_order(pki: &Path, port: u16, admin_port: u16, iccid: &str) -> String {

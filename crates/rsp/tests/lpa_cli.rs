@@ -5,12 +5,15 @@
 //! download reported in one line with its SGP.22 status code.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::es2;
 use serde_json::{Value, json};
 
 fn rsp() -> Command {
@@ -87,38 +90,6 @@ fn wait_healthy(port: u16, child: &mut Child) {
         assert!(start.elapsed() < Duration::from_secs(30), "no start");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// ES2+ over mutual TLS with the Operator certificate of the test PKI.
-async fn es2(pki: &Path, port: u16, function: &str, body: Value) -> Value {
-    let mut identity = std::fs::read(pki.join("nist/mno.key.pem")).unwrap();
-    identity.extend(std::fs::read(pki.join("nist/mno.pem")).unwrap());
-    let ca =
-        reqwest::Certificate::from_pem(&std::fs::read(pki.join("nist/ci.pem")).unwrap()).unwrap();
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let text = client
-        .post(format!(
-            "https://localhost:{port}/gsma/rsp2/es2plus/{function}"
-        ))
-        .header("Content-Type", "application/json;charset=UTF-8")
-        .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
-        "{v}"
-    );
-    v
 }
 
 #[test]

@@ -86,3 +86,41 @@ pub fn wait_for_json(path: &std::path::Path, child: &mut Child) -> serde_json::V
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// ES2+ at the SM-DP+ on `localhost:port` over mutual TLS with the Operator certificate
+/// of the test PKI in `pki`; the answer, asserted `Executed-Success`.
+pub async fn es2(
+    pki: &std::path::Path,
+    port: u16,
+    function: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut identity = std::fs::read(pki.join("nist/mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(pki.join("nist/mno.pem")).unwrap());
+    let ca =
+        reqwest::Certificate::from_pem(&std::fs::read(pki.join("nist/ci.pem")).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let text = client
+        .post(format!(
+            "https://localhost:{port}/gsma/rsp2/es2plus/{function}"
+        ))
+        .header("Content-Type", "application/json;charset=UTF-8")
+        .header("X-Admin-Protocol", "gsma/rsp/v2.5.0")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v["header"]["functionExecutionStatus"]["status"], "Executed-Success",
+        "{v}"
+    );
+    v
+}
