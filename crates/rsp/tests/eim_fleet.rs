@@ -15,7 +15,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
 
-use common::{Running, free_port, rsp, temp_dir, wait_healthy};
+use common::{Running, free_port, rsp, temp_dir, test_pki, wait_healthy};
 use rsp_codec::asn1::sgp32::{EimPackageError, GetEimPackageResponse};
 use rsp_lpa::EsipaClient;
 use serde_json::{Value, json};
@@ -58,13 +58,7 @@ async fn two_eims_on_one_postgres_deliver_each_package_once() {
         return;
     };
     let dir = temp_dir();
-    let pki = dir.join("pki");
-    let out = rsp()
-        .args(["pki", "init", "--out"])
-        .arg(&pki)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let pki = test_pki(&dir);
     let hash = hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()));
     let (port_a, _a) = start(&pki, &db.url, &hash);
     let (port_b, _b) = start(&pki, &db.url, &hash);

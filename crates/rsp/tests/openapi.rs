@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use base64::Engine;
-use common::{Running, free_port, rsp, temp_dir, wait_healthy};
+use common::{Running, free_port, rsp, temp_dir, test_pki, wait_healthy};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "openapi-test-token";
@@ -42,21 +42,6 @@ fn validator() -> Option<PathBuf> {
         println!("skipped: openapi-spec-validator not installed");
     }
     found
-}
-
-fn pki(dir: &Path) -> PathBuf {
-    let pki = dir.join("pki");
-    let out = rsp()
-        .args(["pki", "init", "--out"])
-        .arg(&pki)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    pki
 }
 
 /// Starts `rsp serve <role>` with the admin token set; the admin port.
@@ -245,7 +230,7 @@ fn package(iccid: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smdpp_admin_document_is_valid_and_every_operation_answers() {
     let dir = temp_dir();
-    let pki = pki(&dir);
+    let pki = test_pki(&dir);
     let (_server, admin) = start("smdpp", &dir, &pki);
     const ICCID: &str = "8949000000000000018";
     let order = format!("/admin/v1/orders/{ICCID}");
@@ -320,7 +305,7 @@ async fn smdpp_admin_document_is_valid_and_every_operation_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smds_admin_document_is_valid_and_every_operation_answers() {
     let dir = temp_dir();
-    let pki = pki(&dir);
+    let pki = test_pki(&dir);
     let (_server, admin) = start("smds", &dir, &pki);
     let calls = vec![
         call("get", "/health", "/health", None),
@@ -351,7 +336,7 @@ async fn smds_admin_document_is_valid_and_every_operation_answers() {
 async fn eim_rest_api_document_is_valid_and_every_operation_answers() {
     use sha2::Digest as _;
     let dir = temp_dir();
-    let pki = pki(&dir);
+    let pki = test_pki(&dir);
     let (port, admin) = (free_port(), free_port());
     let hash = hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()));
     let child = rsp()

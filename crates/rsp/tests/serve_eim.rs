@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{Running, free_port, http_get, rsp, temp_dir, wait_healthy};
+use common::{Running, free_port, http_get, rsp, temp_dir, test_pki, wait_healthy};
 
 const EID: &str = "89049032123451234512345678901235";
 /// SHA-256 of "secret-token".
@@ -70,17 +70,7 @@ fn serves_esipa_and_the_rest_api() {
         return;
     }
     let dir = temp_dir();
-    let pki = dir.join("pki");
-    let out = rsp()
-        .args(["pki", "init", "--out"])
-        .arg(&pki)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let pki = test_pki(&dir);
     let hash = {
         use sha2::Digest as _;
         hex::encode(sha2::Sha256::digest(TOKEN.as_bytes()))

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Running, free_port, http_get, rsp, temp_dir, wait_healthy};
+use common::{Running, free_port, http_get, rsp, temp_dir, test_pki, wait_healthy};
 
 #[test]
 fn help_documents_every_option() {
@@ -62,17 +62,7 @@ fn curl_es2(pki: &Path, port: u16, cert: bool) -> Option<String> {
 #[test]
 fn starts_serves_and_stops_on_sigterm() {
     let dir = temp_dir();
-    let pki = dir.join("pki");
-    let out = rsp()
-        .args(["pki", "init", "--out"])
-        .arg(&pki)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let pki = test_pki(&dir);
     let (port, admin) = (free_port(), free_port());
     let key_file = dir.join("data.key");
     let child = rsp()

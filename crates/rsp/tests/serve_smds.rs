@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Running, free_port, http_get, rsp, temp_dir, wait_healthy};
+use common::{Running, free_port, http_get, rsp, temp_dir, test_pki, wait_healthy};
 
 const EID: &str = "89049032123451234512345678901235";
 
@@ -123,17 +123,7 @@ fn root_and_alternative_smds_cascade_an_event() {
         return;
     }
     let dir = temp_dir();
-    let pki = dir.join("pki");
-    let out = rsp()
-        .args(["pki", "init", "--out"])
-        .arg(&pki)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let pki = test_pki(&dir);
     let (mut root, root_port, root_admin) = start(&dir, &pki, "root", None);
     let (mut alt, alt_port, alt_admin) = start(&dir, &pki, "alt", Some(root_port));
 

@@ -124,3 +124,19 @@ pub async fn es2(
     );
     v
 }
+
+/// `rsp pki init` into `dir/pki`; its path.
+pub fn test_pki(dir: &std::path::Path) -> PathBuf {
+    let pki = dir.join("pki");
+    let out = rsp()
+        .args(["pki", "init", "--out"])
+        .arg(&pki)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pki
+}
