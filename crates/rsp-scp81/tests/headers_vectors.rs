@@ -132,6 +132,9 @@ fn protocol_and_content_type() {
     }
 }
 
+/// Header name/value pairs of a test case.
+type Headers<'a> = Vec<(&'static str, &'a str)>;
+
 fn map(pairs: &[(&'static str, &str)]) -> HeaderMap {
     let mut h = HeaderMap::new();
     for (k, v) in pairs {
@@ -176,7 +179,7 @@ fn agent_post_refusals() {
     let ct = ("content-type", headers::CONTENT_TYPE_RESPONSE);
     let ok = ("x-admin-script-status", "ok");
     let f = ("x-admin-from", from.as_str());
-    let cases: Vec<(Vec<(&'static str, &str)>, usize, HeaderError)> = vec![
+    let cases: Vec<(Headers, usize, HeaderError)> = vec![
         (vec![f], 0, HeaderError::Missing("X-Admin-Protocol")),
         (vec![proto], 0, HeaderError::Missing("X-Admin-From")),
         (vec![proto, f, ok], 5, HeaderError::Missing("Content-Type")),

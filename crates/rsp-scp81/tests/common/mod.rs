@@ -48,15 +48,18 @@ pub fn script(apdus: &[&str]) -> Vec<u8> {
     .expect("script")
 }
 
+/// Every handler call: the session and the request.
+pub type Log = Arc<Mutex<Vec<(SessionInfo, AgentRequest)>>>;
+
 /// Hands out queued replies, then ends the session; records every request.
 #[derive(Default)]
 pub struct Scripted {
     pub replies: Mutex<VecDeque<HandlerReply>>,
-    pub log: Arc<Mutex<Vec<(SessionInfo, AgentRequest)>>>,
+    pub log: Log,
 }
 
 impl Scripted {
-    pub fn new(replies: Vec<HandlerReply>) -> (Self, Arc<Mutex<Vec<(SessionInfo, AgentRequest)>>>) {
+    pub fn new(replies: Vec<HandlerReply>) -> (Self, Log) {
         let s = Self {
             replies: Mutex::new(replies.into()),
             log: Arc::default(),
