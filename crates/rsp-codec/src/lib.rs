@@ -8,5 +8,6 @@
 
 pub mod asn1;
 pub mod json;
+pub mod sgp02;
 pub mod status;
 pub mod tlv;

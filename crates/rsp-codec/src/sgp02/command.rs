@@ -1,0 +1,576 @@
+//! The ES5 C-APDUs (SGP.02 §4.1.1 ISD-R functions, §4.1.2 ISD-P functions; GP Card
+//! Spec 2.3 §11), each with `to_apdu()` and `parse()`. Short APDUs only; commands are
+//! built without Le so that a compact remote script (TS 102 226 §5.1.1) splits them by
+//! Lc, and `parse()` accepts an optional trailing Le. Field layouts are our reading of
+//! SGP.02 v4.2 (see [`super::consts`]).
+
+use super::Sgp02Error;
+use super::consts as c;
+use super::tlv;
+use super::types::{Aid, SmsAddress};
+
+/// A parsed short C-APDU: header and command data (Le dropped).
+struct Apdu<'a> {
+    cla: u8,
+    ins: u8,
+    p1: u8,
+    p2: u8,
+    data: &'a [u8],
+}
+
+fn split_apdu(apdu: &[u8]) -> Result<Apdu<'_>, Sgp02Error> {
+    let (&[cla, ins, p1, p2], body) = apdu
+        .split_first_chunk::<4>()
+        .ok_or(Sgp02Error::Malformed("C-APDU shorter than 4 octets"))?;
+    let data = match body {
+        // Case 1, and case 2 (P3 = Le).
+        [] | [_] => &[][..],
+        [lc, rest @ ..] => {
+            let lc = usize::from(*lc);
+            match rest.len().checked_sub(lc) {
+                // Case 3, or case 4 with its Le.
+                Some(0 | 1) => rest.get(..lc).unwrap_or_default(),
+                _ => return Err(Sgp02Error::Malformed("Lc does not match the C-APDU")),
+            }
+        }
+    };
+    Ok(Apdu {
+        cla,
+        ins,
+        p1,
+        p2,
+        data,
+    })
+}
+
+fn build(ins: u8, p1: u8, p2: u8, data: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
+    let lc = u8::try_from(data.len()).map_err(|_| Sgp02Error::TooLong)?;
+    let mut out = vec![c::CLA_GP, ins, p1, p2, lc];
+    out.extend_from_slice(data);
+    Ok(out)
+}
+
+fn store_data(dgi: u16, value: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
+    build(
+        c::INS_STORE_DATA,
+        c::P1_STORE_DATA_LAST_DGI,
+        0x00,
+        &tlv::dgi(dgi, value)?,
+    )
+}
+
+fn aid_tlv(aid: &Aid) -> Result<Vec<u8>, Sgp02Error> {
+    tlv::tlv(u16::from(c::TAG_AID), aid.as_bytes())
+}
+
+fn parse_aid_tlv(value: &[u8]) -> Result<Aid, Sgp02Error> {
+    Aid::new(tlv::read_single(value, u16::from(c::TAG_AID), "AID")?)
+}
+
+/// Parses a STORE DATA APDU carrying `expected` and returns the DGI value.
+fn parse_store_data(apdu: &[u8], expected: u16) -> Result<&[u8], Sgp02Error> {
+    let a = split_apdu(apdu)?;
+    if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_DGI, 0) {
+        return Err(unknown(&a));
+    }
+    let (dgi, value) = tlv::read_dgi(a.data)?;
+    if dgi != expected {
+        return Err(Sgp02Error::UnknownDgi(dgi));
+    }
+    Ok(value)
+}
+
+fn unknown(a: &Apdu<'_>) -> Sgp02Error {
+    Sgp02Error::UnknownCommand {
+        cla: a.cla,
+        ins: a.ins,
+        p1: a.p1,
+        p2: a.p2,
+    }
+}
+
+/// CreateISDP (§4.1.1.1): INSTALL [for install and make selectable] to the ISD-R.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateIsdp {
+    /// Executable Load File AID.
+    pub elf_aid: Aid,
+    /// Executable Module AID.
+    pub module_aid: Aid,
+    /// AID of the new ISD-P.
+    pub isdp_aid: Aid,
+    /// Privileges (three octets).
+    pub privileges: [u8; 3],
+    /// Non-volatile memory quota (`C8`), if any.
+    pub nvm_quota: Option<u16>,
+    /// Volatile memory quota (`C7`), if any.
+    pub vm_quota: Option<u16>,
+}
+
+impl CreateIsdp {
+    /// CreateISDP for `isdp_aid` with the ISD-P ELF/module AIDs and privileges.
+    pub fn new(isdp_aid: Aid, nvm_quota: Option<u16>, vm_quota: Option<u16>) -> Self {
+        CreateIsdp {
+            elf_aid: Aid::isd_p_elf(),
+            module_aid: Aid::isd_p_module(),
+            isdp_aid,
+            privileges: c::ISD_P_PRIVILEGES,
+            nvm_quota,
+            vm_quota,
+        }
+    }
+
+    /// `80 E6 0C 00 Lc` L‖ELF ‖ L‖module ‖ L‖AID ‖ `03` privileges ‖ L‖params ‖ `00`.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        let mut data = Vec::new();
+        for aid in [&self.elf_aid, &self.module_aid, &self.isdp_aid] {
+            data.push(aid.as_bytes().len() as u8);
+            data.extend_from_slice(aid.as_bytes());
+        }
+        data.push(3);
+        data.extend_from_slice(&self.privileges);
+        let mut params = vec![c::TAG_APPLICATION_PARAMETERS, 0x00];
+        let mut sys = Vec::new();
+        if let Some(q) = self.nvm_quota {
+            tlv::push_tlv(&mut sys, u16::from(c::TAG_NVM_QUOTA), &q.to_be_bytes())?;
+        }
+        if let Some(q) = self.vm_quota {
+            tlv::push_tlv(&mut sys, u16::from(c::TAG_VM_QUOTA), &q.to_be_bytes())?;
+        }
+        if !sys.is_empty() {
+            tlv::push_tlv(&mut params, u16::from(c::TAG_SYSTEM_PARAMETERS), &sys)?;
+        }
+        data.push(u8::try_from(params.len()).map_err(|_| Sgp02Error::TooLong)?);
+        data.extend_from_slice(&params);
+        data.push(0x00); // no install token
+        build(
+            c::INS_INSTALL,
+            c::P1_INSTALL_AND_MAKE_SELECTABLE,
+            0x00,
+            &data,
+        )
+    }
+
+    /// Parses the INSTALL APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if (a.cla, a.ins, a.p1, a.p2)
+            != (
+                c::CLA_GP,
+                c::INS_INSTALL,
+                c::P1_INSTALL_AND_MAKE_SELECTABLE,
+                0,
+            )
+        {
+            return Err(unknown(&a));
+        }
+        let mut rest = a.data;
+        let mut take = || -> Result<&[u8], Sgp02Error> {
+            let (&l, r) = rest
+                .split_first()
+                .ok_or(Sgp02Error::Malformed("INSTALL data truncated"))?;
+            if r.len() < usize::from(l) {
+                return Err(Sgp02Error::Malformed("INSTALL field truncated"));
+            }
+            let (v, r) = r.split_at(usize::from(l));
+            rest = r;
+            Ok(v)
+        };
+        let elf_aid = Aid::new(take()?)?;
+        let module_aid = Aid::new(take()?)?;
+        let isdp_aid = Aid::new(take()?)?;
+        let privileges: [u8; 3] = take()?
+            .try_into()
+            .map_err(|_| Sgp02Error::InvalidValue("privileges must be 3 octets"))?;
+        let params = take()?;
+        let token = take()?;
+        if !token.is_empty() {
+            return Err(Sgp02Error::InvalidValue("install token not supported"));
+        }
+        if !rest.is_empty() {
+            return Err(Sgp02Error::Malformed(
+                "trailing data after the INSTALL fields",
+            ));
+        }
+        let (mut nvm_quota, mut vm_quota) = (None, None);
+        for (tag, value) in tlv::read_all(params)? {
+            match tag {
+                t if t == u16::from(c::TAG_APPLICATION_PARAMETERS) => {}
+                t if t == u16::from(c::TAG_SYSTEM_PARAMETERS) => {
+                    for (tag, value) in tlv::read_all(value)? {
+                        let q = <[u8; 2]>::try_from(value)
+                            .map(u16::from_be_bytes)
+                            .map_err(|_| Sgp02Error::InvalidValue("memory quota must be 2 octets"));
+                        match tag {
+                            t if t == u16::from(c::TAG_NVM_QUOTA) => nvm_quota = Some(q?),
+                            t if t == u16::from(c::TAG_VM_QUOTA) => vm_quota = Some(q?),
+                            _ => {} // other system parameters are ignored
+                        }
+                    }
+                }
+                other => {
+                    return Err(Sgp02Error::UnexpectedTag {
+                        tag: other,
+                        context: "install parameters",
+                    });
+                }
+            }
+        }
+        Ok(CreateIsdp {
+            elf_aid,
+            module_aid,
+            isdp_aid,
+            privileges,
+            nvm_quota,
+            vm_quota,
+        })
+    }
+}
+
+macro_rules! aid_store_data {
+    ($(#[$doc:meta])* $name:ident, $dgi:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name {
+            /// The ISD-P AID.
+            pub aid: Aid,
+        }
+
+        impl $name {
+            /// `80 E2 88 00 Lc` DGI ‖ L ‖ `4F` L AID.
+            pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+                store_data($dgi, &aid_tlv(&self.aid)?)
+            }
+            /// Parses the STORE DATA APDU.
+            pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+                Ok($name {
+                    aid: parse_aid_tlv(parse_store_data(apdu, $dgi)?)?,
+                })
+            }
+        }
+    };
+}
+
+aid_store_data!(
+    /// EnableProfile (§4.1.1.2): STORE DATA DGI `3A03` to the ISD-R.
+    EnableProfile,
+    c::DGI_ENABLE_PROFILE
+);
+aid_store_data!(
+    /// DisableProfile (§4.1.1.3): STORE DATA DGI `3A04` to the ISD-R.
+    DisableProfile,
+    c::DGI_DISABLE_PROFILE
+);
+aid_store_data!(
+    /// SetFallbackAttribute: STORE DATA DGI `3A05` to the ISD-R.
+    SetFallbackAttribute,
+    c::DGI_SET_FALLBACK
+);
+
+/// HandleNotificationConfirmation: STORE DATA DGI `3A06` { `4E` 02 sequence number }.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandleNotificationConfirmation {
+    /// Sequence number of the confirmed notification.
+    pub sequence: u16,
+}
+
+impl HandleNotificationConfirmation {
+    /// The STORE DATA APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        let v = tlv::tlv(
+            u16::from(c::TAG_SEQUENCE_NUMBER),
+            &self.sequence.to_be_bytes(),
+        )?;
+        store_data(c::DGI_NOTIFICATION_CONFIRMATION, &v)
+    }
+    /// Parses the STORE DATA APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let v = parse_store_data(apdu, c::DGI_NOTIFICATION_CONFIRMATION)?;
+        let seq = tlv::read_single(v, u16::from(c::TAG_SEQUENCE_NUMBER), "confirmation")?;
+        let seq = <[u8; 2]>::try_from(seq)
+            .map_err(|_| Sgp02Error::InvalidValue("sequence number must be 2 octets"))?;
+        Ok(HandleNotificationConfirmation {
+            sequence: u16::from_be_bytes(seq),
+        })
+    }
+}
+
+/// UpdateSMSRAddressingParameters: STORE DATA DGI `3A08` { [`80` SMSC address]
+/// [`81` SM-SR MSISDN] [`82` SM-SR TAR] }; absent fields are left unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct UpdateSmsrAddressingParameters {
+    /// SMS centre address.
+    pub smsc: Option<SmsAddress>,
+    /// SM-SR MSISDN (where MO notifications go).
+    pub msisdn: Option<SmsAddress>,
+    /// SM-SR TAR for MO secured packets.
+    pub tar: Option<[u8; 3]>,
+}
+
+impl UpdateSmsrAddressingParameters {
+    /// The STORE DATA APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        let mut v = Vec::new();
+        if let Some(a) = &self.smsc {
+            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSC_ADDRESS), &a.encode()?)?;
+        }
+        if let Some(a) = &self.msisdn {
+            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSR_MSISDN), &a.encode()?)?;
+        }
+        if let Some(t) = &self.tar {
+            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSR_TAR), t)?;
+        }
+        store_data(c::DGI_SMSR_ADDRESSING, &v)
+    }
+    /// Parses the STORE DATA APDU (tags in any order, each at most once).
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let v = parse_store_data(apdu, c::DGI_SMSR_ADDRESSING)?;
+        let mut out = UpdateSmsrAddressingParameters::default();
+        for (tag, value) in tlv::read_all(v)? {
+            let dup = Sgp02Error::Malformed("repeated addressing parameter");
+            match tag {
+                t if t == u16::from(c::TAG_SMSC_ADDRESS) && out.smsc.is_none() => {
+                    out.smsc = Some(SmsAddress::parse(value)?);
+                }
+                t if t == u16::from(c::TAG_SMSR_MSISDN) && out.msisdn.is_none() => {
+                    out.msisdn = Some(SmsAddress::parse(value)?);
+                }
+                t if t == u16::from(c::TAG_SMSR_TAR) && out.tar.is_none() => {
+                    out.tar = Some(
+                        value
+                            .try_into()
+                            .map_err(|_| Sgp02Error::InvalidValue("TAR must be 3 octets"))?,
+                    );
+                }
+                t if (0x80..=0x82).contains(&t) => return Err(dup),
+                other => {
+                    return Err(Sgp02Error::UnexpectedTag {
+                        tag: other,
+                        context: "SM-SR addressing parameters",
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// UpdateConnectivityParameters (§4.1.2, simplified form): STORE DATA DGI `3A07`
+/// { `80` profile MSISDN }, sent to the ISD-P.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdateConnectivityParameters {
+    /// MSISDN of the profile.
+    pub msisdn: SmsAddress,
+}
+
+impl UpdateConnectivityParameters {
+    /// The STORE DATA APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        let v = tlv::tlv(u16::from(c::TAG_PROFILE_MSISDN), &self.msisdn.encode()?)?;
+        store_data(c::DGI_CONNECTIVITY_PARAMETERS, &v)
+    }
+    /// Parses the STORE DATA APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let v = parse_store_data(apdu, c::DGI_CONNECTIVITY_PARAMETERS)?;
+        let m = tlv::read_single(v, u16::from(c::TAG_PROFILE_MSISDN), "connectivity")?;
+        Ok(UpdateConnectivityParameters {
+            msisdn: SmsAddress::parse(m)?,
+        })
+    }
+}
+
+/// DeleteProfile (§4.1.1.4): GP DELETE `80 E4 00 80 Lc 4F L AID`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteProfile {
+    /// The ISD-P AID.
+    pub aid: Aid,
+}
+
+impl DeleteProfile {
+    /// The DELETE APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        build(
+            c::INS_DELETE,
+            0x00,
+            c::P2_DELETE_RELATED,
+            &aid_tlv(&self.aid)?,
+        )
+    }
+    /// Parses the DELETE APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, c::INS_DELETE, 0, c::P2_DELETE_RELATED) {
+            return Err(unknown(&a));
+        }
+        Ok(DeleteProfile {
+            aid: parse_aid_tlv(a.data)?,
+        })
+    }
+}
+
+/// Audit: GET STATUS `80 F2 40 02 Lc 4F L [AID]` (all security domains when no AID).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct GetStatus {
+    /// Only the domain with this AID; `None` for all (`4F 00`).
+    pub aid: Option<Aid>,
+}
+
+impl GetStatus {
+    /// The GET STATUS APDU (no Le).
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        let aid = self.aid.as_ref().map(Aid::as_bytes).unwrap_or_default();
+        let data = tlv::tlv(u16::from(c::TAG_AID), aid)?;
+        build(
+            c::INS_GET_STATUS,
+            c::P1_GET_STATUS_APPS,
+            c::P2_GET_STATUS_TLV,
+            &data,
+        )
+    }
+    /// Parses the GET STATUS APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if (a.cla, a.ins, a.p1, a.p2)
+            != (
+                c::CLA_GP,
+                c::INS_GET_STATUS,
+                c::P1_GET_STATUS_APPS,
+                c::P2_GET_STATUS_TLV,
+            )
+        {
+            return Err(unknown(&a));
+        }
+        let v = tlv::read_single(a.data, u16::from(c::TAG_AID), "GET STATUS search criteria")?;
+        Ok(GetStatus {
+            aid: if v.is_empty() {
+                None
+            } else {
+                Some(Aid::new(v)?)
+            },
+        })
+    }
+}
+
+/// GET DATA `80 CA P1 P2 00` for the objects the SM-SR audits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetData {
+    /// `005A` on the ISD-R: the EID.
+    Eid,
+    /// `FF21` on the ISD-R: extended card resources.
+    ExtendedCardResources,
+    /// `7F21` on the ECASD: the eUICC certificate.
+    EuiccCertificate,
+}
+
+impl GetData {
+    fn p1p2(self) -> u16 {
+        match self {
+            GetData::Eid => c::GET_DATA_EID,
+            GetData::ExtendedCardResources => c::GET_DATA_EXTENDED_CARD_RESOURCES,
+            GetData::EuiccCertificate => c::GET_DATA_EUICC_CERTIFICATE,
+        }
+    }
+    /// `80 CA P1 P2 00` (case 2, Le = 00).
+    pub fn to_apdu(&self) -> Vec<u8> {
+        let [p1, p2] = self.p1p2().to_be_bytes();
+        vec![c::CLA_GP, c::INS_GET_DATA, p1, p2, 0x00]
+    }
+    /// Parses the GET DATA APDU (case 1 or 2).
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if (a.cla, a.ins) != (c::CLA_GP, c::INS_GET_DATA) || apdu.len() > 5 {
+            return Err(unknown(&a));
+        }
+        [
+            GetData::Eid,
+            GetData::ExtendedCardResources,
+            GetData::EuiccCertificate,
+        ]
+        .into_iter()
+        .find(|o| o.p1p2() == u16::from_be_bytes([a.p1, a.p2]))
+        .ok_or_else(|| unknown(&a))
+    }
+}
+
+/// Any ES5 command this codec knows, as the eUICC receives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Es5Command {
+    /// INSTALL for install and make selectable.
+    CreateIsdp(CreateIsdp),
+    /// STORE DATA `3A03`.
+    EnableProfile(EnableProfile),
+    /// STORE DATA `3A04`.
+    DisableProfile(DisableProfile),
+    /// STORE DATA `3A05`.
+    SetFallbackAttribute(SetFallbackAttribute),
+    /// STORE DATA `3A06`.
+    HandleNotificationConfirmation(HandleNotificationConfirmation),
+    /// STORE DATA `3A07`.
+    UpdateConnectivityParameters(UpdateConnectivityParameters),
+    /// STORE DATA `3A08`.
+    UpdateSmsrAddressingParameters(UpdateSmsrAddressingParameters),
+    /// DELETE.
+    DeleteProfile(DeleteProfile),
+    /// GET STATUS.
+    GetStatus(GetStatus),
+    /// GET DATA.
+    GetData(GetData),
+}
+
+impl Es5Command {
+    /// Dispatches on INS (and the DGI for STORE DATA) and parses.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if a.cla != c::CLA_GP {
+            return Err(unknown(&a));
+        }
+        Ok(match a.ins {
+            c::INS_INSTALL => Es5Command::CreateIsdp(CreateIsdp::parse(apdu)?),
+            c::INS_DELETE => Es5Command::DeleteProfile(DeleteProfile::parse(apdu)?),
+            c::INS_GET_STATUS => Es5Command::GetStatus(GetStatus::parse(apdu)?),
+            c::INS_GET_DATA => Es5Command::GetData(GetData::parse(apdu)?),
+            c::INS_STORE_DATA => {
+                let dgi = a
+                    .data
+                    .first_chunk::<2>()
+                    .map(|d| u16::from_be_bytes(*d))
+                    .ok_or(Sgp02Error::Malformed("STORE DATA without DGI"))?;
+                match dgi {
+                    c::DGI_ENABLE_PROFILE => Es5Command::EnableProfile(EnableProfile::parse(apdu)?),
+                    c::DGI_DISABLE_PROFILE => {
+                        Es5Command::DisableProfile(DisableProfile::parse(apdu)?)
+                    }
+                    c::DGI_SET_FALLBACK => {
+                        Es5Command::SetFallbackAttribute(SetFallbackAttribute::parse(apdu)?)
+                    }
+                    c::DGI_NOTIFICATION_CONFIRMATION => Es5Command::HandleNotificationConfirmation(
+                        HandleNotificationConfirmation::parse(apdu)?,
+                    ),
+                    c::DGI_CONNECTIVITY_PARAMETERS => Es5Command::UpdateConnectivityParameters(
+                        UpdateConnectivityParameters::parse(apdu)?,
+                    ),
+                    c::DGI_SMSR_ADDRESSING => Es5Command::UpdateSmsrAddressingParameters(
+                        UpdateSmsrAddressingParameters::parse(apdu)?,
+                    ),
+                    other => return Err(Sgp02Error::UnknownDgi(other)),
+                }
+            }
+            _ => return Err(unknown(&a)),
+        })
+    }
+
+    /// The C-APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        match self {
+            Es5Command::CreateIsdp(x) => x.to_apdu(),
+            Es5Command::EnableProfile(x) => x.to_apdu(),
+            Es5Command::DisableProfile(x) => x.to_apdu(),
+            Es5Command::SetFallbackAttribute(x) => x.to_apdu(),
+            Es5Command::HandleNotificationConfirmation(x) => x.to_apdu(),
+            Es5Command::UpdateConnectivityParameters(x) => x.to_apdu(),
+            Es5Command::UpdateSmsrAddressingParameters(x) => x.to_apdu(),
+            Es5Command::DeleteProfile(x) => x.to_apdu(),
+            Es5Command::GetStatus(x) => x.to_apdu(),
+            Es5Command::GetData(x) => Ok(x.to_apdu()),
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Every SGP.02 ES5 constant of this module in one place.
+//!
+//! **Our reading** of SGP.02 v4.2 (§2.2.1.3, §2.2.3, §4.1.1, §4.1.2), GlobalPlatform Card
+//! Specification 2.3 §11 and ETSI TS 101 220 Annex D: the SGP.02 text was not at hand
+//! when this was written, so each value below is taken from the project's reading of it
+//! and can be corrected here, in one place.
+
+// ---- AIDs (SGP.02 §2.2.3) and TARs (TS 101 220 Annex D) ----
+
+/// ISD-R AID.
+pub const ISD_R_AID: [u8; 16] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
+];
+/// ECASD AID.
+pub const ECASD_AID: [u8; 16] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x02, 0x00,
+];
+/// ISD-P AIDs: this prefix (13 octets) ‖ `0x10 + index` ‖ `00` (index 0 → `…00001000`).
+pub const ISD_P_AID_PREFIX: [u8; 14] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00,
+];
+/// Byte 15 (index 14) of the first ISD-P AID.
+pub const ISD_P_FIRST: u8 = 0x10;
+/// Executable Load File AID of the ISD-P.
+pub const ISD_P_ELF_AID: [u8; 16] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x0D, 0x00,
+];
+/// Executable Module AID of the ISD-P.
+pub const ISD_P_MODULE_AID: [u8; 16] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x0E, 0x00,
+];
+/// TAR of the ISD-R (AID bytes 13..15).
+pub const ISD_R_TAR: [u8; 3] = [0x00, 0x00, 0x01];
+/// TAR of the ECASD (AID bytes 13..15).
+pub const ECASD_TAR: [u8; 3] = [0x00, 0x00, 0x02];
+
+// ---- C-APDU headers (GP Card Spec 2.3 §11) ----
+
+/// CLA of GlobalPlatform commands (no secure messaging at this layer).
+pub const CLA_GP: u8 = 0x80;
+/// INSTALL.
+pub const INS_INSTALL: u8 = 0xE6;
+/// STORE DATA.
+pub const INS_STORE_DATA: u8 = 0xE2;
+/// DELETE.
+pub const INS_DELETE: u8 = 0xE4;
+/// GET STATUS.
+pub const INS_GET_STATUS: u8 = 0xF2;
+/// GET DATA.
+pub const INS_GET_DATA: u8 = 0xCA;
+/// INSTALL P1: for install and make selectable (GP §11.5.2.1: `04 | 08`).
+pub const P1_INSTALL_AND_MAKE_SELECTABLE: u8 = 0x0C;
+/// STORE DATA P1: last block, DGI format (GP §11.11.2.1).
+pub const P1_STORE_DATA_LAST_DGI: u8 = 0x88;
+/// DELETE P2: delete object and related objects (GP §11.2.2.2).
+pub const P2_DELETE_RELATED: u8 = 0x80;
+/// GET STATUS P1: applications, including security domains (GP §11.4.2.1).
+pub const P1_GET_STATUS_APPS: u8 = 0x40;
+/// GET STATUS P2: TLV-coded response, first or only occurrence (GP §11.4.2.2).
+pub const P2_GET_STATUS_TLV: u8 = 0x02;
+/// GET DATA P1P2: EID (on the ISD-R).
+pub const GET_DATA_EID: u16 = 0x005A;
+/// GET DATA P1P2: extended card resources information.
+pub const GET_DATA_EXTENDED_CARD_RESOURCES: u16 = 0xFF21;
+/// GET DATA P1P2: eUICC certificate (on the ECASD).
+pub const GET_DATA_EUICC_CERTIFICATE: u16 = 0x7F21;
+
+// ---- CreateISDP install data (SGP.02 §4.1.1.1) ----
+
+/// Privileges of an ISD-P: Security Domain; Trusted Path + Authorized Management.
+pub const ISD_P_PRIVILEGES: [u8; 3] = [0x80, 0xC0, 0x00];
+/// System specific parameters (GP table 11-49).
+pub const TAG_SYSTEM_PARAMETERS: u8 = 0xEF;
+/// Application specific parameters.
+pub const TAG_APPLICATION_PARAMETERS: u8 = 0xC9;
+/// Non-volatile memory quota.
+pub const TAG_NVM_QUOTA: u8 = 0xC8;
+/// Volatile memory quota.
+pub const TAG_VM_QUOTA: u8 = 0xC7;
+
+// ---- STORE DATA DGIs (SGP.02 §4.1.1, §4.1.2) ----
+
+/// EnableProfile.
+pub const DGI_ENABLE_PROFILE: u16 = 0x3A03;
+/// DisableProfile.
+pub const DGI_DISABLE_PROFILE: u16 = 0x3A04;
+/// SetFallbackAttribute.
+pub const DGI_SET_FALLBACK: u16 = 0x3A05;
+/// HandleNotificationConfirmation.
+pub const DGI_NOTIFICATION_CONFIRMATION: u16 = 0x3A06;
+/// UpdateConnectivityParameters (sent to the ISD-P).
+pub const DGI_CONNECTIVITY_PARAMETERS: u16 = 0x3A07;
+/// UpdateSMSRAddressingParameters.
+pub const DGI_SMSR_ADDRESSING: u16 = 0x3A08;
+
+// ---- TLV tags ----
+
+/// AID.
+pub const TAG_AID: u8 = 0x4F;
+/// EID (ISD-R GET DATA, notification `4C`).
+pub const TAG_EID: u8 = 0x5A;
+/// EID inside a notification.
+pub const TAG_NOTIFICATION_EID: u8 = 0x4C;
+/// Notification type.
+pub const TAG_NOTIFICATION_TYPE: u8 = 0x4D;
+/// Notification sequence number.
+pub const TAG_SEQUENCE_NUMBER: u8 = 0x4E;
+/// Default notification template.
+pub const TAG_NOTIFICATION: u8 = 0xE1;
+/// GET STATUS entry (GP table 11-36).
+pub const TAG_GET_STATUS_ENTRY: u8 = 0xE3;
+/// Life cycle state inside a GET STATUS entry.
+pub const TAG_LIFE_CYCLE: u16 = 0x9F70;
+/// Fallback attribute inside a GET STATUS entry.
+pub const TAG_FALLBACK: u8 = 0x53;
+/// ICCID inside a GET STATUS entry.
+pub const TAG_ICCID: u8 = 0x5A;
+/// SMS centre address (UpdateSMSRAddressingParameters).
+pub const TAG_SMSC_ADDRESS: u8 = 0x80;
+/// SM-SR MSISDN (UpdateSMSRAddressingParameters).
+pub const TAG_SMSR_MSISDN: u8 = 0x81;
+/// SM-SR TAR for MO packets (UpdateSMSRAddressingParameters).
+pub const TAG_SMSR_TAR: u8 = 0x82;
+/// Profile MSISDN (UpdateConnectivityParameters, simplified form).
+pub const TAG_PROFILE_MSISDN: u8 = 0x80;
+/// Number of installed applications (extended card resources).
+pub const TAG_INSTALLED_APPS: u8 = 0x81;
+/// Free non-volatile memory (extended card resources).
+pub const TAG_FREE_NVM: u8 = 0x82;
+/// Free volatile memory (extended card resources).
+pub const TAG_FREE_VM: u8 = 0x83;
+
+// ---- ISD-P life cycle (SGP.02 §2.2.1.3, GP §5.3) ----
+
+/// INSTALLED.
+pub const LC_INSTALLED: u8 = 0x03;
+/// SELECTABLE (created, empty).
+pub const LC_SELECTABLE: u8 = 0x07;
+/// PERSONALIZED (profile loaded).
+pub const LC_PERSONALIZED: u8 = 0x0F;
+/// DISABLED.
+pub const LC_DISABLED: u8 = 0x1F;
+/// ENABLED.
+pub const LC_ENABLED: u8 = 0x3F;
+/// LOCKED.
+pub const LC_LOCKED: u8 = 0x83;
+
+// ---- Default notification types (SGP.02 §4.1.1.11) ----
+
+/// eUICC declaration.
+pub const NOTIF_EUICC_DECLARATION: u8 = 0x01;
+/// Profile change succeeded.
+pub const NOTIF_PROFILE_CHANGE_SUCCEEDED: u8 = 0x02;
+/// Profile change failed and fallback (roll-back) enabled.
+pub const NOTIF_PROFILE_CHANGE_FAILED_FALLBACK: u8 = 0x03;
+/// Profile deleted (uncertain reading).
+pub const NOTIF_PROFILE_DELETED: u8 = 0x05;
+
+// ---- Status words the eUICC returns ----
+
+/// Success.
+pub const SW_OK: u16 = 0x9000;
+/// Referenced data (AID) not found.
+pub const SW_NOT_FOUND: u16 = 0x6A88;
+/// Conditions of use not satisfied.
+pub const SW_CONDITIONS_NOT_SATISFIED: u16 = 0x6985;
+/// POL1 of the enabled profile forbids the operation.
+pub const SW_POL1_FORBIDS: u16 = 0x69E1;
+/// Incorrect data.
+pub const SW_INCORRECT_DATA: u16 = 0x6A80;
+/// INS not supported.
+pub const SW_INS_NOT_SUPPORTED: u16 = 0x6D00;
+/// Not enough memory.
+pub const SW_NOT_ENOUGH_MEMORY: u16 = 0x6A84;
+/// Wrong P1/P2 (ISO 7816-4).
+pub const SW_WRONG_P1P2: u16 = 0x6A86;
+/// Class not supported (ISO 7816-4).
+pub const SW_CLA_NOT_SUPPORTED: u16 = 0x6E00;
