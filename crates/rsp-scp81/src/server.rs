@@ -209,7 +209,15 @@ impl<H: AdminHandler> AdminServer<H> {
                 _ = &mut shutdown => return,
                 a = self.listener.accept() => a,
             };
-            let Ok((tcp, peer)) = accepted else { continue };
+            let (tcp, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // E.g. out of file descriptors: back off instead of spinning.
+                    tracing::warn!(error = %e, "scp81: accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
             let Ok(permit) = limit.clone().try_acquire_owned() else {
                 tracing::warn!(%peer, "scp81: connection limit reached");
                 continue;

@@ -351,3 +351,33 @@ async fn trigger_parameters_configure_the_agent() {
     assert_eq!((summary.posts, summary.scripts.len()), (1, 0));
     assert_eq!(log.lock().expect("log")[0].1.uri, "/smsr/ram");
 }
+
+#[tokio::test]
+async fn tls_policy_only_tls12_with_the_sgp02_psk_suites() {
+    use openssl::ssl::SslVersion;
+    let (handler, log) = Scripted::new(vec![]);
+    let srv = start(handler, fast_config()).await;
+    let key = hex::decode(KEY_HEX).expect("hex");
+    // Both SGP.02 suites are accepted.
+    for suite in ["PSK-AES128-GCM-SHA256", "PSK-AES128-CBC-SHA256"] {
+        let s = raw_tls_with(srv.addr, IDENTITY, &key, suite, SslVersion::TLS1_2)
+            .await
+            .expect(suite);
+        assert_eq!(s.ssl().current_cipher().map(|c| c.name()), Some(suite));
+    }
+    // Other PSK suites and TLS 1.3 are refused.
+    for (suite, version) in [
+        ("PSK-AES256-GCM-SHA384", SslVersion::TLS1_2),
+        ("PSK-CHACHA20-POLY1305", SslVersion::TLS1_2),
+        ("PSK-AES128-GCM-SHA256", SslVersion::TLS1_3),
+    ] {
+        assert!(
+            raw_tls_with(srv.addr, IDENTITY, &key, suite, version)
+                .await
+                .is_err(),
+            "{suite} {version:?}"
+        );
+    }
+    assert!(eventually(|| count(&srv.stats.handshake_failures) == 3).await);
+    assert!(log.lock().expect("log").is_empty());
+}

@@ -180,11 +180,35 @@ pub async fn raw_tls(
     identity: &[u8],
     key: &[u8],
 ) -> Result<SslStream<TcpStream>, String> {
+    raw_tls_with(
+        addr,
+        identity,
+        key,
+        "PSK-AES128-CBC-SHA256",
+        SslVersion::TLS1_2,
+    )
+    .await
+}
+
+/// [`raw_tls`] with a chosen cipher list and protocol version (min = max).
+pub async fn raw_tls_with(
+    addr: SocketAddr,
+    identity: &[u8],
+    key: &[u8],
+    ciphers: &str,
+    version: SslVersion,
+) -> Result<SslStream<TcpStream>, String> {
     let mut b = SslContextBuilder::new(SslMethod::tls()).map_err(|e| e.to_string())?;
-    b.set_max_proto_version(Some(SslVersion::TLS1_2))
+    b.set_min_proto_version(Some(version))
         .map_err(|e| e.to_string())?;
-    b.set_cipher_list("PSK-AES128-CBC-SHA256")
+    b.set_max_proto_version(Some(version))
         .map_err(|e| e.to_string())?;
+    if version == SslVersion::TLS1_3 {
+        b.set_ciphersuites("TLS_AES_128_GCM_SHA256")
+            .map_err(|e| e.to_string())?;
+    } else {
+        b.set_cipher_list(ciphers).map_err(|e| e.to_string())?;
+    }
     let (id, k) = (identity.to_vec(), key.to_vec());
     b.set_psk_client_callback(move |_, _, id_out, key_out| {
         id_out[..id.len()].copy_from_slice(&id);
