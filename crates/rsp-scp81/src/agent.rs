@@ -7,7 +7,8 @@
 //! `X-Admin-Next-URI` → … → `204 No Content` without Next URI ends the session. A
 //! `204` with a Next URI is followed by an empty POST there; a `200` without Next URI
 //! is the last script (executed, not reported). A Next URI naming another host is
-//! refused (one connection per session, our reading). Retries are left to the caller.
+//! refused (one connection per session, our reading). [`AdminAgent::run_with_retry`]
+//! applies the retry policy of the triggering parameters.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -20,12 +21,13 @@ use hyper::http::{HeaderValue, Method, Request};
 use hyper_util::rt::TokioIo;
 use openssl::ssl::Ssl;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
 use crate::headers::{AdminFrom, HeaderError, ScriptStatus};
 use crate::message::{AgentPost, MessageError, NextUri, ServerReply};
 use crate::tls::{self, Psk, TlsSetupError};
-use crate::trigger::SessionParameters;
+use crate::trigger::{RetryPolicy, SessionParameters};
 
 /// Agent settings.
 #[derive(Debug, Clone)]
@@ -163,6 +165,24 @@ pub enum AgentError {
     TooManySteps(usize),
 }
 
+/// What a session has done so far, kept across retries.
+#[derive(Debug, Default)]
+struct Progress {
+    summary: SessionSummary,
+    /// The last URI navigated (posted to, or named by the server as next).
+    last_uri: Option<String>,
+}
+
+impl AgentError {
+    /// Whether a retry might help (transport trouble, not a protocol violation).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect(_) | Self::Handshake(_) | Self::Http(_) | Self::Timeout
+        )
+    }
+}
+
 /// The admin agent.
 #[derive(Debug, Clone)]
 pub struct AdminAgent {
@@ -181,18 +201,75 @@ impl AdminAgent {
         addr: std::net::SocketAddr,
         executor: &mut E,
     ) -> Result<SessionSummary, AgentError> {
-        let tcp = tokio::time::timeout(
-            self.config.handshake_timeout,
-            tokio::net::TcpStream::connect(addr),
-        )
-        .await
-        .map_err(|_| AgentError::Timeout)?
-        .map_err(AgentError::Connect)?;
-        self.run_on(tcp, executor).await
+        let mut progress = Progress::default();
+        let tcp = self.connect(addr).await?;
+        let start = (self.config.admin_uri.clone(), self.config.resume);
+        self.attempt(tcp, executor, &mut progress, start).await?;
+        Ok(progress.summary)
     }
 
     /// Runs one session over an already connected byte stream.
     pub async fn run_on<S, E>(&self, io: S, executor: &mut E) -> Result<SessionSummary, AgentError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        E: ScriptExecutor + Send,
+    {
+        let mut progress = Progress::default();
+        let start = (self.config.admin_uri.clone(), self.config.resume);
+        self.attempt(io, executor, &mut progress, start).await?;
+        Ok(progress.summary)
+    }
+
+    /// Runs a session and, when it cannot be opened or breaks off (connect, handshake,
+    /// HTTP or timeout errors), retries up to `policy.counter` more times, waiting
+    /// `policy.waiting_delay` before each (Amendment B §3.8.3 retry policy). Once the
+    /// server has answered at least once, a retry re-posts to the last navigated URI
+    /// with `X-Admin-Resume: true` (Amendment B §3.5, our reading). Protocol errors are
+    /// not retried. The summary counts the work of every attempt.
+    pub async fn run_with_retry<E: ScriptExecutor + Send>(
+        &self,
+        addr: std::net::SocketAddr,
+        executor: &mut E,
+        policy: &RetryPolicy,
+    ) -> Result<SessionSummary, AgentError> {
+        let mut progress = Progress::default();
+        let mut attempt = 0u16;
+        loop {
+            let start = match &progress.last_uri {
+                Some(u) => (u.clone(), true),
+                None => (self.config.admin_uri.clone(), self.config.resume),
+            };
+            let result = match self.connect(addr).await {
+                Ok(tcp) => self.attempt(tcp, executor, &mut progress, start).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(()) => return Ok(progress.summary),
+                Err(e) if e.is_retryable() && attempt < policy.counter => {
+                    attempt += 1;
+                    tracing::info!(attempt, error = %e, "scp81 agent: retrying");
+                    tokio::time::sleep(policy.waiting_delay.as_duration()).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn connect(&self, addr: std::net::SocketAddr) -> Result<TcpStream, AgentError> {
+        tokio::time::timeout(self.config.handshake_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| AgentError::Timeout)?
+            .map_err(AgentError::Connect)
+    }
+
+    /// One TLS connection: handshake, then POSTs from `start` (URI, resume flag).
+    async fn attempt<S, E>(
+        &self,
+        io: S,
+        executor: &mut E,
+        progress: &mut Progress,
+        start: (String, bool),
+    ) -> Result<(), AgentError>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         E: ScriptExecutor + Send,
@@ -212,10 +289,13 @@ impl AdminAgent {
                 .await
                 .map_err(|e| AgentError::Http(e.to_string()))?;
         let driver = tokio::spawn(conn);
-        let result = self.dialog(&mut sender, executor).await;
+        let result = self.dialog(&mut sender, executor, progress, start).await;
         drop(sender);
         // Let the connection close cleanly (close_notify), but do not wait forever.
-        let _ = tokio::time::timeout(Duration::from_secs(2), driver).await;
+        match tokio::time::timeout(Duration::from_secs(2), driver).await {
+            Ok(_) => {}
+            Err(_) => tracing::debug!("scp81 agent: connection did not close in time"),
+        }
         result
     }
 
@@ -223,13 +303,14 @@ impl AdminAgent {
         &self,
         sender: &mut hyper::client::conn::http1::SendRequest<ScriptBody>,
         executor: &mut E,
-    ) -> Result<SessionSummary, AgentError> {
+        progress: &mut Progress,
+        (mut uri, resume): (String, bool),
+    ) -> Result<(), AgentError> {
         let c = &self.config;
-        let mut summary = SessionSummary::default();
-        let mut uri = c.admin_uri.clone();
-        let mut post = AgentPost::initial(c.from.clone(), c.resume);
+        let mut post = AgentPost::initial(c.from.clone(), resume);
         let mut body = Vec::new();
         loop {
+            let summary = &mut progress.summary;
             if summary.posts >= c.max_steps {
                 return Err(AgentError::TooManySteps(c.max_steps));
             }
@@ -237,9 +318,10 @@ impl AdminAgent {
             let reply = self
                 .exchange(sender, &uri, &post, std::mem::take(&mut body))
                 .await?;
+            progress.last_uri = Some(uri.clone());
             post.resume = false;
             let (next_uri, status_body) = match reply {
-                ServerReply::NoContent { next_uri: None } => return Ok(summary),
+                ServerReply::NoContent { next_uri: None } => return Ok(()),
                 ServerReply::NoContent { next_uri: Some(n) } => (n, None),
                 ServerReply::Script {
                     script,
@@ -256,7 +338,7 @@ impl AdminAgent {
                             .unwrap_or_default(),
                     };
                     let (status, response) = executor.execute(&target_aid, &script);
-                    summary.scripts.push(ScriptRecord {
+                    progress.summary.scripts.push(ScriptRecord {
                         target_aid,
                         script,
                         status,
@@ -264,14 +346,15 @@ impl AdminAgent {
                     });
                     match next_uri {
                         None => {
-                            summary.ended_on_script = true;
-                            return Ok(summary);
+                            progress.summary.ended_on_script = true;
+                            return Ok(());
                         }
                         Some(n) => (n, Some((status, response))),
                     }
                 }
             };
             uri = self.local_target(&next_uri)?;
+            progress.last_uri = Some(uri.clone());
             post.script_status = status_body.as_ref().map(|(s, _)| *s);
             body = status_body.map(|(_, b)| b).unwrap_or_default();
         }

@@ -381,3 +381,83 @@ async fn tls_policy_only_tls12_with_the_sgp02_psk_suites() {
     assert!(eventually(|| count(&srv.stats.handshake_failures) == 3).await);
     assert!(log.lock().expect("log").is_empty());
 }
+
+/// Ends every session, but stalls the first session's second POST so the agent's
+/// response timeout breaks it off.
+struct Stalling {
+    log: Log,
+}
+
+impl rsp_scp81::server::AdminHandler for Stalling {
+    async fn handle(
+        &self,
+        session: &rsp_scp81::server::SessionInfo,
+        request: rsp_scp81::server::AgentRequest,
+    ) -> Result<HandlerReply, rsp_scp81::server::HandlerError> {
+        let first_session = session.session_id == 1;
+        let step = request.step;
+        self.log
+            .lock()
+            .expect("log")
+            .push((session.clone(), request));
+        match (first_session, step) {
+            (true, 0) => Ok(HandlerReply::Script {
+                script: script(&["80CA005A00"]),
+                target: None,
+            }),
+            (true, _) => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                Ok(HandlerReply::End)
+            }
+            _ => Ok(HandlerReply::End),
+        }
+    }
+}
+
+#[tokio::test]
+async fn retry_policy_resumes_at_the_last_uri() {
+    use rsp_scp81::trigger::{RetryPolicy, TimerValue};
+    let log: Log = Default::default();
+    let srv = start(Stalling { log: log.clone() }, fast_config()).await;
+    let mut cfg = agent_config(srv.addr, false);
+    cfg.response_timeout = Duration::from_millis(300);
+    let policy = RetryPolicy {
+        counter: 1,
+        waiting_delay: TimerValue {
+            hours: 0,
+            minutes: 0,
+            seconds: 0,
+        },
+        report_failure: None,
+    };
+    let mut card = Card {
+        known: vec![hex::decode(ISD_R).expect("hex")],
+        ..Card::default()
+    };
+    let agent = AdminAgent::new(cfg);
+    let summary = agent
+        .run_with_retry(srv.addr, &mut card, &policy)
+        .await
+        .expect("second attempt ends the session");
+    assert_eq!(summary.scripts.len(), 1);
+    assert_eq!(summary.posts, 3);
+    let log = log.lock().expect("log").clone();
+    assert_eq!(log.len(), 3);
+    // The resumed POST: new connection, last navigated URI, X-Admin-Resume: true.
+    let (info, req) = &log[2];
+    assert_eq!(info.session_id, 2);
+    assert!(req.post.resume);
+    assert_eq!(req.uri, "/gp/ram?session=1&step=1");
+    assert!(!log[0].1.post.resume && !log[1].1.post.resume);
+
+    // Against a closed port every attempt fails and the last error comes back.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("probe")
+        .local_addr()
+        .expect("addr");
+    let err = agent
+        .run_with_retry(closed, &mut Card::default(), &policy)
+        .await
+        .expect_err("nobody listens");
+    assert!(matches!(err, AgentError::Connect(_)), "{err}");
+}
