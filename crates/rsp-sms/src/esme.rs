@@ -355,12 +355,20 @@ impl Esme {
             .ok_or(EsmeError::Protocol("submit_sm_resp without message_id"))
     }
 
-    /// Unbinds (SMPP 3.4 §4.2) and closes the session.
+    /// Unbinds (SMPP 3.4 §4.2) and closes the session; a peer that closes the connection
+    /// instead of sending unbind_resp counts as unbound.
     pub async fn unbind(self) -> Result<(), EsmeError> {
         let sequence = self.next_sequence();
-        let resp = self
+        let resp = match self
             .request(sequence, smpp::header_only(id::UNBIND, 0, sequence))
-            .await?;
+            .await
+        {
+            Ok(resp) => resp,
+            // The SMSC closed the connection instead of answering: unbound all the same
+            // (smpp34 1.5.1's server may drop its unbind_resp as it closes).
+            Err(EsmeError::Closed) => return Ok(()),
+            Err(e) => return Err(e),
+        };
         let header = smpp::header(&resp).map_err(|_| EsmeError::Protocol("bad response"))?;
         if header.command_id != id::UNBIND_RESP {
             return Err(EsmeError::Protocol("unexpected response to unbind"));
@@ -402,6 +410,11 @@ impl Session {
         let mut ticker = tokio::time::interval_at(Instant::now() + self.keepalive, self.keepalive);
         let mut last_read = Instant::now();
         let mut chunk = vec![0u8; 4096];
+        // PDUs that came in the same segment as the bind response (an SMSC with queued
+        // traffic sends it at once).
+        if let Step::Close = self.drain().await {
+            return self.close().await;
+        }
         loop {
             // Every branch is cancel-safe: read() either reads or does not, recv() and
             // tick() lose nothing.
@@ -433,6 +446,10 @@ impl Session {
                 break;
             }
         }
+        self.close().await;
+    }
+
+    async fn close(mut self) {
         let _ = self.writer.shutdown().await;
         // Dropping the senders fails every waiting request with Closed.
         if let Ok(mut p) = self.pending.lock() {
