@@ -152,6 +152,9 @@ pub enum ServerError {
     /// Binding the listener failed.
     #[error("bind: {0}")]
     Io(#[from] std::io::Error),
+    /// The admin path is not an absolute path.
+    #[error("admin path must be an absolute path without query: {0:?}")]
+    AdminPath(String),
 }
 
 /// The admin server.
@@ -171,6 +174,10 @@ impl<H: AdminHandler> AdminServer<H> {
         store: Arc<dyn PskStore>,
         handler: H,
     ) -> Result<Self, ServerError> {
+        let p = &config.admin_path;
+        if !p.starts_with('/') || p.contains(['?', '#']) || NextUri::new(p.clone()).is_err() {
+            return Err(ServerError::AdminPath(p.clone()));
+        }
         let stats = Arc::new(ServerStats::default());
         let s = stats.clone();
         let ctx = tls::server_context(

@@ -406,7 +406,7 @@ impl rsp_scp81::server::AdminHandler for Stalling {
                 target: None,
             }),
             (true, _) => {
-                tokio::time::sleep(Duration::from_secs(2)).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
                 Ok(HandlerReply::End)
             }
             _ => Ok(HandlerReply::End),
@@ -420,7 +420,7 @@ async fn retry_policy_resumes_at_the_last_uri() {
     let log: Log = Default::default();
     let srv = start(Stalling { log: log.clone() }, fast_config()).await;
     let mut cfg = agent_config(srv.addr, false);
-    cfg.response_timeout = Duration::from_millis(300);
+    cfg.response_timeout = Duration::from_secs(1);
     let policy = RetryPolicy {
         counter: 1,
         waiting_delay: TimerValue {
@@ -460,4 +460,24 @@ async fn retry_policy_resumes_at_the_last_uri() {
         .await
         .expect_err("nobody listens");
     assert!(matches!(err, AgentError::Connect(_)), "{err}");
+}
+
+#[tokio::test]
+async fn bad_admin_path_is_refused_at_bind() {
+    let store = std::sync::Arc::new(rsp_scp81::tls::MemoryPskStore::new());
+    for path in ["gp/ram", "/gp/ram?x=1", "/gp ram", ""] {
+        let mut cfg = fast_config();
+        cfg.admin_path = path.into();
+        let r = rsp_scp81::server::AdminServer::bind(
+            "127.0.0.1:0".parse().expect("addr"),
+            cfg,
+            store.clone(),
+            Scripted::new(vec![]).0,
+        )
+        .await;
+        assert!(
+            matches!(r, Err(rsp_scp81::server::ServerError::AdminPath(_))),
+            "{path:?}"
+        );
+    }
 }
