@@ -298,6 +298,29 @@ impl Esme {
         .await
     }
 
+    /// Submits a secured command packet (from CPL on, TS 31.115 §4.2) as one SMS or,
+    /// when longer, as concatenated SMS with `reference` ([`crate::concat::split`]), in
+    /// order. Returns the message_id of each SMS.
+    pub async fn submit_command_packet(
+        &self,
+        source: &SmppAddress,
+        destination: &SmppAddress,
+        packet: &[u8],
+        reference: u8,
+        registered_delivery: u8,
+    ) -> Result<Vec<String>, EsmeError> {
+        let segments = crate::concat::split(packet, reference)
+            .map_err(|_| EsmeError::InvalidParameter("packet longer than 255 segments"))?;
+        let mut ids = Vec::with_capacity(segments.len());
+        for ud in &segments {
+            ids.push(
+                self.submit_binary(source, destination, ud, registered_delivery)
+                    .await?,
+            );
+        }
+        Ok(ids)
+    }
+
     /// Submits a short message with the given esm_class, protocol_id and data_coding.
     #[allow(clippy::too_many_arguments)]
     pub async fn submit(

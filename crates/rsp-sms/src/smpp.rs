@@ -121,3 +121,52 @@ pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
 pub(crate) fn header(pdu: &[u8]) -> Result<CommandHeader, SmppError> {
     CommandHeader::decode(pdu)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_transceiver_layout_and_smpp34_decode() {
+        let pdu = bind_transceiver(
+            1,
+            &BindFields {
+                system_id: "smsr",
+                password: "pw",
+                system_type: "",
+                addr_ton: 1,
+                addr_npi: 1,
+                address_range: "881",
+            },
+        );
+        // SMPP 3.4 §4.1.5: header, then C-Octet strings and three octets.
+        let expected: Vec<u8> = [
+            &[0, 0, 0, 0x20, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1][..],
+            b"smsr\0pw\0\0",
+            &[0x34, 1, 1],
+            b"881\0",
+        ]
+        .concat();
+        assert_eq!(pdu.as_slice(), expected.as_slice());
+        let header = header(&pdu).expect("header");
+        let decoded = smpp34::bind_transceiver::decode(header, &pdu).expect("smpp34 decodes it");
+        assert_eq!(decoded.system_id, "smsr");
+        assert_eq!(decoded.password, "pw");
+        assert_eq!(decoded.address_range, "881");
+        assert_eq!((decoded.interface_version, decoded.addr_ton), (0x34, 1));
+    }
+
+    #[test]
+    fn framing() {
+        let mut buf = header_only(id::ENQUIRE_LINK, 0, 7);
+        buf.extend_from_slice(&[0, 0, 0]);
+        let pdu = take_frame(&mut buf).expect("ok").expect("one PDU");
+        assert_eq!(pdu.len(), 16);
+        assert_eq!(buf, [0, 0, 0]);
+        assert!(take_frame(&mut buf).expect("ok").is_none());
+        let mut bad = vec![0, 0, 0, 8];
+        assert!(matches!(take_frame(&mut bad), Err(FrameError::BadLength)));
+        let mut huge = vec![0x7f, 0, 0, 0];
+        assert!(matches!(take_frame(&mut huge), Err(FrameError::BadLength)));
+    }
+}

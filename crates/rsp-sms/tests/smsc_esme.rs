@@ -193,6 +193,12 @@ async fn wrong_credentials_are_refused_with_the_smpp_status() {
     assert!(matches!(err, EsmeError::InvalidParameter("password")));
     assert!(!format!("{:?}", EsmeConfig::new("smsr", "s3cret")).contains("s3cret"));
     assert!(!format!("{:?}", Account::new("smsr", "s3cret")).contains("s3cret"));
+    let a: Account = "handset:pw2:447700900123".parse().expect("account spec");
+    assert_eq!(
+        (a.system_id.as_str(), a.address.as_deref()),
+        ("handset", Some(HANDSET))
+    );
+    assert!("nopassword".parse::<Account>().is_err());
     assert_eq!(smsc.stats().bound, 0);
     smsc.shutdown().await;
 }
@@ -202,6 +208,18 @@ async fn a_400_octet_secured_packet_is_split_sent_and_reassembled() {
     let smsc = Smsc::start(config()).await.expect("smsc");
     let ((smsr, _smsr_rx), (_handset, mut handset_rx)) = smsr_and_handset(&smsc).await;
     let packet = common::packet(400);
+    // In order, through the ESME's own splitting.
+    let ids = smsr
+        .submit_command_packet(
+            &SmppAddress::unknown(SMSR),
+            &SmppAddress::international(HANDSET),
+            &packet,
+            0x16,
+            0,
+        )
+        .await
+        .expect("submit packet");
+    assert_eq!(ids.len(), 3);
     let segments = split(&packet, 0x17).expect("split");
     assert_eq!(segments.len(), 3);
     // Sent last segment first: reassembly does not depend on order.
@@ -216,8 +234,8 @@ async fn a_400_octet_secured_packet_is_split_sent_and_reassembled() {
         .expect("submit");
     }
     let mut reassembler = Reassembler::new(Limits::default());
-    let mut done = None;
-    for _ in 0..3 {
+    let mut done = Vec::new();
+    for _ in 0..6 {
         let Inbound::Message(m) = next(&mut handset_rx).await else {
             panic!("expected a message");
         };
@@ -226,17 +244,22 @@ async fn a_400_octet_secured_packet_is_split_sent_and_reassembled() {
             .push(&m.source.address, &m.user_data)
             .expect("segment")
         {
-            done = Some(c);
+            done.push(c);
         }
     }
-    let done = done.expect("complete after three segments");
-    let got = rsp_ota::sms::unwrap_command(&done.user_data).expect("unwrap");
-    assert_eq!(got, &packet[..]);
-    let opened = CommandPacket::parse(got)
-        .expect("parse")
-        .open(&common::keys())
-        .expect("open: CC verifies");
-    assert_eq!(opened.header, common::header());
+    assert_eq!(done.len(), 2, "two packets of three segments each");
+    let mut refs: Vec<_> = done.iter().map(|c| c.reference).collect();
+    refs.sort();
+    assert_eq!(refs, [Some(0x16), Some(0x17)]);
+    for c in done {
+        let got = rsp_ota::sms::unwrap_command(&c.user_data).expect("unwrap");
+        assert_eq!(got, &packet[..]);
+        let opened = CommandPacket::parse(got)
+            .expect("parse")
+            .open(&common::keys())
+            .expect("open: CC verifies");
+        assert_eq!(opened.header, common::header());
+    }
     smsc.shutdown().await;
 }
 

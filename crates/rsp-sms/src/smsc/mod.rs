@@ -48,6 +48,27 @@ impl Account {
     }
 }
 
+/// `system_id:password[:address]`, as a command line or configuration file gives it.
+impl std::str::FromStr for Account {
+    type Err = SmscError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut parts = s.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(id), Some(pw), address) if !id.is_empty() => {
+                let a = Account::new(id, pw);
+                Ok(match address {
+                    Some(addr) if !addr.is_empty() => a.with_address(addr),
+                    _ => a,
+                })
+            }
+            _ => Err(SmscError::Config(
+                "account must be system_id:password[:address]",
+            )),
+        }
+    }
+}
+
 impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Account")
