@@ -1,0 +1,95 @@
+//! The ECASD (SGP.02 §2.2.1.2): the eUICC certificate (the EID in its subject
+//! serialNumber) and its private key, as `rsp pki init` / `rsp_pki::TestPki` issue them
+//! (`euicc.pem`, `euicc.key.pem`). The key stays here for ES8 key establishment (part 2).
+
+use std::path::Path;
+
+use rsp_crypto::{Signer, SoftwareKey};
+use rsp_pki::Cert;
+use serde::{Deserialize, Serialize};
+
+use crate::error::M2mError;
+use crate::keys::SecretBytes;
+
+/// The ECASD's credential.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Ecasd {
+    /// CERT.EUICC.ECDSA as DER, hex in the state file.
+    #[serde(with = "hex_bytes")]
+    certificate: Vec<u8>,
+    /// SK.EUICC.ECDSA as PKCS#8 DER.
+    private_key: SecretBytes,
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode_upper(b))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Debug for Ecasd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ecasd")
+            .field("certificate_len", &self.certificate.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ecasd {
+    /// From an eUICC certificate and its key; the key must match the certificate and the
+    /// subject must carry a 32-digit EID.
+    pub fn new(cert: &Cert, key: &SoftwareKey) -> Result<Self, M2mError> {
+        if key.public_key() != cert.public_key() {
+            return Err(M2mError::Identity(
+                "the private key does not match the eUICC certificate".into(),
+            ));
+        }
+        let ecasd = Ecasd {
+            certificate: cert.der().to_vec(),
+            private_key: SecretBytes::new(&key.to_pkcs8_der()),
+        };
+        ecasd.eid()?;
+        Ok(ecasd)
+    }
+
+    /// From `euicc.pem` and `euicc.key.pem` in `dir` (the layout of `rsp pki init`).
+    pub fn from_pki_dir(dir: &Path) -> Result<Self, M2mError> {
+        let cert = Cert::from_pem(&std::fs::read_to_string(dir.join("euicc.pem"))?)
+            .map_err(|e| M2mError::Identity(e.to_string()))?;
+        let pem = zeroize::Zeroizing::new(std::fs::read_to_string(dir.join("euicc.key.pem"))?);
+        let key = SoftwareKey::from_pem(&pem).map_err(|e| M2mError::Identity(e.to_string()))?;
+        Self::new(&cert, &key)
+    }
+
+    /// The certificate (DER).
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.certificate
+    }
+
+    /// The certificate, parsed.
+    pub fn certificate(&self) -> Result<Cert, M2mError> {
+        Cert::from_der(&self.certificate).map_err(|e| M2mError::Identity(e.to_string()))
+    }
+
+    /// The private key.
+    pub fn private_key(&self) -> Result<SoftwareKey, M2mError> {
+        SoftwareKey::from_pkcs8_der(self.private_key.expose())
+            .map_err(|e| M2mError::Identity(e.to_string()))
+    }
+
+    /// The EID (16 octets) from the certificate's subject serialNumber.
+    pub fn eid(&self) -> Result<[u8; 16], M2mError> {
+        let text = self
+            .certificate()?
+            .subject_serial_number()
+            .ok_or_else(|| M2mError::Identity("eUICC certificate without EID".into()))?;
+        hex::decode(&text)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .ok_or_else(|| M2mError::Identity(format!("EID {text} is not 32 digits")))
+    }
+}
