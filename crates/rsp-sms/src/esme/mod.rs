@@ -10,20 +10,22 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use smpp34::{CommandHeader, SmppError, deliver_sm, submit_sm, submit_sm_resp};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use smpp34::{SmppError, submit_sm, submit_sm_resp};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, timeout};
+use tokio::time::timeout;
 use zeroize::Zeroizing;
 
 pub use crate::inbound::{
     DeliveryReceipt, ESM_CLASS_DELIVERY_RECEIPT, ESM_CLASS_UDHI, Inbound, Message, SmppAddress,
 };
 use crate::smpp::{self, BindFields, FrameError, id};
+
+mod session;
 use crate::tpdu::{DCS_CLASS2_8BIT, PID_SIM_DATA_DOWNLOAD};
+use session::Session;
 
 /// How an ESME binds and keeps its session.
 #[derive(Clone)]
@@ -132,7 +134,7 @@ impl EsmeError {
     }
 }
 
-type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Vec<u8>>>>>;
+pub(crate) type Pending = Arc<Mutex<HashMap<u32, oneshot::Sender<Vec<u8>>>>>;
 
 /// A bound transceiver session. Dropping it closes the TCP connection.
 pub struct Esme {
@@ -409,147 +411,5 @@ fn frame_error(e: FrameError) -> EsmeError {
     match e {
         FrameError::Io(e) => EsmeError::Io(e),
         FrameError::BadLength => EsmeError::Protocol("bad command_length"),
-    }
-}
-
-struct Session {
-    reader: OwnedReadHalf,
-    writer: OwnedWriteHalf,
-    buf: Vec<u8>,
-    out_rx: mpsc::Receiver<Vec<u8>>,
-    inbound: mpsc::Sender<Inbound>,
-    pending: Pending,
-    keepalive: Duration,
-    sequence: u32,
-}
-
-enum Step {
-    Continue,
-    Close,
-}
-
-impl Session {
-    async fn run(mut self) {
-        let mut ticker = tokio::time::interval_at(Instant::now() + self.keepalive, self.keepalive);
-        let mut last_read = Instant::now();
-        let mut chunk = vec![0u8; 4096];
-        // PDUs that came in the same segment as the bind response (an SMSC with queued
-        // traffic sends it at once).
-        if let Step::Close = self.drain().await {
-            return self.close().await;
-        }
-        loop {
-            // Every branch is cancel-safe: read() either reads or does not, recv() and
-            // tick() lose nothing.
-            let step = tokio::select! {
-                r = self.reader.read(&mut chunk) => match r {
-                    Ok(0) | Err(_) => Step::Close,
-                    Ok(n) => {
-                        last_read = Instant::now();
-                        self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
-                        self.drain().await
-                    }
-                },
-                pdu = self.out_rx.recv() => match pdu {
-                    Some(pdu) => self.write(&pdu).await,
-                    None => Step::Close,
-                },
-                _ = ticker.tick() => {
-                    if last_read.elapsed() > self.keepalive * 2 {
-                        tracing::warn!("SMPP link silent for two enquire_link periods, closing");
-                        Step::Close
-                    } else {
-                        self.sequence = self.sequence.wrapping_add(1) & 0x7fff_ffff;
-                        let pdu = smpp::header_only(id::ENQUIRE_LINK, 0, self.sequence.max(0x4000_0000));
-                        self.write(&pdu).await
-                    }
-                }
-            };
-            if let Step::Close = step {
-                break;
-            }
-        }
-        self.close().await;
-    }
-
-    async fn close(mut self) {
-        let _ = self.writer.shutdown().await;
-        // Dropping the senders fails every waiting request with Closed.
-        if let Ok(mut p) = self.pending.lock() {
-            p.clear();
-        }
-    }
-
-    async fn write(&mut self, pdu: &[u8]) -> Step {
-        match self.writer.write_all(pdu).await {
-            Ok(()) => Step::Continue,
-            Err(_) => Step::Close,
-        }
-    }
-
-    async fn drain(&mut self) -> Step {
-        loop {
-            let pdu = match smpp::take_frame(&mut self.buf) {
-                Ok(Some(pdu)) => pdu,
-                Ok(None) => return Step::Continue,
-                Err(_) => return Step::Close,
-            };
-            if let Step::Close = self.handle(pdu).await {
-                return Step::Close;
-            }
-        }
-    }
-
-    async fn handle(&mut self, pdu: Vec<u8>) -> Step {
-        let header: CommandHeader = match smpp::header(&pdu) {
-            Ok(h) => h,
-            Err(_) => return Step::Close,
-        };
-        let seq = header.sequence_number;
-        if header.command_id & id::RESPONSE_BIT != 0 {
-            // Responses (and generic_nack) complete the request with that sequence number;
-            // enquire_link_resp has none waiting.
-            let waiter = self.pending.lock().ok().and_then(|mut p| p.remove(&seq));
-            if let Some(waiter) = waiter {
-                let _ = waiter.send(pdu);
-            }
-            return Step::Continue;
-        }
-        match header.command_id {
-            id::ENQUIRE_LINK => {
-                self.write(&smpp::header_only(
-                    id::ENQUIRE_LINK | id::RESPONSE_BIT,
-                    0,
-                    seq,
-                ))
-                .await
-            }
-            id::UNBIND => {
-                let _ = self
-                    .write(&smpp::header_only(id::UNBIND_RESP, 0, seq))
-                    .await;
-                Step::Close
-            }
-            id::DELIVER_SM => match deliver_sm::decode(header, &pdu) {
-                Ok(d) => {
-                    let inbound = Inbound::from_deliver_sm(&d);
-                    // Answered once queued: a full channel holds the SMSC back.
-                    let resp = if self.inbound.send(inbound).await.is_ok() {
-                        d.accept().encode()
-                    } else {
-                        d.reject(SmppError::ESME_RX_T_APPN).encode()
-                    };
-                    self.write(&resp).await
-                }
-                Err(e) => {
-                    self.write(&deliver_sm::generic_reject(seq, e).encode())
-                        .await
-                }
-            },
-            _ => {
-                self.write(&smpp::generic_nack(SmppError::ESME_RINVCMDID, seq))
-                    .await
-            }
-        }
     }
 }
