@@ -109,6 +109,9 @@ pub struct Limits {
     pub timeout: Duration,
     /// At most this many partial messages; the oldest is dropped to make room.
     pub max_pending: usize,
+    /// At most this many octets of segment bodies held, all partial messages together;
+    /// the oldest partial messages are dropped to make room.
+    pub max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -116,22 +119,25 @@ impl Default for Limits {
         Self {
             timeout: Duration::from_secs(120),
             max_pending: 1024,
+            max_bytes: 4 << 20,
         }
     }
 }
 
 struct Partial {
     started: Instant,
+    bytes: usize,
     total: u8,
     segments: Vec<Option<(Vec<InformationElement>, Vec<u8>)>>,
 }
 
 /// Collects segments keyed by originator and reference (§9.2.3.24.1), in any order;
-/// duplicates are ignored; at most `max_pending` partial messages, each dropped after
-/// `timeout`. One partial message holds at most 255 × 140 octets.
+/// duplicates are ignored; at most `max_pending` partial messages and `max_bytes`
+/// octets, each partial message dropped after `timeout`.
 pub struct Reassembler {
     limits: Limits,
     pending: HashMap<(String, u8), Partial>,
+    bytes: usize,
     dropped: u64,
 }
 
@@ -141,6 +147,7 @@ impl Reassembler {
         Self {
             limits,
             pending: HashMap::new(),
+            bytes: 0,
             dropped: 0,
         }
     }
@@ -148,6 +155,11 @@ impl Reassembler {
     /// Number of partial messages held.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Octets of segment bodies held.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Partial messages dropped so far (timed out or evicted).
@@ -168,8 +180,15 @@ impl Reassembler {
     pub fn expire(&mut self, now: Instant) {
         let timeout = self.limits.timeout;
         let before = self.pending.len();
-        self.pending
-            .retain(|_, p| now.saturating_duration_since(p.started) < timeout);
+        let mut freed = 0;
+        self.pending.retain(|_, p| {
+            let keep = now.saturating_duration_since(p.started) < timeout;
+            if !keep {
+                freed += p.bytes;
+            }
+            keep
+        });
+        self.bytes -= freed;
         self.dropped += (before - self.pending.len()) as u64;
     }
 
@@ -208,8 +227,15 @@ impl Reassembler {
         if !self.pending.contains_key(&key) && self.pending.len() >= self.limits.max_pending {
             self.evict_oldest();
         }
+        while self.bytes + body.len() > self.limits.max_bytes && !self.pending.is_empty() {
+            self.evict_oldest();
+        }
+        if body.len() > self.limits.max_bytes {
+            return Err(ConcatError::TooLong(body.len()));
+        }
         let partial = self.pending.entry(key.clone()).or_insert_with(|| Partial {
             started: now,
+            bytes: 0,
             total,
             segments: vec![None; usize::from(total)],
         });
@@ -221,6 +247,8 @@ impl Reassembler {
         }
         if let Some(slot @ None) = partial.segments.get_mut(usize::from(seq - 1)) {
             *slot = Some((ies, body.to_vec()));
+            partial.bytes += body.len();
+            self.bytes += body.len();
         }
         if partial.segments.iter().any(Option::is_none) {
             return Ok(None);
@@ -228,6 +256,7 @@ impl Reassembler {
         let Some(partial) = self.pending.remove(&key) else {
             return Ok(None);
         };
+        self.bytes -= partial.bytes;
         let mut parts = partial.segments.into_iter().flatten();
         let Some((first_ies, first_body)) = parts.next() else {
             return Ok(None);
@@ -249,8 +278,8 @@ impl Reassembler {
             .iter()
             .min_by_key(|(_, p)| p.started)
             .map(|(k, _)| k.clone());
-        if let Some(k) = oldest {
-            self.pending.remove(&k);
+        if let Some(p) = oldest.and_then(|k| self.pending.remove(&k)) {
+            self.bytes -= p.bytes;
             self.dropped += 1;
         }
     }

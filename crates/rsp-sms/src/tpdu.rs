@@ -385,3 +385,48 @@ impl SmsSubmit {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alphabet_of_dcs() {
+        // TS 23.038 §4: the class 2 8-bit codings used for SIM data download.
+        assert_eq!(Alphabet::of(DCS_CLASS2_8BIT), Alphabet::EightBit);
+        assert_eq!(Alphabet::of(DCS_GENERAL_CLASS2_8BIT), Alphabet::EightBit);
+        assert_eq!(Alphabet::of(0x00), Alphabet::Gsm7);
+        assert_eq!(Alphabet::of(0x08), Alphabet::Ucs2);
+        assert_eq!(Alphabet::of(0xf0), Alphabet::Gsm7);
+        assert_eq!(Alphabet::of(0xe0), Alphabet::Ucs2);
+    }
+
+    #[test]
+    fn septets_round_trip() {
+        // "hello" in the GSM 7-bit default alphabet, packed: E8 32 9B FD 06.
+        let d = SmsDeliver {
+            user_data: UserData::Septets {
+                septets: 5,
+                packed: vec![0xe8, 0x32, 0x9b, 0xfd, 0x06],
+            },
+            dcs: 0x00,
+            udhi: false,
+            ..SmsDeliver::sim_data_download(
+                Address::international("1"),
+                Timestamp {
+                    year: 1,
+                    month: 1,
+                    day: 1,
+                    hour: 0,
+                    minute: 0,
+                    second: 0,
+                    tz_quarters: 4,
+                },
+                Vec::new(),
+            )
+        };
+        let b = d.to_bytes().expect("encode");
+        assert_eq!(b[b.len() - 6], 5, "TP-UDL counts septets");
+        assert_eq!(SmsDeliver::parse(&b).expect("parse"), d);
+    }
+}

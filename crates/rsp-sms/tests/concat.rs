@@ -110,6 +110,7 @@ fn memory_is_bounded_by_timeout_and_count() {
     let limits = Limits {
         timeout: Duration::from_secs(10),
         max_pending: 3,
+        max_bytes: 1000,
     };
     let mut r = Reassembler::new(limits);
     let t0 = Instant::now();
@@ -130,4 +131,25 @@ fn memory_is_bounded_by_timeout_and_count() {
     // After the timeout everything older is gone.
     r.expire(t0 + Duration::from_secs(30));
     assert_eq!(r.pending(), 0);
+    assert_eq!(r.bytes(), 0);
+
+    // The byte bound: three 400-octet bodies do not fit 1000 octets.
+    let mut r = Reassembler::new(limits);
+    for reference in 0..3u8 {
+        let mut ud = vec![5, 0, 3, reference, 2, 1];
+        ud.extend_from_slice(&[0; 400]);
+        r.push_at(t0 + Duration::from_secs(u64::from(reference)), "1", &ud)
+            .expect("push");
+    }
+    assert_eq!((r.pending(), r.bytes(), r.dropped()), (2, 800, 1));
+    // Completing one frees its octets.
+    let mut ud = vec![5, 0, 3, 2, 2, 2];
+    ud.extend_from_slice(&[1; 10]);
+    let done = r.push_at(t0, "1", &ud).expect("push").expect("complete");
+    assert_eq!(
+        done.user_data.len(),
+        1 + 410,
+        "empty UDH, then 400 + 10 octets"
+    );
+    assert_eq!((r.pending(), r.bytes()), (1, 400));
 }
