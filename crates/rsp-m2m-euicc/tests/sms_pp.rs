@@ -1,0 +1,173 @@
+//! SMS-PP DOWNLOAD envelopes (TS 31.111 / TS 102 223) carrying SMS-DELIVER TPDUs
+//! (TS 23.040) with single and concatenated command packets (TS 31.115).
+
+mod common;
+
+use common::{SmSr, isdp, state};
+use rsp_codec::sgp02::consts::ISD_R_TAR;
+use rsp_codec::sgp02::{CreateIsdp, GetData, GetStatus, SmsAddress};
+use rsp_m2m_euicc::sms_pp::{command_user_data, sms_deliver_tpdu, sms_pp_envelope};
+use rsp_m2m_euicc::{M2mError, M2mEuicc, PorVia};
+use rsp_ota::{RemoteFormat, ResponsePacket};
+
+fn smsr_address() -> SmsAddress {
+    SmsAddress::international("447700900123")
+}
+
+fn envelope(ud: &[u8]) -> Vec<u8> {
+    let tpdu = sms_deliver_tpdu(&smsr_address(), ud).expect("tpdu");
+    sms_pp_envelope(&tpdu, Some(&SmsAddress::international("447785016005"))).expect("env")
+}
+
+#[test]
+fn single_sms_with_por_in_the_deliver_report() {
+    let mut euicc = M2mEuicc::new(state());
+    let mut smsr = SmSr::tdes();
+    smsr.spi.por_in_submit = false;
+    let packet = smsr.packet(ISD_R_TAR, &[GetData::Eid.to_apdu()]);
+    let uds = command_user_data(&packet, 1).expect("ud");
+    assert_eq!(uds.len(), 1);
+    assert_eq!(&uds[0][..3], &[0x02, 0x70, 0x00]);
+    let env = envelope(&uds[0]);
+    // Hand-checked framing: D1 L 82 02 83 81 86 07 91… 8B L 44 0C 91 ….
+    assert_eq!(env[0], 0xD1);
+    assert_eq!(&env[2..6], &[0x82, 0x02, 0x83, 0x81]);
+    let tpdu_at = 6 + 2 + 7;
+    assert_eq!(env[tpdu_at], 0x8B);
+    let tpdu = &env[tpdu_at + 2..];
+    assert_eq!(&tpdu[..3], &[0x44, 0x0C, 0x91]);
+    assert_eq!(&tpdu[9..11], &[0x7F, 0xF6]);
+
+    let out = euicc.sms_pp_download(&env).expect("download");
+    assert_eq!(out.originator, smsr_address());
+    let received = out.received.expect("complete");
+    assert!(received.accepted);
+    let por = received.por.as_ref().expect("PoR");
+    assert_eq!(por.via, PorVia::DeliverReport);
+    // The envelope response data is the PoR's TP-UD.
+    let body = rsp_ota::sms::unwrap_response(&out.response_data).expect("UDH 71");
+    assert_eq!(body, &por.packet[..]);
+    assert_eq!(ResponsePacket::parse(body).expect("PoR").tar, ISD_R_TAR);
+    let opened = smsr.open_por(por);
+    let script = rsp_ota::ResponseScript::decode(&opened.data, RemoteFormat::Compact).expect("s");
+    let r = &script.responses[0];
+    assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
+
+    // SMS-SUBMIT PoR: nothing in the envelope response.
+    smsr.spi.por_in_submit = true;
+    let packet = smsr.packet(ISD_R_TAR, &[GetData::Eid.to_apdu()]);
+    let out = euicc
+        .sms_pp_download(&envelope(&command_user_data(&packet, 2).expect("ud")[0]))
+        .expect("download");
+    assert!(out.response_data.is_empty());
+    assert_eq!(
+        out.received.and_then(|r| r.por).map(|p| p.via),
+        Some(PorVia::SmsSubmit)
+    );
+}
+
+#[test]
+fn concatenated_sms_out_of_order() {
+    let mut euicc = M2mEuicc::new(state());
+    let mut smsr = SmSr::aes();
+    let apdus: Vec<Vec<u8>> = (0..4)
+        .map(|i| {
+            CreateIsdp::new(isdp(i), Some(0x100), Some(0x10))
+                .to_apdu()
+                .expect("apdu")
+        })
+        .chain([GetStatus::default().to_apdu().expect("apdu")])
+        .collect();
+    let packet = smsr.packet(ISD_R_TAR, &apdus);
+    assert!(packet.len() > 140 * 2);
+    let uds = command_user_data(&packet, 0x42).expect("ud");
+    assert!(uds.len() >= 3);
+    assert!(uds.iter().all(|u| u.len() <= 140));
+    // First segment: concatenation element then the CPI.
+    assert_eq!(
+        &uds[0][..8],
+        &[7, 0x00, 3, 0x42, uds.len() as u8, 1, 0x70, 0x00]
+    );
+
+    // Last, then the others; complete only with the final one.
+    let order: Vec<usize> = (1..uds.len()).rev().chain([0]).collect();
+    let mut last = None;
+    for (n, i) in order.iter().enumerate() {
+        let out = euicc.sms_pp_download(&envelope(&uds[*i])).expect("segment");
+        if n + 1 < order.len() {
+            assert!(out.received.is_none(), "incomplete after {n}");
+        } else {
+            last = out.received;
+        }
+    }
+    let received = last.expect("complete");
+    assert!(received.accepted);
+    assert_eq!(euicc.state().isdps.len(), 4);
+    let (_, script) = received.response.expect("script");
+    assert_eq!(script.executed, 5);
+    // The same segments again: a replay, refused.
+    for ud in &uds {
+        if let Some(r) = euicc
+            .sms_pp_download(&envelope(ud))
+            .expect("segment")
+            .received
+        {
+            assert!(!r.accepted);
+        }
+    }
+}
+
+#[test]
+fn malformed_envelopes_are_refused() {
+    let mut euicc = M2mEuicc::new(state());
+    let mut smsr = SmSr::tdes();
+    let packet = smsr.packet(ISD_R_TAR, &[GetData::Eid.to_apdu()]);
+    let ud = command_user_data(&packet, 1).expect("ud").remove(0);
+    let good_tpdu = sms_deliver_tpdu(&smsr_address(), &ud).expect("tpdu");
+    let refuse = |euicc: &mut M2mEuicc, env: &[u8]| {
+        assert!(
+            matches!(euicc.sms_pp_download(env), Err(M2mError::SmsPp(_))),
+            "{env:02X?}"
+        );
+    };
+    // Not D1.
+    let mut env = sms_pp_envelope(&good_tpdu, None).expect("env");
+    env[0] = 0xD2;
+    refuse(&mut euicc, &env);
+    // Wrong device identities.
+    let mut env = sms_pp_envelope(&good_tpdu, None).expect("env");
+    env[4] = 0x82;
+    refuse(&mut euicc, &env);
+    // TP-PID, TP-DCS, TP-UDHI, TP-MTI, TP-UDL.
+    for (at, value) in [
+        (9usize, 0x00u8),
+        (10, 0x04),
+        (0, 0x04),
+        (0, 0x45),
+        (18, 0x10),
+    ] {
+        let mut tpdu = good_tpdu.clone();
+        tpdu[at] = value;
+        refuse(&mut euicc, &sms_pp_envelope(&tpdu, None).expect("env"));
+    }
+    // No IEI 70 in the UDH.
+    let mut no_cpi = ud.clone();
+    no_cpi[1] = 0x71;
+    refuse(
+        &mut euicc,
+        &sms_pp_envelope(
+            &sms_deliver_tpdu(&smsr_address(), &no_cpi).expect("t"),
+            None,
+        )
+        .expect("e"),
+    );
+    // Truncated envelope.
+    let env = sms_pp_envelope(&good_tpdu, None).expect("env");
+    refuse(&mut euicc, &env[..env.len() - 1]);
+    // The good one still works after all this (and nothing was executed before).
+    assert_eq!(euicc.state().keysets[0].counter.to_u64(), 0);
+    let out = euicc
+        .sms_pp_download(&sms_pp_envelope(&good_tpdu, None).expect("env"))
+        .expect("download");
+    assert!(out.received.expect("complete").accepted);
+}
