@@ -88,6 +88,15 @@ impl M2mEuicc {
         &mut self.state
     }
 
+    /// Stores the SCP81 PSK (TLS-PSK identity and key) for the HTTPS admin agent.
+    pub fn set_scp81_psk(&mut self, identity: &str, key: &[u8]) -> Result<(), M2mError> {
+        self.state.scp81_psk = Some(Scp81Psk {
+            identity: identity.to_string(),
+            key: SecretBytes::new(key),
+        });
+        self.save()
+    }
+
     /// The EID (32 digits).
     pub fn eid(&self) -> &str {
         &self.state.eid
@@ -187,8 +196,9 @@ impl M2mEuicc {
 
     /// The modem's network attach result after a profile change. Success queues
     /// notification `02`; failure enables the fallback ISD-P instead (the failed one is
-    /// disabled), asks for a REFRESH and queues notification `03`. Without a pending
-    /// profile change this does nothing.
+    /// disabled), asks for a REFRESH and queues notification `03`; without a fallback
+    /// ISD-P (or when the fallback is the one that failed) the change stays. Without a
+    /// pending profile change this does nothing.
     pub fn network_attach(&mut self, ok: bool) -> Result<(), M2mError> {
         let Some(change) = self.state.profile_change.take() else {
             return Ok(());

@@ -51,6 +51,12 @@ impl Por {
     pub fn user_data(&self) -> Vec<u8> {
         rsp_ota::sms::wrap_response(&self.packet)
     }
+
+    /// The TP-UDs of the SMS-SUBMIT(s) carrying this PoR, concatenated (reference
+    /// `reference`) when it does not fit 140 octets.
+    pub fn submit_user_data(&self, reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
+        crate::sms_pp::response_user_data(&self.packet, reference)
+    }
 }
 
 /// What the eUICC did with a command packet.

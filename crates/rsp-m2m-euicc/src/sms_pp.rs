@@ -329,11 +329,22 @@ pub fn sms_pp_envelope(tpdu: &[u8], smsc: Option<&SmsAddress>) -> Result<Vec<u8>
 /// when it fits, else concatenated segments (IEI `00`, reference `reference`), the first
 /// also carrying IEI `70` (TS 31.115 §4.2 / TS 23.040 §9.2.3.24.1).
 pub fn command_user_data(packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
+    user_data_segments(IEI_COMMAND_PACKET, packet, reference)
+}
+
+/// The same for a PoR sent in SMS-SUBMITs: IEI `71` (TS 31.115 §4.4).
+pub fn response_user_data(packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
+    user_data_segments(rsp_ota::sms::IEI_RESPONSE, packet, reference)
+}
+
+fn user_data_segments(iei: u8, packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
     const MAX_UD: usize = 140;
     if packet.len() + 3 <= MAX_UD {
-        return Ok(vec![rsp_ota::sms::wrap_command(packet)]);
+        let mut ud = vec![0x02, iei, 0x00];
+        ud.extend_from_slice(packet);
+        return Ok(vec![ud]);
     }
-    // First segment: 1 + 5 (concat) + 2 (CPI) header octets; the others 1 + 5.
+    // First segment: 1 + 5 (concat) + 2 (packet identifier) header octets; others 1 + 5.
     let first_room = MAX_UD - 8;
     let room = MAX_UD - 6;
     let rest_len = packet.len().saturating_sub(first_room);
@@ -341,16 +352,7 @@ pub fn command_user_data(packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M
     let count = u8::try_from(count).map_err(|_| err("packet needs more than 255 segments"))?;
     let (first, mut rest) = packet.split_at(first_room.min(packet.len()));
     let mut out = Vec::new();
-    let mut ud = vec![
-        7,
-        IEI_CONCAT_8,
-        3,
-        reference,
-        count,
-        1,
-        IEI_COMMAND_PACKET,
-        0,
-    ];
+    let mut ud = vec![7, IEI_CONCAT_8, 3, reference, count, 1, iei, 0];
     ud.extend_from_slice(first);
     out.push(ud);
     let mut seq = 2u8;
