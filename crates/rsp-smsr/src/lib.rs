@@ -1,1 +1,23 @@
-//! SGP.02 M2M SM-SR domain: EIS, ES1/ES3/ES4 operations, ES5 command scripts, POL2, operation log
+//! The SGP.02 M2M SM-SR (Subscription Manager – Secure Routing), transport-free:
+//!
+//! - [`model`]: the eUICC Information Set (EIS) kept per eUICC.
+//! - [`keys`]: the ISD-R's SCP80 keysets and SCP81 PSK (sealed at rest, never shown).
+//! - [`operation`]: requests become operations, queued, sent over ES5, retried, ended once.
+//! - [`es4`]: the checks before a Profile-management function is queued (ownership,
+//!   state, POL2, fallback).
+//! - [`error`]: every failure with its SGP.02 subject and reason code.
+
+pub mod error;
+pub mod es4;
+pub mod keys;
+pub mod model;
+pub mod operation;
+pub mod store;
+
+pub use error::SmsrError;
+pub use keys::{EuiccKeys, KeyError, Scp80Algorithm, Scp80Keyset, Scp81Psk};
+pub use model::{Eis, EuiccCapabilities, Pol2, ProfileInfo, ProfileState, SubscriptionAddress};
+pub use operation::{
+    Function, LocalFunction, NewOperation, Operation, OperationStatus, Outcome, Requester,
+    RetryPolicy, Transport,
+};

@@ -14,6 +14,8 @@ use zeroize::Zeroizing;
 const AAD_PREFIX: &[u8] = b"rsp-smdpp/profile-package/v1/";
 /// Domain-separation prefix of the associated data of a session's otSK.DP.ECKA.
 const SESSION_AAD_PREFIX: &[u8] = b"rsp-smdpp/session-otsk/v1/";
+/// Domain-separation prefix of the associated data of an SM-SR eUICC's keys.
+const SMSR_KEYS_AAD_PREFIX: &[u8] = b"rsp-smsr/euicc-keys/v1/";
 /// GCM tag length.
 const TAG_LEN: usize = 16;
 
@@ -75,6 +77,20 @@ impl DataKey {
     ) -> Result<SecretBytes, StoreError> {
         let plain = self.open_with(aad(SESSION_AAD_PREFIX, transaction_hex), sealed)?;
         Ok(SecretBytes::new(plain.to_vec()))
+    }
+
+    /// Seals the SM-SR's key material of eUICC `eid` (its own AAD domain, bound to the EID).
+    pub(crate) fn seal_smsr_keys(&self, eid: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.seal_with(aad(SMSR_KEYS_AAD_PREFIX, eid), plain)
+    }
+
+    /// Opens a value made by [`DataKey::seal_smsr_keys`] for the same EID.
+    pub(crate) fn open_smsr_keys(
+        &self,
+        eid: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        self.open_with(aad(SMSR_KEYS_AAD_PREFIX, eid), sealed)
     }
 
     fn seal_with(&self, aad: Aad<Vec<u8>>, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {

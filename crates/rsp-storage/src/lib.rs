@@ -34,6 +34,7 @@ mod row;
 mod session;
 mod smdpp_smds;
 mod smds;
+mod smsr;
 mod sql;
 mod sqlite;
 

@@ -82,6 +82,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261209000001_eim_fleet.sql"),
         include_str!("../migrations/postgres/20261209000001_eim_fleet.sql"),
     ),
+    (
+        20261210000001,
+        "smsr",
+        include_str!("../migrations/sqlite/20261210000001_smsr.sql"),
+        include_str!("../migrations/postgres/20261210000001_smsr.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -1,0 +1,287 @@
+//! Operations: what a caller asked of one eUICC, queued until it is carried out over ES5,
+//! retried, and ended once (SGP.02 §3.2–§3.5, §5.4; the SM-SR answers asynchronously when
+//! the eUICC is slow, so every request becomes an operation with its own record).
+//!
+//! Life cycle (one way only): `Queued` → `Sent` (attempt n, counter c) → … → `Done` or
+//! `Failed`. An operation is sent again when no PoR arrived before its retry time; the
+//! attempt that answers ends it; a PoR for an older attempt is recognised by its counter.
+
+use rsp_codec::json::{Iccid, StatusCodeData};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Pol2;
+
+/// Who asked (ES4: an Operator, ES3: an SM-DP, or the SM-SR itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "camelCase")]
+pub enum Requester {
+    /// An Operator (ES4), by its identifier.
+    Operator(String),
+    /// An SM-DP (ES3), by its identifier.
+    SmDp(String),
+    /// The SM-SR (confirmations, audits it starts).
+    SmSr,
+}
+
+/// The ES5 function an operation carries out on the eUICC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "function", rename_all = "camelCase")]
+pub enum Function {
+    /// ES4/ES3 EnableProfile (SGP.02 §3.2, §5.4.5): ISD-R STORE DATA enable.
+    #[serde(rename_all = "camelCase")]
+    EnableProfile {
+        /// The Profile.
+        iccid: Iccid,
+    },
+    /// ES4/ES3 DisableProfile (§3.4, §5.4.6).
+    #[serde(rename_all = "camelCase")]
+    DisableProfile {
+        /// The Profile.
+        iccid: Iccid,
+    },
+    /// ES4/ES3 DeleteProfile (§3.5, §5.4.7).
+    #[serde(rename_all = "camelCase")]
+    DeleteProfile {
+        /// The Profile.
+        iccid: Iccid,
+    },
+    /// ES4 SetFallbackAttribute (SGP.02 v4 §5.4.x).
+    #[serde(rename_all = "camelCase")]
+    SetFallbackAttribute {
+        /// The Profile that gets the attribute.
+        iccid: Iccid,
+    },
+    /// ES4/ES3 AuditEIS (§5.4.11): read the ISD-P states and resources from the eUICC.
+    AuditEis,
+    /// The SM-SR's confirmation of a default notification (HandleNotificationConfirmation).
+    #[serde(rename_all = "camelCase")]
+    ConfirmNotification {
+        /// The notification's sequence number.
+        sequence: u16,
+    },
+}
+
+impl Function {
+    /// The name used in logs, metrics and the operation log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::EnableProfile { .. } => "EnableProfile",
+            Self::DisableProfile { .. } => "DisableProfile",
+            Self::DeleteProfile { .. } => "DeleteProfile",
+            Self::SetFallbackAttribute { .. } => "SetFallbackAttribute",
+            Self::AuditEis => "AuditEIS",
+            Self::ConfirmNotification { .. } => "HandleNotificationConfirmation",
+        }
+    }
+
+    /// The Profile the function is about, if one.
+    pub fn iccid(&self) -> Option<&Iccid> {
+        match self {
+            Self::EnableProfile { iccid }
+            | Self::DisableProfile { iccid }
+            | Self::DeleteProfile { iccid }
+            | Self::SetFallbackAttribute { iccid } => Some(iccid),
+            Self::AuditEis | Self::ConfirmNotification { .. } => None,
+        }
+    }
+}
+
+/// Functions that change only the SM-SR's own records (no ES5 exchange).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "function", rename_all = "camelCase")]
+pub enum LocalFunction {
+    /// ES4 UpdatePolicyRules (§5.4.10): POL2 of a Profile.
+    #[serde(rename_all = "camelCase")]
+    UpdatePolicyRules {
+        /// The Profile.
+        iccid: Iccid,
+        /// The new POL2.
+        pol2: Pol2,
+    },
+    /// ES4 UpdateSubscriptionAddress (§5.4.9): MSISDN/IMSI of a Profile.
+    #[serde(rename_all = "camelCase")]
+    UpdateSubscriptionAddress {
+        /// The Profile.
+        iccid: Iccid,
+        /// New MSISDN.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        msisdn: Option<String>,
+        /// New IMSI.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        imsi: Option<String>,
+    },
+}
+
+/// The ES5 channel an operation goes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// SCP80 secured SMS through the SMSC.
+    Sms,
+    /// SCP81: a push SMS, then the eUICC's admin agent fetches the script over HTTPS.
+    Https,
+}
+
+impl Transport {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Https => "https",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sms" => Some(Self::Sms),
+            "https" => Some(Self::Https),
+            _ => None,
+        }
+    }
+}
+
+/// Where an operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OperationStatus {
+    /// Waiting to be sent.
+    Queued,
+    /// Sent at least once; waiting for the eUICC's answer.
+    Sent,
+    /// Ended with success.
+    Done,
+    /// Ended with an error.
+    Failed,
+}
+
+impl OperationStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sent => "sent",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queued" => Some(Self::Queued),
+            "sent" => Some(Self::Sent),
+            "done" => Some(Self::Done),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    /// Whether the operation has ended.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+/// An operation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    /// Store identifier.
+    pub id: i64,
+    /// The eUICC (EID digits).
+    pub eid: String,
+    /// What to do.
+    pub function: Function,
+    /// Who asked.
+    pub requester: Requester,
+    /// Channel.
+    pub transport: Transport,
+    /// Status.
+    pub status: OperationStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// The SCP80 counter of the last attempt (to match its PoR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
+    /// The caller's message identifier (web-service `MessageID`), for `RelatesTo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// Where the asynchronous result goes (web-service `ReplyTo`), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// Unix seconds when it was queued.
+    pub created_at: i64,
+    /// Unix seconds after which it fails as expired (validity period).
+    pub expires_at: i64,
+    /// Unix seconds when the next attempt is due.
+    pub next_attempt_at: i64,
+    /// The outcome, once final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// Success or not.
+    pub success: bool,
+    /// The status code when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code_data: Option<StatusCodeData>,
+    /// The eUICC's response data (hex), for audits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+}
+
+/// A new operation, before the store gives it an identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOperation {
+    /// The eUICC.
+    pub eid: String,
+    /// What to do.
+    pub function: Function,
+    /// Who asked.
+    pub requester: Requester,
+    /// Channel.
+    pub transport: Transport,
+    /// The caller's message identifier.
+    pub message_id: Option<String>,
+    /// Where the result goes.
+    pub reply_to: Option<String>,
+    /// Unix seconds now.
+    pub now: i64,
+    /// Validity period, seconds.
+    pub validity: i64,
+}
+
+/// Retry schedule of ES5 attempts: the wait after attempt `n` (1-based) doubles from
+/// `first`, capped at `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Wait after the first attempt, seconds.
+    pub first: i64,
+    /// Longest wait, seconds.
+    pub max: i64,
+    /// Most attempts before the operation fails as unreachable.
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first: 30,
+            max: 600,
+            max_attempts: 5,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Seconds to wait after attempt `attempt` before the next one.
+    pub fn wait_after(&self, attempt: u32) -> i64 {
+        let shift = attempt.saturating_sub(1).min(20);
+        self.first.saturating_mul(1 << shift).min(self.max)
+    }
+}

@@ -1,0 +1,147 @@
+//! What the SM-SR needs from persistence. `rsp-storage` implements it for SQLite and
+//! PostgreSQL (`smsr.rs`, migration `20261210000001_smsr`).
+//!
+//! Rules every implementation keeps:
+//! - The EIS is one document per eUICC with a version; [`SmsrStore::complete`] changes it
+//!   only if the version is the one read (a concurrent change makes it fail, nothing is
+//!   overwritten).
+//! - Keys are sealed at rest (AES-256-GCM under the data key, the EID as associated data).
+//! - [`SmsrStore::next_counter`] allocates the SCP80 counter with one atomic statement, so
+//!   two replicas never send two packets with one counter.
+//! - [`SmsrStore::mark_sent`] succeeds for one caller per attempt (the attempt number is
+//!   the condition), so two replicas never send one attempt twice.
+//! - [`SmsrStore::complete`] ends an operation once: a second PoR or a late retry finds it
+//!   final and changes nothing.
+
+use std::future::Future;
+
+use crate::keys::EuiccKeys;
+use crate::model::Eis;
+use crate::operation::{NewOperation, Operation, Outcome};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key is taken (an EID registered twice).
+    #[error("duplicate")]
+    Duplicate,
+    /// A stored value does not parse, or a sealed value does not open.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(&'static str),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An EIS with the version it was read at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEis {
+    /// The document.
+    pub eis: Eis,
+    /// Its version (incremented by every change).
+    pub version: i64,
+}
+
+/// A default notification received from an eUICC (deduplicated by EID and sequence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedNotification {
+    /// The eUICC.
+    pub eid: String,
+    /// Its sequence number.
+    pub sequence: u16,
+    /// The notification type byte.
+    pub kind: u8,
+    /// The ISD-P AID it names (hex), if any.
+    pub isd_p_aid: Option<String>,
+}
+
+/// Persistence of the SM-SR.
+pub trait SmsrStore: Send + Sync {
+    /// Registers an eUICC (ES1 RegisterEIS) with its keys; `Duplicate` if the EID exists.
+    fn register(
+        &self,
+        eis: &Eis,
+        keys: &EuiccKeys,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The EIS of an eUICC.
+    fn eis(&self, eid: &str) -> impl Future<Output = Result<Option<StoredEis>, StoreError>> + Send;
+
+    /// Replaces the EIS if it is still at `version`; `false` when it changed meanwhile.
+    fn update_eis(
+        &self,
+        eis: &Eis,
+        version: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The keys of an eUICC (opened from their sealed form).
+    fn keys(&self, eid: &str)
+    -> impl Future<Output = Result<Option<EuiccKeys>, StoreError>> + Send;
+
+    /// Allocates the next SCP80 counter of the eUICC's ISD-R keysets.
+    fn next_counter(&self, eid: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Queues an operation.
+    fn queue(
+        &self,
+        op: &NewOperation,
+    ) -> impl Future<Output = Result<Operation, StoreError>> + Send;
+
+    /// Operations to send now: per eUICC the oldest unfinished one, if its next attempt is
+    /// due (operations of one eUICC run in order, one at a time), at most `limit`.
+    fn due(
+        &self,
+        now: i64,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Operation>, StoreError>> + Send;
+
+    /// Records attempt `attempt` (sent with `counter`, next due at `next_attempt_at`) if
+    /// the operation has made `attempt - 1` attempts and is unfinished; `false` otherwise
+    /// (another replica sent it, or it ended).
+    fn mark_sent(
+        &self,
+        id: i64,
+        attempt: u32,
+        counter: u64,
+        next_attempt_at: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The unfinished operation of the eUICC whose last attempt used `counter`.
+    fn sent_by_counter(
+        &self,
+        eid: &str,
+        counter: u64,
+    ) -> impl Future<Output = Result<Option<Operation>, StoreError>> + Send;
+
+    /// Ends an operation (if not ended yet) and, in the same transaction, replaces the EIS
+    /// when `eis` is given at its read version. `false` when the operation had ended or the
+    /// EIS changed meanwhile (then nothing is written).
+    fn complete(
+        &self,
+        id: i64,
+        outcome: &Outcome,
+        eis: Option<(&Eis, i64)>,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// One operation.
+    fn operation(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Operation>, StoreError>> + Send;
+
+    /// The operation log of an eUICC, newest first.
+    fn operations(
+        &self,
+        eid: &str,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Operation>, StoreError>> + Send;
+
+    /// Records a notification; `false` when this EID and sequence number came before.
+    fn record_notification(
+        &self,
+        n: &ReceivedNotification,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}

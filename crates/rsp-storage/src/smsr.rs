@@ -1,0 +1,378 @@
+//! [`SmsrStore`] over SQL: the EIS documents with versions, sealed ISD-R keys, atomic SCP80
+//! counters, operations run one at a time per eUICC, and received notifications (migration
+//! `20261210000001_smsr`).
+
+use rsp_smdpp::store::StoreError as DbError;
+use rsp_smsr::keys::EuiccKeys;
+use rsp_smsr::model::Eis;
+use rsp_smsr::operation::{NewOperation, Operation, OperationStatus, Outcome, Transport};
+use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError, StoredEis};
+
+use crate::backend::SqlStore;
+use crate::db::{Param, RowRead};
+
+macro_rules! op_columns {
+    () => {
+        "id, eid, function, requester, transport, status, attempts, counter, message_id, \
+         reply_to, created_at, expires_at, next_attempt_at, outcome"
+    };
+}
+
+const INSERT_EUICC: &str = "INSERT INTO smsr_euiccs (eid, eis, version, keys_sealed, key_id, \
+     counter, created_at) VALUES ($1, $2, 1, $3, $4, 0, $5)";
+const SELECT_EIS: &str = "SELECT eis, version FROM smsr_euiccs WHERE eid = $1";
+const SELECT_KEYS: &str = "SELECT keys_sealed FROM smsr_euiccs WHERE eid = $1";
+const UPDATE_EIS: &str = "UPDATE smsr_euiccs SET eis = $2, version = version + 1 \
+     WHERE eid = $1 AND version = $3";
+/// One statement: two replicas never get the same value.
+const NEXT_COUNTER: &str =
+    "UPDATE smsr_euiccs SET counter = counter + 1 WHERE eid = $1 RETURNING counter";
+const INSERT_OP: &str = concat!(
+    "INSERT INTO smsr_operations (eid, function, requester, transport, status, attempts, \
+     message_id, reply_to, created_at, expires_at, next_attempt_at, updated_at) \
+     VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $7, $7) RETURNING ",
+    op_columns!()
+);
+/// Per eUICC the oldest unfinished operation, when its next attempt is due.
+const DUE: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM smsr_operations o WHERE o.status IN ('queued', 'sent') AND o.next_attempt_at <= $1 \
+     AND o.id = (SELECT MIN(p.id) FROM smsr_operations p WHERE p.eid = o.eid \
+     AND p.status IN ('queued', 'sent')) ORDER BY o.next_attempt_at, o.id LIMIT $2"
+);
+/// The attempt number is the condition: one replica wins each attempt.
+const MARK_SENT: &str = "UPDATE smsr_operations SET status = 'sent', attempts = $2, counter = $3, \
+     next_attempt_at = $4, updated_at = $5 WHERE id = $1 AND attempts = $2 - 1 \
+     AND status IN ('queued', 'sent')";
+const BY_COUNTER: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM smsr_operations WHERE eid = $1 AND counter = $2 AND status = 'sent' \
+     ORDER BY id LIMIT 1"
+);
+const COMPLETE: &str = "UPDATE smsr_operations SET status = $2, outcome = $3, updated_at = $4 \
+     WHERE id = $1 AND status IN ('queued', 'sent')";
+const BY_ID: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM smsr_operations WHERE id = $1"
+);
+const BY_EID: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM smsr_operations WHERE eid = $1 ORDER BY id DESC LIMIT $2"
+);
+const INSERT_NOTIFICATION: &str = "INSERT INTO smsr_notifications (eid, sequence, kind, \
+     isd_p_aid, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (eid, sequence) DO NOTHING";
+
+fn err(e: DbError) -> StoreError {
+    match e {
+        DbError::Duplicate(_) => StoreError::Duplicate,
+        DbError::Corrupt(c) => StoreError::Corrupt(c),
+        DbError::Crypto => StoreError::Corrupt("sealed keys do not open"),
+        other => StoreError::Backend(Box::new(other)),
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &'static str) -> Result<T, DbError> {
+    serde_json::from_str(text).map_err(|_| DbError::Corrupt(what))
+}
+
+fn to_json<T: serde::Serialize>(value: &T, what: &'static str) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|_| StoreError::Corrupt(what))
+}
+
+fn u64_of(v: i64, what: &'static str) -> Result<u64, DbError> {
+    u64::try_from(v).map_err(|_| DbError::Corrupt(what))
+}
+
+fn i64_of(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt("value out of range"))
+}
+
+fn operation(row: &dyn RowRead) -> Result<Operation, DbError> {
+    Ok(Operation {
+        id: row.int("id")?,
+        eid: row.text("eid")?,
+        function: json(&row.text("function")?, "function")?,
+        requester: json(&row.text("requester")?, "requester")?,
+        transport: Transport::parse(&row.text("transport")?)
+            .ok_or(DbError::Corrupt("transport"))?,
+        status: OperationStatus::parse(&row.text("status")?).ok_or(DbError::Corrupt("status"))?,
+        attempts: u32::try_from(row.int("attempts")?).map_err(|_| DbError::Corrupt("attempts"))?,
+        counter: row
+            .opt_int("counter")?
+            .map(|c| u64_of(c, "counter"))
+            .transpose()?,
+        message_id: row.opt_text("message_id")?,
+        reply_to: row.opt_text("reply_to")?,
+        created_at: row.int("created_at")?,
+        expires_at: row.int("expires_at")?,
+        next_attempt_at: row.int("next_attempt_at")?,
+        outcome: row
+            .opt_text("outcome")?
+            .map(|o| json(&o, "outcome"))
+            .transpose()?,
+    })
+}
+
+impl SqlStore {
+    async fn smsr_write<T: Send>(
+        &self,
+        sql: &'static str,
+        params: &[Param<'_>],
+        f: impl Fn(&dyn RowRead) -> Result<T, DbError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let rows = tx.conn().fetch_all(sql, params, f).await?;
+            tx.commit().await?;
+            Ok(rows)
+        };
+        run.await.map_err(err)
+    }
+
+    async fn smsr_exec(&self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let n = tx.conn().execute(sql, params).await?;
+            tx.commit().await?;
+            Ok(n)
+        };
+        run.await.map_err(err)
+    }
+
+    async fn smsr_read<T>(
+        &self,
+        sql: &'static str,
+        params: &[Param<'_>],
+        f: impl Fn(&dyn RowRead) -> Result<T, DbError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let run = async {
+            let mut r = self.read().await?;
+            let read = r.conn()?.fetch_all(sql, params, f).await;
+            r.settle(read).await
+        };
+        run.await.map_err(err)
+    }
+}
+
+impl SmsrStore for SqlStore {
+    async fn register(&self, eis: &Eis, keys: &EuiccKeys, now: i64) -> Result<(), StoreError> {
+        let doc = to_json(eis, "eis")?;
+        let eid = eis.eid.as_str();
+        let sealed = self
+            .key
+            .seal_smsr_keys(eid, &keys.to_sealable())
+            .map_err(err)?;
+        let key_id = self.key.id().to_owned();
+        self.smsr_exec(
+            INSERT_EUICC,
+            &[
+                eid.into(),
+                doc.as_str().into(),
+                sealed.as_slice().into(),
+                key_id.as_str().into(),
+                now.into(),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn eis(&self, eid: &str) -> Result<Option<StoredEis>, StoreError> {
+        let found = self
+            .smsr_read(SELECT_EIS, &[eid.into()], |r| {
+                Ok(StoredEis {
+                    eis: json(&r.text("eis")?, "eis")?,
+                    version: r.int("version")?,
+                })
+            })
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn update_eis(&self, eis: &Eis, version: i64) -> Result<bool, StoreError> {
+        let doc = to_json(eis, "eis")?;
+        let n = self
+            .smsr_exec(
+                UPDATE_EIS,
+                &[eis.eid.as_str().into(), doc.as_str().into(), version.into()],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn keys(&self, eid: &str) -> Result<Option<EuiccKeys>, StoreError> {
+        let sealed = self
+            .smsr_read(SELECT_KEYS, &[eid.into()], |r| r.blob("keys_sealed"))
+            .await?;
+        let Some(sealed) = sealed.into_iter().next() else {
+            return Ok(None);
+        };
+        let plain = self.key.open_smsr_keys(eid, &sealed).map_err(err)?;
+        EuiccKeys::from_sealable(&plain)
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt("keys"))
+    }
+
+    async fn next_counter(&self, eid: &str) -> Result<u64, StoreError> {
+        let rows = self
+            .smsr_write(NEXT_COUNTER, &[eid.into()], |r| {
+                u64_of(r.int("counter")?, "counter")
+            })
+            .await?;
+        rows.into_iter()
+            .next()
+            .ok_or(StoreError::Corrupt("no eUICC for the counter"))
+    }
+
+    async fn queue(&self, op: &NewOperation) -> Result<Operation, StoreError> {
+        let function = to_json(&op.function, "function")?;
+        let requester = to_json(&op.requester, "requester")?;
+        let rows = self
+            .smsr_write(
+                INSERT_OP,
+                &[
+                    op.eid.as_str().into(),
+                    function.as_str().into(),
+                    requester.as_str().into(),
+                    op.transport.as_str().into(),
+                    op.message_id.as_deref().into(),
+                    op.reply_to.as_deref().into(),
+                    op.now.into(),
+                    op.now.saturating_add(op.validity).into(),
+                ],
+                operation,
+            )
+            .await?;
+        rows.into_iter()
+            .next()
+            .ok_or(StoreError::Corrupt("insert returned no row"))
+    }
+
+    async fn due(&self, now: i64, limit: i64) -> Result<Vec<Operation>, StoreError> {
+        self.smsr_read(DUE, &[now.into(), limit.into()], operation)
+            .await
+    }
+
+    async fn mark_sent(
+        &self,
+        id: i64,
+        attempt: u32,
+        counter: u64,
+        next_attempt_at: i64,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .smsr_exec(
+                MARK_SENT,
+                &[
+                    id.into(),
+                    i64::from(attempt).into(),
+                    i64_of(counter)?.into(),
+                    next_attempt_at.into(),
+                    next_attempt_at.into(),
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn sent_by_counter(
+        &self,
+        eid: &str,
+        counter: u64,
+    ) -> Result<Option<Operation>, StoreError> {
+        let found = self
+            .smsr_read(
+                BY_COUNTER,
+                &[eid.into(), i64_of(counter)?.into()],
+                operation,
+            )
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn complete(
+        &self,
+        id: i64,
+        outcome: &Outcome,
+        eis: Option<(&Eis, i64)>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let status = if outcome.success {
+            OperationStatus::Done
+        } else {
+            OperationStatus::Failed
+        };
+        let outcome = to_json(outcome, "outcome")?;
+        let doc = eis.map(|(e, _)| to_json(e, "eis")).transpose()?;
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let ended = tx
+                .conn()
+                .execute(
+                    COMPLETE,
+                    &[
+                        id.into(),
+                        status.as_str().into(),
+                        outcome.as_str().into(),
+                        now.into(),
+                    ],
+                )
+                .await?;
+            if ended != 1 {
+                tx.commit().await?;
+                return Ok(false);
+            }
+            if let (Some((e, version)), Some(doc)) = (eis, doc.as_deref()) {
+                let changed = tx
+                    .conn()
+                    .execute(
+                        UPDATE_EIS,
+                        &[e.eid.as_str().into(), doc.into(), version.into()],
+                    )
+                    .await?;
+                if changed != 1 {
+                    // The EIS moved on meanwhile: nothing of this completion is written.
+                    drop(tx);
+                    return Ok(false);
+                }
+            }
+            tx.commit().await?;
+            Ok(true)
+        };
+        run.await.map_err(err)
+    }
+
+    async fn operation(&self, id: i64) -> Result<Option<Operation>, StoreError> {
+        let found = self.smsr_read(BY_ID, &[id.into()], operation).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn operations(&self, eid: &str, limit: i64) -> Result<Vec<Operation>, StoreError> {
+        self.smsr_read(BY_EID, &[eid.into(), limit.into()], operation)
+            .await
+    }
+
+    async fn record_notification(
+        &self,
+        n: &ReceivedNotification,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted = self
+            .smsr_exec(
+                INSERT_NOTIFICATION,
+                &[
+                    n.eid.as_str().into(),
+                    i64::from(n.sequence).into(),
+                    i64::from(n.kind).into(),
+                    n.isd_p_aid.as_deref().into(),
+                    now.into(),
+                ],
+            )
+            .await?;
+        Ok(inserted == 1)
+    }
+}
