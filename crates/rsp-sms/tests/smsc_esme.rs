@@ -315,3 +315,63 @@ async fn keep_alive_and_graceful_shutdown() {
         .expect("ends in time");
     assert!(end.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undelivered_messages_expire_and_failures_give_up_with_receipts() {
+    let mut cfg = config();
+    cfg.validity = Duration::from_millis(300);
+    cfg.retry_interval = Duration::from_millis(100);
+    cfg.max_attempts = 2;
+    let smsc = Smsc::start(cfg).await.expect("smsc");
+    let (smsr, mut smsr_rx) = bind(&smsc, EsmeConfig::new("smsr", "s3cret").address_range(SMSR))
+        .await
+        .expect("bind");
+
+    // Nobody binds for LATE: the message expires, with an EXPIRED receipt.
+    let id = smsr
+        .submit_binary(
+            &SmppAddress::unknown(SMSR),
+            &SmppAddress::international(LATE),
+            &[2, 0x70, 0],
+            1,
+        )
+        .await
+        .expect("submit");
+    let Inbound::Receipt(r) = next(&mut smsr_rx).await else {
+        panic!("expected a receipt");
+    };
+    assert_eq!(
+        (r.message_id.as_str(), r.message_state, r.stat.as_deref()),
+        (id.as_str(), Some(3), Some("EXPIRED"))
+    );
+
+    // The handset is bound but its application has gone (receiver dropped): every
+    // deliver_sm is refused; after two attempts an UNDELIV receipt (asked for failures
+    // only, registered_delivery 2).
+    let (_handset, handset_rx) = bind(&smsc, EsmeConfig::new("handset", "pw2"))
+        .await
+        .expect("bind");
+    drop(handset_rx);
+    let id = smsr
+        .submit_binary(
+            &SmppAddress::unknown(SMSR),
+            &SmppAddress::international(HANDSET),
+            &[2, 0x70, 0],
+            2,
+        )
+        .await
+        .expect("submit");
+    let Inbound::Receipt(r) = next(&mut smsr_rx).await else {
+        panic!("expected a receipt");
+    };
+    assert_eq!(
+        (r.message_id.as_str(), r.message_state, r.stat.as_deref()),
+        (id.as_str(), Some(5), Some("UNDELIV"))
+    );
+    let stats = settle(&smsc, |s| s.delivered == 2).await;
+    assert_eq!(
+        (stats.expired, stats.failed, stats.queued, stats.receipts),
+        (1, 1, 0, 2)
+    );
+    smsc.shutdown().await;
+}

@@ -1,25 +1,21 @@
-//! The SMSC's `smpp34` server callbacks: bind checks, submit_sm routing, delivery and
-//! receipts.
+//! The SMSC's `smpp34` server callbacks: bind checks, submit_sm acceptance, binds and
+//! unbinds.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
 use smpp34::server::ESME;
 use smpp34::{
-    SmppConnectionInformation, SmppError, SmppServerListener, TlvTag, bind_receiver,
-    bind_receiver_resp, bind_transceiver, bind_transceiver_resp, bind_transmitter,
-    bind_transmitter_resp, submit_sm, submit_sm_resp,
+    SmppConnectionInformation, SmppError, SmppServerListener, bind_receiver, bind_receiver_resp,
+    bind_transceiver, bind_transceiver_resp, bind_transmitter, bind_transmitter_resp, submit_sm,
+    submit_sm_resp,
 };
 use subtle::ConstantTimeEq;
 
 use super::Shared;
+use super::delivery::{deliver, place};
 use super::store::{BindInfo, Placement, Route, Stored};
-
-/// esm_class message type "SMSC delivery receipt" (SMPP 3.4 §5.2.12).
-const ESM_CLASS_RECEIPT: u8 = 0x04;
-/// message_state DELIVERED (SMPP 3.4 §5.2.28).
-const STATE_DELIVERED: u8 = 2;
 
 pub(crate) struct Listener(pub Arc<Shared>);
 
@@ -56,101 +52,6 @@ impl Listener {
         );
         Ok(())
     }
-}
-
-/// The deliver_sm for a stored message, sent and awaited. True when acknowledged.
-async fn send(esme: &ESME, msg: &Stored) -> bool {
-    let mut b = esme
-        .deliver_sm()
-        .source_addr_ton(msg.source.0)
-        .source_addr_npi(msg.source.1)
-        .source_addr(msg.source.2.clone())
-        .dest_addr_ton(msg.destination.0)
-        .dest_addr_npi(msg.destination.1)
-        .destination_addr(msg.destination.2.clone())
-        .esm_class(msg.esm_class)
-        .protocol_id(msg.protocol_id)
-        .data_coding(msg.data_coding)
-        .short_message(msg.short_message.clone());
-    if let Some((id, state)) = &msg.receipt_of {
-        let mut id = id.as_bytes().to_vec();
-        id.push(0);
-        b = b
-            .tlv(TlvTag::ReceiptedMessageId, id)
-            .tlv(TlvTag::MessageStateTlv, vec![*state]);
-    }
-    matches!(b.send().await, Ok(resp) if resp.is_success())
-}
-
-fn yymmddhhmm(t: SystemTime) -> String {
-    let t: chrono::DateTime<chrono::Utc> = t.into();
-    t.format("%y%m%d%H%M").to_string()
-}
-
-/// The receipt for `msg` (SMPP 3.4 Appendix B): from its destination to its source.
-fn receipt(shared: &Shared, msg: &Stored, route_to: String) -> Option<Stored> {
-    let mut store = shared.store.lock().ok()?;
-    let message_id = store.next_message_id();
-    store.stats.receipts += 1;
-    let now = SystemTime::now();
-    let text = format!(
-        "id:{} sub:001 dlvrd:001 submit date:{} done date:{} stat:DELIVRD err:000 text:",
-        msg.message_id,
-        yymmddhhmm(msg.submitted),
-        yymmddhhmm(now),
-    );
-    Some(Stored {
-        message_id,
-        route_to,
-        receipt_to: None,
-        source: msg.destination.clone(),
-        destination: msg.source.clone(),
-        esm_class: ESM_CLASS_RECEIPT,
-        protocol_id: 0,
-        data_coding: 0,
-        registered_delivery: 0,
-        short_message: text.into_bytes(),
-        receipt_of: Some((msg.message_id.clone(), STATE_DELIVERED)),
-        submitted: now,
-    })
-}
-
-/// Delivers `msgs` in order on `esme`; what fails goes back to its queue.
-pub(crate) async fn deliver(shared: Arc<Shared>, esme: Arc<ESME>, msgs: Vec<Stored>) {
-    let mut msgs = msgs.into_iter();
-    while let Some(msg) = msgs.next() {
-        if !send(&esme, &msg).await {
-            tracing::warn!(message_id = %msg.message_id, "deliver_sm failed, queued again");
-            if let Ok(mut store) = shared.store.lock() {
-                store.requeue(msg);
-                msgs.for_each(|m| store.requeue(m));
-            }
-            return;
-        }
-        if let Ok(mut store) = shared.store.lock() {
-            store.stats.delivered += 1;
-        }
-        // registered_delivery bits 1–0 = 01: receipt on final delivery (§5.2.17).
-        let wants_receipt = msg.registered_delivery & 0x03 == 0x01;
-        if let (true, Some(to)) = (wants_receipt, msg.receipt_to.clone())
-            && let Some(r) = receipt(&shared, &msg, to)
-        {
-            place(&shared, r);
-        }
-    }
-}
-
-/// Routes a stored message: delivered by a task of its own, or queued.
-fn place(shared: &Arc<Shared>, msg: Stored) -> Placement {
-    let Ok(mut store) = shared.store.lock() else {
-        return Placement::Full;
-    };
-    let (placement, msg) = store.place(msg);
-    drop(store);
-    if let (Placement::Deliver(esme), Some(msg)) = (&placement, msg) {
-        tokio::spawn(deliver(shared.clone(), esme.clone(), vec![msg]));
-    }
-    placement
 }
 
 #[async_trait]
@@ -246,6 +147,8 @@ impl SmppServerListener for Listener {
                 short_message: req.short_message.clone(),
                 receipt_of: None,
                 submitted: SystemTime::now(),
+                expires: Instant::now() + self.0.validity,
+                attempts: 0,
             };
             tracing::debug!(%message_id, system_id = %info.system_id, "submit_sm accepted");
             (message_id, msg)

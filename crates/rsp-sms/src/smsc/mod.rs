@@ -2,9 +2,12 @@
 //! configured accounts; each bound ESME serves an address (configured for its
 //! system_id, else its bind's address_range, else its system_id); a submit_sm is
 //! delivered as deliver_sm to the ESME serving destination_addr, or queued (bounded)
-//! until it binds; delivery receipts (SMPP 3.4 Appendix B) when registered_delivery
-//! asks for them.
+//! until it binds (dropped, EXPIRED, at the end of its validity); a refused delivery is
+//! retried, and dropped (UNDELIV) after the last attempt; delivery receipts (SMPP 3.4
+//! Appendix B) when registered_delivery asks for them. No disk store: a restart loses
+//! the queue.
 
+mod delivery;
 mod listener;
 mod store;
 
@@ -94,11 +97,17 @@ pub struct SmscConfig {
     pub enquire_link_interval: Duration,
     /// How long the SMSC waits for a response (deliver_sm_resp, unbind_resp).
     pub response_timeout: Duration,
+    /// Validity period: a message still queued after it is dropped (EXPIRED receipt).
+    pub validity: Duration,
+    /// Pause before a failed delivery is tried again.
+    pub retry_interval: Duration,
+    /// Delivery attempts before a message is dropped (UNDELIV receipt).
+    pub max_attempts: u32,
 }
 
 impl SmscConfig {
     /// Defaults: system_id `rsp-smsc`, 10 000 queued messages, enquire_link every 30 s,
-    /// 10 s response timeout.
+    /// 10 s response timeout, 24 h validity, retries every 5 s, 10 attempts.
     pub fn new(listen: SocketAddr, accounts: Vec<Account>) -> Self {
         Self {
             listen,
@@ -107,6 +116,9 @@ impl SmscConfig {
             queue_limit: 10_000,
             enquire_link_interval: Duration::from_secs(30),
             response_timeout: Duration::from_secs(10),
+            validity: Duration::from_secs(24 * 3600),
+            retry_interval: Duration::from_secs(5),
+            max_attempts: 10,
         }
     }
 }
@@ -127,11 +139,21 @@ pub(crate) struct Shared {
     pub system_id: String,
     pub store: Mutex<Store>,
     pub listen_error: Mutex<Option<String>>,
+    pub validity: Duration,
+    pub retry_interval: Duration,
+    pub max_attempts: u32,
+}
+
+impl Drop for Smsc {
+    fn drop(&mut self) {
+        self.sweeper.abort();
+    }
 }
 
 /// A running SMSC.
 pub struct Smsc {
     server: SmppServer,
+    sweeper: tokio::task::JoinHandle<()>,
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     response_timeout: Duration,
@@ -169,6 +191,9 @@ impl Smsc {
             system_id: config.system_id,
             store: Mutex::new(Store::new(config.queue_limit)),
             listen_error: Mutex::new(None),
+            validity: config.validity,
+            retry_interval: config.retry_interval,
+            max_attempts: config.max_attempts.max(1),
         });
         let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let mut server = SmppServer::new_with_default_timers(
@@ -192,8 +217,10 @@ impl Smsc {
             return Err(SmscError::Listen(listen, why));
         }
         tracing::info!(%listen, "SMSC listening");
+        let sweeper = tokio::spawn(delivery::sweep(shared.clone()));
         Ok(Smsc {
             server,
+            sweeper,
             shared,
             local_addr: listen,
             response_timeout: config.response_timeout,
@@ -217,6 +244,7 @@ impl Smsc {
     /// Stops accepting, unbinds every bound ESME (SMPP 3.4 §4.2) and returns. Messages
     /// still queued are dropped (this SMSC keeps no disk store).
     pub async fn shutdown(mut self) {
+        self.sweeper.abort();
         self.server.stop().await;
         let sessions = self
             .shared

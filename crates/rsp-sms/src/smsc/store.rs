@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Instant;
 
 use smpp34::server::ESME;
 
@@ -25,6 +26,10 @@ pub(crate) struct Stored {
     /// For a receipt: the receipted message id (TLV `001E`) and message_state (`0427`).
     pub receipt_of: Option<(String, u8)>,
     pub submitted: std::time::SystemTime,
+    /// End of the validity period: dropped from the queue after it.
+    pub expires: Instant,
+    /// Failed deliveries so far.
+    pub attempts: u32,
 }
 
 /// A bind the SMSC accepted: the account and the address it serves.
@@ -52,6 +57,10 @@ pub struct SmscStats {
     pub receipts: u64,
     /// submit_sm refused (queue full, not bound for submission, bad parameters).
     pub rejected: u64,
+    /// Messages dropped after the last delivery attempt failed.
+    pub failed: u64,
+    /// Messages dropped from the queue at the end of their validity.
+    pub expired: u64,
     /// Sessions bound now.
     pub bound: u64,
 }
@@ -139,6 +148,33 @@ impl Store {
             .unwrap_or_default();
         self.stats.queued -= queued.len() as u64;
         (esme, queued)
+    }
+
+    /// The queue of `address` and its session, if one is bound there.
+    pub fn take_if_bound(&mut self, address: &str) -> Option<(Arc<ESME>, Vec<Stored>)> {
+        let esme = self.routes.get(address)?.esme.clone();
+        let queued: Vec<Stored> = self
+            .queues
+            .remove(address)
+            .map(Vec::from)
+            .unwrap_or_default();
+        self.stats.queued -= queued.len() as u64;
+        Some((esme, queued))
+    }
+
+    /// Removes and returns the queued messages whose validity ended.
+    pub fn expire(&mut self, now: Instant) -> Vec<Stored> {
+        let mut out = Vec::new();
+        for q in self.queues.values_mut() {
+            let (gone, keep): (Vec<Stored>, Vec<Stored>) =
+                q.drain(..).partition(|m| m.expires <= now);
+            *q = keep.into();
+            out.extend(gone);
+        }
+        self.queues.retain(|_, q| !q.is_empty());
+        self.stats.queued -= out.len() as u64;
+        self.stats.expired += out.len() as u64;
+        out
     }
 
     /// A session ended.
