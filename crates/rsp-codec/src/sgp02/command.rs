@@ -6,19 +6,23 @@
 
 use super::Sgp02Error;
 use super::consts as c;
+pub use super::store_data::{
+    DisableProfile, EnableProfile, HandleNotificationConfirmation, SetFallbackAttribute,
+    UpdateConnectivityParameters, UpdateSmsrAddressingParameters,
+};
 use super::tlv;
-use super::types::{Aid, SmsAddress};
+use super::types::Aid;
 
 /// A parsed short C-APDU: header and command data (Le dropped).
-struct Apdu<'a> {
-    cla: u8,
-    ins: u8,
-    p1: u8,
-    p2: u8,
-    data: &'a [u8],
+pub(super) struct Apdu<'a> {
+    pub(super) cla: u8,
+    pub(super) ins: u8,
+    pub(super) p1: u8,
+    pub(super) p2: u8,
+    pub(super) data: &'a [u8],
 }
 
-fn split_apdu(apdu: &[u8]) -> Result<Apdu<'_>, Sgp02Error> {
+pub(super) fn split_apdu(apdu: &[u8]) -> Result<Apdu<'_>, Sgp02Error> {
     let (&[cla, ins, p1, p2], body) = apdu
         .split_first_chunk::<4>()
         .ok_or(Sgp02Error::Malformed("C-APDU shorter than 4 octets"))?;
@@ -43,44 +47,22 @@ fn split_apdu(apdu: &[u8]) -> Result<Apdu<'_>, Sgp02Error> {
     })
 }
 
-fn build(ins: u8, p1: u8, p2: u8, data: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
+pub(super) fn build(ins: u8, p1: u8, p2: u8, data: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
     let lc = u8::try_from(data.len()).map_err(|_| Sgp02Error::TooLong)?;
     let mut out = vec![c::CLA_GP, ins, p1, p2, lc];
     out.extend_from_slice(data);
     Ok(out)
 }
 
-fn store_data(dgi: u16, value: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
-    build(
-        c::INS_STORE_DATA,
-        c::P1_STORE_DATA_LAST_DGI,
-        0x00,
-        &tlv::dgi(dgi, value)?,
-    )
-}
-
-fn aid_tlv(aid: &Aid) -> Result<Vec<u8>, Sgp02Error> {
+pub(super) fn aid_tlv(aid: &Aid) -> Result<Vec<u8>, Sgp02Error> {
     tlv::tlv(u16::from(c::TAG_AID), aid.as_bytes())
 }
 
-fn parse_aid_tlv(value: &[u8]) -> Result<Aid, Sgp02Error> {
+pub(super) fn parse_aid_tlv(value: &[u8]) -> Result<Aid, Sgp02Error> {
     Aid::new(tlv::read_single(value, u16::from(c::TAG_AID), "AID")?)
 }
 
-/// Parses a STORE DATA APDU carrying `expected` and returns the DGI value.
-fn parse_store_data(apdu: &[u8], expected: u16) -> Result<&[u8], Sgp02Error> {
-    let a = split_apdu(apdu)?;
-    if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_DGI, 0) {
-        return Err(unknown(&a));
-    }
-    let (dgi, value) = tlv::read_dgi(a.data)?;
-    if dgi != expected {
-        return Err(Sgp02Error::UnknownDgi(dgi));
-    }
-    Ok(value)
-}
-
-fn unknown(a: &Apdu<'_>) -> Sgp02Error {
+pub(super) fn unknown(a: &Apdu<'_>) -> Sgp02Error {
     Sgp02Error::UnknownCommand {
         cla: a.cla,
         ins: a.ins,
@@ -222,158 +204,6 @@ impl CreateIsdp {
             privileges,
             nvm_quota,
             vm_quota,
-        })
-    }
-}
-
-macro_rules! aid_store_data {
-    ($(#[$doc:meta])* $name:ident, $dgi:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct $name {
-            /// The ISD-P AID.
-            pub aid: Aid,
-        }
-
-        impl $name {
-            /// `80 E2 88 00 Lc` DGI ‖ L ‖ `4F` L AID.
-            pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
-                store_data($dgi, &aid_tlv(&self.aid)?)
-            }
-            /// Parses the STORE DATA APDU.
-            pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-                Ok($name {
-                    aid: parse_aid_tlv(parse_store_data(apdu, $dgi)?)?,
-                })
-            }
-        }
-    };
-}
-
-aid_store_data!(
-    /// EnableProfile (§4.1.1.2): STORE DATA DGI `3A03` to the ISD-R.
-    EnableProfile,
-    c::DGI_ENABLE_PROFILE
-);
-aid_store_data!(
-    /// DisableProfile (§4.1.1.3): STORE DATA DGI `3A04` to the ISD-R.
-    DisableProfile,
-    c::DGI_DISABLE_PROFILE
-);
-aid_store_data!(
-    /// SetFallbackAttribute: STORE DATA DGI `3A05` to the ISD-R.
-    SetFallbackAttribute,
-    c::DGI_SET_FALLBACK
-);
-
-/// HandleNotificationConfirmation: STORE DATA DGI `3A06` { `4E` 02 sequence number }.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandleNotificationConfirmation {
-    /// Sequence number of the confirmed notification.
-    pub sequence: u16,
-}
-
-impl HandleNotificationConfirmation {
-    /// The STORE DATA APDU.
-    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
-        let v = tlv::tlv(
-            u16::from(c::TAG_SEQUENCE_NUMBER),
-            &self.sequence.to_be_bytes(),
-        )?;
-        store_data(c::DGI_NOTIFICATION_CONFIRMATION, &v)
-    }
-    /// Parses the STORE DATA APDU.
-    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let v = parse_store_data(apdu, c::DGI_NOTIFICATION_CONFIRMATION)?;
-        let seq = tlv::read_single(v, u16::from(c::TAG_SEQUENCE_NUMBER), "confirmation")?;
-        let seq = <[u8; 2]>::try_from(seq)
-            .map_err(|_| Sgp02Error::InvalidValue("sequence number must be 2 octets"))?;
-        Ok(HandleNotificationConfirmation {
-            sequence: u16::from_be_bytes(seq),
-        })
-    }
-}
-
-/// UpdateSMSRAddressingParameters: STORE DATA DGI `3A08` { [`80` SMSC address]
-/// [`81` SM-SR MSISDN] [`82` SM-SR TAR] }; absent fields are left unchanged.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct UpdateSmsrAddressingParameters {
-    /// SMS centre address.
-    pub smsc: Option<SmsAddress>,
-    /// SM-SR MSISDN (where MO notifications go).
-    pub msisdn: Option<SmsAddress>,
-    /// SM-SR TAR for MO secured packets.
-    pub tar: Option<[u8; 3]>,
-}
-
-impl UpdateSmsrAddressingParameters {
-    /// The STORE DATA APDU.
-    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
-        let mut v = Vec::new();
-        if let Some(a) = &self.smsc {
-            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSC_ADDRESS), &a.encode()?)?;
-        }
-        if let Some(a) = &self.msisdn {
-            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSR_MSISDN), &a.encode()?)?;
-        }
-        if let Some(t) = &self.tar {
-            tlv::push_tlv(&mut v, u16::from(c::TAG_SMSR_TAR), t)?;
-        }
-        store_data(c::DGI_SMSR_ADDRESSING, &v)
-    }
-    /// Parses the STORE DATA APDU (tags in any order, each at most once).
-    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let v = parse_store_data(apdu, c::DGI_SMSR_ADDRESSING)?;
-        let mut out = UpdateSmsrAddressingParameters::default();
-        for (tag, value) in tlv::read_all(v)? {
-            let dup = Sgp02Error::Malformed("repeated addressing parameter");
-            match tag {
-                t if t == u16::from(c::TAG_SMSC_ADDRESS) && out.smsc.is_none() => {
-                    out.smsc = Some(SmsAddress::parse(value)?);
-                }
-                t if t == u16::from(c::TAG_SMSR_MSISDN) && out.msisdn.is_none() => {
-                    out.msisdn = Some(SmsAddress::parse(value)?);
-                }
-                t if t == u16::from(c::TAG_SMSR_TAR) && out.tar.is_none() => {
-                    out.tar = Some(
-                        value
-                            .try_into()
-                            .map_err(|_| Sgp02Error::InvalidValue("TAR must be 3 octets"))?,
-                    );
-                }
-                t if (0x80..=0x82).contains(&t) => return Err(dup),
-                other => {
-                    return Err(Sgp02Error::UnexpectedTag {
-                        tag: other,
-                        context: "SM-SR addressing parameters",
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// UpdateConnectivityParameters (§4.1.2, simplified form): STORE DATA DGI `3A07`
-/// { `80` profile MSISDN }, sent to the ISD-P.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UpdateConnectivityParameters {
-    /// MSISDN of the profile.
-    pub msisdn: SmsAddress,
-}
-
-impl UpdateConnectivityParameters {
-    /// The STORE DATA APDU.
-    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
-        let v = tlv::tlv(u16::from(c::TAG_PROFILE_MSISDN), &self.msisdn.encode()?)?;
-        store_data(c::DGI_CONNECTIVITY_PARAMETERS, &v)
-    }
-    /// Parses the STORE DATA APDU.
-    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let v = parse_store_data(apdu, c::DGI_CONNECTIVITY_PARAMETERS)?;
-        let m = tlv::read_single(v, u16::from(c::TAG_PROFILE_MSISDN), "connectivity")?;
-        Ok(UpdateConnectivityParameters {
-            msisdn: SmsAddress::parse(m)?,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod command;
 pub mod consts;
 pub mod notification;
 pub mod response;
+mod store_data;
 mod tlv;
 pub mod types;
 

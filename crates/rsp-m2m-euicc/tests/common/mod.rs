@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use rsp_codec::sgp02::{Aid, StatusWord};
+use rsp_codec::sgp02::consts::ISD_R_TAR;
+use rsp_codec::sgp02::{Aid, CreateIsdp, InstallResponse, StatusWord};
 use rsp_crypto::Curve;
 use rsp_m2m_euicc::{Ecasd, EuiccState, M2mEuicc, Por, Received, Scp80Keyset};
 use rsp_ota::response::PorSecurity;
@@ -201,4 +202,28 @@ pub fn isdp(i: u8) -> Aid {
 
 pub fn tar_of(aid: &Aid) -> [u8; 3] {
     aid.tar().expect("tar")
+}
+
+pub const ICCID0: &str = "89049032123451234512";
+pub const ICCID1: &str = "8949440000001234567";
+
+/// The response data of a `9000` answer.
+pub fn ok(r: (Vec<u8>, StatusWord)) -> Vec<u8> {
+    assert_eq!(r.1, StatusWord::OK, "data {:02X?}", r.0);
+    r.0
+}
+
+/// Opens the MO notification packets as the SM-SR: CC and ciphering with keyset 1, TAR
+/// the SM-SR's, counters increasing.
+/// CreateISDP with quotas, expecting the `00` INSTALL response.
+pub fn create(euicc: &mut M2mEuicc, smsr: &mut SmSr, aid: &Aid) {
+    let apdu = CreateIsdp::new(aid.clone(), Some(0x2000), Some(0x100))
+        .to_apdu()
+        .expect("apdu");
+    let data = ok(smsr.one(euicc, ISD_R_TAR, apdu));
+    assert_eq!(InstallResponse::parse(&data), Ok(InstallResponse));
+}
+
+pub fn life_cycle(euicc: &M2mEuicc, aid: &Aid) -> Option<u8> {
+    euicc.state().isdp(aid).map(|p| p.life_cycle)
 }
