@@ -54,6 +54,7 @@ pub(crate) struct Reassembly {
 #[derive(Debug)]
 struct Pending {
     originator: SmsAddress,
+    wide: bool,
     reference: u16,
     segments: Vec<Option<Vec<u8>>>,
     has_cpi: bool,
@@ -103,9 +104,6 @@ fn parse_deliver(tpdu: &[u8]) -> Result<Deliver<'_>, M2mError> {
     if fo & 0x03 != 0x00 {
         return Err(err("not an SMS-DELIVER"));
     }
-    if fo & 0x40 == 0 {
-        return Err(err("TP-UDHI not set"));
-    }
     let (&digits, rest) = rest.split_first().ok_or(err("TP-OA truncated"))?;
     let oa_len = 1 + usize::from(digits).div_ceil(2);
     if rest.len() < oa_len {
@@ -129,16 +127,30 @@ fn parse_deliver(tpdu: &[u8]) -> Result<Deliver<'_>, M2mError> {
     if user_data.len() != usize::from(*udl) {
         return Err(err("TP-UDL does not match the user data"));
     }
+    // Checked last, so that the refusal of a well-formed TPDU without a header says so.
+    if fo & 0x40 == 0 {
+        return Err(err("TP-UDHI not set"));
+    }
     Ok(Deliver {
         originator,
         user_data,
     })
 }
 
+/// A concatenation element (TS 23.040 §9.2.3.24.1 / §9.2.3.24.8): reference (the 8-bit
+/// and 16-bit forms are separate reference spaces), number of segments, sequence number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Concat {
+    wide: bool,
+    reference: u16,
+    count: u8,
+    seq: u8,
+}
+
 /// A TS 23.040 user data header: the concatenation element, whether IEI `70` is present,
 /// and the body after the header.
 struct Udh<'a> {
-    concat: Option<(u16, u8, u8)>,
+    concat: Option<Concat>,
     has_cpi: bool,
     body: &'a [u8],
 }
@@ -155,9 +167,21 @@ fn parse_udh(ud: &[u8]) -> Result<Udh<'_>, M2mError> {
             .ok_or(err("UDH element truncated"))?;
         match (*iei, v) {
             (IEI_COMMAND_PACKET, []) => has_cpi = true,
-            (IEI_CONCAT_8, &[r, max, seq]) => concat = Some((u16::from(r), max, seq)),
-            (IEI_CONCAT_16, &[r1, r2, max, seq]) => {
-                concat = Some((u16::from_be_bytes([r1, r2]), max, seq));
+            (IEI_CONCAT_8, &[r, count, seq]) => {
+                concat = Some(Concat {
+                    wide: false,
+                    reference: u16::from(r),
+                    count,
+                    seq,
+                });
+            }
+            (IEI_CONCAT_16, &[r1, r2, count, seq]) => {
+                concat = Some(Concat {
+                    wide: true,
+                    reference: u16::from_be_bytes([r1, r2]),
+                    count,
+                    seq,
+                });
             }
             (IEI_CONCAT_8 | IEI_CONCAT_16 | IEI_COMMAND_PACKET, _) => {
                 return Err(err("UDH element length"));
@@ -169,6 +193,9 @@ fn parse_udh(ud: &[u8]) -> Result<Udh<'_>, M2mError> {
     if !h.is_empty() {
         return Err(err("UDH element truncated"));
     }
+    // §9.2.3.24.1: a count of 0, or a sequence number of 0 or above the count, makes the
+    // receiver ignore the element (the message is then a single one).
+    let concat = concat.filter(|c| c.count != 0 && c.seq != 0 && c.seq <= c.count);
     Ok(Udh {
         concat,
         has_cpi,
@@ -177,63 +204,58 @@ fn parse_udh(ud: &[u8]) -> Result<Udh<'_>, M2mError> {
 }
 
 impl Reassembly {
-    /// Adds a segment; returns the whole packet once complete.
+    /// Adds a segment; returns the whole packet (and whether its first segment carried
+    /// IEI `70`) once complete.
     fn add(
         &mut self,
         originator: &SmsAddress,
-        (reference, max, seq): (u16, u8, u8),
+        c: Concat,
         has_cpi: bool,
         body: &[u8],
-    ) -> Result<Option<(Vec<u8>, bool)>, M2mError> {
-        if max == 0 || seq == 0 || seq > max {
-            return Err(err("concatenation sequence number"));
-        }
-        let pos = self
-            .pending
-            .iter()
-            .position(|p| &p.originator == originator && p.reference == reference);
-        let idx = match pos {
+    ) -> Option<(Vec<u8>, bool)> {
+        let same = |p: &Pending| {
+            &p.originator == originator && p.wide == c.wide && p.reference == c.reference
+        };
+        let idx = match self.pending.iter().position(same) {
             Some(i)
                 if self
                     .pending
                     .get(i)
-                    .is_some_and(|p| p.segments.len() == usize::from(max)) =>
+                    .is_some_and(|p| p.segments.len() == usize::from(c.count)) =>
             {
                 i
             }
-            Some(i) => {
-                // Same reference, different count: a new message replaces the old one.
-                self.pending.remove(i);
-                self.push_new(originator, reference, max)
+            found => {
+                // Same reference, another count: a new message replaces the old one.
+                if let Some(i) = found {
+                    self.pending.remove(i);
+                }
+                if self.pending.len() >= MAX_PENDING {
+                    self.pending.remove(0);
+                }
+                self.pending.push(Pending {
+                    originator: originator.clone(),
+                    wide: c.wide,
+                    reference: c.reference,
+                    segments: vec![None; usize::from(c.count)],
+                    has_cpi: false,
+                });
+                self.pending.len() - 1
             }
-            None => self.push_new(originator, reference, max),
         };
-        let entry = self.pending.get_mut(idx).ok_or(err("reassembly"))?;
-        if let Some(slot) = entry.segments.get_mut(usize::from(seq - 1)) {
+        let entry = self.pending.get_mut(idx)?;
+        if let Some(slot) = entry.segments.get_mut(usize::from(c.seq - 1)) {
             *slot = Some(body.to_vec());
         }
-        if seq == 1 {
+        if c.seq == 1 {
             entry.has_cpi = has_cpi;
         }
         if entry.segments.iter().all(Option::is_some) {
             let done = self.pending.remove(idx);
             let packet = done.segments.into_iter().flatten().flatten().collect();
-            return Ok(Some((packet, done.has_cpi)));
+            return Some((packet, done.has_cpi));
         }
-        Ok(None)
-    }
-
-    fn push_new(&mut self, originator: &SmsAddress, reference: u16, max: u8) -> usize {
-        if self.pending.len() >= MAX_PENDING {
-            self.pending.remove(0);
-        }
-        self.pending.push(Pending {
-            originator: originator.clone(),
-            reference,
-            segments: vec![None; usize::from(max)],
-            has_cpi: false,
-        });
-        self.pending.len() - 1
+        None
     }
 }
 
@@ -266,7 +288,7 @@ impl M2mEuicc {
             None => Some((udh.body.to_vec(), udh.has_cpi)),
             Some(c) => self
                 .reassembly
-                .add(&deliver.originator, c, udh.has_cpi, udh.body)?,
+                .add(&deliver.originator, c, udh.has_cpi, udh.body),
         };
         let Some((packet, has_cpi)) = packet else {
             return Ok(SmsPpOutcome {

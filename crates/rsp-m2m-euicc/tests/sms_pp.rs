@@ -171,3 +171,73 @@ fn malformed_envelopes_are_refused() {
         .expect("download");
     assert!(out.received.expect("complete").accepted);
 }
+
+#[test]
+fn independent_vectors_from_pysim() {
+    // pySim tests/unittests/test_sms.py, Test_DELIVER: a well-formed SMS-DELIVER (PID 7F,
+    // DCS F6, alphanumeric TP-OA, UDL 8) without a user data header. Parsed through to
+    // the end, then refused for the missing TP-UDHI only.
+    let tpdu = hex::decode("0408D0E5759A0E7FF6907090307513000824010101BB400101").expect("hex");
+    let mut euicc = M2mEuicc::new(state());
+    match euicc.sms_pp_download(&sms_pp_envelope(&tpdu, None).expect("env")) {
+        Err(M2mError::SmsPp(what)) => assert_eq!(what, "TP-UDHI not set"),
+        other => panic!("{other:?}"),
+    }
+    // pySim Test_ConcatenatedSmsReassembler ground truth (observed on a real card): the
+    // first segment of a two-part PoR starts `07 00 03 01 02 01 71 00`.
+    let por = vec![0xA5; 200];
+    let uds = rsp_m2m_euicc::sms_pp::response_user_data(&por, 1).expect("segments");
+    assert_eq!(uds.len(), 2);
+    assert_eq!(hex::encode(&uds[0][..8]), "0700030102017100");
+    assert_eq!(hex::encode(&uds[1][..6]), "050003010202");
+}
+
+#[test]
+fn reserved_concatenation_elements_are_ignored_and_reference_spaces_apart() {
+    let mut euicc = M2mEuicc::new(state());
+    let mut smsr = SmSr::tdes();
+    // TS 23.040 §9.2.3.24.1: sequence 3 of 2 → the element is ignored, the SMS is whole.
+    let packet = smsr.packet(ISD_R_TAR, &[GetData::Eid.to_apdu()]);
+    let mut ud = vec![7, 0x00, 3, 9, 2, 3, 0x70, 0x00];
+    ud.extend_from_slice(&packet);
+    let out = euicc.sms_pp_download(&envelope(&ud)).expect("download");
+    assert!(out.received.expect("whole").accepted);
+
+    // An 8-bit and a 16-bit reference 1 are two messages.
+    let apdus: Vec<Vec<u8>> = (0..3)
+        .map(|i| {
+            CreateIsdp::new(isdp(i), None, None)
+                .to_apdu()
+                .expect("apdu")
+        })
+        .collect();
+    let a = smsr.packet(ISD_R_TAR, &apdus);
+    let a_uds = command_user_data(&a, 1).expect("ud");
+    assert_eq!(a_uds.len(), 2);
+    let wide = |ud: &[u8]| -> Vec<u8> {
+        // 8-bit `00 03 01 n i` → 16-bit `08 04 00 01 n i`.
+        let mut out = vec![ud[0] + 1, 0x08, 4, 0x00, ud[3], ud[4], ud[5]];
+        out.extend_from_slice(&ud[6..]);
+        out
+    };
+    assert!(
+        euicc
+            .sms_pp_download(&envelope(&wide(&a_uds[0])))
+            .expect("1")
+            .received
+            .is_none()
+    );
+    // The 8-bit second segment does not complete the 16-bit message.
+    assert!(
+        euicc
+            .sms_pp_download(&envelope(&a_uds[1]))
+            .expect("2")
+            .received
+            .is_none()
+    );
+    let done = euicc
+        .sms_pp_download(&envelope(&wide(&a_uds[1])))
+        .expect("3");
+    assert!(done.received.expect("complete").accepted);
+    assert_eq!(euicc.state().isdps.len(), 3);
+}

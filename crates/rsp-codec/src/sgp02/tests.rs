@@ -246,6 +246,7 @@ fn addresses_and_iccids() {
     assert_eq!(a.encode().expect("enc"), h("91447700091032"));
     assert_eq!(SmsAddress::parse(&h("91447700091032")).expect("p"), a);
     let odd = SmsAddress::international("12345");
+    // pySim tests/unittests/test_sms.py: AddressField("12345", international) = 05 912143F5.
     assert_eq!(odd.encode().expect("enc"), h("912143F5"));
     assert_eq!(SmsAddress::parse(&h("912143F5")).expect("p"), odd);
     assert!(SmsAddress::parse(&h("911F")).is_err());
