@@ -197,8 +197,8 @@ impl M2mEuicc {
     /// The modem's network attach result after a profile change. Success queues
     /// notification `02`; failure enables the fallback ISD-P instead (the failed one is
     /// disabled), asks for a REFRESH and queues notification `03`; without a fallback
-    /// ISD-P (or when the fallback is the one that failed) the change stays. Without a
-    /// pending profile change this does nothing.
+    /// ISD-P (or when the fallback is the one that failed) the new profile stays enabled
+    /// and nothing is queued. Without a pending profile change this does nothing.
     pub fn network_attach(&mut self, ok: bool) -> Result<(), M2mError> {
         let Some(change) = self.state.profile_change.take() else {
             return Ok(());
