@@ -5,13 +5,18 @@
 //! - [`operation`]: requests become operations, queued, sent over ES5, retried, ended once.
 //! - [`es4`]: the checks before a Profile-management function is queued (ownership,
 //!   state, POL2, fallback).
+//! - [`es5`]: the scripts, SCP80 sealing, PoRs and MO notifications.
+//! - [`service`]: ES1/ES3/ES4 requests, the ES5 sender step, incoming SMS.
+//! - [`store`]: what the SM-SR needs from persistence.
 //! - [`error`]: every failure with its SGP.02 subject and reason code.
 
 pub mod error;
 pub mod es4;
+pub mod es5;
 pub mod keys;
 pub mod model;
 pub mod operation;
+pub mod service;
 pub mod store;
 
 pub use error::SmsrError;

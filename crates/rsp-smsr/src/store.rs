@@ -10,6 +10,7 @@
 //!   two replicas never send two packets with one counter.
 //! - [`SmsrStore::mark_sent`] succeeds for one caller per attempt (the attempt number is
 //!   the condition), so two replicas never send one attempt twice.
+//! - Every write of an EIS rewrites the eUICC's MSISDNs ([`SmsrStore::eid_by_msisdn`]).
 //! - [`SmsrStore::complete`] ends an operation once: a second PoR or a late retry finds it
 //!   final and changes nothing.
 
@@ -137,6 +138,20 @@ pub trait SmsrStore: Send + Sync {
         eid: &str,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Operation>, StoreError>> + Send;
+
+    /// The eUICC one of whose Profiles has this MSISDN.
+    fn eid_by_msisdn(
+        &self,
+        msisdn: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Accepts the counter of an MO packet if it is higher than every one accepted before
+    /// from this eUICC (TS 102 225 §5.1.1 counter "higher"); `false` for a replay.
+    fn accept_mo_counter(
+        &self,
+        eid: &str,
+        counter: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Records a notification; `false` when this EID and sequence number came before.
     fn record_notification(

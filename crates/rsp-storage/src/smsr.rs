@@ -8,7 +8,7 @@ use rsp_smsr::model::Eis;
 use rsp_smsr::operation::{NewOperation, Operation, OperationStatus, Outcome, Transport};
 use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError, StoredEis};
 
-use crate::backend::SqlStore;
+use crate::backend::{SqlStore, Tx};
 use crate::db::{Param, RowRead};
 
 macro_rules! op_columns {
@@ -63,6 +63,12 @@ const BY_EID: &str = concat!(
     op_columns!(),
     " FROM smsr_operations WHERE eid = $1 ORDER BY id DESC LIMIT $2"
 );
+const DELETE_MSISDNS: &str = "DELETE FROM smsr_msisdns WHERE eid = $1";
+const INSERT_MSISDN: &str = "INSERT INTO smsr_msisdns (msisdn, eid) VALUES ($1, $2) \
+     ON CONFLICT (msisdn) DO UPDATE SET eid = $2";
+const EID_BY_MSISDN: &str = "SELECT eid FROM smsr_msisdns WHERE msisdn = $1";
+const ACCEPT_MO_COUNTER: &str =
+    "UPDATE smsr_euiccs SET mo_counter = $2 WHERE eid = $1 AND mo_counter < $2";
 const INSERT_NOTIFICATION: &str = "INSERT INTO smsr_notifications (eid, sequence, kind, \
      isd_p_aid, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (eid, sequence) DO NOTHING";
 
@@ -117,6 +123,20 @@ fn operation(row: &dyn RowRead) -> Result<Operation, DbError> {
     })
 }
 
+/// Rewrites the MSISDNs of `eis` inside `tx`.
+async fn write_msisdns(tx: &mut Tx, eis: &Eis) -> Result<(), DbError> {
+    let eid = eis.eid.as_str();
+    tx.conn().execute(DELETE_MSISDNS, &[eid.into()]).await?;
+    for p in &eis.profiles {
+        if let Some(m) = p.subscription_address.msisdn.as_deref() {
+            tx.conn()
+                .execute(INSERT_MSISDN, &[m.into(), eid.into()])
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 impl SqlStore {
     async fn smsr_write<T: Send>(
         &self,
@@ -167,18 +187,24 @@ impl SmsrStore for SqlStore {
             .seal_smsr_keys(eid, &keys.to_sealable())
             .map_err(err)?;
         let key_id = self.key.id().to_owned();
-        self.smsr_exec(
-            INSERT_EUICC,
-            &[
-                eid.into(),
-                doc.as_str().into(),
-                sealed.as_slice().into(),
-                key_id.as_str().into(),
-                now.into(),
-            ],
-        )
-        .await
-        .map(drop)
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            tx.conn()
+                .execute(
+                    INSERT_EUICC,
+                    &[
+                        eid.into(),
+                        doc.as_str().into(),
+                        sealed.as_slice().into(),
+                        key_id.as_str().into(),
+                        now.into(),
+                    ],
+                )
+                .await?;
+            write_msisdns(&mut tx, eis).await?;
+            tx.commit().await
+        };
+        run.await.map_err(err)
     }
 
     async fn eis(&self, eid: &str) -> Result<Option<StoredEis>, StoreError> {
@@ -195,13 +221,24 @@ impl SmsrStore for SqlStore {
 
     async fn update_eis(&self, eis: &Eis, version: i64) -> Result<bool, StoreError> {
         let doc = to_json(eis, "eis")?;
-        let n = self
-            .smsr_exec(
-                UPDATE_EIS,
-                &[eis.eid.as_str().into(), doc.as_str().into(), version.into()],
-            )
-            .await?;
-        Ok(n == 1)
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let n = tx
+                .conn()
+                .execute(
+                    UPDATE_EIS,
+                    &[eis.eid.as_str().into(), doc.as_str().into(), version.into()],
+                )
+                .await?;
+            if n != 1 {
+                tx.commit().await?;
+                return Ok(false);
+            }
+            write_msisdns(&mut tx, eis).await?;
+            tx.commit().await?;
+            Ok(true)
+        };
+        run.await.map_err(err)
     }
 
     async fn keys(&self, eid: &str) -> Result<Option<EuiccKeys>, StoreError> {
@@ -339,6 +376,7 @@ impl SmsrStore for SqlStore {
                     drop(tx);
                     return Ok(false);
                 }
+                write_msisdns(&mut tx, e).await?;
             }
             tx.commit().await?;
             Ok(true)
@@ -354,6 +392,20 @@ impl SmsrStore for SqlStore {
     async fn operations(&self, eid: &str, limit: i64) -> Result<Vec<Operation>, StoreError> {
         self.smsr_read(BY_EID, &[eid.into(), limit.into()], operation)
             .await
+    }
+
+    async fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<String>, StoreError> {
+        let found = self
+            .smsr_read(EID_BY_MSISDN, &[msisdn.into()], |r| r.text("eid"))
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn accept_mo_counter(&self, eid: &str, counter: u64) -> Result<bool, StoreError> {
+        let n = self
+            .smsr_exec(ACCEPT_MO_COUNTER, &[eid.into(), i64_of(counter)?.into()])
+            .await?;
+        Ok(n == 1)
     }
 
     async fn record_notification(

@@ -35,7 +35,10 @@ fn eis(n: u64) -> Eis {
             smdp_id: None,
             state: ProfileState::Enabled,
             fallback_attribute: true,
-            subscription_address: Default::default(),
+            subscription_address: rsp_smsr::SubscriptionAddress {
+                msisdn: Some(format!("4479000{n:05}")),
+                imsi: None,
+            },
             pol2: Default::default(),
             profile_type: None,
             allocated_memory: None,
@@ -216,6 +219,26 @@ async fn operations_run_one_at_a_time_and_end_once() {
             isd_p_aid: Some("A0000005591010FFFFFFFF8900001100".into()),
         };
         assert!(db.store.record_notification(&n, 1).await.unwrap());
+        // MSISDN → EID, and MO counters only go up.
+        assert_eq!(
+            db.store
+                .eid_by_msisdn("447900000003")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(e.as_str())
+        );
+        assert!(
+            db.store
+                .eid_by_msisdn("447900000099")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(db.store.accept_mo_counter(&e, 5).await.unwrap());
+        assert!(!db.store.accept_mo_counter(&e, 5).await.unwrap());
+        assert!(!db.store.accept_mo_counter(&e, 4).await.unwrap());
+        assert!(db.store.accept_mo_counter(&e, 9).await.unwrap());
         assert!(!db.store.record_notification(&n, 2).await.unwrap());
         db.finish().await;
     }

@@ -11,6 +11,8 @@ CREATE TABLE smsr_euiccs (
     keys_sealed BYTEA    NOT NULL,
     key_id      TEXT    NOT NULL,
     counter     BIGINT  NOT NULL,
+    -- The highest counter of an MO packet (notification) accepted from the eUICC.
+    mo_counter  BIGINT  NOT NULL DEFAULT 0,
     created_at  BIGINT  NOT NULL
 );
 
@@ -47,3 +49,12 @@ CREATE TABLE smsr_notifications (
     received_at BIGINT  NOT NULL,
     PRIMARY KEY (eid, sequence)
 );
+
+-- Every MSISDN of every Profile of a registered eUICC, to know which eUICC an MO SMS
+-- (PoR or notification) comes from; rewritten with each EIS change.
+CREATE TABLE smsr_msisdns (
+    msisdn TEXT NOT NULL PRIMARY KEY,
+    eid    TEXT NOT NULL
+);
+
+CREATE INDEX smsr_msisdns_eid ON smsr_msisdns (eid);

@@ -11,6 +11,8 @@ CREATE TABLE smsr_euiccs (
     keys_sealed BLOB    NOT NULL,
     key_id      TEXT    NOT NULL,
     counter     INTEGER  NOT NULL,
+    -- The highest counter of an MO packet (notification) accepted from the eUICC.
+    mo_counter  INTEGER  NOT NULL DEFAULT 0,
     created_at  INTEGER  NOT NULL
 );
 
@@ -47,3 +49,12 @@ CREATE TABLE smsr_notifications (
     received_at INTEGER  NOT NULL,
     PRIMARY KEY (eid, sequence)
 );
+
+-- Every MSISDN of every Profile of a registered eUICC, to know which eUICC an MO SMS
+-- (PoR or notification) comes from; rewritten with each EIS change.
+CREATE TABLE smsr_msisdns (
+    msisdn TEXT NOT NULL PRIMARY KEY,
+    eid    TEXT NOT NULL
+);
+
+CREATE INDEX smsr_msisdns_eid ON smsr_msisdns (eid);

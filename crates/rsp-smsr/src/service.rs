@@ -1,0 +1,491 @@
+//! The SM-SR's functions over a store: ES1 RegisterEIS, the ES4/ES3 requests that become
+//! operations, the ES5 sender step (seal, send, retry, expire) and what comes back from
+//! eUICCs by SMS (PoRs and default notifications). Transport-free: SMS go out through an
+//! [`Es5Sms`] the caller provides (SMPP in `rsp`), and come in through
+//! [`SmsrService::receive_sms`].
+
+use std::future::Future;
+
+use crate::error::SmsrError;
+use crate::es4;
+use crate::es5;
+use crate::keys::EuiccKeys;
+use crate::model::Eis;
+use crate::operation::{
+    Function, LocalFunction, NewOperation, Operation, Outcome, Requester, RetryPolicy, Transport,
+};
+use crate::store::{ReceivedNotification, SmsrStore, StoreError};
+
+/// Sends ES5 command packets by SMS.
+pub trait Es5Sms: Send + Sync {
+    /// Sends `packet` (a command packet from CPL on) to `msisdn`, split into concatenated
+    /// SMS when it does not fit one.
+    fn send(&self, msisdn: &str, packet: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Settings of the SM-SR.
+#[derive(Debug, Clone)]
+pub struct SmsrConfig {
+    /// This SM-SR's identifier (written into registered EISs).
+    pub smsr_id: String,
+    /// ES5 retries.
+    pub retry: RetryPolicy,
+    /// Validity period of a request without one, seconds.
+    pub default_validity: i64,
+    /// How many EIS write races one change retries before giving up.
+    pub write_retries: u32,
+}
+
+impl Default for SmsrConfig {
+    fn default() -> Self {
+        Self {
+            smsr_id: "smsr".into(),
+            retry: RetryPolicy::default(),
+            default_validity: 3600,
+            write_retries: 8,
+        }
+    }
+}
+
+/// A request for an ES5 function (ES4 from an Operator, ES3 from an SM-DP).
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Who asks.
+    pub requester: Requester,
+    /// The eUICC.
+    pub eid: String,
+    /// What.
+    pub function: Function,
+    /// SMS or HTTPS; `None` picks HTTPS when the eUICC supports it and has a PSK, else SMS.
+    pub transport: Option<Transport>,
+    /// Caller's message identifier.
+    pub message_id: Option<String>,
+    /// Where the result goes.
+    pub reply_to: Option<String>,
+    /// Validity period, seconds.
+    pub validity: Option<i64>,
+}
+
+/// What one sender step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// Packets sent.
+    pub sent: usize,
+    /// Operations ended without an answer (expired, out of attempts, no MSISDN, keys).
+    pub failed: usize,
+    /// Operations another replica sent first.
+    pub skipped: usize,
+}
+
+/// What an incoming SMS was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// A PoR that ended this operation.
+    Por(Box<Operation>),
+    /// A PoR for an operation that had ended already (a late retry's answer).
+    LatePor,
+    /// A default notification, new (`true`) or repeated (`false`); a confirmation is queued.
+    Notification {
+        /// The eUICC.
+        eid: String,
+        /// Whether it was new.
+        new: bool,
+    },
+}
+
+/// The SM-SR.
+#[derive(Debug, Clone)]
+pub struct SmsrService<S> {
+    store: S,
+    config: SmsrConfig,
+}
+
+fn db(e: StoreError) -> SmsrError {
+    SmsrError::Security(format!("store: {e}"))
+}
+
+fn rfc3339(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+impl<S: SmsrStore> SmsrService<S> {
+    /// The service over `store`.
+    pub fn new(store: S, config: SmsrConfig) -> Self {
+        Self { store, config }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SmsrConfig {
+        &self.config
+    }
+
+    /// ES1 RegisterEIS (SGP.02 §5.3.1): the EUM registers an eUICC with its keys.
+    pub async fn register_eis(
+        &self,
+        mut eis: Eis,
+        keys: &EuiccKeys,
+        now: i64,
+    ) -> Result<(), SmsrError> {
+        eis.check().map_err(SmsrError::Invalid)?;
+        if keys.scp80.is_empty() {
+            return Err(SmsrError::Missing("SCP80 keyset"));
+        }
+        eis.smsr_id.clone_from(&self.config.smsr_id);
+        match self.store.register(&eis, keys, now).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::Duplicate) => Err(SmsrError::EidInUse),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    /// ES4/ES3 GetEIS: the EIS as `requester` may see it.
+    pub async fn get_eis(&self, requester: &Requester, eid: &str) -> Result<Eis, SmsrError> {
+        let stored = self.store.eis(eid).await.map_err(db)?;
+        let stored = stored.ok_or(SmsrError::UnknownEid)?;
+        Ok(es4::visible_to(&stored.eis, requester))
+    }
+
+    /// Checks and queues an ES5 function.
+    pub async fn request(&self, req: Request, now: i64) -> Result<Operation, SmsrError> {
+        let stored = self.store.eis(&req.eid).await.map_err(db)?;
+        let stored = stored.ok_or(SmsrError::UnknownEid)?;
+        es4::check(&stored.eis, &req.requester, &req.function)?;
+        let transport = match req.transport {
+            Some(Transport::Https) if !stored.eis.capabilities.https => {
+                return Err(SmsrError::Invalid(
+                    "transport: the eUICC has no HTTPS admin agent",
+                ));
+            }
+            Some(t) => t,
+            None if stored.eis.capabilities.https => Transport::Https,
+            None => Transport::Sms,
+        };
+        let validity = req.validity.unwrap_or(self.config.default_validity);
+        if validity <= 0 {
+            return Err(SmsrError::Invalid("validity period"));
+        }
+        self.store
+            .queue(&NewOperation {
+                eid: req.eid,
+                function: req.function,
+                requester: req.requester,
+                transport,
+                message_id: req.message_id,
+                reply_to: req.reply_to,
+                now,
+                validity,
+            })
+            .await
+            .map_err(db)
+    }
+
+    /// ES4 UpdatePolicyRules / UpdateSubscriptionAddress: SM-SR records only.
+    pub async fn update_local(
+        &self,
+        requester: &Requester,
+        eid: &str,
+        function: &LocalFunction,
+    ) -> Result<Eis, SmsrError> {
+        for _ in 0..self.config.write_retries {
+            let stored = self.store.eis(eid).await.map_err(db)?;
+            let stored = stored.ok_or(SmsrError::UnknownEid)?;
+            let mut eis = stored.eis;
+            es4::apply_local(&mut eis, requester, function)?;
+            if self
+                .store
+                .update_eis(&eis, stored.version)
+                .await
+                .map_err(db)?
+            {
+                return Ok(es4::visible_to(&eis, requester));
+            }
+        }
+        Err(SmsrError::Busy)
+    }
+
+    /// One operation.
+    pub async fn operation(&self, id: i64) -> Result<Option<Operation>, SmsrError> {
+        self.store.operation(id).await.map_err(db)
+    }
+
+    async fn fail(&self, op: &Operation, error: &SmsrError, now: i64) -> Result<(), SmsrError> {
+        let outcome = Outcome {
+            success: false,
+            status_code_data: Some(error.status_code_data()),
+            response: None,
+        };
+        self.store
+            .complete(op.id, &outcome, None, now)
+            .await
+            .map(drop)
+            .map_err(db)
+    }
+
+    /// The sender step: every due SMS operation is expired, failed after its last attempt,
+    /// or sealed with a fresh counter and sent (at most `limit` operations).
+    pub async fn send_due(
+        &self,
+        sms: &impl Es5Sms,
+        now: i64,
+        limit: i64,
+    ) -> Result<SendReport, SmsrError> {
+        let mut report = SendReport::default();
+        for op in self.store.due(now, limit).await.map_err(db)? {
+            if op.transport != Transport::Sms {
+                continue;
+            }
+            let end = if now >= op.expires_at {
+                Some(SmsrError::Expired)
+            } else if op.attempts >= self.config.retry.max_attempts {
+                Some(SmsrError::Unreachable)
+            } else {
+                None
+            };
+            if let Some(e) = end {
+                self.fail(&op, &e, now).await?;
+                report.failed += 1;
+                continue;
+            }
+            match self.send_one(sms, &op, now).await {
+                Ok(true) => report.sent += 1,
+                Ok(false) => report.skipped += 1,
+                Err(e) => {
+                    self.fail(&op, &e, now).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Seals and sends one attempt; `Ok(false)` when another replica took it.
+    async fn send_one(
+        &self,
+        sms: &impl Es5Sms,
+        op: &Operation,
+        now: i64,
+    ) -> Result<bool, SmsrError> {
+        let stored = self.store.eis(&op.eid).await.map_err(db)?;
+        let eis = stored.ok_or(SmsrError::UnknownEid)?.eis;
+        let keys = self.store.keys(&op.eid).await.map_err(db)?;
+        let keys = keys.ok_or(SmsrError::UnknownEid)?;
+        let keyset = keys
+            .sending_keyset()
+            .map_err(|e| SmsrError::Security(e.to_string()))?;
+        let msisdn = eis
+            .msisdn()
+            .ok_or(SmsrError::Missing("MSISDN of the enabled Profile"))?
+            .to_owned();
+        let script = es5::script(&eis, &op.function)?;
+        let counter = self.store.next_counter(&op.eid).await.map_err(db)?;
+        let packet = es5::seal(keyset, counter, &script)?;
+        let attempt = op.attempts + 1;
+        let next = now.saturating_add(self.config.retry.wait_after(attempt));
+        if !self
+            .store
+            .mark_sent(op.id, attempt, counter, next)
+            .await
+            .map_err(db)?
+        {
+            return Ok(false);
+        }
+        // A send failure is a lost SMS like any other: the retry schedule covers it.
+        if let Err(e) = sms.send(&msisdn, &packet).await {
+            tracing::warn!(eid = %op.eid, operation = op.id, attempt, error = %e, "ES5 SMS not sent; retried on schedule");
+        }
+        Ok(true)
+    }
+
+    /// An SMS from an eUICC (`user_data` reassembled: UDH and the packet): a PoR (UDH IEI
+    /// `71`) ends the operation it answers; a command packet (IEI `70`) carries a default
+    /// notification, applied to the EIS and confirmed.
+    pub async fn receive_sms(
+        &self,
+        from_msisdn: &str,
+        user_data: &[u8],
+        now: i64,
+    ) -> Result<Incoming, SmsrError> {
+        let eid = self
+            .store
+            .eid_by_msisdn(from_msisdn)
+            .await
+            .map_err(db)?
+            .ok_or(SmsrError::UnknownEid)?;
+        let keys = self.store.keys(&eid).await.map_err(db)?;
+        let keys = keys.ok_or(SmsrError::UnknownEid)?;
+        if let Ok(packet) = rsp_ota::sms::unwrap_response(user_data) {
+            return self.receive_por(&eid, &keys, packet, now).await;
+        }
+        if let Ok(packet) = rsp_ota::sms::unwrap_command(user_data) {
+            return self.receive_notification(&eid, &keys, packet, now).await;
+        }
+        Err(SmsrError::Invalid(
+            "SMS is neither a PoR nor a command packet",
+        ))
+    }
+
+    async fn receive_por(
+        &self,
+        eid: &str,
+        keys: &EuiccKeys,
+        packet: &[u8],
+        now: i64,
+    ) -> Result<Incoming, SmsrError> {
+        let por = es5::open_por(keys, packet)?;
+        let Some(op) = self
+            .store
+            .sent_by_counter(eid, por.counter)
+            .await
+            .map_err(db)?
+        else {
+            return Ok(Incoming::LatePor);
+        };
+        let response = hex::encode_upper(
+            por.responses
+                .responses
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<u8>>(),
+        );
+        for _ in 0..self.config.write_retries {
+            let stored = self.store.eis(eid).await.map_err(db)?;
+            let stored = stored.ok_or(SmsrError::UnknownEid)?;
+            let mut eis = stored.eis.clone();
+            let (outcome, eis_change) =
+                match es5::apply(&mut eis, &op.function, &por.responses, &rfc3339(now)) {
+                    Ok(()) => (
+                        Outcome {
+                            success: true,
+                            status_code_data: None,
+                            response: Some(response.clone()),
+                        },
+                        Some((&eis, stored.version)),
+                    ),
+                    Err(e) => (
+                        Outcome {
+                            success: false,
+                            status_code_data: Some(e.status_code_data()),
+                            response: Some(response.clone()),
+                        },
+                        None,
+                    ),
+                };
+            if self
+                .store
+                .complete(op.id, &outcome, eis_change, now)
+                .await
+                .map_err(db)?
+            {
+                let done = self.store.operation(op.id).await.map_err(db)?;
+                return done
+                    .map(|o| Incoming::Por(Box::new(o)))
+                    .ok_or(SmsrError::Busy);
+            }
+            // Ended meanwhile (a duplicate PoR) or the EIS moved: look again.
+            let again = self.store.operation(op.id).await.map_err(db)?;
+            if again.is_none_or(|o| o.status.is_final()) {
+                return Ok(Incoming::LatePor);
+            }
+        }
+        Err(SmsrError::Busy)
+    }
+
+    async fn receive_notification(
+        &self,
+        eid: &str,
+        keys: &EuiccKeys,
+        packet: &[u8],
+        now: i64,
+    ) -> Result<Incoming, SmsrError> {
+        let header = es5::mo_header(packet)?;
+        let mo = es5::open_notification(keys, &header)?;
+        if mo.eid != eid {
+            return Err(SmsrError::Security(
+                "notification EID differs from the sender's eUICC".into(),
+            ));
+        }
+        if !self
+            .store
+            .accept_mo_counter(eid, mo.counter)
+            .await
+            .map_err(db)?
+        {
+            return Err(SmsrError::Security("MO counter not higher (replay)".into()));
+        }
+        let record = ReceivedNotification {
+            eid: eid.to_owned(),
+            sequence: mo.notification.sequence,
+            kind: mo.notification.kind.code(),
+            isd_p_aid: mo.notification.aid.as_ref().map(|a| a.to_hex()),
+        };
+        let new = self
+            .store
+            .record_notification(&record, now)
+            .await
+            .map_err(db)?;
+        if new {
+            let mut applied = false;
+            for _ in 0..self.config.write_retries {
+                let stored = self.store.eis(eid).await.map_err(db)?;
+                let stored = stored.ok_or(SmsrError::UnknownEid)?;
+                let mut eis = stored.eis;
+                es5::apply_notification(&mut eis, &mo.notification)?;
+                if self
+                    .store
+                    .update_eis(&eis, stored.version)
+                    .await
+                    .map_err(db)?
+                {
+                    applied = true;
+                    break;
+                }
+            }
+            if !applied {
+                return Err(SmsrError::Busy);
+            }
+        }
+        // Confirm (again, for a repeated one: the eUICC repeats until confirmed).
+        self.store
+            .queue(&NewOperation {
+                eid: eid.to_owned(),
+                function: Function::ConfirmNotification {
+                    sequence: mo.notification.sequence,
+                },
+                requester: Requester::SmSr,
+                transport: Transport::Sms,
+                message_id: None,
+                reply_to: None,
+                now,
+                validity: self.config.default_validity,
+            })
+            .await
+            .map_err(db)?;
+        Ok(Incoming::Notification {
+            eid: eid.to_owned(),
+            new,
+        })
+    }
+}
