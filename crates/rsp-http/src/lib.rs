@@ -36,6 +36,7 @@
 //! - [`eim_api_bulk`]: its bulk endpoints (`/eim/v1/euiccs:bulk` from CSV,
 //!   `/eim/v1/operations:bulk`).
 //! - [`eim_outbox`]: the eIM's webhook and ES9+ notification sender.
+//! - [`smsr`]: the M2M SM-SR's ES5 transports (SMPP link, SCP81 admin sessions).
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -73,5 +74,6 @@ pub mod openapi;
 pub mod reload;
 pub mod server;
 pub mod smds_client;
+pub mod smsr;
 pub mod tls;
 pub mod tls_key;

@@ -110,16 +110,51 @@ pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
     })
 }
 
-/// The command packet (from CPL on) carrying `script`, sealed with `keyset` and `counter`.
-pub fn seal(keyset: &Scp80Keyset, counter: u64, script: &Es5Script) -> Result<Vec<u8>, SmsrError> {
-    let counter = Counter::from_u64(counter)
-        .ok_or_else(|| SmsrError::Security("SCP80 counter exhausted".into()))?;
-    let data = CommandScript {
+/// The push SMS script for an SCP81 session (our reading of GP Amendment B §3.7 and SGP.02
+/// §2.4.4): one STORE DATA `80 E2 90 00` to the ISD-R carrying the administration session
+/// triggering parameters (`81` …).
+pub fn push_script(trigger: &[u8]) -> Result<Es5Script, SmsrError> {
+    let lc = u8::try_from(trigger.len()).map_err(|_| SmsrError::Invalid("trigger too long"))?;
+    let mut apdu = vec![0x80, 0xE2, 0x90, 0x00, lc];
+    apdu.extend_from_slice(trigger);
+    Ok(Es5Script {
+        tar: ISD_R_TAR,
+        apdus: vec![apdu],
+    })
+}
+
+/// Checks that every R-APDU of a response script ended with a success status word.
+pub fn check_responses(responses: &ResponseScript) -> Result<(), SmsrError> {
+    if let Some(bad) = responses.bad_format {
+        return Err(SmsrError::Security(format!(
+            "eUICC reports bad format ({bad:02X})"
+        )));
+    }
+    for r in &responses.responses {
+        let (_, sw) = split(r)?;
+        if !sw.is_success() {
+            return Err(SmsrError::Euicc(sw.0));
+        }
+    }
+    Ok(())
+}
+
+/// The expanded remote APDU script of `script` (the body of an SCP81 response, and the
+/// secured data of an SCP80 packet).
+pub fn encode_script(script: &Es5Script) -> Result<Vec<u8>, SmsrError> {
+    CommandScript {
         format: RemoteFormat::Expanded,
         apdus: script.apdus.clone(),
     }
     .encode()
-    .map_err(|e| SmsrError::Security(format!("script: {e}")))?;
+    .map_err(|e| SmsrError::Security(format!("script: {e}")))
+}
+
+/// The command packet (from CPL on) carrying `script`, sealed with `keyset` and `counter`.
+pub fn seal(keyset: &Scp80Keyset, counter: u64, script: &Es5Script) -> Result<Vec<u8>, SmsrError> {
+    let counter = Counter::from_u64(counter)
+        .ok_or_else(|| SmsrError::Security("SCP80 counter exhausted".into()))?;
+    let data = encode_script(script)?;
     CommandHeader {
         spi: COMMAND_SPI,
         kic: keyset.kic(),

@@ -23,8 +23,13 @@ pub trait Es5Sms: Send + Sync {
     fn send(&self, msisdn: &str, packet: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
 }
 
+/// Builds the administration session triggering parameters (GP Amendment B, tag `81`) a
+/// push SMS carries for an eUICC with this SCP81 PSK identity (the transport layer knows
+/// the admin server's address and the TLV codec).
+pub type PushTrigger = std::sync::Arc<dyn Fn(&str) -> Vec<u8> + Send + Sync>;
+
 /// Settings of the SM-SR.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SmsrConfig {
     /// This SM-SR's identifier (written into registered EISs).
     pub smsr_id: String,
@@ -34,6 +39,19 @@ pub struct SmsrConfig {
     pub default_validity: i64,
     /// How many EIS write races one change retries before giving up.
     pub write_retries: u32,
+    /// The push for SCP81 sessions; without it, HTTPS operations fail.
+    pub push: Option<PushTrigger>,
+}
+
+impl std::fmt::Debug for SmsrConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsrConfig")
+            .field("smsr_id", &self.smsr_id)
+            .field("retry", &self.retry)
+            .field("default_validity", &self.default_validity)
+            .field("push", &self.push.is_some())
+            .finish()
+    }
 }
 
 impl Default for SmsrConfig {
@@ -43,6 +61,7 @@ impl Default for SmsrConfig {
             retry: RetryPolicy::default(),
             default_validity: 3600,
             write_retries: 8,
+            push: None,
         }
     }
 }
@@ -84,6 +103,8 @@ pub enum Incoming {
     Por(Box<Operation>),
     /// A PoR for an operation that had ended already (a late retry's answer).
     LatePor,
+    /// The PoR of a push SMS: the eUICC will open its SCP81 session.
+    PushAcknowledged(i64),
     /// A default notification, new (`true`) or repeated (`false`); a confirmation is queued.
     Notification {
         /// The eUICC.
@@ -253,9 +274,6 @@ impl<S: SmsrStore> SmsrService<S> {
     ) -> Result<SendReport, SmsrError> {
         let mut report = SendReport::default();
         for op in self.store.due(now, limit).await.map_err(db)? {
-            if op.transport != Transport::Sms {
-                continue;
-            }
             let end = if now >= op.expires_at {
                 Some(SmsrError::Expired)
             } else if op.attempts >= self.config.retry.max_attempts {
@@ -298,7 +316,21 @@ impl<S: SmsrStore> SmsrService<S> {
             .msisdn()
             .ok_or(SmsrError::Missing("MSISDN of the enabled Profile"))?
             .to_owned();
-        let script = es5::script(&eis, &op.function)?;
+        let script = match op.transport {
+            Transport::Sms => es5::script(&eis, &op.function)?,
+            Transport::Https => {
+                let push = self.config.push.as_ref().ok_or(SmsrError::Invalid(
+                    "transport: no SCP81 admin server configured",
+                ))?;
+                let identity = keys
+                    .scp81
+                    .as_ref()
+                    .ok_or(SmsrError::Missing("SCP81 PSK of the eUICC"))?
+                    .identity
+                    .clone();
+                es5::push_script(&push(&identity))?
+            }
+        };
         let counter = self.store.next_counter(&op.eid).await.map_err(db)?;
         let packet = es5::seal(keyset, counter, &script)?;
         let attempt = op.attempts + 1;
@@ -362,8 +394,28 @@ impl<S: SmsrStore> SmsrService<S> {
         else {
             return Ok(Incoming::LatePor);
         };
+        if op.transport == Transport::Https {
+            // The push's own PoR: the script result comes over HTTPS.
+            if let Err(e) = es5::check_responses(&por.responses) {
+                self.fail(&op, &e, now).await?;
+                return Ok(Incoming::LatePor);
+            }
+            return Ok(Incoming::PushAcknowledged(op.id));
+        }
+        self.finish(eid, op, &por.responses, now).await
+    }
+
+    /// Applies the eUICC's response script to the operation it answers and ends it
+    /// (retrying EIS write races); `LatePor` when it had ended meanwhile.
+    async fn finish(
+        &self,
+        eid: &str,
+        op: Operation,
+        responses: &rsp_ota::ResponseScript,
+        now: i64,
+    ) -> Result<Incoming, SmsrError> {
         let response = hex::encode_upper(
-            por.responses
+            responses
                 .responses
                 .iter()
                 .flatten()
@@ -375,7 +427,7 @@ impl<S: SmsrStore> SmsrService<S> {
             let stored = stored.ok_or(SmsrError::UnknownEid)?;
             let mut eis = stored.eis.clone();
             let (outcome, eis_change) =
-                match es5::apply(&mut eis, &op.function, &por.responses, &rfc3339(now)) {
+                match es5::apply(&mut eis, &op.function, responses, &rfc3339(now)) {
                     Ok(()) => (
                         Outcome {
                             success: true,
@@ -411,6 +463,48 @@ impl<S: SmsrStore> SmsrService<S> {
             }
         }
         Err(SmsrError::Busy)
+    }
+
+    /// One step of an SCP81 admin session (GP Amendment B) with the eUICC whose PSK
+    /// identity is `identity`: `answered` is the operation whose script the agent ran
+    /// and its response script (expanded format), `None` on the session's first POST.
+    /// Returns the next operation's script, or `None` to end the session.
+    pub async fn admin_step(
+        &self,
+        identity: &str,
+        answered: Option<(i64, &[u8])>,
+        now: i64,
+    ) -> Result<Option<(i64, Vec<u8>)>, SmsrError> {
+        let eid = self
+            .store
+            .eid_by_psk_identity(identity)
+            .await
+            .map_err(db)?
+            .ok_or(SmsrError::UnknownEid)?;
+        if let Some((id, script)) = answered {
+            let op = self.store.operation(id).await.map_err(db)?;
+            if let Some(op) = op.filter(|o| o.eid == eid && !o.status.is_final()) {
+                match rsp_ota::ResponseScript::decode(script, rsp_ota::RemoteFormat::Expanded) {
+                    Ok(responses) => {
+                        self.finish(&eid, op, &responses, now).await?;
+                    }
+                    Err(e) => {
+                        let e = SmsrError::Security(format!("response script: {e}"));
+                        self.fail(&op, &e, now).await?;
+                    }
+                }
+            }
+        }
+        let Some(next) = self.store.oldest_unfinished(&eid).await.map_err(db)? else {
+            return Ok(None);
+        };
+        if next.transport != Transport::Https || now >= next.expires_at {
+            return Ok(None);
+        }
+        let stored = self.store.eis(&eid).await.map_err(db)?;
+        let eis = stored.ok_or(SmsrError::UnknownEid)?.eis;
+        let script = es5::encode_script(&es5::script(&eis, &next.function)?)?;
+        Ok(Some((next.id, script)))
     }
 
     async fn receive_notification(

@@ -139,6 +139,18 @@ pub trait SmsrStore: Send + Sync {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<Operation>, StoreError>> + Send;
 
+    /// The eUICC whose SCP81 PSK has this identity.
+    fn eid_by_psk_identity(
+        &self,
+        identity: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// The oldest unfinished operation of the eUICC (the one ES5 works on).
+    fn oldest_unfinished(
+        &self,
+        eid: &str,
+    ) -> impl Future<Output = Result<Option<Operation>, StoreError>> + Send;
+
     /// The eUICC one of whose Profiles has this MSISDN.
     fn eid_by_msisdn(
         &self,

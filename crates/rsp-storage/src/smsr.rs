@@ -19,7 +19,13 @@ macro_rules! op_columns {
 }
 
 const INSERT_EUICC: &str = "INSERT INTO smsr_euiccs (eid, eis, version, keys_sealed, key_id, \
-     counter, created_at) VALUES ($1, $2, 1, $3, $4, 0, $5)";
+     psk_identity, counter, created_at) VALUES ($1, $2, 1, $3, $4, $5, 0, $6)";
+const EID_BY_PSK_IDENTITY: &str = "SELECT eid FROM smsr_euiccs WHERE psk_identity = $1";
+const OLDEST_UNFINISHED: &str = concat!(
+    "SELECT ",
+    op_columns!(),
+    " FROM smsr_operations WHERE eid = $1 AND status IN ('queued', 'sent') ORDER BY id LIMIT 1"
+);
 const SELECT_EIS: &str = "SELECT eis, version FROM smsr_euiccs WHERE eid = $1";
 const SELECT_KEYS: &str = "SELECT keys_sealed FROM smsr_euiccs WHERE eid = $1";
 const UPDATE_EIS: &str = "UPDATE smsr_euiccs SET eis = $2, version = version + 1 \
@@ -197,6 +203,7 @@ impl SmsrStore for SqlStore {
                         doc.as_str().into(),
                         sealed.as_slice().into(),
                         key_id.as_str().into(),
+                        keys.scp81.as_ref().map(|p| p.identity.as_str()).into(),
                         now.into(),
                     ],
                 )
@@ -392,6 +399,20 @@ impl SmsrStore for SqlStore {
     async fn operations(&self, eid: &str, limit: i64) -> Result<Vec<Operation>, StoreError> {
         self.smsr_read(BY_EID, &[eid.into(), limit.into()], operation)
             .await
+    }
+
+    async fn eid_by_psk_identity(&self, identity: &str) -> Result<Option<String>, StoreError> {
+        let found = self
+            .smsr_read(EID_BY_PSK_IDENTITY, &[identity.into()], |r| r.text("eid"))
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn oldest_unfinished(&self, eid: &str) -> Result<Option<Operation>, StoreError> {
+        let found = self
+            .smsr_read(OLDEST_UNFINISHED, &[eid.into()], operation)
+            .await?;
+        Ok(found.into_iter().next())
     }
 
     async fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<String>, StoreError> {

@@ -10,11 +10,15 @@ CREATE TABLE smsr_euiccs (
     version     INTEGER  NOT NULL,
     keys_sealed BLOB    NOT NULL,
     key_id      TEXT    NOT NULL,
+    -- The SCP81 PSK identity (not secret), to find the eUICC of an admin session.
+    psk_identity TEXT,
     counter     INTEGER  NOT NULL,
     -- The highest counter of an MO packet (notification) accepted from the eUICC.
     mo_counter  INTEGER  NOT NULL DEFAULT 0,
     created_at  INTEGER  NOT NULL
 );
+
+CREATE UNIQUE INDEX smsr_euiccs_psk_identity ON smsr_euiccs (psk_identity);
 
 -- Operations per eUICC, run in order, one at a time: queued → sent (attempts, counter of the
 -- last attempt, next_attempt_at) → done | failed (outcome JSON).

@@ -1,0 +1,5 @@
+//! The SGP.02 M2M SM-SR's transports: ES5 over SMS through an SMSC ([`es5_sms`]) and over
+//! HTTPS with TLS-PSK ([`es5_https`]).
+
+pub mod es5_https;
+pub mod es5_sms;
