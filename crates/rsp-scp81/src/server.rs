@@ -174,6 +174,17 @@ impl<H: AdminHandler> AdminServer<H> {
         store: Arc<dyn PskStore>,
         handler: H,
     ) -> Result<Self, ServerError> {
+        let listener = TcpListener::bind(addr).await?;
+        Self::on_listener(listener, config, store, handler)
+    }
+
+    /// Serves on an already bound `listener` with keys from `store`.
+    pub fn on_listener(
+        listener: TcpListener,
+        config: ServerConfig,
+        store: Arc<dyn PskStore>,
+        handler: H,
+    ) -> Result<Self, ServerError> {
         let p = &config.admin_path;
         if !p.starts_with('/') || p.contains(['?', '#']) || NextUri::new(p.clone()).is_err() {
             return Err(ServerError::AdminPath(p.clone()));
@@ -186,7 +197,6 @@ impl<H: AdminHandler> AdminServer<H> {
                 s.unknown_identities.fetch_add(1, Ordering::Relaxed);
             }),
         )?;
-        let listener = TcpListener::bind(addr).await?;
         Ok(Self {
             listener,
             ctx,

@@ -33,6 +33,12 @@ pub enum KeyError {
     /// No SCP80 keyset is registered.
     #[error("no SCP80 keyset")]
     NoKeyset,
+    /// Two keysets share a key version.
+    #[error("two SCP80 keysets with key version {0}")]
+    Duplicate(u8),
+    /// The PSK identity is empty or longer than 128 characters.
+    #[error("the SCP81 PSK identity must have 1 to 128 characters")]
+    Identity,
 }
 
 /// The algorithm family of an SCP80 keyset: 3DES (2-key, CBC + CBC-MAC) or AES (CBC +
@@ -199,6 +205,23 @@ impl EuiccKeys {
     /// The keyset of this key version (a PoR or an MO packet names it in KIc/KID).
     pub fn keyset(&self, version: u8) -> Option<&Scp80Keyset> {
         self.scp80.iter().find(|k| k.version == version)
+    }
+
+    /// Checks every key as the constructors do (for keys that arrived deserialised).
+    pub fn check(&self) -> Result<(), KeyError> {
+        for (i, k) in self.scp80.iter().enumerate() {
+            Scp80Keyset::new(k.version, k.algorithm, &k.kic, &k.kid)?;
+            if self.scp80[i + 1..].iter().any(|o| o.version == k.version) {
+                return Err(KeyError::Duplicate(k.version));
+            }
+        }
+        if let Some(p) = &self.scp81 {
+            Scp81Psk::new(p.identity.clone(), &p.key)?;
+            if p.identity.is_empty() || p.identity.len() > 128 {
+                return Err(KeyError::Identity);
+            }
+        }
+        Ok(())
     }
 
     /// The plaintext the store seals (JSON with hex keys, wiped on drop).

@@ -21,6 +21,12 @@ pub trait Es5Sms: Send + Sync {
     /// Sends `packet` (a command packet from CPL on) to `msisdn`, split into concatenated
     /// SMS when it does not fit one.
     fn send(&self, msisdn: &str, packet: &[u8]) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Whether SMS can go out now (an SMPP session is bound). While not, the sender step
+    /// leaves SMS-carried attempts alone instead of spending them.
+    fn ready(&self) -> bool {
+        true
+    }
 }
 
 /// Builds the administration session triggering parameters (GP Amendment B, tag `81`) a
@@ -173,6 +179,12 @@ impl<S: SmsrStore> SmsrService<S> {
         if keys.scp80.is_empty() {
             return Err(SmsrError::Missing("SCP80 keyset"));
         }
+        keys.check().map_err(|_| SmsrError::Invalid("ISD-R keys"))?;
+        if eis.capabilities.https && keys.scp81.is_none() {
+            return Err(SmsrError::Missing(
+                "SCP81 PSK of an eUICC with HTTPS capability",
+            ));
+        }
         eis.smsr_id.clone_from(&self.config.smsr_id);
         match self.store.register(&eis, keys, now).await {
             Ok(()) => Ok(()),
@@ -284,6 +296,10 @@ impl<S: SmsrStore> SmsrService<S> {
             if let Some(e) = end {
                 self.fail(&op, &e, now).await?;
                 report.failed += 1;
+                continue;
+            }
+            if !sms.ready() {
+                report.skipped += 1;
                 continue;
             }
             match self.send_one(sms, &op, now).await {

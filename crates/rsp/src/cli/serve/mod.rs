@@ -9,11 +9,14 @@
 //! - `rsp serve eim` ([`eim`]): the eIM (SGP.32 v1.2): ESipa (ASN.1 binding) and the
 //!   northbound REST API on `--listen`, the webhook/notification outbox, `/health` and
 //!   `/metrics` on `--admin-listen`.
+//! - `rsp serve smsr` ([`smsr`]): the M2M SM-SR (SGP.02): ES5 over SMS (SMPP) and HTTPS
+//!   (SCP81), the admin API.
 
 mod common;
 mod eim;
 mod smdpp;
 mod smds;
+mod smsr;
 
 use clap::Subcommand;
 
@@ -21,6 +24,7 @@ pub use common::RunningServer;
 pub use eim::{EimArgs, start_eim};
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
+pub use smsr::SmsrArgs;
 
 /// A running SM-DP+.
 pub type RunningSmdpp = RunningServer;
@@ -98,6 +102,19 @@ pub enum ServeCommand {
         RUST_LOG (log filter, default info)."
     )]
     Eim(EimArgs),
+    /// Run the M2M SM-SR (SGP.02): ES5 to eUICCs over SMS (SMPP 3.4 client of --smsc, SCP80
+    /// secured packets, PoRs and default notifications back) and over HTTPS (SCP81 admin
+    /// server on TLS-PSK, opened by a push SMS), the EIS store and operation queue with
+    /// retries (SQLite or PostgreSQL), and the admin API (/smsr/v1/*: register eUICCs,
+    /// request Enable/Disable/Delete/SetFallbackAttribute/AuditEIS, operation log; docs/smsr.md).
+    ///
+    /// Every option can also be set by its RSP_SMSR_* environment variable.
+    #[command(
+        after_help = "Environment: RSP_SMSR_ADMIN_TOKEN (admin bearer token), RUST_LOG (log \
+        filter, default info). Signals: SIGTERM/SIGINT stop the listeners and loops; \
+        operations in flight stay in the database and continue at the next start."
+    )]
+    Smsr(SmsrArgs),
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
@@ -105,5 +122,6 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
         ServeCommand::Smdpp(args) => smdpp::run(args),
         ServeCommand::Smds(args) => smds::run(args),
         ServeCommand::Eim(args) => eim::run(args),
+        ServeCommand::Smsr(args) => smsr::run(args),
     }
 }

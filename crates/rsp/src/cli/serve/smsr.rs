@@ -1,0 +1,321 @@
+//! `rsp serve smsr`: the SGP.02 M2M SM-SR. ES5 to eUICCs over SMS (an SMPP 3.4 client of
+//! an SMSC, SCP80 secured packets) and over HTTPS (SCP81: the GlobalPlatform Amendment B
+//! admin server on TLS-PSK, sessions opened by a push SMS); the EIS store and the
+//! operation queue with retries on SQLite or PostgreSQL; the admin API (`/smsr/v1/*`,
+//! `/health`, `/metrics`) on the admin listener.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use rsp_http::smsr::es5_https::{AdminSessions, StorePsks};
+use rsp_http::smsr::es5_sms::{self, SmppLink};
+use rsp_scp81::server::{AdminServer, ServerConfig};
+use rsp_scp81::trigger::{
+    HttpPostParameters, SecurityParameters, SessionParameters, TriggerParameters,
+};
+use rsp_sms::{Esme, EsmeConfig};
+use rsp_smsr::RetryPolicy;
+use rsp_smsr::service::{Es5Sms, PushTrigger, SmsrConfig, SmsrService};
+use rsp_storage::SqlStore;
+use tokio::sync::{RwLock, watch};
+
+use super::common::{RunningServer, data_key, init_logging, serve_until_stopped, stopped};
+use crate::config::smdpp::LogFormat;
+
+/// Options of `rsp serve smsr` (each also an `RSP_SMSR_*` environment variable).
+#[derive(Debug, Args)]
+pub struct SmsrArgs {
+    /// ES5 over HTTPS: the SCP81 admin server (TLS 1.2 with PSK) the eUICCs' admin agents
+    /// connect to.
+    #[arg(
+        long,
+        env = "RSP_SMSR_SCP81_LISTEN",
+        value_name = "ADDR",
+        default_value = "0.0.0.0:8447"
+    )]
+    scp81_listen: SocketAddr,
+    /// The admin server's address as the push SMS gives it to eUICCs (host:port; the
+    /// `8A` administration host of the triggering parameters) [default: the bound
+    /// --scp81-listen address].
+    #[arg(long, env = "RSP_SMSR_SCP81_PUBLIC", value_name = "HOST:PORT")]
+    scp81_public: Option<String>,
+    /// Admin listen address (/smsr/v1/*, /health, /metrics), plain HTTP.
+    #[arg(
+        long,
+        env = "RSP_SMSR_ADMIN_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8084"
+    )]
+    admin_listen: SocketAddr,
+    /// Database URL: sqlite://FILE or postgres://….
+    #[arg(
+        long,
+        env = "RSP_SMSR_DATABASE",
+        value_name = "URL",
+        default_value = "sqlite://rsp-smsr.db"
+    )]
+    database: String,
+    /// File with the 32-byte data key that seals the ISD-R keys at rest (64 hex digits,
+    /// or wrapped by a token key: docs/hsm.md); created when missing.
+    #[arg(
+        long,
+        env = "RSP_SMSR_DATA_KEY_FILE",
+        value_name = "FILE",
+        default_value = "rsp-smsr-data.key"
+    )]
+    data_key_file: PathBuf,
+    /// This SM-SR's identifier (written into registered EISs).
+    #[arg(long, env = "RSP_SMSR_ID", default_value = "smsr.localhost")]
+    smsr_id: String,
+    /// The SMSC (SMPP 3.4) host:port; without it, ES5 over SMS is off (operations wait).
+    #[arg(long, env = "RSP_SMSR_SMSC", value_name = "HOST:PORT")]
+    smsc: Option<String>,
+    /// SMPP system_id of the SM-SR's account at the SMSC.
+    #[arg(long, env = "RSP_SMSR_SMPP_SYSTEM_ID", default_value = "smsr")]
+    smpp_system_id: String,
+    /// File holding the SMPP password (first line).
+    #[arg(long, env = "RSP_SMSR_SMPP_PASSWORD_FILE", value_name = "FILE")]
+    smpp_password_file: Option<PathBuf>,
+    /// The SM-SR's SMS address (MSISDN or short code) eUICCs send PoRs and notifications to.
+    #[arg(long, env = "RSP_SMSR_MSISDN", default_value = "447700900000")]
+    msisdn: String,
+    /// Seconds between ES5 sender steps.
+    #[arg(long, env = "RSP_SMSR_SEND_INTERVAL", default_value_t = 1)]
+    send_interval: u64,
+    /// Seconds before the first retry of an unanswered ES5 attempt (doubling, capped at
+    /// 600 s).
+    #[arg(long, env = "RSP_SMSR_RETRY_AFTER", default_value_t = 30)]
+    retry_after: i64,
+    /// Attempts before an operation fails as unreachable (SGP.02 status 8.1/5.1).
+    #[arg(long, env = "RSP_SMSR_MAX_ATTEMPTS", default_value_t = 5)]
+    max_attempts: u32,
+    /// Log format.
+    #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
+    log_format: LogFormat,
+}
+
+/// The settings `start_smsr` runs with.
+#[derive(Debug, Clone)]
+pub struct SmsrSettings {
+    /// Data key file.
+    pub data_key_file: PathBuf,
+    /// Database URL.
+    pub database: String,
+    /// SM-SR identifier.
+    pub smsr_id: String,
+    /// SMSC address.
+    pub smsc: Option<String>,
+    /// SMPP system_id.
+    pub smpp_system_id: String,
+    /// SMPP password.
+    pub smpp_password: zeroize::Zeroizing<String>,
+    /// The SM-SR's SMS address.
+    pub msisdn: String,
+    /// Advertised admin server.
+    pub scp81_public: Option<String>,
+    /// Sender step interval.
+    pub send_interval: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+}
+
+pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let smpp_password = match &args.smpp_password_file {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            zeroize::Zeroizing::new(text.lines().next().unwrap_or_default().to_owned())
+        }
+        None => zeroize::Zeroizing::new(String::new()),
+    };
+    let settings = SmsrSettings {
+        data_key_file: args.data_key_file,
+        database: args.database,
+        smsr_id: args.smsr_id,
+        smsc: args.smsc,
+        smpp_system_id: args.smpp_system_id,
+        smpp_password,
+        msisdn: args.msisdn,
+        scp81_public: args.scp81_public,
+        send_interval: Duration::from_secs(args.send_interval.max(1)),
+        retry: RetryPolicy {
+            first: args.retry_after.max(1),
+            max: 600,
+            max_attempts: args.max_attempts.max(1),
+        },
+    };
+    serve_until_stopped(args.scp81_listen, args.admin_listen, settings, start_smsr)
+}
+
+/// The current SMPP link (none while the SMSC is unreachable): the sender's SMS go
+/// through it, and fail (to be retried on schedule) while it is down.
+#[derive(Default)]
+struct Link(RwLock<Option<Arc<SmppLink>>>);
+
+impl Es5Sms for Link {
+    async fn send(&self, msisdn: &str, packet: &[u8]) -> Result<(), String> {
+        let link = self.0.read().await.clone();
+        match link {
+            Some(l) if l.is_bound() => l.send(msisdn, packet).await,
+            _ => Err("not bound to the SMSC".into()),
+        }
+    }
+
+    fn ready(&self) -> bool {
+        self.0
+            .try_read()
+            .map(|l| l.as_ref().is_some_and(|l| l.is_bound()))
+            .unwrap_or(true)
+    }
+}
+
+/// Keeps an SMPP session to the SMSC: binds, hands inbound SMS to the service, re-binds
+/// after a lost session (backing off up to 30 s).
+async fn smpp_supervisor(
+    service: Arc<SmsrService<SqlStore>>,
+    link: Arc<Link>,
+    s: SmsrSettings,
+    rx: watch::Receiver<bool>,
+) {
+    let Some(smsc) = s.smsc.clone() else {
+        tracing::warn!("no --smsc: ES5 over SMS is off; SMS operations wait until it is set");
+        return;
+    };
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        if *rx.borrow() {
+            return;
+        }
+        let config = EsmeConfig::new(&s.smpp_system_id, &s.smpp_password).address_range(&s.msisdn);
+        match Esme::bind_transceiver(smsc.as_str(), config).await {
+            Ok((esme, inbound)) => {
+                tracing::info!(%smsc, system_id = %s.smpp_system_id, "bound to the SMSC");
+                backoff = Duration::from_secs(1);
+                *link.0.write().await = Some(Arc::new(SmppLink::new(esme, &s.msisdn)));
+                es5_sms::receive(service.clone(), inbound, rx.clone()).await;
+                *link.0.write().await = None;
+                tracing::warn!(%smsc, "SMPP session ended");
+            }
+            Err(e) => tracing::warn!(%smsc, error = %e, "SMPP bind failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = stopped(rx.clone()) => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
+}
+
+/// The push SMS's triggering parameters: the eUICC's PSK identity, the admin host and URI.
+fn push_trigger(admin_host: String, admin_uri: String) -> PushTrigger {
+    Arc::new(move |identity: &str| {
+        TriggerParameters {
+            session: SessionParameters {
+                security: Some(SecurityParameters {
+                    psk_identity: identity.as_bytes().to_vec(),
+                    kvn: 0x40,
+                    kid: 0x01,
+                    hash: None,
+                }),
+                http_post: Some(HttpPostParameters {
+                    admin_host: Some(admin_host.clone()),
+                    agent_id: None,
+                    admin_uri: Some(admin_uri.clone()),
+                }),
+                ..SessionParameters::default()
+            },
+            dns_resolution: None,
+        }
+        .encode()
+        .unwrap_or_default()
+    })
+}
+
+/// Starts the SM-SR on already bound listeners (`scp81`: the TLS-PSK admin server).
+pub async fn start_smsr(
+    s: SmsrSettings,
+    scp81: tokio::net::TcpListener,
+    admin_listener: tokio::net::TcpListener,
+) -> anyhow::Result<RunningServer> {
+    let token = std::env::var("RSP_SMSR_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let admin_addr = admin_listener.local_addr()?;
+    if !admin_addr.ip().is_loopback() && token.is_none() {
+        anyhow::bail!("--admin-listen is not on loopback: set RSP_SMSR_ADMIN_TOKEN");
+    }
+    let key = data_key(&s.data_key_file)?;
+    let store = SqlStore::connect(&crate::config::database_url(&s.database), key)
+        .await
+        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let scp81_addr = scp81.local_addr()?;
+    let server_config = ServerConfig::default();
+    let public = s
+        .scp81_public
+        .clone()
+        .unwrap_or_else(|| scp81_addr.to_string());
+    let config = SmsrConfig {
+        smsr_id: s.smsr_id.clone(),
+        retry: s.retry,
+        push: Some(push_trigger(
+            public.clone(),
+            server_config.admin_path.clone(),
+        )),
+        ..SmsrConfig::default()
+    };
+    let service = Arc::new(SmsrService::new(store.clone(), config));
+    let psks = Arc::new(StorePsks::new(
+        service.clone(),
+        tokio::runtime::Handle::current(),
+    ));
+    let sessions = AdminSessions::new(service.clone());
+    let admin_server = AdminServer::on_listener(scp81, server_config, psks, sessions)
+        .map_err(|e| anyhow::anyhow!("SCP81 admin server: {e}"))?;
+    let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token);
+    let link = Arc::new(Link::default());
+    tracing::info!(scp81 = %scp81_addr, scp81_public = %public, admin = %admin_addr,
+        smsc = ?s.smsc, backend = ?store.backend(), "SM-SR started");
+    let (tx, rx) = watch::channel(false);
+    let task = tokio::spawn(async move {
+        let scp81 = tokio::spawn(admin_server.serve(stopped(rx.clone())));
+        let admin = tokio::spawn(
+            axum::serve(admin_listener, admin)
+                .with_graceful_shutdown(stopped(rx.clone()))
+                .into_future(),
+        );
+        let smpp = tokio::spawn(smpp_supervisor(
+            service.clone(),
+            link.clone(),
+            s.clone(),
+            rx.clone(),
+        ));
+        let sender = tokio::spawn(es5_sms::send(
+            service.clone(),
+            link,
+            s.send_interval,
+            rx.clone(),
+        ));
+        let _ = scp81.await;
+        admin.await??;
+        let _ = smpp.await;
+        let _ = sender.await;
+        store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    });
+    Ok(RunningServer {
+        https: scp81_addr,
+        admin: admin_addr,
+        stop: tx,
+        task,
+    })
+}
