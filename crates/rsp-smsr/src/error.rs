@@ -14,6 +14,12 @@ pub enum SmsrError {
     /// The EID is registered already (ES1 RegisterEIS).
     #[error("EID already registered")]
     EidInUse,
+    /// A Profile with this ICCID is on the eUICC already (CreateISDP).
+    #[error("ICCID already in use on the eUICC")]
+    ProfileInUse,
+    /// No room for another ISD-P (no free AID, or the eUICC's memory).
+    #[error("insufficient memory")]
+    Memory,
     /// No Profile with this ICCID on the eUICC.
     #[error("unknown ICCID")]
     UnknownProfile,
@@ -59,6 +65,8 @@ impl SmsrError {
             Self::UnknownEid => ("8.1.1", "3.9"),
             Self::EidInUse => ("8.1.1", "3.3"),
             Self::UnknownProfile => ("8.2.1", "3.9"),
+            Self::ProfileInUse => ("8.2.1", "3.3"),
+            Self::Memory => ("8.1", "4.8"),
             Self::NotOwner => ("8.2.1", "1.2"),
             Self::InvalidTransition(..) => ("8.2.1", "3.5"),
             Self::Pol2(_) | Self::Fallback(_) => ("8.2.1", "3.8"),

@@ -107,8 +107,52 @@ pub fn check(eis: &Eis, requester: &Requester, function: &Function) -> Result<()
             }
             Ok(())
         }
+        Function::CreateIsdp { iccid, .. } => {
+            if !matches!(requester, Requester::SmDp(_) | Requester::SmSr) {
+                return Err(SmsrError::NotOwner);
+            }
+            if eis.profile(iccid).is_some() {
+                return Err(SmsrError::ProfileInUse);
+            }
+            if free_isd_p_index(eis).is_none() {
+                return Err(SmsrError::Memory);
+            }
+            Ok(())
+        }
+        Function::SendData { iccid, apdus } => {
+            owned(eis, iccid, requester)?;
+            if apdus.is_empty()
+                || apdus
+                    .iter()
+                    .any(|a| hex::decode(a).map_or(true, |b| b.len() < 4))
+            {
+                return Err(SmsrError::Invalid("APDUs (hex, at least 4 bytes each)"));
+            }
+            Ok(())
+        }
+        Function::UpdateConnectivityParameters { iccid, msisdn } => {
+            owned(eis, iccid, requester)?;
+            if msisdn.is_empty() || msisdn.len() > 15 || !msisdn.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(SmsrError::Invalid("MSISDN"));
+            }
+            Ok(())
+        }
         Function::AuditEis | Function::ConfirmNotification { .. } => Ok(()),
     }
+}
+
+/// The index of the first ISD-P AID (`rsp_codec::sgp02::Aid::isd_p`) no Profile of the EIS
+/// uses.
+pub fn free_isd_p_index(eis: &Eis) -> Option<u8> {
+    (0..=0xEF).find(|&i| {
+        rsp_codec::sgp02::Aid::isd_p(i).is_some_and(|a| {
+            let hex = a.to_hex();
+            !eis.profiles
+                .iter()
+                .any(|p| p.isd_p_aid.eq_ignore_ascii_case(&hex))
+        })
+    })
 }
 
 /// Checks and applies a function that changes only the SM-SR's records.
@@ -123,6 +167,24 @@ pub fn apply_local(
             if let Some(p) = eis.profile_mut(iccid) {
                 p.pol2 = pol2.clone();
             }
+        }
+        LocalFunction::ProfileDownloadCompleted {
+            iccid,
+            profile_type,
+            subscription_address,
+            pol2,
+        } => {
+            let p = owned(eis, iccid, requester)?;
+            if p.state != ProfileState::Created {
+                return Err(SmsrError::InvalidTransition(state_name(p.state), "created"));
+            }
+            if let Some(p) = eis.profile_mut(iccid) {
+                p.state = ProfileState::Disabled;
+                p.profile_type.clone_from(profile_type);
+                p.subscription_address = subscription_address.clone();
+                p.pol2 = pol2.clone();
+            }
+            eis.check().map_err(SmsrError::Invalid)?;
         }
         LocalFunction::UpdateSubscriptionAddress {
             iccid,

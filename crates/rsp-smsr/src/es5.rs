@@ -8,9 +8,10 @@
 
 use rsp_codec::sgp02::consts::ISD_R_TAR;
 use rsp_codec::sgp02::{
-    Aid, DefaultNotification, DeleteProfile, DisableProfile, EnableProfile, ExtendedCardResources,
-    GetData, GetStatus, HandleNotificationConfirmation, IsdStatusList, NotificationType,
-    SetFallbackAttribute, StatusWord, iccid_to_digits,
+    Aid, CreateIsdp, DefaultNotification, DeleteProfile, DisableProfile, EnableProfile,
+    ExtendedCardResources, GetData, GetStatus, HandleNotificationConfirmation, IsdStatusList,
+    NotificationType, SetFallbackAttribute, SmsAddress, StatusWord, UpdateConnectivityParameters,
+    iccid_to_digits,
 };
 use rsp_ota::response::PorSecurity;
 use rsp_ota::{
@@ -20,8 +21,8 @@ use rsp_ota::{
 
 use crate::error::SmsrError;
 use crate::keys::{EuiccKeys, Scp80Keyset};
-use crate::model::{Eis, ProfileState};
-use crate::operation::Function;
+use crate::model::{Eis, Pol2, ProfileInfo, ProfileState, SubscriptionAddress};
+use crate::operation::{Function, Requester};
 
 /// SPI of the SM-SR's command packets (SGP.02 §2.4.3 asks for integrity, ciphering and
 /// replay protection; our choice within it): CC, ciphered, counter must be higher, PoR
@@ -103,6 +104,45 @@ pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
             .to_apdu()
             .map_err(codec)?,
         ],
+        Function::CreateIsdp {
+            required_memory,
+            isd_p_aid,
+            ..
+        } => {
+            let aid = isd_p_aid
+                .as_deref()
+                .ok_or(SmsrError::Missing("ISD-P AID of CreateISDP"))?;
+            let aid = Aid::from_hex(aid).map_err(|_| SmsrError::Invalid("ISD-P AID"))?;
+            let quota = (*required_memory > 0).then_some(*required_memory);
+            vec![CreateIsdp::new(aid, quota, None).to_apdu().map_err(codec)?]
+        }
+        Function::SendData { apdus, .. } => {
+            let aid = isd_p_aid(eis, function)?;
+            let apdus = apdus
+                .iter()
+                .map(|a| hex::decode(a).map_err(|_| SmsrError::Invalid("APDU hex")))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Es5Script {
+                tar: aid
+                    .tar()
+                    .ok_or(SmsrError::Invalid("ISD-P AID has no TAR"))?,
+                apdus,
+            });
+        }
+        Function::UpdateConnectivityParameters { msisdn, .. } => {
+            let aid = isd_p_aid(eis, function)?;
+            let apdu = UpdateConnectivityParameters {
+                msisdn: SmsAddress::international(msisdn),
+            }
+            .to_apdu()
+            .map_err(codec)?;
+            return Ok(Es5Script {
+                tar: aid
+                    .tar()
+                    .ok_or(SmsrError::Invalid("ISD-P AID has no TAR"))?,
+                apdus: vec![apdu],
+            });
+        }
     };
     Ok(Es5Script {
         tar: ISD_R_TAR,
@@ -223,24 +263,25 @@ fn split(rapdu: &[u8]) -> Result<(&[u8], StatusWord), SmsrError> {
 pub fn apply(
     eis: &mut Eis,
     function: &Function,
+    requester: &Requester,
     responses: &ResponseScript,
     now: &str,
 ) -> Result<(), SmsrError> {
     let expected = match function {
         Function::AuditEis => 2,
+        Function::SendData { apdus, .. } => apdus.len(),
         _ => 1,
     };
-    if let Some(bad) = responses.bad_format {
-        return Err(SmsrError::Security(format!(
-            "eUICC reports bad format ({bad:02X})"
-        )));
-    }
-    for r in &responses.responses {
-        let (_, sw) = split(r)?;
-        if !sw.is_success() {
-            return Err(SmsrError::Euicc(sw.0));
+    if let Function::SendData { .. } = function {
+        // The SM-DP reads the eUICC's answers (ES8); only a script not run is an error here.
+        if let Some(bad) = responses.bad_format {
+            return Err(SmsrError::Security(format!(
+                "eUICC reports bad format ({bad:02X})"
+            )));
         }
+        return Ok(());
     }
+    check_responses(responses)?;
     if responses.responses.len() < expected {
         return Err(SmsrError::Security("fewer R-APDUs than commands".into()));
     }
@@ -297,7 +338,37 @@ pub fn apply(
             eis.remaining_memory = Some(resources.free_nvm);
             eis.last_audit_date = Some(now.to_owned());
         }
-        Function::ConfirmNotification { .. } => {}
+        Function::ConfirmNotification { .. } | Function::SendData { .. } => {}
+        Function::CreateIsdp {
+            iccid,
+            mno_id,
+            required_memory,
+            isd_p_aid,
+        } => {
+            let aid = isd_p_aid
+                .clone()
+                .ok_or(SmsrError::Missing("ISD-P AID of CreateISDP"))?;
+            eis.profiles.push(ProfileInfo {
+                iccid: iccid.clone(),
+                isd_p_aid: aid,
+                mno_id: mno_id.clone(),
+                smdp_id: match requester {
+                    Requester::SmDp(id) => Some(id.clone()),
+                    _ => None,
+                },
+                state: ProfileState::Created,
+                fallback_attribute: false,
+                subscription_address: SubscriptionAddress::default(),
+                pol2: Pol2::default(),
+                profile_type: None,
+                allocated_memory: (*required_memory > 0).then_some(u32::from(*required_memory)),
+            });
+        }
+        Function::UpdateConnectivityParameters { iccid, msisdn } => {
+            if let Some(p) = eis.profile_mut(iccid) {
+                p.subscription_address.msisdn = Some(msisdn.clone());
+            }
+        }
     }
     eis.check()
         .map_err(|e| SmsrError::Security(format!("eUICC answer breaks the EIS: {e}")))

@@ -53,6 +53,39 @@ pub enum Function {
     },
     /// ES4/ES3 AuditEIS (§5.4.11): read the ISD-P states and resources from the eUICC.
     AuditEis,
+    /// ES3 CreateISDP (SGP.02 §3.1.1, §5.5.1): a new ISD-P for a Profile the SM-DP will
+    /// download; the SM-SR picks the AID.
+    #[serde(rename_all = "camelCase")]
+    CreateIsdp {
+        /// The Profile to come.
+        iccid: Iccid,
+        /// Its Operator.
+        mno_id: String,
+        /// Non-volatile memory to reserve, bytes (0 = none asked).
+        #[serde(default)]
+        required_memory: u16,
+        /// The ISD-P AID (hex) the SM-SR chose when it queued the operation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        isd_p_aid: Option<String>,
+    },
+    /// ES3 SendData (§5.5.2): a remote APDU script from the SM-DP to the ISD-P of a
+    /// Profile (ES8 through the SM-SR); the response script goes back as the outcome.
+    #[serde(rename_all = "camelCase")]
+    SendData {
+        /// The Profile whose ISD-P receives it.
+        iccid: Iccid,
+        /// The C-APDUs, hex.
+        apdus: Vec<String>,
+    },
+    /// ES3 UpdateConnectivityParameters (§5.5.x): the Profile's connectivity parameters
+    /// (our subset: its MSISDN) to its ISD-P.
+    #[serde(rename_all = "camelCase")]
+    UpdateConnectivityParameters {
+        /// The Profile.
+        iccid: Iccid,
+        /// Its MSISDN.
+        msisdn: String,
+    },
     /// The SM-SR's confirmation of a default notification (HandleNotificationConfirmation).
     #[serde(rename_all = "camelCase")]
     ConfirmNotification {
@@ -70,6 +103,9 @@ impl Function {
             Self::DeleteProfile { .. } => "DeleteProfile",
             Self::SetFallbackAttribute { .. } => "SetFallbackAttribute",
             Self::AuditEis => "AuditEIS",
+            Self::CreateIsdp { .. } => "CreateISDP",
+            Self::SendData { .. } => "SendData",
+            Self::UpdateConnectivityParameters { .. } => "UpdateConnectivityParameters",
             Self::ConfirmNotification { .. } => "HandleNotificationConfirmation",
         }
     }
@@ -80,7 +116,10 @@ impl Function {
             Self::EnableProfile { iccid }
             | Self::DisableProfile { iccid }
             | Self::DeleteProfile { iccid }
-            | Self::SetFallbackAttribute { iccid } => Some(iccid),
+            | Self::SetFallbackAttribute { iccid }
+            | Self::CreateIsdp { iccid, .. }
+            | Self::SendData { iccid, .. }
+            | Self::UpdateConnectivityParameters { iccid, .. } => Some(iccid),
             Self::AuditEis | Self::ConfirmNotification { .. } => None,
         }
     }
@@ -96,6 +135,22 @@ pub enum LocalFunction {
         /// The Profile.
         iccid: Iccid,
         /// The new POL2.
+        pol2: Pol2,
+    },
+    /// ES3 ProfileDownloadCompleted (§5.5.x): the SM-DP reports the Profile installed in
+    /// its ISD-P; the EIS records it as disabled with its details.
+    #[serde(rename_all = "camelCase")]
+    ProfileDownloadCompleted {
+        /// The Profile.
+        iccid: Iccid,
+        /// Profile type.
+        #[serde(default)]
+        profile_type: Option<String>,
+        /// Its subscription address.
+        #[serde(default)]
+        subscription_address: crate::model::SubscriptionAddress,
+        /// Its POL2.
+        #[serde(default)]
         pol2: Pol2,
     },
     /// ES4 UpdateSubscriptionAddress (§5.4.9): MSISDN/IMSI of a Profile.

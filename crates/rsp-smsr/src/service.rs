@@ -205,6 +205,14 @@ impl<S: SmsrStore> SmsrService<S> {
         let stored = self.store.eis(&req.eid).await.map_err(db)?;
         let stored = stored.ok_or(SmsrError::UnknownEid)?;
         es4::check(&stored.eis, &req.requester, &req.function)?;
+        let mut req = req;
+        if let Function::CreateIsdp { isd_p_aid, .. } = &mut req.function {
+            // The AID is chosen now, so the script and the EIS change agree on it. A
+            // second CreateISDP queued before this one ends would pick the same AID: the
+            // eUICC refuses it (6A80) and it fails cleanly.
+            let index = es4::free_isd_p_index(&stored.eis).ok_or(SmsrError::Memory)?;
+            *isd_p_aid = rsp_codec::sgp02::Aid::isd_p(index).map(|a| a.to_hex());
+        }
         let transport = match req.transport {
             Some(Transport::Https) if !stored.eis.capabilities.https => {
                 return Err(SmsrError::Invalid(
@@ -442,25 +450,30 @@ impl<S: SmsrStore> SmsrService<S> {
             let stored = self.store.eis(eid).await.map_err(db)?;
             let stored = stored.ok_or(SmsrError::UnknownEid)?;
             let mut eis = stored.eis.clone();
-            let (outcome, eis_change) =
-                match es5::apply(&mut eis, &op.function, responses, &rfc3339(now)) {
-                    Ok(()) => (
-                        Outcome {
-                            success: true,
-                            status_code_data: None,
-                            response: Some(response.clone()),
-                        },
-                        Some((&eis, stored.version)),
-                    ),
-                    Err(e) => (
-                        Outcome {
-                            success: false,
-                            status_code_data: Some(e.status_code_data()),
-                            response: Some(response.clone()),
-                        },
-                        None,
-                    ),
-                };
+            let (outcome, eis_change) = match es5::apply(
+                &mut eis,
+                &op.function,
+                &op.requester,
+                responses,
+                &rfc3339(now),
+            ) {
+                Ok(()) => (
+                    Outcome {
+                        success: true,
+                        status_code_data: None,
+                        response: Some(response.clone()),
+                    },
+                    Some((&eis, stored.version)),
+                ),
+                Err(e) => (
+                    Outcome {
+                        success: false,
+                        status_code_data: Some(e.status_code_data()),
+                        response: Some(response.clone()),
+                    },
+                    None,
+                ),
+            };
             if self
                 .store
                 .complete(op.id, &outcome, eis_change, now)

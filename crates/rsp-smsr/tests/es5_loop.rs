@@ -32,6 +32,8 @@ const MSISDN_1: &str = "447700900001";
 const MSISDN_2: &str = "447700900002";
 const ICCID_1: &str = "8944000000000000011";
 const ICCID_2: &str = "8944000000000000022";
+const ICCID_3: &str = "8944000000000000033";
+const MSISDN_3: &str = "447700900003";
 
 fn ecasd() -> Ecasd {
     static PKI: OnceLock<TestPki> = OnceLock::new();
@@ -455,6 +457,146 @@ async fn scenario<S: SmsrStore>(store: S) {
     assert_eq!(op.status, OperationStatus::Done, "{op:?}");
     let e = lab.smsr.get_eis(&Requester::SmSr, &eid).await.unwrap();
     assert!(e.last_audit_date.is_some() && e.remaining_memory.is_some());
+
+    // ES3 from an SM-DP: CreateISDP (the SM-SR picks the AID), the Profile "downloaded"
+    // (the card's test hook stands in for ES8 until part 2), SendData to the new ISD-P,
+    // ProfileDownloadCompleted, UpdateConnectivityParameters.
+    let smdp = Requester::SmDp("smdp1".into());
+    let create = lab
+        .smsr
+        .request(
+            Request {
+                requester: smdp.clone(),
+                eid: eid.clone(),
+                function: Function::CreateIsdp {
+                    iccid: iccid(ICCID_3),
+                    mno_id: "mno1".into(),
+                    required_memory: 2048,
+                    isd_p_aid: None,
+                },
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            lab.now,
+        )
+        .await
+        .unwrap();
+    let Function::CreateIsdp {
+        isd_p_aid: Some(new_aid),
+        ..
+    } = &create.function
+    else {
+        panic!("AID chosen at queue time: {create:?}");
+    };
+    assert_eq!(new_aid, &aid(2).to_hex());
+    lab.round().await;
+    assert_eq!(
+        lab.state_of(&eid, ICCID_3).await,
+        Some(ProfileState::Created)
+    );
+    lab.card
+        .install_profile(&aid(2), ICCID_3, Some(SmsAddress::international(MSISDN_3)))
+        .unwrap();
+    let send = lab
+        .smsr
+        .request(
+            Request {
+                requester: smdp.clone(),
+                eid: eid.clone(),
+                function: Function::SendData {
+                    iccid: iccid(ICCID_3),
+                    apdus: vec!["80CA00FE00".into()],
+                },
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            lab.now,
+        )
+        .await
+        .unwrap();
+    lab.round().await;
+    let send = lab.smsr.operation(send.id).await.unwrap().unwrap();
+    assert_eq!(send.status, OperationStatus::Done, "{send:?}");
+    assert!(
+        send.outcome.unwrap().response.is_some(),
+        "the ISD-P's answer goes back"
+    );
+    // Another Operator's SM-DP may not touch it; the Operator may not complete a download.
+    assert_eq!(
+        lab.smsr
+            .update_local(
+                &Requester::Operator("mno1".into()),
+                &eid,
+                &rsp_smsr::LocalFunction::ProfileDownloadCompleted {
+                    iccid: iccid(ICCID_3),
+                    profile_type: None,
+                    subscription_address: Default::default(),
+                    pol2: Pol2::default(),
+                },
+            )
+            .await
+            .map(drop),
+        Ok(()),
+        "the Operator owns it too (mnoId)"
+    );
+    assert_eq!(
+        lab.state_of(&eid, ICCID_3).await,
+        Some(ProfileState::Disabled)
+    );
+    let upd = lab
+        .smsr
+        .request(
+            Request {
+                requester: smdp.clone(),
+                eid: eid.clone(),
+                function: Function::UpdateConnectivityParameters {
+                    iccid: iccid(ICCID_3),
+                    msisdn: MSISDN_3.into(),
+                },
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            lab.now,
+        )
+        .await
+        .unwrap();
+    lab.round().await;
+    assert_eq!(
+        lab.smsr.operation(upd.id).await.unwrap().unwrap().status,
+        OperationStatus::Done
+    );
+    let e = lab.smsr.get_eis(&Requester::SmSr, &eid).await.unwrap();
+    let p3 = e.profile(&iccid(ICCID_3)).unwrap();
+    assert_eq!(p3.subscription_address.msisdn.as_deref(), Some(MSISDN_3));
+    assert_eq!(p3.smdp_id.as_deref(), Some("smdp1"));
+    // A second CreateISDP for the same ICCID is refused before anything is sent.
+    let again = lab
+        .smsr
+        .request(
+            Request {
+                requester: smdp.clone(),
+                eid: eid.clone(),
+                function: Function::CreateIsdp {
+                    iccid: iccid(ICCID_3),
+                    mno_id: "mno1".into(),
+                    required_memory: 0,
+                    isd_p_aid: None,
+                },
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            lab.now,
+        )
+        .await;
+    assert_eq!(again.unwrap_err(), SmsrError::ProfileInUse);
 
     // A PoR replayed after its operation ended changes nothing.
     lab.request(
