@@ -8,6 +8,7 @@
 //! - [`es5`]: the scripts, SCP80 sealing, PoRs and MO notifications.
 //! - [`service`]: ES1/ES3/ES4 requests, the ES5 sender step, incoming SMS.
 //! - [`store`]: what the SM-SR needs from persistence.
+//! - [`notice`]: operation results and Profile changes for callers (transactional outbox).
 //! - [`error`]: every failure with its SGP.02 subject and reason code.
 
 pub mod error;
@@ -15,6 +16,7 @@ pub mod es4;
 pub mod es5;
 pub mod keys;
 pub mod model;
+pub mod notice;
 pub mod operation;
 pub mod service;
 pub mod store;

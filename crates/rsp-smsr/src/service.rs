@@ -11,6 +11,7 @@ use crate::es4;
 use crate::es5;
 use crate::keys::EuiccKeys;
 use crate::model::Eis;
+use crate::notice::{self, Addressed};
 use crate::operation::{
     Function, LocalFunction, NewOperation, Operation, Outcome, Requester, RetryPolicy, Transport,
 };
@@ -152,6 +153,24 @@ fn rfc3339(unix: i64) -> String {
     )
 }
 
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The result notice of `op` ending with `outcome`, when its request named a `ReplyTo`.
+fn ended(op: &Operation, outcome: &Outcome) -> Option<Addressed> {
+    let mut done = op.clone();
+    done.status = if outcome.success {
+        crate::operation::OperationStatus::Done
+    } else {
+        crate::operation::OperationStatus::Failed
+    };
+    done.outcome = Some(outcome.clone());
+    notice::operation_result(&done)
+}
+
 impl<S: SmsrStore> SmsrService<S> {
     /// The service over `store`.
     pub fn new(store: S, config: SmsrConfig) -> Self {
@@ -256,7 +275,7 @@ impl<S: SmsrStore> SmsrService<S> {
             es4::apply_local(&mut eis, requester, function)?;
             if self
                 .store
-                .update_eis(&eis, stored.version)
+                .update_eis(&eis, stored.version, &[], now_unix())
                 .await
                 .map_err(db)?
             {
@@ -277,8 +296,9 @@ impl<S: SmsrStore> SmsrService<S> {
             status_code_data: Some(error.status_code_data()),
             response: None,
         };
+        let notices = ended(op, &outcome).into_iter().collect::<Vec<_>>();
         self.store
-            .complete(op.id, &outcome, None, now)
+            .complete(op.id, &outcome, None, &notices, now)
             .await
             .map(drop)
             .map_err(db)
@@ -450,6 +470,7 @@ impl<S: SmsrStore> SmsrService<S> {
             let stored = self.store.eis(eid).await.map_err(db)?;
             let stored = stored.ok_or(SmsrError::UnknownEid)?;
             let mut eis = stored.eis.clone();
+            let before = stored.eis.clone();
             let (outcome, eis_change) = match es5::apply(
                 &mut eis,
                 &op.function,
@@ -474,9 +495,18 @@ impl<S: SmsrStore> SmsrService<S> {
                     None,
                 ),
             };
+            let mut notices: Vec<Addressed> = ended(&op, &outcome).into_iter().collect();
+            if let Some((after, _)) = eis_change {
+                notices.extend(notice::profile_changes(
+                    &before,
+                    after,
+                    Some(&op.requester),
+                    now,
+                ));
+            }
             if self
                 .store
-                .complete(op.id, &outcome, eis_change, now)
+                .complete(op.id, &outcome, eis_change, &notices, now)
                 .await
                 .map_err(db)?
             {
@@ -574,11 +604,12 @@ impl<S: SmsrStore> SmsrService<S> {
             for _ in 0..self.config.write_retries {
                 let stored = self.store.eis(eid).await.map_err(db)?;
                 let stored = stored.ok_or(SmsrError::UnknownEid)?;
-                let mut eis = stored.eis;
+                let mut eis = stored.eis.clone();
                 es5::apply_notification(&mut eis, &mo.notification)?;
+                let notices = notice::profile_changes(&stored.eis, &eis, None, now);
                 if self
                     .store
-                    .update_eis(&eis, stored.version)
+                    .update_eis(&eis, stored.version, &notices, now)
                     .await
                     .map_err(db)?
                 {

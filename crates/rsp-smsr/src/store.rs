@@ -18,6 +18,7 @@ use std::future::Future;
 
 use crate::keys::EuiccKeys;
 use crate::model::Eis;
+use crate::notice::{Addressed, QueuedNotice};
 use crate::operation::{NewOperation, Operation, Outcome};
 
 /// A storage failure.
@@ -69,11 +70,14 @@ pub trait SmsrStore: Send + Sync {
     /// The EIS of an eUICC.
     fn eis(&self, eid: &str) -> impl Future<Output = Result<Option<StoredEis>, StoreError>> + Send;
 
-    /// Replaces the EIS if it is still at `version`; `false` when it changed meanwhile.
+    /// Replaces the EIS if it is still at `version` and queues `notices` with it; `false`
+    /// (nothing written) when it changed meanwhile.
     fn update_eis(
         &self,
         eis: &Eis,
         version: i64,
+        notices: &[Addressed],
+        now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The keys of an eUICC (opened from their sealed form).
@@ -116,15 +120,35 @@ pub trait SmsrStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Operation>, StoreError>> + Send;
 
     /// Ends an operation (if not ended yet) and, in the same transaction, replaces the EIS
-    /// when `eis` is given at its read version. `false` when the operation had ended or the
-    /// EIS changed meanwhile (then nothing is written).
+    /// when `eis` is given at its read version and queues `notices`. `false` when the
+    /// operation had ended or the EIS changed meanwhile (then nothing is written).
     fn complete(
         &self,
         id: i64,
         outcome: &Outcome,
         eis: Option<(&Eis, i64)>,
+        notices: &[Addressed],
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Claims up to `limit` due notices for `lease` seconds (their attempt counted).
+    fn claim_notices(
+        &self,
+        now: i64,
+        limit: i64,
+        lease: i64,
+    ) -> impl Future<Output = Result<Vec<QueuedNotice>, StoreError>> + Send;
+
+    /// Ends a notice: delivered (`true`) or given up (`false`).
+    fn notice_ended(
+        &self,
+        id: i64,
+        delivered: bool,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Reschedules a notice whose delivery failed.
+    fn notice_retry(&self, id: i64, at: i64)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// One operation.
     fn operation(

@@ -15,6 +15,7 @@ use rsp_crypto::Curve;
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc};
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
 use rsp_pki::{Role, TestPki, TestPkiOptions};
+use rsp_smsr::notice::{Destination, Notice, ProfileChange};
 use rsp_smsr::service::{Es5Sms, Incoming, Request, SmsrConfig, SmsrService};
 use rsp_smsr::store::SmsrStore;
 use rsp_smsr::{
@@ -700,6 +701,72 @@ async fn scenario<S: SmsrStore>(store: S) {
             .unwrap(),
         Incoming::LatePor
     );
+
+    // Notices queued with the changes: the fallback (reported by the eUICC, nobody asked)
+    // to the Operator for both Profiles; the SM-DP's operations' Profile changes to the
+    // Operator; nothing for changes the Operator asked itself.
+    let notices = lab
+        .smsr
+        .store()
+        .claim_notices(i64::MAX / 2, 1000, 60)
+        .await
+        .unwrap();
+    let changes: Vec<(String, ProfileChange)> = notices
+        .iter()
+        .filter_map(|n| match (&n.item.destination, &n.item.notice) {
+            (Destination::Operator(m), Notice::ProfileChanged { iccid, change, .. })
+                if m == "mno1" =>
+            {
+                Some((iccid.clone(), *change))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        changes.contains(&(ICCID_1.to_owned(), ProfileChange::Enabled)),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&(ICCID_2.to_owned(), ProfileChange::Disabled)),
+        "{changes:?}"
+    );
+    assert!(
+        !changes.contains(&(ICCID_2.to_owned(), ProfileChange::Deleted)),
+        "asked by mno1"
+    );
+
+    // A request with a ReplyTo gets its result as a notice.
+    let id = lab
+        .smsr
+        .request(
+            Request {
+                requester: Requester::Operator("mno1".into()),
+                eid: eid.clone(),
+                function: Function::AuditEis,
+                transport: None,
+                message_id: Some("urn:uuid:1".into()),
+                reply_to: Some("https://mno1.example/es4".into()),
+                validity: Some(600),
+            },
+            lab.now,
+        )
+        .await
+        .unwrap()
+        .id;
+    lab.round().await;
+    let notices = lab
+        .smsr
+        .store()
+        .claim_notices(i64::MAX / 2, 1000, 60)
+        .await
+        .unwrap();
+    assert!(notices.iter().any(|n| matches!(
+        (&n.item.destination, &n.item.notice),
+        (Destination::ReplyTo(url), Notice::OperationResult { operation })
+            if url == "https://mno1.example/es4" && operation.id == id
+                && operation.status == OperationStatus::Done
+                && operation.message_id.as_deref() == Some("urn:uuid:1")
+    )));
 
     // Expiry: validity 600 s passes before the first attempt.
     let id = lab.request(&eid, Function::AuditEis).await.unwrap();

@@ -5,6 +5,7 @@
 use rsp_smdpp::store::StoreError as DbError;
 use rsp_smsr::keys::EuiccKeys;
 use rsp_smsr::model::Eis;
+use rsp_smsr::notice::{Addressed, QueuedNotice};
 use rsp_smsr::operation::{NewOperation, Operation, OperationStatus, Outcome, Transport};
 use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError, StoredEis};
 
@@ -69,6 +70,23 @@ const BY_EID: &str = concat!(
     op_columns!(),
     " FROM smsr_operations WHERE eid = $1 ORDER BY id DESC LIMIT $2"
 );
+const INSERT_NOTICE: &str = "INSERT INTO smsr_outbox (destination, notice, state, attempts, \
+     due_at, created_at) VALUES ($1, $2, 'pending', 0, $3, $3)";
+macro_rules! claim_notices {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE smsr_outbox SET attempts = attempts + 1, due_at = $2 WHERE id IN \
+             (SELECT id FROM smsr_outbox WHERE state = 'pending' AND due_at <= $1 \
+             ORDER BY id LIMIT $3",
+            $lock,
+            ") RETURNING id, destination, notice, attempts"
+        )
+    };
+}
+const CLAIM_NOTICES_SQLITE: &str = claim_notices!("");
+const CLAIM_NOTICES_POSTGRES: &str = claim_notices!(" FOR UPDATE SKIP LOCKED");
+const NOTICE_ENDED: &str = "UPDATE smsr_outbox SET state = $2 WHERE id = $1";
+const NOTICE_RETRY: &str = "UPDATE smsr_outbox SET due_at = $2 WHERE id = $1 AND state = 'pending'";
 const DELETE_MSISDNS: &str = "DELETE FROM smsr_msisdns WHERE eid = $1";
 const INSERT_MSISDN: &str = "INSERT INTO smsr_msisdns (msisdn, eid) VALUES ($1, $2) \
      ON CONFLICT (msisdn) DO UPDATE SET eid = $2";
@@ -139,6 +157,26 @@ async fn write_msisdns(tx: &mut Tx, eis: &Eis) -> Result<(), DbError> {
                 .execute(INSERT_MSISDN, &[m.into(), eid.into()])
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Queues `notices` inside `tx`.
+async fn write_notices(tx: &mut Tx, notices: &[Addressed], now: i64) -> Result<(), DbError> {
+    for n in notices {
+        let destination = serde_json::to_string(&n.destination)
+            .map_err(|_| DbError::Corrupt("notice destination"))?;
+        let notice = serde_json::to_string(&n.notice).map_err(|_| DbError::Corrupt("notice"))?;
+        tx.conn()
+            .execute(
+                INSERT_NOTICE,
+                &[
+                    destination.as_str().into(),
+                    notice.as_str().into(),
+                    now.into(),
+                ],
+            )
+            .await?;
     }
     Ok(())
 }
@@ -226,7 +264,13 @@ impl SmsrStore for SqlStore {
         Ok(found.into_iter().next())
     }
 
-    async fn update_eis(&self, eis: &Eis, version: i64) -> Result<bool, StoreError> {
+    async fn update_eis(
+        &self,
+        eis: &Eis,
+        version: i64,
+        notices: &[Addressed],
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let doc = to_json(eis, "eis")?;
         let run = async {
             let mut tx = self.begin_write().await?;
@@ -242,6 +286,7 @@ impl SmsrStore for SqlStore {
                 return Ok(false);
             }
             write_msisdns(&mut tx, eis).await?;
+            write_notices(&mut tx, notices, now).await?;
             tx.commit().await?;
             Ok(true)
         };
@@ -343,6 +388,7 @@ impl SmsrStore for SqlStore {
         id: i64,
         outcome: &Outcome,
         eis: Option<(&Eis, i64)>,
+        notices: &[Addressed],
         now: i64,
     ) -> Result<bool, StoreError> {
         let status = if outcome.success {
@@ -385,10 +431,54 @@ impl SmsrStore for SqlStore {
                 }
                 write_msisdns(&mut tx, e).await?;
             }
+            write_notices(&mut tx, notices, now).await?;
             tx.commit().await?;
             Ok(true)
         };
         run.await.map_err(err)
+    }
+
+    async fn claim_notices(
+        &self,
+        now: i64,
+        limit: i64,
+        lease: i64,
+    ) -> Result<Vec<QueuedNotice>, StoreError> {
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => CLAIM_NOTICES_SQLITE,
+            crate::Backend::Postgres => CLAIM_NOTICES_POSTGRES,
+        };
+        let mut claimed = self
+            .smsr_write(
+                sql,
+                &[now.into(), now.saturating_add(lease).into(), limit.into()],
+                |r| {
+                    Ok(QueuedNotice {
+                        id: r.int("id")?,
+                        item: Addressed {
+                            destination: json(&r.text("destination")?, "notice destination")?,
+                            notice: json(&r.text("notice")?, "notice")?,
+                        },
+                        attempts: u32::try_from(r.int("attempts")?).unwrap_or(u32::MAX),
+                    })
+                },
+            )
+            .await?;
+        claimed.sort_by_key(|n| n.id);
+        Ok(claimed)
+    }
+
+    async fn notice_ended(&self, id: i64, delivered: bool) -> Result<(), StoreError> {
+        let state = if delivered { "done" } else { "failed" };
+        self.smsr_exec(NOTICE_ENDED, &[id.into(), state.into()])
+            .await
+            .map(drop)
+    }
+
+    async fn notice_retry(&self, id: i64, at: i64) -> Result<(), StoreError> {
+        self.smsr_exec(NOTICE_RETRY, &[id.into(), at.into()])
+            .await
+            .map(drop)
     }
 
     async fn operation(&self, id: i64) -> Result<Option<Operation>, StoreError> {

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use common::{backends, eid, iccid};
 use rsp_smsr::model::{Eis, EuiccCapabilities, ProfileInfo, ProfileState};
+use rsp_smsr::notice::{Addressed, Destination, Notice, ProfileChange};
 use rsp_smsr::operation::{Function, NewOperation, OperationStatus, Outcome, Requester, Transport};
 use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError};
 use rsp_smsr::{EuiccKeys, Scp80Algorithm, Scp80Keyset, Scp81Psk};
@@ -51,6 +52,18 @@ fn keys() -> EuiccKeys {
     EuiccKeys {
         scp80: vec![Scp80Keyset::new(1, Scp80Algorithm::Aes, &KIC, &KID).unwrap()],
         scp81: Some(Scp81Psk::new("psk-id", &[0x33; 16]).unwrap()),
+    }
+}
+
+fn notice(n: i64) -> Addressed {
+    Addressed {
+        destination: Destination::Operator("mno1".into()),
+        notice: Notice::ProfileChanged {
+            eid: eid(3).to_string(),
+            iccid: iccid(1).to_string(),
+            change: ProfileChange::Disabled,
+            at: n,
+        },
     }
 }
 
@@ -117,8 +130,18 @@ async fn eis_keys_and_counters() {
         // Version check: a stale update changes nothing.
         let mut changed = stored.eis.clone();
         changed.remaining_memory = Some(5);
-        assert!(db.store.update_eis(&changed, stored.version).await.unwrap());
-        assert!(!db.store.update_eis(&eis(1), stored.version).await.unwrap());
+        assert!(
+            db.store
+                .update_eis(&changed, stored.version, &[], 1)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !db.store
+                .update_eis(&eis(1), stored.version, &[], 1)
+                .await
+                .unwrap()
+        );
         let now = db.store.eis(eid(1).as_str()).await.unwrap().unwrap();
         assert_eq!(now.eis.remaining_memory, Some(5));
         assert_eq!(now.version, stored.version + 1);
@@ -182,11 +205,22 @@ async fn operations_run_one_at_a_time_and_end_once() {
         };
         assert!(
             db.store
-                .complete(first.id, &ok, Some((&audited, stored.version)), 400)
+                .complete(
+                    first.id,
+                    &ok,
+                    Some((&audited, stored.version)),
+                    &[notice(1)],
+                    400
+                )
                 .await
                 .unwrap()
         );
-        assert!(!db.store.complete(first.id, &ok, None, 401).await.unwrap());
+        assert!(
+            !db.store
+                .complete(first.id, &ok, None, &[notice(2)], 401)
+                .await
+                .unwrap()
+        );
         let done = db.store.operation(first.id).await.unwrap().unwrap();
         assert_eq!(done.status, OperationStatus::Done);
         assert_eq!(done.outcome, Some(ok.clone()));
@@ -198,7 +232,13 @@ async fn operations_run_one_at_a_time_and_end_once() {
         // A completion whose EIS version is stale writes nothing, not even the status.
         assert!(
             !db.store
-                .complete(second.id, &ok, Some((&audited, stored.version)), 402)
+                .complete(
+                    second.id,
+                    &ok,
+                    Some((&audited, stored.version)),
+                    &[notice(3)],
+                    402
+                )
                 .await
                 .unwrap()
         );
@@ -239,6 +279,39 @@ async fn operations_run_one_at_a_time_and_end_once() {
         assert!(!db.store.accept_mo_counter(&e, 5).await.unwrap());
         assert!(!db.store.accept_mo_counter(&e, 4).await.unwrap());
         assert!(db.store.accept_mo_counter(&e, 9).await.unwrap());
+
+        // Only the notice of the completion that was written is queued; a claim leases it.
+        let claimed = db.store.claim_notices(500, 10, 60).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].item, notice(1));
+        assert_eq!(claimed[0].attempts, 1);
+        assert!(
+            db.store
+                .claim_notices(500, 10, 60)
+                .await
+                .unwrap()
+                .is_empty(),
+            "leased"
+        );
+        let again = db.store.claim_notices(561, 10, 60).await.unwrap();
+        assert_eq!(again[0].attempts, 2, "lease ran out: claimed again");
+        db.store.notice_retry(again[0].id, 700).await.unwrap();
+        assert!(
+            db.store
+                .claim_notices(699, 10, 60)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        db.store.notice_ended(again[0].id, true).await.unwrap();
+        assert!(
+            db.store
+                .claim_notices(10_000, 10, 60)
+                .await
+                .unwrap()
+                .is_empty(),
+            "done"
+        );
         assert!(!db.store.record_notification(&n, 2).await.unwrap());
         db.finish().await;
     }

@@ -62,3 +62,18 @@ CREATE TABLE smsr_msisdns (
 );
 
 CREATE INDEX smsr_msisdns_eid ON smsr_msisdns (eid);
+
+-- Notices to callers (operation results for a ReplyTo, Profile changes for Operators),
+-- queued in the transaction of the change they report: pending → done | failed. A claim
+-- moves due_at forward (a lease), so a sender that dies leaves the notice to another.
+CREATE TABLE smsr_outbox (
+    id          BIGSERIAL PRIMARY KEY,
+    destination TEXT    NOT NULL,
+    notice      TEXT    NOT NULL,
+    state       TEXT    NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    attempts    BIGINT  NOT NULL DEFAULT 0,
+    due_at      BIGINT  NOT NULL,
+    created_at  BIGINT  NOT NULL
+);
+
+CREATE INDEX smsr_outbox_due ON smsr_outbox (state, due_at);

@@ -1,0 +1,131 @@
+//! What the SM-SR tells its callers after the fact (SGP.02 §5.1.x asynchronous pattern and
+//! the ES4/ES3 notifications): the result of an operation whose request named a `ReplyTo`
+//! (with `RelatesTo` = the request's `MessageID`), and each change of a Profile's state to
+//! the Operator that owns it when someone else caused it (HandleProfileEnabled/Disabled/
+//! Deleted notifications; a fallback is reported as the two changes it is).
+//!
+//! Notices are queued in the transaction of the change they report (a transactional
+//! outbox): a crash loses none and none reports a change that was rolled back. The
+//! transport renders them in the web-service binding and retries deliveries.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Eis, ProfileState};
+use crate::operation::{Operation, Requester};
+
+/// Where a notice goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "camelCase")]
+pub enum Destination {
+    /// The `ReplyTo` address of the request.
+    ReplyTo(String),
+    /// An Operator's ES4 notification endpoint (configured per Operator).
+    Operator(String),
+    /// An SM-DP's ES3 notification endpoint (configured per SM-DP).
+    SmDp(String),
+}
+
+/// A change of one Profile's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProfileChange {
+    /// The Profile is now enabled.
+    Enabled,
+    /// The Profile is now disabled.
+    Disabled,
+    /// The Profile (and its ISD-P) is gone.
+    Deleted,
+}
+
+/// One notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "notice", rename_all = "camelCase")]
+pub enum Notice {
+    /// The end of an operation, for its requester.
+    #[serde(rename_all = "camelCase")]
+    OperationResult {
+        /// The operation as it ended.
+        operation: Box<Operation>,
+    },
+    /// A Profile's state changed.
+    #[serde(rename_all = "camelCase")]
+    ProfileChanged {
+        /// The eUICC.
+        eid: String,
+        /// The Profile.
+        iccid: String,
+        /// What happened.
+        change: ProfileChange,
+        /// Unix seconds.
+        at: i64,
+    },
+}
+
+/// A notice with its destination, as queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Addressed {
+    /// Where it goes.
+    pub destination: Destination,
+    /// What it says.
+    pub notice: Notice,
+}
+
+/// A queued notice as the sender claims it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedNotice {
+    /// Store identifier.
+    pub id: i64,
+    /// The notice.
+    pub item: Addressed,
+    /// Delivery attempts so far (including this one once claimed).
+    pub attempts: u32,
+}
+
+/// The Profile-state notices for the change from `before` to `after`: every Profile whose
+/// state changed or that disappeared, to its Operator — except the Operator that asked
+/// for the change (it gets the operation's result instead).
+pub fn profile_changes(
+    before: &Eis,
+    after: &Eis,
+    requester: Option<&Requester>,
+    at: i64,
+) -> Vec<Addressed> {
+    let mut out = Vec::new();
+    for old in &before.profiles {
+        let change = match after.profile(&old.iccid) {
+            None => Some(ProfileChange::Deleted),
+            Some(new) if new.state != old.state => match new.state {
+                ProfileState::Enabled => Some(ProfileChange::Enabled),
+                ProfileState::Disabled => Some(ProfileChange::Disabled),
+                ProfileState::Created => None,
+            },
+            Some(_) => None,
+        };
+        let Some(change) = change else { continue };
+        if matches!(requester, Some(Requester::Operator(id)) if *id == old.mno_id) {
+            continue;
+        }
+        out.push(Addressed {
+            destination: Destination::Operator(old.mno_id.clone()),
+            notice: Notice::ProfileChanged {
+                eid: after.eid.to_string(),
+                iccid: old.iccid.to_string(),
+                change,
+                at,
+            },
+        });
+    }
+    out
+}
+
+/// The result notice of an ended operation, when its request named a `ReplyTo`.
+pub fn operation_result(op: &Operation) -> Option<Addressed> {
+    let reply_to = op.reply_to.clone()?;
+    Some(Addressed {
+        destination: Destination::ReplyTo(reply_to),
+        notice: Notice::OperationResult {
+            operation: Box::new(op.clone()),
+        },
+    })
+}
