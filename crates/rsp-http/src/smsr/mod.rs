@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod es5_https;
 pub mod es5_sms;
+pub mod notify;

@@ -93,9 +93,54 @@ pub struct SmsrArgs {
     /// Attempts before an operation fails as unreachable (SGP.02 status 8.1/5.1).
     #[arg(long, env = "RSP_SMSR_MAX_ATTEMPTS", default_value_t = 5)]
     max_attempts: u32,
+    /// Where an Operator's notices go (Profile changes it did not ask for), as ID=URL;
+    /// repeatable.
+    #[arg(
+        long,
+        env = "RSP_SMSR_OPERATOR",
+        value_name = "ID=URL",
+        value_delimiter = ','
+    )]
+    operator: Vec<String>,
+    /// Where an SM-DP's notices go, as ID=URL; repeatable.
+    #[arg(
+        long,
+        env = "RSP_SMSR_SMDP",
+        value_name = "ID=URL",
+        value_delimiter = ','
+    )]
+    smdp: Vec<String>,
+    /// Trust anchors (PEM) for the notice endpoints' TLS certificates; repeatable
+    /// [default: the system's roots].
+    #[arg(
+        long,
+        env = "RSP_SMSR_NOTICE_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    notice_ca: Vec<PathBuf>,
     /// Log format.
     #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
+}
+
+/// `ID=URL` pairs of --operator / --smdp.
+fn endpoints(
+    pairs: &[String],
+    what: &str,
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    pairs
+        .iter()
+        .map(|p| {
+            let (id, url) = p
+                .split_once('=')
+                .with_context(|| format!("--{what} {p}: expected ID=URL"))?;
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                anyhow::bail!("--{what} {p}: the URL must be http(s)://");
+            }
+            Ok((id.to_owned(), url.to_owned()))
+        })
+        .collect()
 }
 
 /// The settings `start_smsr` runs with.
@@ -121,6 +166,10 @@ pub struct SmsrSettings {
     pub send_interval: Duration,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// Notice destinations.
+    pub endpoints: rsp_http::smsr::notify::Endpoints,
+    /// Trust anchors of notice endpoints, PEM.
+    pub notice_ca: Vec<Vec<u8>>,
 }
 
 pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
@@ -148,6 +197,11 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
             max: 600,
             max_attempts: args.max_attempts.max(1),
         },
+        endpoints: rsp_http::smsr::notify::Endpoints {
+            operators: endpoints(&args.operator, "operator")?,
+            smdps: endpoints(&args.smdp, "smdp")?,
+        },
+        notice_ca: super::common::read_all(&args.notice_ca)?,
     };
     serve_until_stopped(args.scp81_listen, args.admin_listen, settings, start_smsr)
 }
@@ -282,6 +336,19 @@ pub async fn start_smsr(
         .map_err(|e| anyhow::anyhow!("SCP81 admin server: {e}"))?;
     let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token);
     let link = Arc::new(Link::default());
+    let notices = rsp_http::smsr::notify::NoticeSender {
+        client: rsp_http::es2plus_client::build_client(
+            &rsp_http::es2plus_client::ClientTls {
+                roots_pem: s.notice_ca.clone(),
+                identity_pem: None,
+            },
+            Duration::from_secs(30),
+        )?,
+        endpoints: s.endpoints.clone(),
+        render: rsp_http::smsr::notify::json_renderer(),
+        max_attempts: 10,
+        lease: 60,
+    };
     tracing::info!(scp81 = %scp81_addr, scp81_public = %public, admin = %admin_addr,
         smsc = ?s.smsc, backend = ?store.backend(), "SM-SR started");
     let (tx, rx) = watch::channel(false);
@@ -304,10 +371,17 @@ pub async fn start_smsr(
             s.send_interval,
             rx.clone(),
         ));
+        let notify = tokio::spawn(rsp_http::smsr::notify::run(
+            store.clone(),
+            notices,
+            Duration::from_secs(1),
+            rx.clone(),
+        ));
         let _ = scp81.await;
         admin.await??;
         let _ = smpp.await;
         let _ = sender.await;
+        let _ = notify.await;
         store.close().await;
         tracing::info!("stopped");
         Ok(())
