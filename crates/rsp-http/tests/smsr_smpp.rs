@@ -1,0 +1,267 @@
+//! The SM-SR's SMPP link against the lab SMSC over loopback TCP: a device ESME hands each
+//! SMS to the virtual M2M eUICC and sends its PoR back by SMS; the SM-SR's inbound loop
+//! matches it to the operation. Covers single and concatenated SMS both ways (a long
+//! SendData script and its long PoR), and a device that is not bound yet (the SMSC
+//! stores the SMS; the operation completes once it binds).
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rsp_codec::json::{Eid, Iccid};
+use rsp_codec::sgp02::consts::LC_ENABLED;
+use rsp_codec::sgp02::{Aid, SmsAddress};
+use rsp_crypto::Curve;
+use rsp_http::smsr::es5_sms::{self, SmppLink};
+use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc};
+use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
+use rsp_pki::{Role, TestPki, TestPkiOptions};
+use rsp_sms::{
+    Account, Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress, Smsc, SmscConfig,
+};
+use rsp_smsr::service::{Request, SmsrConfig, SmsrService};
+use rsp_smsr::{
+    Eis, EuiccCapabilities, EuiccKeys, Function, OperationStatus, ProfileInfo, ProfileState,
+    Requester, Scp80Algorithm, Scp80Keyset, SubscriptionAddress,
+};
+use rsp_storage::{DataKey, SqlStore};
+use rsp_testkit::fs::TempDir;
+use tokio::sync::{Mutex, watch};
+
+const KIC: [u8; 16] = [0x2b; 16];
+const KID: [u8; 16] = [0x7e; 16];
+const SMSR_MSISDN: &str = "447700900000";
+const DEVICE_MSISDN: &str = "447700900001";
+const ICCID: &str = "8944000000000000011";
+
+fn card() -> M2mEuicc {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    let pki =
+        PKI.get_or_init(|| TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap());
+    let e = pki.get(Role::Euicc).unwrap();
+    let keyset = rsp_m2m_euicc::Scp80Keyset::new(
+        1,
+        Kic::new(CipherAlgorithm::AesCbc, 1),
+        &KIC,
+        Kid::new(IntegrityAlgorithm::AesCmac, 1),
+        &KID,
+    )
+    .unwrap();
+    let mut state = EuiccState::new(Ecasd::new(&e.cert, &e.key).unwrap(), vec![keyset]).unwrap();
+    state.isdps.push(IsdP {
+        aid: Aid::isd_p(0).unwrap(),
+        life_cycle: LC_ENABLED,
+        fallback: true,
+        pol1: 0,
+        iccid: Some(ICCID.into()),
+        msisdn: Some(SmsAddress::international(DEVICE_MSISDN)),
+        nvm_quota: 0,
+        vm_quota: 0,
+    });
+    M2mEuicc::new(state)
+}
+
+fn eis(eid: &str) -> Eis {
+    Eis {
+        eid: Eid::parse(eid).unwrap(),
+        eum_id: "eum".into(),
+        production_date: None,
+        platform_type: None,
+        platform_version: None,
+        remaining_memory: None,
+        smsr_id: String::new(),
+        ecasd_certificate: None,
+        capabilities: EuiccCapabilities::default(),
+        profiles: vec![ProfileInfo {
+            iccid: Iccid::parse(ICCID).unwrap(),
+            isd_p_aid: Aid::isd_p(0).unwrap().to_hex(),
+            mno_id: "mno1".into(),
+            smdp_id: Some("smdp1".into()),
+            state: ProfileState::Enabled,
+            fallback_attribute: true,
+            subscription_address: SubscriptionAddress {
+                msisdn: Some(DEVICE_MSISDN.into()),
+                imsi: None,
+            },
+            pol2: Default::default(),
+            profile_type: None,
+            allocated_memory: None,
+        }],
+        last_audit_date: None,
+    }
+}
+
+/// The device: every SMS for it goes to the card; PoRs go back to the SM-SR.
+async fn device(smsc: std::net::SocketAddr, card: Arc<Mutex<M2mEuicc>>) -> Arc<Esme> {
+    let (esme, mut inbound) = Esme::bind_transceiver(
+        smsc,
+        EsmeConfig::new("device", "devpw").address_range(DEVICE_MSISDN),
+    )
+    .await
+    .unwrap();
+    let esme = Arc::new(esme);
+    let replies = esme.clone();
+    tokio::spawn(async move {
+        let mut reassembler = Reassembler::new(Limits::default());
+        let mut reference = 0u8;
+        while let Some(m) = inbound.recv().await {
+            let Inbound::Message(m) = m else { continue };
+            let Some(whole) = reassembler.push(&m.source.address, &m.user_data).unwrap() else {
+                continue;
+            };
+            let packet = rsp_ota::sms::unwrap_command(&whole.user_data)
+                .unwrap()
+                .to_vec();
+            let received = card.lock().await.receive_command_packet(&packet).unwrap();
+            let por = received.por.expect("PoR asked for");
+            reference = reference.wrapping_add(1);
+            for ud in por.submit_user_data(reference).unwrap() {
+                replies
+                    .submit_binary(
+                        &SmppAddress::international(DEVICE_MSISDN),
+                        &SmppAddress::international(SMSR_MSISDN),
+                        &ud,
+                        0,
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+    esme
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+async fn wait_done(smsr: &SmsrService<SqlStore>, id: i64) -> rsp_smsr::Operation {
+    let start = Instant::now();
+    loop {
+        let op = smsr.operation(id).await.unwrap().unwrap();
+        if op.status.is_final() {
+            return op;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "operation {id} not done: {op:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn es5_over_smpp_single_and_concatenated() {
+    let smsc = Smsc::start(SmscConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        vec![
+            Account::new("smsr", "smsrpw"),
+            Account::new("device", "devpw"),
+        ],
+    ))
+    .await
+    .unwrap();
+    let addr = smsc.local_addr();
+
+    let dir = TempDir::new();
+    let store = SqlStore::open_sqlite(
+        &dir.0.join("smsr.sqlite"),
+        DataKey::new("k", &[1; 32]).unwrap(),
+    )
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let smsr = Arc::new(SmsrService::new(store, SmsrConfig::default()));
+    let card = Arc::new(Mutex::new(card()));
+    let eid = card.lock().await.eid().to_owned();
+    smsr.register_eis(
+        eis(&eid),
+        &EuiccKeys {
+            scp80: vec![Scp80Keyset::new(1, Scp80Algorithm::Aes, &KIC, &KID).unwrap()],
+            scp81: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+
+    let (esme, inbound) = Esme::bind_transceiver(
+        addr,
+        EsmeConfig::new("smsr", "smsrpw").address_range(SMSR_MSISDN),
+    )
+    .await
+    .unwrap();
+    let link = Arc::new(SmppLink::new(esme, SMSR_MSISDN));
+    let (_stop, rx) = watch::channel(false);
+    tokio::spawn(es5_sms::receive(smsr.clone(), inbound, rx.clone()));
+    tokio::spawn(es5_sms::send(
+        smsr.clone(),
+        link,
+        Duration::from_millis(100),
+        rx,
+    ));
+
+    // The device binds after the SM-SR sent: the SMSC keeps the SMS for it.
+    let audit = smsr
+        .request(
+            Request {
+                requester: Requester::Operator("mno1".into()),
+                eid: eid.clone(),
+                function: Function::AuditEis,
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let _device = device(addr, card.clone()).await;
+    let op = wait_done(&smsr, audit.id).await;
+    assert_eq!(op.status, OperationStatus::Done, "{op:?}");
+    assert_eq!(op.attempts, 1, "stored by the SMSC, not resent");
+
+    // A script longer than one SMS, answered by a PoR longer than one SMS.
+    // Twelve commands the ISD-P accepts (a failing one would end the script there).
+    let apdus: Vec<String> = (0..12)
+        .map(|i| {
+            let msisdn = format!("4477009001{i:02}");
+            hex::encode(
+                rsp_codec::sgp02::UpdateConnectivityParameters {
+                    msisdn: SmsAddress::international(&msisdn),
+                }
+                .to_apdu()
+                .unwrap(),
+            )
+        })
+        .collect();
+    let long = smsr
+        .request(
+            Request {
+                requester: Requester::SmDp("smdp1".into()),
+                eid: eid.clone(),
+                function: Function::SendData {
+                    iccid: Iccid::parse(ICCID).unwrap(),
+                    apdus: apdus.clone(),
+                },
+                transport: None,
+                message_id: None,
+                reply_to: None,
+                validity: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    let op = wait_done(&smsr, long.id).await;
+    assert_eq!(op.status, OperationStatus::Done, "{op:?}");
+    let response = hex::decode(op.outcome.unwrap().response.unwrap()).unwrap();
+    assert_eq!(response, [0x90, 0x00].repeat(apdus.len()), "one 9000 per C-APDU");
+    assert!(smsc.stats().delivered >= 4, "concatenated both ways");
+    smsc.shutdown().await;
+}
