@@ -2,7 +2,10 @@
 //! SMS to the virtual M2M eUICC and sends its PoR back by SMS; the SM-SR's inbound loop
 //! matches it to the operation. Covers single and concatenated SMS both ways (a long
 //! SendData script and its long PoR), and a device that is not bound yet (the SMSC
-//! stores the SMS; the operation completes once it binds).
+//! stores the SMS; the operation completes once it binds). The SM-SR's side of the SMPP
+//! session is recorded and decoded by Wireshark's dissectors (tshark, Debian): submit_sm
+//! with UDHI / PID 7F / DCS F6, the TS 31.115 command packet identifier (IEI 70) and the
+//! concatenation elements as an independent decoder reads them.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, OnceLock};
@@ -188,8 +191,9 @@ async fn es5_over_smpp_single_and_concatenated() {
     .await
     .unwrap();
 
+    let (proxy, recorded) = recording_proxy(addr).await;
     let (esme, inbound) = Esme::bind_transceiver(
-        addr,
+        proxy,
         EsmeConfig::new("smsr", "smsrpw").address_range(SMSR_MSISDN),
     )
     .await
@@ -261,7 +265,157 @@ async fn es5_over_smpp_single_and_concatenated() {
     let op = wait_done(&smsr, long.id).await;
     assert_eq!(op.status, OperationStatus::Done, "{op:?}");
     let response = hex::decode(op.outcome.unwrap().response.unwrap()).unwrap();
-    assert_eq!(response, [0x90, 0x00].repeat(apdus.len()), "one 9000 per C-APDU");
+    assert_eq!(
+        response,
+        [0x90, 0x00].repeat(apdus.len()),
+        "one 9000 per C-APDU"
+    );
     assert!(smsc.stats().delivered >= 4, "concatenated both ways");
     smsc.shutdown().await;
+    let recorded = recorded.lock().await.clone();
+    tshark_check(&recorded);
+}
+
+/// A TCP proxy in front of `target` that records what the client sends.
+async fn recording_proxy(
+    target: std::net::SocketAddr,
+) -> (std::net::SocketAddr, Arc<Mutex<Vec<u8>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let rec = recorded.clone();
+    tokio::spawn(async move {
+        let (client, _) = listener.accept().await.unwrap();
+        let server = tokio::net::TcpStream::connect(target).await.unwrap();
+        let (mut cr, mut cw) = client.into_split();
+        let (mut sr, mut sw) = server.into_split();
+        tokio::spawn(async move {
+            let _ = tokio::io::copy(&mut sr, &mut cw).await;
+        });
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let n = match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            rec.lock().await.extend_from_slice(&buf[..n]);
+            if sw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    });
+    (addr, recorded)
+}
+
+/// Decodes the recorded ESME → SMSC stream with tshark (via text2pcap) and checks every
+/// submit_sm as Wireshark reads it. Skipped with a note when tshark is not installed,
+/// unless `CI` is set.
+fn tshark_check(stream: &[u8]) {
+    let have = |tool: &str| std::process::Command::new(tool).arg("-v").output().is_ok();
+    if !have("tshark") || !have("text2pcap") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have tshark and text2pcap"
+        );
+        eprintln!("tshark/text2pcap not installed: Wireshark decode skipped");
+        return;
+    }
+    let dir = TempDir::new();
+    // One packet per PDU (command_length first), so tshark gives one row per PDU.
+    let mut dump = String::new();
+    let mut rest = stream;
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let (pdu, tail) = rest.split_at(len.min(rest.len()));
+        for (i, chunk) in pdu.chunks(16).enumerate() {
+            dump.push_str(&format!("{:06x} ", i * 16));
+            for b in chunk {
+                dump.push_str(&format!(" {b:02x}"));
+            }
+            dump.push('\n');
+        }
+        rest = tail;
+    }
+    let (txt, pcap) = (dir.0.join("smpp.txt"), dir.0.join("smpp.pcap"));
+    std::fs::write(&txt, dump).unwrap();
+    let ok = std::process::Command::new("text2pcap")
+        .args(["-q", "-T", "40000,2775"])
+        .arg(&txt)
+        .arg(&pcap)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args([
+            "-d",
+            "tcp.port==2775,smpp",
+            "-Y",
+            "smpp.command_id == 0x00000004",
+        ])
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "separator=;",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+        ])
+        .args([
+            "-e",
+            "smpp.esm.submit.features",
+            "-e",
+            "smpp.protocol_id",
+            "-e",
+            "smpp.data_coding",
+        ])
+        .args(["-e", "smpp.destination_addr", "-e", "gsm_sms.ie_identifier"])
+        .args([
+            "-e",
+            "gsm_sms.udh.mm.msg_parts",
+            "-e",
+            "gsm_sms.udh.mm.msg_part",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(';').collect()).collect();
+    assert!(
+        rows.len() >= 3,
+        "one single and at least two concatenated submit_sm: {text}"
+    );
+    let mut concatenated = 0;
+    for r in &rows {
+        assert_eq!(r[0], "0x01", "GSM features: UDHI: {r:?}");
+        assert_eq!(r[1], "0x7f", "SIM data download: {r:?}");
+        assert_eq!(r[2], "0xf6", "class 2, 8-bit: {r:?}");
+        assert_eq!(r[3], DEVICE_MSISDN);
+        let ieis: Vec<&str> = r[4].split(',').collect();
+        match r[6] {
+            "" => assert_eq!(
+                ieis,
+                ["0x70"],
+                "single SMS: the command packet identifier only"
+            ),
+            "1" => {
+                concatenated += 1;
+                assert_eq!(
+                    ieis,
+                    ["0x00", "0x70"],
+                    "first segment: concatenation, then 70"
+                );
+            }
+            _ => assert_eq!(ieis, ["0x00"], "later segments: concatenation only: {r:?}"),
+        }
+    }
+    assert!(concatenated >= 1, "{text}");
 }
