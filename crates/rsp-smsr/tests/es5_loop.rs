@@ -616,6 +616,19 @@ async fn scenario<S: SmsrStore>(store: S) {
         .unwrap()
         .por
         .unwrap();
+    // A PoR with one byte changed does not verify: refused, the operation still waits.
+    let mut tampered = por.user_data();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    assert!(matches!(
+        lab.smsr.receive_sms(MSISDN_1, &tampered, lab.now).await,
+        Err(SmsrError::Security(_))
+    ));
+    // The same command packet replayed to the card is refused there (counter not higher),
+    // and its PoR says so.
+    let replay = lab.card.receive_command_packet(&packet).unwrap();
+    assert!(!replay.accepted);
+    assert_eq!(replay.status, rsp_ota::PorStatus::CntrLow);
     assert!(matches!(
         lab.smsr
             .receive_sms(MSISDN_1, &por.user_data(), lab.now)
