@@ -120,6 +120,37 @@ pub(crate) fn token_ok(headers: &axum::http::HeaderMap, expected: Option<&str>) 
             == 0
 }
 
+/// `router` behind `Authorization: Bearer <token>` (nothing asked without a token), and
+/// `/health` from `store` in front of it, unprotected: the admin listener of the roles
+/// whose admin API is a plain router (eIM, SM-SR).
+pub(crate) fn protected_admin(router: Router, store: SqlStore, token: Option<String>) -> Router {
+    let _ = crate::metrics::handle();
+    let token = std::sync::Arc::new(token);
+    let protected = router
+        .route("/metrics", axum::routing::get(metrics_text))
+        .route_layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let token = token.clone();
+                async move {
+                    if token_ok(req.headers(), token.as_deref()) {
+                        next.run(req).await
+                    } else {
+                        error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token")
+                    }
+                }
+            },
+        ));
+    Router::new()
+        .route(
+            "/health",
+            axum::routing::get(move || {
+                let store = store.clone();
+                async move { database_health(&store).await }
+            }),
+        )
+        .merge(protected)
+}
+
 pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (
         status,

@@ -464,27 +464,5 @@ pub fn base64_der(der: &[u8]) -> String {
 /// The eIM's admin listener (plain HTTP, keep it on loopback or set a bearer token):
 /// `/health` (database reachable) and `/metrics` (Prometheus).
 pub fn admin_router(store: rsp_storage::SqlStore, bearer_token: Option<String>) -> Router {
-    let _ = crate::metrics::handle();
-    let token = Arc::new(bearer_token);
-    let protected = Router::new()
-        .route("/metrics", get(crate::admin::metrics_text))
-        .route_layer(middleware::from_fn(move |req: Request, next: Next| {
-            let token = token.clone();
-            async move {
-                if crate::admin::token_ok(req.headers(), token.as_deref()) {
-                    next.run(req).await
-                } else {
-                    error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token")
-                }
-            }
-        }));
-    Router::new()
-        .route(
-            "/health",
-            get(move || {
-                let store = store.clone();
-                async move { crate::admin::database_health(&store).await }
-            }),
-        )
-        .merge(protected)
+    crate::admin::protected_admin(Router::new(), store, bearer_token)
 }

@@ -15,9 +15,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -206,9 +205,7 @@ pub fn router<S: SmsrStore + 'static>(
     health: rsp_storage::SqlStore,
     bearer_token: Option<String>,
 ) -> Router {
-    let _ = crate::metrics::handle();
-    let token = Arc::new(bearer_token);
-    let protected = Router::new()
+    let routes = Router::new()
         .route("/smsr/v1/euiccs", post(register::<S>))
         .route("/smsr/v1/euiccs/{eid}", get(eis::<S>))
         .route(
@@ -220,25 +217,6 @@ pub fn router<S: SmsrStore + 'static>(
             put(update_profile::<S>),
         )
         .route("/smsr/v1/operations/{id}", get(operation::<S>))
-        .with_state(smsr)
-        .route("/metrics", get(crate::admin::metrics_text))
-        .route_layer(middleware::from_fn(move |req: Request, next: Next| {
-            let token = token.clone();
-            async move {
-                if crate::admin::token_ok(req.headers(), token.as_deref()) {
-                    next.run(req).await
-                } else {
-                    error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token")
-                }
-            }
-        }));
-    Router::new()
-        .route(
-            "/health",
-            get(move || {
-                let store = health.clone();
-                async move { crate::admin::database_health(&store).await }
-            }),
-        )
-        .merge(protected)
+        .with_state(smsr);
+    crate::admin::protected_admin(routes, health, bearer_token)
 }
