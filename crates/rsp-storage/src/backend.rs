@@ -159,6 +159,44 @@ impl SqlStore {
         }
     }
 
+    /// One statement in its own write transaction, mapping the rows it returns (the
+    /// roles whose stores run one statement per call: eIM, SM-SR).
+    pub(crate) async fn write_rows<T: Send>(
+        &self,
+        sql: &'static str,
+        params: &[crate::db::Param<'_>],
+        f: impl Fn(&dyn crate::db::RowRead) -> Result<T, StoreError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let rows = tx.conn().fetch_all(sql, params, f).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// One statement in its own write transaction; the rows it changed.
+    pub(crate) async fn write_exec(
+        &self,
+        sql: &'static str,
+        params: &[crate::db::Param<'_>],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = tx.conn().execute(sql, params).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// One query outside a transaction, mapping every row.
+    pub(crate) async fn read_rows<T>(
+        &self,
+        sql: &'static str,
+        params: &[crate::db::Param<'_>],
+        f: impl Fn(&dyn crate::db::RowRead) -> Result<T, StoreError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut r = self.read().await?;
+        let read = r.conn()?.fetch_all(sql, params, f).await;
+        r.settle(read).await
+    }
+
     /// A connection for reads outside a transaction.
     pub(crate) async fn read(&self) -> Result<Reader<'_>, StoreError> {
         match &self.sqlite {

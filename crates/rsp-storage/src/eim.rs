@@ -99,13 +99,7 @@ impl SqlStore {
         params: &[Param<'_>],
         f: impl Fn(&dyn RowRead) -> Result<T, DbError> + Send,
     ) -> Result<Vec<T>, StoreError> {
-        let run = async {
-            let mut tx = self.begin_write().await?;
-            let rows = tx.conn().fetch_all(sql, params, f).await?;
-            tx.commit().await?;
-            Ok(rows)
-        };
-        run.await.map_err(err)
+        self.write_rows(sql, params, f).await.map_err(err)
     }
 
     pub(crate) async fn eim_exec(
@@ -113,13 +107,7 @@ impl SqlStore {
         sql: &'static str,
         params: &[Param<'_>],
     ) -> Result<u64, StoreError> {
-        let run = async {
-            let mut tx = self.begin_write().await?;
-            let n = tx.conn().execute(sql, params).await?;
-            tx.commit().await?;
-            Ok(n)
-        };
-        run.await.map_err(err)
+        self.write_exec(sql, params).await.map_err(err)
     }
 
     pub(crate) async fn eim_read<T>(
@@ -128,12 +116,7 @@ impl SqlStore {
         params: &[Param<'_>],
         f: impl Fn(&dyn RowRead) -> Result<T, DbError> + Send,
     ) -> Result<Vec<T>, StoreError> {
-        let run = async {
-            let mut r = self.read().await?;
-            let read = r.conn()?.fetch_all(sql, params, f).await;
-            r.settle(read).await
-        };
-        run.await.map_err(err)
+        self.read_rows(sql, params, f).await.map_err(err)
     }
 }
 
