@@ -8,27 +8,22 @@
 //! concatenation elements as an independent decoder reads them.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rsp_codec::json::{Eid, Iccid};
-use rsp_codec::sgp02::consts::LC_ENABLED;
-use rsp_codec::sgp02::{Aid, SmsAddress};
-use rsp_crypto::Curve;
+use rsp_codec::json::Iccid;
+use rsp_codec::sgp02::SmsAddress;
 use rsp_http::smsr::es5_sms::{self, SmppLink};
-use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc};
+use rsp_m2m_euicc::M2mEuicc;
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
-use rsp_pki::{Role, TestPki, TestPkiOptions};
 use rsp_sms::{
     Account, Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress, Smsc, SmscConfig,
 };
 use rsp_smsr::service::{Request, SmsrConfig, SmsrService};
-use rsp_smsr::{
-    Eis, EuiccCapabilities, EuiccKeys, Function, OperationStatus, ProfileInfo, ProfileState,
-    Requester, Scp80Algorithm, Scp80Keyset, SubscriptionAddress,
-};
+use rsp_smsr::{Eis, EuiccKeys, Function, OperationStatus, Requester, Scp80Algorithm, Scp80Keyset};
 use rsp_storage::{DataKey, SqlStore};
 use rsp_testkit::fs::TempDir;
+use rsp_testkit::m2m::{self, LabProfile};
 use tokio::sync::{Mutex, watch};
 
 const KIC: [u8; 16] = [0x2b; 16];
@@ -37,11 +32,15 @@ const SMSR_MSISDN: &str = "447700900000";
 const DEVICE_MSISDN: &str = "447700900001";
 const ICCID: &str = "8944000000000000011";
 
+const PROFILE: [LabProfile<'static>; 1] = [LabProfile {
+    index: 0,
+    iccid: ICCID,
+    msisdn: DEVICE_MSISDN,
+    enabled: true,
+    fallback: true,
+}];
+
 fn card() -> M2mEuicc {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    let pki =
-        PKI.get_or_init(|| TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap());
-    let e = pki.get(Role::Euicc).unwrap();
     let keyset = rsp_m2m_euicc::Scp80Keyset::new(
         1,
         Kic::new(CipherAlgorithm::AesCbc, 1),
@@ -50,48 +49,14 @@ fn card() -> M2mEuicc {
         &KID,
     )
     .unwrap();
-    let mut state = EuiccState::new(Ecasd::new(&e.cert, &e.key).unwrap(), vec![keyset]).unwrap();
-    state.isdps.push(IsdP {
-        aid: Aid::isd_p(0).unwrap(),
-        life_cycle: LC_ENABLED,
-        fallback: true,
-        pol1: 0,
-        iccid: Some(ICCID.into()),
-        msisdn: Some(SmsAddress::international(DEVICE_MSISDN)),
-        nvm_quota: 0,
-        vm_quota: 0,
-    });
-    M2mEuicc::new(state)
+    m2m::card(vec![keyset], &PROFILE)
 }
 
+/// The EIS, the Profile prepared by SM-DP `smdp1` (it sends data to its ISD-P).
 fn eis(eid: &str) -> Eis {
-    Eis {
-        eid: Eid::parse(eid).unwrap(),
-        eum_id: "eum".into(),
-        production_date: None,
-        platform_type: None,
-        platform_version: None,
-        remaining_memory: None,
-        smsr_id: String::new(),
-        ecasd_certificate: None,
-        capabilities: EuiccCapabilities::default(),
-        profiles: vec![ProfileInfo {
-            iccid: Iccid::parse(ICCID).unwrap(),
-            isd_p_aid: Aid::isd_p(0).unwrap().to_hex(),
-            mno_id: "mno1".into(),
-            smdp_id: Some("smdp1".into()),
-            state: ProfileState::Enabled,
-            fallback_attribute: true,
-            subscription_address: SubscriptionAddress {
-                msisdn: Some(DEVICE_MSISDN.into()),
-                imsi: None,
-            },
-            pol2: Default::default(),
-            profile_type: None,
-            allocated_memory: None,
-        }],
-        last_audit_date: None,
-    }
+    let mut e = m2m::eis(eid, "mno1", &PROFILE);
+    e.profiles[0].smdp_id = Some("smdp1".into());
+    e
 }
 
 /// The device: every SMS for it goes to the card; PoRs go back to the SM-SR.

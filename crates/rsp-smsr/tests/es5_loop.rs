@@ -6,24 +6,22 @@
 //! change nothing; retries, expiry and out-of-attempts.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
-use rsp_codec::json::{Eid, Iccid};
-use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
+use rsp_codec::json::Iccid;
 use rsp_codec::sgp02::{Aid, SmsAddress};
-use rsp_crypto::Curve;
-use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc};
+use rsp_m2m_euicc::M2mEuicc;
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
-use rsp_pki::{Role, TestPki, TestPkiOptions};
 use rsp_smsr::notice::{Destination, Notice, ProfileChange};
 use rsp_smsr::service::{Es5Sms, Incoming, Request, SmsrConfig, SmsrService};
 use rsp_smsr::store::SmsrStore;
 use rsp_smsr::{
-    Eis, EuiccCapabilities, EuiccKeys, Function, OperationStatus, Pol2, ProfileInfo, ProfileState,
-    Requester, RetryPolicy, Scp80Algorithm, Scp80Keyset, SmsrError, SubscriptionAddress,
+    Eis, EuiccKeys, Function, OperationStatus, Pol2, ProfileState, Requester, RetryPolicy,
+    Scp80Algorithm, Scp80Keyset, SmsrError,
 };
 use rsp_storage::{DataKey, SqlStore};
 use rsp_testkit::fs::TempDir;
+use rsp_testkit::m2m::{self, LabProfile};
 use rsp_testkit::pg::PgDb;
 
 const TDES: [u8; 16] = [0x31; 16];
@@ -36,13 +34,22 @@ const ICCID_2: &str = "8944000000000000022";
 const ICCID_3: &str = "8944000000000000033";
 const MSISDN_3: &str = "447700900003";
 
-fn ecasd() -> Ecasd {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    let pki =
-        PKI.get_or_init(|| TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap());
-    let e = pki.get(Role::Euicc).unwrap();
-    Ecasd::new(&e.cert, &e.key).unwrap()
-}
+const PROFILES: [LabProfile<'static>; 2] = [
+    LabProfile {
+        index: 0,
+        iccid: ICCID_1,
+        msisdn: MSISDN_1,
+        enabled: true,
+        fallback: true,
+    },
+    LabProfile {
+        index: 1,
+        iccid: ICCID_2,
+        msisdn: MSISDN_2,
+        enabled: false,
+        fallback: false,
+    },
+];
 
 fn aid(i: u8) -> Aid {
     Aid::isd_p(i).unwrap()
@@ -68,60 +75,11 @@ fn card() -> M2mEuicc {
         )
         .unwrap(),
     ];
-    let mut state = EuiccState::new(ecasd(), keysets).unwrap();
-    for (i, iccid, msisdn, lc, fallback) in [
-        (0, ICCID_1, MSISDN_1, LC_ENABLED, true),
-        (1, ICCID_2, MSISDN_2, LC_DISABLED, false),
-    ] {
-        state.isdps.push(IsdP {
-            aid: aid(i),
-            life_cycle: lc,
-            fallback,
-            pol1: 0,
-            iccid: Some(iccid.into()),
-            msisdn: Some(SmsAddress::international(msisdn)),
-            nvm_quota: 0,
-            vm_quota: 0,
-        });
-    }
-    M2mEuicc::new(state)
-}
-
-fn profile(i: u8, iccid: &str, msisdn: &str, state: ProfileState, fallback: bool) -> ProfileInfo {
-    ProfileInfo {
-        iccid: Iccid::parse(iccid).unwrap(),
-        isd_p_aid: aid(i).to_hex(),
-        mno_id: "mno1".into(),
-        smdp_id: None,
-        state,
-        fallback_attribute: fallback,
-        subscription_address: SubscriptionAddress {
-            msisdn: Some(msisdn.into()),
-            imsi: None,
-        },
-        pol2: Pol2::default(),
-        profile_type: None,
-        allocated_memory: None,
-    }
+    m2m::card(keysets, &PROFILES)
 }
 
 fn eis(eid: &str) -> Eis {
-    Eis {
-        eid: Eid::parse(eid).unwrap(),
-        eum_id: "eum".into(),
-        production_date: None,
-        platform_type: None,
-        platform_version: None,
-        remaining_memory: None,
-        smsr_id: String::new(),
-        ecasd_certificate: None,
-        capabilities: EuiccCapabilities::default(),
-        profiles: vec![
-            profile(0, ICCID_1, MSISDN_1, ProfileState::Enabled, true),
-            profile(1, ICCID_2, MSISDN_2, ProfileState::Disabled, false),
-        ],
-        last_audit_date: None,
-    }
+    m2m::eis(eid, "mno1", &PROFILES)
 }
 
 fn keys() -> EuiccKeys {

@@ -14,6 +14,7 @@
 
 pub mod euicc_sim;
 pub mod fs;
+pub mod m2m;
 pub mod pg;
 pub mod process;
 

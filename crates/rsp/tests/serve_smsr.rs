@@ -10,12 +10,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use common::{Running, free_port, http_get, rsp, temp_dir, wait_healthy};
-use rsp_codec::sgp02::consts::LC_ENABLED;
-use rsp_codec::sgp02::{Aid, SmsAddress};
-use rsp_crypto::Curve;
-use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc};
+use rsp_codec::sgp02::Aid;
+use rsp_m2m_euicc::M2mEuicc;
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
-use rsp_pki::{Role, TestPki, TestPkiOptions};
 use rsp_sms::{
     Account, Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress, Smsc, SmscConfig,
 };
@@ -29,10 +26,6 @@ const DEVICE_MSISDN: &str = "447700900001";
 const ICCID: &str = "8944000000000000011";
 
 fn card() -> M2mEuicc {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    let pki =
-        PKI.get_or_init(|| TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).unwrap());
-    let e = pki.get(Role::Euicc).unwrap();
     let keyset = rsp_m2m_euicc::Scp80Keyset::new(
         1,
         Kic::new(CipherAlgorithm::TdesCbc2Key, 1),
@@ -41,18 +34,16 @@ fn card() -> M2mEuicc {
         &KID,
     )
     .unwrap();
-    let mut state = EuiccState::new(Ecasd::new(&e.cert, &e.key).unwrap(), vec![keyset]).unwrap();
-    state.isdps.push(IsdP {
-        aid: Aid::isd_p(0).unwrap(),
-        life_cycle: LC_ENABLED,
-        fallback: true,
-        pol1: 0,
-        iccid: Some(ICCID.into()),
-        msisdn: Some(SmsAddress::international(DEVICE_MSISDN)),
-        nvm_quota: 0,
-        vm_quota: 0,
-    });
-    M2mEuicc::new(state)
+    rsp_testkit::m2m::card(
+        vec![keyset],
+        &[rsp_testkit::m2m::LabProfile {
+            index: 0,
+            iccid: ICCID,
+            msisdn: DEVICE_MSISDN,
+            enabled: true,
+            fallback: true,
+        }],
+    )
 }
 
 /// What the device does with the PoRs the card makes.

@@ -1,0 +1,94 @@
+//! The M2M lab of the SM-SR tests: a virtual M2M eUICC (test PKI eUICC certificate as its
+//! ECASD, given ISD-R keysets, pre-installed Profiles) and the EIS an EUM would register
+//! for it.
+
+use std::sync::OnceLock;
+
+use rsp_codec::json::{Eid, Iccid};
+use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
+use rsp_codec::sgp02::{Aid, SmsAddress};
+use rsp_crypto::Curve;
+use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
+use rsp_pki::{Role, TestPki, TestPkiOptions};
+use rsp_smsr::{Eis, EuiccCapabilities, Pol2, ProfileInfo, ProfileState, SubscriptionAddress};
+
+/// One pre-installed Profile of the lab card: ISD-P index, ICCID, MSISDN, enabled,
+/// fallback attribute.
+#[derive(Debug, Clone, Copy)]
+pub struct LabProfile<'a> {
+    /// ISD-P index (`Aid::isd_p`).
+    pub index: u8,
+    /// ICCID digits.
+    pub iccid: &'a str,
+    /// MSISDN digits.
+    pub msisdn: &'a str,
+    /// Enabled (else disabled).
+    pub enabled: bool,
+    /// Carries the fallback attribute.
+    pub fallback: bool,
+}
+
+fn ecasd() -> Ecasd {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    let pki = PKI.get_or_init(|| {
+        TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).expect("test PKI")
+    });
+    let e = pki.get(Role::Euicc).expect("eUICC identity");
+    Ecasd::new(&e.cert, &e.key).expect("ECASD")
+}
+
+/// A virtual M2M eUICC (in memory) with `keysets` and `profiles` installed.
+pub fn card(keysets: Vec<Scp80Keyset>, profiles: &[LabProfile<'_>]) -> M2mEuicc {
+    let mut state = EuiccState::new(ecasd(), keysets).expect("eUICC state");
+    for p in profiles {
+        state.isdps.push(IsdP {
+            aid: Aid::isd_p(p.index).expect("ISD-P index"),
+            life_cycle: if p.enabled { LC_ENABLED } else { LC_DISABLED },
+            fallback: p.fallback,
+            pol1: 0,
+            iccid: Some(p.iccid.into()),
+            msisdn: Some(SmsAddress::international(p.msisdn)),
+            nvm_quota: 0,
+            vm_quota: 0,
+        });
+    }
+    M2mEuicc::new(state)
+}
+
+/// The EIS of that card, every Profile owned by `mno_id`.
+pub fn eis(eid: &str, mno_id: &str, profiles: &[LabProfile<'_>]) -> Eis {
+    Eis {
+        eid: Eid::parse(eid).expect("EID"),
+        eum_id: "eum.test".into(),
+        production_date: None,
+        platform_type: None,
+        platform_version: None,
+        remaining_memory: None,
+        smsr_id: String::new(),
+        ecasd_certificate: None,
+        capabilities: EuiccCapabilities::default(),
+        profiles: profiles
+            .iter()
+            .map(|p| ProfileInfo {
+                iccid: Iccid::parse(p.iccid).expect("ICCID"),
+                isd_p_aid: Aid::isd_p(p.index).expect("ISD-P index").to_hex(),
+                mno_id: mno_id.into(),
+                smdp_id: None,
+                state: if p.enabled {
+                    ProfileState::Enabled
+                } else {
+                    ProfileState::Disabled
+                },
+                fallback_attribute: p.fallback,
+                subscription_address: SubscriptionAddress {
+                    msisdn: Some(p.msisdn.into()),
+                    imsi: None,
+                },
+                pol2: Pol2::default(),
+                profile_type: None,
+                allocated_memory: None,
+            })
+            .collect(),
+        last_audit_date: None,
+    }
+}
