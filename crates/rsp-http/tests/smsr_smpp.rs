@@ -176,15 +176,11 @@ async fn es5_over_smpp_single_and_concatenated() {
     // The device binds after the SM-SR sent: the SMSC keeps the SMS for it.
     let audit = smsr
         .request(
-            Request {
-                requester: Requester::Operator("mno1".into()),
-                eid: eid.clone(),
-                function: Function::AuditEis,
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            Request::new(
+                Requester::Operator("mno1".into()),
+                eid.clone(),
+                Function::AuditEis,
+            ),
             now(),
         )
         .await
@@ -211,18 +207,14 @@ async fn es5_over_smpp_single_and_concatenated() {
         .collect();
     let long = smsr
         .request(
-            Request {
-                requester: Requester::SmDp("smdp1".into()),
-                eid: eid.clone(),
-                function: Function::SendData {
+            Request::new(
+                Requester::SmDp("smdp1".into()),
+                eid.clone(),
+                Function::SendData {
                     iccid: Iccid::parse(ICCID).unwrap(),
                     apdus: apdus.clone(),
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             now(),
         )
         .await

@@ -92,6 +92,22 @@ pub struct Request {
     pub validity: Option<i64>,
 }
 
+impl Request {
+    /// A request of `function` on `eid` by `requester`: transport chosen by the SM-SR, no
+    /// `ReplyTo`, the default validity period.
+    pub fn new(requester: Requester, eid: impl Into<String>, function: Function) -> Self {
+        Self {
+            requester,
+            eid: eid.into(),
+            function,
+            transport: None,
+            message_id: None,
+            reply_to: None,
+            validity: None,
+        }
+    }
+}
+
 /// What one sender step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendReport {

@@ -234,17 +234,13 @@ async fn scenario<S: SmsrStore>(store: S) {
     let other = lab
         .smsr
         .request(
-            Request {
-                requester: Requester::Operator("mno2".into()),
-                eid: eid.clone(),
-                function: Function::EnableProfile {
+            Request::new(
+                Requester::Operator("mno2".into()),
+                eid.clone(),
+                Function::EnableProfile {
                     iccid: iccid(ICCID_2),
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             lab.now,
         )
         .await;
@@ -424,20 +420,16 @@ async fn scenario<S: SmsrStore>(store: S) {
     let create = lab
         .smsr
         .request(
-            Request {
-                requester: smdp.clone(),
-                eid: eid.clone(),
-                function: Function::CreateIsdp {
+            Request::new(
+                smdp.clone(),
+                eid.clone(),
+                Function::CreateIsdp {
                     iccid: iccid(ICCID_3),
                     mno_id: "mno1".into(),
                     required_memory: 2048,
                     isd_p_aid: None,
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             lab.now,
         )
         .await
@@ -461,18 +453,14 @@ async fn scenario<S: SmsrStore>(store: S) {
     let send = lab
         .smsr
         .request(
-            Request {
-                requester: smdp.clone(),
-                eid: eid.clone(),
-                function: Function::SendData {
+            Request::new(
+                smdp.clone(),
+                eid.clone(),
+                Function::SendData {
                     iccid: iccid(ICCID_3),
                     apdus: vec!["80CA00FE00".into()],
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             lab.now,
         )
         .await
@@ -509,18 +497,14 @@ async fn scenario<S: SmsrStore>(store: S) {
     let upd = lab
         .smsr
         .request(
-            Request {
-                requester: smdp.clone(),
-                eid: eid.clone(),
-                function: Function::UpdateConnectivityParameters {
+            Request::new(
+                smdp.clone(),
+                eid.clone(),
+                Function::UpdateConnectivityParameters {
                     iccid: iccid(ICCID_3),
                     msisdn: MSISDN_3.into(),
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             lab.now,
         )
         .await
@@ -538,20 +522,16 @@ async fn scenario<S: SmsrStore>(store: S) {
     let again = lab
         .smsr
         .request(
-            Request {
-                requester: smdp.clone(),
-                eid: eid.clone(),
-                function: Function::CreateIsdp {
+            Request::new(
+                smdp.clone(),
+                eid.clone(),
+                Function::CreateIsdp {
                     iccid: iccid(ICCID_3),
                     mno_id: "mno1".into(),
                     required_memory: 0,
                     isd_p_aid: None,
                 },
-                transport: None,
-                message_id: None,
-                reply_to: None,
-                validity: None,
-            },
+            ),
             lab.now,
         )
         .await;
