@@ -7,8 +7,8 @@
 use super::Sgp02Error;
 use super::consts as c;
 pub use super::store_data::{
-    DisableProfile, EnableProfile, HandleNotificationConfirmation, SetFallbackAttribute,
-    UpdateConnectivityParameters, UpdateSmsrAddressingParameters,
+    AdminSessionTrigger, DisableProfile, EnableProfile, HandleNotificationConfirmation,
+    SetFallbackAttribute, UpdateConnectivityParameters, UpdateSmsrAddressingParameters,
 };
 use super::tlv;
 use super::types::Aid;
@@ -344,6 +344,8 @@ pub enum Es5Command {
     GetStatus(GetStatus),
     /// GET DATA.
     GetData(GetData),
+    /// STORE DATA P1 `90`: the SCP81 push (administration session triggering parameters).
+    AdminSessionTrigger(AdminSessionTrigger),
 }
 
 impl Es5Command {
@@ -358,6 +360,9 @@ impl Es5Command {
             c::INS_DELETE => Es5Command::DeleteProfile(DeleteProfile::parse(apdu)?),
             c::INS_GET_STATUS => Es5Command::GetStatus(GetStatus::parse(apdu)?),
             c::INS_GET_DATA => Es5Command::GetData(GetData::parse(apdu)?),
+            c::INS_STORE_DATA if a.p1 == c::P1_STORE_DATA_LAST_BER => {
+                Es5Command::AdminSessionTrigger(AdminSessionTrigger::parse(apdu)?)
+            }
             c::INS_STORE_DATA => {
                 let dgi = a
                     .data
@@ -401,6 +406,7 @@ impl Es5Command {
             Es5Command::DeleteProfile(x) => x.to_apdu(),
             Es5Command::GetStatus(x) => x.to_apdu(),
             Es5Command::GetData(x) => Ok(x.to_apdu()),
+            Es5Command::AdminSessionTrigger(x) => x.to_apdu(),
         }
     }
 }

@@ -52,6 +52,10 @@ pub const INS_GET_DATA: u8 = 0xCA;
 pub const P1_INSTALL_AND_MAKE_SELECTABLE: u8 = 0x0C;
 /// STORE DATA P1: last block, DGI format (GP §11.11.2.1).
 pub const P1_STORE_DATA_LAST_DGI: u8 = 0x88;
+/// STORE DATA P1: last block, BER-TLV format (GP §11.11.2.1), used by the SCP81 push.
+pub const P1_STORE_DATA_LAST_BER: u8 = 0x90;
+/// Administration session triggering parameters (GP Amendment B §3.7, our reading).
+pub const TAG_ADMIN_SESSION_TRIGGER: u8 = 0x81;
 /// DELETE P2: delete object and related objects (GP §11.2.2.2).
 pub const P2_DELETE_RELATED: u8 = 0x80;
 /// GET STATUS P1: applications, including security domains (GP §11.4.2.1).

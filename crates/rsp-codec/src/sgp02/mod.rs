@@ -21,9 +21,9 @@ mod tlv;
 pub mod types;
 
 pub use command::{
-    CreateIsdp, DeleteProfile, DisableProfile, EnableProfile, Es5Command, GetData, GetStatus,
-    HandleNotificationConfirmation, SetFallbackAttribute, UpdateConnectivityParameters,
-    UpdateSmsrAddressingParameters,
+    AdminSessionTrigger, CreateIsdp, DeleteProfile, DisableProfile, EnableProfile, Es5Command,
+    GetData, GetStatus, HandleNotificationConfirmation, SetFallbackAttribute,
+    UpdateConnectivityParameters, UpdateSmsrAddressingParameters,
 };
 pub use notification::{DefaultNotification, NotificationType};
 pub use response::{

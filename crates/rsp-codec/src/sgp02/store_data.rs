@@ -182,3 +182,47 @@ impl UpdateConnectivityParameters {
         })
     }
 }
+
+/// The SCP81 push (our reading of GP Amendment B §3.7 and SGP.02 §2.4.4, not checked
+/// against the text): one STORE DATA `80 E2 90 00 Lc` to the ISD-R whose data is the
+/// administration session triggering parameters TLV (tag `81`, coded by
+/// `rsp_scp81::trigger`; kept opaque here). P1 `90`: last block, BER-TLV format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminSessionTrigger {
+    /// The triggering parameters, `81` L … as a whole.
+    pub params: Vec<u8>,
+}
+
+impl AdminSessionTrigger {
+    /// `80 E2 90 00 Lc` ‖ parameters.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        if self.params.first() != Some(&c::TAG_ADMIN_SESSION_TRIGGER) {
+            return Err(Sgp02Error::Malformed(
+                "triggering parameters must start with 81",
+            ));
+        }
+        build(
+            c::INS_STORE_DATA,
+            c::P1_STORE_DATA_LAST_BER,
+            0x00,
+            &self.params,
+        )
+    }
+    /// Parses the STORE DATA APDU (the parameters must be one TLV with tag `81`).
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_apdu(apdu)?;
+        if (a.cla, a.ins, a.p1, a.p2)
+            != (c::CLA_GP, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_BER, 0)
+        {
+            return Err(unknown(&a));
+        }
+        tlv::read_single(
+            a.data,
+            u16::from(c::TAG_ADMIN_SESSION_TRIGGER),
+            "triggering parameters",
+        )?;
+        Ok(AdminSessionTrigger {
+            params: a.data.to_vec(),
+        })
+    }
+}

@@ -399,3 +399,25 @@ fn notification_round_trip() {
         assert_eq!(NotificationType::from_code(code).code(), code);
     }
 }
+
+#[test]
+fn admin_session_trigger_vector() {
+    // 81 L { 84 (connection parameters) 02 .., 89 (HTTP POST) 0A { 8A 06 "a.test" } } —
+    // any TLV under 81 travels unchanged.
+    let params = h("81 0E 8402 0102 8908 8A06 612E74657374");
+    let t = AdminSessionTrigger {
+        params: params.clone(),
+    };
+    let b = t.to_apdu().expect("apdu");
+    assert_eq!(b, h("80E2900010 810E 8402 0102 8908 8A06 612E74657374"));
+    assert_eq!(
+        Es5Command::parse(&b).expect("parse"),
+        Es5Command::AdminSessionTrigger(t.clone())
+    );
+    assert_eq!(Es5Command::AdminSessionTrigger(t).to_apdu().expect("a"), b);
+    // Not tag 81, trailing data, or the DGI-format P1: refused.
+    assert!(AdminSessionTrigger { params: h("8200") }.to_apdu().is_err());
+    assert!(AdminSessionTrigger::parse(&h("80E29000028200")).is_err());
+    assert!(AdminSessionTrigger::parse(&h("80E2900004810000 00")).is_err());
+    assert!(AdminSessionTrigger::parse(&h("80E2880003810100")).is_err());
+}
