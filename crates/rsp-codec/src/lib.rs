@@ -5,9 +5,11 @@
 //! - [`json`]: the JSON bindings of ES9+, ES11, ES2+ and ES12 (SGP.22 §6.5/§6.6).
 //! - [`status`]: the SGP.22 subject/reason status codes as typed values.
 //! - [`tlv`]: raw BER-TLV headers, splitting and wrapping (ES10 dispatch, BPP segments).
+//! - [`ws`]: the SGP.02 web-service binding (SOAP 1.2 + WS-Addressing) of ES1, ES3, ES4.
 
 pub mod asn1;
 pub mod json;
 pub mod sgp02;
 pub mod status;
 pub mod tlv;
+pub mod ws;

@@ -1,0 +1,87 @@
+//! The SGP.02 web-service binding (SOAP 1.2 + WS-Addressing 1.0) of the M2M off-card
+//! interfaces ES1 (EUM → SM-SR), ES3 (SM-DP → SM-SR) and ES4 (Operator → SM-SR): a pure
+//! codec, no HTTP.
+//!
+//! - [`envelope`]: the SOAP envelope, its WS-Addressing header ([`WsHeader`]) and faults.
+//! - [`common`]: identifiers, `FunctionExecutionStatus`, POL2, requests, responses and
+//!   notifications shared by every interface.
+//! - [`eis`]: the eUICC Information Set, with the ISD-R keys our SM-SR needs.
+//! - [`es1`], [`es3`], [`es4`]: each interface's functions.
+//! - [`names`]: every XML name and action URI in one place (most are our reading of
+//!   SGP.02 Annex B, which was not available; see there).
+//!
+//! Flow: `envelope::parse(text)` → [`Envelope`] → `es4::Es4Message::from_envelope(&env)`;
+//! the other way `msg.envelope(header)` → `envelope::build(&env)`.
+
+pub mod common;
+pub mod eis;
+pub mod envelope;
+pub mod es1;
+pub mod es3;
+pub mod es4;
+pub mod names;
+pub mod xml;
+
+pub use common::{
+    ExecutionStatus, FunctionExecutionStatus, Message, Notification, Pol2, Pol2Rule, PolicyAction,
+    ProfileRequest, Qualification, Request, RequestBody, Response, StatusCodeData,
+    SubscriptionAddress,
+};
+pub use eis::{Ecasd, Eis, IsdR, ProfileInfo, ProfileState, Scp80Algorithm, Scp80Keyset, Scp81Psk};
+pub use envelope::{Envelope, Fault, FaultCode, WsHeader};
+pub use names::{Function, NotificationKind};
+pub use xml::Element;
+
+/// The interface a message travels on (it selects element names and action URIs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Interface {
+    /// EUM → SM-SR (SGP.02 §5.3).
+    Es1,
+    /// SM-DP → SM-SR (SGP.02 §5.5).
+    Es3,
+    /// Operator → SM-SR (SGP.02 §5.4).
+    Es4,
+}
+
+/// Why a message was refused. Every variant is the sender's fault (SOAP `Sender`), see
+/// [`WsError::fault`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WsError {
+    /// Not well-formed XML, or a construct we refuse.
+    #[error("malformed XML: {0}")]
+    Xml(String),
+    /// A DOCTYPE (DTD, entity declarations) — refused against XXE and entity expansion.
+    #[error("DOCTYPE declarations are not accepted")]
+    Doctype,
+    /// Over [`xml::MAX_SIZE`].
+    #[error("message of {0} bytes exceeds the limit")]
+    TooLarge(usize),
+    /// Over [`xml::MAX_DEPTH`] or [`xml::MAX_ELEMENTS`].
+    #[error("message nests too deep or has too many elements")]
+    TooDeep,
+    /// The root is not a SOAP 1.2 envelope, or its Header/Body is missing or misplaced.
+    #[error("not a SOAP 1.2 envelope: {0}")]
+    NotEnvelope(&'static str),
+    /// A required element is missing.
+    #[error("missing element {0}")]
+    Missing(&'static str),
+    /// An element has an invalid value.
+    #[error("invalid {0}: {1}")]
+    Invalid(&'static str, String),
+    /// The body element is not a message of this interface.
+    #[error("unknown message {0}")]
+    UnknownMessage(String),
+    /// `wsa:Action` does not match the body.
+    #[error("action {0} does not match the body")]
+    ActionMismatch(String),
+}
+
+impl WsError {
+    /// The SOAP fault answering a request refused with this error.
+    pub fn fault(&self) -> Fault {
+        Fault {
+            code: FaultCode::Sender,
+            reason: self.to_string(),
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Every XML name of the SGP.02 web-service binding in one place, so a reading that turns
+//! out wrong is corrected here and nowhere else.
+//!
+//! Sources: the SOAP 1.2 and WS-Addressing 1.0 namespaces are the W3C ones (checked).
+//! SGP.02 Annex B (binding, WSDL, XSD) was not available; the GSMA namespace, the action
+//! URI pattern (including the spelling `ProfileManagent`) and most element names follow
+//! the public SM-SR implementation Njiwa (io.njiwa, JAX-WS annotations written against
+//! SGP.02 v3.1), which we read but did not copy. Names marked "our reading" have no source
+//! at all and are our guess from the SGP.02 function tables.
+
+use super::Interface;
+
+/// SOAP 1.2 envelope namespace (W3C).
+pub const NS_SOAP: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// WS-Addressing 1.0 namespace (W3C). Njiwa uses the metadata namespace
+/// `http://www.w3.org/2007/05/addressing/metadata` for its headers; we follow WS-A 1.0.
+pub const NS_WSA: &str = "http://www.w3.org/2005/08/addressing";
+/// The GSMA body namespace (from Njiwa; KPN's endpoint path `esim-messaging/3` suggests a
+/// versioned successor for SGP.02 v3.x+).
+pub const NS_GSMA: &str = "http://namespaces.gsma.org/esim-messaging/1";
+
+/// Prefixes we write (parsers accept any prefix).
+pub const PREFIX_SOAP: &str = "env";
+/// WS-Addressing prefix we write.
+pub const PREFIX_WSA: &str = "wsa";
+/// GSMA prefix we write.
+pub const PREFIX_GSMA: &str = "rps";
+
+/// WS-Addressing action of a SOAP fault (WS-A 1.0 SOAP binding §6).
+pub const ACTION_FAULT: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
+/// The WS-A anonymous address (reply on the same HTTP connection).
+pub const WSA_ANONYMOUS: &str = "http://www.w3.org/2005/08/addressing/anonymous";
+
+// SOAP envelope and WS-A header element names (W3C).
+pub(crate) const ENVELOPE: &str = "Envelope";
+pub(crate) const HEADER: &str = "Header";
+pub(crate) const BODY: &str = "Body";
+pub(crate) const FAULT: &str = "Fault";
+pub(crate) const FAULT_CODE: &str = "Code";
+pub(crate) const FAULT_VALUE: &str = "Value";
+pub(crate) const FAULT_REASON: &str = "Reason";
+pub(crate) const FAULT_TEXT: &str = "Text";
+pub(crate) const WSA_TO: &str = "To";
+pub(crate) const WSA_FROM: &str = "From";
+pub(crate) const WSA_REPLY_TO: &str = "ReplyTo";
+pub(crate) const WSA_ADDRESS: &str = "Address";
+pub(crate) const WSA_MESSAGE_ID: &str = "MessageID";
+pub(crate) const WSA_ACTION: &str = "Action";
+pub(crate) const WSA_RELATES_TO: &str = "RelatesTo";
+
+// Common body elements (SGP.02 §5.1; names from Njiwa).
+pub(crate) const FUNCTION_CALL_ID: &str = "FunctionCallIdentifier";
+pub(crate) const VALIDITY_PERIOD: &str = "ValidityPeriod";
+pub(crate) const EXECUTION_STATUS: &str = "FunctionExecutionStatus";
+pub(crate) const STATUS: &str = "Status";
+pub(crate) const STATUS_CODE_DATA: &str = "StatusCodeData";
+pub(crate) const SUBJECT_CODE: &str = "SubjectCode";
+pub(crate) const REASON_CODE: &str = "ReasonCode";
+pub(crate) const SUBJECT_IDENTIFIER: &str = "SubjectIdentifier";
+pub(crate) const MESSAGE: &str = "Message";
+pub(crate) const EID: &str = "Eid";
+pub(crate) const ICCID: &str = "Iccid";
+pub(crate) const COMPLETION_TIMESTAMP: &str = "CompletionTimestamp";
+
+// POL2 (SGP.02 §2.3.3; Njiwa uses `pol2`, we follow the brief's `Pol2`, our reading).
+pub(crate) const POL2: &str = "Pol2";
+pub(crate) const RULE: &str = "Rule";
+pub(crate) const SUBJECT: &str = "Subject";
+pub(crate) const ACTION: &str = "Action";
+pub(crate) const QUALIFICATION: &str = "Qualification";
+
+// Subscription address (Njiwa `SubscriptionAddressType`).
+pub(crate) const SUBSCRIPTION_ADDRESS: &str = "SubscriptionAddress";
+pub(crate) const NEW_SUBSCRIPTION_ADDRESS: &str = "NewSubscriptionAddress";
+pub(crate) const MSISDN: &str = "Msisdn";
+pub(crate) const IMSI: &str = "Imsi";
+
+// EIS (SGP.02 §5.1.1.2 data model; element names from Njiwa's `Eis` type).
+pub(crate) const EIS: &str = "Eis";
+pub(crate) const EUM_SIGNED_INFO: &str = "EumSignedInfo";
+pub(crate) const EUM_ID: &str = "Eum-Id";
+pub(crate) const PRODUCTION_DATE: &str = "ProductionDate";
+pub(crate) const PLATFORM_TYPE: &str = "PlatformType";
+pub(crate) const PLATFORM_VERSION: &str = "PlatformVersion";
+pub(crate) const ECASD: &str = "Ecasd";
+pub(crate) const AID: &str = "Aid";
+/// Our reading: Njiwa nests certificates in keysets; we carry the ECASD certificate alone.
+pub(crate) const CERTIFICATE: &str = "Certificate";
+pub(crate) const REMAINING_MEMORY: &str = "RemainingMemory";
+pub(crate) const AVAILABLE_MEMORY: &str = "AvailableMemoryForProfiles";
+pub(crate) const SMSR_ID: &str = "Smsr-id";
+pub(crate) const PROFILE_INFO: &str = "ProfileInfo";
+pub(crate) const ISDP_AID: &str = "Isd-p-aid";
+pub(crate) const MNO_ID: &str = "Mno-id";
+pub(crate) const FALLBACK_ATTRIBUTE: &str = "FallbackAttribute";
+pub(crate) const STATE: &str = "State";
+pub(crate) const SMDP_ID: &str = "Smdp-id";
+pub(crate) const PROFILE_TYPE: &str = "ProfileType";
+pub(crate) const ALLOCATED_MEMORY: &str = "AllocatedMemory";
+pub(crate) const ISD_R: &str = "Isd-r";
+// ISD-R keys: our own elements (SGP.02 passes keysets in the ISD-R part; Njiwa uses a
+// generic `Keyset`/`Key`/`KeyComponent` structure we did not adopt).
+pub(crate) const SCP80_KEYSET: &str = "Scp80Keyset";
+pub(crate) const VERSION: &str = "Version";
+pub(crate) const ALGORITHM: &str = "Algorithm";
+pub(crate) const KIC: &str = "Kic";
+pub(crate) const KID: &str = "Kid";
+pub(crate) const SCP81_PSK: &str = "Scp81Psk";
+pub(crate) const IDENTITY: &str = "Identity";
+pub(crate) const KEY: &str = "Key";
+
+// ES3-only request elements (names from Njiwa where it has them).
+/// Njiwa spells it `Mno-id` in the EIS; the brief's `Mno-ID` for CreateISDP is our reading.
+pub(crate) const CREATE_MNO_ID: &str = "Mno-ID";
+pub(crate) const REQUIRED_MEMORY: &str = "RequiredMemory";
+/// Njiwa: `moreToDo`; we write `MoreToDo` (brief, our reading).
+pub(crate) const MORE_TO_DO: &str = "MoreToDo";
+pub(crate) const SD_AID: &str = "sd-aid";
+pub(crate) const DATA: &str = "Data";
+pub(crate) const CONNECTIVITY_PARAMETERS: &str = "ConnectivityParameters";
+
+/// Suffix of a response body element and its action (`EnableProfileResponse`).
+pub(crate) const RESPONSE_SUFFIX: &str = "Response";
+
+/// The SGP.02 functions this codec carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    /// ES3/ES4 EnableProfile.
+    EnableProfile,
+    /// ES3/ES4 DisableProfile.
+    DisableProfile,
+    /// ES4 DeleteProfile, ES3 DeleteISDP.
+    DeleteProfile,
+    /// ES3/ES4 SetFallbackAttribute.
+    SetFallbackAttribute,
+    /// ES3/ES4 UpdatePolicyRules.
+    UpdatePolicyRules,
+    /// ES3/ES4 UpdateSubscriptionAddress.
+    UpdateSubscriptionAddress,
+    /// ES3/ES4 GetEIS.
+    GetEis,
+    /// ES3/ES4 AuditEIS.
+    AuditEis,
+    /// ES1 RegisterEIS.
+    RegisterEis,
+    /// ES3 CreateISDP.
+    CreateIsdp,
+    /// ES3 SendData.
+    SendData,
+    /// ES3 ProfileDownloadCompleted.
+    ProfileDownloadCompleted,
+    /// ES3 UpdateConnectivityParameters.
+    UpdateConnectivityParameters,
+}
+
+/// The notifications the SM-SR sends (ES4 to the Operator, ES3 to the SM-DP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotificationKind {
+    /// HandleProfileEnabledNotification.
+    ProfileEnabled,
+    /// HandleProfileDisabledNotification.
+    ProfileDisabled,
+    /// HandleProfileDeletedNotification.
+    ProfileDeleted,
+}
+
+impl NotificationKind {
+    /// All kinds.
+    pub const ALL: [Self; 3] = [
+        Self::ProfileEnabled,
+        Self::ProfileDisabled,
+        Self::ProfileDeleted,
+    ];
+
+    /// Body element name.
+    pub fn element(self) -> &'static str {
+        match self {
+            Self::ProfileEnabled => "HandleProfileEnabledNotification",
+            Self::ProfileDisabled => "HandleProfileDisabledNotification",
+            Self::ProfileDeleted => "HandleProfileDeletedNotification",
+        }
+    }
+}
+
+impl Function {
+    /// The functions each interface offers (a subset of SGP.02's).
+    pub fn of(interface: Interface) -> &'static [Function] {
+        use Function::*;
+        match interface {
+            Interface::Es1 => &[RegisterEis],
+            Interface::Es4 => &[
+                EnableProfile,
+                DisableProfile,
+                DeleteProfile,
+                SetFallbackAttribute,
+                UpdatePolicyRules,
+                UpdateSubscriptionAddress,
+                GetEis,
+                AuditEis,
+            ],
+            Interface::Es3 => &[
+                EnableProfile,
+                DisableProfile,
+                DeleteProfile,
+                SetFallbackAttribute,
+                UpdatePolicyRules,
+                UpdateSubscriptionAddress,
+                GetEis,
+                AuditEis,
+                CreateIsdp,
+                SendData,
+                ProfileDownloadCompleted,
+                UpdateConnectivityParameters,
+            ],
+        }
+    }
+
+    /// The body element (operation) name on `interface`.
+    pub fn element(self, interface: Interface) -> &'static str {
+        match self {
+            Self::EnableProfile => "EnableProfile",
+            Self::DisableProfile => "DisableProfile",
+            // SGP.02 §5.5 names the ES3 function DeleteISDP (Njiwa's DeleteISDPResponse).
+            Self::DeleteProfile if interface == Interface::Es3 => "DeleteISDP",
+            Self::DeleteProfile => "DeleteProfile",
+            Self::SetFallbackAttribute => "SetFallbackAttribute",
+            Self::UpdatePolicyRules => "UpdatePolicyRules",
+            Self::UpdateSubscriptionAddress => "UpdateSubscriptionAddress",
+            Self::GetEis => "GetEIS",
+            Self::AuditEis => "AuditEIS",
+            Self::RegisterEis => "RegisterEIS",
+            Self::CreateIsdp => "CreateISDP",
+            Self::SendData => "SendData",
+            Self::ProfileDownloadCompleted => "ProfileDownloadCompleted",
+            Self::UpdateConnectivityParameters => "UpdateConnectivityParameters",
+        }
+    }
+
+    /// The action group of the URI (Njiwa: `ProfileManagent` sic, `eUICCManagement`).
+    fn group(self) -> &'static str {
+        match self {
+            Self::RegisterEis => "eUICCManagement",
+            _ => "ProfileManagent",
+        }
+    }
+}
+
+fn if_name(interface: Interface) -> &'static str {
+    match interface {
+        Interface::Es1 => "ES1",
+        Interface::Es3 => "ES3",
+        Interface::Es4 => "ES4",
+    }
+}
+
+/// `http://gsma.com/ES4/ProfileManagent/ES4-EnableProfile` (Njiwa's pattern).
+pub fn request_action(interface: Interface, function: Function) -> String {
+    let i = if_name(interface);
+    format!(
+        "http://gsma.com/{i}/{}/{i}-{}",
+        function.group(),
+        function.element(interface)
+    )
+}
+
+/// The request action with `Response` appended (our reading; Njiwa uses it for GetEIS and
+/// a `…CallBack/` group for asynchronous results).
+pub fn response_action(interface: Interface, function: Function) -> String {
+    format!("{}{RESPONSE_SUFFIX}", request_action(interface, function))
+}
+
+/// `http://gsma.com/ES4/ProfileManagentCallBack/ES4-HandleProfileEnabledNotification`
+/// (Njiwa's pattern for HandleSMSRChangeNotification).
+pub fn notification_action(interface: Interface, kind: NotificationKind) -> String {
+    let i = if_name(interface);
+    format!(
+        "http://gsma.com/{i}/ProfileManagentCallBack/{i}-{}",
+        kind.element()
+    )
+}
