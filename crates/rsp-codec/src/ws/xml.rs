@@ -157,9 +157,13 @@ pub fn parse(input: &str) -> Result<Element, WsError> {
                 stack.push(el);
             }
             Event::End(_) => {
-                let el = stack
+                let mut el = stack
                     .pop()
                     .ok_or_else(|| WsError::Xml("unbalanced end tag".into()))?;
+                // Indentation between child elements is no content.
+                if !el.children.is_empty() && el.trimmed().is_empty() {
+                    el.text.clear();
+                }
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None => root = Some(el),

@@ -1,0 +1,212 @@
+//! Hand-written envelopes in other spellings than ours (other prefixes, default
+//! namespaces, comments, CDATA, character references, odd whitespace) parse to the same
+//! messages; malformed, hostile and wrong ones are refused with a Sender fault.
+
+mod ws_common;
+
+use rsp_codec::ws::common::ProfileRequest;
+use rsp_codec::ws::es4::{Es4Message, Es4Request};
+use rsp_codec::ws::{FaultCode, WsError, envelope, xml};
+use ws_common::*;
+
+const ENABLE_OTHER_PREFIXES: &str = r#"<?xml version='1.0' encoding='UTF-8'?>
+<!-- written by another SOAP stack -->
+<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"
+            xmlns:a="http://www.w3.org/2005/08/addressing">
+  <s:Header>
+    <a:Action s:mustUnderstand="true">http://gsma.com/ES4/ProfileManagent/ES4-EnableProfile</a:Action>
+    <a:MessageID>
+        urn:uuid:6b1a6f8e-1c1d-4a1e-9d55-2c7d0d1e0a01
+    </a:MessageID>
+    <a:ReplyTo><a:Address>https://mno.example.com/gsma/callback</a:Address></a:ReplyTo>
+    <a:From><!-- us --><a:Address>http://mno.example.com/MNO1</a:Address></a:From>
+    <a:To>https://smsr.example.com/gsma</a:To>
+  </s:Header>
+  <s:Body>
+    <EnableProfile xmlns="http://namespaces.gsma.org/esim-messaging/1">
+      <FunctionCallIdentifier><![CDATA[call-0001]]></FunctionCallIdentifier>
+      <ValidityPeriod>600</ValidityPeriod>
+      <Eid>&#56;9049032123451234512345678901235</Eid>
+      <Iccid>8944500102198304826</Iccid>
+    </EnableProfile>
+  </s:Body>
+</s:Envelope>"#;
+
+#[test]
+fn other_prefixes_default_namespace_comments_cdata_charrefs() {
+    let env = envelope::parse(ENABLE_OTHER_PREFIXES).expect("parse");
+    let mut expected = request_header("https://smsr.example.com/gsma");
+    expected.action = "http://gsma.com/ES4/ProfileManagent/ES4-EnableProfile".into();
+    assert_eq!(env.header, expected);
+    let msg = Es4Message::from_envelope(&env).expect("message");
+    let Es4Message::Request(req) = msg else {
+        panic!("not a request")
+    };
+    assert_eq!(req.function_call_identifier, "call-0001");
+    assert_eq!(req.validity_period, Some(600));
+    assert_eq!(
+        req.body,
+        Es4Request(ProfileRequest::EnableProfile {
+            eid: EID.into(),
+            iccid: ICCID.into()
+        })
+    );
+}
+
+#[test]
+fn response_with_status_codes_and_entities() {
+    let text = r#"<soap12:Envelope xmlns:soap12="http://www.w3.org/2003/05/soap-envelope"><soap12:Header><w:MessageID xmlns:w="http://www.w3.org/2005/08/addressing">m2</w:MessageID><w:Action xmlns:w="http://www.w3.org/2005/08/addressing">http://gsma.com/ES4/ProfileManagent/ES4-DisableProfileResponse</w:Action><w:RelatesTo xmlns:w="http://www.w3.org/2005/08/addressing">m1</w:RelatesTo></soap12:Header><soap12:Body><g:DisableProfileResponse xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><g:FunctionExecutionStatus><g:Status>Failed</g:Status><g:StatusCodeData><g:SubjectCode>8.2.1</g:SubjectCode><g:ReasonCode>3.8</g:ReasonCode><g:Message>POL2 &lt;disable&gt; &amp; not allowed</g:Message></g:StatusCodeData></g:FunctionExecutionStatus></g:DisableProfileResponse></soap12:Body></soap12:Envelope>"#;
+    let env = envelope::parse(text).expect("parse");
+    assert_eq!(env.header.relates_to.as_deref(), Some("m1"));
+    assert_eq!(env.header.to, None);
+    let Es4Message::Response(r) = Es4Message::from_envelope(&env).expect("msg") else {
+        panic!()
+    };
+    let data = r.status.status_code_data.expect("codes");
+    assert_eq!(
+        (data.subject_code.as_str(), data.reason_code.as_str()),
+        ("8.2.1", "3.8")
+    );
+    assert_eq!(
+        data.message.as_deref(),
+        Some("POL2 <disable> & not allowed")
+    );
+}
+
+fn refused(text: &str) -> WsError {
+    envelope::parse(text).expect_err("must be refused")
+}
+
+fn swap(from: &str, to: &str) -> String {
+    assert!(ENABLE_OTHER_PREFIXES.contains(from), "{from}");
+    ENABLE_OTHER_PREFIXES.replacen(from, to, 1)
+}
+
+#[test]
+fn soap_1_1_namespace_refused() {
+    let t = swap(
+        "http://www.w3.org/2003/05/soap-envelope",
+        "http://schemas.xmlsoap.org/soap/envelope/",
+    );
+    assert!(matches!(refused(&t), WsError::NotEnvelope(_)));
+}
+
+#[test]
+fn wrong_addressing_namespace_means_missing_headers() {
+    let t = swap(
+        "http://www.w3.org/2005/08/addressing",
+        "http://schemas.xmlsoap.org/ws/2004/08/addressing",
+    );
+    assert_eq!(refused(&t), WsError::Missing("wsa:MessageID"));
+}
+
+#[test]
+fn body_in_a_foreign_namespace_is_no_es4_message() {
+    let t = swap(
+        "http://namespaces.gsma.org/esim-messaging/1",
+        "http://example.com/other",
+    );
+    let env = envelope::parse(&t).expect("envelope itself is fine");
+    assert!(matches!(
+        Es4Message::from_envelope(&env),
+        Err(WsError::UnknownMessage(_))
+    ));
+}
+
+#[test]
+fn missing_message_id_or_action_refused() {
+    let no_id = swap(
+        "<a:MessageID>\n        urn:uuid:6b1a6f8e-1c1d-4a1e-9d55-2c7d0d1e0a01\n    </a:MessageID>",
+        "",
+    );
+    assert_eq!(refused(&no_id), WsError::Missing("wsa:MessageID"));
+    let empty_id = swap(
+        "<a:MessageID>\n        urn:uuid:6b1a6f8e-1c1d-4a1e-9d55-2c7d0d1e0a01\n    </a:MessageID>",
+        "<a:MessageID> </a:MessageID>",
+    );
+    assert_eq!(refused(&empty_id), WsError::Missing("wsa:MessageID"));
+    let no_action = swap(
+        r#"<a:Action s:mustUnderstand="true">http://gsma.com/ES4/ProfileManagent/ES4-EnableProfile</a:Action>"#,
+        "",
+    );
+    assert_eq!(refused(&no_action), WsError::Missing("wsa:Action"));
+}
+
+#[test]
+fn action_not_matching_body_refused() {
+    let t = swap("ES4-EnableProfile<", "ES4-DisableProfile<");
+    let env = envelope::parse(&t).expect("parse");
+    assert!(matches!(
+        Es4Message::from_envelope(&env),
+        Err(WsError::ActionMismatch(_))
+    ));
+}
+
+#[test]
+fn doctype_and_entities_refused() {
+    let xxe = r#"<?xml version="1.0"?>
+<!DOCTYPE e [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>
+<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x>&x;</x></e:Body></e:Envelope>"#;
+    assert_eq!(refused(xxe), WsError::Doctype);
+    let bomb = "<!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><l>&b;</l>";
+    assert_eq!(refused(bomb), WsError::Doctype);
+    // An entity never declared is refused too (no DTD to look it up in).
+    let undeclared = swap("<ValidityPeriod>600", "<ValidityPeriod>&x;600");
+    assert!(matches!(refused(&undeclared), WsError::Xml(_)));
+}
+
+#[test]
+fn oversize_and_deep_nesting_refused() {
+    let padding = format!("<!--{}-->", "x".repeat(xml::MAX_SIZE));
+    let big = swap("<s:Body>", &format!("<s:Body>{padding}"));
+    assert!(matches!(refused(&big), WsError::TooLarge(_)));
+    let depth = xml::MAX_DEPTH + 1;
+    let deep = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    assert_eq!(refused(&deep), WsError::TooDeep);
+}
+
+#[test]
+fn bad_eid_and_iccid_refused() {
+    for (from, to, what) in [
+        (
+            "&#56;9049032123451234512345678901235",
+            "8904903212345123451234567890123",
+            "Eid",
+        ),
+        (
+            "&#56;9049032123451234512345678901235",
+            "8904903212345123451234567890123A",
+            "Eid",
+        ),
+        ("8944500102198304826", "894450010219830482", "Iccid"),
+        ("8944500102198304826", "894450010219830482F", "Iccid"),
+    ] {
+        let t = swap(from, to);
+        let env = envelope::parse(&t).expect("parse");
+        match Es4Message::from_envelope(&env) {
+            Err(WsError::Invalid(name, _)) => assert_eq!(name, what),
+            other => panic!("{to}: {other:?}"),
+        }
+    }
+    // A character reference cannot smuggle a non-digit past the check.
+    let t = swap("<Eid>&#56;", "<Eid>&#x41;");
+    assert!(matches!(
+        Es4Message::from_envelope(&envelope::parse(&t).expect("parse")),
+        Err(WsError::Invalid("Eid", _))
+    ));
+}
+
+#[test]
+fn malformed_xml_refused() {
+    for bad in [
+        "",
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>",
+        "<x:Envelope><x:Body/></x:Envelope>",
+        "<a/><b/>",
+        &swap("</s:Header>", "</s:Headr>"),
+        &swap("<s:Body>", "<s:Body><extra xmlns=\"urn:x\"/>"),
+    ] {
+        let e = refused(bad);
+        assert_eq!(e.fault().code, FaultCode::Sender, "{bad}: {e}");
+    }
+}
