@@ -8,10 +8,10 @@ mod ws_common;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use rsp_codec::ws::common::{Message, Request, RequestBody, Response};
 use rsp_codec::ws::es1::{Es1Message, Es1Request};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
+use rsp_codec::ws::message::{Message, Request, RequestBody, Response};
 use rsp_codec::ws::*;
 use ws_common::*;
 

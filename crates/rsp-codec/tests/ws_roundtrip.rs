@@ -3,7 +3,7 @@
 
 mod ws_common;
 
-use rsp_codec::ws::common::{Message, RequestBody};
+use rsp_codec::ws::message::{Message, RequestBody};
 use rsp_codec::ws::{envelope, names};
 use ws_common::*;
 

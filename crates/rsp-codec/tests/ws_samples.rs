@@ -4,7 +4,7 @@
 
 mod ws_common;
 
-use rsp_codec::ws::common::ProfileRequest;
+use rsp_codec::ws::ProfileRequest;
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::{FaultCode, WsError, envelope, xml};
 use ws_common::*;
@@ -97,6 +97,9 @@ fn wrong_addressing_namespace_means_missing_headers() {
         "http://www.w3.org/2005/08/addressing",
         "http://schemas.xmlsoap.org/ws/2004/08/addressing",
     );
+    // Its Action is marked mustUnderstand, and we do not understand that namespace.
+    assert!(matches!(refused(&t), WsError::NotUnderstood(_)));
+    let t = t.replace(r#" s:mustUnderstand="true""#, "");
     assert_eq!(refused(&t), WsError::Missing("wsa:MessageID"));
 }
 
@@ -208,5 +211,84 @@ fn malformed_xml_refused() {
     ] {
         let e = refused(bad);
         assert_eq!(e.fault().code, FaultCode::Sender, "{bad}: {e}");
+    }
+}
+
+#[test]
+fn unknown_must_understand_header_gets_a_must_understand_fault() {
+    let t = swap(
+        "<s:Header>",
+        r#"<s:Header><x:Security xmlns:x="urn:example:sec" s:mustUnderstand="1"/>"#,
+    );
+    let e = refused(&t);
+    assert!(matches!(e, WsError::NotUnderstood(_)), "{e}");
+    assert_eq!(e.fault().code, FaultCode::MustUnderstand);
+    // The same block without mustUnderstand is ignored.
+    let t = swap(
+        "<s:Header>",
+        r#"<s:Header><x:Security xmlns:x="urn:example:sec"/>"#,
+    );
+    envelope::parse(&t).expect("optional header blocks are ignored");
+    // The fault code survives a round trip.
+    let text = envelope::build_fault("m", None, &e.fault());
+    let env = envelope::parse(&text).expect("fault envelope");
+    let f = rsp_codec::ws::Fault::from_element(&env.body)
+        .expect("fault")
+        .expect("valid");
+    assert_eq!(f.code, FaultCode::MustUnderstand);
+}
+
+#[test]
+fn duplicate_addressing_headers_refused() {
+    let t = swap("<a:To>", "<a:MessageID>urn:uuid:other</a:MessageID><a:To>");
+    assert!(matches!(
+        refused(&t),
+        WsError::Invalid("WS-Addressing header", _)
+    ));
+}
+
+#[test]
+fn bytes_entry_point_bounds_size_and_encoding() {
+    let env = envelope::parse_bytes(ENABLE_OTHER_PREFIXES.as_bytes()).expect("utf-8");
+    assert_eq!(env.header.message_id, MSG_ID);
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(ENABLE_OTHER_PREFIXES.as_bytes());
+    envelope::parse_bytes(&bom).expect("a UTF-8 byte order mark is fine");
+    let latin1 = ENABLE_OTHER_PREFIXES
+        .replace("call-0001", "call-\u{e9}")
+        .replace('\u{e9}', "\u{0}");
+    let mut bytes = latin1.into_bytes();
+    if let Some(p) = bytes.iter().position(|&b| b == 0) {
+        bytes[p] = 0xE9; // Latin-1 é, invalid UTF-8
+    }
+    assert!(matches!(
+        envelope::parse_bytes(&bytes),
+        Err(WsError::Xml(_))
+    ));
+    let huge = vec![b' '; rsp_codec::ws::xml::MAX_SIZE + 1];
+    assert!(matches!(
+        envelope::parse_bytes(&huge),
+        Err(WsError::TooLarge(_))
+    ));
+}
+
+#[test]
+fn bad_aid_in_send_data_refused() {
+    use rsp_codec::ws::es3::Es3Message;
+    let send = fixture("es3_send_data.xml");
+    for bad in [
+        "A00000055",
+        "A0000005591010FFFFFFFF89000010000000",
+        "A000000559101G",
+    ] {
+        let t = send.replace("A0000005591010FFFFFFFF8900001000", bad);
+        let env = envelope::parse(&t).expect("parse");
+        assert!(
+            matches!(
+                Es3Message::from_envelope(&env),
+                Err(WsError::Invalid("sd-aid", _))
+            ),
+            "{bad}"
+        );
     }
 }

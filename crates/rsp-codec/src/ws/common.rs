@@ -1,13 +1,9 @@
-//! What every SGP.02 web-service message shares (SGP.02 §5.1): identifiers, the
-//! `FunctionCallIdentifier`/`ValidityPeriod` of requests, `FunctionExecutionStatus` of
-//! responses, POL2, the subscription address, the ES3/ES4 profile-management requests,
-//! and the generic request / response / notification [`Message`].
+//! Parts every SGP.02 web-service message builds on (SGP.02 §5.1): identifier checks,
+//! `FunctionExecutionStatus`, POL2 and the subscription address.
 
-use super::eis::Eis;
-use super::envelope::{Envelope, WsHeader};
+use super::WsError;
 use super::names::*;
 use super::xml::Element;
-use super::{Interface, WsError};
 
 /// A required GSMA child's trimmed text.
 pub(crate) fn text(el: &Element, name: &'static str) -> Result<String, WsError> {
@@ -64,6 +60,25 @@ pub fn check_iccid(iccid: &str) -> Result<(), WsError> {
     } else {
         Err(WsError::Invalid("Iccid", iccid.to_owned()))
     }
+}
+
+/// An AID: 5 to 16 bytes, hex (ISO/IEC 7816-4).
+pub fn check_aid(name: &'static str, aid: &str) -> Result<(), WsError> {
+    let ok = (10..=32).contains(&aid.len())
+        && aid.len().is_multiple_of(2)
+        && aid.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(WsError::Invalid(name, aid.to_owned()))
+    }
+}
+
+/// A required AID child.
+pub(crate) fn aid(el: &Element, name: &'static str) -> Result<String, WsError> {
+    let v = text(el, name)?;
+    check_aid(name, &v)?;
+    Ok(v)
 }
 
 pub(crate) fn eid(el: &Element) -> Result<String, WsError> {
@@ -336,335 +351,5 @@ impl SubscriptionAddress {
             msisdn: digits(MSISDN, 15)?,
             imsi: digits(IMSI, 15)?,
         })
-    }
-}
-
-/// The profile-management requests ES3 and ES4 share (SGP.02 §5.4, §5.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProfileRequest {
-    /// EnableProfile (`Eid`, `Iccid`).
-    EnableProfile {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-    },
-    /// DisableProfile.
-    DisableProfile {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-    },
-    /// DeleteProfile (ES4) / DeleteISDP (ES3).
-    DeleteProfile {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-    },
-    /// SetFallbackAttribute.
-    SetFallbackAttribute {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-    },
-    /// UpdatePolicyRules (`Pol2`).
-    UpdatePolicyRules {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-        /// The new POL2.
-        pol2: Pol2,
-    },
-    /// UpdateSubscriptionAddress (`NewSubscriptionAddress`).
-    UpdateSubscriptionAddress {
-        /// eUICC.
-        eid: String,
-        /// Profile.
-        iccid: String,
-        /// The new address.
-        new_subscription_address: SubscriptionAddress,
-    },
-    /// GetEIS.
-    GetEis {
-        /// eUICC.
-        eid: String,
-    },
-    /// AuditEIS (optionally limited to some Profiles).
-    AuditEis {
-        /// eUICC.
-        eid: String,
-        /// Profiles to audit; empty means all.
-        iccids: Vec<String>,
-    },
-}
-
-impl ProfileRequest {
-    /// Which function this is.
-    pub fn function(&self) -> Function {
-        match self {
-            Self::EnableProfile { .. } => Function::EnableProfile,
-            Self::DisableProfile { .. } => Function::DisableProfile,
-            Self::DeleteProfile { .. } => Function::DeleteProfile,
-            Self::SetFallbackAttribute { .. } => Function::SetFallbackAttribute,
-            Self::UpdatePolicyRules { .. } => Function::UpdatePolicyRules,
-            Self::UpdateSubscriptionAddress { .. } => Function::UpdateSubscriptionAddress,
-            Self::GetEis { .. } => Function::GetEis,
-            Self::AuditEis { .. } => Function::AuditEis,
-        }
-    }
-
-    /// The body's fields after the common ones.
-    pub(crate) fn fields(&self) -> Vec<Element> {
-        let pair =
-            |eid: &str, iccid: &str| vec![Element::leaf(EID, eid), Element::leaf(ICCID, iccid)];
-        match self {
-            Self::EnableProfile { eid, iccid }
-            | Self::DisableProfile { eid, iccid }
-            | Self::DeleteProfile { eid, iccid }
-            | Self::SetFallbackAttribute { eid, iccid } => pair(eid, iccid),
-            Self::UpdatePolicyRules { eid, iccid, pol2 } => {
-                let mut v = pair(eid, iccid);
-                v.push(pol2.to_element());
-                v
-            }
-            Self::UpdateSubscriptionAddress {
-                eid,
-                iccid,
-                new_subscription_address,
-            } => {
-                let mut v = pair(eid, iccid);
-                v.push(new_subscription_address.to_element(NEW_SUBSCRIPTION_ADDRESS));
-                v
-            }
-            Self::GetEis { eid } => vec![Element::leaf(EID, eid)],
-            Self::AuditEis { eid, iccids } => std::iter::once(Element::leaf(EID, eid))
-                .chain(iccids.iter().map(|i| Element::leaf(ICCID, i)))
-                .collect(),
-        }
-    }
-
-    /// Reads the fields of `function`'s body; `None` if `function` is no profile request.
-    pub(crate) fn read(function: Function, el: &Element) -> Option<Result<Self, WsError>> {
-        let read = || -> Result<Self, WsError> {
-            Ok(match function {
-                Function::EnableProfile => Self::EnableProfile {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                },
-                Function::DisableProfile => Self::DisableProfile {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                },
-                Function::DeleteProfile => Self::DeleteProfile {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                },
-                Function::SetFallbackAttribute => Self::SetFallbackAttribute {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                },
-                Function::UpdatePolicyRules => Self::UpdatePolicyRules {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                    pol2: Pol2::required(el)?,
-                },
-                Function::UpdateSubscriptionAddress => Self::UpdateSubscriptionAddress {
-                    eid: eid(el)?,
-                    iccid: iccid(el)?,
-                    new_subscription_address: SubscriptionAddress::from_element(
-                        el.child(NS_GSMA, NEW_SUBSCRIPTION_ADDRESS)
-                            .ok_or(WsError::Missing(NEW_SUBSCRIPTION_ADDRESS))?,
-                    )?,
-                },
-                Function::GetEis => Self::GetEis { eid: eid(el)? },
-                Function::AuditEis => Self::AuditEis {
-                    eid: eid(el)?,
-                    iccids: el
-                        .children_named(NS_GSMA, ICCID)
-                        .map(|c| {
-                            let v = c.trimmed().to_owned();
-                            check_iccid(&v).map(|()| v)
-                        })
-                        .collect::<Result<_, _>>()?,
-                },
-                _ => return Err(WsError::UnknownMessage(String::new())),
-            })
-        };
-        match function {
-            Function::RegisterEis
-            | Function::CreateIsdp
-            | Function::SendData
-            | Function::ProfileDownloadCompleted
-            | Function::UpdateConnectivityParameters => None,
-            _ => Some(read()),
-        }
-    }
-}
-
-/// The request bodies of one interface.
-pub trait RequestBody: Sized {
-    /// The interface.
-    const INTERFACE: Interface;
-    /// Which function this is.
-    fn function(&self) -> Function;
-    /// The body's fields after `FunctionCallIdentifier` and `ValidityPeriod`.
-    fn fields(&self) -> Vec<Element>;
-    /// Reads the fields of a `function` body.
-    fn read(function: Function, el: &Element) -> Result<Self, WsError>;
-}
-
-/// A request: the common fields and the function's own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request<B> {
-    /// `FunctionCallIdentifier`: the caller's id of this call.
-    pub function_call_identifier: String,
-    /// `ValidityPeriod`, seconds (optional, our reading).
-    pub validity_period: Option<u64>,
-    /// The function and its input.
-    pub body: B,
-}
-
-/// A response (synchronous, or asynchronous to ReplyTo with RelatesTo = the request's
-/// MessageID): `FunctionExecutionStatus` and, for GetEIS/AuditEIS, the `Eis`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The function answered.
-    pub function: Function,
-    /// Outcome.
-    pub status: FunctionExecutionStatus,
-    /// The EIS (GetEIS, AuditEIS).
-    pub eis: Option<Box<Eis>>,
-}
-
-/// A notification the SM-SR sends about a Profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
-    /// What happened.
-    pub kind: NotificationKind,
-    /// eUICC.
-    pub eid: String,
-    /// Profile.
-    pub iccid: String,
-    /// When the operation completed (`xs:dateTime` text).
-    pub completion_timestamp: String,
-}
-
-/// Any message of the interface whose requests are `B`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message<B> {
-    /// A function call.
-    Request(Request<B>),
-    /// Its result.
-    Response(Response),
-    /// An SM-SR notification.
-    Notification(Notification),
-}
-
-impl<B: RequestBody> Message<B> {
-    /// The `wsa:Action` this message travels with.
-    pub fn action(&self) -> String {
-        match self {
-            Self::Request(r) => request_action(B::INTERFACE, r.body.function()),
-            Self::Response(r) => response_action(B::INTERFACE, r.function),
-            Self::Notification(n) => notification_action(B::INTERFACE, n.kind),
-        }
-    }
-
-    /// The body element.
-    pub fn to_element(&self) -> Element {
-        let i = B::INTERFACE;
-        match self {
-            Self::Request(r) => {
-                let mut el = Element::gsma(r.body.function().element(i))
-                    .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
-                    .with_opt(
-                        r.validity_period
-                            .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
-                    );
-                el.children.extend(r.body.fields());
-                el
-            }
-            Self::Response(r) => {
-                Element::gsma(&format!("{}{RESPONSE_SUFFIX}", r.function.element(i)))
-                    .with(r.status.to_element())
-                    .with_opt(r.eis.as_deref().map(Eis::to_element))
-            }
-            Self::Notification(n) => Element::gsma(n.kind.element())
-                .with(Element::leaf(EID, &n.eid))
-                .with(Element::leaf(ICCID, &n.iccid))
-                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
-        }
-    }
-
-    /// Reads a body element of this interface.
-    pub fn from_element(el: &Element) -> Result<Self, WsError> {
-        let i = B::INTERFACE;
-        let unknown = || WsError::UnknownMessage(format!("{{{}}}{}", el.ns, el.name));
-        if el.ns != NS_GSMA {
-            return Err(unknown());
-        }
-        if let Some(kind) = NotificationKind::ALL
-            .into_iter()
-            .find(|k| k.element() == el.name)
-        {
-            return Ok(Self::Notification(Notification {
-                kind,
-                eid: eid(el)?,
-                iccid: iccid(el)?,
-                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
-            }));
-        }
-        let functions = Function::of(i);
-        if let Some(base) = el.name.strip_suffix(RESPONSE_SUFFIX)
-            && let Some(&function) = functions.iter().find(|f| f.element(i) == base)
-        {
-            let status = FunctionExecutionStatus::from_element(
-                el.child(NS_GSMA, EXECUTION_STATUS)
-                    .ok_or(WsError::Missing(EXECUTION_STATUS))?,
-            )?;
-            let eis = el
-                .child(NS_GSMA, EIS)
-                .map(Eis::from_element)
-                .transpose()?
-                .map(Box::new);
-            return Ok(Self::Response(Response {
-                function,
-                status,
-                eis,
-            }));
-        }
-        let &function = functions
-            .iter()
-            .find(|f| f.element(i) == el.name)
-            .ok_or_else(unknown)?;
-        Ok(Self::Request(Request {
-            function_call_identifier: text(el, FUNCTION_CALL_ID)?,
-            validity_period: opt_number(el, VALIDITY_PERIOD)?,
-            body: B::read(function, el)?,
-        }))
-    }
-
-    /// Reads the body of `env`, checking that its `wsa:Action` matches.
-    pub fn from_envelope(env: &Envelope) -> Result<Self, WsError> {
-        let msg = Self::from_element(&env.body)?;
-        if msg.action() != env.header.action {
-            return Err(WsError::ActionMismatch(env.header.action.clone()));
-        }
-        Ok(msg)
-    }
-
-    /// The envelope carrying this message; `header.action` is set from the message.
-    pub fn envelope(&self, header: WsHeader) -> Envelope {
-        Envelope {
-            header: WsHeader {
-                action: self.action(),
-                ..header
-            },
-            body: self.to_element(),
-        }
     }
 }

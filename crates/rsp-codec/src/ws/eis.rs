@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use super::WsError;
 use super::common::{
-    Pol2, SubscriptionAddress, boolean, check_eid, check_iccid, hex_value, number, opt_number,
+    Pol2, SubscriptionAddress, aid, boolean, check_eid, check_iccid, hex_value, number, opt_number,
     opt_text, text,
 };
 use super::names::*;
@@ -216,7 +216,7 @@ impl ProfileInfo {
         check_iccid(&iccid)?;
         Ok(Self {
             iccid,
-            isdp_aid: text(el, ISDP_AID)?,
+            isdp_aid: aid(el, ISDP_AID)?,
             mno_id: text(el, MNO_ID)?,
             fallback_attribute: opt_text(el, FALLBACK_ATTRIBUTE)
                 .map(|t| boolean(FALLBACK_ATTRIBUTE, &t))
@@ -281,7 +281,7 @@ impl IsdR {
             })
             .transpose()?;
         Ok(Self {
-            aid: text(el, AID)?,
+            aid: aid(el, AID)?,
             scp80_keysets,
             scp81_psk,
         })
@@ -336,7 +336,7 @@ impl Eis {
                     .decode(cert.replace(['\n', '\r', ' ', '\t'], ""))
                     .map_err(|_| WsError::Invalid(CERTIFICATE, "not base64".into()))?;
                 Ok::<_, WsError>(Ecasd {
-                    aid: text(e, AID)?,
+                    aid: aid(e, AID)?,
                     certificate,
                 })
             })

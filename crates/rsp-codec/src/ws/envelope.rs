@@ -40,6 +40,8 @@ pub enum FaultCode {
     Sender,
     /// The receiver failed (`env:Receiver`).
     Receiver,
+    /// A header block marked mustUnderstand was not understood (`env:MustUnderstand`).
+    MustUnderstand,
 }
 
 /// A SOAP 1.2 fault: code and reason text.
@@ -57,6 +59,7 @@ impl Fault {
         let value = match self.code {
             FaultCode::Sender => "Sender",
             FaultCode::Receiver => "Receiver",
+            FaultCode::MustUnderstand => "MustUnderstand",
         };
         let mut text = Element::new(NS_SOAP, FAULT_TEXT);
         text.attrs.push((XML_NS.into(), "lang".into(), "en".into()));
@@ -88,6 +91,7 @@ impl Fault {
         let code = match value.as_deref() {
             Some("Sender") => FaultCode::Sender,
             Some("Receiver") => FaultCode::Receiver,
+            Some("MustUnderstand") => FaultCode::MustUnderstand,
             Some(other) => return Some(Err(WsError::Invalid("fault code", other.into()))),
             None => return Some(Err(WsError::Missing("Fault/Code/Value"))),
         };
@@ -106,6 +110,27 @@ fn address(el: &Element) -> Option<String> {
 }
 
 fn header_from(el: Option<&Element>) -> Result<WsHeader, WsError> {
+    if let Some(h) = el {
+        for block in &h.children {
+            // SOAP 1.2 part 1 §5.2.3: a header block we do not process must not be marked
+            // mustUnderstand; each WS-A header at most once (WS-A 1.0 core §3.2).
+            let must = block.attrs.iter().any(|(ns, name, v)| {
+                ns == NS_SOAP && name == "mustUnderstand" && matches!(v.trim(), "true" | "1")
+            });
+            if block.ns != NS_WSA && must {
+                return Err(WsError::NotUnderstood(format!(
+                    "{{{}}}{}",
+                    block.ns, block.name
+                )));
+            }
+            if block.ns == NS_WSA && h.children_named(NS_WSA, &block.name).count() > 1 {
+                return Err(WsError::Invalid(
+                    "WS-Addressing header",
+                    format!("duplicate {}", block.name),
+                ));
+            }
+        }
+    }
     let text = |name: &str| {
         el.and_then(|h| h.child(NS_WSA, name))
             .map(|e| e.trimmed().to_owned())
@@ -123,6 +148,16 @@ fn header_from(el: Option<&Element>) -> Result<WsHeader, WsError> {
         action: nonempty(text(WSA_ACTION), "wsa:Action")?,
         relates_to: text(WSA_RELATES_TO),
     })
+}
+
+/// [`parse`] over raw bytes (an HTTP body): the size bound applies before anything else;
+/// the text must be UTF-8 (the only encoding we accept).
+pub fn parse_bytes(input: &[u8]) -> Result<Envelope, WsError> {
+    if input.len() > xml::MAX_SIZE {
+        return Err(WsError::TooLarge(input.len()));
+    }
+    let text = std::str::from_utf8(input).map_err(|_| WsError::Xml("not UTF-8".into()))?;
+    parse(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Parses an envelope: SOAP 1.2 namespace, at most one Header before one Body holding

@@ -1,8 +1,8 @@
 //! ES1, EUM → SM-SR (SGP.02 §5.3): RegisterEIS with the EIS (including, for our SM-SR,
 //! the ISD-R keys) and its response.
 
-use super::common::{Message, RequestBody};
 use super::eis::Eis;
+use super::message::{Message, RequestBody};
 use super::names::{EIS, Function, NS_GSMA};
 use super::xml::Element;
 use super::{Interface, WsError};

@@ -3,10 +3,11 @@
 //! UpdateConnectivityParameters; their responses and the SM-SR's notifications.
 
 use super::common::{
-    Message, Pol2, ProfileRequest, RequestBody, SubscriptionAddress, boolean, eid, hex_value,
-    iccid, number, opt_text, text,
+    Pol2, SubscriptionAddress, aid, boolean, eid, hex_value, iccid, number, opt_text, text,
 };
+use super::message::{Message, RequestBody};
 use super::names::*;
+use super::profile::ProfileRequest;
 use super::xml::Element;
 use super::{Interface, WsError};
 
@@ -163,7 +164,7 @@ impl RequestBody for Es3Request {
             },
             Function::SendData => Self::SendData {
                 eid: eid(el)?,
-                sd_aid: text(el, SD_AID)?,
+                sd_aid: aid(el, SD_AID)?,
                 data: hex_value(DATA, &text(el, DATA)?)?,
                 more_to_do: read_more(el)?,
             },

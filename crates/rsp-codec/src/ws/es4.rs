@@ -2,8 +2,9 @@
 //! SetFallbackAttribute, UpdatePolicyRules, UpdateSubscriptionAddress, GetEIS, AuditEIS;
 //! their responses; and the SM-SR's Profile notifications to the Operator.
 
-use super::common::{Message, ProfileRequest, RequestBody};
+use super::message::{Message, RequestBody};
 use super::names::Function;
+use super::profile::ProfileRequest;
 use super::xml::Element;
 use super::{Interface, WsError};
 

@@ -3,8 +3,9 @@
 //! codec, no HTTP.
 //!
 //! - [`envelope`]: the SOAP envelope, its WS-Addressing header ([`WsHeader`]) and faults.
-//! - [`common`]: identifiers, `FunctionExecutionStatus`, POL2, requests, responses and
-//!   notifications shared by every interface.
+//! - [`common`]: identifier checks, `FunctionExecutionStatus`, POL2, subscription address.
+//! - [`message`]: the generic request / response / notification and its action.
+//! - [`profile`]: the profile-management requests ES3 and ES4 share.
 //! - [`eis`]: the eUICC Information Set, with the ISD-R keys our SM-SR needs.
 //! - [`es1`], [`es3`], [`es4`]: each interface's functions.
 //! - [`names`]: every XML name and action URI in one place (most are our reading of
@@ -19,17 +20,20 @@ pub mod envelope;
 pub mod es1;
 pub mod es3;
 pub mod es4;
+pub mod message;
 pub mod names;
+pub mod profile;
 pub mod xml;
 
 pub use common::{
-    ExecutionStatus, FunctionExecutionStatus, Message, Notification, Pol2, Pol2Rule, PolicyAction,
-    ProfileRequest, Qualification, Request, RequestBody, Response, StatusCodeData,
-    SubscriptionAddress,
+    ExecutionStatus, FunctionExecutionStatus, Pol2, Pol2Rule, PolicyAction, Qualification,
+    StatusCodeData, SubscriptionAddress,
 };
 pub use eis::{Ecasd, Eis, IsdR, ProfileInfo, ProfileState, Scp80Algorithm, Scp80Keyset, Scp81Psk};
 pub use envelope::{Envelope, Fault, FaultCode, WsHeader};
+pub use message::{Message, Notification, Request, RequestBody, Response};
 pub use names::{Function, NotificationKind};
+pub use profile::ProfileRequest;
 pub use xml::Element;
 
 /// The interface a message travels on (it selects element names and action URIs).
@@ -43,8 +47,8 @@ pub enum Interface {
     Es4,
 }
 
-/// Why a message was refused. Every variant is the sender's fault (SOAP `Sender`), see
-/// [`WsError::fault`].
+/// Why a message was refused: the sender's fault (SOAP `Sender`, or `MustUnderstand`),
+/// see [`WsError::fault`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WsError {
     /// Not well-formed XML, or a construct we refuse.
@@ -71,6 +75,9 @@ pub enum WsError {
     /// The body element is not a message of this interface.
     #[error("unknown message {0}")]
     UnknownMessage(String),
+    /// A header block marked `mustUnderstand` that we do not process.
+    #[error("header {0} marked mustUnderstand is not understood")]
+    NotUnderstood(String),
     /// `wsa:Action` does not match the body.
     #[error("action {0} does not match the body")]
     ActionMismatch(String),
@@ -79,8 +86,12 @@ pub enum WsError {
 impl WsError {
     /// The SOAP fault answering a request refused with this error.
     pub fn fault(&self) -> Fault {
+        let code = match self {
+            Self::NotUnderstood(_) => FaultCode::MustUnderstand,
+            _ => FaultCode::Sender,
+        };
         Fault {
-            code: FaultCode::Sender,
+            code,
             reason: self.to_string(),
         }
     }

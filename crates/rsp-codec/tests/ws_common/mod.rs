@@ -1,10 +1,10 @@
 //! Sample values shared by the `ws_*` tests (SGP.02 web-service binding).
 #![allow(dead_code)]
 
-use rsp_codec::ws::common::{Notification, Request, Response};
 use rsp_codec::ws::es1::{Es1Message, Es1Request};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
+use rsp_codec::ws::message::{Notification, Request, Response};
 use rsp_codec::ws::*;
 use zeroize::Zeroizing;
 

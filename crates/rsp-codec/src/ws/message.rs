@@ -1,0 +1,175 @@
+//! The generic SGP.02 web-service message (SGP.02 §5.1, Annex B): a request with
+//! `FunctionCallIdentifier` and `ValidityPeriod`, its response with
+//! `FunctionExecutionStatus` (synchronous, or asynchronous to ReplyTo with RelatesTo = the
+//! request's MessageID), or an SM-SR notification; and its `wsa:Action`.
+
+use super::common::{FunctionExecutionStatus, eid, iccid, opt_number, text};
+use super::eis::Eis;
+use super::envelope::{Envelope, WsHeader};
+use super::names::*;
+use super::xml::Element;
+use super::{Interface, WsError};
+
+/// The request bodies of one interface.
+pub trait RequestBody: Sized {
+    /// The interface.
+    const INTERFACE: Interface;
+    /// Which function this is.
+    fn function(&self) -> Function;
+    /// The body's fields after `FunctionCallIdentifier` and `ValidityPeriod`.
+    fn fields(&self) -> Vec<Element>;
+    /// Reads the fields of a `function` body.
+    fn read(function: Function, el: &Element) -> Result<Self, WsError>;
+}
+
+/// A request: the common fields and the function's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<B> {
+    /// `FunctionCallIdentifier`: the caller's id of this call.
+    pub function_call_identifier: String,
+    /// `ValidityPeriod`, seconds (optional, our reading).
+    pub validity_period: Option<u64>,
+    /// The function and its input.
+    pub body: B,
+}
+
+/// A response (synchronous, or asynchronous to ReplyTo with RelatesTo = the request's
+/// MessageID): `FunctionExecutionStatus` and, for GetEIS/AuditEIS, the `Eis`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The function answered.
+    pub function: Function,
+    /// Outcome.
+    pub status: FunctionExecutionStatus,
+    /// The EIS (GetEIS, AuditEIS).
+    pub eis: Option<Box<Eis>>,
+}
+
+/// A notification the SM-SR sends about a Profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// What happened.
+    pub kind: NotificationKind,
+    /// eUICC.
+    pub eid: String,
+    /// Profile.
+    pub iccid: String,
+    /// When the operation completed (`xs:dateTime` text).
+    pub completion_timestamp: String,
+}
+
+/// Any message of the interface whose requests are `B`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message<B> {
+    /// A function call.
+    Request(Request<B>),
+    /// Its result.
+    Response(Response),
+    /// An SM-SR notification.
+    Notification(Notification),
+}
+
+impl<B: RequestBody> Message<B> {
+    /// The `wsa:Action` this message travels with.
+    pub fn action(&self) -> String {
+        match self {
+            Self::Request(r) => request_action(B::INTERFACE, r.body.function()),
+            Self::Response(r) => response_action(B::INTERFACE, r.function),
+            Self::Notification(n) => notification_action(B::INTERFACE, n.kind),
+        }
+    }
+
+    /// The body element.
+    pub fn to_element(&self) -> Element {
+        let i = B::INTERFACE;
+        match self {
+            Self::Request(r) => {
+                let mut el = Element::gsma(r.body.function().element(i))
+                    .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
+                    .with_opt(
+                        r.validity_period
+                            .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
+                    );
+                el.children.extend(r.body.fields());
+                el
+            }
+            Self::Response(r) => {
+                Element::gsma(&format!("{}{RESPONSE_SUFFIX}", r.function.element(i)))
+                    .with(r.status.to_element())
+                    .with_opt(r.eis.as_deref().map(Eis::to_element))
+            }
+            Self::Notification(n) => Element::gsma(n.kind.element())
+                .with(Element::leaf(EID, &n.eid))
+                .with(Element::leaf(ICCID, &n.iccid))
+                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
+        }
+    }
+
+    /// Reads a body element of this interface.
+    pub fn from_element(el: &Element) -> Result<Self, WsError> {
+        let i = B::INTERFACE;
+        let unknown = || WsError::UnknownMessage(format!("{{{}}}{}", el.ns, el.name));
+        if el.ns != NS_GSMA {
+            return Err(unknown());
+        }
+        if let Some(kind) = NotificationKind::ALL
+            .into_iter()
+            .find(|k| k.element() == el.name)
+        {
+            return Ok(Self::Notification(Notification {
+                kind,
+                eid: eid(el)?,
+                iccid: iccid(el)?,
+                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
+            }));
+        }
+        let functions = Function::of(i);
+        if let Some(base) = el.name.strip_suffix(RESPONSE_SUFFIX)
+            && let Some(&function) = functions.iter().find(|f| f.element(i) == base)
+        {
+            let status = FunctionExecutionStatus::from_element(
+                el.child(NS_GSMA, EXECUTION_STATUS)
+                    .ok_or(WsError::Missing(EXECUTION_STATUS))?,
+            )?;
+            let eis = el
+                .child(NS_GSMA, EIS)
+                .map(Eis::from_element)
+                .transpose()?
+                .map(Box::new);
+            return Ok(Self::Response(Response {
+                function,
+                status,
+                eis,
+            }));
+        }
+        let &function = functions
+            .iter()
+            .find(|f| f.element(i) == el.name)
+            .ok_or_else(unknown)?;
+        Ok(Self::Request(Request {
+            function_call_identifier: text(el, FUNCTION_CALL_ID)?,
+            validity_period: opt_number(el, VALIDITY_PERIOD)?,
+            body: B::read(function, el)?,
+        }))
+    }
+
+    /// Reads the body of `env`, checking that its `wsa:Action` matches.
+    pub fn from_envelope(env: &Envelope) -> Result<Self, WsError> {
+        let msg = Self::from_element(&env.body)?;
+        if msg.action() != env.header.action {
+            return Err(WsError::ActionMismatch(env.header.action.clone()));
+        }
+        Ok(msg)
+    }
+
+    /// The envelope carrying this message; `header.action` is set from the message.
+    pub fn envelope(&self, header: WsHeader) -> Envelope {
+        Envelope {
+            header: WsHeader {
+                action: self.action(),
+                ..header
+            },
+            body: self.to_element(),
+        }
+    }
+}
