@@ -292,3 +292,57 @@ fn bad_aid_in_send_data_refused() {
         );
     }
 }
+
+#[test]
+fn unknown_elements_from_richer_peers_are_ignored() {
+    // A response carrying the Njiwa-style timing elements and EIS parts we do not model.
+    let golden = fixture("es4_get_eis_response.xml");
+    let t = golden
+        .replace(
+            "<rps:FunctionExecutionStatus>",
+            "<rps:ProcessingStart>2026-12-06T05:00:00Z</rps:ProcessingStart>\
+             <rps:ProcessingEnd>2026-12-06T05:00:01Z</rps:ProcessingEnd>\
+             <rps:AcceptableValidityPeriod>600</rps:AcceptableValidityPeriod>\
+             <rps:FunctionExecutionStatus>",
+        )
+        .replace(
+            "</rps:Ecasd>",
+            "</rps:Ecasd><rps:EuiccCapabilities><rps:HttpSupport>true</rps:HttpSupport>\
+             </rps:EuiccCapabilities>",
+        )
+        .replace(
+            "<rps:Smsr-id>",
+            "<rps:lastAuditDate>2026-12-01T00:00:00Z</rps:lastAuditDate><rps:Smsr-id>",
+        );
+    let plain =
+        Es4Message::from_envelope(&envelope::parse(&golden).expect("golden")).expect("golden");
+    let richer = Es4Message::from_envelope(&envelope::parse(&t).expect("parse")).expect("richer");
+    assert_eq!(richer, plain);
+}
+
+#[test]
+fn messages_of_another_interface_refused() {
+    use rsp_codec::ws::es1::Es1Message;
+    use rsp_codec::ws::es3::Es3Message;
+    // An ES3-only function on ES4, an ES4 request and a notification on ES1.
+    let create = envelope::parse(&fixture("es3_create_isdp.xml")).expect("parse");
+    assert!(matches!(
+        Es4Message::from_envelope(&create),
+        Err(WsError::UnknownMessage(_))
+    ));
+    let enable = envelope::parse(&fixture("es4_enable_profile.xml")).expect("parse");
+    assert!(matches!(
+        Es1Message::from_envelope(&enable),
+        Err(WsError::UnknownMessage(_))
+    ));
+    let note = envelope::parse(&fixture("es4_profile_enabled_notification.xml")).expect("parse");
+    assert!(matches!(
+        Es1Message::from_envelope(&note),
+        Err(WsError::UnknownMessage(_))
+    ));
+    // ES3 has the function too, but under its own action URI.
+    assert!(matches!(
+        Es3Message::from_envelope(&enable),
+        Err(WsError::ActionMismatch(_))
+    ));
+}

@@ -112,9 +112,11 @@ impl<B: RequestBody> Message<B> {
         if el.ns != NS_GSMA {
             return Err(unknown());
         }
-        if let Some(kind) = NotificationKind::ALL
-            .into_iter()
-            .find(|k| k.element() == el.name)
+        // The SM-SR notifies Operators (ES4) and SM-DPs (ES3), never the EUM (ES1).
+        if i != Interface::Es1
+            && let Some(kind) = NotificationKind::ALL
+                .into_iter()
+                .find(|k| k.element() == el.name)
         {
             return Ok(Self::Notification(Notification {
                 kind,
