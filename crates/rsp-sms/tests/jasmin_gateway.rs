@@ -119,8 +119,11 @@ async fn run(bin: PathBuf) {
         "byte-identical"
     );
     assert_binary(&mt);
-    assert_eq!(mt.destination.address, HANDSET);
-    assert_eq!(mt.source.address, SMSR);
+    assert_eq!(
+        (&mt.source, &mt.destination),
+        (&from, &to),
+        "addresses and TON kept"
+    );
     let opened = CommandPacket::parse(rsp_ota::sms::unwrap_command(&mt.user_data).expect("70"))
         .expect("parse")
         .open(&common::keys())
@@ -184,8 +187,11 @@ async fn run(bin: PathBuf) {
     let mo = message(&mut smsr_rx, "the PoR at the SM-SR").await;
     assert_eq!(mo.user_data, mo_ud, "byte-identical");
     assert_binary(&mo);
-    assert_eq!(mo.source.address, HANDSET);
-    assert_eq!(mo.destination.address, SMSR);
+    assert_eq!(
+        (&mo.source, &mo.destination),
+        (&to, &from),
+        "addresses and TON kept"
+    );
     let back = ResponsePacket::parse(rsp_ota::sms::unwrap_response(&mo.user_data).expect("71"))
         .expect("parse PoR")
         .open(&security, &common::keys())

@@ -4,10 +4,10 @@ Usage: python jasmind_child.py /path/to/jasmind.py [jasmind options...]
 
 Three changes to the stock start-up, nothing else:
 - the AMQP spec file is the one in the venv's txamqp (else /etc/jasmin/resource/...);
-- jasmind.py takes a machine-wide lock file, /tmp/jasmind (its issue #265), which a killed
+- jasmind.py takes a machine-wide lock file, /tmp/jasmind (its #265), which a killed
   daemon leaves behind; here the lock lives under the test's private ROOT_PATH instead, so
   test runs with their own ports and AMQP vhost do not lock each other out.
-- The daemon stops (SIGTERM, then exit) when its standard input closes, so it does not
+- the daemon stops (SIGTERM, then exit) when its standard input closes, so it does not
   outlive the test process even if that process is killed before its Drop guard runs.
 """
 

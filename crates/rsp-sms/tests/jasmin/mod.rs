@@ -24,6 +24,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{sleep, timeout};
 
+/// Name prefix of a run's root directory and vhost, followed by `<pid>-<micros>`.
+const PREFIX: &str = "rsp-jasmin-";
 const CONFIG_TEMPLATE: &str = include_str!("jasmin.cfg.in");
 const CHILD_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/jasmin/jasmind_child.py");
 /// jCli's default console account (Jasmin's `[jcli] admin_username` / `admin_password`).
@@ -51,11 +53,12 @@ impl Jasmin {
                 .map(|d| d.as_micros())
                 .unwrap_or_default()
         );
-        let root = std::env::temp_dir().join(format!("rsp-jasmin-{unique}"));
+        sweep_stale();
+        let root = std::env::temp_dir().join(format!("{PREFIX}{unique}"));
         let etc = root.join("etc/jasmin");
         fs::create_dir_all(&etc).expect("private Jasmin root");
 
-        let wanted = format!("rsp-jasmin-{unique}");
+        let wanted = format!("{PREFIX}{unique}");
         let (vhost, lock) = if make_vhost(&wanted) {
             (Some(wanted), None)
         } else {
@@ -198,6 +201,35 @@ fn rabbitmqctl(args: &[&str]) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Removes the root directories and vhosts of runs whose test process is gone (killed
+/// before its guard could clean up; the daemon itself stops when its stdin closes).
+fn sweep_stale() {
+    let dead = |name: &str| {
+        name.strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+    };
+    if let Ok(entries) = fs::read_dir(std::env::temp_dir()) {
+        for entry in entries.flatten() {
+            if dead(&entry.file_name().to_string_lossy()) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    if let Ok(out) = Command::new("rabbitmqctl")
+        .args(["-q", "list_vhosts", "name"])
+        .stderr(Stdio::null())
+        .output()
+    {
+        for vhost in String::from_utf8_lossy(&out.stdout).lines() {
+            if dead(vhost.trim()) {
+                rabbitmqctl(&["delete_vhost", vhost.trim()]);
+            }
+        }
+    }
 }
 
 /// A vhost for this run, with the `guest` user (Jasmin's default) allowed everything.
