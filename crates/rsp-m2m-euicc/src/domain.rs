@@ -27,6 +27,21 @@ pub enum Domain {
 }
 
 impl Domain {
+    /// The domain with `aid` (ISD-R, ECASD or an ISD-P), if any.
+    pub fn by_aid(state: &EuiccState, aid: &[u8]) -> Option<Domain> {
+        if aid == Aid::isd_r().as_bytes() {
+            return Some(Domain::IsdR);
+        }
+        if aid == Aid::ecasd().as_bytes() {
+            return Some(Domain::Ecasd);
+        }
+        state
+            .isdps
+            .iter()
+            .find(|p| p.aid.as_bytes() == aid)
+            .map(|p| Domain::IsdP(p.aid.clone()))
+    }
+
     /// The domain behind `tar`, if any.
     pub fn of(state: &EuiccState, tar: [u8; 3]) -> Option<Domain> {
         if tar == c::ISD_R_TAR {
@@ -76,6 +91,11 @@ fn dispatch(state: &mut EuiccState, domain: &Domain, cmd: Es5Command) -> Answer 
         }
         (Domain::IsdR, Es5Command::UpdateSmsrAddressingParameters(x)) => {
             update_addressing(state, x);
+            Ok(Vec::new())
+        }
+        (Domain::IsdR, Es5Command::AdminSessionTrigger(x)) => {
+            // The push (our reading of GP Amd B §3.7): recorded for the modem's agent.
+            state.admin_session = Some(x.params);
             Ok(Vec::new())
         }
         (Domain::IsdR, Es5Command::GetStatus(x)) => get_status(state, x.aid.as_ref()),

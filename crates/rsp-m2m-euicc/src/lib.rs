@@ -9,6 +9,9 @@
 //! - [`scp80`]: command packets in, PoRs and MO notification packets out (TS 102 225).
 //! - [`sms_pp`]: the SMS-PP DOWNLOAD envelope and SMS-DELIVER TPDU (TS 31.111, TS 23.040).
 //!
+//! - [`scp81`]: the SCP81 push and script execution (GP Amendment B).
+//! - [`modem`]: the modem simulator (SMPP ESME, REFRESH, notifications, admin agent).
+//!
 //! [`M2mEuicc`] ties them together and stands in for the modem side too (REFRESH,
 //! network attach results).
 
@@ -16,7 +19,9 @@ pub mod domain;
 pub mod ecasd;
 pub mod error;
 pub mod keys;
+pub mod modem;
 pub mod scp80;
+pub mod scp81;
 pub mod sms_pp;
 pub mod state;
 

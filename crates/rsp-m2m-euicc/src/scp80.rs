@@ -182,7 +182,7 @@ pub fn receive(state: &mut EuiccState, packet: &[u8]) -> Result<Received, M2mErr
 /// Runs a remote APDU script: expanded when it starts with a Command Scripting template
 /// tag (`AA`/`AE`), compact otherwise; execution stops after the first C-APDU whose
 /// status word is not success (TS 102 226 §5.1.1, §5.2.1).
-fn run_script(
+pub(crate) fn run_script(
     state: &mut EuiccState,
     domain: &Domain,
     data: &[u8],

@@ -116,6 +116,10 @@ pub struct EuiccState {
     pub profile_change: Option<ProfileChange>,
     /// Memory.
     pub memory: Memory,
+    /// An SCP81 admin session asked for by a push (the triggering parameters, `81` …),
+    /// waiting for the modem.
+    #[serde(default)]
+    pub admin_session: Option<Vec<u8>>,
 }
 
 impl EuiccState {
@@ -145,6 +149,7 @@ impl EuiccState {
             refresh_pending: false,
             profile_change: None,
             memory: Memory::default(),
+            admin_session: None,
         })
     }
 
