@@ -148,7 +148,8 @@ fn db(e: StoreError) -> SmsrError {
     SmsrError::Security(format!("store: {e}"))
 }
 
-fn rfc3339(unix: i64) -> String {
+/// RFC 3339 UTC text of Unix seconds (`2026-12-06T05:00:00Z`).
+pub fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).

@@ -5,3 +5,5 @@ pub mod admin;
 pub mod es5_https;
 pub mod es5_sms;
 pub mod notify;
+pub mod ws;
+pub mod ws_map;

@@ -127,17 +127,94 @@ impl NoticeSender {
     }
 }
 
-/// The JSON rendering of a notice (the `Notice` as serialised, with a `noticeId` the
-/// receiver de-duplicates by), until the web-service binding renders ES4/ES3 messages.
-pub fn json_renderer() -> Renderer {
-    Arc::new(|n: &QueuedNotice| {
-        let mut value = serde_json::to_value(&n.item.notice).map_err(|e| e.to_string())?;
-        if let Some(o) = value.as_object_mut() {
-            o.insert("noticeId".into(), n.id.into());
-        }
+fn ws_function(f: &rsp_smsr::Function) -> rsp_codec::ws::Function {
+    use rsp_codec::ws::Function as W;
+    use rsp_smsr::Function as F;
+    match f {
+        F::EnableProfile { .. } => W::EnableProfile,
+        F::DisableProfile { .. } => W::DisableProfile,
+        F::DeleteProfile { .. } => W::DeleteProfile,
+        F::SetFallbackAttribute { .. } => W::SetFallbackAttribute,
+        F::AuditEis | F::ConfirmNotification { .. } => W::AuditEis,
+        F::CreateIsdp { .. } => W::CreateIsdp,
+        F::SendData { .. } => W::SendData,
+        F::UpdateConnectivityParameters { .. } => W::UpdateConnectivityParameters,
+    }
+}
+
+fn envelope<B: rsp_codec::ws::RequestBody>(
+    msg: &rsp_codec::ws::Message<B>,
+    header: rsp_codec::ws::WsHeader,
+) -> String {
+    rsp_codec::ws::envelope::build(&msg.envelope(header))
+}
+
+/// The SGP.02 web-service rendering (SOAP 1.2): an operation result as the function's
+/// response with `wsa:RelatesTo` = the request's MessageID (ES4 for an Operator, ES3 for
+/// an SM-DP), a Profile change as HandleProfileEnabled/Disabled/DeletedNotification.
+pub fn soap_renderer(smsr_id: String) -> Renderer {
+    use rsp_codec::ws::es3::Es3Request;
+    use rsp_codec::ws::es4::Es4Request;
+    use rsp_codec::ws::{Message, NotificationKind, WsHeader};
+    use rsp_smsr::notice::{Notice, ProfileChange};
+    Arc::new(move |n: &QueuedNotice| {
+        let header = WsHeader {
+            to: None,
+            from: Some(smsr_id.clone()),
+            reply_to: None,
+            message_id: super::ws::message_id(),
+            action: String::new(),
+            relates_to: None,
+        };
+        let es3 = matches!(n.item.destination, Destination::SmDp(_));
+        let body = match &n.item.notice {
+            Notice::OperationResult { operation } => {
+                let status = operation.outcome.as_ref().map_or_else(
+                    rsp_codec::ws::FunctionExecutionStatus::success,
+                    super::ws_map::status_of,
+                );
+                let header = WsHeader {
+                    to: operation.reply_to.clone(),
+                    relates_to: operation.message_id.clone(),
+                    ..header
+                };
+                let response = rsp_codec::ws::Response {
+                    function: ws_function(&operation.function),
+                    status,
+                    eis: None,
+                };
+                if matches!(operation.requester, rsp_smsr::Requester::SmDp(_)) {
+                    envelope(&Message::<Es3Request>::Response(response), header)
+                } else {
+                    envelope(&Message::<Es4Request>::Response(response), header)
+                }
+            }
+            Notice::ProfileChanged {
+                eid,
+                iccid,
+                change,
+                at,
+            } => {
+                let notification = rsp_codec::ws::Notification {
+                    kind: match change {
+                        ProfileChange::Enabled => NotificationKind::ProfileEnabled,
+                        ProfileChange::Disabled => NotificationKind::ProfileDisabled,
+                        ProfileChange::Deleted => NotificationKind::ProfileDeleted,
+                    },
+                    eid: eid.clone(),
+                    iccid: iccid.clone(),
+                    completion_timestamp: rsp_smsr::service::rfc3339(*at),
+                };
+                if es3 {
+                    envelope(&Message::<Es3Request>::Notification(notification), header)
+                } else {
+                    envelope(&Message::<Es4Request>::Notification(notification), header)
+                }
+            }
+        };
         Ok(Rendered {
-            body: serde_json::to_vec(&value).map_err(|e| e.to_string())?,
-            content_type: "application/json".into(),
+            body: body.into_bytes(),
+            content_type: super::ws::SOAP_CONTENT_TYPE.into(),
             headers: Vec::new(),
         })
     })

@@ -2,6 +2,8 @@
 //! directory, free ports, a bare HTTP GET, the child killed on drop, waiting for /health.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod m2m;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;

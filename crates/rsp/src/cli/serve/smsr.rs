@@ -43,6 +43,30 @@ pub struct SmsrArgs {
     /// --scp81-listen address].
     #[arg(long, env = "RSP_SMSR_SCP81_PUBLIC", value_name = "HOST:PORT")]
     scp81_public: Option<String>,
+    /// ES1/ES3/ES4 web services (SOAP over HTTPS with client certificates: POST
+    /// /gsma/sgp02/es1|es3|es4); on when --tls-cert, --tls-key and --client-ca are given.
+    #[arg(
+        long,
+        env = "RSP_SMSR_LISTEN",
+        value_name = "ADDR",
+        default_value = "0.0.0.0:8446"
+    )]
+    listen: SocketAddr,
+    /// TLS certificate chain of the web services, PEM.
+    #[arg(long, env = "RSP_SMSR_TLS_CERT", value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key of the web services, PEM (or a pkcs11: URI).
+    #[arg(long, env = "RSP_SMSR_TLS_KEY", value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// Trust anchors of the callers' client certificates (EUMs, SM-DPs, Operators; the
+    /// caller is the subject CN), PEM; repeatable.
+    #[arg(
+        long,
+        env = "RSP_SMSR_CLIENT_CA",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    client_ca: Vec<PathBuf>,
     /// Admin listen address (/smsr/v1/*, /health, /metrics), plain HTTP.
     #[arg(
         long,
@@ -170,6 +194,8 @@ pub struct SmsrSettings {
     pub endpoints: rsp_http::smsr::notify::Endpoints,
     /// Trust anchors of notice endpoints, PEM.
     pub notice_ca: Vec<Vec<u8>>,
+    /// The web services' listen address and TLS files, when on.
+    pub web_services: Option<(SocketAddr, rsp_http::tls::TlsFiles)>,
 }
 
 pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
@@ -202,6 +228,18 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
             smdps: endpoints(&args.smdp, "smdp")?,
         },
         notice_ca: super::common::read_all(&args.notice_ca)?,
+        web_services: match (args.tls_cert, args.tls_key) {
+            (Some(cert_chain), Some(key)) if !args.client_ca.is_empty() => Some((
+                args.listen,
+                rsp_http::tls::TlsFiles {
+                    cert_chain,
+                    key,
+                    client_ca: args.client_ca,
+                },
+            )),
+            (None, None) => None,
+            _ => anyhow::bail!("the web services need --tls-cert, --tls-key and --client-ca"),
+        },
     };
     serve_until_stopped(args.scp81_listen, args.admin_listen, settings, start_smsr)
 }
@@ -336,6 +374,20 @@ pub async fn start_smsr(
         .map_err(|e| anyhow::anyhow!("SCP81 admin server: {e}"))?;
     let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token);
     let link = Arc::new(Link::default());
+    let web_services = match &s.web_services {
+        Some((addr, files)) => {
+            let tls = rsp_http::tls::server_config(files).context("web services TLS")?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr}"))?;
+            tracing::info!(listen = %listener.local_addr()?, "ES1/ES3/ES4 web services");
+            Some((listener, tls, rsp_http::smsr::ws::router(service.clone())))
+        }
+        None => {
+            tracing::warn!("no --tls-cert/--tls-key/--client-ca: ES1/ES3/ES4 web services off");
+            None
+        }
+    };
     let notices = rsp_http::smsr::notify::NoticeSender {
         client: rsp_http::es2plus_client::build_client(
             &rsp_http::es2plus_client::ClientTls {
@@ -345,7 +397,7 @@ pub async fn start_smsr(
             Duration::from_secs(30),
         )?,
         endpoints: s.endpoints.clone(),
-        render: rsp_http::smsr::notify::json_renderer(),
+        render: rsp_http::smsr::notify::soap_renderer(s.smsr_id.clone()),
         max_attempts: 10,
         lease: 60,
     };
@@ -377,11 +429,22 @@ pub async fn start_smsr(
             Duration::from_secs(1),
             rx.clone(),
         ));
+        let ws = web_services.map(|(listener, tls, app)| {
+            tokio::spawn(rsp_http::server::serve_tls(
+                listener,
+                tls,
+                app,
+                stopped(rx.clone()),
+            ))
+        });
         let _ = scp81.await;
         admin.await??;
         let _ = smpp.await;
         let _ = sender.await;
         let _ = notify.await;
+        if let Some(ws) = ws {
+            let _ = ws.await;
+        }
         store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -1,0 +1,211 @@
+//! The M2M lab of the SM-SR CLI tests: a device ESME on the lab SMSC driving the virtual
+//! M2M eUICC (answering, holding or dropping its PoRs), `rsp serve smsr` as a process,
+//! and small HTTP helpers for its admin API.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rsp_m2m_euicc::M2mEuicc;
+use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
+use rsp_sms::{Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress};
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use super::{Running, http_get, rsp, wait_healthy};
+
+pub const KIC: [u8; 16] = [0x5a; 16];
+pub const KID: [u8; 16] = [0xa5; 16];
+pub const SMSR_MSISDN: &str = "447700900000";
+pub const DEVICE_MSISDN: &str = "447700900001";
+pub const ICCID: &str = "8944000000000000011";
+
+pub fn card() -> M2mEuicc {
+    let keyset = rsp_m2m_euicc::Scp80Keyset::new(
+        1,
+        Kic::new(CipherAlgorithm::TdesCbc2Key, 1),
+        &KIC,
+        Kid::new(IntegrityAlgorithm::TdesCbcMac2Key, 1),
+        &KID,
+    )
+    .unwrap();
+    rsp_testkit::m2m::card(
+        vec![keyset],
+        &[rsp_testkit::m2m::LabProfile {
+            index: 0,
+            iccid: ICCID,
+            msisdn: DEVICE_MSISDN,
+            enabled: true,
+            fallback: true,
+        }],
+    )
+}
+
+/// What the device does with the PoRs the card makes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    Answer,
+    Hold,
+    Drop,
+}
+
+pub struct Device {
+    pub mode: Mutex<Mode>,
+    pub held: Mutex<Vec<Vec<u8>>>,
+    pub packets: std::sync::atomic::AtomicUsize,
+    pub esme: OnceLock<Arc<Esme>>,
+}
+
+impl Device {
+    async fn send(&self, ud: &[u8]) {
+        let esme = self.esme.get().unwrap();
+        esme.submit_binary(
+            &SmppAddress::international(DEVICE_MSISDN),
+            &SmppAddress::international(SMSR_MSISDN),
+            ud,
+            0,
+        )
+        .await
+        .unwrap();
+    }
+
+    pub async fn release(&self) {
+        let held = std::mem::take(&mut *self.held.lock().await);
+        for ud in held {
+            self.send(&ud).await;
+        }
+    }
+}
+
+pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
+    let (esme, mut inbound) = Esme::bind_transceiver(
+        smsc,
+        EsmeConfig::new("device", "devpw").address_range(DEVICE_MSISDN),
+    )
+    .await
+    .unwrap();
+    let dev = Arc::new(Device {
+        mode: Mutex::new(Mode::Answer),
+        held: Mutex::new(Vec::new()),
+        packets: Default::default(),
+        esme: OnceLock::new(),
+    });
+    let _ = dev.esme.set(Arc::new(esme));
+    let d = dev.clone();
+    let mut card = card;
+    tokio::spawn(async move {
+        let mut reassembler = Reassembler::new(Limits::default());
+        let mut reference = 0u8;
+        while let Some(m) = inbound.recv().await {
+            let Inbound::Message(m) = m else { continue };
+            let Some(whole) = reassembler.push(&m.source.address, &m.user_data).unwrap() else {
+                continue;
+            };
+            let packet = rsp_ota::sms::unwrap_command(&whole.user_data)
+                .unwrap()
+                .to_vec();
+            let received = card.receive_command_packet(&packet).unwrap();
+            d.packets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Some(por) = received.por else { continue };
+            reference = reference.wrapping_add(1);
+            let mode = *d.mode.lock().await;
+            for ud in por.submit_user_data(reference).unwrap() {
+                match mode {
+                    Mode::Answer => d.send(&ud).await,
+                    Mode::Hold => d.held.lock().await.push(ud),
+                    Mode::Drop => {}
+                }
+            }
+        }
+    });
+    dev
+}
+
+pub fn post(port: u16, path: &str, body: &Value) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let body = body.to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, body_json(&out))
+}
+
+fn body_json(response: &str) -> Value {
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+pub fn get_json(port: u16, path: &str) -> Value {
+    body_json(&http_get(port, path).unwrap())
+}
+
+pub struct Server {
+    pub dir: std::path::PathBuf,
+    pub smsc: std::net::SocketAddr,
+    pub admin: u16,
+    /// More arguments of `rsp serve smsr`.
+    pub extra: Vec<String>,
+}
+
+impl Server {
+    pub fn start(&self) -> Running {
+        let child = rsp()
+            .args([
+                "serve",
+                "smsr",
+                "--scp81-listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "text",
+            ])
+            .arg("--admin-listen")
+            .arg(format!("127.0.0.1:{}", self.admin))
+            .arg("--database")
+            .arg(format!("sqlite://{}", self.dir.join("smsr.db").display()))
+            .arg("--data-key-file")
+            .arg(self.dir.join("data.key"))
+            .arg("--smsc")
+            .arg(self.smsc.to_string())
+            .args(["--smpp-system-id", "smsr", "--msisdn", SMSR_MSISDN])
+            .arg("--smpp-password-file")
+            .arg(self.dir.join("smpp.pw"))
+            .args([
+                "--send-interval",
+                "1",
+                "--retry-after",
+                "3",
+                "--max-attempts",
+                "4",
+            ])
+            .args(&self.extra)
+            .stderr(std::fs::File::create(self.dir.join("smsr.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut running = Running(child);
+        wait_healthy(self.admin, &mut running.0);
+        running
+    }
+}
+
+pub fn wait_op(port: u16, id: i64, seconds: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let op = get_json(port, &format!("/smsr/v1/operations/{id}"));
+        if matches!(op["status"].as_str(), Some("done" | "failed")) {
+            return op;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(seconds),
+            "operation {id}: {op}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,253 @@
+//! `rsp serve smsr`'s ES4 web service (SOAP 1.2 + WS-Addressing over mutual TLS) against
+//! the lab device: GetEIS and AuditEIS answered synchronously (the audit after the eUICC's
+//! PoR), SetFallbackAttribute with a ReplyTo acknowledged with 202 and its response POSTed
+//! there later with RelatesTo, a refusal with its SGP.02 codes, a SOAP fault for a
+//! malformed request, no client certificate refused.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::m2m::{DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, post};
+use common::{free_port, temp_dir, test_pki};
+use rsp_codec::sgp02::Aid;
+use rsp_codec::ws::envelope::{self, WsHeader};
+use rsp_codec::ws::es4::{Es4Message, Es4Request};
+use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
+use rsp_sms::{Account, Smsc, SmscConfig};
+use serde_json::json;
+use tokio::sync::Mutex;
+
+const OPERATOR: &str = "Test Operator";
+
+fn request(message_id: &str, reply_to: Option<&str>, body: ProfileRequest) -> String {
+    let msg: Es4Message = Message::Request(rsp_codec::ws::Request {
+        function_call_identifier: format!("fc-{message_id}"),
+        validity_period: Some(60),
+        body: Es4Request(body),
+    });
+    envelope::build(&msg.envelope(WsHeader {
+        to: Some("https://localhost/gsma/sgp02/es4".into()),
+        from: Some(OPERATOR.into()),
+        reply_to: reply_to.map(str::to_owned),
+        message_id: message_id.into(),
+        action: String::new(),
+        relates_to: None,
+    }))
+}
+
+fn answer(text: &str) -> (WsHeader, rsp_codec::ws::Response) {
+    let env = envelope::parse(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    match Es4Message::from_envelope(&env).unwrap() {
+        Message::Response(r) => (env.header, r),
+        other => panic!("not a response: {other:?}"),
+    }
+}
+
+#[test]
+fn es4_over_soap() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = temp_dir();
+    let pki = test_pki(&dir);
+    let smsc = rt
+        .block_on(Smsc::start(SmscConfig::new(
+            "127.0.0.1:0".parse().unwrap(),
+            vec![
+                Account::new("smsr", "smsrpw"),
+                Account::new("device", "devpw"),
+            ],
+        )))
+        .unwrap();
+    std::fs::write(dir.join("smpp.pw"), "smsrpw\n").unwrap();
+
+    // The Operator's endpoint for asynchronous responses and notifications.
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let endpoint = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/es4",
+            axum::routing::post(move |body: String| {
+                let sink = sink.clone();
+                async move {
+                    sink.lock().await.push(body);
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    });
+
+    let ws_port = free_port();
+    let nist = pki.join("nist");
+    let server = Server {
+        dir: dir.clone(),
+        smsc: smsc.local_addr(),
+        admin: free_port(),
+        extra: vec![
+            "--listen".into(),
+            format!("127.0.0.1:{ws_port}"),
+            "--tls-cert".into(),
+            nist.join("dp-tls.pem").display().to_string(),
+            "--tls-key".into(),
+            nist.join("dp-tls.key.pem").display().to_string(),
+            "--client-ca".into(),
+            nist.join("ci.pem").display().to_string(),
+            "--operator".into(),
+            format!("{OPERATOR}=http://{endpoint}/es4"),
+        ],
+    };
+    let card = card();
+    let eid = card.eid().to_owned();
+    let _device = rt.block_on(device(smsc.local_addr(), card));
+    let _running = server.start();
+    let (status, body) = post(
+        server.admin,
+        "/smsr/v1/euiccs",
+        &json!({
+            "eis": {
+                "eid": eid, "eumId": "eum", "smsrId": "",
+                "profiles": [{
+                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
+                    "state": "ENABLED", "fallbackAttribute": true,
+                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
+                }]
+            },
+            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
+                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
+    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca.clone()])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{ws_port}/gsma/sgp02/es4");
+    let call = |body: String| {
+        let client = client.clone();
+        let url = url.clone();
+        rt.block_on(async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/soap+xml; charset=utf-8")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+
+    // GetEIS: synchronous, the EIS as the Operator sees it, no keys.
+    let (code, text) = call(request(
+        "m-1",
+        None,
+        ProfileRequest::GetEis { eid: eid.clone() },
+    ));
+    assert_eq!(code, 200, "{text}");
+    let (header, r) = answer(&text);
+    assert_eq!(header.relates_to.as_deref(), Some("m-1"));
+    assert_eq!(r.status.status, ExecutionStatus::Success, "{text}");
+    let eis = r.eis.unwrap();
+    assert_eq!(eis.profiles.len(), 1);
+    assert!(eis.isd_r.is_none(), "keys are never given to an Operator");
+    assert!(!text.to_lowercase().contains(&hex::encode(KIC)));
+
+    // AuditEIS without ReplyTo: answered once the eUICC's PoR came back.
+    let (code, text) = call(request(
+        "m-2",
+        None,
+        ProfileRequest::AuditEis {
+            eid: eid.clone(),
+            iccids: vec![],
+        },
+    ));
+    assert_eq!(code, 200, "{text}");
+    let (_, r) = answer(&text);
+    assert_eq!(r.status.status, ExecutionStatus::Success, "{text}");
+    assert!(r.eis.is_some_and(|e| e.remaining_memory.is_some()));
+
+    // SetFallbackAttribute with a ReplyTo: 202 now, the response to ReplyTo later.
+    let reply_to = format!("http://{endpoint}/es4");
+    let (code, text) = call(request(
+        "m-3",
+        Some(&reply_to),
+        ProfileRequest::SetFallbackAttribute {
+            eid: eid.clone(),
+            iccid: ICCID.into(),
+        },
+    ));
+    assert_eq!(code, 202, "{text}");
+    let start = Instant::now();
+    let async_answer = loop {
+        let got = rt.block_on(async { received.lock().await.clone() });
+        if let Some(t) = got.iter().find(|t| t.contains("m-3")) {
+            break t.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no asynchronous response"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let (header, r) = answer(&async_answer);
+    assert_eq!(header.relates_to.as_deref(), Some("m-3"));
+    assert_eq!(r.status.status, ExecutionStatus::Success, "{async_answer}");
+
+    // A refusal answers at once with its codes.
+    let (_, text) = call(request(
+        "m-4",
+        None,
+        ProfileRequest::EnableProfile {
+            eid: eid.clone(),
+            iccid: "8944000000000000999".into(),
+        },
+    ));
+    let (_, r) = answer(&text);
+    assert_eq!(r.status.status, ExecutionStatus::Failed);
+    let codes = r.status.status_code_data.unwrap();
+    assert_eq!(
+        (codes.subject_code.as_str(), codes.reason_code.as_str()),
+        ("8.2.1", "3.9")
+    );
+
+    // Malformed: a SOAP fault. No client certificate: refused.
+    let (code, text) = call("<not-soap/>".into());
+    assert_eq!(code, 400);
+    assert!(text.contains("Fault"), "{text}");
+    let anonymous = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let code = rt.block_on(async {
+        anonymous
+            .post(&url)
+            .body(request(
+                "m-5",
+                None,
+                ProfileRequest::GetEis { eid: eid.clone() },
+            ))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    });
+    assert!(
+        code == 403 || code == 0,
+        "without a client certificate: {code}"
+    );
+    rt.block_on(smsc.shutdown());
+    let _ = std::fs::remove_dir_all(&dir);
+}
