@@ -10,6 +10,7 @@ pub mod hsm;
 pub mod ipa;
 pub mod lab;
 pub mod lpa;
+pub mod m2m;
 pub mod pki;
 pub mod profile;
 pub mod quickstart;
@@ -63,6 +64,10 @@ pub enum Command {
     /// eIM database administration: `import` registers eUICCs from a CSV file.
     #[command(subcommand)]
     Eim(eim_admin::EimCommand),
+    /// SGP.02 M2M lab, device side: the lab SMSC and the virtual M2M eUICC in its
+    /// modem simulator.
+    #[command(subcommand)]
+    M2m(m2m::M2mCommand),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -78,5 +83,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Hsm(cmd) => hsm::run(cmd),
         Command::Eim(cmd) => eim_admin::run(cmd),
+        Command::M2m(cmd) => m2m::run(cmd),
     }
 }
