@@ -325,3 +325,60 @@ async fn drain_quiet(smsr: &mut SmsrSide, quiet: Duration) {
         "unexpected SMS after the confirmation: {extra:?}"
     );
 }
+
+/// An attach failure with Profile 2: the card falls back to Profile 1 (REFRESH again),
+/// notification 03 leaves from Profile 1's MSISDN and the card ends with Profile 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_failure_falls_back() {
+    let smsc = Smsc::start(SmscConfig::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        vec![
+            Account::new("smsr", "smsrpw"),
+            Account::new("device", "devpw"),
+        ],
+    ))
+    .await
+    .expect("smsc");
+    let smsc_addr = smsc.local_addr();
+    let (esme, inbound) = Esme::bind_transceiver(
+        smsc_addr,
+        EsmeConfig::new("smsr", "smsrpw").address_range(SMSR),
+    )
+    .await
+    .expect("SM-SR bind");
+    let mut smsr = SmsrSide {
+        esme,
+        inbound,
+        reassembler: Reassembler::new(Limits::default()),
+        smsr: SmSr::aes(),
+        mo: SmSr::tdes(),
+    };
+    let dir = TempDir::new("fallback");
+    let mut config = ModemConfig::new(&smsc_addr.to_string(), "device", "devpw", SMSR);
+    config.fail_attach.insert(common::ICCID1.to_owned());
+    config.notification_retry = Duration::from_secs(5);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let modem = tokio::spawn(Modem::run(card(&dir), config, async {
+        let _ = stopped.await;
+    }));
+    let (_, n) = smsr.notification().await;
+    smsr.confirm(DEV1, n.sequence).await;
+    let enable = EnableProfile { aid: isdp(1) }.to_apdu().expect("apdu");
+    let (_, script) = smsr.send(DEV1, &[enable]).await;
+    assert_ok(&script);
+    let (from, n) = smsr.notification().await;
+    assert_eq!(
+        (from.as_str(), n.kind),
+        (DEV1, NotificationType::ProfileChangeFailedFallback)
+    );
+    assert_eq!(n.aid, Some(isdp(0)));
+    smsr.confirm(DEV1, n.sequence).await;
+    let _ = stop.send(());
+    let card = tokio::time::timeout(WAIT, modem)
+        .await
+        .expect("stops")
+        .expect("join")
+        .expect("ok");
+    assert_eq!(card.state().enabled().map(|p| p.aid.clone()), Some(isdp(0)));
+    assert!(card.state().pending.is_empty());
+}
