@@ -281,6 +281,14 @@ pub fn apply(
         }
         return Ok(());
     }
+    if let Function::ConfirmNotification { .. } = function
+        && let [only] = responses.responses.as_slice()
+        && split(only)?.1 == StatusWord::NOT_FOUND
+    {
+        // A repeated notification was confirmed twice; the eUICC has nothing left to
+        // confirm, which is what the confirmation wants.
+        return Ok(());
+    }
     check_responses(responses)?;
     if responses.responses.len() < expected {
         return Err(SmsrError::Security("fewer R-APDUs than commands".into()));

@@ -2,7 +2,8 @@
 //! ECASD, given ISD-R keysets, pre-installed Profiles) and the EIS an EUM would register
 //! for it.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
@@ -28,18 +29,39 @@ pub struct LabProfile<'a> {
     pub fallback: bool,
 }
 
-fn ecasd() -> Ecasd {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    let pki = PKI.get_or_init(|| {
-        TestPki::generate(Curve::NistP256, &TestPkiOptions::default()).expect("test PKI")
-    });
-    let e = pki.get(Role::Euicc).expect("eUICC identity");
-    Ecasd::new(&e.cert, &e.key).expect("ECASD")
+/// The ECASD of a test PKI whose eUICC has `eid` (one PKI per EID per process).
+fn ecasd(eid: &str) -> Ecasd {
+    static PKIS: OnceLock<Mutex<HashMap<String, Ecasd>>> = OnceLock::new();
+    let mut pkis = PKIS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pkis.entry(eid.to_owned())
+        .or_insert_with(|| {
+            let options = TestPkiOptions {
+                eid: eid.to_owned(),
+                ..TestPkiOptions::default()
+            };
+            let pki = TestPki::generate(Curve::NistP256, &options).expect("test PKI");
+            let e = pki.get(Role::Euicc).expect("eUICC identity");
+            Ecasd::new(&e.cert, &e.key).expect("ECASD")
+        })
+        .clone()
 }
 
-/// A virtual M2M eUICC (in memory) with `keysets` and `profiles` installed.
+/// A virtual M2M eUICC (in memory) with `keysets` and `profiles` installed, EID
+/// [`rsp_pki::DEFAULT_EID`].
 pub fn card(keysets: Vec<Scp80Keyset>, profiles: &[LabProfile<'_>]) -> M2mEuicc {
-    let mut state = EuiccState::new(ecasd(), keysets).expect("eUICC state");
+    card_with_eid(rsp_pki::DEFAULT_EID, keysets, profiles)
+}
+
+/// [`card`] with another EID (its own test PKI).
+pub fn card_with_eid(
+    eid: &str,
+    keysets: Vec<Scp80Keyset>,
+    profiles: &[LabProfile<'_>],
+) -> M2mEuicc {
+    let mut state = EuiccState::new(ecasd(eid), keysets).expect("eUICC state");
     for p in profiles {
         state.isdps.push(IsdP {
             aid: Aid::isd_p(p.index).expect("ISD-P index"),

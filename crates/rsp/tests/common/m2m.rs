@@ -157,15 +157,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(&self) -> Running {
+        let scp81 = if self.extra.iter().any(|a| a == "--scp81-listen") {
+            Vec::new()
+        } else {
+            vec!["--scp81-listen", "127.0.0.1:0"]
+        };
         let child = rsp()
-            .args([
-                "serve",
-                "smsr",
-                "--scp81-listen",
-                "127.0.0.1:0",
-                "--log-format",
-                "text",
-            ])
+            .args(["serve", "smsr", "--log-format", "text"])
+            .args(scp81)
             .arg("--admin-listen")
             .arg(format!("127.0.0.1:{}", self.admin))
             .arg("--database")
