@@ -349,42 +349,15 @@ pub fn sms_pp_envelope(tpdu: &[u8], smsc: Option<&SmsAddress>) -> Result<Vec<u8>
 
 /// Splits a command packet into TP-UDs of at most 140 octets: one with UDH `02 70 00`
 /// when it fits, else concatenated segments (IEI `00`, reference `reference`), the first
-/// also carrying IEI `70` (TS 31.115 §4.2 / TS 23.040 §9.2.3.24.1).
+/// also carrying IEI `70` (TS 31.115 §4.2 / TS 23.040 §9.2.3.24.1); `rsp_sms::concat`'s
+/// splitter, the one the SM-SR uses.
 pub fn command_user_data(packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
-    user_data_segments(IEI_COMMAND_PACKET, packet, reference)
+    rsp_sms::concat::split(packet, reference)
+        .map_err(|_| err("packet needs more than 255 segments"))
 }
 
 /// The same for a PoR sent in SMS-SUBMITs: IEI `71` (TS 31.115 §4.4).
 pub fn response_user_data(packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
-    user_data_segments(rsp_ota::sms::IEI_RESPONSE, packet, reference)
-}
-
-fn user_data_segments(iei: u8, packet: &[u8], reference: u8) -> Result<Vec<Vec<u8>>, M2mError> {
-    const MAX_UD: usize = 140;
-    if packet.len() + 3 <= MAX_UD {
-        let mut ud = vec![0x02, iei, 0x00];
-        ud.extend_from_slice(packet);
-        return Ok(vec![ud]);
-    }
-    // First segment: 1 + 5 (concat) + 2 (packet identifier) header octets; others 1 + 5.
-    let first_room = MAX_UD - 8;
-    let room = MAX_UD - 6;
-    let rest_len = packet.len().saturating_sub(first_room);
-    let count = 1 + rest_len.div_ceil(room);
-    let count = u8::try_from(count).map_err(|_| err("packet needs more than 255 segments"))?;
-    let (first, mut rest) = packet.split_at(first_room.min(packet.len()));
-    let mut out = Vec::new();
-    let mut ud = vec![7, IEI_CONCAT_8, 3, reference, count, 1, iei, 0];
-    ud.extend_from_slice(first);
-    out.push(ud);
-    let mut seq = 2u8;
-    while !rest.is_empty() {
-        let (chunk, r) = rest.split_at(room.min(rest.len()));
-        let mut ud = vec![5, IEI_CONCAT_8, 3, reference, count, seq];
-        ud.extend_from_slice(chunk);
-        out.push(ud);
-        rest = r;
-        seq = seq.wrapping_add(1);
-    }
-    Ok(out)
+    rsp_sms::concat::split_response(packet, reference)
+        .map_err(|_| err("packet needs more than 255 segments"))
 }
