@@ -1,5 +1,5 @@
-//! Virtual SGP.02 M2M eUICC: ISD-R, ECASD and ISD-Ps behind an SCP80 (SMS) remote
-//! administration agent (SCP81 HTTPS to come), managed by an SM-SR over ES5.
+//! Virtual SGP.02 M2M eUICC: ISD-R, ECASD and ISD-Ps behind SCP80 (SMS) and SCP81
+//! (HTTPS, GP Amendment B) remote administration, managed by an SM-SR over ES5.
 //!
 //! - [`state`]: what the eUICC remembers (EID, ECASD, keysets, ISD-Ps, SM-SR
 //!   addressing, notifications), saved atomically as JSON.
