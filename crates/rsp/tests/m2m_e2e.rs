@@ -423,3 +423,31 @@ fn enable_fallback_disable_delete_audit_over_sms_and_https() {
     rt.block_on(smsc.shutdown());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn quickstart_m2m() {
+    let dir = temp_dir();
+    let out = common::rsp()
+        .args(["quickstart", "--m2m", "--dir"])
+        .arg(dir.join("qs"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in [
+        "Enabling Profile 8944000000000000022 over SMS",
+        "Disabling Profile 8944000000000000022 over SMS",
+        "Enabling Profile 8944000000000000022 over HTTPS",
+        "Disabling Profile 8944000000000000022 over HTTPS",
+        "\"8944000000000000011\" \"ENABLED\" fallback=true",
+        "\"enableProfile\" \"https\" \"done\"",
+        "\"disableProfile\" \"sms\" \"done\"",
+    ] {
+        assert!(text.contains(step), "{step:?} in:\n{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

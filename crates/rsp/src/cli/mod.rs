@@ -15,6 +15,7 @@ pub mod pki;
 pub mod profile;
 pub mod quickstart;
 pub mod quickstart_iot;
+pub mod quickstart_m2m;
 pub mod serve;
 
 use clap::{Parser, Subcommand};

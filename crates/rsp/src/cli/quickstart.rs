@@ -66,6 +66,11 @@ pub struct QuickstartArgs {
     /// association announces indirectProfileDownload, SGP.32 §3.2).
     #[arg(long, requires = "iot")]
     pub(super) indirect: bool,
+    /// The M2M flow instead (SGP.02): the lab SMSC, the SM-SR, a virtual M2M eUICC behind
+    /// the modem simulator; a Profile enabled and disabled over SMS (SCP80) and over HTTPS
+    /// (push SMS, SCP81), the SM-SR's EIS and operation log shown.
+    #[arg(long, conflicts_with_all = ["iot", "serve"])]
+    pub(super) m2m: bool,
 }
 
 pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
@@ -76,6 +81,9 @@ pub fn run(args: QuickstartArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     if args.iot {
         return runtime.block_on(super::quickstart_iot::quickstart_iot(args));
+    }
+    if args.m2m {
+        return runtime.block_on(super::quickstart_m2m::quickstart_m2m(args));
     }
     runtime.block_on(quickstart(args))
 }

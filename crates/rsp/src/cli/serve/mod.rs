@@ -24,7 +24,7 @@ pub use common::RunningServer;
 pub use eim::{EimArgs, start_eim};
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
-pub use smsr::SmsrArgs;
+pub use smsr::{SmsrArgs, SmsrSettings, start_smsr};
 
 /// A running SM-DP+.
 pub type RunningSmdpp = RunningServer;

@@ -1,0 +1,279 @@
+//! `rsp quickstart --m2m`: the M2M flow (SGP.02) on one machine.
+//!
+//! Test PKI → the lab SMSC (SMPP 3.4) → the SM-SR on localhost (SQLite, ES5 over SMS and
+//! HTTPS) → a virtual M2M eUICC with two Profiles behind the modem simulator → the eUICC
+//! registered (its ISD-R keys included) → the second Profile enabled and disabled over SMS
+//! (SCP80), then over HTTPS (push SMS, SCP81 TLS-PSK), each with the eUICC's notification
+//! after the network attach → the SM-SR's EIS and operation log.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
+use rsp_codec::sgp02::{Aid, SmsAddress};
+use rsp_m2m_euicc::modem::{Modem, ModemConfig};
+use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
+use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
+use serde_json::{Value, json};
+
+use super::lab;
+use super::quickstart::{QuickstartArgs, Steps, bind, fresh_dir};
+use crate::cli::serve::{SmsrSettings, start_smsr};
+
+const SMSR_MSISDN: &str = "447700900000";
+const PROFILES: [(&str, &str); 2] = [
+    ("8944000000000000011", "447700900001"),
+    ("8944000000000000022", "447700900002"),
+];
+
+fn random(n: usize) -> anyhow::Result<Vec<u8>> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+    Ok(b)
+}
+
+/// The lab card: ECASD from the test PKI, an AES keyset, the SCP81 PSK, two Profiles.
+fn card(dir: &std::path::Path, kic: &[u8], kid: &[u8], psk: &[u8]) -> anyhow::Result<M2mEuicc> {
+    let ecasd = Ecasd::from_pki_dir(&dir.join("pki/nist")).context("ECASD")?;
+    let keyset = Scp80Keyset::new(
+        1,
+        Kic::new(CipherAlgorithm::AesCbc, 1),
+        kic,
+        Kid::new(IntegrityAlgorithm::AesCmac, 1),
+        kid,
+    )?;
+    let mut state = EuiccState::new(ecasd, vec![keyset])?;
+    for (i, (iccid, msisdn)) in PROFILES.iter().enumerate() {
+        let index = u8::try_from(i).unwrap_or(0);
+        state.isdps.push(IsdP {
+            aid: Aid::isd_p(index).context("ISD-P AID")?,
+            life_cycle: if i == 0 { LC_ENABLED } else { LC_DISABLED },
+            fallback: i == 0,
+            pol1: 0,
+            iccid: Some((*iccid).into()),
+            msisdn: Some(SmsAddress::international(msisdn)),
+            nvm_quota: 0,
+            vm_quota: 0,
+        });
+    }
+    let mut card = M2mEuicc::create(&dir.join("m2m-euicc.json"), state)?;
+    card.set_scp81_psk("quickstart-psk", psk)?;
+    Ok(card)
+}
+
+async fn admin(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let url = format!("{base}{path}");
+    let r = match body {
+        Some(b) => client.post(&url).json(&b).send().await,
+        None => client.get(&url).send().await,
+    }
+    .with_context(|| url.clone())?;
+    let status = r.status();
+    let v: Value = r.json().await.with_context(|| url.clone())?;
+    if !status.is_success() {
+        bail!("{url}: HTTP {status}: {v}");
+    }
+    Ok(v)
+}
+
+/// Requests `function` over `transport` and waits until the operation ends; then until
+/// the eUICC's state reaches `enabled` (its notification after the attach).
+async fn run(
+    client: &reqwest::Client,
+    base: &str,
+    eid: &str,
+    function: &str,
+    iccid: &str,
+    transport: &str,
+    enabled: &str,
+) -> anyhow::Result<Value> {
+    let op = admin(
+        client,
+        base,
+        &format!("/smsr/v1/euiccs/{eid}/operations"),
+        Some(
+            json!({"function": function, "iccid": iccid, "transport": transport,
+            "requester": {"kind": "operator", "id": "quickstart-mno"}}),
+        ),
+    )
+    .await?;
+    let id = op["id"].as_i64().context("operation id")?;
+    let start = Instant::now();
+    let done = loop {
+        let op = admin(client, base, &format!("/smsr/v1/operations/{id}"), None).await?;
+        if op["status"] == "done" || op["status"] == "failed" {
+            break op;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("operation {id} did not end: {op}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    if done["status"] != "done" {
+        bail!("{function} failed: {done}");
+    }
+    loop {
+        let eis = admin(client, base, &format!("/smsr/v1/euiccs/{eid}"), None).await?;
+        let on = eis["profiles"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["state"] == "ENABLED"))
+            .map(|p| p["iccid"].clone());
+        if on.as_ref().and_then(Value::as_str) == Some(enabled) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("the eUICC did not report {enabled} enabled: {eis}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(done)
+}
+
+pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
+    let mut s = Steps::new();
+    let dir = fresh_dir(&a.dir)?;
+    let pki_dir = dir.join("pki");
+    s.step("Writing a test PKI (the eUICC's ECASD certificate and key among it)");
+    lab::write_test_pki(&pki_dir)?;
+
+    s.step("Starting the lab SMSC (SMPP 3.4 on localhost)");
+    let smpp_pw = hex::encode(random(4)?);
+    let device_pw = hex::encode(random(4)?);
+    let smsc = rsp_sms::Smsc::start(rsp_sms::SmscConfig::new(
+        "127.0.0.1:0".parse()?,
+        vec![
+            rsp_sms::Account::new("smsr", &smpp_pw),
+            rsp_sms::Account::new("device", &device_pw),
+        ],
+    ))
+    .await
+    .context("SMSC")?;
+    println!("     SMPP at {}", smsc.local_addr());
+
+    s.step("Starting the SM-SR (ES5 over SMS and HTTPS, SQLite)");
+    let scp81 = bind(None, 0).await?;
+    let admin_listener = bind(None, 0).await?;
+    let scp81_addr = scp81.local_addr()?;
+    let settings = SmsrSettings {
+        data_key_file: dir.join("smsr-data.key"),
+        database: format!("sqlite://{}", dir.join("smsr.db").display()),
+        smsr_id: "smsr.quickstart".into(),
+        smsc: Some(smsc.local_addr().to_string()),
+        smpp_system_id: "smsr".into(),
+        smpp_password: zeroize::Zeroizing::new(smpp_pw),
+        msisdn: SMSR_MSISDN.into(),
+        scp81_public: Some(scp81_addr.to_string()),
+        send_interval: Duration::from_secs(1),
+        retry: rsp_smsr::RetryPolicy {
+            first: 5,
+            max: 60,
+            max_attempts: 5,
+        },
+        endpoints: rsp_http::smsr::notify::Endpoints::default(),
+        notice_ca: Vec::new(),
+        web_services: None,
+    };
+    let smsr = start_smsr(settings, scp81, admin_listener).await?;
+    let base = format!("http://{}", smsr.admin);
+    println!("     SCP81 admin server at {scp81_addr}, admin API at {base}");
+
+    s.step("Creating a virtual M2M eUICC with two Profiles, powered by the modem simulator");
+    let (kic, kid, psk) = (random(16)?, random(16)?, random(16)?);
+    let card = card(&dir, &kic, &kid, &psk)?;
+    let eid = card.eid().to_owned();
+    println!(
+        "     EID {eid}, Profile {} enabled (fallback), {} disabled",
+        PROFILES[0].0, PROFILES[1].0
+    );
+    let mut modem = ModemConfig::new(
+        &smsc.local_addr().to_string(),
+        "device",
+        &device_pw,
+        SMSR_MSISDN,
+    );
+    modem.smsr_admin = Some(scp81_addr.to_string());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let device = tokio::spawn(Modem::run(card, modem, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+
+    s.step("Registering the eUICC at the SM-SR (EIS and ISD-R keys, as an EUM would over ES1)");
+    let client = reqwest::Client::new();
+    let profiles: Vec<Value> = PROFILES
+        .iter()
+        .enumerate()
+        .map(|(i, (iccid, msisdn))| {
+            json!({"iccid": iccid, "isdPAid": Aid::isd_p(u8::try_from(i).unwrap_or(0)).map(|a| a.to_hex()),
+                "mnoId": "quickstart-mno", "state": if i == 0 { "ENABLED" } else { "DISABLED" },
+                "fallbackAttribute": i == 0, "subscriptionAddress": {"msisdn": msisdn}})
+        })
+        .collect();
+    admin(
+        &client,
+        &base,
+        "/smsr/v1/euiccs",
+        Some(json!({
+            "eis": {"eid": eid, "eumId": "quickstart-eum", "smsrId": "",
+                "capabilities": {"sms": true, "https": true}, "profiles": profiles},
+            "keys": {"scp80": [{"version": 1, "algorithm": "aes", "kic": hex::encode(&kic),
+                "kid": hex::encode(&kid)}],
+                "scp81": {"identity": "quickstart-psk", "key": hex::encode(&psk)}}
+        })),
+    )
+    .await?;
+
+    let (p1, p2) = (PROFILES[0].0, PROFILES[1].0);
+    for (transport, how) in [
+        ("sms", "SMS (SCP80)"),
+        ("https", "HTTPS (push SMS, SCP81 TLS-PSK)"),
+    ] {
+        s.step(&format!("Enabling Profile {p2} over {how}"));
+        let op = run(&client, &base, &eid, "enableProfile", p2, transport, p2).await?;
+        println!(
+            "     operation {} done in {} attempt(s); the eUICC attached and notified",
+            op["id"], op["attempts"]
+        );
+        s.step(&format!(
+            "Disabling Profile {p2} over {how} (the fallback Profile {p1} takes over)"
+        ));
+        let op = run(&client, &base, &eid, "disableProfile", p2, transport, p1).await?;
+        println!(
+            "     operation {} done in {} attempt(s)",
+            op["id"], op["attempts"]
+        );
+    }
+
+    s.step("The SM-SR's view: EIS and operation log");
+    let eis = admin(&client, &base, &format!("/smsr/v1/euiccs/{eid}"), None).await?;
+    for p in eis["profiles"].as_array().into_iter().flatten() {
+        println!(
+            "     {} {} fallback={}",
+            p["iccid"], p["state"], p["fallbackAttribute"]
+        );
+    }
+    let log = admin(
+        &client,
+        &base,
+        &format!("/smsr/v1/euiccs/{eid}/operations"),
+        None,
+    )
+    .await?;
+    for op in log.as_array().into_iter().flatten().rev() {
+        println!(
+            "     #{} {} {} {} ({} attempt(s))",
+            op["id"], op["function"]["function"], op["transport"], op["status"], op["attempts"]
+        );
+    }
+
+    let _ = stop.send(true);
+    let _ = device.await;
+    smsr.shutdown().await?;
+    smsc.shutdown().await;
+    println!("Done. Working files in {}", dir.display());
+    Ok(())
+}
