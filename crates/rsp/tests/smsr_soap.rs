@@ -223,6 +223,39 @@ fn es4_over_soap() {
         ("8.2.1", "3.9")
     );
 
+    // The same over the Operator's CLI: `rsp m2m es4 get-eis` and a refusal with its codes.
+    let es4_cli = |args: &[&str]| {
+        let out = common::rsp()
+            .args(["m2m", "es4"])
+            .args(args)
+            .args(["--url", &url, "--eid", &eid])
+            .arg("--cert")
+            .arg(nist.join("mno.pem"))
+            .arg("--key")
+            .arg(nist.join("mno.key.pem"))
+            .arg("--ca")
+            .arg(nist.join("ci.pem"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let v = es4_cli(&["get-eis"]);
+    assert_eq!(v["status"], "Executed-Success", "{v}");
+    assert_eq!(v["eis"]["profiles"][0]["iccid"], ICCID, "{v}");
+    let v = es4_cli(&["disable", "--iccid", ICCID]);
+    assert_eq!(v["status"], "Failed", "the fallback Profile: {v}");
+    assert_eq!(v["statusCodeData"]["subjectCode"], "8.2.1", "{v}");
+    let help = common::rsp()
+        .args(["m2m", "es4", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("update-policy"));
+
     // Malformed: a SOAP fault. No client certificate: refused.
     let (code, text) = call("<not-soap/>".into());
     assert_eq!(code, 400);

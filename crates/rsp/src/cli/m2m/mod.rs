@@ -1,6 +1,7 @@
 //! `rsp m2m`: the device side of the SGP.02 M2M lab — the lab SMSC (`smsc`) and the
 //! virtual M2M eUICC in its modem simulator (`euicc`).
 
+mod es4;
 mod euicc;
 mod smsc;
 
@@ -15,6 +16,10 @@ pub enum M2mCommand {
     /// The virtual M2M eUICC: create it, show it, run it in the modem simulator.
     #[command(subcommand)]
     Euicc(euicc::EuiccCommand),
+    /// The Operator's ES4 calls to an SM-SR (SOAP over mutual TLS): get-eis, audit-eis,
+    /// enable, disable, delete, set-fallback, update-policy, update-address.
+    #[command(subcommand)]
+    Es4(es4::Es4Command),
 }
 
 /// Runs an `rsp m2m` command.
@@ -22,6 +27,7 @@ pub fn run(cmd: M2mCommand) -> anyhow::Result<()> {
     match cmd {
         M2mCommand::Smsc(args) => smsc::run(args),
         M2mCommand::Euicc(cmd) => euicc::run(cmd),
+        M2mCommand::Es4(cmd) => es4::run(cmd),
     }
 }
 
