@@ -8,10 +8,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::m2m::{Server, get_json};
+use common::m2m::{Server, get_json, lab_smsc, operator_endpoint, web_service_args};
 use common::{free_port, temp_dir, test_pki};
 use rsp_codec::sgp02::Aid;
 use rsp_codec::ws::envelope::{self, WsHeader};
@@ -20,9 +19,7 @@ use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
 use rsp_m2m_euicc::modem::{Modem, ModemConfig};
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
-use rsp_sms::{Account, Smsc, SmscConfig};
 use rsp_testkit::m2m::{self, LabProfile};
-use tokio::sync::Mutex;
 
 const OPERATOR: &str = "Test Operator";
 const SMSR_MSISDN: &str = "447700900000";
@@ -201,37 +198,8 @@ fn enable_fallback_disable_delete_audit_over_sms_and_https() {
     let dir = temp_dir();
     let pki = test_pki(&dir);
     let nist = pki.join("nist");
-    let smsc = rt
-        .block_on(Smsc::start(SmscConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            vec![
-                Account::new("smsr", "smsrpw"),
-                Account::new("dev-sms", "pw"),
-                Account::new("dev-https", "pw"),
-            ],
-        )))
-        .unwrap();
-    std::fs::write(dir.join("smpp.pw"), "smsrpw\n").unwrap();
-
-    // The Operator's notification endpoint.
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = received.clone();
-    let endpoint = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().route(
-            "/es4",
-            axum::routing::post(move |body: String| {
-                let sink = sink.clone();
-                async move {
-                    sink.lock().await.push(body);
-                    axum::http::StatusCode::OK
-                }
-            }),
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        addr
-    });
+    let smsc = lab_smsc(&rt, &dir, &[("dev-sms", "pw"), ("dev-https", "pw")]);
+    let (endpoint, received) = operator_endpoint(&rt);
 
     let ws_port = free_port();
     let scp81_port = free_port();
@@ -239,20 +207,11 @@ fn enable_fallback_disable_delete_audit_over_sms_and_https() {
         dir: dir.clone(),
         smsc: smsc.local_addr(),
         admin: free_port(),
-        extra: vec![
-            "--listen".into(),
-            format!("127.0.0.1:{ws_port}"),
-            "--scp81-listen".into(),
-            format!("127.0.0.1:{scp81_port}"),
-            "--tls-cert".into(),
-            nist.join("dp-tls.pem").display().to_string(),
-            "--tls-key".into(),
-            nist.join("dp-tls.key.pem").display().to_string(),
-            "--client-ca".into(),
-            nist.join("ci.pem").display().to_string(),
-            "--operator".into(),
-            format!("{OPERATOR}=http://{endpoint}/es4"),
-        ],
+        extra: [
+            web_service_args(&nist, ws_port, OPERATOR, endpoint),
+            vec!["--scp81-listen".into(), format!("127.0.0.1:{scp81_port}")],
+        ]
+        .concat(),
     };
     let _running = server.start();
     // The EUM's own certificate carries a critical name constraint (the EID prefix) that

@@ -9,11 +9,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::m2m::{
-    DEVICE_MSISDN, ICCID, KIC, KID, Mode, Server, card, device, get_json, post, wait_op,
+    DEVICE_MSISDN, ICCID, KIC, KID, Mode, Server, card, device, get_json, lab_smsc, post, wait_op,
 };
 use common::{free_port, rsp, temp_dir};
 use rsp_codec::sgp02::Aid;
-use rsp_sms::{Account, Smsc, SmscConfig};
 use serde_json::json;
 
 #[test]
@@ -38,17 +37,8 @@ fn restart_mid_operation_and_lost_por() {
         .enable_all()
         .build()
         .unwrap();
-    let smsc = rt
-        .block_on(Smsc::start(SmscConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            vec![
-                Account::new("smsr", "smsrpw"),
-                Account::new("device", "devpw"),
-            ],
-        )))
-        .unwrap();
     let dir = temp_dir();
-    std::fs::write(dir.join("smpp.pw"), "smsrpw\n").unwrap();
+    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
     let server = Server {
         dir: dir.clone(),
         smsc: smsc.local_addr(),

@@ -7,18 +7,18 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::m2m::{DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, post};
+use common::m2m::{
+    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, lab_smsc, operator_endpoint, post,
+    web_service_args,
+};
 use common::{free_port, temp_dir, test_pki};
 use rsp_codec::sgp02::Aid;
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
-use rsp_sms::{Account, Smsc, SmscConfig};
 use serde_json::json;
-use tokio::sync::Mutex;
 
 const OPERATOR: &str = "Test Operator";
 
@@ -54,36 +54,8 @@ fn es4_over_soap() {
         .unwrap();
     let dir = temp_dir();
     let pki = test_pki(&dir);
-    let smsc = rt
-        .block_on(Smsc::start(SmscConfig::new(
-            "127.0.0.1:0".parse().unwrap(),
-            vec![
-                Account::new("smsr", "smsrpw"),
-                Account::new("device", "devpw"),
-            ],
-        )))
-        .unwrap();
-    std::fs::write(dir.join("smpp.pw"), "smsrpw\n").unwrap();
-
-    // The Operator's endpoint for asynchronous responses and notifications.
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = received.clone();
-    let endpoint = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().route(
-            "/es4",
-            axum::routing::post(move |body: String| {
-                let sink = sink.clone();
-                async move {
-                    sink.lock().await.push(body);
-                    axum::http::StatusCode::OK
-                }
-            }),
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        addr
-    });
+    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
+    let (endpoint, received) = operator_endpoint(&rt);
 
     let ws_port = free_port();
     let nist = pki.join("nist");
@@ -91,18 +63,7 @@ fn es4_over_soap() {
         dir: dir.clone(),
         smsc: smsc.local_addr(),
         admin: free_port(),
-        extra: vec![
-            "--listen".into(),
-            format!("127.0.0.1:{ws_port}"),
-            "--tls-cert".into(),
-            nist.join("dp-tls.pem").display().to_string(),
-            "--tls-key".into(),
-            nist.join("dp-tls.key.pem").display().to_string(),
-            "--client-ca".into(),
-            nist.join("ci.pem").display().to_string(),
-            "--operator".into(),
-            format!("{OPERATOR}=http://{endpoint}/es4"),
-        ],
+        extra: web_service_args(&nist, ws_port, OPERATOR, endpoint),
     };
     let card = card();
     let eid = card.eid().to_owned();

@@ -208,3 +208,68 @@ pub fn wait_op(port: u16, id: i64, seconds: u64) -> Value {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The lab SMSC with an `smsr:smsrpw` account and `devices` (system_id, password), and
+/// `dir/smpp.pw` holding the SM-SR's password.
+pub fn lab_smsc(
+    rt: &tokio::runtime::Runtime,
+    dir: &std::path::Path,
+    devices: &[(&str, &str)],
+) -> rsp_sms::Smsc {
+    let mut accounts = vec![rsp_sms::Account::new("smsr", "smsrpw")];
+    accounts.extend(devices.iter().map(|(id, pw)| rsp_sms::Account::new(id, pw)));
+    std::fs::write(dir.join("smpp.pw"), "smsrpw\n").unwrap();
+    rt.block_on(rsp_sms::Smsc::start(rsp_sms::SmscConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        accounts,
+    )))
+    .unwrap()
+}
+
+/// An Operator's endpoint collecting the bodies POSTed to `/es4` (asynchronous responses
+/// and notifications); its address and what it received.
+pub fn operator_endpoint(
+    rt: &tokio::runtime::Runtime,
+) -> (std::net::SocketAddr, Arc<Mutex<Vec<String>>>) {
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let addr = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/es4",
+            axum::routing::post(move |body: String| {
+                let sink = sink.clone();
+                async move {
+                    sink.lock().await.push(body);
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    });
+    (addr, received)
+}
+
+/// The `rsp serve smsr` arguments of its web services with the test PKI's localhost
+/// certificate and CI, notices for `operator` to `endpoint`.
+pub fn web_service_args(
+    nist: &std::path::Path,
+    port: u16,
+    operator: &str,
+    endpoint: std::net::SocketAddr,
+) -> Vec<String> {
+    vec![
+        "--listen".into(),
+        format!("127.0.0.1:{port}"),
+        "--tls-cert".into(),
+        nist.join("dp-tls.pem").display().to_string(),
+        "--tls-key".into(),
+        nist.join("dp-tls.key.pem").display().to_string(),
+        "--client-ca".into(),
+        nist.join("ci.pem").display().to_string(),
+        "--operator".into(),
+        format!("{operator}=http://{endpoint}/es4"),
+    ]
+}
