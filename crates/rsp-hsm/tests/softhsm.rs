@@ -12,12 +12,25 @@ use rsp_hsm::{AnyKey, Pkcs11Uri, generate_ec_key, generate_wrapping_key, load_ke
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
+/// The tests share one SoftHSM2 token and run one at a time: SoftHSM2's file object store
+/// fails when objects are created while another thread of the process reads or writes the
+/// store (CKR_GENERAL_ERROR, softhsm/SoftHSMv2#573; seen in CI with the creations alone
+/// serialised by rsp-hsm).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn uri(t: &TestToken, name: &str) -> Result<Pkcs11Uri, rsp_hsm::UriError> {
     Pkcs11Uri::parse(&t.uri(name))
 }
 
 #[test]
 fn sign_and_ecdh_on_both_curves() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
@@ -48,6 +61,7 @@ fn sign_and_ecdh_on_both_curves() -> R {
 
 #[test]
 fn concurrent_signing_through_the_pool() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
@@ -73,6 +87,7 @@ fn concurrent_signing_through_the_pool() -> R {
 
 #[test]
 fn private_keys_are_sensitive_and_not_extractable() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
@@ -140,6 +155,7 @@ fn private_keys_are_sensitive_and_not_extractable() -> R {
 
 #[test]
 fn data_key_wrapped_by_the_token() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
@@ -158,6 +174,7 @@ fn data_key_wrapped_by_the_token() -> R {
 
 #[test]
 fn wrong_pin_and_missing_objects_are_typed_errors() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
@@ -173,6 +190,7 @@ fn wrong_pin_and_missing_objects_are_typed_errors() -> R {
 
 #[test]
 fn imported_software_keys_sign_in_the_token() -> R {
+    let _serial = serial();
     let Some(t) = TestToken::shared() else {
         return Ok(());
     };
