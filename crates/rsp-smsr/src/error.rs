@@ -53,6 +53,9 @@ pub enum SmsrError {
     /// The validity period ran out before the function completed.
     #[error("validity period expired")]
     Expired,
+    /// The SM-SR's database failed (the caller may try again).
+    #[error("SM-SR storage failure: {0}")]
+    Store(String),
     /// Another operation for this eUICC is running.
     #[error("another operation on this eUICC is in progress")]
     Busy,
@@ -77,6 +80,8 @@ impl SmsrError {
             Self::Unreachable => ("8.1", "5.1"),
             Self::Expired => ("1.6", "4.10"),
             Self::Busy => ("8.1", "3.7"),
+            // Function provider (the SM-SR itself), execution error.
+            Self::Store(_) => ("1.2", "4.2"),
         };
         StatusCode {
             subject: SubjectCode::from_static(subject),

@@ -293,10 +293,9 @@ pub fn apply(
     if responses.responses.len() < expected {
         return Err(SmsrError::Security("fewer R-APDUs than commands".into()));
     }
-    let aid_of = |f: &Function| -> Result<String, SmsrError> { Ok(isd_p_aid(eis, f)?.to_hex()) };
     match function {
         Function::EnableProfile { iccid } => {
-            let _ = aid_of(function)?;
+            isd_p_aid(eis, function)?;
             for p in &mut eis.profiles {
                 if &p.iccid == iccid {
                     p.state = ProfileState::Enabled;

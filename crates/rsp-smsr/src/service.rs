@@ -145,7 +145,7 @@ pub struct SmsrService<S> {
 }
 
 fn db(e: StoreError) -> SmsrError {
-    SmsrError::Security(format!("store: {e}"))
+    SmsrError::Store(e.to_string())
 }
 
 /// RFC 3339 UTC text of Unix seconds (`2026-12-06T05:00:00Z`).
@@ -170,7 +170,8 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
-fn now_unix() -> i64 {
+/// Unix seconds now (the clock of every SM-SR step and transport).
+pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -292,7 +293,7 @@ impl<S: SmsrStore> SmsrService<S> {
             es4::apply_local(&mut eis, requester, function)?;
             if self
                 .store
-                .update_eis(&eis, stored.version, &[], now_unix())
+                .update_eis(&eis, stored.version, &[], unix_now())
                 .await
                 .map_err(db)?
             {

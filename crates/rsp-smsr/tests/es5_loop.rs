@@ -355,9 +355,7 @@ async fn scenario<S: SmsrStore>(store: S) {
         .await
         .unwrap();
 
-    // Enable Profile 1 again, but the attach fails: the card falls back (it is Profile 1
-    // itself here, so back to... the fallback is Profile 1 which just got enabled): use
-    // disable instead: Profile 2 → disabled, fallback Profile 1 enabled.
+    // Disable Profile 2: the fallback Profile 1 is enabled.
     let id = lab
         .request(
             &eid,

@@ -28,12 +28,6 @@ use serde_json::json;
 
 use crate::admin::error;
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn failed(e: &SmsrError) -> Response {
     let status = match e {
         SmsrError::UnknownEid | SmsrError::UnknownProfile => StatusCode::NOT_FOUND,
@@ -65,7 +59,10 @@ async fn register<S: SmsrStore + 'static>(
     Json(body): Json<Register>,
 ) -> Response {
     let eid = body.eis.eid.to_string();
-    match smsr.register_eis(body.eis, &body.keys, unix_now()).await {
+    match smsr
+        .register_eis(body.eis, &body.keys, rsp_smsr::service::unix_now())
+        .await
+    {
         Ok(()) => (StatusCode::CREATED, Json(json!({ "eid": eid }))).into_response(),
         Err(e) => failed(&e),
     }
@@ -114,7 +111,7 @@ async fn queue<S: SmsrStore + 'static>(
         reply_to: None,
         validity: body.validity,
     };
-    match smsr.request(request, unix_now()).await {
+    match smsr.request(request, rsp_smsr::service::unix_now()).await {
         Ok(op) => (StatusCode::ACCEPTED, Json(op)).into_response(),
         Err(e) => failed(&e),
     }

@@ -16,12 +16,6 @@ use rsp_smsr::store::SmsrStore;
 /// How long a session's "operation in the agent's hands" is remembered.
 const SESSION_MEMORY: Duration = Duration::from_secs(600);
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// The PSKs of the registered eUICCs, read from the store when a handshake names one.
 pub struct StorePsks<S> {
     service: Arc<SmsrService<S>>,
@@ -83,7 +77,7 @@ impl<S: SmsrStore + 'static> AdminHandler for AdminSessions<S> {
         let answered = answered.map(|id| (id, request.response_script.as_slice()));
         let next = self
             .service
-            .admin_step(&identity, answered, unix_now())
+            .admin_step(&identity, answered, rsp_smsr::service::unix_now())
             .await
             .map_err(|e| HandlerError::from(e.to_string()))?;
         match next {

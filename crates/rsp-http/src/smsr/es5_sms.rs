@@ -52,12 +52,6 @@ impl Es5Sms for SmppLink {
     }
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Hands every SMS from eUICCs to the service until the ESME's receiver ends or
 /// `shutdown` turns true.
 pub async fn receive<S: SmsrStore>(
@@ -85,7 +79,11 @@ pub async fn receive<S: SmsrStore>(
             }
         };
         match service
-            .receive_sms(&m.source.address, &whole.user_data, unix_now())
+            .receive_sms(
+                &m.source.address,
+                &whole.user_data,
+                rsp_smsr::service::unix_now(),
+            )
             .await
         {
             Ok(Incoming::Por(op)) => tracing::info!(
@@ -112,7 +110,10 @@ pub async fn send<S: SmsrStore, L: Es5Sms>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        match service.send_due(link.as_ref(), unix_now(), 100).await {
+        match service
+            .send_due(link.as_ref(), rsp_smsr::service::unix_now(), 100)
+            .await
+        {
             Ok(r) if r.sent + r.failed > 0 => {
                 tracing::info!(
                     sent = r.sent,

@@ -61,12 +61,6 @@ pub struct NoticeSender {
     pub lease: i64,
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Wait before the next attempt after `attempts` failed ones: 5 s doubling, at most 10 min.
 fn backoff(attempts: u32) -> i64 {
     (5_i64 << attempts.saturating_sub(1).min(7)).min(600)
@@ -93,7 +87,7 @@ impl NoticeSender {
 
     /// One step: claim due notices and deliver them; the number delivered.
     pub async fn step<S: SmsrStore>(&self, store: &S) -> usize {
-        let now = unix_now();
+        let now = rsp_smsr::service::unix_now();
         let claimed = match store.claim_notices(now, 50, self.lease).await {
             Ok(c) => c,
             Err(e) => {

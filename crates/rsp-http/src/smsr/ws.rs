@@ -37,12 +37,6 @@ const SYNC_WAIT: Duration = Duration::from_secs(120);
 /// Content type of SOAP 1.2.
 pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// A fresh `wsa:MessageID` (`urn:uuid:` form, random).
 pub fn message_id() -> String {
     let mut b = [0u8; 16];
@@ -209,7 +203,7 @@ async fn run_plan<S: SmsrStore + 'static, B: RequestBody>(
                 reply_to: reply_to.clone(),
                 validity,
             };
-            let op = match smsr.request(request, unix_now()).await {
+            let op = match smsr.request(request, rsp_smsr::service::unix_now()).await {
                 Ok(op) => op,
                 Err(e) => return answer(failed(&e), None),
             };
@@ -402,7 +396,11 @@ async fn es1<S: SmsrStore + 'static>(
             if eis.eum_id.is_empty() {
                 eis.eum_id = eum;
             }
-            match state.smsr.register_eis(eis, &keys, unix_now()).await {
+            match state
+                .smsr
+                .register_eis(eis, &keys, rsp_smsr::service::unix_now())
+                .await
+            {
                 Ok(()) => FunctionExecutionStatus::success(),
                 Err(e) => failed(&e),
             }
