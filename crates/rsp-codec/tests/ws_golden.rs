@@ -93,6 +93,7 @@ fn es4_responses_and_notifications_match_golden_files() {
             function: Function::EnableProfile,
             status: failed(),
             eis: None,
+            euicc_response_data: None,
         }),
     );
     check(
@@ -101,6 +102,7 @@ fn es4_responses_and_notifications_match_golden_files() {
             function: Function::GetEis,
             status: FunctionExecutionStatus::success(),
             eis: Some(Box::new(eis(false))),
+            euicc_response_data: None,
         }),
     );
     let files = [
@@ -137,7 +139,12 @@ fn es3_messages_match_golden_files() {
             function: Function::CreateIsdp,
             status: failed(),
             eis: None,
+            euicc_response_data: None,
         }),
+    );
+    check(
+        "es3_send_data_response.xml",
+        Es3Message::Response(send_data_response()),
     );
 }
 
@@ -153,6 +160,7 @@ fn es1_messages_match_golden_files() {
             function: Function::RegisterEis,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            euicc_response_data: None,
         }),
     );
 }

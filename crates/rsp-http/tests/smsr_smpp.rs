@@ -221,10 +221,13 @@ async fn es5_over_smpp_single_and_concatenated() {
         .unwrap();
     let op = wait_done(&smsr, long.id).await;
     assert_eq!(op.status, OperationStatus::Done, "{op:?}");
+    // The outcome is the eUICC's response script (TS 102 226 expanded).
     let response = hex::decode(op.outcome.unwrap().response.unwrap()).unwrap();
+    let script =
+        rsp_ota::ResponseScript::decode(&response, rsp_ota::RemoteFormat::Expanded).unwrap();
     assert_eq!(
-        response,
-        [0x90, 0x00].repeat(apdus.len()),
+        script.responses,
+        vec![vec![0x90, 0x00]; apdus.len()],
         "one 9000 per C-APDU"
     );
     assert!(smsc.stats().delivered >= 4, "concatenated both ways");

@@ -150,6 +150,56 @@ pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
     })
 }
 
+/// The C-APDUs (hex) of an ES3 SendData script (SGP.02 §5.5: `Data`), split with rsp-ota's
+/// TS 102 226 decoder the way the eUICC reads a script: expanded (§5.2.1) when it opens
+/// with a Command Scripting template tag (`AA`/`AE`), compact (§5.1.1) otherwise, each
+/// command then `CLA INS P1 P2 P3 data[P3]` (P3 taken as Lc; a trailing Le is not
+/// allowed). Immediate/Error Action TLVs of an expanded script are dropped.
+pub fn send_data_apdus(script: &[u8]) -> Result<Vec<String>, SmsrError> {
+    let format = match script.first() {
+        Some(0xAA | 0xAE) => RemoteFormat::Expanded,
+        _ => RemoteFormat::Compact,
+    };
+    CommandScript::decode(script, format)
+        .map(|s| s.apdus.iter().map(hex::encode_upper).collect())
+        .map_err(|_| SmsrError::Invalid("SendData script (TS 102 226 compact or expanded)"))
+}
+
+/// The Profile MSISDN of ES3 UpdateConnectivityParameters' `ConnectivityParameters` (the
+/// value of DGI `3A07`, SGP.02 §4.1.3.3), read with `rsp_codec::sgp02`'s codec, which
+/// knows the SMS parameters' MSISDN only (`80`: TON/NPI `91` ‖ BCD digits); anything
+/// else is refused.
+pub fn connectivity_msisdn(params: &[u8]) -> Result<String, SmsrError> {
+    use rsp_codec::sgp02::consts as c;
+    let refused = SmsrError::Invalid(
+        "ConnectivityParameters: only the SMS parameters' MSISDN (80, TON/NPI 91) is supported",
+    );
+    // The codec parses the STORE DATA that carries the DGI to the ISD-P.
+    let value_len = u8::try_from(params.len())
+        .ok()
+        .filter(|l| *l < 0xFF - 3)
+        .ok_or(SmsrError::Invalid("ConnectivityParameters too long"))?;
+    let [dgi_hi, dgi_lo] = c::DGI_CONNECTIVITY_PARAMETERS.to_be_bytes();
+    let mut apdu = vec![
+        c::CLA_GP,
+        c::INS_STORE_DATA,
+        c::P1_STORE_DATA_LAST_DGI,
+        0x00,
+        value_len + 3,
+        dgi_hi,
+        dgi_lo,
+        value_len,
+    ];
+    apdu.extend_from_slice(params);
+    let address = UpdateConnectivityParameters::parse(&apdu)
+        .map_err(|_| refused.clone())?
+        .msisdn;
+    if address.ton_npi != 0x91 || address.digits.is_empty() {
+        return Err(refused);
+    }
+    Ok(address.digits)
+}
+
 /// The push SMS script for an SCP81 session (our reading of GP Amendment B §3.7 and SGP.02
 /// §2.4.4): one STORE DATA `80 E2 90 00` to the ISD-R carrying the administration session
 /// triggering parameters (`81` …).
@@ -468,4 +518,46 @@ pub fn apply_notification(eis: &mut Eis, n: &DefaultNotification) -> Result<(), 
 /// ICCID digits from the BCD an audit reports (for logs).
 pub fn iccid_digits(bcd: &[u8; 10]) -> Option<String> {
     iccid_to_digits(bcd).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_data_scripts_split_in_both_formats() {
+        let compact = hex::decode("80F24002024F0080CA00FE00").unwrap_or_default();
+        let apdus = send_data_apdus(&compact);
+        assert_eq!(
+            apdus,
+            Ok(vec!["80F24002024F00".into(), "80CA00FE00".into()])
+        );
+        let expanded = hex::decode("AA07220580CA00FE00").unwrap_or_default();
+        assert_eq!(send_data_apdus(&expanded), Ok(vec!["80CA00FE00".into()]));
+        for bad in [&[][..], &[0x80, 0xCA, 0x00], &[0xAA, 0x02, 0x22]] {
+            assert!(matches!(send_data_apdus(bad), Err(SmsrError::Invalid(_))));
+        }
+    }
+
+    #[test]
+    fn connectivity_parameters_give_the_msisdn() {
+        let params = hex::decode("800791447700090099").unwrap_or_default();
+        assert_eq!(connectivity_msisdn(&params), Ok("447700900099".into()));
+        let params = hex::decode("800891447700090099F9").unwrap_or_default();
+        assert_eq!(connectivity_msisdn(&params), Ok("4477009000999".into()));
+        // A national number, another TLV, nothing, too long: refused.
+        let bad = [
+            "800781447700090099".to_owned(),
+            "A0028100".to_owned(),
+            String::new(),
+            "00".repeat(300),
+        ];
+        for b in bad {
+            let bytes = hex::decode(b).unwrap_or_default();
+            assert!(matches!(
+                connectivity_msisdn(&bytes),
+                Err(SmsrError::Invalid(_))
+            ));
+        }
+    }
 }

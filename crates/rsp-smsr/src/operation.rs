@@ -285,7 +285,8 @@ pub struct Outcome {
     /// The status code when it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_code_data: Option<StatusCodeData>,
-    /// The eUICC's response data (hex), for audits.
+    /// The eUICC's response script (TS 102 226 §5.2.2, expanded: `AB` { `80` count, `23`
+    /// R-APDUs }), hex; ES3 SendData returns it to the SM-DP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
 }

@@ -476,14 +476,12 @@ impl<S: SmsrStore> SmsrService<S> {
         responses: &rsp_ota::ResponseScript,
         now: i64,
     ) -> Result<Incoming, SmsrError> {
-        let response = hex::encode_upper(
-            responses
-                .responses
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<u8>>(),
-        );
+        // The response script as TS 102 226 §5.2.2 codes it (R-APDU boundaries kept: the
+        // SM-DP reads each answer of its SendData script).
+        let response = responses
+            .encode(rsp_ota::RemoteFormat::Expanded)
+            .ok()
+            .map(hex::encode_upper);
         for _ in 0..self.config.write_retries {
             let stored = self.store.eis(eid).await.map_err(db)?;
             let stored = stored.ok_or(SmsrError::UnknownEid)?;
@@ -500,7 +498,7 @@ impl<S: SmsrStore> SmsrService<S> {
                     Outcome {
                         success: true,
                         status_code_data: None,
-                        response: Some(response.clone()),
+                        response: response.clone(),
                     },
                     Some((&eis, stored.version)),
                 ),
@@ -508,7 +506,7 @@ impl<S: SmsrStore> SmsrService<S> {
                     Outcome {
                         success: false,
                         status_code_data: Some(e.status_code_data()),
-                        response: Some(response.clone()),
+                        response: response.clone(),
                     },
                     None,
                 ),

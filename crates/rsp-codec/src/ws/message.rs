@@ -3,7 +3,7 @@
 //! `FunctionExecutionStatus` (synchronous, or asynchronous to ReplyTo with RelatesTo = the
 //! request's MessageID), or an SM-SR notification; and its `wsa:Action`.
 
-use super::common::{FunctionExecutionStatus, eid, iccid, opt_number, text};
+use super::common::{FunctionExecutionStatus, eid, hex_value, iccid, opt_number, opt_text, text};
 use super::eis::Eis;
 use super::envelope::{Envelope, WsHeader};
 use super::names::*;
@@ -34,7 +34,8 @@ pub struct Request<B> {
 }
 
 /// A response (synchronous, or asynchronous to ReplyTo with RelatesTo = the request's
-/// MessageID): `FunctionExecutionStatus` and, for GetEIS/AuditEIS, the `Eis`.
+/// MessageID): `FunctionExecutionStatus`, for GetEIS/AuditEIS the `Eis`, and for ES3
+/// SendData the eUICC's response data (`EuiccResponseData`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The function answered.
@@ -43,6 +44,20 @@ pub struct Response {
     pub status: FunctionExecutionStatus,
     /// The EIS (GetEIS, AuditEIS).
     pub eis: Option<Box<Eis>>,
+    /// The eUICC's response data (ES3 SendData: the response script; hex on the wire).
+    pub euicc_response_data: Option<Vec<u8>>,
+}
+
+impl Response {
+    /// A response with only its status.
+    pub fn new(function: Function, status: FunctionExecutionStatus) -> Self {
+        Self {
+            function,
+            status,
+            eis: None,
+            euicc_response_data: None,
+        }
+    }
 }
 
 /// A notification the SM-SR sends about a Profile.
@@ -97,6 +112,11 @@ impl<B: RequestBody> Message<B> {
                 Element::gsma(&format!("{}{RESPONSE_SUFFIX}", r.function.element(i)))
                     .with(r.status.to_element())
                     .with_opt(r.eis.as_deref().map(Eis::to_element))
+                    .with_opt(
+                        r.euicc_response_data
+                            .as_ref()
+                            .map(|d| Element::leaf(EUICC_RESPONSE_DATA, hex::encode_upper(d))),
+                    )
             }
             Self::Notification(n) => Element::gsma(n.kind.element())
                 .with(Element::leaf(EID, &n.eid))
@@ -138,10 +158,14 @@ impl<B: RequestBody> Message<B> {
                 .map(Eis::from_element)
                 .transpose()?
                 .map(Box::new);
+            let euicc_response_data = opt_text(el, EUICC_RESPONSE_DATA)
+                .map(|t| hex_value(EUICC_RESPONSE_DATA, &t))
+                .transpose()?;
             return Ok(Self::Response(Response {
                 function,
                 status,
                 eis,
+                euicc_response_data,
             }));
         }
         let &function = functions

@@ -118,6 +118,9 @@ pub(crate) const MORE_TO_DO: &str = "MoreToDo";
 pub(crate) const SD_AID: &str = "sd-aid";
 pub(crate) const DATA: &str = "Data";
 pub(crate) const CONNECTIVITY_PARAMETERS: &str = "ConnectivityParameters";
+/// The eUICC's response data in an ES3 response (Njiwa's `SendDataResponse`, also its
+/// CreateISDP/EnableISDP/DeleteISDP responses): hex.
+pub(crate) const EUICC_RESPONSE_DATA: &str = "EuiccResponseData";
 
 /// Suffix of a response body element and its action (`EnableProfileResponse`).
 pub(crate) const RESPONSE_SUFFIX: &str = "Response";

@@ -199,17 +199,20 @@ pub fn es4_messages() -> Vec<Es4Message> {
             function: *f,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            euicc_response_data: None,
         }));
     }
     v.push(Es4Message::Response(Response {
         function: Function::EnableProfile,
         status: failed(),
         eis: None,
+        euicc_response_data: None,
     }));
     v.push(Es4Message::Response(Response {
         function: Function::GetEis,
         status: FunctionExecutionStatus::success(),
         eis: Some(Box::new(eis(false))),
+        euicc_response_data: None,
     }));
     v.extend(notifications().into_iter().map(Es4Message::Notification));
     v
@@ -258,10 +261,21 @@ pub fn es3_messages() -> Vec<Es3Message> {
             function: *f,
             status: failed(),
             eis: None,
+            euicc_response_data: None,
         }));
     }
+    v.push(Es3Message::Response(send_data_response()));
     v.extend(notifications().into_iter().map(Es3Message::Notification));
     v
+}
+
+/// A SendData response carrying the eUICC's response script (TS 102 226 expanded: one
+/// R-APDU `9000`).
+pub fn send_data_response() -> Response {
+    Response {
+        euicc_response_data: Some(vec![0xAB, 0x07, 0x80, 0x01, 0x01, 0x23, 0x02, 0x90, 0x00]),
+        ..Response::new(Function::SendData, FunctionExecutionStatus::success())
+    }
 }
 
 pub fn es1_messages() -> Vec<Es1Message> {
@@ -271,6 +285,7 @@ pub fn es1_messages() -> Vec<Es1Message> {
             function: Function::RegisterEis,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            euicc_response_data: None,
         }),
     ]
 }

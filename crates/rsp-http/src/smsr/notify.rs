@@ -145,7 +145,7 @@ fn envelope<B: rsp_codec::ws::RequestBody>(
 
 /// The SGP.02 web-service rendering (SOAP 1.2): an operation result as the function's
 /// response with `wsa:RelatesTo` = the request's MessageID (ES4 for an Operator, ES3 for
-/// an SM-DP), a Profile change as HandleProfileEnabled/Disabled/DeletedNotification.
+/// an SM-DP; SendData's with the eUICC's response script), a Profile change as HandleProfileEnabled/Disabled/DeletedNotification.
 pub fn soap_renderer(smsr_id: String) -> Renderer {
     use rsp_codec::ws::es3::Es3Request;
     use rsp_codec::ws::es4::Es4Request;
@@ -176,6 +176,7 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
                     function: ws_function(&operation.function),
                     status,
                     eis: None,
+                    euicc_response_data: super::ws_map::response_data(operation),
                 };
                 if matches!(operation.requester, rsp_smsr::Requester::SmDp(_)) {
                     envelope(&Message::<Es3Request>::Response(response), header)

@@ -26,9 +26,9 @@ use rsp_codec::ws::names::WSA_ANONYMOUS;
 use rsp_codec::ws::{self, FunctionExecutionStatus, Message, ProfileRequest, RequestBody};
 use rsp_smsr::service::{Request, SmsrService};
 use rsp_smsr::store::SmsrStore;
-use rsp_smsr::{Function, LocalFunction, Requester, SmsrError};
+use rsp_smsr::{Function, LocalFunction, Requester, SmsrError, es5};
 
-use super::ws_map::{eis_in, eis_out, failed, pol2_in, status_of};
+use super::ws_map::{eis_in, eis_out, failed, pol2_in, response_data, status_of};
 use crate::server::PeerCertificate;
 
 /// Longest wait of a synchronous response for an operation.
@@ -93,11 +93,13 @@ fn response<B: RequestBody>(
     function: ws::Function,
     status: FunctionExecutionStatus,
     eis: Option<ws::Eis>,
+    euicc_response_data: Option<Vec<u8>>,
 ) -> Message<B> {
     Message::Response(ws::Response {
         function,
         status,
         eis: eis.map(Box::new),
+        euicc_response_data,
     })
 }
 
@@ -158,6 +160,42 @@ fn plan(req: &ProfileRequest) -> Result<Plan, SmsrError> {
     })
 }
 
+/// ES3 SendData (SGP.02 §5.5): the Profile whose ISD-P has `sd_aid` gets the script's
+/// C-APDUs (`rsp_smsr::es5::send_data_apdus`); an AID no ISD-P of the EIS has is refused
+/// with the unknown-Profile codes. `MoreToDo` is not needed: each call is one operation.
+async fn send_data<S: SmsrStore + 'static>(
+    smsr: &SmsrService<S>,
+    eid: &str,
+    sd_aid: &str,
+    data: &[u8],
+) -> Result<Plan, FunctionExecutionStatus> {
+    // The whole EIS: ownership is the domain's check, with its own codes.
+    let eis = smsr
+        .get_eis(&Requester::SmSr, eid)
+        .await
+        .map_err(|e| failed(&e))?;
+    let profile = eis
+        .profiles
+        .iter()
+        .find(|p| p.isd_p_aid.eq_ignore_ascii_case(sd_aid))
+        .ok_or_else(|| {
+            let code = SmsrError::UnknownProfile.status_code();
+            FunctionExecutionStatus::failed(
+                code.subject.as_str(),
+                code.reason.as_str(),
+                Some("no ISD-P with this sd-aid on the eUICC"),
+            )
+        })?;
+    let apdus = es5::send_data_apdus(data).map_err(|e| failed(&e))?;
+    Ok(Plan::Operation(
+        eid.to_owned(),
+        Function::SendData {
+            iccid: profile.iccid.clone(),
+            apdus,
+        },
+    ))
+}
+
 /// The shared state of the web services.
 pub struct WsState<S> {
     /// The SM-SR.
@@ -170,14 +208,20 @@ async fn run_plan<S: SmsrStore + 'static, B: RequestBody>(
     requester: Requester,
     function: ws::Function,
     validity: Option<u64>,
-    plan: Result<Plan, SmsrError>,
+    plan: Result<Plan, FunctionExecutionStatus>,
 ) -> Response {
     let smsr_id = smsr.config().smsr_id.clone();
-    let answer =
-        |status, eis| respond::<B>(header, &smsr_id, &response::<B>(function, status, eis));
+    let answer_with = |status, eis, data| {
+        respond::<B>(
+            header,
+            &smsr_id,
+            &response::<B>(function, status, eis, data),
+        )
+    };
+    let answer = |status, eis| answer_with(status, eis, None);
     let plan = match plan {
         Ok(p) => p,
-        Err(e) => return answer(failed(&e), None),
+        Err(status) => return answer(status, None),
     };
     match plan {
         Plan::GetEis(eid) => match smsr.get_eis(&requester, &eid).await {
@@ -232,7 +276,7 @@ async fn run_plan<S: SmsrStore + 'static, B: RequestBody>(
                         } else {
                             None
                         };
-                        return answer(status, eis);
+                        return answer_with(status, eis, response_data(&done));
                     }
                     Ok(_) if start.elapsed() < wait => {
                         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -297,7 +341,7 @@ async fn es4<S: SmsrStore + 'static>(
         Err(f) => return *f,
     };
     let function = request.body.function();
-    let p = plan(&request.body.0);
+    let p = plan(&request.body.0).map_err(|e| failed(&e));
     run_plan::<S, Es4Request>(
         &state.smsr,
         &header,
@@ -322,50 +366,68 @@ async fn es3<S: SmsrStore + 'static>(
         Err(f) => return *f,
     };
     let function = request.body.function();
+    let fail = |e: SmsrError| failed(&e);
     let p = match &request.body {
-        Es3Request::Profile(p) => plan(p),
+        Es3Request::Profile(p) => plan(p).map_err(fail),
         Es3Request::CreateIsdp {
             eid,
             iccid: i,
             mno_id,
             required_memory,
             ..
-        } => iccid(i).map(|iccid| {
-            Plan::Operation(
-                eid.clone(),
-                Function::CreateIsdp {
-                    iccid,
-                    mno_id: mno_id.clone(),
-                    required_memory: u16::try_from(*required_memory).unwrap_or(u16::MAX),
-                    isd_p_aid: None,
-                },
-            )
-        }),
+        } => iccid(i)
+            .map(|iccid| {
+                Plan::Operation(
+                    eid.clone(),
+                    Function::CreateIsdp {
+                        iccid,
+                        mno_id: mno_id.clone(),
+                        required_memory: u16::try_from(*required_memory).unwrap_or(u16::MAX),
+                        isd_p_aid: None,
+                    },
+                )
+            })
+            .map_err(fail),
         Es3Request::ProfileDownloadCompleted {
             eid,
             iccid: i,
             profile_type,
             subscription_address,
             pol2,
-        } => iccid(i).map(|iccid| {
-            Plan::Local(
-                eid.clone(),
-                LocalFunction::ProfileDownloadCompleted {
-                    iccid,
-                    profile_type: profile_type.clone(),
-                    subscription_address: rsp_smsr::SubscriptionAddress {
-                        msisdn: subscription_address.as_ref().and_then(|a| a.msisdn.clone()),
-                        imsi: subscription_address.as_ref().and_then(|a| a.imsi.clone()),
+        } => iccid(i)
+            .map(|iccid| {
+                Plan::Local(
+                    eid.clone(),
+                    LocalFunction::ProfileDownloadCompleted {
+                        iccid,
+                        profile_type: profile_type.clone(),
+                        subscription_address: rsp_smsr::SubscriptionAddress {
+                            msisdn: subscription_address.as_ref().and_then(|a| a.msisdn.clone()),
+                            imsi: subscription_address.as_ref().and_then(|a| a.imsi.clone()),
+                        },
+                        pol2: pol2.as_ref().map(pol2_in).unwrap_or_default(),
                     },
-                    pol2: pol2.as_ref().map(pol2_in).unwrap_or_default(),
-                },
-            )
-        }),
-        // SendData and UpdateConnectivityParameters arrive with part 2 (ES8 through the
-        // SM-SR); the domain has them, this binding does not map them yet.
-        Es3Request::SendData { .. } | Es3Request::UpdateConnectivityParameters { .. } => Err(
-            SmsrError::Invalid("function not supported by this binding yet"),
-        ),
+                )
+            })
+            .map_err(fail),
+        Es3Request::SendData {
+            eid, sd_aid, data, ..
+        } => send_data(&state.smsr, eid, sd_aid, data).await,
+        Es3Request::UpdateConnectivityParameters {
+            eid,
+            iccid: i,
+            connectivity_parameters,
+        } => iccid(i)
+            .and_then(|iccid| {
+                Ok(Plan::Operation(
+                    eid.clone(),
+                    Function::UpdateConnectivityParameters {
+                        iccid,
+                        msisdn: es5::connectivity_msisdn(connectivity_parameters)?,
+                    },
+                ))
+            })
+            .map_err(fail),
     };
     run_plan::<S, Es3Request>(
         &state.smsr,
@@ -408,7 +470,7 @@ async fn es1<S: SmsrStore + 'static>(
         Err(e) => failed(&e),
     };
     let smsr_id = state.smsr.config().smsr_id.clone();
-    let msg: Es1Message = response(ws::Function::RegisterEis, status, None);
+    let msg: Es1Message = response(ws::Function::RegisterEis, status, None, None);
     respond(&header, &smsr_id, &msg)
 }
 

@@ -1,11 +1,11 @@
 //! Between the SGP.02 web-service types (`rsp_codec::ws`) and the SM-SR's domain
-//! (`rsp_smsr`): the EIS both ways (keys only inward, from ES1), POL2, and status codes.
+//! (`rsp_smsr`): the EIS both ways (keys only inward, from ES1), POL2, status codes and response data.
 
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::ws::{self, ExecutionStatus, FunctionExecutionStatus, PolicyAction, Qualification};
 use rsp_smsr::{
-    Eis, EuiccCapabilities, EuiccKeys, Outcome, Pol2, ProfileInfo, ProfileState, Scp80Algorithm,
-    Scp80Keyset, Scp81Psk, SmsrError, SubscriptionAddress,
+    Eis, EuiccCapabilities, EuiccKeys, Function, Operation, Outcome, Pol2, ProfileInfo,
+    ProfileState, Scp80Algorithm, Scp80Keyset, Scp81Psk, SmsrError, SubscriptionAddress,
 };
 
 /// POL2 from its rules (SGP.02 §2.3.3: Action + Qualification per rule).
@@ -183,4 +183,17 @@ pub fn status_of(outcome: &Outcome) -> FunctionExecutionStatus {
         status.status = ExecutionStatus::Expired;
     }
     status
+}
+
+/// The eUICC's response data a response carries: for ES3 SendData, the response script
+/// (`Outcome::response`) of the ended operation.
+pub fn response_data(op: &Operation) -> Option<Vec<u8>> {
+    match op.function {
+        Function::SendData { .. } => op
+            .outcome
+            .as_ref()
+            .and_then(|o| o.response.as_deref())
+            .and_then(|h| hex::decode(h).ok()),
+        _ => None,
+    }
 }

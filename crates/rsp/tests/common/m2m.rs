@@ -53,6 +53,8 @@ pub struct Device {
     pub held: Mutex<Vec<Vec<u8>>>,
     pub packets: std::sync::atomic::AtomicUsize,
     pub esme: OnceLock<Arc<Esme>>,
+    /// The card behind the modem (tests read its state).
+    pub card: std::sync::Mutex<M2mEuicc>,
 }
 
 impl Device {
@@ -88,10 +90,10 @@ pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
         held: Mutex::new(Vec::new()),
         packets: Default::default(),
         esme: OnceLock::new(),
+        card: std::sync::Mutex::new(card),
     });
     let _ = dev.esme.set(Arc::new(esme));
     let d = dev.clone();
-    let mut card = card;
     tokio::spawn(async move {
         let mut reassembler = Reassembler::new(Limits::default());
         let mut reference = 0u8;
@@ -103,7 +105,12 @@ pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
             let packet = rsp_ota::sms::unwrap_command(&whole.user_data)
                 .unwrap()
                 .to_vec();
-            let received = card.receive_command_packet(&packet).unwrap();
+            let received = d
+                .card
+                .lock()
+                .unwrap()
+                .receive_command_packet(&packet)
+                .unwrap();
             d.packets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let Some(por) = received.por else { continue };
             reference = reference.wrapping_add(1);
