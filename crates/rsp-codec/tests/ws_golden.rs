@@ -9,6 +9,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use rsp_codec::ws::es1::{Es1Message, Es1Request};
+use rsp_codec::ws::es2::{Es2Message, Es2Request};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::message::{Message, Request, RequestBody, Response};
@@ -42,6 +43,7 @@ fn xmllint_validates(text: &str) -> Option<bool> {
 fn check<B: RequestBody + PartialEq + std::fmt::Debug>(file: &str, msg: Message<B>) {
     let to = match B::INTERFACE {
         Interface::Es1 => "https://smsr.example.com/gsma/ES1",
+        Interface::Es2 => "https://smdp.example.com/gsma/ES2",
         Interface::Es3 => "https://smsr.example.com/gsma/ES3",
         Interface::Es4 => "https://smsr.example.com/gsma/ES4",
     };
@@ -93,6 +95,7 @@ fn es4_responses_and_notifications_match_golden_files() {
             function: Function::EnableProfile,
             status: failed(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }),
     );
@@ -102,6 +105,7 @@ fn es4_responses_and_notifications_match_golden_files() {
             function: Function::GetEis,
             status: FunctionExecutionStatus::success(),
             eis: Some(Box::new(eis(false))),
+            iccid: None,
             euicc_response_data: None,
         }),
     );
@@ -139,12 +143,37 @@ fn es3_messages_match_golden_files() {
             function: Function::CreateIsdp,
             status: failed(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }),
     );
     check(
         "es3_send_data_response.xml",
         Es3Message::Response(send_data_response()),
+    );
+}
+
+#[test]
+fn es2_messages_match_golden_files() {
+    let reqs = es2_requests();
+    let enable = reqs[0].clone();
+    let download = reqs
+        .iter()
+        .find(|r| matches!(r, Es2Request::DownloadProfile { iccid: Some(_), .. }))
+        .cloned()
+        .expect("download");
+    check("es2_enable_profile.xml", Es2Message::Request(req(enable)));
+    check(
+        "es2_download_profile.xml",
+        Es2Message::Request(req(download)),
+    );
+    check(
+        "es2_download_profile_response.xml",
+        Es2Message::Response(download_profile_response()),
+    );
+    check(
+        "es2_smsr_change_notification.xml",
+        Es2Message::SmsrChange(smsr_change()),
     );
 }
 
@@ -160,6 +189,7 @@ fn es1_messages_match_golden_files() {
             function: Function::RegisterEis,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }),
     );

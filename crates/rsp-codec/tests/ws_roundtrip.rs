@@ -43,6 +43,12 @@ fn es3_messages_round_trip() {
 }
 
 #[test]
+fn es2_messages_round_trip() {
+    // 8 requests, 8 responses, 3 Profile notifications and the SM-SR change.
+    assert_eq!(round_trip(es2_messages()), 8 + 8 + 3 + 1);
+}
+
+#[test]
 fn es1_messages_round_trip() {
     assert_eq!(round_trip(es1_messages()), 2);
 }

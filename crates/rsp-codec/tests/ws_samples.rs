@@ -346,3 +346,74 @@ fn messages_of_another_interface_refused() {
         Err(WsError::ActionMismatch(_))
     ));
 }
+
+#[test]
+fn es2_spellings_and_refusals() {
+    use rsp_codec::ws::Message;
+    use rsp_codec::ws::es2::{Es2Message, Es2Request};
+    use rsp_codec::ws::es3::Es3Message;
+    let download = fixture("es2_download_profile.xml");
+    let golden = Es2Message::from_envelope(&envelope::parse(&download).expect("parse"));
+    let golden = golden.expect("golden");
+    // Njiwa's `Smsr-Id` spelling reads the same; `1` is a boolean too.
+    let njiwa = download
+        .replace("Smsr-id>", "Smsr-Id>")
+        .replace(">true<", ">1<");
+    let env = envelope::parse(&njiwa).expect("parse");
+    assert_eq!(Es2Message::from_envelope(&env).expect("njiwa"), golden);
+    // No SM-SR, no ProfileType, a bad EnableProfile or ICCID: refused.
+    for (from, to) in [
+        ("<rps:Smsr-id>1.3.6.1.4.1.99999.20</rps:Smsr-id>", ""),
+        ("<rps:ProfileType>M2M-Telemetry</rps:ProfileType>", ""),
+        (">true<", ">yes<"),
+        ("8944500102198304826", "89445001"),
+    ] {
+        let env = envelope::parse(&download.replace(from, to)).expect("parse");
+        assert!(Es2Message::from_envelope(&env).is_err(), "{from}");
+    }
+    let enable = envelope::parse(
+        &fixture("es2_enable_profile.xml")
+            .replace("<rps:Smsr-id>1.3.6.1.4.1.99999.20</rps:Smsr-id>", ""),
+    )
+    .expect("parse");
+    assert_eq!(
+        Es2Message::from_envelope(&enable),
+        Err(WsError::Missing("Smsr-id"))
+    );
+    let Message::Request(r) = golden else {
+        panic!("a request")
+    };
+    assert!(matches!(
+        r.body,
+        Es2Request::DownloadProfile {
+            enable_profile: true,
+            ..
+        }
+    ));
+    // The SM-SR change notification is ES2's and ES4's, not ES3's.
+    let change = fixture("es2_smsr_change_notification.xml");
+    let on_es3 = change.replace(
+        "/ES2/ProfileManagentCallBack/ES2-",
+        "/ES3/ProfileManagentCallBack/ES3-",
+    );
+    let env = envelope::parse(&on_es3).expect("parse");
+    assert!(matches!(
+        Es3Message::from_envelope(&env),
+        Err(WsError::UnknownMessage(_))
+    ));
+    let on_es4 = change.replace(
+        "/ES2/ProfileManagentCallBack/ES2-",
+        "/ES4/ProfileManagentCallBack/ES4-",
+    );
+    let env = envelope::parse(&on_es4).expect("parse");
+    assert!(matches!(
+        Es4Message::from_envelope(&env),
+        Ok(Message::SmsrChange(_))
+    ));
+    // An ES4-only function on ES2.
+    let fallback = envelope::parse(&fixture("es4_set_fallback_attribute.xml")).expect("parse");
+    assert!(matches!(
+        Es2Message::from_envelope(&fallback),
+        Err(WsError::UnknownMessage(_))
+    ));
+}

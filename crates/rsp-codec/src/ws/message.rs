@@ -1,9 +1,12 @@
 //! The generic SGP.02 web-service message (SGP.02 §5.1, Annex B): a request with
 //! `FunctionCallIdentifier` and `ValidityPeriod`, its response with
 //! `FunctionExecutionStatus` (synchronous, or asynchronous to ReplyTo with RelatesTo = the
-//! request's MessageID), or an SM-SR notification; and its `wsa:Action`.
+//! request's MessageID), or a notification (the SM-SR's, or the SM-DP's to the Operator);
+//! and its `wsa:Action`.
 
-use super::common::{FunctionExecutionStatus, eid, hex_value, iccid, opt_number, opt_text, text};
+use super::common::{
+    FunctionExecutionStatus, check_iccid, eid, hex_value, iccid, opt_number, opt_text, text,
+};
 use super::eis::Eis;
 use super::envelope::{Envelope, WsHeader};
 use super::names::*;
@@ -34,14 +37,18 @@ pub struct Request<B> {
 }
 
 /// A response (synchronous, or asynchronous to ReplyTo with RelatesTo = the request's
-/// MessageID): `FunctionExecutionStatus`, for GetEIS/AuditEIS the `Eis`, and for ES3
-/// SendData the eUICC's response data (`EuiccResponseData`).
+/// MessageID): `FunctionExecutionStatus`, for ES2 DownloadProfile the `Iccid` downloaded,
+/// for GetEIS/AuditEIS the `Eis`, and for ES3 SendData (ES2 DownloadProfile) the eUICC's
+/// response data (`EuiccResponseData`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The function answered.
     pub function: Function,
     /// Outcome.
     pub status: FunctionExecutionStatus,
+    /// The Profile (ES2 DownloadProfile: the one downloaded, Njiwa's
+    /// `downloadProfileResponse`).
+    pub iccid: Option<String>,
     /// The EIS (GetEIS, AuditEIS).
     pub eis: Option<Box<Eis>>,
     /// The eUICC's response data (ES3 SendData: the response script; hex on the wire).
@@ -54,13 +61,24 @@ impl Response {
         Self {
             function,
             status,
+            iccid: None,
             eis: None,
             euicc_response_data: None,
         }
     }
 }
 
-/// A notification the SM-SR sends about a Profile.
+/// HandleSMSRChangeNotification (ES2: SM-DP → Operator; ES4: SM-SR → Operator): the eUICC
+/// moved to another SM-SR; its EIS as the new SM-SR holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsrChangeNotification {
+    /// The EIS (its `Smsr-id` is the new SM-SR).
+    pub eis: Box<Eis>,
+    /// When the change completed (`xs:dateTime` text).
+    pub completion_timestamp: String,
+}
+
+/// A notification about a Profile (the SM-SR's; ES2: the SM-DP's to the Operator).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// What happened.
@@ -80,8 +98,10 @@ pub enum Message<B> {
     Request(Request<B>),
     /// Its result.
     Response(Response),
-    /// An SM-SR notification.
+    /// A Profile notification.
     Notification(Notification),
+    /// An SM-SR change notification (ES2, ES4).
+    SmsrChange(SmsrChangeNotification),
 }
 
 impl<B: RequestBody> Message<B> {
@@ -91,6 +111,7 @@ impl<B: RequestBody> Message<B> {
             Self::Request(r) => request_action(B::INTERFACE, r.body.function()),
             Self::Response(r) => response_action(B::INTERFACE, r.function),
             Self::Notification(n) => notification_action(B::INTERFACE, n.kind),
+            Self::SmsrChange(_) => notification_action(B::INTERFACE, NotificationKind::SmsrChange),
         }
     }
 
@@ -111,6 +132,7 @@ impl<B: RequestBody> Message<B> {
             Self::Response(r) => {
                 Element::gsma(&format!("{}{RESPONSE_SUFFIX}", r.function.element(i)))
                     .with(r.status.to_element())
+                    .with_opt(r.iccid.as_ref().map(|v| Element::leaf(ICCID, v)))
                     .with_opt(r.eis.as_deref().map(Eis::to_element))
                     .with_opt(
                         r.euicc_response_data
@@ -122,6 +144,9 @@ impl<B: RequestBody> Message<B> {
                 .with(Element::leaf(EID, &n.eid))
                 .with(Element::leaf(ICCID, &n.iccid))
                 .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
+            Self::SmsrChange(n) => Element::gsma(NotificationKind::SmsrChange.element())
+                .with(n.eis.to_element())
+                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
         }
     }
 
@@ -132,7 +157,18 @@ impl<B: RequestBody> Message<B> {
         if el.ns != NS_GSMA {
             return Err(unknown());
         }
-        // The SM-SR notifies Operators (ES4) and SM-DPs (ES3), never the EUM (ES1).
+        // The SM-SR notifies Operators (ES4) and SM-DPs (ES3), the SM-DP Operators (ES2);
+        // nobody notifies the EUM (ES1).
+        if matches!(i, Interface::Es2 | Interface::Es4)
+            && el.name == NotificationKind::SmsrChange.element()
+        {
+            return Ok(Self::SmsrChange(SmsrChangeNotification {
+                eis: Box::new(Eis::from_element(
+                    el.child(NS_GSMA, EIS).ok_or(WsError::Missing(EIS))?,
+                )?),
+                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
+            }));
+        }
         if i != Interface::Es1
             && let Some(kind) = NotificationKind::ALL
                 .into_iter()
@@ -158,12 +194,16 @@ impl<B: RequestBody> Message<B> {
                 .map(Eis::from_element)
                 .transpose()?
                 .map(Box::new);
+            let iccid = opt_text(el, ICCID)
+                .map(|v| check_iccid(&v).map(|()| v))
+                .transpose()?;
             let euicc_response_data = opt_text(el, EUICC_RESPONSE_DATA)
                 .map(|t| hex_value(EUICC_RESPONSE_DATA, &t))
                 .transpose()?;
             return Ok(Self::Response(Response {
                 function,
                 status,
+                iccid,
                 eis,
                 euicc_response_data,
             }));

@@ -1,13 +1,13 @@
 //! The SGP.02 web-service binding (SOAP 1.2 + WS-Addressing 1.0) of the M2M off-card
-//! interfaces ES1 (EUM → SM-SR), ES3 (SM-DP → SM-SR) and ES4 (Operator → SM-SR): a pure
-//! codec, no HTTP.
+//! interfaces ES1 (EUM → SM-SR), ES2 (Operator → SM-DP), ES3 (SM-DP → SM-SR) and ES4
+//! (Operator → SM-SR): a pure codec, no HTTP.
 //!
 //! - [`envelope`]: the SOAP envelope, its WS-Addressing header ([`WsHeader`]) and faults.
 //! - [`common`]: identifier checks, `FunctionExecutionStatus`, POL2, subscription address.
 //! - [`message`]: the generic request / response / notification and its action.
-//! - [`profile`]: the profile-management requests ES3 and ES4 share.
+//! - [`profile`]: the profile-management requests ES2, ES3 and ES4 share.
 //! - [`eis`]: the eUICC Information Set, with the ISD-R keys our SM-SR needs.
-//! - [`es1`], [`es3`], [`es4`]: each interface's functions.
+//! - [`es1`], [`es2`], [`es3`], [`es4`]: each interface's functions.
 //! - [`names`]: every XML name and action URI in one place (most are our reading of
 //!   SGP.02 Annex B, which was not available; see there).
 //!
@@ -18,6 +18,7 @@ pub mod common;
 pub mod eis;
 pub mod envelope;
 pub mod es1;
+pub mod es2;
 pub mod es3;
 pub mod es4;
 pub mod message;
@@ -31,7 +32,7 @@ pub use common::{
 };
 pub use eis::{Ecasd, Eis, IsdR, ProfileInfo, ProfileState, Scp80Algorithm, Scp80Keyset, Scp81Psk};
 pub use envelope::{Envelope, Fault, FaultCode, WsHeader};
-pub use message::{Message, Notification, Request, RequestBody, Response};
+pub use message::{Message, Notification, Request, RequestBody, Response, SmsrChangeNotification};
 pub use names::{Function, NotificationKind};
 pub use profile::ProfileRequest;
 pub use xml::Element;
@@ -41,6 +42,8 @@ pub use xml::Element;
 pub enum Interface {
     /// EUM → SM-SR (SGP.02 §5.3).
     Es1,
+    /// Operator → SM-DP (SGP.02 §5.3; the section numbers here were not checked).
+    Es2,
     /// SM-DP → SM-SR (SGP.02 §5.5).
     Es3,
     /// Operator → SM-SR (SGP.02 §5.4).

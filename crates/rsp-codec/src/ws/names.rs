@@ -122,6 +122,13 @@ pub(crate) const CONNECTIVITY_PARAMETERS: &str = "ConnectivityParameters";
 /// CreateISDP/EnableISDP/DeleteISDP responses): hex.
 pub(crate) const EUICC_RESPONSE_DATA: &str = "EuiccResponseData";
 
+// ES2-only elements (Operator → SM-DP; names from Njiwa's SM-DP `ES2Impl`).
+/// `EnableProfile` inside DownloadProfile: enable the Profile once downloaded (Njiwa).
+pub(crate) const ENABLE_AFTER_DOWNLOAD: &str = "EnableProfile";
+/// Njiwa's spelling of `Smsr-id` in ES2 DownloadProfile and UpdatePolicyRules; accepted on
+/// input, we write [`SMSR_ID`].
+pub(crate) const SMSR_ID_NJIWA_ES2: &str = "Smsr-Id";
+
 /// Suffix of a response body element and its action (`EnableProfileResponse`).
 pub(crate) const RESPONSE_SUFFIX: &str = "Response";
 
@@ -154,9 +161,12 @@ pub enum Function {
     ProfileDownloadCompleted,
     /// ES3 UpdateConnectivityParameters.
     UpdateConnectivityParameters,
+    /// ES2 DownloadProfile.
+    DownloadProfile,
 }
 
-/// The notifications the SM-SR sends (ES4 to the Operator, ES3 to the SM-DP).
+/// The notifications: the SM-SR's (ES4 to the Operator, ES3 to the SM-DP) and the SM-DP's
+/// to the Operator (ES2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NotificationKind {
     /// HandleProfileEnabledNotification.
@@ -165,10 +175,14 @@ pub enum NotificationKind {
     ProfileDisabled,
     /// HandleProfileDeletedNotification.
     ProfileDeleted,
+    /// HandleSMSRChangeNotification (ES2, ES4): the eUICC has a new SM-SR; carries the EIS
+    /// (`Eis`, `CompletionTimestamp`; our reading, as the SGP.02 JAXB types of a public
+    /// SM-SR show them), see [`super::message::SmsrChangeNotification`].
+    SmsrChange,
 }
 
 impl NotificationKind {
-    /// All kinds.
+    /// The Profile notifications (`Eid`, `Iccid`, `CompletionTimestamp`).
     pub const ALL: [Self; 3] = [
         Self::ProfileEnabled,
         Self::ProfileDisabled,
@@ -181,6 +195,7 @@ impl NotificationKind {
             Self::ProfileEnabled => "HandleProfileEnabledNotification",
             Self::ProfileDisabled => "HandleProfileDisabledNotification",
             Self::ProfileDeleted => "HandleProfileDeletedNotification",
+            Self::SmsrChange => "HandleSMSRChangeNotification",
         }
     }
 }
@@ -191,6 +206,17 @@ impl Function {
         use Function::*;
         match interface {
             Interface::Es1 => &[RegisterEis],
+            // SGP.02 §5.3 (ES2-MessageType of the SGP.02 schema as public code shows it).
+            Interface::Es2 => &[
+                GetEis,
+                DownloadProfile,
+                UpdatePolicyRules,
+                UpdateSubscriptionAddress,
+                EnableProfile,
+                DisableProfile,
+                DeleteProfile,
+                AuditEis,
+            ],
             Interface::Es4 => &[
                 EnableProfile,
                 DisableProfile,
@@ -236,6 +262,7 @@ impl Function {
             Self::SendData => "SendData",
             Self::ProfileDownloadCompleted => "ProfileDownloadCompleted",
             Self::UpdateConnectivityParameters => "UpdateConnectivityParameters",
+            Self::DownloadProfile => "DownloadProfile",
         }
     }
 
@@ -251,6 +278,7 @@ impl Function {
 fn if_name(interface: Interface) -> &'static str {
     match interface {
         Interface::Es1 => "ES1",
+        Interface::Es2 => "ES2",
         Interface::Es3 => "ES3",
         Interface::Es4 => "ES4",
     }

@@ -1,4 +1,4 @@
-//! The profile-management requests ES3 and ES4 share (SGP.02 §5.4, §5.5).
+//! The profile-management requests ES2, ES3 and ES4 share (SGP.02 §5.3–§5.5).
 
 use super::WsError;
 use super::common::{Pol2, SubscriptionAddress, check_iccid, eid, iccid};
@@ -165,7 +165,8 @@ impl ProfileRequest {
             | Function::CreateIsdp
             | Function::SendData
             | Function::ProfileDownloadCompleted
-            | Function::UpdateConnectivityParameters => None,
+            | Function::UpdateConnectivityParameters
+            | Function::DownloadProfile => None,
             _ => Some(read()),
         }
     }

@@ -2,9 +2,10 @@
 #![allow(dead_code)]
 
 use rsp_codec::ws::es1::{Es1Message, Es1Request};
+use rsp_codec::ws::es2::{Es2Message, Es2Request};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
-use rsp_codec::ws::message::{Notification, Request, Response};
+use rsp_codec::ws::message::{Notification, Request, Response, SmsrChangeNotification};
 use rsp_codec::ws::*;
 use zeroize::Zeroizing;
 
@@ -199,6 +200,7 @@ pub fn es4_messages() -> Vec<Es4Message> {
             function: *f,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }));
     }
@@ -206,12 +208,14 @@ pub fn es4_messages() -> Vec<Es4Message> {
         function: Function::EnableProfile,
         status: failed(),
         eis: None,
+        iccid: None,
         euicc_response_data: None,
     }));
     v.push(Es4Message::Response(Response {
         function: Function::GetEis,
         status: FunctionExecutionStatus::success(),
         eis: Some(Box::new(eis(false))),
+        iccid: None,
         euicc_response_data: None,
     }));
     v.extend(notifications().into_iter().map(Es4Message::Notification));
@@ -261,6 +265,7 @@ pub fn es3_messages() -> Vec<Es3Message> {
             function: *f,
             status: failed(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }));
     }
@@ -285,7 +290,75 @@ pub fn es1_messages() -> Vec<Es1Message> {
             function: Function::RegisterEis,
             status: FunctionExecutionStatus::success(),
             eis: None,
+            iccid: None,
             euicc_response_data: None,
         }),
     ]
+}
+
+pub const SMSR_ID: &str = "1.3.6.1.4.1.99999.20";
+
+/// The ES2 requests: ES4's profile requests but SetFallbackAttribute, with the SM-SR, and
+/// DownloadProfile with and without an ICCID.
+pub fn es2_requests() -> Vec<Es2Request> {
+    let mut v: Vec<Es2Request> = es4_requests()
+        .into_iter()
+        .filter(|r| !matches!(r, ProfileRequest::SetFallbackAttribute { .. }))
+        .map(|request| Es2Request::Profile {
+            smsr_id: SMSR_ID.into(),
+            request,
+        })
+        .collect();
+    v.push(Es2Request::DownloadProfile {
+        eid: EID.into(),
+        smsr_id: SMSR_ID.into(),
+        profile_type: "M2M-Telemetry".into(),
+        iccid: Some(ICCID.into()),
+        enable_profile: true,
+    });
+    v.push(Es2Request::DownloadProfile {
+        eid: EID.into(),
+        smsr_id: SMSR_ID.into(),
+        profile_type: "M2M-Telemetry".into(),
+        iccid: None,
+        enable_profile: false,
+    });
+    v
+}
+
+/// A DownloadProfile response: the ICCID downloaded and the eUICC's response data.
+pub fn download_profile_response() -> Response {
+    Response {
+        iccid: Some(ICCID2.into()),
+        euicc_response_data: Some(vec![0xAB, 0x07, 0x80, 0x01, 0x01, 0x23, 0x02, 0x90, 0x00]),
+        ..Response::new(
+            Function::DownloadProfile,
+            FunctionExecutionStatus::success(),
+        )
+    }
+}
+
+pub fn smsr_change() -> SmsrChangeNotification {
+    SmsrChangeNotification {
+        eis: Box::new(eis(false)),
+        completion_timestamp: "2026-12-06T05:00:00Z".into(),
+    }
+}
+
+pub fn es2_messages() -> Vec<Es2Message> {
+    let mut v: Vec<Es2Message> = es2_requests()
+        .into_iter()
+        .map(|r| Es2Message::Request(req(r)))
+        .collect();
+    for f in Function::of(Interface::Es2) {
+        v.push(Es2Message::Response(Response::new(*f, failed())));
+    }
+    v.push(Es2Message::Response(download_profile_response()));
+    v.push(Es2Message::Response(Response {
+        eis: Some(Box::new(eis(false))),
+        ..Response::new(Function::GetEis, FunctionExecutionStatus::success())
+    }));
+    v.extend(notifications().into_iter().map(Es2Message::Notification));
+    v.push(Es2Message::SmsrChange(smsr_change()));
+    v
 }

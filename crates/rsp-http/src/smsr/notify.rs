@@ -176,6 +176,7 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
                     function: ws_function(&operation.function),
                     status,
                     eis: None,
+                    iccid: None,
                     euicc_response_data: super::ws_map::response_data(operation),
                 };
                 if matches!(operation.requester, rsp_smsr::Requester::SmDp(_)) {

@@ -99,6 +99,7 @@ fn response<B: RequestBody>(
         function,
         status,
         eis: eis.map(Box::new),
+        iccid: None,
         euicc_response_data,
     })
 }
