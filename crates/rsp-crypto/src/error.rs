@@ -65,4 +65,11 @@ pub enum CryptoError {
     /// The SCP03t block counter would wrap.
     #[error("SCP03t block counter exhausted")]
     CounterExhausted,
+    /// An SCP03 card or host cryptogram does not match (the two sides hold different keys).
+    #[error("authentication cryptogram mismatch")]
+    Cryptogram,
+    /// An SCP03 message does not fit the protocol (GP Amd D): framing, security level,
+    /// INITIALIZE UPDATE response.
+    #[error("secure channel: {0}")]
+    SecureChannel(&'static str),
 }

@@ -12,6 +12,7 @@ mod curve;
 mod error;
 pub mod kdf;
 mod keys;
+pub mod scp03;
 pub mod scp03t;
 mod tlv;
 pub mod tr03111;
