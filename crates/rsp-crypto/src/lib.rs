@@ -10,6 +10,7 @@
 mod backend;
 mod curve;
 mod error;
+pub mod isdp_keys;
 pub mod kdf;
 mod keys;
 pub mod scp03;

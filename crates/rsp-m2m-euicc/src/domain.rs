@@ -58,13 +58,16 @@ impl Domain {
     }
 }
 
-type Answer = Result<Vec<u8>, StatusWord>;
+pub(crate) type Answer = Result<Vec<u8>, StatusWord>;
 
 /// Executes one C-APDU in `domain`; returns the R-APDU.
 pub fn execute(state: &mut EuiccState, domain: &Domain, apdu: &[u8]) -> Vec<u8> {
-    let answer = match Es5Command::parse(apdu) {
-        Err(e) => Err(e.status_word()),
-        Ok(cmd) => dispatch(state, domain, cmd),
+    let answer = match crate::es8::route(state, domain, apdu) {
+        Some(answer) => answer,
+        None => match Es5Command::parse(apdu) {
+            Err(e) => Err(e.status_word()),
+            Ok(cmd) => dispatch(state, domain, cmd),
+        },
     };
     let (mut data, sw) = match answer {
         Ok(data) => (data, StatusWord::OK),
@@ -160,6 +163,7 @@ fn create_isdp(state: &mut EuiccState, x: CreateIsdp) -> Answer {
         msisdn: None,
         nvm_quota: nvm,
         vm_quota: x.vm_quota.unwrap_or(0),
+        scp03: None,
     });
     Ok(InstallResponse.encode())
 }

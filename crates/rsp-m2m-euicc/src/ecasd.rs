@@ -1,10 +1,11 @@
 //! The ECASD (SGP.02 §2.2.1.2): the eUICC certificate (the EID in its subject
 //! serialNumber) and its private key, as `rsp pki init` / `rsp_pki::TestPki` issue them
-//! (`euicc.pem`, `euicc.key.pem`). The key stays here for ES8 key establishment (part 2).
+//! (`euicc.pem`, `euicc.key.pem`), and PK.CI.ECDSA (`ci.pem`) that verifies the SM-DP's
+//! certificate in the ES8 key establishment (SGP.02 §3.1.2).
 
 use std::path::Path;
 
-use rsp_crypto::{Signer, SoftwareKey};
+use rsp_crypto::{PublicKey, Signer, SoftwareKey};
 use rsp_pki::Cert;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,24 @@ pub struct Ecasd {
     certificate: Vec<u8>,
     /// SK.EUICC.ECDSA as PKCS#8 DER.
     private_key: SecretBytes,
+    /// PK.CI.ECDSA as SubjectPublicKeyInfo DER (absent in state files from before ES8).
+    #[serde(default, with = "hex_opt", skip_serializing_if = "Option::is_none")]
+    ci_public_key: Option<Vec<u8>>,
+}
+
+mod hex_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(b: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match b {
+            Some(b) => s.serialize_str(&hex::encode_upper(b)),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| hex::decode(s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 mod hex_bytes {
@@ -51,6 +70,7 @@ impl Ecasd {
         let ecasd = Ecasd {
             certificate: cert.der().to_vec(),
             private_key: SecretBytes::new(&key.to_pkcs8_der()),
+            ci_public_key: None,
         };
         ecasd.eid()?;
         Ok(ecasd)
@@ -62,7 +82,29 @@ impl Ecasd {
             .map_err(|e| M2mError::Identity(e.to_string()))?;
         let pem = zeroize::Zeroizing::new(std::fs::read_to_string(dir.join("euicc.key.pem"))?);
         let key = SoftwareKey::from_pem(&pem).map_err(|e| M2mError::Identity(e.to_string()))?;
-        Self::new(&cert, &key)
+        let ecasd = Self::new(&cert, &key)?;
+        match std::fs::read_to_string(dir.join("ci.pem")) {
+            Ok(pem) => {
+                ecasd.with_ci(&Cert::from_pem(&pem).map_err(|e| M2mError::Identity(e.to_string()))?)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ecasd),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// With PK.CI.ECDSA from the CI certificate.
+    pub fn with_ci(mut self, ci: &Cert) -> Result<Self, M2mError> {
+        self.ci_public_key = Some(ci.public_key().to_spki_der());
+        Ok(self)
+    }
+
+    /// PK.CI.ECDSA.
+    pub fn ci_public_key(&self) -> Result<PublicKey, M2mError> {
+        let der = self
+            .ci_public_key
+            .as_deref()
+            .ok_or(M2mError::Config("the ECASD holds no CI public key"))?;
+        PublicKey::from_spki_der(der).map_err(|e| M2mError::Identity(e.to_string()))
     }
 
     /// The certificate (DER).

@@ -135,3 +135,31 @@ pub struct Scp81Psk {
     /// PSK.
     pub key: SecretBytes,
 }
+
+/// An ISD-P's SCP03 keyset, established with the SM-DP through the ECASD (SGP.02 §3.1.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scp03Keyset {
+    /// Key version number.
+    pub version: u8,
+    /// Identifier of the first key.
+    pub key_id: u8,
+    /// Static encryption key.
+    pub enc: SecretBytes,
+    /// Static MAC key.
+    pub mac: SecretBytes,
+    /// Data encryption key.
+    pub dek: SecretBytes,
+}
+
+impl Scp03Keyset {
+    /// The keyset derived by the key establishment.
+    pub fn new(version: u8, key_id: u8, keys: &rsp_crypto::isdp_keys::IsdpKeys) -> Self {
+        Scp03Keyset {
+            version,
+            key_id,
+            enc: SecretBytes::new(keys.enc()),
+            mac: SecretBytes::new(keys.mac()),
+            dek: SecretBytes::new(keys.dek()),
+        }
+    }
+}

@@ -18,8 +18,10 @@
 pub mod domain;
 pub mod ecasd;
 pub mod error;
+pub mod es8;
 pub mod keys;
 pub mod modem;
+mod scp03t;
 pub mod scp80;
 pub mod scp81;
 pub mod sms_pp;

@@ -206,6 +206,7 @@ pub(crate) fn run_script(
             );
         }
     };
+    state.es8.begin_script();
     let mut responses = Vec::new();
     for apdu in &script.apdus {
         let rapdu = domain::execute(state, domain, apdu);

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ecasd::Ecasd;
 use crate::error::M2mError;
-use crate::keys::{Scp80Keyset, Scp81Psk};
+use crate::es8::Es8Transient;
+use crate::keys::{Scp03Keyset, Scp80Keyset, Scp81Psk};
 
 /// POL1 bit: disabling the profile is not allowed (our reading of SGP.02 §2.4.1.1).
 pub const POL1_DISABLE_NOT_ALLOWED: u8 = 0x01;
@@ -38,6 +39,9 @@ pub struct IsdP {
     pub nvm_quota: u16,
     /// Volatile memory reserved at creation.
     pub vm_quota: u16,
+    /// The SCP03 keyset established with the SM-DP (ES8), once there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp03: Option<Scp03Keyset>,
 }
 
 /// Where the eUICC sends its MO packets (UpdateSMSRAddressingParameters).
@@ -120,6 +124,9 @@ pub struct EuiccState {
     /// waiting for the modem.
     #[serde(default)]
     pub admin_session: Option<Vec<u8>>,
+    /// ES8 progress kept in memory only (see [`crate::es8`]).
+    #[serde(skip)]
+    pub(crate) es8: Es8Transient,
 }
 
 impl EuiccState {
@@ -150,6 +157,7 @@ impl EuiccState {
             profile_change: None,
             memory: Memory::default(),
             admin_session: None,
+            es8: Es8Transient::default(),
         })
     }
 

@@ -52,6 +52,7 @@ fn card(dir: &TempDir) -> M2mEuicc {
             msisdn: Some(SmsAddress::international(msisdn)),
             nvm_quota: 0,
             vm_quota: 0,
+            scp03: None,
         });
     }
     let mut c = M2mEuicc::create(&dir.0.join("card.json"), state).expect("create");

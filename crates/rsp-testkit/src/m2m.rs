@@ -44,7 +44,10 @@ fn ecasd(eid: &str) -> Ecasd {
             };
             let pki = TestPki::generate(Curve::NistP256, &options).expect("test PKI");
             let e = pki.get(Role::Euicc).expect("eUICC identity");
-            Ecasd::new(&e.cert, &e.key).expect("ECASD")
+            let ci = pki.get(Role::Ci).expect("CI");
+            Ecasd::new(&e.cert, &e.key)
+                .and_then(|ecasd| ecasd.with_ci(&ci.cert))
+                .expect("ECASD")
         })
         .clone()
 }
@@ -72,6 +75,7 @@ pub fn card_with_eid(
             msisdn: Some(SmsAddress::international(p.msisdn)),
             nvm_quota: 0,
             vm_quota: 0,
+            scp03: None,
         });
     }
     M2mEuicc::new(state)

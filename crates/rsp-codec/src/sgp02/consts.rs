@@ -180,3 +180,108 @@ pub const SW_NOT_ENOUGH_MEMORY: u16 = 0x6A84;
 pub const SW_WRONG_P1P2: u16 = 0x6A86;
 /// Class not supported (ISO 7816-4).
 pub const SW_CLA_NOT_SUPPORTED: u16 = 0x6E00;
+
+// ---- ES8: ISD-P key establishment and profile download (SGP.02 §3.1.2, §4.1.3;
+// GP Card Spec §11.5.2.3, GP Amd E scenario #3, SGP.02 §4.1.3.3 SCP03t) ----
+// Tags and P1/P2 after the public Njiwa SM-DP where it has them, otherwise our reading.
+
+/// INSTALL P1: for personalization (GP §11.5.2.1).
+pub const P1_INSTALL_FOR_PERSONALIZATION: u8 = 0x20;
+/// STORE DATA P1 of the first EstablishISDPKeySet command: DGI format, more blocks follow.
+pub const P1_KEYSET_CERTIFICATE: u8 = 0x09;
+/// STORE DATA P1 of the second EstablishISDPKeySet command: last block, DGI format.
+pub const P1_KEYSET_KEY_AGREEMENT: u8 = 0x89;
+/// STORE DATA P2 (block number) of the second EstablishISDPKeySet command.
+pub const P2_KEYSET_KEY_AGREEMENT: u8 = 0x01;
+/// DGI of the off-card entity's certificate (CERT.DP.ECDSA).
+pub const DGI_KEYSET_CERTIFICATE: u16 = 0x3A01;
+/// DGI of the key agreement data (the `A6` control reference template).
+pub const DGI_KEYSET_KEY_AGREEMENT: u16 = 0x3A02;
+/// GP certificate (GP Amd E / SGP.02 table of CERT.DP.ECDSA).
+pub const TAG_GP_CERTIFICATE: u16 = 0x7F21;
+/// Certificate serial number.
+pub const TAG_CERT_SERIAL: u16 = 0x93;
+/// CA identifier (the CI's key identifier).
+pub const TAG_CERT_CA_ID: u16 = 0x42;
+/// Subject identifier.
+pub const TAG_CERT_SUBJECT_ID: u16 = 0x5F20;
+/// Key usage.
+pub const TAG_CERT_KEY_USAGE: u16 = 0x95;
+/// Effective date (YYYYMMDD, BCD).
+pub const TAG_CERT_EFFECTIVE_DATE: u16 = 0x5F25;
+/// Expiration date (YYYYMMDD, BCD).
+pub const TAG_CERT_EXPIRATION_DATE: u16 = 0x5F24;
+/// Discretionary data.
+pub const TAG_CERT_DISCRETIONARY: u16 = 0x73;
+/// Certificate type inside the discretionary data (`01` SM-DP, `02` SM-SR).
+pub const TAG_CERT_TYPE: u16 = 0xC8;
+/// Public key template.
+pub const TAG_PUBLIC_KEY: u16 = 0x7F49;
+/// The public key point (uncompressed) inside `7F49`.
+pub const TAG_PUBLIC_KEY_Q: u16 = 0xB0;
+/// The key parameter reference inside `7F49`.
+pub const TAG_KEY_PARAMETER_REFERENCE: u16 = 0xF0;
+/// Signature (`r ‖ s`).
+pub const TAG_SIGNATURE: u16 = 0x5F37;
+/// Key usage of CERT.DP.ECDSA: verification of the key agreement data.
+pub const CERT_KEY_USAGE_KEY_AGREEMENT: [u8; 2] = [0x00, 0x80];
+/// Certificate type of an SM-DP.
+pub const CERT_TYPE_SMDP: u8 = 0x01;
+/// Certificate type of an SM-SR.
+pub const CERT_TYPE_SMSR: u8 = 0x02;
+/// Key parameter reference of NIST P-256 (GP Amd E).
+pub const KEY_PARAMETER_P256: u8 = 0x00;
+/// Key parameter reference of brainpoolP256r1 (GP Amd E).
+pub const KEY_PARAMETER_BRAINPOOL_P256R1: u8 = 0x03;
+/// Control reference template of the key agreement.
+pub const TAG_CRT: u16 = 0xA6;
+/// Scenario identifier and parameters.
+pub const TAG_CRT_SCENARIO: u16 = 0x90;
+/// Key usage qualifier.
+pub const TAG_CRT_KEY_USAGE: u16 = 0x95;
+/// Key type.
+pub const TAG_CRT_KEY_TYPE: u16 = 0x80;
+/// Key length.
+pub const TAG_CRT_KEY_LENGTH: u16 = 0x81;
+/// Key identifier.
+pub const TAG_CRT_KEY_ID: u16 = 0x82;
+/// Key version.
+pub const TAG_CRT_KEY_VERSION: u16 = 0x83;
+/// Host identifier.
+pub const TAG_CRT_HOST_ID: u16 = 0x84;
+/// Security domain image number.
+pub const TAG_CRT_SDIN: u16 = 0x45;
+/// Scenario #3 (ECKA with the ECASD's static key and an ephemeral off-card key).
+pub const SCENARIO_3: u8 = 0x03;
+/// Scenario parameter: the derivation random DR takes part in the derivation.
+pub const SCENARIO_PARAM_DR: u8 = 0x02;
+/// Scenario parameter: host identifier (and SDIN) take part in the derivation.
+pub const SCENARIO_PARAM_HOST_ID: u8 = 0x04;
+/// Scenario parameter: a certificate verification precedes the key agreement.
+pub const SCENARIO_PARAM_CERTIFICATE: u8 = 0x08;
+/// Key usage qualifier: a secure channel keyset of three keys (S-ENC, S-MAC, DEK).
+pub const KEY_USAGE_SCP03_KEYSET: u8 = 0x10;
+/// Key type AES.
+pub const KEY_TYPE_AES: u8 = 0x88;
+/// Key length of AES-128.
+pub const KEY_LENGTH_AES128: u8 = 0x10;
+/// Random challenge (response to the certificate), and in the signed data.
+pub const TAG_RANDOM_CHALLENGE: u16 = 0x85;
+/// Derivation random DR (response to the key agreement).
+pub const TAG_DERIVATION_RANDOM: u16 = 0x85;
+/// Receipt (response to the key agreement).
+pub const TAG_RECEIPT: u16 = 0x86;
+/// STORE DATA P1 carrying one SCP03t TLV: last block, BER-TLV format (our reading).
+pub const P1_SCP03T: u8 = 0x90;
+/// SCP03t INITIALIZE UPDATE TLV (SGP.02 §4.1.3.3).
+pub const TAG_SCP03T_INITIALIZE_UPDATE: u8 = 0x84;
+/// SCP03t EXTERNAL AUTHENTICATE TLV.
+pub const TAG_SCP03T_EXTERNAL_AUTHENTICATE: u8 = 0x85;
+/// SCP03t protected data (Profile Package segment, and the eUICC's protected response).
+pub const TAG_SCP03T_DATA: u8 = 0x86;
+/// Security level of the SCP03t session: C-MAC, C-DECRYPTION, R-MAC (GP Amd D §5.1).
+pub const SCP03T_SECURITY_LEVEL: u8 = 0x13;
+/// Status word: security status not satisfied (a MAC or signature that does not verify).
+pub const SW_SECURITY_STATUS: u16 = 0x6982;
+/// Status word: authentication method blocked / cryptogram wrong (ISO 7816-4 `6300`).
+pub const SW_VERIFICATION_FAILED: u16 = 0x6300;

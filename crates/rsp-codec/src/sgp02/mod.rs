@@ -11,9 +11,11 @@
 //! - [`response`]: response data (GET STATUS entries, EID, extended card resources,
 //!   eUICC certificate, INSTALL response).
 //! - [`notification`]: the `E1` default notification (SGP.02 §4.1.1.11).
+//! - [`es8`]: ES8 through the SM-SR — ISD-P key establishment and SCP03t profile download.
 
 pub mod command;
 pub mod consts;
+pub mod es8;
 pub mod notification;
 pub mod response;
 mod store_data;

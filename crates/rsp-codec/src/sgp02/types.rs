@@ -230,6 +230,10 @@ impl StatusWord {
     pub const WRONG_P1P2: StatusWord = StatusWord(consts::SW_WRONG_P1P2);
     /// `6E00` class not supported.
     pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(consts::SW_CLA_NOT_SUPPORTED);
+    /// `6982` security status not satisfied (a MAC or signature that does not verify).
+    pub const SECURITY_STATUS: StatusWord = StatusWord(consts::SW_SECURITY_STATUS);
+    /// `6300` verification failed (a wrong cryptogram).
+    pub const VERIFICATION_FAILED: StatusWord = StatusWord(consts::SW_VERIFICATION_FAILED);
 
     /// SW1 SW2.
     pub fn to_bytes(self) -> [u8; 2] {

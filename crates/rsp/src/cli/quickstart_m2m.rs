@@ -54,6 +54,7 @@ fn card(dir: &std::path::Path, kic: &[u8], kid: &[u8], psk: &[u8]) -> anyhow::Re
             msisdn: Some(SmsAddress::international(msisdn)),
             nvm_quota: 0,
             vm_quota: 0,
+            scp03: None,
         });
     }
     let mut card = M2mEuicc::create(&dir.join("m2m-euicc.json"), state)?;

@@ -198,6 +198,7 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
             msisdn: Some(SmsAddress::international(msisdn)),
             nvm_quota: 0,
             vm_quota: 0,
+            scp03: None,
         });
     }
     if let Some(m) = &a.msisdn {
