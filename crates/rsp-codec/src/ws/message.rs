@@ -23,6 +23,12 @@ pub trait RequestBody: Sized {
     fn fields(&self) -> Vec<Element>;
     /// Reads the fields of a `function` body.
     fn read(function: Function, el: &Element) -> Result<Self, WsError>;
+    /// The functions whose requests and responses this body type reads: the interface's
+    /// ([`Function::of`]) unless it carries other functions of the same interface (ES4's
+    /// SM-SR change, [`super::es4::Es4SmsrChangeRequest`]).
+    fn functions() -> &'static [Function] {
+        Function::of(Self::INTERFACE)
+    }
 }
 
 /// A request: the common fields and the function's own.
@@ -181,7 +187,7 @@ impl<B: RequestBody> Message<B> {
                 completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
             }));
         }
-        let functions = Function::of(i);
+        let functions = B::functions();
         if let Some(base) = el.name.strip_suffix(RESPONSE_SUFFIX)
             && let Some(&function) = functions.iter().find(|f| f.element(i) == base)
         {

@@ -129,6 +129,14 @@ pub(crate) const ENABLE_AFTER_DOWNLOAD: &str = "EnableProfile";
 /// input, we write [`SMSR_ID`].
 pub(crate) const SMSR_ID_NJIWA_ES2: &str = "Smsr-Id";
 
+// The SM-SR change (SGP.02 §3.7): ES4 PrepareSMSRChange/SMSRChange and ES7.
+/// ES4 PrepareSMSRChange: the eUICC's current SM-SR (Njiwa's `CurrentSMSRid`, also the
+/// SGP.02 schema's `ES4-PrepareSMSRChangeRequest` as generated JAXB types of a public SM-SR
+/// show it).
+pub(crate) const CURRENT_SMSR_ID: &str = "CurrentSMSRid";
+/// ES4 SMSRChange: the SM-SR the eUICC moves to (Njiwa's `Target-Smsr-id`).
+pub(crate) const TARGET_SMSR_ID: &str = "Target-Smsr-id";
+
 /// Suffix of a response body element and its action (`EnableProfileResponse`).
 pub(crate) const RESPONSE_SUFFIX: &str = "Response";
 
@@ -163,6 +171,18 @@ pub enum Function {
     UpdateConnectivityParameters,
     /// ES2 DownloadProfile.
     DownloadProfile,
+    /// ES4 PrepareSMSRChange (Operator → the new SM-SR, SGP.02 §3.7; not in
+    /// [`Function::of`]: see [`super::es4::Es4SmsrChangeRequest`]).
+    PrepareSmsrChange,
+    /// ES4 SMSRChange (Operator → the current SM-SR; see
+    /// [`super::es4::Es4SmsrChangeRequest`]).
+    SmsrChange,
+    /// ES7 HandoverEUICC (the current SM-SR → the new one: the EIS).
+    HandoverEuicc,
+    /// ES7 AuthenticateSMSR (the new SM-SR → the current one: CERT.SR.ECDSA).
+    AuthenticateSmsr,
+    /// ES7 CreateAdditionalKeySet (the new SM-SR → the current one: its key agreement).
+    CreateAdditionalKeySet,
 }
 
 /// The notifications: the SM-SR's (ES4 to the Operator, ES3 to the SM-DP) and the SM-DP's
@@ -263,13 +283,38 @@ impl Function {
             Self::ProfileDownloadCompleted => "ProfileDownloadCompleted",
             Self::UpdateConnectivityParameters => "UpdateConnectivityParameters",
             Self::DownloadProfile => "DownloadProfile",
+            // Njiwa's operation names add `Request` (`PrepareSMSRChangeRequest`,
+            // `AuthenticateSMSRRequest`); we name the body after the function as elsewhere.
+            Self::PrepareSmsrChange => "PrepareSMSRChange",
+            Self::SmsrChange => "SMSRChange",
+            Self::HandoverEuicc => "HandoverEUICC",
+            Self::AuthenticateSmsr => "AuthenticateSMSR",
+            Self::CreateAdditionalKeySet => "CreateAdditionalKeySet",
         }
     }
+
+    /// The ES7 functions (SGP.02 §5.7), which [`Interface`] has no variant for: see
+    /// [`super::es7`].
+    pub const ES7: [Function; 3] = [
+        Function::HandoverEuicc,
+        Function::AuthenticateSmsr,
+        Function::CreateAdditionalKeySet,
+    ];
+
+    /// The ES4 SM-SR change functions (see [`super::es4::Es4SmsrChangeRequest`]).
+    pub const ES4_SMSR_CHANGE: [Function; 2] = [Function::PrepareSmsrChange, Function::SmsrChange];
 
     /// The action group of the URI (Njiwa: `ProfileManagent` sic, `eUICCManagement`).
     fn group(self) -> &'static str {
         match self {
-            Self::RegisterEis => "eUICCManagement",
+            // Njiwa: `http://gsma.com/ES4/eUICCManagement/ES4-PrepareSMSRChange`,
+            // `http://gsma.com/ES7/eUICCManagement/ES7-HandoverEUICC`.
+            Self::RegisterEis
+            | Self::PrepareSmsrChange
+            | Self::SmsrChange
+            | Self::HandoverEuicc
+            | Self::AuthenticateSmsr
+            | Self::CreateAdditionalKeySet => "eUICCManagement",
             _ => "ProfileManagent",
         }
     }
@@ -286,11 +331,39 @@ fn if_name(interface: Interface) -> &'static str {
 
 /// `http://gsma.com/ES4/ProfileManagent/ES4-EnableProfile` (Njiwa's pattern).
 pub fn request_action(interface: Interface, function: Function) -> String {
-    let i = if_name(interface);
-    format!(
-        "http://gsma.com/{i}/{}/{i}-{}",
+    action_of(
+        if_name(interface),
         function.group(),
-        function.element(interface)
+        function.element(interface),
+    )
+}
+
+fn action_of(i: &str, group: &str, element: &str) -> String {
+    format!("http://gsma.com/{i}/{group}/{i}-{element}")
+}
+
+/// An ES7 request's action: `http://gsma.com/ES7/eUICCManagement/ES7-HandoverEUICC`
+/// (Njiwa's).
+pub fn es7_request_action(function: Function) -> String {
+    // The interface only tells DeleteISDP from DeleteProfile.
+    action_of("ES7", function.group(), function.element(Interface::Es4))
+}
+
+/// An ES7 response's action: the request's with `Response` appended, as on the other
+/// interfaces (our reading; Njiwa's asynchronous results use
+/// `http://gsma.com/ES7/eUICCManagementCallBack/ES7-HandoverEUICC`).
+pub fn es7_response_action(function: Function) -> String {
+    format!("{}{RESPONSE_SUFFIX}", es7_request_action(function))
+}
+
+/// ES7 HandleSMSRChangeNotification's action (the current SM-SR tells the new one it
+/// deleted the EIS): `http://gsma.com/ES7/eUICCManagementCallBack/ES7-HandleSMSRChangeNotification`
+/// (the pattern of the other notifications with Njiwa's ES7 callback group, our reading).
+pub fn es7_notification_action() -> String {
+    action_of(
+        "ES7",
+        "eUICCManagementCallBack",
+        NotificationKind::SmsrChange.element(),
     )
 }
 

@@ -166,7 +166,12 @@ impl ProfileRequest {
             | Function::SendData
             | Function::ProfileDownloadCompleted
             | Function::UpdateConnectivityParameters
-            | Function::DownloadProfile => None,
+            | Function::DownloadProfile
+            | Function::PrepareSmsrChange
+            | Function::SmsrChange
+            | Function::HandoverEuicc
+            | Function::AuthenticateSmsr
+            | Function::CreateAdditionalKeySet => None,
             _ => Some(read()),
         }
     }
