@@ -763,7 +763,9 @@ pub struct CardParameters {
     pub i_param: u8,
 }
 
-/// The card between its INITIALIZE UPDATE response and EXTERNAL AUTHENTICATE.
+/// The card between its INITIALIZE UPDATE response and EXTERNAL AUTHENTICATE. `Clone`
+/// so that a card can keep it in state it copies for all-or-nothing updates.
+#[derive(Clone)]
 pub struct CardHandshake {
     session: Session,
     i_param: u8,
@@ -837,6 +839,7 @@ impl CardHandshake {
 ///
 /// On any error the state is left unchanged; Amd D ends the session on a secure messaging
 /// error, so the caller should drop the channel.
+#[derive(Clone)]
 pub struct CardChannel {
     state: ChannelState,
 }
@@ -989,6 +992,7 @@ impl CardChannel {
 }
 
 /// Keys, security level, MAC chaining value and encryption counter shared by both sides.
+#[derive(Clone)]
 struct ChannelState {
     keys: SessionKeys,
     level: SecurityLevel,

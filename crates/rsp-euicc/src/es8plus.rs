@@ -17,8 +17,7 @@ use crate::isdr::Isdr;
 use crate::notification::{configured_address, metadata, sign_pir, store};
 use crate::state::{HexBytes, Profile};
 use rsp_codec::tlv;
-use rsp_saip::model::ProfileElement;
-use rsp_saip::{ProfilePackage, Severity, bcd};
+use rsp_saip::bcd;
 
 /// `EUICCResponse` with one `PEStatus { status ok }` (TCA SAIP PEDefinitions), reported as
 /// `simaResponse` once every profile element was accepted by [`check_package`].
@@ -216,35 +215,20 @@ impl Isdr {
 /// (SGP.22 §2.5.6, TCA SAIP §8.1); the error reason is the one of the ProfileInstallationResult.
 ///
 /// - the package must decode as canonical DER `ProfileElement`s, `ProfileHeader` first and
-///   `PE-End` last, else `installFailedDueToPEProcessingError` (SGP.22 §5.5.5);
+///   `PE-End` last, and the SAIP validation rules must find no error (warnings ignored),
+///   else `installFailedDueToPEProcessingError` (SGP.22 §5.5.5; [`rsp_saip::install::check`]);
 /// - the header ICCID (plain BCD as in the TS.48 profiles, swapped accepted) must be the
 ///   `StoreMetadataRequest` ICCID (swapped BCD as EF.ICCID, SGP.22 §5.5.3), else
-///   `installFailedDueToDataMismatch`;
-/// - the SAIP validation rules ([`rsp_saip::validate`]) must find no error (warnings ignored).
+///   `installFailedDueToDataMismatch`.
 fn check_package(package: &[u8], metadata_iccid: &[u8]) -> Result<(), ErrorReason> {
     let pe_error = ErrorReason::INSTALL_FAILED_DUE_TO_PE_PROCESSING_ERROR;
-    let pkg = ProfilePackage::decode(package).map_err(|_| pe_error)?;
-    let header = match pkg.elements.first().and_then(|e| e.pe()) {
-        Some(ProfileElement::Header(h)) => h,
-        _ => return Err(pe_error),
-    };
-    if !matches!(
-        pkg.elements.last().and_then(|e| e.pe()),
-        Some(ProfileElement::End(_))
-    ) {
-        return Err(pe_error);
-    }
+    let ok = rsp_saip::install::check(package).map_err(|_| pe_error)?;
+    let header = ok.header().ok_or(pe_error)?;
     let expected = bcd::decode_swapped(metadata_iccid);
     if bcd::decode_plain(&header.iccid) != expected
         && bcd::decode_swapped(&header.iccid) != expected
     {
         return Err(ErrorReason::INSTALL_FAILED_DUE_TO_DATA_MISMATCH);
-    }
-    if rsp_saip::validate(&pkg)
-        .iter()
-        .any(|f| f.severity == Severity::Error)
-    {
-        return Err(pe_error);
     }
     Ok(())
 }

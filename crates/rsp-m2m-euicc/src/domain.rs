@@ -154,17 +154,9 @@ fn create_isdp(state: &mut EuiccState, x: CreateIsdp) -> Answer {
     if u32::from(nvm) > state.free_nvm() {
         return Err(StatusWord::NOT_ENOUGH_MEMORY);
     }
-    state.isdps.push(IsdP {
-        aid: x.isdp_aid,
-        life_cycle: LC_SELECTABLE,
-        fallback: false,
-        pol1: 0,
-        iccid: None,
-        msisdn: None,
-        nvm_quota: nvm,
-        vm_quota: x.vm_quota.unwrap_or(0),
-        scp03: None,
-    });
+    state
+        .isdps
+        .push(IsdP::created(x.isdp_aid, nvm, x.vm_quota.unwrap_or(0)));
     Ok(InstallResponse.encode())
 }
 

@@ -33,6 +33,8 @@ pub struct Es8Transient {
     pub(crate) personalizing: Option<Aid>,
     /// Per ISD-P: the verified SM-DP certificate and the challenge sent.
     certified: Vec<(Aid, Certified)>,
+    /// The open SCP03t session, if any (one at a time).
+    pub(crate) scp03t: Option<crate::scp03t::Session>,
 }
 
 impl std::fmt::Debug for Es8Transient {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for Es8Transient {
         f.debug_struct("Es8Transient")
             .field("personalizing", &self.personalizing)
             .field("certified", &self.certified.len())
+            .field("scp03t", &self.scp03t.as_ref().map(|s| s.aid().clone()))
             .finish()
     }
 }
@@ -61,7 +64,7 @@ impl Es8Transient {
 /// there (the ES5 dispatcher handles it).
 pub(crate) fn route(state: &mut EuiccState, domain: &Domain, apdu: &[u8]) -> Option<Answer> {
     let store_data = matches!(apdu, [c::CLA_GP, c::INS_STORE_DATA, p1, ..]
-        if matches!(*p1, c::P1_KEYSET_CERTIFICATE | c::P1_KEYSET_KEY_AGREEMENT | c::P1_SCP03T));
+        if matches!(*p1, c::P1_KEYSET_CERTIFICATE | c::P1_KEYSET_KEY_AGREEMENT | c::P1_SCP03T | c::P1_SCP03T_MORE));
     match domain {
         Domain::IsdR if InstallForPersonalization::matches(apdu) => {
             Some(select_for_personalization(state, apdu))
@@ -88,7 +91,7 @@ fn store(state: &mut EuiccState, aid: &Aid, apdu: &[u8]) -> Answer {
     match Es8Command::parse(apdu).map_err(|e| e.status_word())? {
         Es8Command::KeySetCertificate(x) => certificate(state, aid, &x.0),
         Es8Command::KeySetKeyAgreement(x) => key_agreement(state, aid, &x),
-        Es8Command::Scp03t(x) => crate::scp03t::command(state, aid, &x.tlv),
+        Es8Command::Scp03t(x) => crate::scp03t::command(state, aid, &x),
     }
 }
 
@@ -106,7 +109,7 @@ fn public_key(k: &EcPublicKey) -> Result<PublicKey, StatusWord> {
     PublicKey::from_sec1(curve, &k.q).map_err(|_| StatusWord::INCORRECT_DATA)
 }
 
-fn random<const N: usize>() -> Result<[u8; N], StatusWord> {
+pub(crate) fn random<const N: usize>() -> Result<[u8; N], StatusWord> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|_| StatusWord::CONDITIONS_NOT_SATISFIED)?;
     Ok(b)

@@ -42,6 +42,49 @@ pub struct IsdP {
     /// The SCP03 keyset established with the SM-DP (ES8), once there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scp03: Option<Scp03Keyset>,
+    /// Octets of the installed Profile Package (0: none, or installed by a test hook).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub profile_size: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl IsdP {
+    /// A new ISD-P as CreateISDP leaves it: SELECTABLE, no Profile, no keys.
+    pub fn created(aid: Aid, nvm_quota: u16, vm_quota: u16) -> Self {
+        IsdP {
+            aid,
+            life_cycle: rsp_codec::sgp02::consts::LC_SELECTABLE,
+            fallback: false,
+            pol1: 0,
+            iccid: None,
+            msisdn: None,
+            nvm_quota,
+            vm_quota,
+            scp03: None,
+            profile_size: 0,
+        }
+    }
+
+    /// An ISD-P holding a Profile from manufacture (lab and test set-ups), enabled or
+    /// disabled.
+    pub fn preinstalled(aid: Aid, iccid: &str, msisdn: SmsAddress, enabled: bool) -> Self {
+        use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
+        IsdP {
+            life_cycle: if enabled { LC_ENABLED } else { LC_DISABLED },
+            iccid: Some(iccid.to_owned()),
+            msisdn: Some(msisdn),
+            ..IsdP::created(aid, 0, 0)
+        }
+    }
+
+    /// The same with the fallback attribute set as given.
+    pub fn with_fallback(mut self, fallback: bool) -> Self {
+        self.fallback = fallback;
+        self
+    }
 }
 
 /// Where the eUICC sends its MO packets (UpdateSMSRAddressingParameters).
@@ -190,9 +233,13 @@ impl EuiccState {
         self.isdps.iter().find(|p| p.fallback)
     }
 
-    /// Free non-volatile memory: total minus the ISD-P quotas.
+    /// Free non-volatile memory: total minus each ISD-P's quota or Profile, the larger.
     pub fn free_nvm(&self) -> u32 {
-        let used: u32 = self.isdps.iter().map(|p| u32::from(p.nvm_quota)).sum();
+        let used: u32 = self
+            .isdps
+            .iter()
+            .map(|p| u32::from(p.nvm_quota).max(p.profile_size))
+            .sum();
         self.memory.total_nvm.saturating_sub(used)
     }
 

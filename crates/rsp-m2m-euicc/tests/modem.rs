@@ -43,17 +43,15 @@ fn card(dir: &TempDir) -> M2mEuicc {
     .into_iter()
     .enumerate()
     {
-        state.isdps.push(IsdP {
-            aid: isdp(i as u8),
-            life_cycle: lc,
-            fallback: i == 0,
-            pol1: 0,
-            iccid: Some(iccid.into()),
-            msisdn: Some(SmsAddress::international(msisdn)),
-            nvm_quota: 0,
-            vm_quota: 0,
-            scp03: None,
-        });
+        state.isdps.push(
+            IsdP::preinstalled(
+                isdp(i as u8),
+                iccid,
+                SmsAddress::international(msisdn),
+                lc == LC_ENABLED,
+            )
+            .with_fallback(i == 0),
+        );
     }
     let mut c = M2mEuicc::create(&dir.0.join("card.json"), state).expect("create");
     c.set_scp81_psk(PSK_ID, &PSK).expect("psk");

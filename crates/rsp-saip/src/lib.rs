@@ -30,6 +30,7 @@ pub mod bcd;
 pub mod error;
 pub mod fs;
 pub mod inspect;
+pub mod install;
 pub mod luhn;
 pub mod milenage;
 pub mod model;

@@ -4,9 +4,12 @@
 //! - [`certificate`]: CERT.DP.ECDSA, the GlobalPlatform-format certificate the CI issues
 //!   over the SM-DP's key (SGP.02 §2.3.2), built from its X.509 certificate.
 //! - [`es8`]: ES8 through the SM-SR's SendData — the ISD-P key establishment (§3.1.2,
-//!   GP Amd E scenario #3) and the SCP03t Profile Package download (§3.1.3).
+//!   GP Amd E scenario #3).
+//! - [`download`]: the Profile Package download in SCP03t on the established keyset
+//!   (§3.1.3).
 
 pub mod certificate;
+pub mod download;
 mod error;
 pub mod es8;
 

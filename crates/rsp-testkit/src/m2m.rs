@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use rsp_codec::json::{Eid, Iccid};
-use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_crypto::Curve;
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
@@ -66,17 +65,15 @@ pub fn card_with_eid(
 ) -> M2mEuicc {
     let mut state = EuiccState::new(ecasd(eid), keysets).expect("eUICC state");
     for p in profiles {
-        state.isdps.push(IsdP {
-            aid: Aid::isd_p(p.index).expect("ISD-P index"),
-            life_cycle: if p.enabled { LC_ENABLED } else { LC_DISABLED },
-            fallback: p.fallback,
-            pol1: 0,
-            iccid: Some(p.iccid.into()),
-            msisdn: Some(SmsAddress::international(p.msisdn)),
-            nvm_quota: 0,
-            vm_quota: 0,
-            scp03: None,
-        });
+        state.isdps.push(
+            IsdP::preinstalled(
+                Aid::isd_p(p.index).expect("ISD-P index"),
+                p.iccid,
+                SmsAddress::international(p.msisdn),
+                p.enabled,
+            )
+            .with_fallback(p.fallback),
+        );
     }
     M2mEuicc::new(state)
 }

@@ -271,8 +271,11 @@ pub const TAG_RANDOM_CHALLENGE: u16 = 0x85;
 pub const TAG_DERIVATION_RANDOM: u16 = 0x85;
 /// Receipt (response to the key agreement).
 pub const TAG_RECEIPT: u16 = 0x86;
-/// STORE DATA P1 carrying one SCP03t TLV: last block, BER-TLV format (our reading).
+/// STORE DATA P1 carrying one SCP03t TLV: last block, BER-TLV format (GP §11.11.2.1;
+/// carrying SCP03t in STORE DATA is our reading of SGP.02 §4.1.3.3).
 pub const P1_SCP03T: u8 = 0x90;
+/// STORE DATA P1 of an SCP03t `86` segment that more segments follow: BER-TLV, not last.
+pub const P1_SCP03T_MORE: u8 = 0x10;
 /// SCP03t INITIALIZE UPDATE TLV (SGP.02 §4.1.3.3).
 pub const TAG_SCP03T_INITIALIZE_UPDATE: u8 = 0x84;
 /// SCP03t EXTERNAL AUTHENTICATE TLV.

@@ -462,18 +462,38 @@ impl KeySetReceipt {
     }
 }
 
-/// One SCP03t TLV in a STORE DATA `80 E2 90 00` (our reading of how SGP.02 §4.1.3.3
-/// carries SCP03t inside the ISD-P's personalization).
+/// One SCP03t TLV in a STORE DATA (our reading of how SGP.02 §4.1.3.3 carries SCP03t
+/// inside the ISD-P's personalization): P1 `90` (last block) for `84`, `85` and the last
+/// `86` segment of a Profile Package, `10` for the segments before it; P2 the block number
+/// (GP §11.11.2.2, modulo 256).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scp03tCommand {
     /// The SCP03t TLV (tag `84`, `85` or `86`, its length and value).
     pub tlv: Vec<u8>,
+    /// The last block of the sequence (P1 bit 8).
+    pub last: bool,
+    /// Block number (P2).
+    pub block: u8,
 }
 
 impl Scp03tCommand {
+    /// A single-block command (`84`, `85`, or a one-segment package).
+    pub fn single(tlv: Vec<u8>) -> Self {
+        Self {
+            tlv,
+            last: true,
+            block: 0,
+        }
+    }
+
     /// The C-APDU.
     pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
-        build(c::INS_STORE_DATA, c::P1_SCP03T, 0x00, &self.tlv)
+        let p1 = if self.last {
+            c::P1_SCP03T
+        } else {
+            c::P1_SCP03T_MORE
+        };
+        build(c::INS_STORE_DATA, p1, self.block, &self.tlv)
     }
 
     /// The TLV's tag.
@@ -516,7 +536,7 @@ impl Es8Command {
             (c::P1_KEYSET_KEY_AGREEMENT, c::P2_KEYSET_KEY_AGREEMENT) => Ok(
                 Self::KeySetKeyAgreement(KeySetKeyAgreement::parse_data(a.data)?),
             ),
-            (c::P1_SCP03T, 0) => {
+            (p1 @ (c::P1_SCP03T | c::P1_SCP03T_MORE), block) => {
                 let (tag, _, rest) = tlv::read_tlv(a.data)?;
                 if !rest.is_empty() {
                     return Err(Sgp02Error::Malformed("more than one SCP03t TLV"));
@@ -534,6 +554,8 @@ impl Es8Command {
                 }
                 Ok(Self::Scp03t(Scp03tCommand {
                     tlv: a.data.to_vec(),
+                    last: p1 == c::P1_SCP03T,
+                    block,
                 }))
             }
             _ => Err(unknown(&a)),
@@ -668,12 +690,18 @@ mod tests {
 
     #[test]
     fn scp03t_store_data() {
-        let cmd = Scp03tCommand {
-            tlv: vec![0x86, 0x03, 1, 2, 3],
-        };
+        let cmd = Scp03tCommand::single(vec![0x86, 0x03, 1, 2, 3]);
         let apdu = cmd.to_apdu().unwrap();
         assert_eq!(apdu, [0x80, 0xE2, 0x90, 0x00, 0x05, 0x86, 0x03, 1, 2, 3]);
         assert_eq!(Es8Command::parse(&apdu).unwrap(), Es8Command::Scp03t(cmd));
+        let more = Scp03tCommand {
+            tlv: vec![0x86, 0x01, 9],
+            last: false,
+            block: 7,
+        };
+        let apdu = more.to_apdu().unwrap();
+        assert_eq!(apdu, [0x80, 0xE2, 0x10, 0x07, 0x03, 0x86, 0x01, 9]);
+        assert_eq!(Es8Command::parse(&apdu).unwrap(), Es8Command::Scp03t(more));
         assert!(Es8Command::parse(&[0x80, 0xE2, 0x90, 0x00, 0x03, 0x87, 0x01, 0x00]).is_err());
         assert!(
             Es8Command::parse(&[0x80, 0xE2, 0x90, 0x00, 0x04, 0x86, 0x01, 0x00, 0x00]).is_err()

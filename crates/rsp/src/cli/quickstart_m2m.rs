@@ -9,7 +9,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_m2m_euicc::modem::{Modem, ModemConfig};
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
@@ -45,17 +44,15 @@ fn card(dir: &std::path::Path, kic: &[u8], kid: &[u8], psk: &[u8]) -> anyhow::Re
     let mut state = EuiccState::new(ecasd, vec![keyset])?;
     for (i, (iccid, msisdn)) in PROFILES.iter().enumerate() {
         let index = u8::try_from(i).unwrap_or(0);
-        state.isdps.push(IsdP {
-            aid: Aid::isd_p(index).context("ISD-P AID")?,
-            life_cycle: if i == 0 { LC_ENABLED } else { LC_DISABLED },
-            fallback: i == 0,
-            pol1: 0,
-            iccid: Some((*iccid).into()),
-            msisdn: Some(SmsAddress::international(msisdn)),
-            nvm_quota: 0,
-            vm_quota: 0,
-            scp03: None,
-        });
+        state.isdps.push(
+            IsdP::preinstalled(
+                Aid::isd_p(index).context("ISD-P AID")?,
+                iccid,
+                SmsAddress::international(msisdn),
+                i == 0,
+            )
+            .with_fallback(i == 0),
+        );
     }
     let mut card = M2mEuicc::create(&dir.join("m2m-euicc.json"), state)?;
     card.set_scp81_psk("quickstart-psk", psk)?;

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, NotificationType, SmsAddress, iccid_from_digits};
 use rsp_m2m_euicc::modem::{Modem, ModemConfig};
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
@@ -189,17 +188,10 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
         }
         let index = u8::try_from(i).context("too many profiles")?;
         let aid = Aid::isd_p(index).context("too many profiles")?;
-        state.isdps.push(IsdP {
-            aid,
-            life_cycle: if i == 0 { LC_ENABLED } else { LC_DISABLED },
-            fallback,
-            pol1: 0,
-            iccid: Some(iccid.to_owned()),
-            msisdn: Some(SmsAddress::international(msisdn)),
-            nvm_quota: 0,
-            vm_quota: 0,
-            scp03: None,
-        });
+        state.isdps.push(
+            IsdP::preinstalled(aid, iccid, SmsAddress::international(msisdn), i == 0)
+                .with_fallback(fallback),
+        );
     }
     if let Some(m) = &a.msisdn {
         state.smsr.msisdn = Some(SmsAddress::international(m.trim_start_matches('+')));
