@@ -1,18 +1,23 @@
 //! The SGP.02 web-service binding (SOAP 1.2 + WS-Addressing 1.0) of the M2M off-card
-//! interfaces ES1 (EUM → SM-SR), ES2 (Operator → SM-DP), ES3 (SM-DP → SM-SR) and ES4
-//! (Operator → SM-SR): a pure codec, no HTTP.
+//! interfaces ES1 (EUM → SM-SR), ES2 (Operator → SM-DP), ES3 (SM-DP → SM-SR), ES4
+//! (Operator → SM-SR) and ES7 (SM-SR → SM-SR, the SM-SR change): a pure codec, no HTTP.
 //!
 //! - [`envelope`]: the SOAP envelope, its WS-Addressing header ([`WsHeader`]) and faults.
 //! - [`common`]: identifier checks, `FunctionExecutionStatus`, POL2, subscription address.
 //! - [`message`]: the generic request / response / notification and its action.
 //! - [`profile`]: the profile-management requests ES2, ES3 and ES4 share.
 //! - [`eis`]: the eUICC Information Set, with the ISD-R keys our SM-SR needs.
-//! - [`es1`], [`es2`], [`es3`], [`es4`]: each interface's functions.
+//! - [`es1`], [`es2`], [`es3`], [`es4`]: each interface's functions (ES4's SM-SR change
+//!   functions PrepareSMSRChange and SMSRChange as [`es4::Es4SmsrChangeMessage`]).
+//! - [`es7`]: HandoverEUICC, AuthenticateSMSR, CreateAdditionalKeySet and the SM-SR change
+//!   notification, as [`es7::Es7Message`] (its own message type: ES7 is no [`Interface`]
+//!   variant, its responses carry [`es7::Es7Response`]'s outputs).
 //! - [`names`]: every XML name and action URI in one place (most are our reading of
 //!   SGP.02 Annex B, which was not available; see there).
 //!
-//! Flow: `envelope::parse(text)` → [`Envelope`] → `es4::Es4Message::from_envelope(&env)`;
-//! the other way `msg.envelope(header)` → `envelope::build(&env)`.
+//! Flow: `envelope::parse(text)` → [`Envelope`] → `es4::Es4Message::from_envelope(&env)`
+//! (`es7::Es7Message::from_envelope(&env)`); the other way `msg.envelope(header)` →
+//! `envelope::build(&env)`.
 
 pub mod common;
 pub mod eis;
@@ -21,6 +26,7 @@ pub mod es1;
 pub mod es2;
 pub mod es3;
 pub mod es4;
+pub mod es7;
 pub mod message;
 pub mod names;
 pub mod profile;

@@ -136,6 +136,26 @@ pub(crate) const SMSR_ID_NJIWA_ES2: &str = "Smsr-Id";
 pub(crate) const CURRENT_SMSR_ID: &str = "CurrentSMSRid";
 /// ES4 SMSRChange: the SM-SR the eUICC moves to (Njiwa's `Target-Smsr-id`).
 pub(crate) const TARGET_SMSR_ID: &str = "Target-Smsr-id";
+/// ES7 AuthenticateSMSR: CERT.SR.ECDSA, the GlobalPlatform certificate (`7F21`), hex
+/// (Njiwa and the schema: `SmsrCertificate`).
+pub(crate) const SMSR_CERTIFICATE: &str = "SmsrCertificate";
+/// ES7 AuthenticateSMSRResponse: the eUICC's random challenge, hex (Njiwa, schema).
+pub(crate) const RANDOM_CHALLENGE: &str = "RandomChallenge";
+// ES7 CreateAdditionalKeySet (Njiwa's parameters, in its order; the schema agrees).
+pub(crate) const KEY_VERSION_NUMBER: &str = "KeyVersionNumber";
+pub(crate) const INITIAL_SEQUENCE_COUNTER: &str = "InitialSequenceCounter";
+pub(crate) const ECC_KEY_LENGTH: &str = "ECCKeyLength";
+pub(crate) const SCENARIO_PARAMETER: &str = "ScenarioParameter";
+/// Njiwa's spelling; we write it.
+pub(crate) const HOST_ID: &str = "HostID";
+/// The schema's spelling (generated JAXB types): accepted on input.
+pub(crate) const HOST_ID_SCHEMA: &str = "HostId";
+pub(crate) const EPHEMERAL_PUBLIC_KEY: &str = "EphemeralPublicKey";
+pub(crate) const SIGNATURE: &str = "Signature";
+/// ES7 CreateAdditionalKeySetResponse: the derivation random (optional) and the receipt,
+/// hex (Njiwa, schema).
+pub(crate) const DERIVATION_RANDOM: &str = "DerivationRandom";
+pub(crate) const RECEIPT: &str = "Receipt";
 
 /// Suffix of a response body element and its action (`EnableProfileResponse`).
 pub(crate) const RESPONSE_SUFFIX: &str = "Response";
