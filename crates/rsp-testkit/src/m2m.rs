@@ -3,7 +3,7 @@
 //! for it.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rsp_codec::json::{Eid, Iccid};
 use rsp_codec::sgp02::{Aid, SmsAddress};
@@ -28,9 +28,10 @@ pub struct LabProfile<'a> {
     pub fallback: bool,
 }
 
-/// The ECASD of a test PKI whose eUICC has `eid` (one PKI per EID per process).
-fn ecasd(eid: &str) -> Ecasd {
-    static PKIS: OnceLock<Mutex<HashMap<String, Ecasd>>> = OnceLock::new();
+/// The test PKI of the lab card whose eUICC has `eid` (one PKI per EID per process): its
+/// CI also certifies the lab SM-DP (CERT.DP.ECDSA for ES8).
+pub fn lab_pki(eid: &str) -> Arc<TestPki> {
+    static PKIS: OnceLock<Mutex<HashMap<String, Arc<TestPki>>>> = OnceLock::new();
     let mut pkis = PKIS
         .get_or_init(Mutex::default)
         .lock()
@@ -41,14 +42,19 @@ fn ecasd(eid: &str) -> Ecasd {
                 eid: eid.to_owned(),
                 ..TestPkiOptions::default()
             };
-            let pki = TestPki::generate(Curve::NistP256, &options).expect("test PKI");
-            let e = pki.get(Role::Euicc).expect("eUICC identity");
-            let ci = pki.get(Role::Ci).expect("CI");
-            Ecasd::new(&e.cert, &e.key)
-                .and_then(|ecasd| ecasd.with_ci(&ci.cert))
-                .expect("ECASD")
+            Arc::new(TestPki::generate(Curve::NistP256, &options).expect("test PKI"))
         })
         .clone()
+}
+
+/// The ECASD of the lab card whose eUICC has `eid`.
+fn ecasd(eid: &str) -> Ecasd {
+    let pki = lab_pki(eid);
+    let e = pki.get(Role::Euicc).expect("eUICC identity");
+    let ci = pki.get(Role::Ci).expect("CI");
+    Ecasd::new(&e.cert, &e.key)
+        .and_then(|ecasd| ecasd.with_ci(&ci.cert))
+        .expect("ECASD")
 }
 
 /// A virtual M2M eUICC (in memory) with `keysets` and `profiles` installed, EID

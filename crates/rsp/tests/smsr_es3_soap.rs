@@ -1,7 +1,9 @@
 //! `rsp serve smsr`'s ES3 web service (SOAP 1.2 + WS-Addressing over mutual TLS) for an
 //! SM-DP, against the lab device over SMS: CreateISDP, then SendData scripts (compact and
 //! expanded) to that ISD-P with the eUICC's response script returned synchronously and to
-//! ReplyTo, an unknown `sd-aid` and a malformed script refused, UpdateConnectivityParameters
+//! ReplyTo, an unknown `sd-aid` and a malformed script refused, ES8 through SendData (the
+//! ISD-P key establishment and the Profile download in SCP03t, over SMS, with rsp-smdp's
+//! SM-DP domain and rsp-saip's generic Profile), UpdateConnectivityParameters
 //! changing the MSISDN the EIS and the eUICC hold, undecodable parameters refused.
 #![allow(clippy::unwrap_used)]
 
@@ -19,12 +21,16 @@ use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
 use rsp_ota::{CommandScript, RemoteFormat, ResponseScript};
+use rsp_smdp::download::{Download, Installation};
+use rsp_smdp::es8::KeyEstablishment;
+use rsp_smdp::{SmdpCredential, certificate};
 use serde_json::json;
 
 const OPERATOR: &str = "Test Operator";
 /// The SM-DP: the subject CN of the test PKI's `dp-tls.pem` (a clientAuth certificate).
 const SMDP: &str = "localhost";
-const NEW_ICCID: &str = "8944000000000000022";
+/// The ICCID of the Profile downloaded into the new ISD-P (rsp-saip's generic template).
+const NEW_ICCID: &str = rsp_saip::template::values::ICCID;
 const NEW_MSISDN: &str = "447700900099";
 
 fn request(message_id: &str, reply_to: Option<&str>, body: Es3Request) -> String {
@@ -249,6 +255,65 @@ fn es3_send_data_and_connectivity_over_soap() {
     let (_, r) = answer(&text);
     assert_eq!(r.status.status, ExecutionStatus::Failed, "{text}");
     assert_eq!(codes(&r), ("1.3.1".into(), "2.1".into()), "{text}");
+
+    // ES8 through SendData to the new ISD-P (SGP.02 §3.1.2, §3.1.3): CERT.DP.ECDSA, the
+    // key agreement, then the Profile Package in SCP03t — all over SMS.
+    let send = |id: &str, apdus: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        let data = CommandScript {
+            format: RemoteFormat::Expanded,
+            apdus,
+        }
+        .encode()
+        .unwrap();
+        let (code, text) = call(request(
+            id,
+            None,
+            Es3Request::SendData {
+                eid: eid.clone(),
+                sd_aid: isd_p_aid.clone(),
+                data,
+                more_to_do: Some(true),
+            },
+        ));
+        assert_eq!(code, 200, "{text}");
+        let (_, r) = answer(&text);
+        assert_eq!(r.status.status, ExecutionStatus::Success, "{text}");
+        response_script(&r).responses
+    };
+    let lab = rsp_testkit::m2m::lab_pki(&eid);
+    let dp = lab.get(rsp_pki::Role::DpAuth).unwrap();
+    let ci = lab.get(rsp_pki::Role::Ci).unwrap();
+    let credential = SmdpCredential::new(
+        certificate::issue(&dp.cert, &ci.key).unwrap(),
+        std::sync::Arc::new(
+            rsp_crypto::SoftwareKey::from_pkcs8_der(&dp.key.to_pkcs8_der()).unwrap(),
+        ),
+    )
+    .unwrap();
+    let ecasd_key = lab
+        .get(rsp_pki::Role::Euicc)
+        .unwrap()
+        .cert
+        .public_key()
+        .clone();
+    let ke = KeyEstablishment::new(ecasd_key, 0x30, b"SMDP-LAB").unwrap();
+    let r = send("k-1", ke.certificate_script(&credential).unwrap());
+    let (second, waiting) = ke.on_challenge(&r, &credential).unwrap();
+    let r = send("k-2", second);
+    let keys = waiting.on_receipt(&r).unwrap();
+    let (download, first) = Download::new(&keys, 0x30).unwrap();
+    let r = send("d-1", first);
+    let package = rsp_saip::template::generic().encode().unwrap();
+    let (segments, waiting) = download.on_initialize_update(&r, &package).unwrap();
+    let r = send("d-2", segments);
+    assert_eq!(waiting.on_result(&r).unwrap(), Installation::Installed);
+    let new_aid = Aid::from_hex(&isd_p_aid).unwrap();
+    {
+        let card = device.card.lock().unwrap();
+        let installed = card.state().isdp(&new_aid).unwrap();
+        assert_eq!(installed.iccid.as_deref(), Some(NEW_ICCID));
+        assert_eq!(installed.life_cycle, rsp_codec::sgp02::consts::LC_DISABLED);
+    }
 
     // UpdateConnectivityParameters we cannot read: refused, nothing sent.
     let (_, text) = call(request(
