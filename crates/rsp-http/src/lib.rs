@@ -73,6 +73,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod reload;
 pub mod server;
+pub mod smdp;
 pub mod smds_client;
 pub mod smsr;
 pub mod tls;

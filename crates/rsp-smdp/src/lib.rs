@@ -7,11 +7,14 @@
 //!   GP Amd E scenario #3).
 //! - [`download`]: the Profile Package download in SCP03t on the established keyset
 //!   (§3.1.3).
+//! - [`order`]: a DownloadProfile order carried out over ES3 with the SM-SR, resumable
+//!   from its last stage.
 
 pub mod certificate;
 pub mod download;
 mod error;
 pub mod es8;
+pub mod order;
 
 pub use certificate::SmdpCredential;
 pub use error::SmdpError;

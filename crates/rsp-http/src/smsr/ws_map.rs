@@ -68,7 +68,15 @@ pub fn eis_out(e: &Eis) -> ws::Eis {
         production_date: e.production_date.clone().unwrap_or_default(),
         platform_type: e.platform_type.clone().unwrap_or_default(),
         platform_version: e.platform_version.clone().unwrap_or_default(),
-        ecasd: None,
+        // The SM-DP needs CERT.ECASD.ECKA for the ISD-P key establishment (SGP.02 §3.1.2).
+        ecasd: e.ecasd_certificate.as_ref().and_then(|b64| {
+            use base64::Engine as _;
+            let certificate = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            Some(ws::Ecasd {
+                aid: hex::encode_upper(rsp_codec::sgp02::consts::ECASD_AID),
+                certificate,
+            })
+        }),
         remaining_memory: e.remaining_memory.map(u64::from),
         available_memory_for_profiles: None,
         smsr_id: Some(e.smsr_id.clone()),
