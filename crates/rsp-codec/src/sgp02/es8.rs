@@ -11,8 +11,11 @@
 //! 2. [`KeySetKeyAgreement`]: STORE DATA DGI `3A02` { `A6` CRT } ‖ `7F49` ePK.DP.ECKA ‖
 //!    `5F37` signature over `3A02`‖`7F49`‖`85` RC; the ISD-P answers [`KeySetReceipt`]
 //!    (`85` DR, `86` receipt) — GP Amd E scenario #3.
-//! 3. [`Scp03tCommand`]: STORE DATA P1 `90` carrying one SCP03t TLV (`84` INITIALIZE UPDATE,
-//!    `85` EXTERNAL AUTHENTICATE, `86` protected Profile Package segment; SGP.02 §4.1.3.3).
+//! 3. [`Scp03tCommand`]: STORE DATA carrying one SCP03t TLV (`84` INITIALIZE UPDATE,
+//!    `85` EXTERNAL AUTHENTICATE, `86` protected Profile Package segment; SGP.02 §4.1.3.3),
+//!    P1 `90` for the last block and `10` before it.
+//!
+//! docs/m2m-es8.md walks through the exchange.
 //!
 //! Layouts follow the public Njiwa SM-DP where it shows them and are otherwise our reading
 //! (the SGP.02 and GP Amd E texts were not at hand); every constant is in [`super::consts`].
