@@ -21,7 +21,7 @@
 //! (the SGP.02 and GP Amd E texts were not at hand); every constant is in [`super::consts`].
 
 use super::Sgp02Error;
-use super::command::{build, split_apdu, unknown};
+use super::command::{build, split_apdu, split_command, unknown};
 use super::consts as c;
 use super::tlv;
 use super::types::Aid;
@@ -50,17 +50,7 @@ impl InstallForPersonalization {
 
     /// Parses the C-APDU.
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2)
-            != (
-                c::CLA_GP,
-                c::INS_INSTALL,
-                c::P1_INSTALL_FOR_PERSONALIZATION,
-                0,
-            )
-        {
-            return Err(unknown(&a));
-        }
+        let a = split_command(apdu, c::INS_INSTALL, c::P1_INSTALL_FOR_PERSONALIZATION, 0)?;
         match a.data {
             [0x00, 0x00, l, rest @ ..] if rest.len() == usize::from(*l) + 3 => {
                 let (aid, tail) = rest.split_at(usize::from(*l));
