@@ -10,7 +10,7 @@
 
 use rsp_codec::sgp02::es8::Scp03tCommand;
 use rsp_crypto::isdp_keys::IsdpKeys;
-use rsp_crypto::scp03::{Framing, HostChannel, HostHandshake, SecurityLevel, StaticKeys, TAG_DATA};
+use rsp_crypto::scp03::{Framing, HostChannel, HostHandshake, SecurityLevel, TAG_DATA};
 use rsp_saip::model::EuiccResponse;
 
 use crate::SmdpError;
@@ -41,8 +41,7 @@ impl Download {
     /// A download on the keyset `keys` (key version `key_version`); returns it with the
     /// first script, the STORE DATA carrying INITIALIZE UPDATE.
     pub fn new(keys: &IsdpKeys, key_version: u8) -> Result<(Self, Vec<Vec<u8>>), SmdpError> {
-        let statics = StaticKeys::from_bytes(*keys.enc(), *keys.mac(), *keys.dek());
-        let handshake = HostHandshake::new(statics, key_version, KEY_ID)?;
+        let handshake = HostHandshake::new(keys.keyset().clone(), key_version, KEY_ID)?;
         let apdu = Scp03tCommand::single(handshake.initialize_update().to_tlv()).to_apdu()?;
         Ok((Self { handshake }, vec![apdu]))
     }
