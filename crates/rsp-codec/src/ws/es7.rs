@@ -37,10 +37,12 @@
 //! literally), and the `rsp-codec` golden tests match [`super::Interface`] exhaustively. So
 //! [`Es7Message`] is its own message type, built and read like [`super::Message`].
 
-use super::common::{FunctionExecutionStatus, eid, hex_value, number, opt_number, opt_text, text};
+use super::common::{FunctionExecutionStatus, eid, hex_value, number, opt_text, text};
 use super::eis::Eis;
 use super::envelope::{Envelope, WsHeader};
-use super::message::{Request, SmsrChangeNotification};
+use super::message::{
+    Request, SmsrChangeNotification, checked_action, envelope_of, read_request, request_element,
+};
 use super::names::*;
 use super::xml::Element;
 use super::{ExecutionStatus, WsError};
@@ -311,16 +313,7 @@ impl Es7Message {
             v.as_ref().map(|v| Element::leaf(n, hex::encode_upper(v)))
         };
         match self {
-            Self::Request(r) => {
-                let mut el = Element::gsma(name(r.body.function()))
-                    .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
-                    .with_opt(
-                        r.validity_period
-                            .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
-                    );
-                el.children.extend(r.body.fields());
-                el
-            }
+            Self::Request(r) => request_element(name(r.body.function()), r, r.body.fields()),
             Self::Response(r) => {
                 let el = Element::gsma(&format!("{}{RESPONSE_SUFFIX}", name(r.function)))
                     .with(r.status.to_element());
@@ -334,9 +327,7 @@ impl Es7Message {
                     _ => el,
                 }
             }
-            Self::SmsrChange(n) => Element::gsma(NotificationKind::SmsrChange.element())
-                .with(n.eis.to_element())
-                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
+            Self::SmsrChange(n) => n.to_element(),
         }
     }
 
@@ -346,13 +337,8 @@ impl Es7Message {
         if el.ns != NS_GSMA {
             return Err(unknown());
         }
-        if el.name == NotificationKind::SmsrChange.element() {
-            return Ok(Self::SmsrChange(SmsrChangeNotification {
-                eis: Box::new(Eis::from_element(
-                    el.child(NS_GSMA, EIS).ok_or(WsError::Missing(EIS))?,
-                )?),
-                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
-            }));
+        if let Some(n) = SmsrChangeNotification::read(el) {
+            return Ok(Self::SmsrChange(n?));
         }
         let find = |name: &str| Function::ES7.into_iter().find(|f| body_name(*f) == name);
         if let Some(function) = el.name.strip_suffix(RESPONSE_SUFFIX).and_then(find) {
@@ -384,31 +370,19 @@ impl Es7Message {
             return Ok(Self::Response(r));
         }
         let function = find(&el.name).ok_or_else(unknown)?;
-        Ok(Self::Request(Request {
-            function_call_identifier: text(el, FUNCTION_CALL_ID)?,
-            validity_period: opt_number(el, VALIDITY_PERIOD)?,
-            body: Es7Request::read(function, el)?,
-        }))
+        Ok(Self::Request(read_request(el, |el| {
+            Es7Request::read(function, el)
+        })?))
     }
 
     /// Reads the body of `env`, checking that its `wsa:Action` matches.
     pub fn from_envelope(env: &Envelope) -> Result<Self, WsError> {
-        let msg = Self::from_element(&env.body)?;
-        if msg.action() != env.header.action {
-            return Err(WsError::ActionMismatch(env.header.action.clone()));
-        }
-        Ok(msg)
+        checked_action(env, Self::from_element, Self::action)
     }
 
     /// The envelope carrying this message; `header.action` is set from the message.
     pub fn envelope(&self, header: WsHeader) -> Envelope {
-        Envelope {
-            header: WsHeader {
-                action: self.action(),
-                ..header
-            },
-            body: self.to_element(),
-        }
+        envelope_of(self.action(), self.to_element(), header)
     }
 }
 
