@@ -5,6 +5,16 @@
 //!
 //! Nothing here is persisted: after a restart the SM-DP starts the key establishment
 //! again (the ISD-P accepts a new one until it holds a Profile).
+//!
+//! The same scenario #3 serves the new SM-SR of an SM-SR change (SGP.02 §3.7, ES7
+//! AuthenticateSMSR / CreateAdditionalKeySet): [`KeyEstablishment::for_isd_r`] targets
+//! the ISD-R itself, CERT.SR.ECDSA goes first, the CRT asks for an SCP80 keyset with a
+//! key version 1..15 and an initial sequence counter (`91`), and
+//! [`AwaitingReceipt::on_isd_r_receipt`] cuts the derived bytes into an
+//! [`IsdrKeyset`]: receipt key ‖ KIc ‖ KID ‖ DEK, each AES-128 (as the public Njiwa
+//! SM-SR does; it keeps no DEK). The scripts are the ones the old SM-SR sends to the
+//! ISD-R's TAR through ES5; no SCP81 PSK comes out of it (Njiwa creates one afterwards
+//! with the new keyset, a separate step).
 
 use rsp_codec::sgp02::consts as c;
 use rsp_codec::sgp02::es8::{
@@ -14,6 +24,7 @@ use rsp_codec::sgp02::es8::{
 use rsp_codec::sgp02::{Aid, StatusWord};
 use rsp_crypto::isdp_keys::{DerivationParameters, IsdpKeys};
 use rsp_crypto::{KeyAgreement, PublicKey, SoftwareKey};
+use rsp_ota::{CipherAlgorithm, Counter, IntegrityAlgorithm, Kic, Kid, SecurityKeys};
 
 use crate::certificate::parameter_reference;
 use crate::{SmdpCredential, SmdpError};
@@ -45,6 +56,40 @@ pub fn via_isd_r(isdp: &Aid, apdus: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, SmdpEr
     Ok(v)
 }
 
+/// Which security domain receives the new keyset, and so which keyset the CRT asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// An ISD-P's SCP03 keyset (S-ENC, S-MAC, DEK; ES8, the SM-DP).
+    IsdP,
+    /// A new SCP80 keyset of the ISD-R (AES-CBC KIc, AES-CMAC KID; the new SM-SR in the
+    /// SM-SR change) whose replay counter starts at `initial_counter`.
+    IsdR {
+        /// The counter the eUICC stores with the new keyset (the ES7 InitialSequenceCounter):
+        /// the new SM-SR's first command packet must carry a higher one.
+        initial_counter: u64,
+    },
+}
+
+impl Target {
+    /// The key usage qualifier of the CRT.
+    pub fn key_usage(self) -> u8 {
+        match self {
+            Target::IsdP => c::KEY_USAGE_SCP03_KEYSET,
+            Target::IsdR { .. } => c::KEY_USAGE_SCP80_KEYSET,
+        }
+    }
+
+    /// The CRT's initial counter (`91`), for the ISD-R only.
+    fn initial_counter(self) -> Result<Option<Vec<u8>>, SmdpError> {
+        match self {
+            Target::IsdP => Ok(None),
+            Target::IsdR { initial_counter } => Counter::from_u64(initial_counter)
+                .map(|n| Some(n.0.to_vec()))
+                .ok_or_else(|| SmdpError::Credential("initial counter of 5 octets".into())),
+        }
+    }
+}
+
 /// The start: which ISD-P, the ECASD's key agreement key (from its certificate in the
 /// EIS) and the key version of the new keyset.
 #[derive(Debug, Clone)]
@@ -52,6 +97,7 @@ pub struct KeyEstablishment {
     ecasd_key: PublicKey,
     key_version: u8,
     host_id: Vec<u8>,
+    target: Target,
 }
 
 impl KeyEstablishment {
@@ -67,14 +113,54 @@ impl KeyEstablishment {
             ecasd_key,
             key_version,
             host_id: host_id.to_vec(),
+            target: Target::IsdP,
         })
     }
 
-    /// The first script: CERT.DP.ECDSA.
+    /// A key establishment of a new ISD-R SCP80 keyset (the new SM-SR's side of the SM-SR
+    /// change): `key_version` 1..15 (an existing keyset of that version is replaced),
+    /// `initial_counter` below 2^40, `host_id` (1..16 octets) identifies the new SM-SR.
+    /// The scripts go to the ISD-R (no INSTALL [for personalization]) and the credential
+    /// must hold CERT.SR.ECDSA.
+    pub fn for_isd_r(
+        ecasd_key: PublicKey,
+        key_version: u8,
+        host_id: &[u8],
+        initial_counter: u64,
+    ) -> Result<Self, SmdpError> {
+        if !(1..=15).contains(&key_version) {
+            return Err(SmdpError::Credential(
+                "an SCP80 key version is 1..15".into(),
+            ));
+        }
+        let target = Target::IsdR { initial_counter };
+        target.initial_counter()?;
+        Ok(Self {
+            target,
+            ..Self::new(ecasd_key, key_version, host_id)?
+        })
+    }
+
+    /// The security domain that receives the keyset.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The first script: CERT.DP.ECDSA (CERT.SR.ECDSA for the ISD-R; the certificate
+    /// type must fit the target).
     pub fn certificate_script(
         &self,
         credential: &SmdpCredential,
     ) -> Result<Vec<Vec<u8>>, SmdpError> {
+        let wanted = match self.target {
+            Target::IsdP => c::CERT_TYPE_SMDP,
+            Target::IsdR { .. } => c::CERT_TYPE_SMSR,
+        };
+        if credential.certificate_type() != Some(wanted) {
+            return Err(SmdpError::Credential(
+                "the certificate type does not fit the target".into(),
+            ));
+        }
         Ok(vec![
             KeySetCertificate(credential.certificate().clone()).to_apdu()?,
         ])
@@ -93,11 +179,12 @@ impl KeyEstablishment {
             scenario_parameters: c::SCENARIO_PARAM_CERTIFICATE
                 | c::SCENARIO_PARAM_DR
                 | c::SCENARIO_PARAM_HOST_ID,
-            key_usage: c::KEY_USAGE_SCP03_KEYSET,
+            key_usage: self.target.key_usage(),
             key_type: c::KEY_TYPE_AES,
             key_length: c::KEY_LENGTH_AES128,
             key_id: KEY_ID,
             key_version: self.key_version,
+            initial_counter: self.target.initial_counter()?,
             host_id: Some(self.host_id),
         };
         let ephemeral_key = EcPublicKey {
@@ -118,6 +205,7 @@ impl KeyEstablishment {
                 crt,
                 esk,
                 ecasd_key: self.ecasd_key,
+                target: self.target,
             },
         ))
     }
@@ -128,6 +216,7 @@ pub struct AwaitingReceipt {
     crt: KeyAgreementCrt,
     esk: SoftwareKey,
     ecasd_key: PublicKey,
+    target: Target,
 }
 
 impl std::fmt::Debug for AwaitingReceipt {
@@ -144,7 +233,28 @@ impl AwaitingReceipt {
         self.crt.key_version
     }
 
-    /// The eUICC's answer: DR and the receipt; the keys when the receipt verifies.
+    /// The security domain that receives the keyset.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The ISD-R's answer to a [`KeyEstablishment::for_isd_r`]: the new SCP80 keyset
+    /// when the receipt verifies.
+    pub fn on_isd_r_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdrKeyset, SmdpError> {
+        let Target::IsdR { initial_counter } = self.target else {
+            return Err(SmdpError::Unexpected("not an ISD-R key establishment"));
+        };
+        let version = self.crt.key_version;
+        let keys = self.on_receipt(rapdus)?;
+        Ok(IsdrKeyset {
+            version,
+            initial_counter,
+            keys,
+        })
+    }
+
+    /// The eUICC's answer: DR and the receipt; the keys when the receipt verifies (the
+    /// derived bytes as they come, whatever the target).
     pub fn on_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdpKeys, SmdpError> {
         let answer = KeySetReceipt::parse(script_answer(rapdus)?)?;
         let shs = self.esk.ecka(&self.ecasd_key)?;
@@ -162,5 +272,58 @@ impl AwaitingReceipt {
         keys.verify_receipt(&self.crt.to_tlv()?, dr, &answer.receipt)
             .map_err(|_| SmdpError::Receipt)?;
         Ok(keys)
+    }
+}
+
+/// The ISD-R's new SCP80 keyset as the new SM-SR holds it: KIc AES-CBC and KID AES-CMAC
+/// of the key version asked for, the derived keys (KIc = the KDF's second 16 octets,
+/// KID = the third, DEK = the fourth) and the counter the eUICC started it at.
+pub struct IsdrKeyset {
+    version: u8,
+    initial_counter: u64,
+    keys: IsdpKeys,
+}
+
+impl std::fmt::Debug for IsdrKeyset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IsdrKeyset")
+            .field("version", &self.version)
+            .field("initial_counter", &self.initial_counter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IsdrKeyset {
+    /// Key version number (1..15).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+    /// The counter the eUICC stored with the keyset: packets must carry higher ones.
+    pub fn initial_counter(&self) -> u64 {
+        self.initial_counter
+    }
+    /// The KIc octet: AES-CBC, this key version.
+    pub fn kic(&self) -> Kic {
+        Kic::new(CipherAlgorithm::AesCbc, self.version)
+    }
+    /// The KID octet: AES-CMAC, this key version.
+    pub fn kid(&self) -> Kid {
+        Kid::new(IntegrityAlgorithm::AesCmac, self.version)
+    }
+    /// The ciphering key.
+    pub fn kic_key(&self) -> &[u8; 16] {
+        self.keys.enc()
+    }
+    /// The integrity key.
+    pub fn kid_key(&self) -> &[u8; 16] {
+        self.keys.mac()
+    }
+    /// The data encryption key (kept by neither side's SCP80 use; for a later PUT KEY).
+    pub fn dek(&self) -> &[u8; 16] {
+        self.keys.dek()
+    }
+    /// The keys for `rsp_ota` (seal command packets, open PoRs).
+    pub fn security_keys(&self) -> SecurityKeys {
+        SecurityKeys::new(self.kic_key(), self.kid_key())
     }
 }
