@@ -22,9 +22,10 @@ use rsp_codec::sgp02::es8::{
     KeySetReceipt, RandomChallenge,
 };
 use rsp_codec::sgp02::{Aid, StatusWord};
+use rsp_codec::ws::es7::{EccKeyLength, Es7Request};
 use rsp_crypto::isdp_keys::{DerivationParameters, IsdpKeys};
 use rsp_crypto::{KeyAgreement, PublicKey, SoftwareKey};
-use rsp_ota::{CipherAlgorithm, Counter, IntegrityAlgorithm, Kic, Kid, SecurityKeys};
+use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid, SecurityKeys};
 
 use crate::certificate::parameter_reference;
 use crate::{SmdpCredential, SmdpError};
@@ -78,16 +79,6 @@ impl Target {
             Target::IsdR { .. } => c::KEY_USAGE_SCP80_KEYSET,
         }
     }
-
-    /// The CRT's initial counter (`91`), for the ISD-R only.
-    fn initial_counter(self) -> Result<Option<Vec<u8>>, SmdpError> {
-        match self {
-            Target::IsdP => Ok(None),
-            Target::IsdR { initial_counter } => Counter::from_u64(initial_counter)
-                .map(|n| Some(n.0.to_vec()))
-                .ok_or_else(|| SmdpError::Credential("initial counter of 5 octets".into())),
-        }
-    }
 }
 
 /// The start: which ISD-P, the ECASD's key agreement key (from its certificate in the
@@ -133,12 +124,12 @@ impl KeyEstablishment {
                 "an SCP80 key version is 1..15".into(),
             ));
         }
-        let target = Target::IsdR { initial_counter };
-        target.initial_counter()?;
-        Ok(Self {
-            target,
+        let ke = Self {
+            target: Target::IsdR { initial_counter },
             ..Self::new(ecasd_key, key_version, host_id)?
-        })
+        };
+        ke.crt()?;
+        Ok(ke)
     }
 
     /// The security domain that receives the keyset.
@@ -167,40 +158,110 @@ impl KeyEstablishment {
     }
 
     /// The eUICC answered the certificate with a random challenge: the second script,
-    /// the ephemeral key signed with SK.DP.ECDSA.
+    /// the ephemeral key signed with SK.DP.ECDSA (SK.SR.ECDSA for the ISD-R).
     pub fn on_challenge(
         self,
         rapdus: &[Vec<u8>],
         credential: &SmdpCredential,
     ) -> Result<(Vec<Vec<u8>>, AwaitingReceipt), SmdpError> {
         let challenge = RandomChallenge::parse(script_answer(rapdus)?)?;
-        let esk = SoftwareKey::generate(self.ecasd_key.curve())?;
-        let crt = KeyAgreementCrt {
-            scenario_parameters: c::SCENARIO_PARAM_CERTIFICATE
-                | c::SCENARIO_PARAM_DR
-                | c::SCENARIO_PARAM_HOST_ID,
-            key_usage: self.target.key_usage(),
-            key_type: c::KEY_TYPE_AES,
-            key_length: c::KEY_LENGTH_AES128,
-            key_id: KEY_ID,
-            key_version: self.key_version,
-            initial_counter: self.target.initial_counter()?,
-            host_id: Some(self.host_id),
+        let (ka, waiting) = self.agree(&challenge.0, credential)?;
+        Ok((vec![ka.to_apdu()?], waiting))
+    }
+
+    /// ES7 AuthenticateSMSR for the eUICC `eid` (the new SM-SR → the current one, which
+    /// relays CERT.SR.ECDSA to the ISD-R): [`KeyEstablishment::for_isd_r`] only.
+    pub fn authenticate_smsr(
+        &self,
+        eid: &str,
+        credential: &SmdpCredential,
+    ) -> Result<Es7Request, SmdpError> {
+        self.isd_r_only()?;
+        self.certificate_script(credential)?;
+        Ok(Es7Request::AuthenticateSmsr {
+            eid: eid.to_owned(),
+            smsr_certificate: credential.certificate().to_tlv()?,
+        })
+    }
+
+    /// ES7 CreateAdditionalKeySet for the eUICC `eid` once AuthenticateSMSR answered
+    /// `random_challenge`: the CRT's parameters (the current SM-SR rebuilds the CRT with
+    /// [`KeyAgreementCrt::isd_r`]), ePK.SR.ECKA as its `7F49` TLV and the signature.
+    pub fn create_additional_key_set(
+        self,
+        eid: &str,
+        random_challenge: &[u8],
+        credential: &SmdpCredential,
+    ) -> Result<(Es7Request, AwaitingReceipt), SmdpError> {
+        let initial_counter = self.isd_r_only()?;
+        let (ka, waiting) = self.agree(random_challenge, credential)?;
+        let request = Es7Request::CreateAdditionalKeySet {
+            eid: eid.to_owned(),
+            key_version_number: ka.crt.key_version,
+            initial_sequence_counter: initial_counter,
+            // Both curves we support are 256-bit ones.
+            ecc_key_length: EccKeyLength::Ecc256,
+            scenario_parameter: ka.crt.scenario_parameters,
+            host_id: ka.crt.host_id.clone().unwrap_or_default(),
+            ephemeral_public_key: ka.ephemeral_key.to_tlv()?,
+            signature: ka.signature,
         };
+        Ok((request, waiting))
+    }
+
+    fn isd_r_only(&self) -> Result<u64, SmdpError> {
+        match self.target {
+            Target::IsdR { initial_counter } => Ok(initial_counter),
+            Target::IsdP => Err(SmdpError::Credential(
+                "ES7 is for the ISD-R key establishment".into(),
+            )),
+        }
+    }
+
+    /// The CRT of the target's keyset.
+    fn crt(&self) -> Result<KeyAgreementCrt, SmdpError> {
+        let scenario_parameters =
+            c::SCENARIO_PARAM_CERTIFICATE | c::SCENARIO_PARAM_DR | c::SCENARIO_PARAM_HOST_ID;
+        Ok(match self.target {
+            Target::IsdP => KeyAgreementCrt {
+                scenario_parameters,
+                key_usage: c::KEY_USAGE_SCP03_KEYSET,
+                key_type: c::KEY_TYPE_AES,
+                key_length: c::KEY_LENGTH_AES128,
+                key_id: KEY_ID,
+                key_version: self.key_version,
+                initial_counter: None,
+                host_id: Some(self.host_id.clone()),
+            },
+            Target::IsdR { initial_counter } => KeyAgreementCrt::isd_r(
+                self.key_version,
+                initial_counter,
+                scenario_parameters,
+                Some(self.host_id.clone()),
+            )?,
+        })
+    }
+
+    /// The signed key agreement data for `challenge`.
+    fn agree(
+        self,
+        challenge: &[u8],
+        credential: &SmdpCredential,
+    ) -> Result<(KeySetKeyAgreement, AwaitingReceipt), SmdpError> {
+        let crt = self.crt()?;
+        let esk = SoftwareKey::generate(self.ecasd_key.curve())?;
         let ephemeral_key = EcPublicKey {
             q: KeyAgreement::public_key(&esk).sec1_uncompressed().to_vec(),
             parameter_reference: parameter_reference(KeyAgreement::curve(&esk)),
         };
-        let signed = KeySetKeyAgreement::signed_data(&crt, &ephemeral_key, &challenge.0)?;
+        let signed = KeySetKeyAgreement::signed_data(&crt, &ephemeral_key, challenge)?;
         let signature = credential.key().sign_raw(&signed)?.to_vec();
-        let apdu = KeySetKeyAgreement {
-            crt: crt.clone(),
-            ephemeral_key,
-            signature,
-        }
-        .to_apdu()?;
         Ok((
-            vec![apdu],
+            KeySetKeyAgreement {
+                crt: crt.clone(),
+                ephemeral_key,
+                signature,
+            },
             AwaitingReceipt {
                 crt,
                 esk,
@@ -241,11 +302,29 @@ impl AwaitingReceipt {
     /// The ISD-R's answer to a [`KeyEstablishment::for_isd_r`]: the new SCP80 keyset
     /// when the receipt verifies.
     pub fn on_isd_r_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdrKeyset, SmdpError> {
+        let answer = KeySetReceipt::parse(script_answer(rapdus)?)?;
+        self.isd_r_keyset(&answer)
+    }
+
+    /// ES7 CreateAdditionalKeySet's response (`DerivationRandom`, `Receipt`): the new
+    /// SCP80 keyset when the receipt verifies.
+    pub fn on_es7_receipt(
+        self,
+        derivation_random: Option<&[u8]>,
+        receipt: &[u8],
+    ) -> Result<IsdrKeyset, SmdpError> {
+        self.isd_r_keyset(&KeySetReceipt {
+            derivation_random: derivation_random.map(<[u8]>::to_vec),
+            receipt: receipt.to_vec(),
+        })
+    }
+
+    fn isd_r_keyset(self, answer: &KeySetReceipt) -> Result<IsdrKeyset, SmdpError> {
         let Target::IsdR { initial_counter } = self.target else {
             return Err(SmdpError::Unexpected("not an ISD-R key establishment"));
         };
         let version = self.crt.key_version;
-        let keys = self.on_receipt(rapdus)?;
+        let keys = self.verify(answer)?;
         Ok(IsdrKeyset {
             version,
             initial_counter,
@@ -257,6 +336,10 @@ impl AwaitingReceipt {
     /// derived bytes as they come, whatever the target).
     pub fn on_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdpKeys, SmdpError> {
         let answer = KeySetReceipt::parse(script_answer(rapdus)?)?;
+        self.verify(&answer)
+    }
+
+    fn verify(self, answer: &KeySetReceipt) -> Result<IsdpKeys, SmdpError> {
         let shs = self.esk.ecka(&self.ecasd_key)?;
         let dr = answer.derivation_random.as_deref();
         let keys = IsdpKeys::derive(

@@ -2,7 +2,8 @@
 //! scripts (CERT.SR.ECDSA, then the signed key agreement) delivered to the ISD-R by the
 //! old SM-SR in SCP80 command packets under its own keyset, as ES5 carries the ES7
 //! AuthenticateSMSR / CreateAdditionalKeySet; then the new SM-SR's own command packet
-//! under the new keyset, and its PoR. Refusals: a CERT.SR.ECDSA from another CI, a
+//! under the new keyset, and its PoR; the same as ES7 messages (through their XML) that
+//! the current SM-SR relays with `Es7Request::isd_r_apdu`. Refusals: a CERT.SR.ECDSA from another CI, a
 //! CERT.DP.ECDSA, a key agreement without a certificate.
 
 mod common;
@@ -11,6 +12,9 @@ use common::{Lab, lab, run, sw};
 use rsp_codec::sgp02::consts::{self as c, ISD_R_TAR};
 use rsp_codec::sgp02::es8::KeySetCertificate;
 use rsp_codec::sgp02::{GetData, StatusWord};
+use rsp_codec::ws::Request;
+use rsp_codec::ws::es7::{Es7Message, Es7Request, Es7Response};
+use rsp_codec::ws::xml;
 use rsp_crypto::Curve;
 use rsp_m2m_euicc::M2mEuicc;
 use rsp_ota::response::PorSecurity;
@@ -275,4 +279,94 @@ fn arguments_are_checked() {
         Target::IsdR { initial_counter: 0 }.key_usage(),
         c::KEY_USAGE_SCP80_KEYSET
     );
+}
+
+/// An ES7 message through its XML text and back, as it would cross HTTPS.
+fn over_the_wire(m: Es7Message) -> Es7Message {
+    let text = xml::write(&m.to_element());
+    let back = Es7Message::from_element(&xml::parse(&text).expect("xml")).expect("es7");
+    assert_eq!(back, m);
+    back
+}
+
+fn call(body: Es7Request) -> Es7Message {
+    Es7Message::Request(Request {
+        function_call_identifier: "call-1".into(),
+        validity_period: Some(600),
+        body,
+    })
+}
+
+/// The current SM-SR's side of one ES7 call: the relay to the ISD-R under its own
+/// keyset, the ISD-R's answer as the ES7 response.
+fn relay(lab: &mut Lab, old: &mut Sender, m: Es7Message) -> Es7Response {
+    let Es7Message::Request(req) = over_the_wire(m) else {
+        panic!("a request")
+    };
+    let apdu = req.body.isd_r_apdu().expect("relay").expect("an APDU");
+    let rapdus = old.send(&mut lab.card, vec![apdu]);
+    let (data, sw) = StatusWord::split_response(&rapdus[0]).expect("sw");
+    assert_eq!(sw, StatusWord::OK);
+    let response = Es7Response::from_isd_r_answer(req.body.function(), data).expect("ES7 response");
+    match over_the_wire(Es7Message::Response(response)) {
+        Es7Message::Response(r) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_es7_exchange_relayed_by_the_current_smsr() {
+    for curve in [Curve::NistP256, Curve::BrainpoolP256r1] {
+        let mut lab = lab(curve);
+        let mut old = Sender::old();
+        let eid = lab.card.state().eid.clone();
+        let ke = KeyEstablishment::for_isd_r(lab.ecasd_key.clone(), 3, b"SMSR2", 1).expect("ke");
+        // ES7 AuthenticateSMSR.
+        let request = call(ke.authenticate_smsr(&eid, &lab.smsr).expect("auth"));
+        let auth = relay(&mut lab, &mut old, request);
+        let challenge = auth.random_challenge.expect("RandomChallenge");
+        // ES7 CreateAdditionalKeySet.
+        let (create, waiting) = ke
+            .create_additional_key_set(&eid, &challenge, &lab.smsr)
+            .expect("create");
+        let done = relay(&mut lab, &mut old, call(create));
+        let keyset = waiting
+            .on_es7_receipt(
+                done.derivation_random.as_deref(),
+                done.receipt.as_deref().expect("Receipt"),
+            )
+            .expect("receipt verifies");
+        assert_eq!(keyset.version(), 3);
+        // The new SM-SR reaches the ISD-R with its own keyset.
+        let mut new = Sender::new(&keyset);
+        let rapdus = new.send(&mut lab.card, vec![GetData::Eid.to_apdu()]);
+        assert_eq!(eid_of(&rapdus)[2..], hex_eid(&eid));
+    }
+}
+
+#[test]
+fn es7_calls_are_for_the_isd_r_only() {
+    let lab = lab(Curve::NistP256);
+    let ke = KeyEstablishment::new(lab.ecasd_key.clone(), 0x30, b"SMDP").expect("ke");
+    assert!(ke.authenticate_smsr("89", &lab.credential).is_err());
+    assert!(
+        ke.create_additional_key_set("89", &[0; 16], &lab.credential)
+            .is_err()
+    );
+    // A tampered receipt does not verify.
+    let ke = KeyEstablishment::for_isd_r(lab.ecasd_key.clone(), 3, b"SMSR2", 1).expect("ke");
+    let (_, waiting) = ke
+        .create_additional_key_set("89", &[0; 16], &lab.smsr)
+        .expect("create");
+    assert!(matches!(
+        waiting.on_es7_receipt(Some(&[0; 16]), &[0; 16]),
+        Err(SmdpError::Receipt)
+    ));
+}
+
+fn hex_eid(eid: &str) -> Vec<u8> {
+    (0..eid.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&eid[i..i + 2], 16).expect("hex"))
+        .collect()
 }

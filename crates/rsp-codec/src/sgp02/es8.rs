@@ -112,6 +112,12 @@ impl EcPublicKey {
         tlv::tlv(c::TAG_PUBLIC_KEY, &self.value()?)
     }
 
+    /// Parses the `7F49` TLV (the form ES7 CreateAdditionalKeySet's `EphemeralPublicKey`
+    /// carries, our reading).
+    pub fn parse(input: &[u8]) -> Result<Self, Sgp02Error> {
+        Self::parse_value(tlv::read_single(input, c::TAG_PUBLIC_KEY, "public key")?)
+    }
+
     fn parse_value(value: &[u8]) -> Result<Self, Sgp02Error> {
         let mut q = None;
         let mut parameter_reference = None;
@@ -257,6 +263,44 @@ pub struct KeyAgreementCrt {
 }
 
 impl KeyAgreementCrt {
+    /// The CRT of the ISD-R's new SCP80 keyset in the SM-SR change: scenario #3 with
+    /// `scenario_parameters`, key usage [`c::KEY_USAGE_SCP80_KEYSET`], AES, 16 octets, key
+    /// identifier `01`, `key_version` (1..15), the initial counter in five octets and the
+    /// host identifier. ES7 CreateAdditionalKeySet carries these parameters, not the CRT:
+    /// the current SM-SR rebuilds it with this function for the STORE DATA, the new one
+    /// for the data it signs, so both must build the same octets. (Njiwa also writes a
+    /// key access `96 01 00` and the ISD-R's SDIN `45`; we write neither.)
+    pub fn isd_r(
+        key_version: u8,
+        initial_counter: u64,
+        scenario_parameters: u8,
+        host_id: Option<Vec<u8>>,
+    ) -> Result<Self, Sgp02Error> {
+        if !(1..=15).contains(&key_version) {
+            return Err(Sgp02Error::InvalidValue("SCP80 key version 1..15"));
+        }
+        if initial_counter >> (8 * c::SCP80_COUNTER_LEN) != 0 {
+            return Err(Sgp02Error::InvalidValue("initial counter of five octets"));
+        }
+        if (scenario_parameters & c::SCENARIO_PARAM_HOST_ID != 0) != host_id.is_some() {
+            return Err(Sgp02Error::InvalidValue(
+                "host identifier with the scenario parameter 04",
+            ));
+        }
+        Ok(Self {
+            scenario_parameters,
+            key_usage: c::KEY_USAGE_SCP80_KEYSET,
+            key_type: c::KEY_TYPE_AES,
+            key_length: c::KEY_LENGTH_AES128,
+            key_id: 0x01,
+            key_version,
+            initial_counter: Some(
+                initial_counter.to_be_bytes()[8 - c::SCP80_COUNTER_LEN..].to_vec(),
+            ),
+            host_id,
+        })
+    }
+
     /// The `A6` TLV.
     pub fn to_tlv(&self) -> Result<Vec<u8>, Sgp02Error> {
         let mut v = tlv::tlv(
@@ -643,6 +687,21 @@ mod tests {
             Es8Command::KeySetKeyAgreement(k) => assert_eq!(k.crt, crt),
             other => panic!("{other:?}"),
         }
+        let built = KeyAgreementCrt::isd_r(
+            0x02,
+            1,
+            c::SCENARIO_PARAM_DR | c::SCENARIO_PARAM_CERTIFICATE | c::SCENARIO_PARAM_HOST_ID,
+            Some(b"SMSR".to_vec()),
+        )
+        .unwrap();
+        assert_eq!(built, crt);
+        assert!(KeyAgreementCrt::isd_r(0, 1, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(16, 1, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(1, 1 << 40, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(1, 1, c::SCENARIO_PARAM_HOST_ID, None).is_err());
+        let epk = ka.ephemeral_key.clone();
+        assert_eq!(EcPublicKey::parse(&epk.to_tlv().unwrap()).unwrap(), epk);
+        assert!(EcPublicKey::parse(&[0x7F, 0x49, 0x00]).is_err());
         let mut smsr = cert();
         smsr.discretionary = vec![c::TAG_CERT_TYPE as u8, 0x01, c::CERT_TYPE_SMSR];
         assert_eq!(smsr.certificate_type(), Some(c::CERT_TYPE_SMSR));
