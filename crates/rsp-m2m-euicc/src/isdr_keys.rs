@@ -30,8 +30,13 @@ use crate::state::EuiccState;
 /// `apdu` is not one (an SCP03t STORE DATA outside personalization stays the ES5
 /// dispatcher's).
 pub(crate) fn route(state: &mut EuiccState, apdu: &[u8]) -> Option<Answer> {
-    if !matches!(apdu, [c::CLA_GP, c::INS_STORE_DATA, p1, ..]
-        if matches!(*p1, c::P1_KEYSET_CERTIFICATE | c::P1_KEYSET_KEY_AGREEMENT))
+    // STORE DATA with the P1 and the DGI (after CLA INS P1 P2 Lc) of the key establishment;
+    // any other STORE DATA stays the ES5 dispatcher's.
+    let dgi = |d: u16| d.to_be_bytes();
+    if !matches!(apdu, [c::CLA_GP, c::INS_STORE_DATA, p1, _, _, t0, t1, ..]
+        if matches!(*p1, c::P1_KEYSET_CERTIFICATE | c::P1_KEYSET_KEY_AGREEMENT)
+            && ([*t0, *t1] == dgi(c::DGI_KEYSET_CERTIFICATE)
+                || [*t0, *t1] == dgi(c::DGI_KEYSET_KEY_AGREEMENT)))
     {
         return None;
     }
