@@ -5,8 +5,9 @@
 //! SendData). States consume themselves: [`Download`] (INITIALIZE UPDATE sent) →
 //! [`AwaitingResult`] (EXTERNAL AUTHENTICATE and the segments sent) → [`Installation`].
 //!
-//! The session asks for C-MAC, C-DECRYPTION and R-MAC: the Profile travels encrypted
-//! and the eUICC's `EUICCResponse` (TCA SAIP §8.11) comes back MACed.
+//! The session asks for C-MAC, C-DECRYPTION, R-MAC and R-ENCRYPTION (`33`, as the public
+//! Njiwa SM-DP reads SGP.02 §4.1.3.3): the Profile travels encrypted and the eUICC's
+//! `EUICCResponse` (TCA SAIP §8.11) comes back encrypted and MACed.
 
 use rsp_codec::sgp02::es8::Scp03tCommand;
 use rsp_crypto::isdp_keys::IsdpKeys;
@@ -23,7 +24,10 @@ pub const SEGMENT_PLAINTEXT: usize = 239;
 
 /// The session's security level.
 fn level() -> SecurityLevel {
-    SecurityLevel::C_MAC | SecurityLevel::C_DECRYPTION | SecurityLevel::R_MAC
+    SecurityLevel::C_MAC
+        | SecurityLevel::C_DECRYPTION
+        | SecurityLevel::R_MAC
+        | SecurityLevel::R_ENCRYPTION
 }
 
 /// The start: INITIALIZE UPDATE to the ISD-P.
