@@ -9,12 +9,14 @@
 //!   (§3.1.3).
 //! - [`order`]: a DownloadProfile order carried out over ES3 with the SM-SR, resumable
 //!   from its last stage.
+//! - [`store`]: what the SM-DP needs from persistence (inventory, orders, results).
 
 pub mod certificate;
 pub mod download;
 mod error;
 pub mod es8;
 pub mod order;
+pub mod store;
 
 pub use certificate::SmdpCredential;
 pub use error::SmdpError;

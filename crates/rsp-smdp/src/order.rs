@@ -60,6 +60,33 @@ pub enum Stage {
     Failed,
 }
 
+impl Stage {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::IsdpCreated => "isdp_created",
+            Self::Installed => "installed",
+            Self::Completed => "completed",
+            Self::Enabled => "enabled",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The stage of a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "accepted" => Self::Accepted,
+            "isdp_created" => Self::IsdpCreated,
+            "installed" => Self::Installed,
+            "completed" => Self::Completed,
+            "enabled" => Self::Enabled,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+}
+
 /// A download order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DownloadOrder {
