@@ -1,0 +1,279 @@
+//! `rsp serve smdp` end to end: with `rsp serve smsr` and the lab's virtual M2M eUICC over
+//! SMS, the generic Profile imported through the admin API, an Operator's ES2
+//! DownloadProfile (SOAP over mutual TLS, ReplyTo, EnableProfile) is answered 202; the
+//! SM-DP's worker downloads the Profile through the SM-SR's ES3 (CreateISDP, ES8 key
+//! establishment and SCP03t download as SendData, UpdateConnectivityParameters,
+//! ProfileDownloadCompleted, EnableProfile); the Operator's endpoint receives the
+//! DownloadProfileResponse with the ICCID; the card holds the Profile enabled; the order
+//! shows stage `enabled` and the Profile `installed`. Refusals answer synchronously with
+//! their status codes.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::m2m::{
+    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, get_json, lab_smsc, operator_endpoint,
+    post, web_service_args,
+};
+use common::{Running, free_port, rsp, temp_dir, test_pki, wait_healthy};
+use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
+use rsp_codec::sgp02::{Aid, SmsAddress};
+use rsp_codec::ws::envelope::{self, WsHeader};
+use rsp_codec::ws::es2::{Es2Message, Es2Request};
+use rsp_codec::ws::{Message, Request};
+use rsp_pki::Role;
+use serde_json::json;
+
+const OPERATOR: &str = "Test Operator";
+const SMDP: &str = "localhost";
+const NEW_MSISDN: &str = "447700900077";
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).unwrap());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// An ES2 request envelope from the Operator.
+fn es2_request(body: Es2Request, reply_to: Option<String>) -> String {
+    let id = format!("urn:uuid:{}", hex::encode(rand_bytes()));
+    let msg: Es2Message = Message::Request(Request {
+        function_call_identifier: id.clone(),
+        validity_period: Some(600),
+        body,
+    });
+    envelope::build(&msg.envelope(WsHeader {
+        to: Some("https://localhost/gsma/sgp02/es2".into()),
+        from: Some(OPERATOR.into()),
+        reply_to,
+        message_id: id,
+        action: String::new(),
+        relates_to: None,
+    }))
+}
+
+fn rand_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+#[test]
+fn an_es2_download_profile_installs_and_enables_the_profile() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = temp_dir();
+    let pki = test_pki(&dir);
+    let nist = pki.join("nist");
+    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
+    let (endpoint, received) = operator_endpoint(&rt);
+    let smsr_ws = free_port();
+    let server = Server {
+        dir: dir.clone(),
+        smsc: smsc.local_addr(),
+        admin: free_port(),
+        extra: web_service_args(&nist, smsr_ws, OPERATOR, endpoint),
+    };
+    let card = card();
+    let eid = card.eid().to_owned();
+    let device = rt.block_on(device(smsc.local_addr(), card));
+    let _smsr = server.start();
+    let lab = rsp_testkit::m2m::lab_pki(&eid);
+    let ecasd_der = lab.get(Role::Euicc).unwrap().cert.der().to_vec();
+    let (status, body) = post(
+        server.admin,
+        "/smsr/v1/euiccs",
+        &json!({
+            "eis": {
+                "eid": eid, "eumId": "eum", "smsrId": "",
+                "ecasdCertificate": base64::engine::general_purpose::STANDARD.encode(&ecasd_der),
+                "profiles": [{
+                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
+                    "smdpId": SMDP, "state": "ENABLED", "fallbackAttribute": true,
+                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
+                }]
+            },
+            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
+                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
+        }),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    // The SM-DP: CERT.DP.ECDSA issued at start by the lab CI (--ci-key), TLS from the test
+    // PKI (dp-tls, CN localhost: the SM-DP identifier the SM-SR sees).
+    let dp = lab.get(Role::DpAuth).unwrap();
+    std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
+    std::fs::write(
+        dir.join("dp.key.pem"),
+        pem("PRIVATE KEY", &dp.key.to_pkcs8_der()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("ci.key.pem"),
+        pem(
+            "PRIVATE KEY",
+            &lab.get(Role::Ci).unwrap().key.to_pkcs8_der(),
+        ),
+    )
+    .unwrap();
+    let es2_port = free_port();
+    let smdp_admin = free_port();
+    let child = rsp()
+        .args(["serve", "smdp", "--log-format", "text"])
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{es2_port}"))
+        .arg("--admin-listen")
+        .arg(format!("127.0.0.1:{smdp_admin}"))
+        .arg("--database")
+        .arg(format!("sqlite://{}", dir.join("smdp.db").display()))
+        .arg("--data-key-file")
+        .arg(dir.join("smdp-data.key"))
+        .arg("--tls-cert")
+        .arg(nist.join("dp-tls.pem"))
+        .arg("--tls-key")
+        .arg(nist.join("dp-tls.key.pem"))
+        .arg("--client-ca")
+        .arg(nist.join("ci.pem"))
+        .args(["--smdp-id", SMDP, "--host-id", "SMDP-LAB"])
+        .arg("--dp-cert")
+        .arg(dir.join("dp.der"))
+        .arg("--dp-key")
+        .arg(dir.join("dp.key.pem"))
+        .arg("--ci-key")
+        .arg(dir.join("ci.key.pem"))
+        .arg("--smsr")
+        .arg(format!("smsr1=https://localhost:{smsr_ws}/gsma/sgp02/es3"))
+        .arg("--es3-client-cert")
+        .arg(nist.join("dp-tls.pem"))
+        .arg("--es3-client-key")
+        .arg(nist.join("dp-tls.key.pem"))
+        .arg("--es3-ca")
+        .arg(nist.join("ci.pem"))
+        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut smdp = Running(child);
+    wait_healthy(smdp_admin, &mut smdp.0);
+
+    // Import the generic Profile; a package whose header names another ICCID is refused.
+    let iccid = rsp_saip::template::values::ICCID;
+    let package = rsp_saip::template::generic().encode().unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&package);
+    let (status, body) = post(
+        smdp_admin,
+        "/smdp/v1/profiles",
+        &json!({"iccid": "8900100000000000010", "profileType": "generic", "package": b64}),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(
+        smdp_admin,
+        "/smdp/v1/profiles",
+        &json!({"iccid": iccid, "profileType": "generic", "msisdn": NEW_MSISDN, "package": b64}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "available", "{body}");
+
+    // The Operator over ES2 (mutual TLS, its certificate's CN is the Operator).
+    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(
+            &std::fs::read(nist.join("ci.pem")).unwrap(),
+        )
+        .unwrap()])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{es2_port}/gsma/sgp02/es2");
+    let send = |body: String| {
+        let client = client.clone();
+        let url = url.clone();
+        rt.block_on(async move {
+            let r = client
+                .post(url)
+                .header("content-type", "application/soap+xml; charset=utf-8")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let download = |profile_type: &str| Es2Request::DownloadProfile {
+        eid: eid.clone(),
+        smsr_id: "smsr1".into(),
+        profile_type: profile_type.into(),
+        iccid: None,
+        enable_profile: true,
+    };
+    // Unknown type: answered at once, Profile Type / Unknown.
+    let (status, text) = send(es2_request(download("nope"), None));
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("Failed") && text.contains("8.2.5") && text.contains("3.9"),
+        "{text}"
+    );
+
+    let reply_to = format!("http://{endpoint}/es4");
+    let (status, text) = send(es2_request(download("generic"), Some(reply_to)));
+    assert_eq!(status, 202, "{text}");
+    // The only Profile of the type is taken now.
+    let (_, text) = send(es2_request(download("generic"), None));
+    assert!(text.contains("8.2.5") && text.contains("3.7"), "{text}");
+
+    // The DownloadProfileResponse reaches the ReplyTo.
+    let start = Instant::now();
+    let response = loop {
+        let got = rt.block_on(async { received.lock().await.clone() });
+        if let Some(r) = got.iter().find(|b| b.contains("DownloadProfileResponse")) {
+            break r.clone();
+        }
+        let orders = get_json(smdp_admin, "/smdp/v1/orders");
+        assert!(
+            start.elapsed() < Duration::from_secs(400),
+            "no DownloadProfileResponse: {orders}; {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(response.contains("Executed-Success"), "{response}");
+    assert!(response.contains(iccid), "{response}");
+
+    let order = get_json(smdp_admin, "/smdp/v1/orders/1");
+    assert_eq!(order["stage"], "enabled", "{order}");
+    assert_eq!(order["ended"], true, "{order}");
+    assert_eq!(order["operator"], OPERATOR, "{order}");
+    assert_eq!(order["iccid"], iccid, "{order}");
+    let profiles = get_json(smdp_admin, "/smdp/v1/profiles");
+    assert_eq!(profiles["profiles"][0]["state"], "installed", "{profiles}");
+
+    // On the card: the new ISD-P holds the Profile, enabled, with its MSISDN.
+    let aid = Aid::from_hex(order["isdpAid"].as_str().unwrap()).unwrap();
+    {
+        let card = device.card.lock().unwrap();
+        let p = card.state().isdp(&aid).unwrap().clone();
+        assert_eq!(p.iccid.as_deref(), Some(iccid));
+        assert_eq!(p.life_cycle, LC_ENABLED);
+        assert_eq!(p.msisdn, Some(SmsAddress::international(NEW_MSISDN)));
+        assert_eq!(
+            card.state()
+                .isdp(&Aid::isd_p(0).unwrap())
+                .unwrap()
+                .life_cycle,
+            LC_DISABLED
+        );
+    }
+
+    drop(smdp);
+    rt.block_on(smsc.shutdown());
+    let _ = std::fs::remove_dir_all(&dir);
+}
