@@ -5,8 +5,8 @@
 //! establishment and SCP03t download as SendData, UpdateConnectivityParameters,
 //! ProfileDownloadCompleted, EnableProfile); the Operator's endpoint receives the
 //! DownloadProfileResponse with the ICCID; the card holds the Profile enabled; the order
-//! shows stage `enabled` and the Profile `installed`. Refusals answer synchronously with
-//! their status codes.
+//! shows stage `enabled` and the Profile `installed`; GetEIS relayed to the SM-SR shows it.
+//! Refusals answer synchronously with their status codes.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -23,7 +23,7 @@ use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es2::{Es2Message, Es2Request};
-use rsp_codec::ws::{Message, Request};
+use rsp_codec::ws::{Message, ProfileRequest, Request};
 use rsp_pki::Role;
 use serde_json::json;
 
@@ -272,6 +272,21 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
             LC_DISABLED
         );
     }
+
+    // A profile function relayed to the SM-SR over ES3: GetEIS shows the new Profile
+    // enabled; an SM-SR the SM-DP does not know is refused (SM-SR / Unknown).
+    let get_eis = |smsr_id: &str| Es2Request::Profile {
+        smsr_id: smsr_id.into(),
+        request: ProfileRequest::GetEis { eid: eid.clone() },
+    };
+    let (status, text) = send(es2_request(get_eis("smsr1"), None));
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("Executed-Success") && text.contains(iccid),
+        "{text}"
+    );
+    let (_, text) = send(es2_request(get_eis("smsr9"), None));
+    assert!(text.contains("Failed") && text.contains("8.7"), "{text}");
 
     drop(smdp);
     rt.block_on(smsc.shutdown());
