@@ -23,7 +23,7 @@ use rsp_codec::status::{ReasonCode, StatusCode, SubjectCode};
 use crate::SmdpCredential;
 use crate::order::{Checkpoint, DownloadOrder, Downloader, Es3, OrderError, Stage};
 use crate::store::{
-    Created, Destination, DownloadResult, NewOrder, SmdpStore, StoreError, StoredOrder,
+    Created, Destination, DownloadResult, Failure, NewOrder, SmdpStore, StoreError, StoredOrder,
 };
 
 /// Why the SM-DP refuses or fails a function.
@@ -91,17 +91,17 @@ fn status_data(code: StatusCode, message: String) -> StatusCodeData {
 /// (passed through), else ours (our reading): the eUICC refused or aborted (8.1, 4.2
 /// execution error), the SM-SR unreachable (8.7, 5.1 no answer), the EIS lacking what the
 /// download needs (8.1, 3.8 refused), the package unusable (8.2, 4.2).
-pub fn order_failure(e: &OrderError) -> (String, String, String) {
+pub fn order_failure(e: &OrderError) -> Failure {
     let message = e.to_string();
     if let OrderError::Refused {
         status: Some(s), ..
     } = e
     {
-        return (
-            s.subject_code.as_str().to_owned(),
-            s.reason_code.as_str().to_owned(),
+        return Failure {
+            subject_code: s.subject_code.clone(),
+            reason_code: s.reason_code.clone(),
             message,
-        );
+        };
     }
     let (subject, reason) = match e {
         OrderError::Refused { .. } | OrderError::Es8(_) | OrderError::Installation(_) => {
@@ -111,7 +111,11 @@ pub fn order_failure(e: &OrderError) -> (String, String, String) {
         OrderError::Eis(_) => ("8.1", "3.8"),
         OrderError::Package(_) => ("8.2", "4.2"),
     };
-    (subject.to_owned(), reason.to_owned(), message)
+    Failure {
+        subject_code: subject.to_owned(),
+        reason_code: reason.to_owned(),
+        message,
+    }
 }
 
 /// What the SM-DP brings to its orders.
@@ -260,14 +264,13 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
             relates_to: stored.message_id.clone(),
             iccid: order.iccid.clone(),
             success: failure.is_none(),
-            failure,
+            failure: failure.clone(),
         };
-        let error = outcome.err().map(|e| e.to_string());
         self.store
             .finish_order(
                 stored.id,
                 &order,
-                error.as_deref(),
+                failure.as_ref(),
                 checkpoint.lease_until,
                 Some(&result),
                 unix_now(),

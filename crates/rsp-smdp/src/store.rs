@@ -139,7 +139,7 @@ pub struct StoredOrder {
     /// The order the downloader carries out (its stage included).
     pub order: DownloadOrder,
     /// Why it failed.
-    pub error: Option<String>,
+    pub failure: Option<Failure>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -179,6 +179,18 @@ pub enum Created {
     IccidTaken,
 }
 
+/// Why an order failed: an SGP.02 subject/reason code pair and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    /// Subject code.
+    pub subject_code: String,
+    /// Reason code.
+    pub reason_code: String,
+    /// What happened.
+    pub message: String,
+}
+
 /// Where a notice goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "camelCase")]
@@ -203,8 +215,8 @@ pub struct DownloadResult {
     pub iccid: String,
     /// Executed-Success or Failed.
     pub success: bool,
-    /// Subject code, reason code and message of a failure.
-    pub failure: Option<(String, String, String)>,
+    /// Why the order failed.
+    pub failure: Option<Failure>,
 }
 
 /// A queued notice as the sender claims it.
@@ -269,13 +281,13 @@ pub trait SmdpStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Ends the order under its lease: its stage and error, its Profile `installed` (no
-    /// error) or `failed`, and `result` queued; `false` when the lease was lost.
+    /// Ends the order under its lease: its stage and failure, its Profile `installed` (it
+    /// reached the eUICC) or `failed`, and `result` queued; `false` when the lease was lost.
     fn finish_order(
         &self,
         id: i64,
         order: &DownloadOrder,
-        error: Option<&str>,
+        failure: Option<&Failure>,
         lease_until: i64,
         result: Option<&DownloadResult>,
         now: i64,

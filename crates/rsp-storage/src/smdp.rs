@@ -4,8 +4,8 @@
 
 use rsp_smdp::order::{DownloadOrder, Stage};
 use rsp_smdp::store::{
-    Created, DownloadResult, NewOrder, NewProfile, Profile, ProfileState, QueuedResult, SmdpStore,
-    StoreError, StoredOrder,
+    Created, DownloadResult, Failure, NewOrder, NewProfile, Profile, ProfileState, QueuedResult,
+    SmdpStore, StoreError, StoredOrder,
 };
 use rsp_smdpp::store::StoreError as DbError;
 
@@ -16,7 +16,7 @@ use crate::db::{Param, RowRead};
 macro_rules! order_columns {
     () => {
         "id, operator_id, message_id, reply_to, eid, smsr_id, iccid, profile_type, mno_id, \
-         msisdn, enable, isdp_aid, stage, error, lease_until, created_at, updated_at"
+         msisdn, enable, isdp_aid, stage, error_subject, error_reason, error, lease_until, created_at, updated_at"
     };
 }
 
@@ -73,7 +73,8 @@ const CHECKPOINT: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, leas
      updated_at = $6 WHERE id = $1 AND lease_until = $4 AND ended = 0";
 /// $1 id, $2 stage, $3 ISD-P AID, $4 error, $5 lease held, $6 now.
 const FINISH: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, error = $4, ended = 1, \
-     lease_until = 0, updated_at = $6 WHERE id = $1 AND lease_until = $5 AND ended = 0";
+     lease_until = 0, updated_at = $6, error_subject = $7, error_reason = $8 \
+     WHERE id = $1 AND lease_until = $5 AND ended = 0";
 const PROFILE_ENDED: &str = "UPDATE smdp_profiles SET state = $2, updated_at = $3 \
      WHERE iccid = $1 AND state = 'allocated'";
 const ORDER: &str = concat!(
@@ -140,7 +141,19 @@ fn order(r: &dyn RowRead) -> Result<StoredOrder, DbError> {
             isdp_aid: r.opt_text("isdp_aid")?,
             stage: Stage::parse(&r.text("stage")?).ok_or(DbError::Corrupt("order stage"))?,
         },
-        error: r.opt_text("error")?,
+        failure: match (
+            r.opt_text("error_subject")?,
+            r.opt_text("error_reason")?,
+            r.opt_text("error")?,
+        ) {
+            (Some(subject_code), Some(reason_code), Some(message)) => Some(Failure {
+                subject_code,
+                reason_code,
+                message,
+            }),
+            (None, None, None) => None,
+            _ => return Err(DbError::Corrupt("order failure")),
+        },
         created_at: r.int("created_at")?,
         updated_at: r.int("updated_at")?,
         lease_until: r.int("lease_until")?,
@@ -340,7 +353,7 @@ impl SmdpStore for SqlStore {
         &self,
         id: i64,
         o: &DownloadOrder,
-        error: Option<&str>,
+        failure: Option<&Failure>,
         lease_until: i64,
         result: Option<&DownloadResult>,
         now: i64,
@@ -364,9 +377,11 @@ impl SmdpStore for SqlStore {
                         id.into(),
                         o.stage.as_str().into(),
                         o.isdp_aid.as_deref().into(),
-                        error.into(),
+                        failure.map(|f| f.message.as_str()).into(),
                         lease_until.into(),
                         now.into(),
+                        failure.map(|f| f.subject_code.as_str()).into(),
+                        failure.map(|f| f.reason_code.as_str()).into(),
                     ],
                 )
                 .await?;

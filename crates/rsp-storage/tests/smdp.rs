@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use common::backends;
 use rsp_smdp::order::Stage;
 use rsp_smdp::store::{
-    Created, Destination, DownloadResult, NewOrder, NewProfile, ProfileState, SmdpStore, StoreError,
+    Created, Destination, DownloadResult, Failure, NewOrder, NewProfile, ProfileState, SmdpStore,
+    StoreError,
 };
 
 const PACKAGE: [u8; 64] = [0x5A; 64];
@@ -261,32 +262,27 @@ async fn orders_are_leased_and_end_once() {
         );
 
         // b fails under the new lease, not the old one.
+        let refused = Failure {
+            subject_code: "8.2.1".into(),
+            reason_code: "3.3".into(),
+            message: "the SM-SR refused CreateISDP".into(),
+        };
         let mut ob = taken[0].order.clone();
         ob.stage = Stage::Failed;
         assert!(
             !db.store
-                .finish_order(b.id, &ob, Some("x"), 260, None, 340)
+                .finish_order(b.id, &ob, Some(&refused), 260, None, 340)
                 .await
                 .unwrap()
         );
         assert!(
             other
-                .finish_order(
-                    b.id,
-                    &ob,
-                    Some("the SM-SR refused CreateISDP"),
-                    360,
-                    None,
-                    340
-                )
+                .finish_order(b.id, &ob, Some(&refused), 360, None, 340)
                 .await
                 .unwrap()
         );
         let failed = db.store.order(b.id).await.unwrap().unwrap();
-        assert_eq!(
-            failed.error.as_deref(),
-            Some("the SM-SR refused CreateISDP")
-        );
+        assert_eq!(failed.failure, Some(refused));
         assert_eq!(
             db.store.profile(&ob.iccid).await.unwrap().unwrap().state,
             ProfileState::Failed

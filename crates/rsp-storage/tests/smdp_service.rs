@@ -124,7 +124,15 @@ async fn refusals_and_a_failed_order() {
         assert_eq!(service.run_due(10).await.unwrap(), 0);
         let ended = db.store.order(accepted.id).await.unwrap().unwrap();
         assert_eq!(ended.order.stage, Stage::Failed);
-        assert!(ended.error.unwrap().contains("GetEIS"));
+        let stored_failure = ended.failure.unwrap();
+        assert!(stored_failure.message.contains("GetEIS"));
+        assert_eq!(
+            (
+                stored_failure.subject_code.as_str(),
+                stored_failure.reason_code.as_str()
+            ),
+            ("8.1.1", "3.9")
+        );
         assert_eq!(
             db.store.profile(iccid).await.unwrap().unwrap().state,
             ProfileState::Failed
@@ -139,8 +147,7 @@ async fn refusals_and_a_failed_order() {
         assert_eq!(r.relates_to.as_deref(), Some("msg-1"));
         assert_eq!(r.iccid, iccid);
         assert!(!r.success);
-        let failure = r.failure.clone().unwrap();
-        assert_eq!((failure.0.as_str(), failure.1.as_str()), ("8.1.1", "3.9"));
+        assert_eq!(r.failure.as_ref(), Some(&stored_failure));
         db.finish().await;
     }
 }

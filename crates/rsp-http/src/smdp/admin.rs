@@ -130,7 +130,7 @@ fn order_json(o: &StoredOrder) -> serde_json::Value {
         "isdpAid": o.order.isdp_aid,
         "stage": o.order.stage.as_str(),
         "ended": o.ended(),
-        "error": o.error,
+        "failure": o.failure,
         "createdAt": o.created_at,
         "updatedAt": o.updated_at,
     })

@@ -79,8 +79,8 @@ pub fn download_response(iccid: Option<String>, status: FunctionExecutionStatus)
 fn result_status(r: &rsp_smdp::store::DownloadResult) -> FunctionExecutionStatus {
     match &r.failure {
         None => FunctionExecutionStatus::success(),
-        Some((subject, reason, message)) => {
-            FunctionExecutionStatus::failed(subject, reason, Some(message))
+        Some(f) => {
+            FunctionExecutionStatus::failed(&f.subject_code, &f.reason_code, Some(&f.message))
         }
     }
 }
@@ -155,9 +155,13 @@ async fn es2<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
             loop {
                 match state.smdp.store().order(stored.id).await {
                     Ok(Some(o)) if o.ended() => {
-                        let status = match &o.error {
+                        let status = match &o.failure {
                             None => FunctionExecutionStatus::success(),
-                            Some(e) => FunctionExecutionStatus::failed("8.1", "4.2", Some(e)),
+                            Some(f) => FunctionExecutionStatus::failed(
+                                &f.subject_code,
+                                &f.reason_code,
+                                Some(&f.message),
+                            ),
                         };
                         return respond(
                             &header,

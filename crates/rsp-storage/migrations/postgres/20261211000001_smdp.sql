@@ -36,6 +36,9 @@ CREATE TABLE smdp_orders (
     stage        TEXT    NOT NULL CHECK (stage IN ('accepted', 'isdp_created', 'installed',
                          'completed', 'enabled', 'failed')),
     ended        BIGINT  NOT NULL DEFAULT 0,
+    -- Why it failed: the SGP.02 subject and reason codes of its response, and a message.
+    error_subject TEXT,
+    error_reason TEXT,
     error        TEXT,
     lease_until  BIGINT  NOT NULL DEFAULT 0,
     created_at   BIGINT  NOT NULL,
