@@ -182,6 +182,12 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     );
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["state"], "available", "{body}");
+    let (status, body) = post(
+        smdp_admin,
+        "/smdp/v1/profiles",
+        &json!({"iccid": iccid, "profileType": "generic", "package": b64}),
+    );
+    assert_eq!(status, 409, "{body}");
 
     // The Operator over ES2 (mutual TLS, its certificate's CN is the Operator).
     let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
@@ -290,5 +296,76 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
 
     drop(smdp);
     rt.block_on(smsc.shutdown());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CERT.DP.ECDSA from a file (`--dp-gp-cert`, as the CI issued it): started when the key
+/// matches it, refused when it does not or when no source is given.
+#[test]
+fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
+    let dir = temp_dir();
+    let pki = test_pki(&dir);
+    let nist = pki.join("nist");
+    let lab = rsp_testkit::m2m::lab_pki(card().eid());
+    let dp = lab.get(Role::DpAuth).unwrap();
+    let gp = rsp_smdp::certificate::issue(&dp.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
+    std::fs::write(dir.join("dp.gp"), gp.to_tlv().unwrap()).unwrap();
+    std::fs::write(
+        dir.join("dp.key.pem"),
+        pem("PRIVATE KEY", &dp.key.to_pkcs8_der()),
+    )
+    .unwrap();
+    let admin = free_port();
+    let smdp = |source: &[&str], key: &std::path::Path| {
+        let mut c = rsp();
+        c.args(["serve", "smdp", "--log-format", "text"])
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--admin-listen")
+            .arg(format!("127.0.0.1:{admin}"))
+            .arg("--database")
+            .arg(format!("sqlite://{}", dir.join("smdp.db").display()))
+            .arg("--data-key-file")
+            .arg(dir.join("smdp-data.key"))
+            .arg("--tls-cert")
+            .arg(nist.join("dp-tls.pem"))
+            .arg("--tls-key")
+            .arg(nist.join("dp-tls.key.pem"))
+            .arg("--client-ca")
+            .arg(nist.join("ci.pem"))
+            .arg("--dp-key")
+            .arg(key)
+            .args(["--smsr", "smsr1=https://localhost:1/gsma/sgp02/es3"])
+            .args(source);
+        c
+    };
+    let gp_file = dir.join("dp.gp");
+    let gp_args = ["--dp-gp-cert", gp_file.to_str().unwrap()];
+
+    let out = smdp(&[], &dir.join("dp.key.pem")).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("CERT.DP.ECDSA"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = smdp(&gp_args, &nist.join("dp-auth.key.pem"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not match"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let child = smdp(&gp_args, &dir.join("dp.key.pem"))
+        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+    let profiles = get_json(admin, "/smdp/v1/profiles");
+    assert_eq!(profiles["profiles"], json!([]), "{profiles}");
+    drop(running);
     let _ = std::fs::remove_dir_all(&dir);
 }
