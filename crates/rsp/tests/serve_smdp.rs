@@ -299,8 +299,8 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// CERT.DP.ECDSA from a file (`--dp-gp-cert`, as the CI issued it): started when the key
-/// matches it, refused when it does not or when no source is given.
+/// CERT.DP.ECDSA from a file (`--dp-gp-cert`, written by `rsp m2m smdp-cert`): started when
+/// the key matches it, refused when it does not or when no source is given.
 #[test]
 fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     let dir = temp_dir();
@@ -308,13 +308,40 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     let nist = pki.join("nist");
     let lab = rsp_testkit::m2m::lab_pki(card().eid());
     let dp = lab.get(Role::DpAuth).unwrap();
-    let gp = rsp_smdp::certificate::issue(&dp.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
-    std::fs::write(dir.join("dp.gp"), gp.to_tlv().unwrap()).unwrap();
+    std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
     std::fs::write(
         dir.join("dp.key.pem"),
         pem("PRIVATE KEY", &dp.key.to_pkcs8_der()),
     )
     .unwrap();
+    std::fs::write(
+        dir.join("ci.key.pem"),
+        pem(
+            "PRIVATE KEY",
+            &lab.get(Role::Ci).unwrap().key.to_pkcs8_der(),
+        ),
+    )
+    .unwrap();
+    // `rsp m2m smdp-cert` issues CERT.DP.ECDSA as the in-process issuer does.
+    let out = rsp()
+        .args(["m2m", "smdp-cert", "--dp-cert"])
+        .arg(dir.join("dp.der"))
+        .arg("--ci-key")
+        .arg(dir.join("ci.key.pem"))
+        .arg("--out")
+        .arg(dir.join("dp.gp"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read(dir.join("dp.gp")).unwrap();
+    let gp = rsp_codec::sgp02::es8::GpCertificate::parse(&written).unwrap();
+    let expected = rsp_smdp::certificate::issue(&dp.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
+    assert_eq!(gp.signed_data().unwrap(), expected.signed_data().unwrap());
+    assert_eq!(gp.to_tlv().unwrap(), written);
     let admin = free_port();
     let smdp = |source: &[&str], key: &std::path::Path| {
         let mut c = rsp();
