@@ -60,6 +60,36 @@ fn es2_request(body: Es2Request, reply_to: Option<String>) -> String {
     }))
 }
 
+/// POSTs an ES2 envelope as the Operator (the test PKI's `mno.pem`, CN "Test Operator")
+/// to the SM-DP on `localhost:port`; the HTTP status and body.
+fn es2_send(
+    rt: &tokio::runtime::Runtime,
+    nist: &std::path::Path,
+    port: u16,
+    body: String,
+) -> (u16, String) {
+    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
+    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(
+            &std::fs::read(nist.join("ci.pem")).unwrap(),
+        )
+        .unwrap()])
+        .identity(reqwest::Identity::from_pem(&identity).unwrap())
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let r = client
+            .post(format!("https://localhost:{port}/gsma/sgp02/es2"))
+            .header("content-type", "application/soap+xml; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
 fn rand_bytes() -> [u8; 16] {
     let mut b = [0u8; 16];
     getrandom::fill(&mut b).unwrap();
@@ -190,31 +220,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     assert_eq!(status, 409, "{body}");
 
     // The Operator over ES2 (mutual TLS, its certificate's CN is the Operator).
-    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
-    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
-    let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(
-            &std::fs::read(nist.join("ci.pem")).unwrap(),
-        )
-        .unwrap()])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let url = format!("https://localhost:{es2_port}/gsma/sgp02/es2");
-    let send = |body: String| {
-        let client = client.clone();
-        let url = url.clone();
-        rt.block_on(async move {
-            let r = client
-                .post(url)
-                .header("content-type", "application/soap+xml; charset=utf-8")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    };
+    let send = |body: String| es2_send(&rt, &nist, es2_port, body);
     let download = |profile_type: &str| Es2Request::DownloadProfile {
         eid: eid.clone(),
         smsr_id: "smsr1".into(),
@@ -343,11 +349,12 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     assert_eq!(gp.signed_data().unwrap(), expected.signed_data().unwrap());
     assert_eq!(gp.to_tlv().unwrap(), written);
     let admin = free_port();
+    let es2_port = free_port();
     let smdp = |source: &[&str], key: &std::path::Path| {
         let mut c = rsp();
         c.args(["serve", "smdp", "--log-format", "text"])
             .arg("--listen")
-            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg(format!("127.0.0.1:{es2_port}"))
             .arg("--admin-listen")
             .arg(format!("127.0.0.1:{admin}"))
             .arg("--database")
@@ -393,6 +400,41 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     wait_healthy(admin, &mut running.0);
     let profiles = get_json(admin, "/smdp/v1/profiles");
     assert_eq!(profiles["profiles"], json!([]), "{profiles}");
+
+    // Without ReplyTo the answer waits for the order: here the SM-SR is unreachable, so
+    // the order fails at GetEIS and the answer says so (SM-SR / no answer) with the ICCID.
+    let iccid = rsp_saip::template::values::ICCID;
+    let package = rsp_saip::template::generic().encode().unwrap();
+    let (status, body) = post(
+        admin,
+        "/smdp/v1/profiles",
+        &json!({"iccid": iccid, "profileType": "generic",
+            "package": base64::engine::general_purpose::STANDARD.encode(&package)}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let request = Es2Request::DownloadProfile {
+        eid: card().eid().to_owned(),
+        smsr_id: "smsr1".into(),
+        profile_type: "generic".into(),
+        iccid: None,
+        enable_profile: false,
+    };
+    let (status, text) = es2_send(&rt, &nist, es2_port, es2_request(request, None));
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains("Failed") && text.contains("8.7") && text.contains("5.1"),
+        "{text}"
+    );
+    assert!(text.contains(iccid), "{text}");
+    let order = get_json(admin, "/smdp/v1/orders/1");
+    assert_eq!(order["stage"], "failed", "{order}");
+    assert_eq!(order["failure"]["subjectCode"], "8.7", "{order}");
+    let profiles = get_json(admin, "/smdp/v1/profiles");
+    assert_eq!(profiles["profiles"][0]["state"], "failed", "{profiles}");
     drop(running);
     let _ = std::fs::remove_dir_all(&dir);
 }
