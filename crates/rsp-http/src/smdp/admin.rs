@@ -48,10 +48,7 @@ async fn import<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
     State(smdp): State<Arc<SmdpService<S, C>>>,
     Json(body): Json<Import>,
 ) -> Response {
-    if body.iccid.is_empty()
-        || body.iccid.len() > 20
-        || !body.iccid.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !(18..=20).contains(&body.iccid.len()) || !body.iccid.bytes().all(|b| b.is_ascii_digit()) {
         return error(StatusCode::BAD_REQUEST, "iccid: 18..20 digits expected");
     }
     if body.profile_type.is_empty() {
