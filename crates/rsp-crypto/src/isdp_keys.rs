@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::kdf::x963_kdf_sha256;
+use crate::scp03::StaticKeys;
 use crate::{CryptoError, SharedSecret};
 
 const KEY_LEN: usize = 16;
@@ -63,9 +64,8 @@ impl DerivationParameters<'_> {
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct IsdpKeys {
     receipt_key: [u8; KEY_LEN],
-    enc: [u8; KEY_LEN],
-    mac: [u8; KEY_LEN],
-    dek: [u8; KEY_LEN],
+    #[zeroize(skip)] // StaticKeys zeroizes itself on drop.
+    keyset: StaticKeys,
 }
 
 impl std::fmt::Debug for IsdpKeys {
@@ -90,24 +90,15 @@ impl IsdpKeys {
     ) -> Result<Self, CryptoError> {
         let mut out = Zeroizing::new([0u8; 4 * KEY_LEN]);
         x963_kdf_sha256(shs, &params.shared_info()?, out.as_mut_slice())?;
-        let mut keys = Self {
-            receipt_key: [0; KEY_LEN],
-            enc: [0; KEY_LEN],
-            mac: [0; KEY_LEN],
-            dek: [0; KEY_LEN],
+        let key = |i: usize| {
+            let mut k = [0u8; KEY_LEN];
+            k.copy_from_slice(&out[i * KEY_LEN..(i + 1) * KEY_LEN]);
+            k
         };
-        for (dst, src) in [
-            &mut keys.receipt_key,
-            &mut keys.enc,
-            &mut keys.mac,
-            &mut keys.dek,
-        ]
-        .into_iter()
-        .zip(out.chunks_exact(KEY_LEN))
-        {
-            dst.copy_from_slice(src);
-        }
-        Ok(keys)
+        Ok(Self {
+            receipt_key: key(0),
+            keyset: StaticKeys::from_bytes(key(1), key(2), key(3)),
+        })
     }
 
     /// The receipt over the CRT TLV and DR.
@@ -137,17 +128,22 @@ impl IsdpKeys {
         }
     }
 
-    /// Static key for encryption (S-ENC of the SCP03 keyset).
+    /// The SCP03 keyset (Key-ENC, Key-MAC, Key-DEK) of the ISD-P.
+    pub fn keyset(&self) -> &StaticKeys {
+        &self.keyset
+    }
+
+    /// Static key for encryption (Key-ENC of the SCP03 keyset).
     pub fn enc(&self) -> &[u8; 16] {
-        &self.enc
+        self.keyset.enc()
     }
-    /// Static key for MACs (S-MAC).
+    /// Static key for MACs (Key-MAC).
     pub fn mac(&self) -> &[u8; 16] {
-        &self.mac
+        self.keyset.mac()
     }
-    /// Data encryption key (DEK).
+    /// Data encryption key (Key-DEK).
     pub fn dek(&self) -> &[u8; 16] {
-        &self.dek
+        self.keyset.dek()
     }
 }
 

@@ -10,6 +10,10 @@
 //! ePK.DP.ECKA) gives the ISD-P's SCP03 keyset (kept in the state) and the receipt.
 //! What is half done (a verified certificate, an open SCP03t session) lives only in
 //! memory, like a card's secure channel: a reset ends it.
+//!
+//! The same STORE DATA commands sent to the ISD-R itself (no INSTALL [for
+//! personalization] before them in the script) are the ISD-R's own key establishment of
+//! the SM-SR change: see [`crate::isdr_keys`].
 
 use rsp_codec::sgp02::consts::{self as c, LC_PERSONALIZED, LC_SELECTABLE};
 use rsp_codec::sgp02::es8::{
@@ -35,6 +39,8 @@ pub struct Es8Transient {
     certified: Vec<(Aid, Certified)>,
     /// The open SCP03t session, if any (one at a time).
     pub(crate) scp03t: Option<crate::scp03t::Session>,
+    /// The ISD-R's own key establishment (SM-SR change): the verified CERT.SR.ECDSA.
+    pub(crate) isd_r_certified: Option<Certified>,
 }
 
 impl std::fmt::Debug for Es8Transient {
@@ -43,12 +49,15 @@ impl std::fmt::Debug for Es8Transient {
             .field("personalizing", &self.personalizing)
             .field("certified", &self.certified.len())
             .field("scp03t", &self.scp03t.as_ref().map(|s| s.aid().clone()))
+            .field("isd_r_certified", &self.isd_r_certified.is_some())
             .finish()
     }
 }
 
+/// A verified off-card entity certificate (CERT.DP.ECDSA or CERT.SR.ECDSA) and the
+/// challenge sent for it.
 #[derive(Clone)]
-struct Certified {
+pub(crate) struct Certified {
     dp_key: PublicKey,
     challenge: [u8; 16],
 }
@@ -69,10 +78,10 @@ pub(crate) fn route(state: &mut EuiccState, domain: &Domain, apdu: &[u8]) -> Opt
         Domain::IsdR if InstallForPersonalization::matches(apdu) => {
             Some(select_for_personalization(state, apdu))
         }
-        Domain::IsdR if store_data => {
-            let aid = state.es8.personalizing.clone()?;
-            Some(store(state, &aid, apdu))
-        }
+        Domain::IsdR if store_data => match state.es8.personalizing.clone() {
+            Some(aid) => Some(store(state, &aid, apdu)),
+            None => crate::isdr_keys::route(state, apdu),
+        },
         Domain::IsdP(aid) if store_data => Some(store(state, aid, apdu)),
         _ => None,
     }
@@ -128,7 +137,20 @@ fn key_establishment_allowed(state: &EuiccState, aid: &Aid) -> Result<(), Status
 fn certificate(state: &mut EuiccState, aid: &Aid, cert: &GpCertificate) -> Answer {
     key_establishment_allowed(state, aid)?;
     state.es8.certified.retain(|(a, _)| a != aid);
-    if cert.certificate_type() != Some(c::CERT_TYPE_SMDP)
+    let certified = verify_certificate(state, cert, c::CERT_TYPE_SMDP)?;
+    let answer = certified.answer()?;
+    state.es8.certified.push((aid.clone(), certified));
+    Ok(answer)
+}
+
+/// A GP certificate of `cert_type` for key agreement, verified with PK.CI.ECDSA of the
+/// ECASD; a fresh random challenge for it.
+pub(crate) fn verify_certificate(
+    state: &EuiccState,
+    cert: &GpCertificate,
+    cert_type: u8,
+) -> Result<Certified, StatusWord> {
+    if cert.certificate_type() != Some(cert_type)
         || cert.key_usage != c::CERT_KEY_USAGE_KEY_AGREEMENT
     {
         return Err(StatusWord::INCORRECT_DATA);
@@ -140,15 +162,73 @@ fn certificate(state: &mut EuiccState, aid: &Aid, cert: &GpCertificate) -> Answe
     let signed = cert.signed_data().map_err(|e| e.status_word())?;
     ci.verify_raw(&signed, &cert.signature)
         .map_err(|_| StatusWord::SECURITY_STATUS)?;
-    let dp_key = public_key(&cert.public_key)?;
-    let challenge = random::<16>()?;
-    state
-        .es8
-        .certified
-        .push((aid.clone(), Certified { dp_key, challenge }));
-    RandomChallenge(challenge.to_vec())
+    Ok(Certified {
+        dp_key: public_key(&cert.public_key)?,
+        challenge: random::<16>()?,
+    })
+}
+
+impl Certified {
+    /// The answer to the certificate: `85` L challenge.
+    pub(crate) fn answer(&self) -> Answer {
+        RandomChallenge(self.challenge.to_vec())
+            .encode()
+            .map_err(|e| e.status_word())
+    }
+
+    /// The key agreement of scenario #3 once the caller checked the CRT's keyset: the
+    /// scenario parameters, the signature by the certified key over the CRT, the
+    /// ephemeral key and the challenge, ShS = ECKA(SK.ECASD.ECKA, ePK), DR when asked
+    /// for; the derived keys and the receipt answer.
+    pub(crate) fn agree(
+        self,
+        state: &EuiccState,
+        x: &KeySetKeyAgreement,
+    ) -> Result<(IsdpKeys, Vec<u8>), StatusWord> {
+        let crt = &x.crt;
+        let p = crt.scenario_parameters;
+        if p & c::SCENARIO_PARAM_CERTIFICATE == 0
+            || crt.key_type != c::KEY_TYPE_AES
+            || crt.key_length != c::KEY_LENGTH_AES128
+            || (p & c::SCENARIO_PARAM_HOST_ID != 0) != crt.host_id.is_some()
+        {
+            return Err(StatusWord::INCORRECT_DATA);
+        }
+        let signed = KeySetKeyAgreement::signed_data(crt, &x.ephemeral_key, &self.challenge)
+            .map_err(|e| e.status_word())?;
+        self.dp_key
+            .verify_raw(&signed, &x.signature)
+            .map_err(|_| StatusWord::SECURITY_STATUS)?;
+        let epk = public_key(&x.ephemeral_key)?;
+        let sk = state
+            .ecasd
+            .private_key()
+            .map_err(|_| StatusWord::CONDITIONS_NOT_SATISFIED)?;
+        let shs = sk.ecka(&epk).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let dr = (p & c::SCENARIO_PARAM_DR != 0)
+            .then(random::<16>)
+            .transpose()?;
+        let keys = IsdpKeys::derive(
+            &shs,
+            &DerivationParameters {
+                key_usage: crt.key_usage,
+                key_type: crt.key_type,
+                key_length: crt.key_length,
+                derivation_random: dr.as_ref().map(|d| d.as_slice()),
+                host_id: crt.host_id.as_deref(),
+            },
+        )
+        .map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let crt_tlv = crt.to_tlv().map_err(|e| e.status_word())?;
+        let receipt = keys.receipt(&crt_tlv, dr.as_ref().map(|d| d.as_slice()));
+        let answer = KeySetReceipt {
+            derivation_random: dr.map(|d| d.to_vec()),
+            receipt: receipt.to_vec(),
+        }
         .encode()
-        .map_err(|e| e.status_word())
+        .map_err(|e| e.status_word())?;
+        Ok((keys, answer))
+    }
 }
 
 /// EstablishISDPKeySet, second command: signature, ECKA, keyset and receipt.
@@ -163,50 +243,12 @@ fn key_agreement(state: &mut EuiccState, aid: &Aid, x: &KeySetKeyAgreement) -> A
         .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
     let (_, certified) = state.es8.certified.swap_remove(pos);
     let crt = &x.crt;
-    let p = crt.scenario_parameters;
-    if p & c::SCENARIO_PARAM_CERTIFICATE == 0
-        || crt.key_usage != c::KEY_USAGE_SCP03_KEYSET
-        || crt.key_type != c::KEY_TYPE_AES
-        || crt.key_length != c::KEY_LENGTH_AES128
-        || (p & c::SCENARIO_PARAM_HOST_ID != 0) != crt.host_id.is_some()
-    {
+    if crt.key_usage != c::KEY_USAGE_SCP03_KEYSET || crt.initial_counter.is_some() {
         return Err(StatusWord::INCORRECT_DATA);
     }
-    let signed = KeySetKeyAgreement::signed_data(crt, &x.ephemeral_key, &certified.challenge)
-        .map_err(|e| e.status_word())?;
-    certified
-        .dp_key
-        .verify_raw(&signed, &x.signature)
-        .map_err(|_| StatusWord::SECURITY_STATUS)?;
-    let epk = public_key(&x.ephemeral_key)?;
-    let sk = state
-        .ecasd
-        .private_key()
-        .map_err(|_| StatusWord::CONDITIONS_NOT_SATISFIED)?;
-    let shs = sk.ecka(&epk).map_err(|_| StatusWord::INCORRECT_DATA)?;
-    let dr = (p & c::SCENARIO_PARAM_DR != 0)
-        .then(random::<16>)
-        .transpose()?;
-    let keys = IsdpKeys::derive(
-        &shs,
-        &DerivationParameters {
-            key_usage: crt.key_usage,
-            key_type: crt.key_type,
-            key_length: crt.key_length,
-            derivation_random: dr.as_ref().map(|d| d.as_slice()),
-            host_id: crt.host_id.as_deref(),
-        },
-    )
-    .map_err(|_| StatusWord::INCORRECT_DATA)?;
-    let crt_tlv = crt.to_tlv().map_err(|e| e.status_word())?;
-    let receipt = keys.receipt(&crt_tlv, dr.as_ref().map(|d| d.as_slice()));
+    let (keys, answer) = certified.agree(state, x)?;
     let isdp = state.isdp_mut(aid).ok_or(StatusWord::NOT_FOUND)?;
     isdp.scp03 = Some(Scp03Keyset::new(crt.key_version, crt.key_id, &keys));
     isdp.life_cycle = LC_PERSONALIZED;
-    KeySetReceipt {
-        derivation_random: dr.map(|d| d.to_vec()),
-        receipt: receipt.to_vec(),
-    }
-    .encode()
-    .map_err(|e| e.status_word())
+    Ok(answer)
 }

@@ -149,6 +149,10 @@ pub struct Scp03Keyset {
     pub mac: SecretBytes,
     /// Data encryption key.
     pub dek: SecretBytes,
+    /// SCP03 sequence counter of the pseudo-random card challenge (GP Amd D §6.2.2.1):
+    /// one more at every INITIALIZE UPDATE.
+    #[serde(default)]
+    pub sequence_counter: u32,
 }
 
 impl Scp03Keyset {
@@ -160,6 +164,7 @@ impl Scp03Keyset {
             enc: SecretBytes::new(keys.enc()),
             mac: SecretBytes::new(keys.mac()),
             dek: SecretBytes::new(keys.dek()),
+            sequence_counter: 0,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod ecasd;
 pub mod error;
 pub mod es8;
+mod isdr_keys;
 pub mod keys;
 pub mod modem;
 mod scp03t;

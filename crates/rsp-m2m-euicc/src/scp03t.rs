@@ -8,7 +8,7 @@
 //! in a STORE DATA marked last block. The card opens each segment, keeps the plaintext, and
 //! at the last one checks and installs the package ([`rsp_saip::install::check`]): the
 //! ISD-P takes the header's ICCID and goes to DISABLED. Its answer is the SAIP
-//! `EUICCResponse` (TCA SAIP §8.11) in a `86` TLV under R-MAC (our reading: SGP.02 does not
+//! `EUICCResponse` (TCA SAIP §8.11) in a `86` TLV, encrypted and MACed (our reading: SGP.02 does not
 //! say which tag carries it).
 //!
 //! A segment that fails its MAC ends the session (6982) and nothing is installed; a package
@@ -20,8 +20,9 @@ use rsp_codec::sgp02::consts::{LC_DISABLED, LC_PERSONALIZED};
 use rsp_codec::sgp02::es8::Scp03tCommand;
 use rsp_codec::sgp02::{Aid, StatusWord};
 use rsp_crypto::scp03::{
-    CardChannel, CardHandshake, CardParameters, I_R_ENCRYPTION, I_R_MAC, InitializeUpdate,
-    SecurityLevel, StaticKeys, TAG_DATA, TAG_EXTERNAL_AUTHENTICATE, TAG_INITIALIZE_UPDATE,
+    CardChannel, CardHandshake, CardParameters, I_PSEUDO_RANDOM_CHALLENGE, I_R_ENCRYPTION, I_R_MAC,
+    InitializeUpdate, SecurityLevel, StaticKeys, TAG_DATA, TAG_EXTERNAL_AUTHENTICATE,
+    TAG_INITIALIZE_UPDATE, pseudo_random_card_challenge,
 };
 use rsp_saip::install::InstallCheckError;
 use rsp_saip::model::{EuiccResponse, PeStatus};
@@ -75,13 +76,13 @@ fn initialize_update(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
     let eid = state
         .eid_bytes()
         .map_err(|_| StatusWord::CONDITIONS_NOT_SATISFIED)?;
-    let isdp = state.isdp(aid).ok_or(StatusWord::NOT_FOUND)?;
+    let isdp = state.isdp_mut(aid).ok_or(StatusWord::NOT_FOUND)?;
     if isdp.life_cycle != LC_PERSONALIZED {
         return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
     }
     let keyset = isdp
         .scp03
-        .as_ref()
+        .as_mut()
         .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
     if command.key_version != 0 && command.key_version != keyset.version {
         return Err(StatusWord::NOT_FOUND);
@@ -94,14 +95,24 @@ fn initialize_update(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
     );
     let mut diversification = [0u8; 10];
     diversification.copy_from_slice(&eid[6..]);
+    // i = `70`: pseudo-random card challenge, R-MAC and R-ENCRYPTION (the value the
+    // public Njiwa SM-DP requires, after SGP.02 §4.1.3.3).
     let params = CardParameters {
         key_diversification_data: diversification,
         key_version: keyset.version,
-        i_param: I_R_MAC | I_R_ENCRYPTION,
+        i_param: I_PSEUDO_RANDOM_CHALLENGE | I_R_MAC | I_R_ENCRYPTION,
     };
-    let challenge = crate::es8::random::<8>()?;
-    let (handshake, response) = CardChannel::begin(&keys, &command, &params, challenge, None)
-        .map_err(|_| StatusWord::INCORRECT_DATA)?;
+    keyset.sequence_counter = keyset
+        .sequence_counter
+        .checked_add(1)
+        .filter(|c| *c < 1 << 24)
+        .ok_or(StatusWord::CONDITIONS_NOT_SATISFIED)?;
+    let [_, c1, c2, c3] = keyset.sequence_counter.to_be_bytes();
+    let sequence = [c1, c2, c3];
+    let challenge = pseudo_random_card_challenge(keys.enc(), &sequence, aid.as_bytes());
+    let (handshake, response) =
+        CardChannel::begin(&keys, &command, &params, challenge, Some(sequence))
+            .map_err(|_| StatusWord::INCORRECT_DATA)?;
     state.es8.scp03t = Some(Session::Handshake {
         aid: aid.clone(),
         handshake,

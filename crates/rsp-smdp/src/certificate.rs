@@ -33,6 +33,23 @@ fn bcd_date(unix: u64) -> Result<[u8; 4], SmdpError> {
 
 /// Builds CERT.DP.ECDSA for `dp` (the SM-DP's X.509 certificate), signed by `ci_key`.
 pub fn issue(dp: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError> {
+    issue_typed(dp, ci_key, c::CERT_TYPE_SMDP)
+}
+
+/// Builds CERT.SR.ECDSA for `sr` (the SM-SR's X.509 certificate), signed by `ci_key`: the
+/// certificate the new SM-SR presents to the ISD-R in the SM-SR change (SGP.02 §3.7, ES7
+/// AuthenticateSMSR); it differs from CERT.DP.ECDSA only by its type `C8 01 02`.
+pub fn issue_smsr(sr: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError> {
+    issue_typed(sr, ci_key, c::CERT_TYPE_SMSR)
+}
+
+/// Builds the GP certificate of `cert_type` (`CERT_TYPE_SMDP` or `CERT_TYPE_SMSR`, the
+/// discretionary data `C8 01 type`) for `dp`, signed by `ci_key`.
+pub fn issue_typed(
+    dp: &Cert,
+    ci_key: &dyn Signer,
+    cert_type: u8,
+) -> Result<GpCertificate, SmdpError> {
     let ca_id = dp
         .authority_key_id()
         .ok_or_else(|| SmdpError::Credential("certificate without authority key id".into()))?
@@ -44,7 +61,7 @@ pub fn issue(dp: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError>
     let key = dp.public_key();
     let mut cert = GpCertificate {
         serial: dp.serial().to_vec(),
-        discretionary: vec![c::TAG_CERT_TYPE as u8, 0x01, c::CERT_TYPE_SMDP],
+        discretionary: vec![c::TAG_CERT_TYPE as u8, 0x01, cert_type],
         ca_id,
         subject_id,
         key_usage: c::CERT_KEY_USAGE_KEY_AGREEMENT.to_vec(),
@@ -60,7 +77,8 @@ pub fn issue(dp: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError>
     Ok(cert)
 }
 
-/// What the SM-DP authenticates itself with on ES8: CERT.DP.ECDSA and SK.DP.ECDSA.
+/// What the SM-DP authenticates itself with on ES8: CERT.DP.ECDSA and SK.DP.ECDSA; or, for
+/// the new SM-SR of an SM-SR change, CERT.SR.ECDSA (see [`issue_smsr`]) and SK.SR.ECDSA.
 #[derive(Clone)]
 pub struct SmdpCredential {
     certificate: GpCertificate,
@@ -89,7 +107,12 @@ impl SmdpCredential {
         Ok(Self { certificate, key })
     }
 
-    /// CERT.DP.ECDSA.
+    /// The certificate type `C8` of the certificate (`CERT_TYPE_SMDP`, `CERT_TYPE_SMSR`).
+    pub fn certificate_type(&self) -> Option<u8> {
+        self.certificate.certificate_type()
+    }
+
+    /// CERT.DP.ECDSA (or CERT.SR.ECDSA).
     pub fn certificate(&self) -> &GpCertificate {
         &self.certificate
     }

@@ -5,12 +5,13 @@
 //! SendData). States consume themselves: [`Download`] (INITIALIZE UPDATE sent) →
 //! [`AwaitingResult`] (EXTERNAL AUTHENTICATE and the segments sent) → [`Installation`].
 //!
-//! The session asks for C-MAC, C-DECRYPTION and R-MAC: the Profile travels encrypted
-//! and the eUICC's `EUICCResponse` (TCA SAIP §8.11) comes back MACed.
+//! The session asks for C-MAC, C-DECRYPTION, R-MAC and R-ENCRYPTION (`33`, as the public
+//! Njiwa SM-DP reads SGP.02 §4.1.3.3): the Profile travels encrypted and the eUICC's
+//! `EUICCResponse` (TCA SAIP §8.11) comes back encrypted and MACed.
 
 use rsp_codec::sgp02::es8::Scp03tCommand;
 use rsp_crypto::isdp_keys::IsdpKeys;
-use rsp_crypto::scp03::{Framing, HostChannel, HostHandshake, SecurityLevel, StaticKeys, TAG_DATA};
+use rsp_crypto::scp03::{Framing, HostChannel, HostHandshake, SecurityLevel, TAG_DATA};
 use rsp_saip::model::EuiccResponse;
 
 use crate::SmdpError;
@@ -23,7 +24,10 @@ pub const SEGMENT_PLAINTEXT: usize = 239;
 
 /// The session's security level.
 fn level() -> SecurityLevel {
-    SecurityLevel::C_MAC | SecurityLevel::C_DECRYPTION | SecurityLevel::R_MAC
+    SecurityLevel::C_MAC
+        | SecurityLevel::C_DECRYPTION
+        | SecurityLevel::R_MAC
+        | SecurityLevel::R_ENCRYPTION
 }
 
 /// The start: INITIALIZE UPDATE to the ISD-P.
@@ -41,8 +45,7 @@ impl Download {
     /// A download on the keyset `keys` (key version `key_version`); returns it with the
     /// first script, the STORE DATA carrying INITIALIZE UPDATE.
     pub fn new(keys: &IsdpKeys, key_version: u8) -> Result<(Self, Vec<Vec<u8>>), SmdpError> {
-        let statics = StaticKeys::from_bytes(*keys.enc(), *keys.mac(), *keys.dek());
-        let handshake = HostHandshake::new(statics, key_version, KEY_ID)?;
+        let handshake = HostHandshake::new(keys.keyset().clone(), key_version, KEY_ID)?;
         let apdu = Scp03tCommand::single(handshake.initialize_update().to_tlv()).to_apdu()?;
         Ok((Self { handshake }, vec![apdu]))
     }

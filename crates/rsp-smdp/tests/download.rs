@@ -67,6 +67,8 @@ fn the_profile_is_installed_on_both_curves_and_both_routes() {
             assert_eq!(p.life_cycle, LC_DISABLED);
             assert_eq!(p.iccid.as_deref(), Some(template::values::ICCID));
             assert_eq!(p.profile_size as usize, pkg.len());
+            // One INITIALIZE UPDATE: the pseudo-random card challenge's counter moved once.
+            assert_eq!(p.scp03.as_ref().expect("keyset").sequence_counter, 1);
             // The keyset is for this Profile's download only: no new session now.
             let keys = establish(&mut lab, through_isd_r);
             assert!(matches!(

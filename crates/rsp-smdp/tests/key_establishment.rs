@@ -107,13 +107,14 @@ fn a_tampered_receipt_is_refused() {
 fn the_isd_r_forwards_only_after_install_for_personalization() {
     let mut lab = lab(Curve::NistP256);
     let ke = KeyEstablishment::new(lab.ecasd_key.clone(), 0x30, b"X").expect("ke");
-    // STORE DATA to the ISD-R without INSTALL [for personalization]: not an ISD-R command.
+    // STORE DATA to the ISD-R without INSTALL [for personalization]: the ISD-R's own key
+    // establishment (SM-SR change), which takes CERT.SR.ECDSA only.
     let r = run(
         &mut lab.card,
         None,
         ke.certificate_script(&lab.credential).expect("s"),
     );
-    assert_ne!(sw(&r), StatusWord::OK);
+    assert_eq!(sw(&r), StatusWord::INCORRECT_DATA);
     // INSTALL [for personalization] of an ISD-P that does not exist.
     let r = run(
         &mut lab.card,

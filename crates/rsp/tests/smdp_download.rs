@@ -10,19 +10,13 @@
 
 mod common;
 
-use base64::Engine as _;
-use common::m2m::{
-    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, lab_smsc, operator_endpoint, post,
-    web_service_args,
-};
-use common::{free_port, temp_dir, test_pki};
+use common::m2m::SoapLab;
 use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_http::smdp::es3_client::Es3Client;
 use rsp_pki::Role;
 use rsp_smdp::order::{DownloadOrder, Downloader, OrderError, Stage};
 use rsp_smdp::{SmdpCredential, certificate};
-use serde_json::json;
 
 const OPERATOR: &str = "Test Operator";
 const SMDP: &str = "localhost";
@@ -30,70 +24,21 @@ const NEW_MSISDN: &str = "447700900077";
 
 #[test]
 fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = temp_dir();
-    let pki = test_pki(&dir);
-    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
-    let (endpoint, _received) = operator_endpoint(&rt);
-    let ws_port = free_port();
-    let nist = pki.join("nist");
-    let server = Server {
-        dir: dir.clone(),
-        smsc: smsc.local_addr(),
-        admin: free_port(),
-        extra: web_service_args(&nist, ws_port, OPERATOR, endpoint),
-    };
-    let card = card();
-    let eid = card.eid().to_owned();
-    let device = rt.block_on(device(smsc.local_addr(), card));
-    let _running = server.start();
-    let lab = rsp_testkit::m2m::lab_pki(&eid);
-    let ecasd_der = lab.get(Role::Euicc).unwrap().cert.der().to_vec();
-    let (status, body) = post(
-        server.admin,
-        "/smsr/v1/euiccs",
-        &json!({
-            "eis": {
-                "eid": eid, "eumId": "eum", "smsrId": "",
-                "ecasdCertificate": base64::engine::general_purpose::STANDARD.encode(&ecasd_der),
-                "profiles": [{
-                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
-                    "smdpId": SMDP, "state": "ENABLED", "fallbackAttribute": true,
-                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
-                }]
-            },
-            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
-                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
-        }),
-    );
-    assert_eq!(status, 201, "{body}");
+    let lab = SoapLab::start(OPERATOR, Some(SMDP));
+    let (rt, device) = (&lab.rt, &lab.device);
+    let eid = lab.eid.clone();
+    let pki = rsp_testkit::m2m::lab_pki(&eid);
 
     // The SM-DP: CERT.DP.ECDSA from the lab CI, its TLS client identity from the test PKI.
-    let dp = lab.get(Role::DpAuth).unwrap();
+    let dp = pki.get(Role::DpAuth).unwrap();
     let credential = SmdpCredential::new(
-        certificate::issue(&dp.cert, &lab.get(Role::Ci).unwrap().key).unwrap(),
+        certificate::issue(&dp.cert, &pki.get(Role::Ci).unwrap().key).unwrap(),
         std::sync::Arc::new(
             rsp_crypto::SoftwareKey::from_pkcs8_der(&dp.key.to_pkcs8_der()).unwrap(),
         ),
     )
     .unwrap();
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
-    let mut identity = std::fs::read(nist.join("dp-tls.key.pem")).unwrap();
-    identity.extend(std::fs::read(nist.join("dp-tls.pem")).unwrap());
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let es3 = Es3Client::new(
-        client,
-        &format!("https://localhost:{ws_port}/gsma/sgp02/es3"),
-        SMDP,
-        120,
-    );
+    let es3 = Es3Client::new(lab.client("dp-tls"), &lab.url("/gsma/sgp02/es3"), SMDP, 120);
     let downloader = Downloader {
         es3: &es3,
         credential: &credential,
@@ -168,7 +113,7 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     assert_eq!(stages, [Stage::Enabled]);
     assert_eq!(on_card(&aid).1, LC_ENABLED);
     assert_eq!(on_card(&Aid::isd_p(0).unwrap()).1, LC_DISABLED);
-    let eis = common::m2m::get_json(server.admin, &format!("/smsr/v1/euiccs/{eid}"));
+    let eis = common::m2m::get_json(lab.server.admin, &format!("/smsr/v1/euiccs/{eid}"));
     let profiles = eis["profiles"].as_array().cloned().unwrap_or_default();
     let new = profiles
         .iter()
@@ -178,6 +123,5 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     assert_eq!(new["subscriptionAddress"]["msisdn"], NEW_MSISDN, "{eis}");
     assert_eq!(new["profileType"], "generic", "{eis}");
 
-    rt.block_on(smsc.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
+    lab.finish();
 }

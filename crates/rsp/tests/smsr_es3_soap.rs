@@ -11,11 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::m2m::{
-    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, lab_smsc, operator_endpoint, post,
-    web_service_args,
-};
-use common::{free_port, temp_dir, test_pki};
+use common::m2m::{ICCID, SoapLab};
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
@@ -24,7 +20,6 @@ use rsp_ota::{CommandScript, RemoteFormat, ResponseScript};
 use rsp_smdp::download::{Download, Installation};
 use rsp_smdp::es8::KeyEstablishment;
 use rsp_smdp::{SmdpCredential, certificate};
-use serde_json::json;
 
 const OPERATOR: &str = "Test Operator";
 /// The SM-DP: the subject CN of the test PKI's `dp-tls.pem` (a clientAuth certificate).
@@ -75,68 +70,11 @@ fn response_script(r: &rsp_codec::ws::Response) -> ResponseScript {
 
 #[test]
 fn es3_send_data_and_connectivity_over_soap() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = temp_dir();
-    let pki = test_pki(&dir);
-    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
-    let (endpoint, received) = operator_endpoint(&rt);
-
-    let ws_port = free_port();
-    let nist = pki.join("nist");
-    let server = Server {
-        dir: dir.clone(),
-        smsc: smsc.local_addr(),
-        admin: free_port(),
-        extra: web_service_args(&nist, ws_port, OPERATOR, endpoint),
-    };
-    let card = card();
-    let eid = card.eid().to_owned();
-    let device = rt.block_on(device(smsc.local_addr(), card));
-    let _running = server.start();
-    let (status, body) = post(
-        server.admin,
-        "/smsr/v1/euiccs",
-        &json!({
-            "eis": {
-                "eid": eid, "eumId": "eum", "smsrId": "",
-                "profiles": [{
-                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
-                    "smdpId": SMDP, "state": "ENABLED", "fallbackAttribute": true,
-                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
-                }]
-            },
-            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
-                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
-        }),
-    );
-    assert_eq!(status, 201, "{body}");
-
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
-    let mut identity = std::fs::read(nist.join("dp-tls.key.pem")).unwrap();
-    identity.extend(std::fs::read(nist.join("dp-tls.pem")).unwrap());
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let url = format!("https://localhost:{ws_port}/gsma/sgp02/es3");
-    let call = |body: String| {
-        let client = client.clone();
-        let url = url.clone();
-        rt.block_on(async move {
-            let r = client
-                .post(url)
-                .header("content-type", "application/soap+xml; charset=utf-8")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    };
+    let lab = SoapLab::start(OPERATOR, Some(SMDP));
+    let (rt, received, endpoint, device) = (&lab.rt, &lab.received, lab.endpoint, &lab.device);
+    let eid = lab.eid.clone();
+    let client = lab.client("dp-tls");
+    let call = |body: String| lab.soap(&client, "/gsma/sgp02/es3", body);
     let get_eis = || {
         let (code, text) = call(request(
             "m-eis",
@@ -280,9 +218,9 @@ fn es3_send_data_and_connectivity_over_soap() {
         assert_eq!(r.status.status, ExecutionStatus::Success, "{text}");
         response_script(&r).responses
     };
-    let lab = rsp_testkit::m2m::lab_pki(&eid);
-    let dp = lab.get(rsp_pki::Role::DpAuth).unwrap();
-    let ci = lab.get(rsp_pki::Role::Ci).unwrap();
+    let pki = rsp_testkit::m2m::lab_pki(&eid);
+    let dp = pki.get(rsp_pki::Role::DpAuth).unwrap();
+    let ci = pki.get(rsp_pki::Role::Ci).unwrap();
     let credential = SmdpCredential::new(
         certificate::issue(&dp.cert, &ci.key).unwrap(),
         std::sync::Arc::new(
@@ -290,7 +228,7 @@ fn es3_send_data_and_connectivity_over_soap() {
         ),
     )
     .unwrap();
-    let ecasd_key = lab
+    let ecasd_key = pki
         .get(rsp_pki::Role::Euicc)
         .unwrap()
         .cert
@@ -367,6 +305,5 @@ fn es3_send_data_and_connectivity_over_soap() {
         .and_then(|p| p.msisdn.clone());
     assert_eq!(on_card, Some(SmsAddress::international(NEW_MSISDN)));
 
-    rt.block_on(smsc.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
+    lab.finish();
 }

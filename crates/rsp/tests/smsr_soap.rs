@@ -9,16 +9,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::m2m::{
-    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, lab_smsc, operator_endpoint, post,
-    web_service_args,
-};
-use common::{free_port, temp_dir, test_pki};
-use rsp_codec::sgp02::Aid;
+use common::m2m::{ICCID, KIC, SoapLab};
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
-use serde_json::json;
 
 const OPERATOR: &str = "Test Operator";
 
@@ -48,68 +42,12 @@ fn answer(text: &str) -> (WsHeader, rsp_codec::ws::Response) {
 
 #[test]
 fn es4_over_soap() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = temp_dir();
-    let pki = test_pki(&dir);
-    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
-    let (endpoint, received) = operator_endpoint(&rt);
-
-    let ws_port = free_port();
-    let nist = pki.join("nist");
-    let server = Server {
-        dir: dir.clone(),
-        smsc: smsc.local_addr(),
-        admin: free_port(),
-        extra: web_service_args(&nist, ws_port, OPERATOR, endpoint),
-    };
-    let card = card();
-    let eid = card.eid().to_owned();
-    let _device = rt.block_on(device(smsc.local_addr(), card));
-    let _running = server.start();
-    let (status, body) = post(
-        server.admin,
-        "/smsr/v1/euiccs",
-        &json!({
-            "eis": {
-                "eid": eid, "eumId": "eum", "smsrId": "",
-                "profiles": [{
-                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
-                    "state": "ENABLED", "fallbackAttribute": true,
-                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
-                }]
-            },
-            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
-                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
-        }),
-    );
-    assert_eq!(status, 201, "{body}");
-
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
-    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
-    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
-    let client = reqwest::Client::builder()
-        .tls_certs_only([ca.clone()])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    let url = format!("https://localhost:{ws_port}/gsma/sgp02/es4");
-    let call = |body: String| {
-        let client = client.clone();
-        let url = url.clone();
-        rt.block_on(async move {
-            let r = client
-                .post(url)
-                .header("content-type", "application/soap+xml; charset=utf-8")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    };
+    let lab = SoapLab::start(OPERATOR, None);
+    let (rt, received, endpoint, nist) = (&lab.rt, &lab.received, lab.endpoint, &lab.nist);
+    let eid = lab.eid.clone();
+    let url = lab.url("/gsma/sgp02/es4");
+    let client = lab.client("mno");
+    let call = |body: String| lab.soap(&client, "/gsma/sgp02/es4", body);
 
     // GetEIS: synchronous, the EIS as the Operator sees it, no keys.
     let (code, text) = call(request(
@@ -222,7 +160,10 @@ fn es4_over_soap() {
     assert_eq!(code, 400);
     assert!(text.contains("Fault"), "{text}");
     let anonymous = reqwest::Client::builder()
-        .tls_certs_only([ca])
+        .tls_certs_only([reqwest::Certificate::from_pem(
+            &std::fs::read(nist.join("ci.pem")).unwrap(),
+        )
+        .unwrap()])
         .build()
         .unwrap();
     let code = rt.block_on(async {
@@ -242,6 +183,5 @@ fn es4_over_soap() {
         code == 403 || code == 0,
         "without a client certificate: {code}"
     );
-    rt.block_on(smsc.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
+    lab.finish();
 }

@@ -62,6 +62,15 @@ pub(super) fn parse_aid_tlv(value: &[u8]) -> Result<Aid, Sgp02Error> {
     Aid::new(tlv::read_single(value, u16::from(c::TAG_AID), "AID")?)
 }
 
+/// Splits `apdu` and checks that it is the GP command `ins` `p1` `p2` (CLA `80`).
+pub(super) fn split_command(apdu: &[u8], ins: u8, p1: u8, p2: u8) -> Result<Apdu<'_>, Sgp02Error> {
+    let a = split_apdu(apdu)?;
+    if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, ins, p1, p2) {
+        return Err(unknown(&a));
+    }
+    Ok(a)
+}
+
 pub(super) fn unknown(a: &Apdu<'_>) -> Sgp02Error {
     Sgp02Error::UnknownCommand {
         cla: a.cla,
@@ -134,17 +143,7 @@ impl CreateIsdp {
 
     /// Parses the INSTALL APDU.
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2)
-            != (
-                c::CLA_GP,
-                c::INS_INSTALL,
-                c::P1_INSTALL_AND_MAKE_SELECTABLE,
-                0,
-            )
-        {
-            return Err(unknown(&a));
-        }
+        let a = split_command(apdu, c::INS_INSTALL, c::P1_INSTALL_AND_MAKE_SELECTABLE, 0)?;
         let mut rest = a.data;
         let mut take = || -> Result<&[u8], Sgp02Error> {
             let (&l, r) = rest
@@ -227,10 +226,7 @@ impl DeleteProfile {
     }
     /// Parses the DELETE APDU.
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, c::INS_DELETE, 0, c::P2_DELETE_RELATED) {
-            return Err(unknown(&a));
-        }
+        let a = split_command(apdu, c::INS_DELETE, 0, c::P2_DELETE_RELATED)?;
         Ok(DeleteProfile {
             aid: parse_aid_tlv(a.data)?,
         })
@@ -258,17 +254,12 @@ impl GetStatus {
     }
     /// Parses the GET STATUS APDU.
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2)
-            != (
-                c::CLA_GP,
-                c::INS_GET_STATUS,
-                c::P1_GET_STATUS_APPS,
-                c::P2_GET_STATUS_TLV,
-            )
-        {
-            return Err(unknown(&a));
-        }
+        let a = split_command(
+            apdu,
+            c::INS_GET_STATUS,
+            c::P1_GET_STATUS_APPS,
+            c::P2_GET_STATUS_TLV,
+        )?;
         let v = tlv::read_single(a.data, u16::from(c::TAG_AID), "GET STATUS search criteria")?;
         Ok(GetStatus {
             aid: if v.is_empty() {

@@ -227,7 +227,8 @@ pub const TAG_SIGNATURE: u16 = 0x5F37;
 pub const CERT_KEY_USAGE_KEY_AGREEMENT: [u8; 2] = [0x00, 0x80];
 /// Certificate type of an SM-DP.
 pub const CERT_TYPE_SMDP: u8 = 0x01;
-/// Certificate type of an SM-SR.
+/// Certificate type of an SM-SR (CERT.SR.ECDSA, sent to the ISD-R in the SM-SR change,
+/// SGP.02 §3.7; Njiwa writes `C8 01 02` too).
 pub const CERT_TYPE_SMSR: u8 = 0x02;
 /// Key parameter reference of NIST P-256 (GP Amd E).
 pub const KEY_PARAMETER_P256: u8 = 0x00;
@@ -261,6 +262,17 @@ pub const SCENARIO_PARAM_HOST_ID: u8 = 0x04;
 pub const SCENARIO_PARAM_CERTIFICATE: u8 = 0x08;
 /// Key usage qualifier: a secure channel keyset of three keys (S-ENC, S-MAC, DEK).
 pub const KEY_USAGE_SCP03_KEYSET: u8 = 0x10;
+/// Key usage qualifier of the ISD-R's new SCP80 keyset in the SM-SR change (SGP.02 §3.7,
+/// ES5 EstablishISDRKeySet). The public Njiwa SM-SR asks for a keyset of three keys here
+/// too (`10`, citing SGP.02 v3.1 §5.6.1) and derives it like the ISD-P's: the KDF output
+/// is receipt key ‖ KIc ‖ KID ‖ DEK. We follow it, so one value serves both targets.
+pub const KEY_USAGE_SCP80_KEYSET: u8 = KEY_USAGE_SCP03_KEYSET;
+/// CRT `91`: initial value of the new keyset's sequence counter (for SCP80 the five
+/// octets of the TS 102 225 counter; the eUICC takes it as the highest counter already
+/// received, so the new SM-SR's first packet carries a higher one — our reading).
+pub const TAG_CRT_INITIAL_COUNTER: u16 = 0x91;
+/// Length of an SCP80 initial counter in the CRT.
+pub const SCP80_COUNTER_LEN: usize = 5;
 /// Key type AES.
 pub const KEY_TYPE_AES: u8 = 0x88;
 /// Key length of AES-128.

@@ -11,14 +11,17 @@
 //! 2. [`KeySetKeyAgreement`]: STORE DATA DGI `3A02` { `A6` CRT } ‖ `7F49` ePK.DP.ECKA ‖
 //!    `5F37` signature over `3A02`‖`7F49`‖`85` RC; the ISD-P answers [`KeySetReceipt`]
 //!    (`85` DR, `86` receipt) — GP Amd E scenario #3.
-//! 3. [`Scp03tCommand`]: STORE DATA P1 `90` carrying one SCP03t TLV (`84` INITIALIZE UPDATE,
-//!    `85` EXTERNAL AUTHENTICATE, `86` protected Profile Package segment; SGP.02 §4.1.3.3).
+//! 3. [`Scp03tCommand`]: STORE DATA carrying one SCP03t TLV (`84` INITIALIZE UPDATE,
+//!    `85` EXTERNAL AUTHENTICATE, `86` protected Profile Package segment; SGP.02 §4.1.3.3),
+//!    P1 `90` for the last block and `10` before it.
+//!
+//! docs/m2m-es8.md walks through the exchange.
 //!
 //! Layouts follow the public Njiwa SM-DP where it shows them and are otherwise our reading
 //! (the SGP.02 and GP Amd E texts were not at hand); every constant is in [`super::consts`].
 
 use super::Sgp02Error;
-use super::command::{build, split_apdu, unknown};
+use super::command::{build, split_apdu, split_command, unknown};
 use super::consts as c;
 use super::tlv;
 use super::types::Aid;
@@ -47,17 +50,7 @@ impl InstallForPersonalization {
 
     /// Parses the C-APDU.
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2)
-            != (
-                c::CLA_GP,
-                c::INS_INSTALL,
-                c::P1_INSTALL_FOR_PERSONALIZATION,
-                0,
-            )
-        {
-            return Err(unknown(&a));
-        }
+        let a = split_command(apdu, c::INS_INSTALL, c::P1_INSTALL_FOR_PERSONALIZATION, 0)?;
         match a.data {
             [0x00, 0x00, l, rest @ ..] if rest.len() == usize::from(*l) + 3 => {
                 let (aid, tail) = rest.split_at(usize::from(*l));
@@ -110,6 +103,12 @@ impl EcPublicKey {
     /// The `7F49` TLV.
     pub fn to_tlv(&self) -> Result<Vec<u8>, Sgp02Error> {
         tlv::tlv(c::TAG_PUBLIC_KEY, &self.value()?)
+    }
+
+    /// Parses the `7F49` TLV (the form ES7 CreateAdditionalKeySet's `EphemeralPublicKey`
+    /// carries, our reading).
+    pub fn parse(input: &[u8]) -> Result<Self, Sgp02Error> {
+        Self::parse_value(tlv::read_single(input, c::TAG_PUBLIC_KEY, "public key")?)
     }
 
     fn parse_value(value: &[u8]) -> Result<Self, Sgp02Error> {
@@ -248,11 +247,53 @@ pub struct KeyAgreementCrt {
     pub key_id: u8,
     /// `83`: key version of the new keyset.
     pub key_version: u8,
+    /// `91`: initial sequence counter of the new keyset (the ISD-R's SCP80 keyset in the
+    /// SM-SR change: five octets; absent for an ISD-P's SCP03 keyset). Encoded after
+    /// `83` and before `84`, where Njiwa puts it.
+    pub initial_counter: Option<Vec<u8>>,
     /// `84`: host identifier, with the scenario parameter `04`.
     pub host_id: Option<Vec<u8>>,
 }
 
 impl KeyAgreementCrt {
+    /// The CRT of the ISD-R's new SCP80 keyset in the SM-SR change: scenario #3 with
+    /// `scenario_parameters`, key usage [`c::KEY_USAGE_SCP80_KEYSET`], AES, 16 octets, key
+    /// identifier `01`, `key_version` (1..15), the initial counter in five octets and the
+    /// host identifier. ES7 CreateAdditionalKeySet carries these parameters, not the CRT:
+    /// the current SM-SR rebuilds it with this function for the STORE DATA, the new one
+    /// for the data it signs, so both must build the same octets. (Njiwa also writes a
+    /// key access `96 01 00` and the ISD-R's SDIN `45`; we write neither.)
+    pub fn isd_r(
+        key_version: u8,
+        initial_counter: u64,
+        scenario_parameters: u8,
+        host_id: Option<Vec<u8>>,
+    ) -> Result<Self, Sgp02Error> {
+        if !(1..=15).contains(&key_version) {
+            return Err(Sgp02Error::InvalidValue("SCP80 key version 1..15"));
+        }
+        if initial_counter >> (8 * c::SCP80_COUNTER_LEN) != 0 {
+            return Err(Sgp02Error::InvalidValue("initial counter of five octets"));
+        }
+        if (scenario_parameters & c::SCENARIO_PARAM_HOST_ID != 0) != host_id.is_some() {
+            return Err(Sgp02Error::InvalidValue(
+                "host identifier with the scenario parameter 04",
+            ));
+        }
+        Ok(Self {
+            scenario_parameters,
+            key_usage: c::KEY_USAGE_SCP80_KEYSET,
+            key_type: c::KEY_TYPE_AES,
+            key_length: c::KEY_LENGTH_AES128,
+            key_id: 0x01,
+            key_version,
+            initial_counter: Some(
+                initial_counter.to_be_bytes()[8 - c::SCP80_COUNTER_LEN..].to_vec(),
+            ),
+            host_id,
+        })
+    }
+
     /// The `A6` TLV.
     pub fn to_tlv(&self) -> Result<Vec<u8>, Sgp02Error> {
         let mut v = tlv::tlv(
@@ -264,6 +305,9 @@ impl KeyAgreementCrt {
         tlv::push_tlv(&mut v, c::TAG_CRT_KEY_LENGTH, &[self.key_length])?;
         tlv::push_tlv(&mut v, c::TAG_CRT_KEY_ID, &[self.key_id])?;
         tlv::push_tlv(&mut v, c::TAG_CRT_KEY_VERSION, &[self.key_version])?;
+        if let Some(n) = &self.initial_counter {
+            tlv::push_tlv(&mut v, c::TAG_CRT_INITIAL_COUNTER, n)?;
+        }
         if let Some(h) = &self.host_id {
             tlv::push_tlv(&mut v, c::TAG_CRT_HOST_ID, h)?;
         }
@@ -278,6 +322,7 @@ impl KeyAgreementCrt {
             key_length: 0,
             key_id: 0,
             key_version: 0,
+            initial_counter: None,
             host_id: None,
         };
         let mut scenario = false;
@@ -299,6 +344,7 @@ impl KeyAgreementCrt {
                 c::TAG_CRT_KEY_LENGTH => crt.key_length = one(v)?,
                 c::TAG_CRT_KEY_ID => crt.key_id = one(v)?,
                 c::TAG_CRT_KEY_VERSION => crt.key_version = one(v)?,
+                c::TAG_CRT_INITIAL_COUNTER => crt.initial_counter = Some(v.to_vec()),
                 c::TAG_CRT_HOST_ID => crt.host_id = Some(v.to_vec()),
                 tag => {
                     return Err(Sgp02Error::UnexpectedTag {
@@ -593,8 +639,65 @@ mod tests {
             key_length: c::KEY_LENGTH_AES128,
             key_id: 0x01,
             key_version: 0x30,
+            initial_counter: None,
             host_id: Some(b"SMDP".to_vec()),
         }
+    }
+
+    #[test]
+    fn isd_r_crt_with_initial_counter() {
+        let crt = KeyAgreementCrt {
+            scenario_parameters: c::SCENARIO_PARAM_DR
+                | c::SCENARIO_PARAM_CERTIFICATE
+                | c::SCENARIO_PARAM_HOST_ID,
+            key_usage: c::KEY_USAGE_SCP80_KEYSET,
+            key_type: c::KEY_TYPE_AES,
+            key_length: c::KEY_LENGTH_AES128,
+            key_id: 0x01,
+            key_version: 0x02,
+            initial_counter: Some(vec![0, 0, 0, 0, 1]),
+            host_id: Some(b"SMSR".to_vec()),
+        };
+        let tlv = crt.to_tlv().unwrap();
+        // … 82 01 01 83 01 02 91 05 0000000001 84 04 "SMSR"
+        let tail = [
+            &[
+                0x82, 0x01, 0x01, 0x83, 0x01, 0x02, 0x91, 0x05, 0, 0, 0, 0, 1, 0x84, 0x04,
+            ][..],
+            b"SMSR",
+        ]
+        .concat();
+        assert!(tlv.ends_with(&tail));
+        let ka = KeySetKeyAgreement {
+            crt: crt.clone(),
+            ephemeral_key: EcPublicKey {
+                q: [&[0x04][..], &[0x22; 64]].concat(),
+                parameter_reference: c::KEY_PARAMETER_P256,
+            },
+            signature: vec![0x44; 64],
+        };
+        match Es8Command::parse(&ka.to_apdu().unwrap()).unwrap() {
+            Es8Command::KeySetKeyAgreement(k) => assert_eq!(k.crt, crt),
+            other => panic!("{other:?}"),
+        }
+        let built = KeyAgreementCrt::isd_r(
+            0x02,
+            1,
+            c::SCENARIO_PARAM_DR | c::SCENARIO_PARAM_CERTIFICATE | c::SCENARIO_PARAM_HOST_ID,
+            Some(b"SMSR".to_vec()),
+        )
+        .unwrap();
+        assert_eq!(built, crt);
+        assert!(KeyAgreementCrt::isd_r(0, 1, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(16, 1, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(1, 1 << 40, 0, None).is_err());
+        assert!(KeyAgreementCrt::isd_r(1, 1, c::SCENARIO_PARAM_HOST_ID, None).is_err());
+        let epk = ka.ephemeral_key.clone();
+        assert_eq!(EcPublicKey::parse(&epk.to_tlv().unwrap()).unwrap(), epk);
+        assert!(EcPublicKey::parse(&[0x7F, 0x49, 0x00]).is_err());
+        let mut smsr = cert();
+        smsr.discretionary = vec![c::TAG_CERT_TYPE as u8, 0x01, c::CERT_TYPE_SMSR];
+        assert_eq!(smsr.certificate_type(), Some(c::CERT_TYPE_SMSR));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! UpdateSMSRAddressingParameters (our reading of SGP.02 v4.2, see [`super::consts`]).
 
 use super::Sgp02Error;
-use super::command::{aid_tlv, build, parse_aid_tlv, split_apdu, unknown};
+use super::command::{aid_tlv, build, parse_aid_tlv, split_command};
 use super::consts as c;
 use super::tlv;
 use super::types::{Aid, SmsAddress};
@@ -20,10 +20,7 @@ fn store_data(dgi: u16, value: &[u8]) -> Result<Vec<u8>, Sgp02Error> {
 
 /// Parses a STORE DATA APDU carrying `expected` and returns the DGI value.
 fn parse_store_data(apdu: &[u8], expected: u16) -> Result<&[u8], Sgp02Error> {
-    let a = split_apdu(apdu)?;
-    if (a.cla, a.ins, a.p1, a.p2) != (c::CLA_GP, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_DGI, 0) {
-        return Err(unknown(&a));
-    }
+    let a = split_command(apdu, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_DGI, 0)?;
     let (dgi, value) = tlv::read_dgi(a.data)?;
     if dgi != expected {
         return Err(Sgp02Error::UnknownDgi(dgi));
@@ -210,12 +207,7 @@ impl AdminSessionTrigger {
     }
     /// Parses the STORE DATA APDU (the parameters must be one TLV with tag `81`).
     pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
-        let a = split_apdu(apdu)?;
-        if (a.cla, a.ins, a.p1, a.p2)
-            != (c::CLA_GP, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_BER, 0)
-        {
-            return Err(unknown(&a));
-        }
+        let a = split_command(apdu, c::INS_STORE_DATA, c::P1_STORE_DATA_LAST_BER, 0)?;
         tlv::read_single(
             a.data,
             u16::from(c::TAG_ADMIN_SESSION_TRIGGER),

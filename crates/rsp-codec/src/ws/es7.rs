@@ -37,13 +37,21 @@
 //! literally), and the `rsp-codec` golden tests match [`super::Interface`] exhaustively. So
 //! [`Es7Message`] is its own message type, built and read like [`super::Message`].
 
-use super::common::{FunctionExecutionStatus, eid, hex_value, number, opt_number, opt_text, text};
+use super::common::{FunctionExecutionStatus, eid, hex_value, number, opt_text, text};
 use super::eis::Eis;
 use super::envelope::{Envelope, WsHeader};
-use super::message::{Request, SmsrChangeNotification};
+use super::message::{
+    Request, SmsrChangeNotification, checked_action, envelope_of, read_request, request_element,
+};
 use super::names::*;
 use super::xml::Element;
 use super::{ExecutionStatus, WsError};
+use crate::sgp02::Sgp02Error;
+use crate::sgp02::consts as sc;
+use crate::sgp02::es8::{
+    EcPublicKey, GpCertificate, KeyAgreementCrt, KeySetCertificate, KeySetKeyAgreement,
+    KeySetReceipt, RandomChallenge,
+};
 
 /// `ECCKeyLength` (the SGP.02 schema's `ECCKeyLengthType` values, as a public SM-SR's
 /// generated types show them; Njiwa passes the text through).
@@ -260,7 +268,72 @@ pub struct Es7Response {
     pub receipt: Option<Vec<u8>>,
 }
 
+impl Es7Request {
+    /// The current SM-SR's relay of AuthenticateSMSR / CreateAdditionalKeySet to the
+    /// eUICC: the C-APDU for the ISD-R (ES5, the ISD-R's TAR, no INSTALL [for
+    /// personalization]). AuthenticateSMSR → STORE DATA DGI `3A01` with CERT.SR.ECDSA
+    /// (which must be an SM-SR certificate); CreateAdditionalKeySet → STORE DATA DGI
+    /// `3A02` with the CRT rebuilt by [`KeyAgreementCrt::isd_r`], `EphemeralPublicKey` as
+    /// its `7F49` TLV (our reading) and the signature. `None` for HandoverEUICC.
+    pub fn isd_r_apdu(&self) -> Result<Option<Vec<u8>>, Sgp02Error> {
+        match self {
+            Es7Request::HandoverEuicc(_) => Ok(None),
+            Es7Request::AuthenticateSmsr {
+                smsr_certificate, ..
+            } => {
+                let cert = GpCertificate::parse(smsr_certificate)?;
+                if cert.certificate_type() != Some(sc::CERT_TYPE_SMSR) {
+                    return Err(Sgp02Error::InvalidValue("not an SM-SR certificate"));
+                }
+                KeySetCertificate(cert).to_apdu().map(Some)
+            }
+            Es7Request::CreateAdditionalKeySet {
+                key_version_number,
+                initial_sequence_counter,
+                scenario_parameter,
+                host_id,
+                ephemeral_public_key,
+                signature,
+                ..
+            } => {
+                let with_host = scenario_parameter & sc::SCENARIO_PARAM_HOST_ID != 0;
+                KeySetKeyAgreement {
+                    crt: KeyAgreementCrt::isd_r(
+                        *key_version_number,
+                        *initial_sequence_counter,
+                        *scenario_parameter,
+                        with_host.then(|| host_id.clone()),
+                    )?,
+                    ephemeral_key: EcPublicKey::parse(ephemeral_public_key)?,
+                    signature: signature.clone(),
+                }
+                .to_apdu()
+                .map(Some)
+            }
+        }
+    }
+}
+
 impl Es7Response {
+    /// The successful response of AuthenticateSMSR or CreateAdditionalKeySet from the
+    /// data of the ISD-R's answer to [`Es7Request::isd_r_apdu`] (`85` challenge; [`85` DR]
+    /// ‖ `86` receipt).
+    pub fn from_isd_r_answer(function: Function, data: &[u8]) -> Result<Self, Sgp02Error> {
+        let mut r = Self::new(function, FunctionExecutionStatus::success());
+        match function {
+            Function::AuthenticateSmsr => {
+                r.random_challenge = Some(RandomChallenge::parse(data)?.0);
+            }
+            Function::CreateAdditionalKeySet => {
+                let a = KeySetReceipt::parse(data)?;
+                r.derivation_random = a.derivation_random;
+                r.receipt = Some(a.receipt);
+            }
+            _ => return Err(Sgp02Error::InvalidValue("not an ISD-R key establishment")),
+        }
+        Ok(r)
+    }
+
     /// A response with only its status (HandoverEUICC, or a failure).
     pub fn new(function: Function, status: FunctionExecutionStatus) -> Self {
         Self {
@@ -311,16 +384,7 @@ impl Es7Message {
             v.as_ref().map(|v| Element::leaf(n, hex::encode_upper(v)))
         };
         match self {
-            Self::Request(r) => {
-                let mut el = Element::gsma(name(r.body.function()))
-                    .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
-                    .with_opt(
-                        r.validity_period
-                            .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
-                    );
-                el.children.extend(r.body.fields());
-                el
-            }
+            Self::Request(r) => request_element(name(r.body.function()), r, r.body.fields()),
             Self::Response(r) => {
                 let el = Element::gsma(&format!("{}{RESPONSE_SUFFIX}", name(r.function)))
                     .with(r.status.to_element());
@@ -334,9 +398,7 @@ impl Es7Message {
                     _ => el,
                 }
             }
-            Self::SmsrChange(n) => Element::gsma(NotificationKind::SmsrChange.element())
-                .with(n.eis.to_element())
-                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
+            Self::SmsrChange(n) => n.to_element(),
         }
     }
 
@@ -346,13 +408,8 @@ impl Es7Message {
         if el.ns != NS_GSMA {
             return Err(unknown());
         }
-        if el.name == NotificationKind::SmsrChange.element() {
-            return Ok(Self::SmsrChange(SmsrChangeNotification {
-                eis: Box::new(Eis::from_element(
-                    el.child(NS_GSMA, EIS).ok_or(WsError::Missing(EIS))?,
-                )?),
-                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
-            }));
+        if let Some(n) = SmsrChangeNotification::read(el) {
+            return Ok(Self::SmsrChange(n?));
         }
         let find = |name: &str| Function::ES7.into_iter().find(|f| body_name(*f) == name);
         if let Some(function) = el.name.strip_suffix(RESPONSE_SUFFIX).and_then(find) {
@@ -384,31 +441,19 @@ impl Es7Message {
             return Ok(Self::Response(r));
         }
         let function = find(&el.name).ok_or_else(unknown)?;
-        Ok(Self::Request(Request {
-            function_call_identifier: text(el, FUNCTION_CALL_ID)?,
-            validity_period: opt_number(el, VALIDITY_PERIOD)?,
-            body: Es7Request::read(function, el)?,
-        }))
+        Ok(Self::Request(read_request(el, |el| {
+            Es7Request::read(function, el)
+        })?))
     }
 
     /// Reads the body of `env`, checking that its `wsa:Action` matches.
     pub fn from_envelope(env: &Envelope) -> Result<Self, WsError> {
-        let msg = Self::from_element(&env.body)?;
-        if msg.action() != env.header.action {
-            return Err(WsError::ActionMismatch(env.header.action.clone()));
-        }
-        Ok(msg)
+        checked_action(env, Self::from_element, Self::action)
     }
 
     /// The envelope carrying this message; `header.action` is set from the message.
     pub fn envelope(&self, header: WsHeader) -> Envelope {
-        Envelope {
-            header: WsHeader {
-                action: self.action(),
-                ..header
-            },
-            body: self.to_element(),
-        }
+        envelope_of(self.action(), self.to_element(), header)
     }
 }
 
@@ -1042,5 +1087,64 @@ mod tests {
             Es7Message::from_envelope(&env).expect("read"),
             req(key_set())
         );
+    }
+
+    #[test]
+    fn isd_r_relay_of_the_key_establishment() {
+        let r = Es7Response::from_isd_r_answer(
+            Function::AuthenticateSmsr,
+            &[&[0x85, 0x10][..], &[7; 16]].concat(),
+        )
+        .expect("challenge");
+        assert_eq!(r.random_challenge, Some(vec![7; 16]));
+        let data = KeySetReceipt {
+            derivation_random: Some(vec![1; 16]),
+            receipt: vec![2; 16],
+        }
+        .encode()
+        .expect("receipt");
+        let r = Es7Response::from_isd_r_answer(Function::CreateAdditionalKeySet, &data)
+            .expect("receipt");
+        assert_eq!(r.derivation_random, Some(vec![1; 16]));
+        assert_eq!(r.receipt, Some(vec![2; 16]));
+        assert!(Es7Response::from_isd_r_answer(Function::HandoverEuicc, &data).is_err());
+        assert!(Es7Response::from_isd_r_answer(Function::AuthenticateSmsr, &data).is_err());
+
+        let ephemeral = EcPublicKey {
+            q: [&[0x04][..], &[0x22; 64]].concat(),
+            parameter_reference: sc::KEY_PARAMETER_P256,
+        };
+        let req = Es7Request::CreateAdditionalKeySet {
+            eid: "89049032000000000000000000000163".into(),
+            key_version_number: 3,
+            initial_sequence_counter: 1,
+            ecc_key_length: EccKeyLength::Ecc256,
+            scenario_parameter: sc::SCENARIO_PARAM_CERTIFICATE
+                | sc::SCENARIO_PARAM_DR
+                | sc::SCENARIO_PARAM_HOST_ID,
+            host_id: b"SMSR2".to_vec(),
+            ephemeral_public_key: ephemeral.to_tlv().expect("7F49"),
+            signature: vec![0x44; 64],
+        };
+        let apdu = req.isd_r_apdu().expect("relay").expect("an APDU");
+        assert_eq!(&apdu[..4], &[0x80, 0xE2, 0x89, 0x01]);
+        let crt = KeyAgreementCrt::isd_r(
+            3,
+            1,
+            sc::SCENARIO_PARAM_CERTIFICATE | sc::SCENARIO_PARAM_DR | sc::SCENARIO_PARAM_HOST_ID,
+            Some(b"SMSR2".to_vec()),
+        )
+        .expect("crt");
+        let want = KeySetKeyAgreement {
+            crt,
+            ephemeral_key: ephemeral,
+            signature: vec![0x44; 64],
+        };
+        assert_eq!(apdu, want.to_apdu().expect("apdu"));
+        let not_a_cert = Es7Request::AuthenticateSmsr {
+            eid: "89049032000000000000000000000163".into(),
+            smsr_certificate: vec![0x7F, 0x21, 0x00],
+        };
+        assert!(not_a_cert.isd_r_apdu().is_err());
     }
 }

@@ -97,6 +97,75 @@ pub struct Notification {
     pub completion_timestamp: String,
 }
 
+/// The body element of a request: `name` with the common fields, then the function's.
+pub(super) fn request_element<B>(name: &str, r: &Request<B>, fields: Vec<Element>) -> Element {
+    let mut el = Element::gsma(name)
+        .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
+        .with_opt(
+            r.validity_period
+                .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
+        );
+    el.children.extend(fields);
+    el
+}
+
+/// Reads a request's common fields and its body with `read`.
+pub(super) fn read_request<B>(
+    el: &Element,
+    read: impl FnOnce(&Element) -> Result<B, WsError>,
+) -> Result<Request<B>, WsError> {
+    Ok(Request {
+        function_call_identifier: text(el, FUNCTION_CALL_ID)?,
+        validity_period: opt_number(el, VALIDITY_PERIOD)?,
+        body: read(el)?,
+    })
+}
+
+impl SmsrChangeNotification {
+    /// The body element (HandleSMSRChangeNotification).
+    pub(super) fn to_element(&self) -> Element {
+        Element::gsma(NotificationKind::SmsrChange.element())
+            .with(self.eis.to_element())
+            .with(Element::leaf(
+                COMPLETION_TIMESTAMP,
+                &self.completion_timestamp,
+            ))
+    }
+
+    /// Reads it, when `el` is one.
+    pub(super) fn read(el: &Element) -> Option<Result<Self, WsError>> {
+        (el.name == NotificationKind::SmsrChange.element()).then(|| {
+            Ok(Self {
+                eis: Box::new(Eis::from_element(
+                    el.child(NS_GSMA, EIS).ok_or(WsError::Missing(EIS))?,
+                )?),
+                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
+            })
+        })
+    }
+}
+
+/// `body` in an envelope under `header` with its `action`.
+pub(super) fn envelope_of(action: String, body: Element, header: WsHeader) -> Envelope {
+    Envelope {
+        header: WsHeader { action, ..header },
+        body,
+    }
+}
+
+/// `msg` read from `env`'s body, its action checked against `wsa:Action`.
+pub(super) fn checked_action<M>(
+    env: &Envelope,
+    read: impl FnOnce(&Element) -> Result<M, WsError>,
+    action: impl FnOnce(&M) -> String,
+) -> Result<M, WsError> {
+    let msg = read(&env.body)?;
+    if action(&msg) != env.header.action {
+        return Err(WsError::ActionMismatch(env.header.action.clone()));
+    }
+    Ok(msg)
+}
+
 /// Any message of the interface whose requests are `B`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message<B> {
@@ -125,16 +194,7 @@ impl<B: RequestBody> Message<B> {
     pub fn to_element(&self) -> Element {
         let i = B::INTERFACE;
         match self {
-            Self::Request(r) => {
-                let mut el = Element::gsma(r.body.function().element(i))
-                    .with(Element::leaf(FUNCTION_CALL_ID, &r.function_call_identifier))
-                    .with_opt(
-                        r.validity_period
-                            .map(|v| Element::leaf(VALIDITY_PERIOD, v.to_string())),
-                    );
-                el.children.extend(r.body.fields());
-                el
-            }
+            Self::Request(r) => request_element(r.body.function().element(i), r, r.body.fields()),
             Self::Response(r) => {
                 Element::gsma(&format!("{}{RESPONSE_SUFFIX}", r.function.element(i)))
                     .with(r.status.to_element())
@@ -150,9 +210,7 @@ impl<B: RequestBody> Message<B> {
                 .with(Element::leaf(EID, &n.eid))
                 .with(Element::leaf(ICCID, &n.iccid))
                 .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
-            Self::SmsrChange(n) => Element::gsma(NotificationKind::SmsrChange.element())
-                .with(n.eis.to_element())
-                .with(Element::leaf(COMPLETION_TIMESTAMP, &n.completion_timestamp)),
+            Self::SmsrChange(n) => n.to_element(),
         }
     }
 
@@ -166,14 +224,9 @@ impl<B: RequestBody> Message<B> {
         // The SM-SR notifies Operators (ES4) and SM-DPs (ES3), the SM-DP Operators (ES2);
         // nobody notifies the EUM (ES1).
         if matches!(i, Interface::Es2 | Interface::Es4)
-            && el.name == NotificationKind::SmsrChange.element()
+            && let Some(n) = SmsrChangeNotification::read(el)
         {
-            return Ok(Self::SmsrChange(SmsrChangeNotification {
-                eis: Box::new(Eis::from_element(
-                    el.child(NS_GSMA, EIS).ok_or(WsError::Missing(EIS))?,
-                )?),
-                completion_timestamp: text(el, COMPLETION_TIMESTAMP)?,
-            }));
+            return Ok(Self::SmsrChange(n?));
         }
         if i != Interface::Es1
             && let Some(kind) = NotificationKind::ALL
@@ -218,30 +271,16 @@ impl<B: RequestBody> Message<B> {
             .iter()
             .find(|f| f.element(i) == el.name)
             .ok_or_else(unknown)?;
-        Ok(Self::Request(Request {
-            function_call_identifier: text(el, FUNCTION_CALL_ID)?,
-            validity_period: opt_number(el, VALIDITY_PERIOD)?,
-            body: B::read(function, el)?,
-        }))
+        Ok(Self::Request(read_request(el, |el| B::read(function, el))?))
     }
 
     /// Reads the body of `env`, checking that its `wsa:Action` matches.
     pub fn from_envelope(env: &Envelope) -> Result<Self, WsError> {
-        let msg = Self::from_element(&env.body)?;
-        if msg.action() != env.header.action {
-            return Err(WsError::ActionMismatch(env.header.action.clone()));
-        }
-        Ok(msg)
+        checked_action(env, Self::from_element, Self::action)
     }
 
     /// The envelope carrying this message; `header.action` is set from the message.
     pub fn envelope(&self, header: WsHeader) -> Envelope {
-        Envelope {
-            header: WsHeader {
-                action: self.action(),
-                ..header
-            },
-            body: self.to_element(),
-        }
+        envelope_of(self.action(), self.to_element(), header)
     }
 }

@@ -21,6 +21,11 @@ pub struct Lab {
     pub ecasd_key: rsp_crypto::PublicKey,
     /// Another CI's credential, same SM-DP key.
     pub foreign: SmdpCredential,
+    /// The new SM-SR of an SM-SR change: CERT.SR.ECDSA from the same CI (the test PKI has
+    /// no SM-SR role; the SM-DS authentication certificate stands in for its X.509).
+    pub smsr: SmdpCredential,
+    /// CERT.SR.ECDSA for the same key from another CI.
+    pub foreign_smsr: SmdpCredential,
 }
 
 pub fn lab(curve: Curve) -> Lab {
@@ -51,6 +56,18 @@ pub fn lab_with(curve: Curve, nvm_quota: u16) -> Lab {
     let foreign_cert = certificate::issue(&dp.cert, &other.get(Role::Ci).expect("ci").key)
         .expect("foreign CERT.DP.ECDSA");
     let foreign = SmdpCredential::new(foreign_cert, own(&dp.key)).expect("foreign");
+    let sr = pki.get(Role::DsAuth).expect("sr");
+    let smsr = SmdpCredential::new(
+        certificate::issue_smsr(&sr.cert, &ci.key).expect("CERT.SR.ECDSA"),
+        own(&sr.key),
+    )
+    .expect("smsr");
+    let foreign_smsr = SmdpCredential::new(
+        certificate::issue_smsr(&sr.cert, &other.get(Role::Ci).expect("ci").key)
+            .expect("foreign CERT.SR.ECDSA"),
+        own(&sr.key),
+    )
+    .expect("foreign smsr");
     let create = CreateIsdp::new(isdp(), Some(nvm_quota), None)
         .to_apdu()
         .expect("apdu");
@@ -61,6 +78,8 @@ pub fn lab_with(curve: Curve, nvm_quota: u16) -> Lab {
         credential,
         ecasd_key: euicc.cert.public_key().clone(),
         foreign,
+        smsr,
+        foreign_smsr,
     }
 }
 

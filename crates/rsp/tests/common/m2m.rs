@@ -280,3 +280,129 @@ pub fn web_service_args(
         format!("{operator}=http://{endpoint}/es4"),
     ]
 }
+
+/// The web-service lab of the SOAP tests: `rsp serve smsr` with its web services (the test
+/// PKI's localhost certificate, notices for `operator` to a collecting endpoint), the lab
+/// SMSC, the device driving the lab card, and the card's EIS registered with its ECASD
+/// certificate and one enabled Profile owned by `operator` (SM-DP `smdp` when given).
+pub struct SoapLab {
+    pub rt: tokio::runtime::Runtime,
+    pub dir: std::path::PathBuf,
+    /// The test PKI's NIST folder (ci.pem, mno*.pem, dp-tls*.pem).
+    pub nist: std::path::PathBuf,
+    pub smsc: rsp_sms::Smsc,
+    /// The Operator's endpoint and what it received.
+    pub endpoint: std::net::SocketAddr,
+    pub received: Arc<Mutex<Vec<String>>>,
+    pub server: Server,
+    pub running: Option<Running>,
+    pub device: Arc<Device>,
+    pub eid: String,
+    /// The web services' port.
+    pub ws_port: u16,
+}
+
+impl SoapLab {
+    pub fn start(operator: &str, smdp: Option<&str>) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = super::temp_dir();
+        let nist = super::test_pki(&dir).join("nist");
+        let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
+        let (endpoint, received) = operator_endpoint(&rt);
+        let ws_port = super::free_port();
+        let server = Server {
+            dir: dir.clone(),
+            smsc: smsc.local_addr(),
+            admin: super::free_port(),
+            extra: web_service_args(&nist, ws_port, operator, endpoint),
+        };
+        let card = card();
+        let eid = card.eid().to_owned();
+        let device = rt.block_on(device(smsc.local_addr(), card));
+        let running = server.start();
+        let ecasd = rsp_testkit::m2m::lab_pki(&eid)
+            .get(rsp_pki::Role::Euicc)
+            .unwrap()
+            .cert
+            .der()
+            .to_vec();
+        let mut profile = serde_json::json!({
+            "iccid": ICCID,
+            "isdPAid": rsp_codec::sgp02::Aid::isd_p(0).unwrap().to_hex(),
+            "mnoId": operator, "state": "ENABLED", "fallbackAttribute": true,
+            "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
+        });
+        if let Some(smdp) = smdp {
+            profile["smdpId"] = smdp.into();
+        }
+        let (status, body) = post(
+            server.admin,
+            "/smsr/v1/euiccs",
+            &serde_json::json!({
+                "eis": {
+                    "eid": eid, "eumId": "eum", "smsrId": "",
+                    "ecasdCertificate": base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD, &ecasd),
+                    "profiles": [profile]
+                },
+                "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
+                    "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
+            }),
+        );
+        assert_eq!(status, 201, "{body}");
+        SoapLab {
+            rt,
+            dir,
+            nist,
+            smsc,
+            endpoint,
+            received,
+            server,
+            running: Some(running),
+            device,
+            eid,
+            ws_port,
+        }
+    }
+
+    /// An HTTPS client trusting the test CI, presenting the test PKI's `identity`
+    /// (`mno` for an Operator, `dp-tls` for an SM-DP).
+    pub fn client(&self, identity: &str) -> reqwest::Client {
+        let ca = reqwest::Certificate::from_pem(&std::fs::read(self.nist.join("ci.pem")).unwrap())
+            .unwrap();
+        let mut pem = std::fs::read(self.nist.join(format!("{identity}.key.pem"))).unwrap();
+        pem.extend(std::fs::read(self.nist.join(format!("{identity}.pem"))).unwrap());
+        reqwest::Client::builder()
+            .tls_certs_only([ca])
+            .identity(reqwest::Identity::from_pem(&pem).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    /// The web service at `path` (e.g. `/gsma/sgp02/es4`).
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.ws_port)
+    }
+
+    /// POSTs a SOAP envelope; the status and body.
+    pub fn soap(&self, client: &reqwest::Client, path: &str, body: String) -> (u16, String) {
+        let request = client
+            .post(self.url(path))
+            .header("content-type", "application/soap+xml; charset=utf-8")
+            .body(body);
+        self.rt.block_on(async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    }
+
+    /// Stops the SM-SR and the SMSC and removes the lab's folder.
+    pub fn finish(mut self) {
+        self.running.take();
+        self.rt.block_on(self.smsc.shutdown());
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
