@@ -24,6 +24,7 @@ mod smsr;
 use clap::Subcommand;
 
 pub use common::RunningServer;
+pub(crate) use common::{open_store, unused_data_key};
 pub use eim::{EimArgs, start_eim};
 pub use smdp::SmdpArgs;
 pub use smdpp::{SmdppArgs, start_smdpp};

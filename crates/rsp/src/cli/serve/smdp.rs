@@ -9,17 +9,18 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
+use super::common::{
+    RunningServer, admin_token, client_identity, data_key, endpoints, init_logging, open_store,
+    serve_admin, serve_until_stopped, stopped,
+};
+use crate::config::smdpp::LogFormat;
 use anyhow::Context;
 use clap::Args;
 use rsp_http::smdp::es3_client::Es3Client;
 use rsp_smdp::service::{SmdpConfig, SmdpService};
 use rsp_smdp::{SmdpCredential, certificate};
-use rsp_storage::SqlStore;
-use tokio::sync::watch;
-
-use super::common::{RunningServer, data_key, init_logging, serve_until_stopped, stopped};
-use crate::config::smdpp::LogFormat;
 
 /// Options of `rsp serve smdp` (each also an `RSP_SMDP_*` environment variable).
 #[derive(Debug, Args)]
@@ -152,22 +153,6 @@ pub struct SmdpArgs {
     log_format: LogFormat,
 }
 
-/// `ID=URL` pairs.
-fn endpoints(pairs: &[String], what: &str) -> anyhow::Result<HashMap<String, String>> {
-    pairs
-        .iter()
-        .map(|p| {
-            let (id, url) = p
-                .split_once('=')
-                .with_context(|| format!("--{what} {p}: expected ID=URL"))?;
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                anyhow::bail!("--{what} {p}: the URL must be http(s)://");
-            }
-            Ok((id.to_owned(), url.to_owned()))
-        })
-        .collect()
-}
-
 /// The settings `start_smdp` runs with.
 #[derive(Debug, Clone)]
 pub struct SmdpSettings {
@@ -221,13 +206,7 @@ pub(super) fn run(args: SmdpArgs) -> anyhow::Result<()> {
         anyhow::bail!("--host-id: 1..16 characters");
     }
     let identity_pem = match (&args.es3_client_cert, &args.es3_client_key) {
-        (Some(cert), Some(key)) => {
-            let mut pem =
-                std::fs::read(key).with_context(|| format!("reading {}", key.display()))?;
-            pem.push(b'\n');
-            pem.extend(std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?);
-            Some(pem)
-        }
+        (Some(cert), Some(key)) => Some(client_identity(key, cert)?),
         (None, None) => None,
         _ => anyhow::bail!("--es3-client-cert and --es3-client-key go together"),
     };
@@ -259,21 +238,10 @@ pub async fn start_smdp(
     es2: tokio::net::TcpListener,
     admin_listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningServer> {
-    let token = std::env::var("RSP_SMDP_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
     let admin_addr = admin_listener.local_addr()?;
-    if !admin_addr.ip().is_loopback() && token.is_none() {
-        anyhow::bail!("--admin-listen is not on loopback: set RSP_SMDP_ADMIN_TOKEN");
-    }
+    let token = admin_token("RSP_SMDP_ADMIN_TOKEN", admin_addr)?;
     let key = data_key(&s.data_key_file)?;
-    let store = SqlStore::connect(&crate::config::database_url(&s.database), key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let store = open_store(&crate::config::database_url(&s.database), key).await?;
     let client =
         rsp_http::es2plus_client::build_client(&s.client_tls, Duration::from_secs(30 * 60))?;
     let smsrs = s
@@ -308,12 +276,9 @@ pub async fn start_smdp(
     tracing::info!(es2 = %es2_addr, admin = %admin_addr, smsrs = ?s.smsrs.keys().collect::<Vec<_>>(),
         backend = ?store.backend(), "SM-DP started");
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(async move {
-        let admin = tokio::spawn(
-            axum::serve(admin_listener, admin)
-                .with_graceful_shutdown(stopped(rx.clone()))
-                .into_future(),
-        );
+    let closing = store.clone();
+    let task = async move {
+        let admin = serve_admin(admin_listener, admin, &rx);
         let ws = tokio::spawn(rsp_http::server::serve_tls(
             es2,
             tls,
@@ -335,14 +300,9 @@ pub async fn start_smdp(
         let _ = ws.await;
         let _ = worker.await;
         let _ = sender.await;
-        store.close().await;
-        tracing::info!("stopped");
         Ok(())
-    });
-    Ok(RunningServer {
-        https: es2_addr,
-        admin: admin_addr,
-        stop: tx,
-        task,
-    })
+    };
+    Ok(RunningServer::spawn(
+        es2_addr, admin_addr, tx, closing, task,
+    ))
 }
