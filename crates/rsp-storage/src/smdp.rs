@@ -9,9 +9,10 @@ use rsp_smdp::store::{
 };
 use rsp_smdpp::store::StoreError as DbError;
 
-use crate::Backend;
 use crate::backend::SqlStore;
-use crate::db::{Param, RowRead};
+use crate::db::RowRead;
+use crate::row::{attempts, json};
+use crate::sql::{RoleOutbox, role_outbox};
 
 macro_rules! order_columns {
     () => {
@@ -89,21 +90,7 @@ const ORDERS: &str = concat!(
 );
 const INSERT_RESULT: &str = "INSERT INTO smdp_outbox (notice, state, attempts, due_at, \
      created_at) VALUES ($1, 'pending', 0, $2, $2)";
-macro_rules! claim_results {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE smdp_outbox SET attempts = attempts + 1, due_at = $2 WHERE id IN \
-             (SELECT id FROM smdp_outbox WHERE state = 'pending' AND due_at <= $1 \
-             ORDER BY id LIMIT $3",
-            $lock,
-            ") RETURNING id, notice, attempts"
-        )
-    };
-}
-const CLAIM_RESULTS_SQLITE: &str = claim_results!("");
-const CLAIM_RESULTS_POSTGRES: &str = claim_results!(" FOR UPDATE SKIP LOCKED");
-const RESULT_ENDED: &str = "UPDATE smdp_outbox SET state = $2 WHERE id = $1";
-const RESULT_RETRY: &str = "UPDATE smdp_outbox SET due_at = $2 WHERE id = $1 AND state = 'pending'";
+const RESULTS: RoleOutbox = role_outbox!("smdp_outbox", "id, notice, attempts");
 
 fn err(e: DbError) -> StoreError {
     match e {
@@ -160,24 +147,6 @@ fn order(r: &dyn RowRead) -> Result<StoredOrder, DbError> {
     })
 }
 
-impl SqlStore {
-    fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
-        match self.backend() {
-            Backend::Sqlite => sqlite,
-            Backend::Postgres => postgres,
-        }
-    }
-
-    async fn smdp_read<T>(
-        &self,
-        sql: &'static str,
-        params: &[Param<'_>],
-        f: impl Fn(&dyn RowRead) -> Result<T, DbError> + Send,
-    ) -> Result<Vec<T>, StoreError> {
-        self.read_rows(sql, params, f).await.map_err(err)
-    }
-}
-
 impl SmdpStore for SqlStore {
     async fn import_profile(&self, p: &NewProfile, now: i64) -> Result<(), StoreError> {
         let sealed = self
@@ -202,20 +171,21 @@ impl SmdpStore for SqlStore {
     }
 
     async fn profile(&self, iccid: &str) -> Result<Option<Profile>, StoreError> {
-        Ok(self
-            .smdp_read(PROFILE, &[iccid.into()], profile)
-            .await?
-            .pop())
+        let found = self.read_rows(PROFILE, &[iccid.into()], profile).await;
+        Ok(found.map_err(err)?.pop())
     }
 
     async fn profiles(&self, limit: i64) -> Result<Vec<Profile>, StoreError> {
-        self.smdp_read(PROFILES, &[limit.into()], profile).await
+        self.read_rows(PROFILES, &[limit.into()], profile)
+            .await
+            .map_err(err)
     }
 
     async fn package(&self, iccid: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(sealed) = self
-            .smdp_read(PACKAGE, &[iccid.into()], |r| r.blob("package_sealed"))
-            .await?
+            .read_rows(PACKAGE, &[iccid.into()], |r| r.blob("package_sealed"))
+            .await
+            .map_err(err)?
             .pop()
         else {
             return Ok(None);
@@ -411,11 +381,14 @@ impl SmdpStore for SqlStore {
     }
 
     async fn order(&self, id: i64) -> Result<Option<StoredOrder>, StoreError> {
-        Ok(self.smdp_read(ORDER, &[id.into()], order).await?.pop())
+        let found = self.read_rows(ORDER, &[id.into()], order).await;
+        Ok(found.map_err(err)?.pop())
     }
 
     async fn orders(&self, limit: i64) -> Result<Vec<StoredOrder>, StoreError> {
-        self.smdp_read(ORDERS, &[limit.into()], order).await
+        self.read_rows(ORDERS, &[limit.into()], order)
+            .await
+            .map_err(err)
     }
 
     async fn claim_results(
@@ -424,38 +397,24 @@ impl SmdpStore for SqlStore {
         limit: i64,
         lease: i64,
     ) -> Result<Vec<QueuedResult>, StoreError> {
-        let sql = self.pick(CLAIM_RESULTS_SQLITE, CLAIM_RESULTS_POSTGRES);
-        let mut claimed = self
-            .write_rows(
-                sql,
-                &[now.into(), now.saturating_add(lease).into(), limit.into()],
-                |r| {
-                    Ok(QueuedResult {
-                        id: r.int("id")?,
-                        result: serde_json::from_str(&r.text("notice")?)
-                            .map_err(|_| DbError::Corrupt("result"))?,
-                        attempts: u32::try_from(r.int("attempts")?).unwrap_or(u32::MAX),
-                    })
-                },
-            )
-            .await
-            .map_err(err)?;
-        claimed.sort_by_key(|n| n.id);
-        Ok(claimed)
+        self.claim_role_outbox(&RESULTS, now, limit, lease, |r| {
+            Ok(QueuedResult {
+                id: r.int("id")?,
+                result: json(&r.text("notice")?, "result")?,
+                attempts: attempts(r)?,
+            })
+        })
+        .await
+        .map_err(err)
     }
 
     async fn result_ended(&self, id: i64, delivered: bool) -> Result<(), StoreError> {
-        let state = if delivered { "done" } else { "failed" };
-        self.write_exec(RESULT_ENDED, &[id.into(), state.into()])
+        self.role_outbox_ended(&RESULTS, id, delivered)
             .await
-            .map(drop)
             .map_err(err)
     }
 
     async fn result_retry(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        self.write_exec(RESULT_RETRY, &[id.into(), at.into()])
-            .await
-            .map(drop)
-            .map_err(err)
+        self.role_outbox_retry(&RESULTS, id, at).await.map_err(err)
     }
 }
