@@ -14,10 +14,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::m2m::{
-    DEVICE_MSISDN, ICCID, KIC, KID, Server, card, device, get_json, lab_smsc, operator_endpoint,
-    post, web_service_args,
-};
+use common::m2m::{SoapLab, card, get_json, post, soap_post, tls_client};
 use common::{Running, free_port, rsp, temp_dir, test_pki, wait_healthy};
 use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
@@ -68,79 +65,13 @@ fn es2_send(
     port: u16,
     body: String,
 ) -> (u16, String) {
-    let mut identity = std::fs::read(nist.join("mno.key.pem")).unwrap();
-    identity.extend(std::fs::read(nist.join("mno.pem")).unwrap());
-    let client = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(
-            &std::fs::read(nist.join("ci.pem")).unwrap(),
-        )
-        .unwrap()])
-        .identity(reqwest::Identity::from_pem(&identity).unwrap())
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        let r = client
-            .post(format!("https://localhost:{port}/gsma/sgp02/es2"))
-            .header("content-type", "application/soap+xml; charset=utf-8")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    })
+    let url = format!("https://localhost:{port}/gsma/sgp02/es2");
+    soap_post(rt, &tls_client(nist, "mno"), &url, body)
 }
 
-fn rand_bytes() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).unwrap();
-    b
-}
-
-#[test]
-fn an_es2_download_profile_installs_and_enables_the_profile() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let dir = temp_dir();
-    let pki = test_pki(&dir);
-    let nist = pki.join("nist");
-    let smsc = lab_smsc(&rt, &dir, &[("device", "devpw")]);
-    let (endpoint, received) = operator_endpoint(&rt);
-    let smsr_ws = free_port();
-    let server = Server {
-        dir: dir.clone(),
-        smsc: smsc.local_addr(),
-        admin: free_port(),
-        extra: web_service_args(&nist, smsr_ws, OPERATOR, endpoint),
-    };
-    let card = card();
-    let eid = card.eid().to_owned();
-    let device = rt.block_on(device(smsc.local_addr(), card));
-    let _smsr = server.start();
-    let lab = rsp_testkit::m2m::lab_pki(&eid);
-    let ecasd_der = lab.get(Role::Euicc).unwrap().cert.der().to_vec();
-    let (status, body) = post(
-        server.admin,
-        "/smsr/v1/euiccs",
-        &json!({
-            "eis": {
-                "eid": eid, "eumId": "eum", "smsrId": "",
-                "ecasdCertificate": base64::engine::general_purpose::STANDARD.encode(&ecasd_der),
-                "profiles": [{
-                    "iccid": ICCID, "isdPAid": Aid::isd_p(0).unwrap().to_hex(), "mnoId": OPERATOR,
-                    "smdpId": SMDP, "state": "ENABLED", "fallbackAttribute": true,
-                    "subscriptionAddress": {"msisdn": DEVICE_MSISDN}
-                }]
-            },
-            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
-                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
-        }),
-    );
-    assert_eq!(status, 201, "{body}");
-
-    // The SM-DP: CERT.DP.ECDSA issued at start by the lab CI (--ci-key), TLS from the test
-    // PKI (dp-tls, CN localhost: the SM-DP identifier the SM-SR sees).
+/// Writes the lab's CERT.DP.ECDSA source into `dir`: `dp.der` (the SM-DP's X.509
+/// certificate), `dp.key.pem` (its key) and `ci.key.pem` (the lab CI's key).
+fn write_dp_files(dir: &std::path::Path, lab: &rsp_pki::TestPki) {
     let dp = lab.get(Role::DpAuth).unwrap();
     std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
     std::fs::write(
@@ -156,14 +87,23 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
         ),
     )
     .unwrap();
-    let es2_port = free_port();
-    let smdp_admin = free_port();
-    let child = rsp()
-        .args(["serve", "smdp", "--log-format", "text"])
+}
+
+/// `rsp serve smdp` on `es2_port` and `admin` with its database and data key in `dir`, the
+/// test PKI's localhost TLS certificate and CI, and the ECDSA key `dp_key`.
+fn smdp_command(
+    dir: &std::path::Path,
+    nist: &std::path::Path,
+    es2_port: u16,
+    admin: u16,
+    dp_key: &std::path::Path,
+) -> std::process::Command {
+    let mut c = rsp();
+    c.args(["serve", "smdp", "--log-format", "text"])
         .arg("--listen")
         .arg(format!("127.0.0.1:{es2_port}"))
         .arg("--admin-listen")
-        .arg(format!("127.0.0.1:{smdp_admin}"))
+        .arg(format!("127.0.0.1:{admin}"))
         .arg("--database")
         .arg(format!("sqlite://{}", dir.join("smdp.db").display()))
         .arg("--data-key-file")
@@ -174,26 +114,65 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
         .arg(nist.join("dp-tls.key.pem"))
         .arg("--client-ca")
         .arg(nist.join("ci.pem"))
+        .arg("--dp-key")
+        .arg(dp_key);
+    c
+}
+
+/// Runs `command`, which must fail saying `says`.
+fn refused(mut command: std::process::Command, says: &str) {
+    let out = command.output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(says), "{stderr}");
+}
+
+/// Spawns `command` (its log to `dir/smdp.log`) and waits until its admin API answers.
+fn start(mut command: std::process::Command, dir: &std::path::Path, admin: u16) -> Running {
+    let child = command
+        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut running = Running(child);
+    wait_healthy(admin, &mut running.0);
+    running
+}
+
+fn rand_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+#[test]
+fn an_es2_download_profile_installs_and_enables_the_profile() {
+    let lab = SoapLab::start(OPERATOR, Some(SMDP));
+    let (dir, nist) = (&lab.dir, &lab.nist);
+
+    // The SM-DP: CERT.DP.ECDSA issued at start by the lab CI (--ci-key), TLS from the test
+    // PKI (dp-tls, CN localhost: the SM-DP identifier the SM-SR sees).
+    write_dp_files(dir, &rsp_testkit::m2m::lab_pki(&lab.eid));
+    let es2_port = free_port();
+    let smdp_admin = free_port();
+    let mut command = smdp_command(dir, nist, es2_port, smdp_admin, &dir.join("dp.key.pem"));
+    command
         .args(["--smdp-id", SMDP, "--host-id", "SMDP-LAB"])
         .arg("--dp-cert")
         .arg(dir.join("dp.der"))
-        .arg("--dp-key")
-        .arg(dir.join("dp.key.pem"))
         .arg("--ci-key")
         .arg(dir.join("ci.key.pem"))
         .arg("--smsr")
-        .arg(format!("smsr1=https://localhost:{smsr_ws}/gsma/sgp02/es3"))
+        .arg(format!(
+            "smsr1=https://localhost:{}/gsma/sgp02/es3",
+            lab.ws_port
+        ))
         .arg("--es3-client-cert")
         .arg(nist.join("dp-tls.pem"))
         .arg("--es3-client-key")
         .arg(nist.join("dp-tls.key.pem"))
         .arg("--es3-ca")
-        .arg(nist.join("ci.pem"))
-        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut smdp = Running(child);
-    wait_healthy(smdp_admin, &mut smdp.0);
+        .arg(nist.join("ci.pem"));
+    let smdp = start(command, dir, smdp_admin);
 
     // Import the generic Profile; a package whose header names another ICCID is refused.
     let iccid = rsp_saip::template::values::ICCID;
@@ -220,9 +199,9 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     assert_eq!(status, 409, "{body}");
 
     // The Operator over ES2 (mutual TLS, its certificate's CN is the Operator).
-    let send = |body: String| es2_send(&rt, &nist, es2_port, body);
+    let send = |body: String| es2_send(&lab.rt, nist, es2_port, body);
     let download = |profile_type: &str| Es2Request::DownloadProfile {
-        eid: eid.clone(),
+        eid: lab.eid.clone(),
         smsr_id: "smsr1".into(),
         profile_type: profile_type.into(),
         iccid: None,
@@ -236,7 +215,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
         "{text}"
     );
 
-    let reply_to = format!("http://{endpoint}/es4");
+    let reply_to = format!("http://{}/es4", lab.endpoint);
     let (status, text) = send(es2_request(download("generic"), Some(reply_to)));
     assert_eq!(status, 202, "{text}");
     // The only Profile of the type is taken now.
@@ -246,7 +225,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     // The DownloadProfileResponse reaches the ReplyTo.
     let start = Instant::now();
     let response = loop {
-        let got = rt.block_on(async { received.lock().await.clone() });
+        let got = lab.rt.block_on(async { lab.received.lock().await.clone() });
         if let Some(r) = got.iter().find(|b| b.contains("DownloadProfileResponse")) {
             break r.clone();
         }
@@ -271,7 +250,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     // On the card: the new ISD-P holds the Profile, enabled, with its MSISDN.
     let aid = Aid::from_hex(order["isdpAid"].as_str().unwrap()).unwrap();
     {
-        let card = device.card.lock().unwrap();
+        let card = lab.device.card.lock().unwrap();
         let p = card.state().isdp(&aid).unwrap().clone();
         assert_eq!(p.iccid.as_deref(), Some(iccid));
         assert_eq!(p.life_cycle, LC_ENABLED);
@@ -289,7 +268,9 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     // enabled; an SM-SR the SM-DP does not know is refused (SM-SR / Unknown).
     let get_eis = |smsr_id: &str| Es2Request::Profile {
         smsr_id: smsr_id.into(),
-        request: ProfileRequest::GetEis { eid: eid.clone() },
+        request: ProfileRequest::GetEis {
+            eid: lab.eid.clone(),
+        },
     };
     let (status, text) = send(es2_request(get_eis("smsr1"), None));
     assert_eq!(status, 200, "{text}");
@@ -301,8 +282,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     assert!(text.contains("Failed") && text.contains("8.7"), "{text}");
 
     drop(smdp);
-    rt.block_on(smsc.shutdown());
-    let _ = std::fs::remove_dir_all(&dir);
+    lab.finish();
 }
 
 /// CERT.DP.ECDSA from a file (`--dp-gp-cert`, written by `rsp m2m smdp-cert`): started when
@@ -314,20 +294,7 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     let nist = pki.join("nist");
     let lab = rsp_testkit::m2m::lab_pki(card().eid());
     let dp = lab.get(Role::DpAuth).unwrap();
-    std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
-    std::fs::write(
-        dir.join("dp.key.pem"),
-        pem("PRIVATE KEY", &dp.key.to_pkcs8_der()),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("ci.key.pem"),
-        pem(
-            "PRIVATE KEY",
-            &lab.get(Role::Ci).unwrap().key.to_pkcs8_der(),
-        ),
-    )
-    .unwrap();
+    write_dp_files(&dir, &lab);
     // `rsp m2m smdp-cert` issues CERT.DP.ECDSA as the in-process issuer does.
     let out = rsp()
         .args(["m2m", "smdp-cert", "--dp-cert"])
@@ -351,53 +318,20 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     let admin = free_port();
     let es2_port = free_port();
     let smdp = |source: &[&str], key: &std::path::Path| {
-        let mut c = rsp();
-        c.args(["serve", "smdp", "--log-format", "text"])
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{es2_port}"))
-            .arg("--admin-listen")
-            .arg(format!("127.0.0.1:{admin}"))
-            .arg("--database")
-            .arg(format!("sqlite://{}", dir.join("smdp.db").display()))
-            .arg("--data-key-file")
-            .arg(dir.join("smdp-data.key"))
-            .arg("--tls-cert")
-            .arg(nist.join("dp-tls.pem"))
-            .arg("--tls-key")
-            .arg(nist.join("dp-tls.key.pem"))
-            .arg("--client-ca")
-            .arg(nist.join("ci.pem"))
-            .arg("--dp-key")
-            .arg(key)
-            .args(["--smsr", "smsr1=https://localhost:1/gsma/sgp02/es3"])
+        let mut c = smdp_command(&dir, &nist, es2_port, admin, key);
+        c.args(["--smsr", "smsr1=https://localhost:1/gsma/sgp02/es3"])
             .args(source);
         c
     };
     let gp_file = dir.join("dp.gp");
     let gp_args = ["--dp-gp-cert", gp_file.to_str().unwrap()];
 
-    let out = smdp(&[], &dir.join("dp.key.pem")).output().unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("CERT.DP.ECDSA"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    refused(smdp(&[], &dir.join("dp.key.pem")), "CERT.DP.ECDSA");
+    refused(
+        smdp(&gp_args, &nist.join("dp-auth.key.pem")),
+        "does not match",
     );
-    let out = smdp(&gp_args, &nist.join("dp-auth.key.pem"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("does not match"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let child = smdp(&gp_args, &dir.join("dp.key.pem"))
-        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
-    wait_healthy(admin, &mut running.0);
+    let running = start(smdp(&gp_args, &dir.join("dp.key.pem")), &dir, admin);
     let profiles = get_json(admin, "/smdp/v1/profiles");
     assert_eq!(profiles["profiles"], json!([]), "{profiles}");
 
