@@ -9,12 +9,16 @@
 //!   (§3.1.3).
 //! - [`order`]: a DownloadProfile order carried out over ES3 with the SM-SR, resumable
 //!   from its last stage.
+//! - [`service`]: the SM-DP service: orders accepted, run by a leased worker, results queued.
+//! - [`store`]: what the SM-DP needs from persistence (inventory, orders, results).
 
 pub mod certificate;
 pub mod download;
 mod error;
 pub mod es8;
 pub mod order;
+pub mod service;
+pub mod store;
 
 pub use certificate::SmdpCredential;
 pub use error::SmdpError;

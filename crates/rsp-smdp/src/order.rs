@@ -42,6 +42,21 @@ pub trait Es3 {
     ) -> impl Future<Output = Result<Response, OrderError>> + Send;
 }
 
+/// Persists an order after each stage reached; `false` stops the run (the caller lost the
+/// order, e.g. its lease ran out and another worker took it over). A closure
+/// `FnMut(&DownloadOrder)` is a checkpoint that never stops the run.
+pub trait Checkpoint {
+    /// Persists `order`.
+    fn save(&mut self, order: &DownloadOrder) -> impl Future<Output = bool> + Send;
+}
+
+impl<F: FnMut(&DownloadOrder) + Send> Checkpoint for F {
+    fn save(&mut self, order: &DownloadOrder) -> impl Future<Output = bool> + Send {
+        self(order);
+        std::future::ready(true)
+    }
+}
+
 /// Where an order stands; persisted after each step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,6 +73,33 @@ pub enum Stage {
     Enabled,
     /// Given up; the ISD-P was deleted if it had been created.
     Failed,
+}
+
+impl Stage {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::IsdpCreated => "isdp_created",
+            Self::Installed => "installed",
+            Self::Completed => "completed",
+            Self::Enabled => "enabled",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The stage of a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "accepted" => Self::Accepted,
+            "isdp_created" => Self::IsdpCreated,
+            "installed" => Self::Installed,
+            "completed" => Self::Completed,
+            "enabled" => Self::Enabled,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
 }
 
 /// A download order.
@@ -107,6 +149,9 @@ pub enum OrderError {
     /// The Profile Package is not one the eUICC would install, or not the order's.
     #[error("Profile Package: {0}")]
     Package(&'static str),
+    /// The checkpoint stopped the run (the order is no longer this worker's).
+    #[error("the order was taken over")]
+    Abandoned,
 }
 
 fn describe(s: &Option<StatusCodeData>) -> String {
@@ -133,11 +178,12 @@ pub struct Downloader<'a, C> {
 impl<C: Es3 + Sync> Downloader<'_, C> {
     /// Carries `order` out from its stage with the Profile Package `package`, calling
     /// `checkpoint` after each stage reached (the caller persists the order there).
+    /// A run at [`Stage::Failed`] does nothing.
     pub async fn run(
         &self,
         order: &mut DownloadOrder,
         package: &[u8],
-        mut checkpoint: impl FnMut(&DownloadOrder),
+        mut checkpoint: impl Checkpoint + Send,
     ) -> Result<(), OrderError> {
         let checked = rsp_saip::install::check(package)
             .map_err(|_| OrderError::Package("it does not pass the eUICC's checks"))?;
@@ -147,22 +193,30 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
         if order.stage == Stage::Accepted {
             self.create_isdp(order, package.len()).await?;
             order.stage = Stage::IsdpCreated;
-            checkpoint(order);
+            if !checkpoint.save(order).await {
+                return Err(OrderError::Abandoned);
+            }
         }
         if order.stage == Stage::IsdpCreated {
             if let Err(e) = self.install(order, package).await {
                 self.roll_back(order).await;
                 order.stage = Stage::Failed;
-                checkpoint(order);
+                if !checkpoint.save(order).await {
+                    return Err(OrderError::Abandoned);
+                }
                 return Err(e);
             }
             order.stage = Stage::Installed;
-            checkpoint(order);
+            if !checkpoint.save(order).await {
+                return Err(OrderError::Abandoned);
+            }
         }
         if order.stage == Stage::Installed {
             self.complete(order).await?;
             order.stage = Stage::Completed;
-            checkpoint(order);
+            if !checkpoint.save(order).await {
+                return Err(OrderError::Abandoned);
+            }
         }
         if order.stage == Stage::Completed && order.enable {
             let request = ProfileRequest::EnableProfile {
@@ -172,7 +226,9 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
             self.call("EnableProfile", Es3Request::Profile(request))
                 .await?;
             order.stage = Stage::Enabled;
-            checkpoint(order);
+            if !checkpoint.save(order).await {
+                return Err(OrderError::Abandoned);
+            }
         }
         Ok(())
     }

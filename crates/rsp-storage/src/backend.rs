@@ -159,8 +159,63 @@ impl SqlStore {
         }
     }
 
+    /// The statement of the pair `sqlite`, `postgres` for this backend.
+    pub(crate) fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    /// Claims the due rows of a role's outbox ([`crate::sql::RoleOutbox`]) for `lease`
+    /// seconds from `now`, at most `limit`, each mapped by `f`; in the order they were queued.
+    pub(crate) async fn claim_role_outbox<T: Send>(
+        &self,
+        outbox: &crate::sql::RoleOutbox,
+        now: i64,
+        limit: i64,
+        lease: i64,
+        f: impl Fn(&dyn crate::db::RowRead) -> Result<T, StoreError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = self.pick(outbox.claim_sqlite, outbox.claim_postgres);
+        let mut claimed = self
+            .write_rows(
+                sql,
+                &[now.into(), now.saturating_add(lease).into(), limit.into()],
+                move |r| Ok((r.int("id")?, f(r)?)),
+            )
+            .await?;
+        claimed.sort_by_key(|(id, _)| *id);
+        Ok(claimed.into_iter().map(|(_, item)| item).collect())
+    }
+
+    /// Ends a row of a role's outbox: delivered (`done`) or given up (`failed`).
+    pub(crate) async fn role_outbox_ended(
+        &self,
+        outbox: &crate::sql::RoleOutbox,
+        id: i64,
+        delivered: bool,
+    ) -> Result<(), StoreError> {
+        let state = if delivered { "done" } else { "failed" };
+        self.write_exec(outbox.ended, &[id.into(), state.into()])
+            .await
+            .map(drop)
+    }
+
+    /// Reschedules a pending row of a role's outbox to `at`.
+    pub(crate) async fn role_outbox_retry(
+        &self,
+        outbox: &crate::sql::RoleOutbox,
+        id: i64,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.write_exec(outbox.retry, &[id.into(), at.into()])
+            .await
+            .map(drop)
+    }
+
     /// One statement in its own write transaction, mapping the rows it returns (the
-    /// roles whose stores run one statement per call: eIM, SM-SR).
+    /// roles whose stores run one statement per call: eIM, SM-SR, M2M SM-DP).
     pub(crate) async fn write_rows<T: Send>(
         &self,
         sql: &'static str,

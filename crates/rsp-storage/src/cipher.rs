@@ -16,6 +16,7 @@ const AAD_PREFIX: &[u8] = b"rsp-smdpp/profile-package/v1/";
 const SESSION_AAD_PREFIX: &[u8] = b"rsp-smdpp/session-otsk/v1/";
 /// Domain-separation prefix of the associated data of an SM-SR eUICC's keys.
 const SMSR_KEYS_AAD_PREFIX: &[u8] = b"rsp-smsr/euicc-keys/v1/";
+const SMDP_PACKAGE_AAD_PREFIX: &[u8] = b"rsp-smdp/profile-package/v1/";
 /// GCM tag length.
 const TAG_LEN: usize = 16;
 
@@ -91,6 +92,25 @@ impl DataKey {
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
         self.open_with(aad(SMSR_KEYS_AAD_PREFIX, eid), sealed)
+    }
+
+    /// Seals the M2M SM-DP's Profile Package of `iccid` (its own AAD domain, bound to the
+    /// ICCID).
+    pub(crate) fn seal_smdp_package(
+        &self,
+        iccid: &str,
+        plain: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        self.seal_with(aad(SMDP_PACKAGE_AAD_PREFIX, iccid), plain)
+    }
+
+    /// Opens a value made by [`DataKey::seal_smdp_package`] for the same ICCID.
+    pub(crate) fn open_smdp_package(
+        &self,
+        iccid: &str,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        self.open_with(aad(SMDP_PACKAGE_AAD_PREFIX, iccid), sealed)
     }
 
     fn seal_with(&self, aad: Aad<Vec<u8>>, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {

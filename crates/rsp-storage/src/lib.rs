@@ -32,6 +32,7 @@ mod migrate;
 mod outbox;
 mod row;
 mod session;
+mod smdp;
 mod smdpp_smds;
 mod smds;
 mod smsr;

@@ -88,6 +88,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261210000001_smsr.sql"),
         include_str!("../migrations/postgres/20261210000001_smsr.sql"),
     ),
+    (
+        20261211000001,
+        "smdp",
+        include_str!("../migrations/sqlite/20261211000001_smdp.sql"),
+        include_str!("../migrations/postgres/20261211000001_smdp.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

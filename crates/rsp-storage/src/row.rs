@@ -22,6 +22,19 @@ pub(crate) fn eid(value: Option<String>) -> Result<Option<Eid>, StoreError> {
         .transpose()
 }
 
+/// A JSON column; `what` names it when it does not parse.
+pub(crate) fn json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &'static str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|_| StoreError::Corrupt(what))
+}
+
+/// The `attempts` of an outbox row (saturating).
+pub(crate) fn attempts(row: &dyn RowRead) -> Result<u32, StoreError> {
+    Ok(u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX))
+}
+
 fn count(value: i64, what: &'static str) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::Corrupt(what))
 }

@@ -11,6 +11,8 @@ use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError, StoredEis};
 
 use crate::backend::{SqlStore, Tx};
 use crate::db::{Param, RowRead};
+use crate::row::{attempts, json};
+use crate::sql::{RoleOutbox, role_outbox};
 
 macro_rules! op_columns {
     () => {
@@ -72,21 +74,7 @@ const BY_EID: &str = concat!(
 );
 const INSERT_NOTICE: &str = "INSERT INTO smsr_outbox (destination, notice, state, attempts, \
      due_at, created_at) VALUES ($1, $2, 'pending', 0, $3, $3)";
-macro_rules! claim_notices {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE smsr_outbox SET attempts = attempts + 1, due_at = $2 WHERE id IN \
-             (SELECT id FROM smsr_outbox WHERE state = 'pending' AND due_at <= $1 \
-             ORDER BY id LIMIT $3",
-            $lock,
-            ") RETURNING id, destination, notice, attempts"
-        )
-    };
-}
-const CLAIM_NOTICES_SQLITE: &str = claim_notices!("");
-const CLAIM_NOTICES_POSTGRES: &str = claim_notices!(" FOR UPDATE SKIP LOCKED");
-const NOTICE_ENDED: &str = "UPDATE smsr_outbox SET state = $2 WHERE id = $1";
-const NOTICE_RETRY: &str = "UPDATE smsr_outbox SET due_at = $2 WHERE id = $1 AND state = 'pending'";
+const NOTICES: RoleOutbox = role_outbox!("smsr_outbox", "id, destination, notice, attempts");
 const DELETE_MSISDNS: &str = "DELETE FROM smsr_msisdns WHERE eid = $1";
 const INSERT_MSISDN: &str = "INSERT INTO smsr_msisdns (msisdn, eid) VALUES ($1, $2) \
      ON CONFLICT (msisdn) DO UPDATE SET eid = $2";
@@ -103,10 +91,6 @@ fn err(e: DbError) -> StoreError {
         DbError::Crypto => StoreError::Corrupt("sealed keys do not open"),
         other => StoreError::Backend(Box::new(other)),
     }
-}
-
-fn json<T: serde::de::DeserializeOwned>(text: &str, what: &'static str) -> Result<T, DbError> {
-    serde_json::from_str(text).map_err(|_| DbError::Corrupt(what))
 }
 
 fn to_json<T: serde::Serialize>(value: &T, what: &'static str) -> Result<String, StoreError> {
@@ -427,41 +411,28 @@ impl SmsrStore for SqlStore {
         limit: i64,
         lease: i64,
     ) -> Result<Vec<QueuedNotice>, StoreError> {
-        let sql = match self.backend() {
-            crate::Backend::Sqlite => CLAIM_NOTICES_SQLITE,
-            crate::Backend::Postgres => CLAIM_NOTICES_POSTGRES,
-        };
-        let mut claimed = self
-            .smsr_write(
-                sql,
-                &[now.into(), now.saturating_add(lease).into(), limit.into()],
-                |r| {
-                    Ok(QueuedNotice {
-                        id: r.int("id")?,
-                        item: Addressed {
-                            destination: json(&r.text("destination")?, "notice destination")?,
-                            notice: json(&r.text("notice")?, "notice")?,
-                        },
-                        attempts: u32::try_from(r.int("attempts")?).unwrap_or(u32::MAX),
-                    })
+        self.claim_role_outbox(&NOTICES, now, limit, lease, |r| {
+            Ok(QueuedNotice {
+                id: r.int("id")?,
+                item: Addressed {
+                    destination: json(&r.text("destination")?, "notice destination")?,
+                    notice: json(&r.text("notice")?, "notice")?,
                 },
-            )
-            .await?;
-        claimed.sort_by_key(|n| n.id);
-        Ok(claimed)
+                attempts: attempts(r)?,
+            })
+        })
+        .await
+        .map_err(err)
     }
 
     async fn notice_ended(&self, id: i64, delivered: bool) -> Result<(), StoreError> {
-        let state = if delivered { "done" } else { "failed" };
-        self.smsr_exec(NOTICE_ENDED, &[id.into(), state.into()])
+        self.role_outbox_ended(&NOTICES, id, delivered)
             .await
-            .map(drop)
+            .map_err(err)
     }
 
     async fn notice_retry(&self, id: i64, at: i64) -> Result<(), StoreError> {
-        self.smsr_exec(NOTICE_RETRY, &[id.into(), at.into()])
-            .await
-            .map(drop)
+        self.role_outbox_retry(&NOTICES, id, at).await.map_err(err)
     }
 
     async fn operation(&self, id: i64) -> Result<Option<Operation>, StoreError> {

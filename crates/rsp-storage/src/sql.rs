@@ -3,6 +3,48 @@
 
 use crate::backend::Backend;
 
+/// The statements of a role's outbox table (M2M SM-DP, SM-SR): rows with `id`, `state`
+/// (`pending`, `done`, `failed`), `attempts` and `due_at`. The claim counts an attempt and
+/// leases the due rows by moving `due_at` on ($1 now, $2 lease end, $3 limit); it is a pair
+/// by dialect (row locks on PostgreSQL).
+pub(crate) struct RoleOutbox {
+    pub(crate) claim_sqlite: &'static str,
+    pub(crate) claim_postgres: &'static str,
+    /// $1 id, $2 state.
+    pub(crate) ended: &'static str,
+    /// $1 id, $2 due at.
+    pub(crate) retry: &'static str,
+}
+
+/// The [`RoleOutbox`] of `$table`, whose claim returns `$returning`.
+macro_rules! role_outbox {
+    ($table:literal, $returning:literal) => {
+        crate::sql::RoleOutbox {
+            claim_sqlite: $crate::sql::role_outbox!(@claim $table, $returning, ""),
+            claim_postgres: $crate::sql::role_outbox!(@claim $table, $returning, " FOR UPDATE SKIP LOCKED"),
+            ended: concat!("UPDATE ", $table, " SET state = $2 WHERE id = $1"),
+            retry: concat!(
+                "UPDATE ",
+                $table,
+                " SET due_at = $2 WHERE id = $1 AND state = 'pending'"
+            ),
+        }
+    };
+    (@claim $table:literal, $returning:literal, $lock:literal) => {
+        concat!(
+            "UPDATE ",
+            $table,
+            " SET attempts = attempts + 1, due_at = $2 WHERE id IN (SELECT id FROM ",
+            $table,
+            " WHERE state = 'pending' AND due_at <= $1 ORDER BY id LIMIT $3",
+            $lock,
+            ") RETURNING ",
+            $returning
+        )
+    };
+}
+pub(crate) use role_outbox;
+
 /// Columns of a profile record, in the order [`crate::row`] reads them.
 macro_rules! profile_columns {
     () => {

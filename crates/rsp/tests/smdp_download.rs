@@ -62,7 +62,7 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     // A package that is not the order's Profile: refused before anything is sent.
     let mut other = order.clone();
     other.iccid = "8900100000000000010".into();
-    let refused = rt.block_on(downloader.run(&mut other, &package, |_| {}));
+    let refused = rt.block_on(downloader.run(&mut other, &package, |_: &DownloadOrder| {}));
     assert!(
         matches!(refused, Err(OrderError::Package(_))),
         "{refused:?}"
@@ -70,8 +70,10 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     assert_eq!(other.stage, Stage::Accepted);
 
     let mut stages = Vec::new();
-    rt.block_on(downloader.run(&mut order, &package, |o| stages.push(o.stage)))
-        .unwrap();
+    rt.block_on(downloader.run(&mut order, &package, |o: &DownloadOrder| {
+        stages.push(o.stage)
+    }))
+    .unwrap();
     assert_eq!(
         stages,
         [Stage::IsdpCreated, Stage::Installed, Stage::Completed]
@@ -96,7 +98,7 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     // not rolled back.
     let mut again = order.clone();
     again.stage = Stage::IsdpCreated;
-    let refused = rt.block_on(downloader.run(&mut again, &package, |_| {}));
+    let refused = rt.block_on(downloader.run(&mut again, &package, |_: &DownloadOrder| {}));
     assert!(matches!(refused, Err(OrderError::Es8(_))), "{refused:?}");
     assert_eq!(again.stage, Stage::Failed);
     assert_eq!(on_card(&aid).1, LC_DISABLED);
@@ -104,8 +106,10 @@ fn a_download_order_installs_and_enables_a_profile_through_the_smsr() {
     // Resumed at Completed with enable asked: EnableProfile.
     order.enable = true;
     let mut stages = Vec::new();
-    rt.block_on(downloader.run(&mut order, &package, |o| stages.push(o.stage)))
-        .unwrap();
+    rt.block_on(downloader.run(&mut order, &package, |o: &DownloadOrder| {
+        stages.push(o.stage)
+    }))
+    .unwrap();
     assert_eq!(stages, [Stage::Enabled]);
     assert_eq!(on_card(&aid).1, LC_ENABLED);
     assert_eq!(on_card(&Aid::isd_p(0).unwrap()).1, LC_DISABLED);

@@ -1,4 +1,7 @@
 //! The SGP.02 M2M SM-DP's transports: its ES3 client of the SM-SR's web service
-//! ([`es3_client`]).
+//! ([`es3_client`]), its ES2 web service for Operators with the order worker and the
+//! result sender ([`es2`]), and its admin API ([`admin`]).
 
+pub mod admin;
+pub mod es2;
 pub mod es3_client;

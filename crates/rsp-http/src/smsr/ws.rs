@@ -54,11 +54,16 @@ pub fn message_id() -> String {
     )
 }
 
-fn soap(status: StatusCode, body: String) -> Response {
+pub(crate) fn soap(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, SOAP_CONTENT_TYPE)], body).into_response()
 }
 
-fn fault(status: StatusCode, relates_to: Option<&str>, code: FaultCode, reason: &str) -> Response {
+pub(crate) fn fault(
+    status: StatusCode,
+    relates_to: Option<&str>,
+    code: FaultCode,
+    reason: &str,
+) -> Response {
     let body = envelope::build_fault(
         &message_id(),
         relates_to,
@@ -71,7 +76,7 @@ fn fault(status: StatusCode, relates_to: Option<&str>, code: FaultCode, reason: 
 }
 
 /// The caller's identifier: its client certificate's subject CN.
-fn caller(cert: Option<Extension<PeerCertificate>>) -> Option<String> {
+pub(crate) fn caller(cert: Option<Extension<PeerCertificate>>) -> Option<String> {
     let Extension(PeerCertificate(der)) = cert?;
     crate::identity::common_name(der.as_ref()).filter(|cn| !cn.is_empty())
 }
@@ -294,7 +299,9 @@ async fn run_plan<S: SmsrStore + 'static, B: RequestBody>(
     }
 }
 
-fn parse<B: RequestBody>(body: &[u8]) -> Result<(WsHeader, ws::Request<B>), Box<Response>> {
+pub(crate) fn parse<B: RequestBody>(
+    body: &[u8],
+) -> Result<(WsHeader, ws::Request<B>), Box<Response>> {
     let env = envelope::parse_bytes(body).map_err(|e| {
         Box::new(fault(
             StatusCode::BAD_REQUEST,
@@ -320,7 +327,7 @@ fn parse<B: RequestBody>(body: &[u8]) -> Result<(WsHeader, ws::Request<B>), Box<
     }
 }
 
-fn unauthenticated() -> Response {
+pub(crate) fn unauthenticated() -> Response {
     fault(
         StatusCode::FORBIDDEN,
         None,

@@ -12,7 +12,6 @@ use clap::{Args, Subcommand};
 use rsp_eim::EimStore;
 use rsp_eim::service::CsvRegistration;
 use rsp_pki::{Cert, TrustStore};
-use rsp_storage::{DataKey, SqlStore};
 
 #[derive(Debug, Subcommand)]
 pub enum EimCommand {
@@ -70,16 +69,8 @@ async fn import(a: ImportArgs) -> anyhow::Result<()> {
         ))
     };
     // The eIM tables hold no encrypted column: any data key opens them.
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-    let key = DataKey::new("eim-import", &key).map_err(|e| anyhow::anyhow!("data key: {e}"))?;
-    let store = SqlStore::connect(&a.database, key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let key = super::serve::unused_data_key("eim-import")?;
+    let store = super::serve::open_store(&a.database, key).await?;
     if store
         .tenant(&a.tenant)
         .await

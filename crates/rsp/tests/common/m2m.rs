@@ -281,6 +281,36 @@ pub fn web_service_args(
     ]
 }
 
+/// An HTTPS client trusting the test CI of `nist`, presenting the test PKI's `identity`
+/// (`mno` for an Operator, `dp-tls` for an SM-DP).
+pub fn tls_client(nist: &std::path::Path, identity: &str) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(nist.join("ci.pem")).unwrap()).unwrap();
+    let mut pem = std::fs::read(nist.join(format!("{identity}.key.pem"))).unwrap();
+    pem.extend(std::fs::read(nist.join(format!("{identity}.pem"))).unwrap());
+    reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .identity(reqwest::Identity::from_pem(&pem).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// POSTs a SOAP envelope to `url`; the status and body.
+pub fn soap_post(
+    rt: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    url: &str,
+    body: String,
+) -> (u16, String) {
+    let request = client
+        .post(url)
+        .header("content-type", "application/soap+xml; charset=utf-8")
+        .body(body);
+    rt.block_on(async move {
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
 /// The web-service lab of the SOAP tests: `rsp serve smsr` with its web services (the test
 /// PKI's localhost certificate, notices for `operator` to a collecting endpoint), the lab
 /// SMSC, the device driving the lab card, and the card's EIS registered with its ECASD
@@ -371,15 +401,7 @@ impl SoapLab {
     /// An HTTPS client trusting the test CI, presenting the test PKI's `identity`
     /// (`mno` for an Operator, `dp-tls` for an SM-DP).
     pub fn client(&self, identity: &str) -> reqwest::Client {
-        let ca = reqwest::Certificate::from_pem(&std::fs::read(self.nist.join("ci.pem")).unwrap())
-            .unwrap();
-        let mut pem = std::fs::read(self.nist.join(format!("{identity}.key.pem"))).unwrap();
-        pem.extend(std::fs::read(self.nist.join(format!("{identity}.pem"))).unwrap());
-        reqwest::Client::builder()
-            .tls_certs_only([ca])
-            .identity(reqwest::Identity::from_pem(&pem).unwrap())
-            .build()
-            .unwrap()
+        tls_client(&self.nist, identity)
     }
 
     /// The web service at `path` (e.g. `/gsma/sgp02/es4`).
@@ -389,14 +411,7 @@ impl SoapLab {
 
     /// POSTs a SOAP envelope; the status and body.
     pub fn soap(&self, client: &reqwest::Client, path: &str, body: String) -> (u16, String) {
-        let request = client
-            .post(self.url(path))
-            .header("content-type", "application/soap+xml; charset=utf-8")
-            .body(body);
-        self.rt.block_on(async move {
-            let r = request.send().await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
+        soap_post(&self.rt, client, &self.url(path), body)
     }
 
     /// Stops the SM-SR and the SMSC and removes the lab's folder.

@@ -3,6 +3,7 @@
 
 mod es4;
 mod euicc;
+mod smdp_cert;
 mod smsc;
 
 use clap::Subcommand;
@@ -20,6 +21,9 @@ pub enum M2mCommand {
     /// enable, disable, delete, set-fallback, update-policy, update-address.
     #[command(subcommand)]
     Es4(es4::Es4Command),
+    /// Issue CERT.DP.ECDSA, the M2M SM-DP's GlobalPlatform certificate (tag 7F21, DER),
+    /// from its X.509 certificate with the CI's key (for `rsp serve smdp --dp-gp-cert`).
+    SmdpCert(smdp_cert::SmdpCertArgs),
 }
 
 /// Runs an `rsp m2m` command.
@@ -28,6 +32,7 @@ pub fn run(cmd: M2mCommand) -> anyhow::Result<()> {
         M2mCommand::Smsc(args) => smsc::run(args),
         M2mCommand::Euicc(cmd) => euicc::run(cmd),
         M2mCommand::Es4(cmd) => es4::run(cmd),
+        M2mCommand::SmdpCert(args) => smdp_cert::run(args),
     }
 }
 

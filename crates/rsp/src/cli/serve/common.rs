@@ -1,10 +1,11 @@
 //! What every `rsp serve` role shares: logging, the data key file, reading PEM files,
 //! shutdown on SIGINT/SIGTERM, and the handle of a running server.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use rsp_storage::DataKey;
+use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use crate::config::smdpp::LogFormat;
@@ -53,6 +54,55 @@ pub(super) fn data_key(path: &Path) -> anyhow::Result<DataKey> {
         key
     };
     DataKey::new("file-v1", &bytes).map_err(|e| anyhow::anyhow!("data key: {e}"))
+}
+
+/// The admin bearer token from the environment variable `var` (unset or empty: none); an
+/// admin listener off loopback without one is refused.
+pub(super) fn admin_token(
+    var: &str,
+    admin_listen: std::net::SocketAddr,
+) -> anyhow::Result<Option<String>> {
+    let token = std::env::var(var).ok().filter(|t| !t.is_empty());
+    if !admin_listen.ip().is_loopback() && token.is_none() {
+        anyhow::bail!("--admin-listen is not on loopback: set {var}");
+    }
+    Ok(token)
+}
+
+/// Opens the role's database at `url` with `key` and applies the migrations.
+pub(crate) async fn open_store(url: &str, key: DataKey) -> anyhow::Result<SqlStore> {
+    let store = SqlStore::connect(url, key)
+        .await
+        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    Ok(store)
+}
+
+/// A data key of this process only, `label`led, for a role whose tables hold no encrypted
+/// column.
+pub(crate) fn unused_data_key(label: &str) -> anyhow::Result<DataKey> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
+    DataKey::new(label, &key).map_err(|e| anyhow::anyhow!("data key: {e}"))
+}
+
+/// `ID=URL` pairs of a repeatable option `--what` (notice or result destinations).
+pub(super) fn endpoints(pairs: &[String], what: &str) -> anyhow::Result<HashMap<String, String>> {
+    pairs
+        .iter()
+        .map(|p| {
+            let (id, url) = p
+                .split_once('=')
+                .with_context(|| format!("--{what} {p}: expected ID=URL"))?;
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                anyhow::bail!("--{what} {p}: the URL must be http(s)://");
+            }
+            Ok((id.to_owned(), url.to_owned()))
+        })
+        .collect()
 }
 
 /// A TLS client identity for [`rsp_http::es2plus_client::ClientTls`]: the key (PEM file, a
@@ -188,6 +238,19 @@ pub(super) async fn drained(
     }
 }
 
+/// Serves the admin router on its listener until shutdown is asked.
+pub(super) fn serve_admin(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    rx: &watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(
+        axum::serve(listener, router)
+            .with_graceful_shutdown(stopped(rx.clone()))
+            .into_future(),
+    )
+}
+
 /// Completes when shutdown was asked.
 pub(super) async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
@@ -213,6 +276,29 @@ impl RunningServer {
     /// Waits until the server ends (after a shutdown signal).
     pub async fn wait(self) -> anyhow::Result<()> {
         self.task.await.context("server task")?
+    }
+
+    /// Spawns a role's task: `run` spawns its listeners and loops (stopped by `stop`) and
+    /// waits for them; once they ended well, `store` is closed.
+    pub(super) fn spawn(
+        https: std::net::SocketAddr,
+        admin: std::net::SocketAddr,
+        stop: watch::Sender<bool>,
+        store: SqlStore,
+        run: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) -> Self {
+        let task = tokio::spawn(async move {
+            run.await?;
+            store.close().await;
+            tracing::info!("stopped");
+            Ok(())
+        });
+        RunningServer {
+            https,
+            admin,
+            stop,
+            task,
+        }
     }
 
     /// A sender that stops the server when `true` is sent.

@@ -16,12 +16,11 @@ use rsp_http::es2plus_client::{ClientTls, build_client};
 use rsp_http::reload::TlsHolder;
 use rsp_http::tls::{TlsFiles, server_config};
 use rsp_pki::{Cert, TrustStore};
-use rsp_storage::{DataKey, SqlStore};
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, init_logging, read_all, reload_on_sighup,
-    serve_until_stopped, stopped,
+    RunningServer, admin_token, audit_key, audit_task, init_logging, open_store, read_all,
+    reload_on_sighup, serve_admin, serve_until_stopped, stopped, unused_data_key,
 };
 use crate::config::eim::{EimFile, EimSettings, TenantConfig};
 use crate::config::smdpp::LogFormat;
@@ -169,12 +168,7 @@ pub async fn start_eim(
     listener: tokio::net::TcpListener,
     admin_listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningServer> {
-    let token = std::env::var("RSP_EIM_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    if !s.admin_listen.ip().is_loopback() && token.is_none() {
-        bail!("--admin-listen is not on loopback: set RSP_EIM_ADMIN_TOKEN");
-    }
+    let token = admin_token("RSP_EIM_ADMIN_TOKEN", s.admin_listen)?;
     // No client certificates are asked for (IPAs and tenants authenticate otherwise), but
     // the shared TLS set-up wants anchors for the optional ones: the first CI.
     let tls_files = TlsFiles {
@@ -214,16 +208,8 @@ pub async fn start_eim(
         }
     }
     // The eIM stores no secret in the encrypted columns the data key protects.
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-    let key = DataKey::new("eim-unused", &key).map_err(|e| anyhow::anyhow!("data key: {e}"))?;
-    let store = SqlStore::connect(&s.database_url(), key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let key = unused_data_key("eim-unused")?;
+    let store = open_store(&s.database_url(), key).await?;
     for t in &s.tenants {
         store
             .upsert_tenant(&Tenant {
@@ -295,7 +281,8 @@ pub async fn start_eim(
     tracing::info!(listen = %https_addr, admin = %admin_addr, eim_id = %s.eim_id,
         tenants = s.tenants.len(), backend = ?store.backend(), "eIM started");
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(async move {
+    let closing = store.clone();
+    let task = async move {
         let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
@@ -308,11 +295,7 @@ pub async fn start_eim(
             reload,
             stopped(rx.clone()),
         ));
-        let admin = tokio::spawn(
-            axum::serve(admin_listener, admin)
-                .with_graceful_shutdown(stopped(rx.clone()))
-                .into_future(),
-        );
+        let admin = serve_admin(admin_listener, admin, &rx);
         let outbox = tokio::spawn(run_eim_outbox(
             store.clone(),
             sender,
@@ -337,14 +320,9 @@ pub async fn start_eim(
         let _ = reloads.await;
         let _ = tokio::time::timeout(Duration::from_secs(30), outbox).await;
         let _ = audit.await;
-        store.close().await;
-        tracing::info!("stopped");
         Ok(())
-    });
-    Ok(RunningServer {
-        https: https_addr,
-        admin: admin_addr,
-        stop: tx,
-        task,
-    })
+    };
+    Ok(RunningServer::spawn(
+        https_addr, admin_addr, tx, closing, task,
+    ))
 }

@@ -9,11 +9,14 @@
 //! - `rsp serve eim` ([`eim`]): the eIM (SGP.32 v1.2): ESipa (ASN.1 binding) and the
 //!   northbound REST API on `--listen`, the webhook/notification outbox, `/health` and
 //!   `/metrics` on `--admin-listen`.
+//! - `rsp serve smdp` ([`smdp`]): the M2M SM-DP (SGP.02): ES2 for Operators, Profile
+//!   downloads over ES3 with the SM-SR, the Profile inventory (docs/smdp.md).
 //! - `rsp serve smsr` ([`smsr`]): the M2M SM-SR (SGP.02): ES5 over SMS (SMPP) and HTTPS
 //!   (SCP81), the admin API.
 
 mod common;
 mod eim;
+mod smdp;
 mod smdpp;
 mod smds;
 mod smsr;
@@ -21,7 +24,9 @@ mod smsr;
 use clap::Subcommand;
 
 pub use common::RunningServer;
+pub(crate) use common::{open_store, unused_data_key};
 pub use eim::{EimArgs, start_eim};
+pub use smdp::SmdpArgs;
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
 pub use smsr::{SmsrArgs, SmsrSettings, start_smsr};
@@ -115,6 +120,20 @@ pub enum ServeCommand {
         operations in flight stay in the database and continue at the next start."
     )]
     Smsr(SmsrArgs),
+    /// Run the M2M SM-DP (SGP.02): the ES2 web service for Operators (DownloadProfile
+    /// orders against the Profile inventory; GetEIS, AuditEIS, Enable/Disable/DeleteProfile,
+    /// UpdatePolicyRules and UpdateSubscriptionAddress relayed to the SM-SR), the worker
+    /// that downloads each Profile over ES3 with the eUICC's SM-SR (--smsr), the
+    /// DownloadProfileResponses to ReplyTo or --operator, and the admin API (/smdp/v1/*:
+    /// import Profiles, orders and their stage; docs/smdp.md).
+    ///
+    /// Every option can also be set by its RSP_SMDP_* environment variable.
+    #[command(
+        after_help = "Environment: RSP_SMDP_ADMIN_TOKEN (admin bearer token), RUST_LOG (log \
+        filter, default info). Signals: SIGTERM/SIGINT stop the listeners and loops; an \
+        order in flight continues from its last stage at the next start."
+    )]
+    Smdp(SmdpArgs),
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
@@ -123,5 +142,6 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
         ServeCommand::Smds(args) => smds::run(args),
         ServeCommand::Eim(args) => eim::run(args),
         ServeCommand::Smsr(args) => smsr::run(args),
+        ServeCommand::Smdp(args) => smdp::run(args),
     }
 }

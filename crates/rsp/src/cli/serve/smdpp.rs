@@ -26,7 +26,7 @@ use tokio::sync::watch;
 
 use super::common::{
     RunningServer, audit_key, audit_task, client_identity, data_key, drained, init_logging,
-    read_all, reload_on_sighup, shutdown_signal, stopped,
+    open_store, read_all, reload_on_sighup, serve_admin, shutdown_signal, stopped,
 };
 use crate::config::orders::{ExpiryStatus, OrderTtl};
 use crate::config::smdpp::{LogFormat, SmdppFile, SmdppSettings};
@@ -250,13 +250,7 @@ pub async fn start_smdpp(
     // The CRLs serve ES9+ (eUICC chains) and the ES2+ client certificates (TLS).
     let tls = Arc::new(TlsHolder::new(server_config_with_crls(&tls_files, &s.crl)?));
     let key = data_key(&s.data_key_file)?;
-    let store = SqlStore::connect(&s.database_url(), key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let store = open_store(&s.database_url(), key).await?;
 
     let resolver = if s.operators.is_empty() {
         OperatorResolver::by_common_name()
@@ -373,7 +367,8 @@ pub async fn start_smdpp(
     let https_addr = listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(async move {
+    let closing = store.clone();
+    let task = async move {
         let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
@@ -386,11 +381,7 @@ pub async fn start_smdpp(
             move || std::future::ready(reload.run()),
             stopped(rx.clone()),
         ));
-        let admin = tokio::spawn(
-            axum::serve(admin_listener, admin)
-                .with_graceful_shutdown(stopped(rx.clone()))
-                .into_future(),
-        );
+        let admin = serve_admin(admin_listener, admin, &rx);
         let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
         let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         let smds_events = tokio::spawn(run_smds_events(
@@ -412,16 +403,11 @@ pub async fn start_smdpp(
         let _ = tokio::time::timeout(Duration::from_secs(30), smds_events).await;
         let _ = housekeeping.await;
         let _ = audit.await;
-        store.close().await;
-        tracing::info!("stopped");
         Ok(())
-    });
-    Ok(RunningServer {
-        https: https_addr,
-        admin: admin_addr,
-        stop: tx,
-        task,
-    })
+    };
+    Ok(RunningServer::spawn(
+        https_addr, admin_addr, tx, closing, task,
+    ))
 }
 
 /// What SIGHUP re-reads: the TLS certificate, key, client trust anchors and CRLs, and the

@@ -18,12 +18,13 @@ use rsp_smds::cascade::RetryPolicy;
 use rsp_smds::es11::Es11;
 use rsp_smds::es12::Es12;
 use rsp_smds::{SmdsConfig, SmdsRole, SmdsStore};
-use rsp_storage::{DataKey, SqlStore};
+use rsp_storage::SqlStore;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, audit_key, audit_task, client_identity, drained, init_logging, read_all,
-    reload_on_sighup, serve_until_stopped, stopped,
+    RunningServer, admin_token, audit_key, audit_task, client_identity, drained, init_logging,
+    open_store, read_all, reload_on_sighup, serve_admin, serve_until_stopped, stopped,
+    unused_data_key,
 };
 use crate::config::smdpp::LogFormat;
 use crate::config::smds::{Role, SmdsFile, SmdsSettings};
@@ -175,12 +176,7 @@ pub async fn start_smds(
     listener: tokio::net::TcpListener,
     admin_listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningServer> {
-    let token = std::env::var("RSP_SMDS_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    if !s.admin_listen.ip().is_loopback() && token.is_none() {
-        bail!("--admin-listen is not on loopback: set RSP_SMDS_ADMIN_TOKEN");
-    }
+    let token = admin_token("RSP_SMDS_ADMIN_TOKEN", s.admin_listen)?;
     if s.ds_credentials.is_empty() {
         bail!("no CERT.DSauth (ds-auth.pem, ds-auth.key.pem): give --ds-credentials or --pki");
     }
@@ -198,16 +194,8 @@ pub async fn start_smds(
         })?;
     // The SM-DS stores no secret: the storage layer's encryption key is not used by its
     // tables, so a fresh one per process does.
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("random generator: {e}"))?;
-    let key = DataKey::new("smds-unused", &key).map_err(|e| anyhow::anyhow!("data key: {e}"))?;
-    let store = SqlStore::connect(&s.database_url(), key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let key = unused_data_key("smds-unused")?;
+    let store = open_store(&s.database_url(), key).await?;
 
     let mut config = SmdsConfig::new(s.address.clone());
     if let Some(root) = &s.root_address {
@@ -272,7 +260,8 @@ pub async fn start_smds(
     tracing::info!(listen = %https_addr, admin = %admin_addr, address = %s.address,
         root = ?s.root_address, backend = ?store.backend(), "SM-DS started");
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(async move {
+    let closing = store.clone();
+    let task = async move {
         let https = tokio::spawn(rsp_http::server::serve_tls_reloadable(
             listener,
             tls,
@@ -285,11 +274,7 @@ pub async fn start_smds(
             move || std::future::ready(reload.run()),
             stopped(rx.clone()),
         ));
-        let admin = tokio::spawn(
-            axum::serve(admin_listener, admin)
-                .with_graceful_shutdown(stopped(rx.clone()))
-                .into_future(),
-        );
+        let admin = serve_admin(admin_listener, admin, &rx);
         let housekeeping = tokio::spawn(purge_sessions(store.clone(), stopped(rx.clone())));
         let audit = tokio::spawn(run_audit(store.clone(), audit_task, stopped(rx.clone())));
         let cascades = cascade_client.map(|client| {
@@ -313,16 +298,11 @@ pub async fn start_smds(
         }
         let _ = housekeeping.await;
         let _ = audit.await;
-        store.close().await;
-        tracing::info!("stopped");
         Ok(())
-    });
-    Ok(RunningServer {
-        https: https_addr,
-        admin: admin_addr,
-        stop: tx,
-        task,
-    })
+    };
+    Ok(RunningServer::spawn(
+        https_addr, admin_addr, tx, closing, task,
+    ))
 }
 
 /// What SIGHUP re-reads: the TLS certificate, key, client trust anchors and CRLs, and the

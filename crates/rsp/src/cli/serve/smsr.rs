@@ -23,7 +23,10 @@ use rsp_smsr::service::{Es5Sms, PushTrigger, SmsrConfig, SmsrService};
 use rsp_storage::SqlStore;
 use tokio::sync::{RwLock, watch};
 
-use super::common::{RunningServer, data_key, init_logging, serve_until_stopped, stopped};
+use super::common::{
+    RunningServer, admin_token, data_key, endpoints, init_logging, open_store, serve_admin,
+    serve_until_stopped, stopped,
+};
 use crate::config::smdpp::LogFormat;
 
 /// Options of `rsp serve smsr` (each also an `RSP_SMSR_*` environment variable).
@@ -146,25 +149,6 @@ pub struct SmsrArgs {
     /// Log format.
     #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
-}
-
-/// `ID=URL` pairs of --operator / --smdp.
-fn endpoints(
-    pairs: &[String],
-    what: &str,
-) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    pairs
-        .iter()
-        .map(|p| {
-            let (id, url) = p
-                .split_once('=')
-                .with_context(|| format!("--{what} {p}: expected ID=URL"))?;
-            if !url.starts_with("https://") && !url.starts_with("http://") {
-                anyhow::bail!("--{what} {p}: the URL must be http(s)://");
-            }
-            Ok((id.to_owned(), url.to_owned()))
-        })
-        .collect()
 }
 
 /// The settings `start_smsr` runs with.
@@ -334,21 +318,10 @@ pub async fn start_smsr(
     scp81: tokio::net::TcpListener,
     admin_listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningServer> {
-    let token = std::env::var("RSP_SMSR_ADMIN_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
     let admin_addr = admin_listener.local_addr()?;
-    if !admin_addr.ip().is_loopback() && token.is_none() {
-        anyhow::bail!("--admin-listen is not on loopback: set RSP_SMSR_ADMIN_TOKEN");
-    }
+    let token = admin_token("RSP_SMSR_ADMIN_TOKEN", admin_addr)?;
     let key = data_key(&s.data_key_file)?;
-    let store = SqlStore::connect(&crate::config::database_url(&s.database), key)
-        .await
-        .map_err(|e| anyhow::anyhow!("database: {e}"))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("database migration: {e}"))?;
+    let store = open_store(&crate::config::database_url(&s.database), key).await?;
     let scp81_addr = scp81.local_addr()?;
     let server_config = ServerConfig::default();
     let public = s
@@ -404,13 +377,10 @@ pub async fn start_smsr(
     tracing::info!(scp81 = %scp81_addr, scp81_public = %public, admin = %admin_addr,
         smsc = ?s.smsc, backend = ?store.backend(), "SM-SR started");
     let (tx, rx) = watch::channel(false);
-    let task = tokio::spawn(async move {
+    let closing = store.clone();
+    let task = async move {
         let scp81 = tokio::spawn(admin_server.serve(stopped(rx.clone())));
-        let admin = tokio::spawn(
-            axum::serve(admin_listener, admin)
-                .with_graceful_shutdown(stopped(rx.clone()))
-                .into_future(),
-        );
+        let admin = serve_admin(admin_listener, admin, &rx);
         let smpp = tokio::spawn(smpp_supervisor(
             service.clone(),
             link.clone(),
@@ -445,14 +415,9 @@ pub async fn start_smsr(
         if let Some(ws) = ws {
             let _ = ws.await;
         }
-        store.close().await;
-        tracing::info!("stopped");
         Ok(())
-    });
-    Ok(RunningServer {
-        https: scp81_addr,
-        admin: admin_addr,
-        stop: tx,
-        task,
-    })
+    };
+    Ok(RunningServer::spawn(
+        scp81_addr, admin_addr, tx, closing, task,
+    ))
 }

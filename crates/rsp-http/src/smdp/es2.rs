@@ -1,0 +1,343 @@
+//! The M2M SM-DP's ES2 web service (SGP.02 §5.3; SOAP 1.2 + WS-Addressing over mutually
+//! authenticated HTTPS): `POST /gsma/sgp02/es2`. The caller is the Operator named by the
+//! subject CN of its TLS client certificate (as the SM-SR's ES4).
+//!
+//! - DownloadProfile becomes an order ([`SmdpService::accept`]). With a `wsa:ReplyTo` it is
+//!   acknowledged at once (HTTP 202) and the DownloadProfileResponse (with `Iccid`) goes to
+//!   ReplyTo when the order ends ([`run_results`]); without one the response waits for the
+//!   order (at most [`SYNC_WAIT`], then `Expired`; the result still goes to the Operator's
+//!   configured endpoint when it ends).
+//! - The profile functions (GetEIS, AuditEIS, Enable/Disable/DeleteProfile,
+//!   UpdatePolicyRules, UpdateSubscriptionAddress) are relayed to the SM-SR named in
+//!   `Smsr-id` over ES3 and its answer is passed back (synchronously).
+//!
+//! [`run_orders`] is the worker loop that carries orders out.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use rsp_codec::ws::envelope::{self, WsHeader};
+use rsp_codec::ws::es2::{Es2Message, Es2Request};
+use rsp_codec::ws::es3::Es3Request;
+use rsp_codec::ws::names::WSA_ANONYMOUS;
+use rsp_codec::ws::{self, ExecutionStatus, FunctionExecutionStatus, Message, RequestBody};
+use rsp_smdp::order::Es3;
+use rsp_smdp::service::{ServiceError, SmdpService, unix_now};
+use rsp_smdp::store::{Destination, NewOrder, QueuedResult, SmdpStore};
+use tokio::sync::watch;
+
+use crate::server::PeerCertificate;
+use crate::smsr::ws::{SOAP_CONTENT_TYPE, caller, message_id, parse, soap, unauthenticated};
+
+/// Longest wait of a synchronous DownloadProfile response.
+pub const SYNC_WAIT: Duration = Duration::from_secs(120);
+
+/// The shared state of the ES2 endpoint.
+pub struct Es2State<S, C> {
+    /// The SM-DP.
+    pub smdp: Arc<SmdpService<S, C>>,
+    /// The SM-DP's identifier (`wsa:From` of its messages).
+    pub smdp_id: String,
+}
+
+fn status_of_error(e: &ServiceError) -> FunctionExecutionStatus {
+    let c = e.status_code();
+    FunctionExecutionStatus::failed(c.subject.as_str(), c.reason.as_str(), Some(&e.to_string()))
+}
+
+fn respond(request: &WsHeader, smdp_id: &str, response: ws::Response) -> Response {
+    let header = WsHeader {
+        to: request.from.clone(),
+        from: Some(smdp_id.to_owned()),
+        reply_to: None,
+        message_id: message_id(),
+        action: String::new(),
+        relates_to: Some(request.message_id.clone()),
+    };
+    let msg: Es2Message = Message::Response(response);
+    soap(StatusCode::OK, envelope::build(&msg.envelope(header)))
+}
+
+/// The DownloadProfileResponse of a result (also the body of a queued one).
+pub fn download_response(iccid: Option<String>, status: FunctionExecutionStatus) -> ws::Response {
+    ws::Response {
+        function: ws::Function::DownloadProfile,
+        status,
+        iccid,
+        eis: None,
+        euicc_response_data: None,
+    }
+}
+
+fn result_status(r: &rsp_smdp::store::DownloadResult) -> FunctionExecutionStatus {
+    match &r.failure {
+        None => FunctionExecutionStatus::success(),
+        Some(f) => {
+            FunctionExecutionStatus::failed(&f.subject_code, &f.reason_code, Some(&f.message))
+        }
+    }
+}
+
+async fn es2<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
+    State(state): State<Arc<Es2State<S, C>>>,
+    cert: Option<Extension<PeerCertificate>>,
+    body: Bytes,
+) -> Response {
+    let Some(operator) = caller(cert) else {
+        return unauthenticated();
+    };
+    let (header, request) = match parse::<Es2Request>(&body) {
+        Ok(r) => r,
+        Err(f) => return *f,
+    };
+    let function = request.body.function();
+    match request.body {
+        Es2Request::Profile { smsr_id, request } => {
+            let Some(es3) = state.smdp.smsr(&smsr_id) else {
+                let status = status_of_error(&ServiceError::UnknownSmsr);
+                return respond(&header, &state.smdp_id, ws::Response::new(function, status));
+            };
+            let answer = match es3.call(Es3Request::Profile(request)).await {
+                Ok(mut r) => {
+                    r.function = function;
+                    r
+                }
+                Err(e) => ws::Response::new(
+                    function,
+                    FunctionExecutionStatus::failed("8.7", "5.1", Some(&e.to_string())),
+                ),
+            };
+            respond(&header, &state.smdp_id, answer)
+        }
+        Es2Request::DownloadProfile {
+            eid,
+            smsr_id,
+            profile_type,
+            iccid,
+            enable_profile,
+        } => {
+            let reply_to = header
+                .reply_to
+                .clone()
+                .filter(|r| r != WSA_ANONYMOUS && !r.is_empty());
+            let order = NewOrder {
+                operator,
+                message_id: Some(header.message_id.clone()),
+                reply_to: reply_to.clone(),
+                eid,
+                smsr_id,
+                profile_type,
+                iccid,
+                enable: enable_profile,
+                now: unix_now(),
+            };
+            let stored = match state.smdp.accept(&order).await {
+                Ok(o) => o,
+                Err(e) => {
+                    return respond(
+                        &header,
+                        &state.smdp_id,
+                        download_response(None, status_of_error(&e)),
+                    );
+                }
+            };
+            if reply_to.is_some() {
+                return StatusCode::ACCEPTED.into_response();
+            }
+            let start = Instant::now();
+            loop {
+                match state.smdp.store().order(stored.id).await {
+                    Ok(Some(o)) if o.ended() => {
+                        let status = match &o.failure {
+                            None => FunctionExecutionStatus::success(),
+                            Some(f) => FunctionExecutionStatus::failed(
+                                &f.subject_code,
+                                &f.reason_code,
+                                Some(&f.message),
+                            ),
+                        };
+                        return respond(
+                            &header,
+                            &state.smdp_id,
+                            download_response(Some(o.order.iccid), status),
+                        );
+                    }
+                    Ok(_) if start.elapsed() < SYNC_WAIT => {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    Ok(_) => {
+                        let mut status =
+                            FunctionExecutionStatus::failed("1.6", "4.10", Some("still running"));
+                        status.status = ExecutionStatus::Expired;
+                        return respond(
+                            &header,
+                            &state.smdp_id,
+                            download_response(Some(stored.order.iccid.clone()), status),
+                        );
+                    }
+                    Err(e) => {
+                        let e = ServiceError::Store(e);
+                        return respond(
+                            &header,
+                            &state.smdp_id,
+                            download_response(None, status_of_error(&e)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ES2 route over `smdp`.
+pub fn router<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
+    smdp: Arc<SmdpService<S, C>>,
+    smdp_id: String,
+) -> Router {
+    let state = Arc::new(Es2State { smdp, smdp_id });
+    Router::new()
+        .route("/gsma/sgp02/es2", post(es2::<S, C>))
+        .with_state(state)
+}
+
+/// Runs due orders every `interval` until `shutdown` turns true.
+pub async fn run_orders<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
+    smdp: Arc<SmdpService<S, C>>,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match smdp.run_due(4).await {
+            Ok(n) if n > 0 => tracing::info!(orders = n, "orders ended"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "running orders failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+/// Delivers queued DownloadProfileResponses.
+#[derive(Clone)]
+pub struct ResultSender {
+    /// HTTPS client (the SM-DP's client certificate when configured).
+    pub client: reqwest::Client,
+    /// Operator identifier → its ES2 notification endpoint.
+    pub operators: HashMap<String, String>,
+    /// The SM-DP's identifier.
+    pub smdp_id: String,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// Seconds a claim holds a result.
+    pub lease: i64,
+}
+
+fn backoff(attempts: u32) -> i64 {
+    (5_i64 << attempts.saturating_sub(1).min(7)).min(600)
+}
+
+impl ResultSender {
+    fn render(&self, q: &QueuedResult, url: &str) -> String {
+        let r = &q.result;
+        let header = WsHeader {
+            to: Some(url.to_owned()),
+            from: Some(self.smdp_id.clone()),
+            reply_to: None,
+            message_id: message_id(),
+            action: String::new(),
+            relates_to: r.relates_to.clone(),
+        };
+        let msg: Es2Message =
+            Message::Response(download_response(Some(r.iccid.clone()), result_status(r)));
+        envelope::build(&msg.envelope(header))
+    }
+
+    async fn deliver(&self, q: &QueuedResult) -> Result<bool, String> {
+        let url = match &q.result.destination {
+            Destination::ReplyTo(u) => u.clone(),
+            Destination::Operator(id) => self
+                .operators
+                .get(id)
+                .cloned()
+                .ok_or_else(|| format!("no endpoint for Operator {id}"))?,
+        };
+        let response = self
+            .client
+            .post(&url)
+            .header("content-type", SOAP_CONTENT_TYPE)
+            .body(self.render(q, &url))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(response.status().is_success())
+    }
+
+    /// Claims and sends due results once; how many were delivered.
+    pub async fn step<S: SmdpStore>(&self, store: &S) -> usize {
+        let now = unix_now();
+        let claimed = match store.claim_results(now, 50, self.lease).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "claiming results failed");
+                return 0;
+            }
+        };
+        let mut delivered = 0;
+        for q in claimed {
+            let sent = self.deliver(&q).await;
+            let recorded = match &sent {
+                Ok(true) => {
+                    delivered += 1;
+                    store.result_ended(q.id, true).await
+                }
+                // An Operator without an endpoint: nothing will ever deliver it.
+                Err(_) if matches!(&q.result.destination, Destination::Operator(id) if !self.operators.contains_key(id)) => {
+                    store.result_ended(q.id, false).await
+                }
+                _ if q.attempts >= self.max_attempts => {
+                    tracing::warn!(result = q.id, "DownloadProfileResponse given up");
+                    store.result_ended(q.id, false).await
+                }
+                _ => store.result_retry(q.id, now + backoff(q.attempts)).await,
+            };
+            if let Err(e) = sent {
+                tracing::info!(result = q.id, error = %e, "DownloadProfileResponse not delivered");
+            }
+            if let Err(e) = recorded {
+                tracing::warn!(result = q.id, error = %e, "recording a result failed");
+            }
+        }
+        delivered
+    }
+}
+
+/// Sends results every `interval` until `shutdown` turns true.
+pub async fn run_results<S: SmdpStore + 'static>(
+    store: S,
+    sender: ResultSender,
+    interval: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        sender.step(&store).await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
