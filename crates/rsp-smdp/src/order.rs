@@ -199,6 +199,11 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
         }
         if order.stage == Stage::IsdpCreated {
             if let Err(e) = self.install(order, package).await {
+                // The SM-SR out of reach says nothing about the ISD-P: keep it, and the
+                // stage, for another try (the key establishment starts again then).
+                if matches!(e, OrderError::Transport(_)) {
+                    return Err(e);
+                }
                 self.roll_back(order).await;
                 order.stage = Stage::Failed;
                 if !checkpoint.save(order).await {

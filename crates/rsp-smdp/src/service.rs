@@ -12,8 +12,11 @@
 //!   endpoint) in one transaction. An order whose worker died is taken up again from its
 //!   stage once the lease runs out.
 //!
-//! No retry inside a run: a failed step ends the order as failed (the ISD-P deleted when
-//! the download itself failed, see [`Downloader::run`]).
+//! A step the SM-SR refused, or the eUICC failed, ends the order as failed (the ISD-P
+//! deleted when the download itself failed, see [`Downloader::run`]). A step that did not
+//! reach the SM-SR (no answer, an unreadable one) leaves the order at its stage for
+//! another try [`SmdpConfig::retry_after`] seconds later, for as long as the order is
+//! younger than [`SmdpConfig::retry_window`]; then it fails with 8.7 / 5.1.
 
 use std::collections::HashMap;
 
@@ -130,6 +133,11 @@ pub struct SmdpConfig {
     pub max_apdus_per_script: usize,
     /// Seconds a worker holds an order between checkpoints.
     pub lease: i64,
+    /// Seconds after its creation during which an order that could not reach its SM-SR
+    /// is tried again (0: never).
+    pub retry_window: i64,
+    /// Seconds between two tries.
+    pub retry_after: i64,
 }
 
 /// The M2M SM-DP; `C` reaches one SM-SR over ES3.
@@ -249,6 +257,17 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
             }
         };
         if matches!(outcome, Err(OrderError::Abandoned)) {
+            return Ok(false);
+        }
+        let now = unix_now();
+        if matches!(outcome, Err(OrderError::Transport(_)))
+            && now < stored.created_at.saturating_add(self.config.retry_window)
+        {
+            // Keep the progress; the order is due again when this lease ends.
+            let due = now.saturating_add(self.config.retry_after.max(1));
+            self.store
+                .checkpoint(stored.id, &order, checkpoint.lease_until, due, now)
+                .await?;
             return Ok(false);
         }
         let failure = outcome.as_ref().err().map(order_failure);

@@ -1,6 +1,8 @@
 //! The M2M SM-DP service over the SQL store: what DownloadProfile refuses and with which
 //! status codes, and an order whose SM-SR refuses GetEIS ending failed, its Profile failed,
-//! and its DownloadProfileResponse queued for the ReplyTo with the SM-SR's status code.
+//! and its DownloadProfileResponse queued for the ReplyTo with the SM-SR's status code; an
+//! SM-SR out of reach leaves the order at its stage for a later try within the retry
+//! window, and fails it with 8.7 / 5.1 after.
 //! (The successful download runs end to end in `crates/rsp/tests/serve_smdp.rs`.)
 #![allow(clippy::unwrap_used)]
 
@@ -34,6 +36,17 @@ impl Es3 for Refusing {
     }
 }
 
+/// An SM-SR that cannot be reached.
+#[derive(Clone, Default)]
+struct Unreachable(Arc<Mutex<usize>>);
+
+impl Es3 for Unreachable {
+    async fn call(&self, _request: Es3Request) -> Result<Response, OrderError> {
+        *self.0.lock().unwrap() += 1;
+        Err(OrderError::Transport("connection refused".into()))
+    }
+}
+
 fn config() -> SmdpConfig {
     let lab = rsp_testkit::m2m::lab_pki(EID);
     let dp = lab.get(Role::DpAuth).unwrap();
@@ -48,6 +61,8 @@ fn config() -> SmdpConfig {
         key_version: 0x30,
         max_apdus_per_script: 4,
         lease: 600,
+        retry_window: 0,
+        retry_after: 30,
     }
 }
 
@@ -149,5 +164,57 @@ async fn refusals_and_a_failed_order() {
         assert!(!r.success);
         assert_eq!(r.failure.as_ref(), Some(&stored_failure));
         db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_smsr_postpones_the_order_within_the_retry_window() {
+    for db in backends().await {
+        let now = rsp_smdp::service::unix_now();
+        let profile = |iccid: &str| NewProfile {
+            iccid: iccid.into(),
+            profile_type: "generic".into(),
+            msisdn: None,
+            package: rsp_saip::template::generic().encode().unwrap(),
+        };
+        let smsr = Unreachable::default();
+        let patient = SmdpService::new(
+            db.store.clone(),
+            HashMap::from([("smsr1".to_owned(), smsr.clone())]),
+            SmdpConfig {
+                retry_window: 3600,
+                retry_after: 30,
+                ..config()
+            },
+        );
+        db.store
+            .import_profile(&profile(rsp_saip::template::values::ICCID), now)
+            .await
+            .unwrap();
+        let mut o = order("smsr1", "generic");
+        o.now = now;
+        let accepted = patient.accept(&o).await.unwrap();
+        let backend = db.backend();
+        assert_eq!(patient.run_due(10).await.unwrap(), 0, "{backend:?}");
+        assert_eq!(*smsr.0.lock().unwrap(), 1, "one try");
+        let stored = db.store.order(accepted.id).await.unwrap().unwrap();
+        assert!(!stored.ended(), "{backend:?}");
+        assert_eq!(stored.order.stage, Stage::Accepted);
+        assert!(stored.failure.is_none());
+        assert!(
+            (now + 25..=now + 40).contains(&stored.lease_until),
+            "due again in about 30 s: {} vs {now}",
+            stored.lease_until
+        );
+        // Not due yet: nothing is claimed, the SM-SR is not called again.
+        assert_eq!(patient.run_due(10).await.unwrap(), 0);
+        assert_eq!(*smsr.0.lock().unwrap(), 1);
+        assert!(
+            db.store
+                .claim_results(now + 3600, 10, 60)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

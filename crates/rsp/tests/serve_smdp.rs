@@ -319,7 +319,9 @@ fn the_dp_certificate_comes_from_a_file_or_the_lab_ci() {
     let es2_port = free_port();
     let smdp = |source: &[&str], key: &std::path::Path| {
         let mut c = smdp_command(&dir, &nist, es2_port, admin, key);
+        // Port 1: the SM-SR is out of reach; no retry window, so an order fails at once.
         c.args(["--smsr", "smsr1=https://localhost:1/gsma/sgp02/es3"])
+            .args(["--order-retry-window", "0"])
             .args(source);
         c
     };

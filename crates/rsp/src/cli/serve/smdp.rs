@@ -148,6 +148,13 @@ pub struct SmdpArgs {
     /// it over.
     #[arg(long, env = "RSP_SMDP_ORDER_LEASE", default_value_t = 600)]
     order_lease: i64,
+    /// Seconds after its creation during which an order whose SM-SR could not be reached
+    /// is tried again from where it stopped (0: fail at once).
+    #[arg(long, env = "RSP_SMDP_ORDER_RETRY_WINDOW", default_value_t = 3600)]
+    order_retry_window: i64,
+    /// Seconds between two tries of such an order.
+    #[arg(long, env = "RSP_SMDP_ORDER_RETRY_AFTER", default_value_t = 30)]
+    order_retry_after: i64,
     /// Log format.
     #[arg(long, env = "RSP_SMDP_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
@@ -176,6 +183,10 @@ pub struct SmdpSettings {
     pub tls: rsp_http::tls::TlsFiles,
     /// Order lease, seconds.
     pub order_lease: i64,
+    /// Retry window of an order that could not reach its SM-SR, seconds.
+    pub order_retry_window: i64,
+    /// Seconds between its tries.
+    pub order_retry_after: i64,
 }
 
 fn credential(a: &SmdpArgs) -> anyhow::Result<SmdpCredential> {
@@ -228,6 +239,8 @@ pub(super) fn run(args: SmdpArgs) -> anyhow::Result<()> {
             client_ca: args.client_ca.clone(),
         },
         order_lease: args.order_lease.max(30),
+        order_retry_window: args.order_retry_window.max(0),
+        order_retry_after: args.order_retry_after.max(1),
     };
     serve_until_stopped(args.listen, args.admin_listen, settings, start_smdp)
 }
@@ -260,6 +273,8 @@ pub async fn start_smdp(
         key_version: 0x30,
         max_apdus_per_script: 4,
         lease: s.order_lease,
+        retry_window: s.order_retry_window,
+        retry_after: s.order_retry_after,
     };
     let service = Arc::new(SmdpService::new(store.clone(), smsrs, config));
     let admin = rsp_http::smdp::admin::router(service.clone(), store.clone(), token);
