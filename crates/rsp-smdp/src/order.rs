@@ -190,15 +190,18 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
         if checked.iccid().as_deref() != Some(order.iccid.as_str()) {
             return Err(OrderError::Package("its header names another ICCID"));
         }
+        // The ECASD certificate read in step 1 serves step 2 of the same run; a run resumed
+        // at IsdpCreated reads it again.
+        let mut ecasd = None;
         if order.stage == Stage::Accepted {
-            self.create_isdp(order, package.len()).await?;
+            ecasd = Some(self.create_isdp(order, package.len()).await?);
             order.stage = Stage::IsdpCreated;
             if !checkpoint.save(order).await {
                 return Err(OrderError::Abandoned);
             }
         }
         if order.stage == Stage::IsdpCreated {
-            if let Err(e) = self.install(order, package).await {
+            if let Err(e) = self.install(order, package, ecasd).await {
                 // The SM-SR out of reach says nothing about the ISD-P: keep it, and the
                 // stage, for another try (the key establishment starts again then).
                 if matches!(e, OrderError::Transport(_)) {
@@ -270,11 +273,19 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
 
     /// Step 1; an ISD-P already made for this ICCID (a restart between CreateISDP and the
     /// checkpoint) is taken as it is.
-    async fn create_isdp(&self, order: &mut DownloadOrder, size: usize) -> Result<(), OrderError> {
+    /// Returns the ECASD certificate (DER) the EIS holds.
+    async fn create_isdp(
+        &self,
+        order: &mut DownloadOrder,
+        size: usize,
+    ) -> Result<Vec<u8>, OrderError> {
         let eis = self.get_eis(&order.eid).await?;
-        if eis.ecasd.is_none() {
-            return Err(OrderError::Eis("no ECASD certificate"));
-        }
+        let ecasd = eis
+            .ecasd
+            .as_ref()
+            .ok_or(OrderError::Eis("no ECASD certificate"))?
+            .certificate
+            .clone();
         let known = |eis: &Eis| {
             eis.profiles
                 .iter()
@@ -300,7 +311,7 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
             }
         };
         order.isdp_aid = Some(aid);
-        Ok(())
+        Ok(ecasd)
     }
 
     /// One SendData to the ISD-P per `max_apdus_per_script` C-APDUs; the R-APDUs of the
@@ -345,11 +356,24 @@ impl<C: Es3 + Sync> Downloader<'_, C> {
         Ok(last)
     }
 
-    /// Step 2: key establishment, then the download.
-    async fn install(&self, order: &DownloadOrder, package: &[u8]) -> Result<(), OrderError> {
-        let eis = self.get_eis(&order.eid).await?;
-        let ecasd = eis.ecasd.ok_or(OrderError::Eis("no ECASD certificate"))?;
-        let cert = rsp_pki::Cert::from_der(&ecasd.certificate)
+    /// Step 2: key establishment with the ECASD certificate `ecasd` (read from the EIS when
+    /// not given), then the download.
+    async fn install(
+        &self,
+        order: &DownloadOrder,
+        package: &[u8],
+        ecasd: Option<Vec<u8>>,
+    ) -> Result<(), OrderError> {
+        let ecasd = match ecasd {
+            Some(der) => der,
+            None => {
+                let eis = self.get_eis(&order.eid).await?;
+                eis.ecasd
+                    .ok_or(OrderError::Eis("no ECASD certificate"))?
+                    .certificate
+            }
+        };
+        let cert = rsp_pki::Cert::from_der(&ecasd)
             .map_err(|_| OrderError::Eis("the ECASD certificate does not parse"))?;
         let ke = KeyEstablishment::new(cert.public_key().clone(), self.key_version, self.host_id)?;
         let r = self
