@@ -56,6 +56,19 @@ fn isd_p_aid(eis: &Eis, function: &Function) -> Result<Aid, SmsrError> {
     Aid::from_hex(&profile.isd_p_aid).map_err(|_| SmsrError::Invalid("ISD-P AID in the EIS"))
 }
 
+/// The security domain other than the ISD-R that runs `function`'s script, if any: the
+/// ISD-P of SendData and UpdateConnectivityParameters (ES3 to the ISD-P, SGP.02 §5.4.4,
+/// §5.4.5). Over SMS its TAR addresses it ([`Es5Script::tar`]); over HTTPS the admin server
+/// names it in `X-Admin-Targeted-Application` (GP Amd B §3.3.2).
+pub fn target_aid(eis: &Eis, function: &Function) -> Result<Option<Aid>, SmsrError> {
+    match function {
+        Function::SendData { .. } | Function::UpdateConnectivityParameters { .. } => {
+            isd_p_aid(eis, function).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The script carrying `function` to the ISD-R.
 pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
     let apdus = match function {

@@ -17,6 +17,17 @@ use crate::operation::{
 };
 use crate::store::{ReceivedNotification, SmsrStore, StoreError};
 
+/// The next script of an eUICC's HTTPS admin session ([`SmsrService::admin_step`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminScript {
+    /// The operation it carries.
+    pub operation: i64,
+    /// The expanded command script.
+    pub script: Vec<u8>,
+    /// The security domain to run it when not the ISD-R (`X-Admin-Targeted-Application`).
+    pub target: Option<Vec<u8>>,
+}
+
 /// Sends ES5 command packets by SMS.
 pub trait Es5Sms: Send + Sync {
     /// Sends `packet` (a command packet from CPL on) to `msisdn`, split into concatenated
@@ -549,7 +560,7 @@ impl<S: SmsrStore> SmsrService<S> {
         identity: &str,
         answered: Option<(i64, &[u8])>,
         now: i64,
-    ) -> Result<Option<(i64, Vec<u8>)>, SmsrError> {
+    ) -> Result<Option<AdminScript>, SmsrError> {
         let eid = self
             .store
             .eid_by_psk_identity(identity)
@@ -579,7 +590,11 @@ impl<S: SmsrStore> SmsrService<S> {
         let stored = self.store.eis(&eid).await.map_err(db)?;
         let eis = stored.ok_or(SmsrError::UnknownEid)?.eis;
         let script = es5::encode_script(&es5::script(&eis, &next.function)?)?;
-        Ok(Some((next.id, script)))
+        Ok(Some(AdminScript {
+            operation: next.id,
+            script,
+            target: es5::target_aid(&eis, &next.function)?.map(|a| a.as_bytes().to_vec()),
+        }))
     }
 
     async fn receive_notification(

@@ -755,3 +755,41 @@ async fn sms_loop_on_postgres() {
     };
     scenario(pg.store(key()).await).await;
 }
+
+/// Over HTTPS a script for an ISD-P names it in `X-Admin-Targeted-Application` (over SMS its
+/// TAR does): SendData and UpdateConnectivityParameters target the Profile's ISD-P, the
+/// ISD-R's own functions target nothing; an unknown Profile is refused.
+#[test]
+fn isd_p_scripts_name_their_target() {
+    use rsp_smsr::es5;
+    let eid = card().eid().to_owned();
+    let eis = m2m::eis(&eid, "mno", &PROFILES);
+    let iccid = Iccid::parse(ICCID_2).unwrap();
+    let send = Function::SendData {
+        iccid: iccid.clone(),
+        apdus: vec!["80CA00FE00".into()],
+    };
+    let connectivity = Function::UpdateConnectivityParameters {
+        iccid: iccid.clone(),
+        msisdn: MSISDN_3.into(),
+    };
+    for f in [&send, &connectivity] {
+        assert_eq!(es5::target_aid(&eis, f), Ok(Some(Aid::isd_p(1).unwrap())));
+        assert_eq!(
+            es5::script(&eis, f).unwrap().tar,
+            Aid::isd_p(1).unwrap().tar().unwrap()
+        );
+    }
+    assert_eq!(
+        es5::target_aid(&eis, &Function::EnableProfile { iccid }),
+        Ok(None)
+    );
+    let unknown = Function::SendData {
+        iccid: Iccid::parse(ICCID_3).unwrap(),
+        apdus: vec![],
+    };
+    assert_eq!(
+        es5::target_aid(&eis, &unknown),
+        Err(SmsrError::UnknownProfile)
+    );
+}

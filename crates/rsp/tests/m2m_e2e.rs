@@ -402,9 +402,17 @@ fn quickstart_m2m() {
         "Disabling Profile 8944000000000000022 over SMS",
         "Enabling Profile 8944000000000000022 over HTTPS",
         "Disabling Profile 8944000000000000022 over HTTPS",
-        "\"8944000000000000011\" \"ENABLED\" fallback=true",
+        // The SM-DP's download over ES2 → ES3 → ES5 (HTTPS: SendData to the new ISD-P
+        // named in X-Admin-Targeted-Application).
+        "order stage: installed",
+        "DownloadProfileResponse: Executed-Success, ICCID 8900100000000000002",
+        "ES4-HandleProfileEnabledNotification",
+        "\"8944000000000000011\" \"DISABLED\" fallback=true",
+        "\"8900100000000000002\" \"ENABLED\" fallback=false",
         "\"enableProfile\" \"https\" \"done\"",
         "\"disableProfile\" \"sms\" \"done\"",
+        "\"createIsdp\" \"https\" \"done\"",
+        "\"sendData\" \"https\" \"done\"",
     ] {
         assert!(text.contains(step), "{step:?} in:\n{text}");
     }

@@ -81,7 +81,11 @@ impl<S: SmsrStore + 'static> AdminHandler for AdminSessions<S> {
             .await
             .map_err(|e| HandlerError::from(e.to_string()))?;
         match next {
-            Some((id, script)) => {
+            Some(rsp_smsr::service::AdminScript {
+                operation: id,
+                script,
+                target,
+            }) => {
                 tracing::info!(
                     operation = id,
                     session = session.session_id,
@@ -91,10 +95,11 @@ impl<S: SmsrStore + 'static> AdminHandler for AdminSessions<S> {
                     .lock()
                     .map_err(|_| "session table poisoned")?
                     .insert(session.session_id, (id, Instant::now()));
-                Ok(HandlerReply::Script {
-                    script,
-                    target: None,
-                })
+                let target = target
+                    .map(rsp_scp81::headers::Aid::new)
+                    .transpose()
+                    .map_err(|e| HandlerError::from(e.to_string()))?;
+                Ok(HandlerReply::Script { script, target })
             }
             None => Ok(HandlerReply::End),
         }

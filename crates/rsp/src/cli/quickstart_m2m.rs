@@ -4,11 +4,15 @@
 //! HTTPS) → a virtual M2M eUICC with two Profiles behind the modem simulator → the eUICC
 //! registered (its ISD-R keys included) → the second Profile enabled and disabled over SMS
 //! (SCP80), then over HTTPS (push SMS, SCP81 TLS-PSK), each with the eUICC's notification
-//! after the network attach → the SM-SR's EIS and operation log.
+//! after the network attach → the M2M SM-DP (ES2 for the Operator, ES3 to the SM-SR over
+//! mutual TLS) downloads the generic Profile into a new ISD-P (CreateISDP, ES8 key
+//! establishment with the ECASD, SCP03t) and enables it on the Operator's ES2
+//! DownloadProfile → the SM-SR's EIS and operation log.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use rsp_codec::sgp02::{Aid, SmsAddress};
 use rsp_m2m_euicc::modem::{Modem, ModemConfig};
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
@@ -17,9 +21,13 @@ use serde_json::{Value, json};
 
 use super::lab;
 use super::quickstart::{QuickstartArgs, Steps, bind, fresh_dir};
+use super::quickstart_m2m_smdp as smdp;
 use crate::cli::serve::{SmsrSettings, start_smsr};
 
 const SMSR_MSISDN: &str = "447700900000";
+const SMSR_ID: &str = "smsr.quickstart";
+/// The MSISDN of the Profile the SM-DP downloads.
+const DOWNLOADED_MSISDN: &str = "447700900003";
 const PROFILES: [(&str, &str); 2] = [
     ("8944000000000000011", "447700900001"),
     ("8944000000000000022", "447700900002"),
@@ -153,14 +161,18 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     .context("SMSC")?;
     println!("     SMPP at {}", smsc.local_addr());
 
-    s.step("Starting the SM-SR (ES5 over SMS and HTTPS, SQLite)");
+    s.step("Starting the SM-SR (ES5 over SMS and HTTPS, ES3/ES4 web services, SQLite)");
     let scp81 = bind(None, 0).await?;
     let admin_listener = bind(None, 0).await?;
     let scp81_addr = scp81.local_addr()?;
+    let nist = pki_dir.join("nist");
+    let inbox = smdp::OperatorInbox::start().await?;
+    // A free port for the web services (start_smsr binds it).
+    let ws_addr = bind(None, 0).await?.local_addr()?;
     let settings = SmsrSettings {
         data_key_file: dir.join("smsr-data.key"),
         database: format!("sqlite://{}", dir.join("smsr.db").display()),
-        smsr_id: "smsr.quickstart".into(),
+        smsr_id: SMSR_ID.into(),
         smsc: Some(smsc.local_addr().to_string()),
         smpp_system_id: "smsr".into(),
         smpp_password: zeroize::Zeroizing::new(smpp_pw),
@@ -172,13 +184,30 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
             max: 60,
             max_attempts: 5,
         },
-        endpoints: rsp_http::smsr::notify::Endpoints::default(),
-        notice_ca: Vec::new(),
-        web_services: None,
+        endpoints: rsp_http::smsr::notify::Endpoints {
+            operators: [(
+                lab::OPERATOR.to_owned(),
+                format!("http://{}/es4", inbox.addr),
+            )]
+            .into(),
+            smdps: Default::default(),
+        },
+        notice_ca: vec![std::fs::read(nist.join("ci.pem")).context("ci.pem")?],
+        web_services: Some((
+            ws_addr,
+            rsp_http::tls::TlsFiles {
+                cert_chain: nist.join("dp-tls.pem"),
+                key: nist.join("dp-tls.key.pem"),
+                client_ca: vec![nist.join("ci.pem")],
+            },
+        )),
     };
     let smsr = start_smsr(settings, scp81, admin_listener).await?;
     let base = format!("http://{}", smsr.admin);
-    println!("     SCP81 admin server at {scp81_addr}, admin API at {base}");
+    println!(
+        "     SCP81 admin server at {scp81_addr}, admin API at {base}, ES3/ES4 at https://localhost:{}",
+        ws_addr.port()
+    );
 
     s.step("Creating a virtual M2M eUICC with two Profiles, powered by the modem simulator");
     let (kic, kid, psk) = (random(16)?, random(16)?, random(16)?);
@@ -217,7 +246,10 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         "/smsr/v1/euiccs",
         Some(json!({
             "eis": {"eid": eid, "eumId": "quickstart-eum", "smsrId": "",
-                "capabilities": {"sms": true, "https": true}, "profiles": profiles},
+                "capabilities": {"sms": true, "https": true}, "profiles": profiles,
+                "ecasdCertificate": base64::engine::general_purpose::STANDARD.encode(
+                    rsp_pki::Cert::from_pem(&std::fs::read_to_string(nist.join("euicc.pem"))?)?
+                        .der())},
             "keys": {"scp80": [{"version": 1, "algorithm": "aes", "kic": hex::encode(&kic),
                 "kid": hex::encode(&kid)}],
                 "scp81": {"identity": "quickstart-psk", "key": hex::encode(&psk)}}
@@ -246,6 +278,55 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         );
     }
 
+    s.step("Starting the M2M SM-DP (ES2 for the Operator, ES3 to the SM-SR, SQLite)");
+    let es3_url = format!("https://localhost:{}/gsma/sgp02/es3", ws_addr.port());
+    let dp = smdp::start(&dir, &nist, SMSR_ID, &es3_url).await?;
+    let dp_admin = format!("http://{}", dp.admin);
+    println!(
+        "     ES2 at https://localhost:{}/gsma/sgp02/es2, admin API at {dp_admin}",
+        dp.https.port()
+    );
+    let iccid = smdp::import_generic(&client, &dp_admin, DOWNLOADED_MSISDN).await?;
+    println!("     generic Profile {iccid} imported (profile type `generic`)");
+
+    s.step(&format!(
+        "The Operator orders Profile type `generic` for {eid} over ES2 (DownloadProfile, enable)"
+    ));
+    let response = smdp::download(
+        &nist,
+        &client,
+        dp.https.port(),
+        &dp_admin,
+        &inbox,
+        &eid,
+        SMSR_ID,
+    )
+    .await?;
+    if !response.contains("Executed-Success") || !response.contains(&iccid) {
+        bail!("DownloadProfile failed: {response}");
+    }
+    println!("     DownloadProfileResponse: Executed-Success, ICCID {iccid}");
+    let waiting = Instant::now();
+    let enabled_by_dp = loop {
+        let eis = admin(&client, &base, &format!("/smsr/v1/euiccs/{eid}"), None).await?;
+        let on = eis["profiles"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["state"] == "ENABLED"))
+            .and_then(|p| p["iccid"].as_str().map(str::to_owned));
+        if on.as_deref() == Some(iccid.as_str()) {
+            break on;
+        }
+        if waiting.elapsed() > Duration::from_secs(60) {
+            bail!("the eUICC did not report {iccid} enabled: {eis}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!(
+        "     Profile {} enabled on the eUICC; the Operator received: {}",
+        enabled_by_dp.unwrap_or_default(),
+        inbox.actions().join(", ")
+    );
+
     s.step("The SM-SR's view: EIS and operation log");
     let eis = admin(&client, &base, &format!("/smsr/v1/euiccs/{eid}"), None).await?;
     for p in eis["profiles"].as_array().into_iter().flatten() {
@@ -270,6 +351,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
 
     let _ = stop.send(true);
     let _ = device.await;
+    dp.shutdown().await?;
     smsr.shutdown().await?;
     smsc.shutdown().await;
     println!("Done. Working files in {}", dir.display());

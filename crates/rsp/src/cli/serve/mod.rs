@@ -26,7 +26,7 @@ use clap::Subcommand;
 pub use common::RunningServer;
 pub(crate) use common::{open_store, unused_data_key};
 pub use eim::{EimArgs, start_eim};
-pub use smdp::SmdpArgs;
+pub use smdp::{SmdpArgs, SmdpSettings, start_smdp};
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
 pub use smsr::{SmsrArgs, SmsrSettings, start_smsr};
