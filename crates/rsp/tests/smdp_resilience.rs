@@ -8,8 +8,13 @@
 //! - a DownloadProfile sent twice (same MessageID) is one order with one answer;
 //! - two SM-DPs (their own identities, CERT.DP.ECDSA and databases) download at the same
 //!   time through one SM-SR to two eUICCs, and neither sees or manages the other's Profile;
+//!   two SM-DPs ordering for one eUICC at once: one installs, the other installs or fails
+//!   cleanly (the SM-SR's ISD-P AID choice, see docs/smdp.md);
 //! - on PostgreSQL (`RSP_TEST_POSTGRES_URL`; skipped when unreachable unless `CI` is set):
-//!   two replicas of one SM-DP on one database share the orders, each run by exactly one.
+//!   two replicas of one SM-DP on one database share the orders, each run by exactly one,
+//!   the second enabled (the serve_smdp happy path on PostgreSQL);
+//!
+//! The lease renewal and the stop of a worker that lost its order: `smdp_lease.rs`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -364,6 +369,69 @@ fn two_smdps_download_through_one_smsr_to_two_cards() {
     lab.finish();
 }
 
+/// Two SM-DPs (their own TLS identity, one CERT.DP.ECDSA source: the card's CI) order for
+/// one eUICC at the same time. The SM-SR serialises the functions per eUICC, but picks the
+/// ISD-P AID when it queues CreateISDP: the later of two CreateISDPs queued at once gets the
+/// same AID, the eUICC refuses it and that order fails cleanly (the SM-SR's status code,
+/// nothing left on the card). At least one order installs its Profile; neither leaves
+/// anything else behind.
+#[test]
+fn two_smdps_order_for_one_card_at_once() {
+    let lab = SoapLab::start(OPERATOR, Some(SMDP));
+    issue_tls(&lab.nist, "dp2-tls", "smdp2.localhost");
+    let pki = rsp_testkit::m2m::lab_pki(&lab.eid);
+    let spec = |n: &str, id: &'static str, client: &'static str| SmdpSpec {
+        nist: &lab.nist,
+        database: format!("sqlite://{}", lab.dir.join(format!("{n}.db")).display()),
+        data_key: lab.dir.join(format!("{n}.key")),
+        smdp_id: id,
+        client,
+        lab: &pki,
+        smsr_port: lab.ws_port,
+        extra: &[],
+    };
+    let smdp1 = Smdp::new(&lab.dir, &spec("smdp1", SMDP, "dp-tls"));
+    let smdp2 = Smdp::new(&lab.dir, &spec("smdp2", "smdp2.localhost", "dp2-tls"));
+    let (_r1, _r2) = (smdp1.start(), smdp2.start());
+    smdp1.import(ICCID_A, None);
+    smdp2.import(ICCID_B, None);
+    let reply_to = format!("http://{}/es4", lab.endpoint);
+    let r1 = es2_request(download(&lab.eid, false), Some(reply_to.clone()));
+    let r2 = es2_request(download(&lab.eid, false), Some(reply_to));
+    assert_eq!(smdp1.es2(&lab.rt, &lab.nist, r1).0, 202);
+    assert_eq!(smdp2.es2(&lab.rt, &lab.nist, r2).0, 202);
+    let got = wait_responses(&lab, &[&smdp1, &smdp2], 2, 600);
+    assert_eq!(got.len(), 2, "{got:?}");
+    let card = lab.device.card.lock().unwrap();
+    let mut completed = 0;
+    for (smdp, iccid) in [(&smdp1, ICCID_A), (&smdp2, ICCID_B)] {
+        let order = get_json(smdp.admin, "/smdp/v1/orders/1");
+        let installed = card
+            .state()
+            .isdps
+            .iter()
+            .filter(|p| p.iccid.as_deref() == Some(iccid))
+            .count();
+        match order["stage"].as_str() {
+            Some("completed") => {
+                assert_eq!(installed, 1, "{order}");
+                completed += 1;
+            }
+            _ => {
+                assert_eq!(order["stage"], "failed", "{order}");
+                assert!(order["failure"]["subjectCode"].is_string(), "{order}");
+                assert_eq!(installed, 0, "{order}");
+            }
+        }
+    }
+    assert!(completed >= 1);
+    // The lab card's own Profile and at most one ISD-P per completed order.
+    assert_eq!(card.state().isdps.len(), 1 + completed);
+    drop(card);
+    drop((_r1, _r2));
+    lab.finish();
+}
+
 /// The download on PostgreSQL, with two replicas of the SM-DP on one database: both
 /// orders complete, each run by exactly one replica (its "order ended" log line), one
 /// response each, one ISD-P each on the card.
@@ -389,7 +457,7 @@ fn two_replicas_on_one_postgres_database_share_the_orders() {
     let ra = a.start();
     let rb = b.start();
     a.import(ICCID_A, None);
-    b.import(ICCID_B, None);
+    b.import(ICCID_B, Some(NEW_MSISDN));
     let reply_to = format!("http://{}/es4", lab.endpoint);
     // One order through each replica's ES2, one after the other (two CreateISDPs queued at
     // once for one eUICC would pick the same ISD-P AID at the SM-SR).
@@ -397,14 +465,24 @@ fn two_replicas_on_one_postgres_database_share_the_orders() {
     assert_eq!(a.es2(&lab.rt, &lab.nist, r1).0, 202);
     let first = a.wait_order(1, 600, |o| o["ended"] == true);
     assert_eq!(first["stage"], "completed", "{first}");
-    let r2 = es2_request(download(&lab.eid, false), Some(reply_to));
+    // The second is enabled (last: the card moves to the new Profile's MSISDN).
+    let r2 = es2_request(download(&lab.eid, true), Some(reply_to));
     assert_eq!(b.es2(&lab.rt, &lab.nist, r2).0, 202);
     let got = wait_responses(&lab, &[&a, &b], 2, 600);
     assert_eq!(got.len(), 2, "{got:?}");
     let orders = b.orders();
     assert_eq!(orders.len(), 2, "{orders:?}");
+    assert!(
+        got.iter().all(|r| r.contains("Executed-Success")),
+        "{got:?}"
+    );
     for o in &orders {
-        assert_eq!(o["stage"], "completed", "{o}");
+        let stage = if o["iccid"] == ICCID_B {
+            "enabled"
+        } else {
+            "completed"
+        };
+        assert_eq!(o["stage"], stage, "{o}");
         let id = o["id"].as_i64().unwrap();
         let ran = [&a, &b]
             .iter()
@@ -424,6 +502,8 @@ fn two_replicas_on_one_postgres_database_share_the_orders() {
         );
     }
     let card = lab.device.card.lock().unwrap();
+    let enabled = card.state().enabled().unwrap();
+    assert_eq!(enabled.iccid.as_deref(), Some(ICCID_B));
     for iccid in [ICCID_A, ICCID_B] {
         assert_eq!(
             card.state()
@@ -438,138 +518,4 @@ fn two_replicas_on_one_postgres_database_share_the_orders() {
     drop((ra, rb));
     drop(pg);
     lab.finish();
-}
-
-/// An SM-SR whose every answer never comes (a step that outlasts the lease); it counts the
-/// calls.
-#[derive(Clone, Default)]
-struct Stalled(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl rsp_smdp::order::Es3 for Stalled {
-    async fn call(
-        &self,
-        _request: rsp_codec::ws::es3::Es3Request,
-    ) -> Result<rsp_codec::ws::Response, rsp_smdp::order::OrderError> {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        std::future::pending().await
-    }
-}
-
-fn service(
-    store: rsp_storage::SqlStore,
-    smsr: Stalled,
-    lease: i64,
-) -> std::sync::Arc<rsp_smdp::service::SmdpService<rsp_storage::SqlStore, Stalled>> {
-    use rsp_pki::Role;
-    let eid = common::m2m::card().eid().to_owned();
-    let pki = rsp_testkit::m2m::lab_pki(&eid);
-    let dp = pki.get(Role::DpAuth).unwrap();
-    let credential = rsp_smdp::SmdpCredential::new(
-        rsp_smdp::certificate::issue(&dp.cert, &pki.get(Role::Ci).unwrap().key).unwrap(),
-        std::sync::Arc::new(
-            rsp_crypto::SoftwareKey::from_pkcs8_der(&dp.key.to_pkcs8_der()).unwrap(),
-        ),
-    )
-    .unwrap();
-    let config = rsp_smdp::service::SmdpConfig {
-        credential,
-        host_id: b"SMDP-LAB".to_vec(),
-        key_version: 0x30,
-        max_apdus_per_script: 4,
-        lease,
-        retry_window: 3600,
-        retry_after: 30,
-    };
-    std::sync::Arc::new(rsp_smdp::service::SmdpService::new(
-        store,
-        std::collections::HashMap::from([("smsr1".to_owned(), smsr)]),
-        config,
-    ))
-}
-
-/// The worker renews the lease of an order whose step outlasts it, so no other worker
-/// takes it; once another claim holds the order (here: a replica whose clock is past the
-/// lease), the renewal finds it lost and the run stops where it is, without another call
-/// to the SM-SR or a write, and the order is the new claim's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_renews_its_lease_and_stops_once_it_lost_the_order() {
-    use rsp_smdp::store::{NewOrder, NewProfile, SmdpStore};
-    let dir = temp_dir();
-    let url = format!("sqlite://{}?mode=rwc", dir.join("smdp.db").display());
-    let key = || rsp_storage::DataKey::new("k1", &[0x42; 32]).unwrap();
-    let store = rsp_storage::SqlStore::connect(&url, key()).await.unwrap();
-    store.migrate().await.unwrap();
-    let other = rsp_storage::SqlStore::connect(&url, key()).await.unwrap();
-    let now = rsp_smdp::service::unix_now();
-    store
-        .import_profile(
-            &NewProfile {
-                iccid: ICCID_A.into(),
-                profile_type: "generic".into(),
-                msisdn: None,
-                package: lab::package(ICCID_A),
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    let smsr = Stalled::default();
-    let first = service(store.clone(), smsr.clone(), 3);
-    let accepted = first
-        .accept(&NewOrder {
-            operator: OPERATOR.into(),
-            message_id: Some("msg-1".into()),
-            reply_to: None,
-            eid: common::m2m::card().eid().to_owned(),
-            smsr_id: "smsr1".into(),
-            profile_type: "generic".into(),
-            iccid: None,
-            enable: false,
-            now,
-        })
-        .await
-        .unwrap();
-    let claimed = first.claim(4).await.unwrap();
-    assert_eq!(claimed.len(), 1);
-    let claimed_until = claimed[0].order.lease_until;
-    let worker = tokio::spawn(rsp_http::smdp::es2::run_leased(
-        first.clone(),
-        claimed[0].clone(),
-    ));
-
-    // The step (GetEIS) outlasts the 3 s lease: renewed every second, nobody takes it.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let second = service(other.clone(), Stalled::default(), 3);
-    assert!(second.claim(4).await.unwrap().is_empty());
-    let held = store.order(accepted.id).await.unwrap().unwrap();
-    assert!(held.lease_until > claimed_until, "renewed: {held:?}");
-    assert_eq!(smsr.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-    assert!(!worker.is_finished());
-
-    // A replica whose clock is past the lease claims it: the first worker stops.
-    let later = held.lease_until + 1;
-    let taken = other.claim_orders(later, later + 600, 4, 77).await.unwrap();
-    assert_eq!(taken.len(), 1);
-    tokio::time::timeout(Duration::from_secs(5), worker)
-        .await
-        .expect("the worker stops")
-        .unwrap();
-    let after = store.order(accepted.id).await.unwrap().unwrap();
-    assert_eq!(
-        after.lease_until,
-        later + 600,
-        "untouched by the first worker"
-    );
-    assert_eq!(after.order.stage, rsp_smdp::order::Stage::Accepted);
-    assert!(!first.renew(&claimed[0]).await.unwrap());
-    assert!(
-        other
-            .renew_lease(accepted.id, 77, later + 700)
-            .await
-            .unwrap()
-    );
-    assert_eq!(smsr.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-    store.close().await;
-    other.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

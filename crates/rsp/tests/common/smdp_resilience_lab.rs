@@ -4,6 +4,8 @@
 //! Operator with a known MessageID, personalised Profile Packages, a second lab card with
 //! its own EID and MSISDN on the lab SMSC, and polling of the SM-DP's admin API.
 
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
