@@ -315,10 +315,11 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
         if matches!(outcome, Err(OrderError::Transport(_)))
             && now < stored.created_at.saturating_add(self.config.retry_window)
         {
-            // Keep the progress; the order is due again when this lease ends.
+            // Keep the progress and give the claim up (a lease renewal racing this write
+            // cannot push the retry back); the order is due again at `due`.
             let due = now.saturating_add(self.config.retry_after.max(1));
             self.store
-                .checkpoint(stored.id, &order, token, due, now)
+                .postpone(stored.id, &order, token, due, now)
                 .await?;
             return Ok(false);
         }

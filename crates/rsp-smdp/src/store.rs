@@ -291,6 +291,18 @@ pub trait SmdpStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// Gives up the claim `token` of an order that could not go on now (its SM-SR out of
+    /// reach), keeping its progress: due again at `due` for any worker; a renewal under
+    /// the claim after this one finds the order lost. `false` when the order was lost.
+    fn postpone(
+        &self,
+        id: i64,
+        order: &DownloadOrder,
+        token: i64,
+        due: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Extends the lease of an order held under the claim `token` to `new_lease`; `false`
     /// when the order was lost (taken over, or ended).
     fn renew_lease(

@@ -74,6 +74,9 @@ const CLAIM_ORDERS_POSTGRES: &str = claim_orders!(" FOR UPDATE SKIP LOCKED");
 /// $1 id, $2 stage, $3 ISD-P AID, $4 claim token, $5 new lease, $6 now.
 const CHECKPOINT: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, lease_until = $5, \
      updated_at = $6 WHERE id = $1 AND lease_token = $4 AND ended = 0";
+/// $1 id, $2 stage, $3 ISD-P AID, $4 claim token, $5 due, $6 now: the claim given up.
+const POSTPONE: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, lease_until = $5, \
+     lease_token = 0, updated_at = $6 WHERE id = $1 AND lease_token = $4 AND ended = 0";
 /// $1 id, $2 claim token, $3 new lease.
 const RENEW: &str = "UPDATE smdp_orders SET lease_until = $3 \
      WHERE id = $1 AND lease_token = $2 AND ended = 0";
@@ -369,6 +372,31 @@ impl SmdpStore for SqlStore {
                     o.isdp_aid.as_deref().into(),
                     token.into(),
                     new_lease.into(),
+                    now.into(),
+                ],
+            )
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn postpone(
+        &self,
+        id: i64,
+        o: &DownloadOrder,
+        token: i64,
+        due: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .write_exec(
+                POSTPONE,
+                &[
+                    id.into(),
+                    o.stage.as_str().into(),
+                    o.isdp_aid.as_deref().into(),
+                    token.into(),
+                    due.into(),
                     now.into(),
                 ],
             )

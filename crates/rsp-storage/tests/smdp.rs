@@ -335,10 +335,29 @@ async fn orders_are_leased_and_end_once() {
             ProfileState::Installed
         );
 
+        // A postponed order: its progress kept, due at the given time, the claim given up
+        // (no renewal under it), claimed again once due.
+        assert!(
+            other
+                .postpone(b.id, &taken[0].order, 33, 350, 305)
+                .await
+                .unwrap()
+        );
+        assert!(!other.renew_lease(b.id, 33, 900).await.unwrap());
+        assert!(
+            other
+                .claim_orders(340, 400, 10, 55)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = other.claim_orders(350, 360, 10, 66).await.unwrap();
+        assert_eq!(again.iter().map(|o| o.id).collect::<Vec<_>>(), vec![b.id]);
+
         // An ended order renews no lease.
         assert!(!db.store.renew_lease(a.id, 11, 400).await.unwrap());
 
-        // b fails under the new claim, not the old one.
+        // b fails under its latest claim, not the first one.
         let refused = Failure {
             subject_code: "8.2.1".into(),
             reason_code: "3.3".into(),
@@ -354,7 +373,7 @@ async fn orders_are_leased_and_end_once() {
         );
         assert!(
             other
-                .finish_order(b.id, &ob, Some(&refused), 33, None, 340)
+                .finish_order(b.id, &ob, Some(&refused), 66, None, 340)
                 .await
                 .unwrap()
         );
