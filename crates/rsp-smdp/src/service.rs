@@ -5,12 +5,17 @@
 //! - [`SmdpService::accept`] allocates a Profile (the one named, else the first available
 //!   of the type) and stores the order; what it refuses carries an SGP.02 status code
 //!   ([`ServiceError::status_code`]).
-//! - [`SmdpService::run_due`] claims due orders (a lease: one worker per order), runs each
-//!   from its stage, persisting the order after every stage under the lease, and ends it:
-//!   the order's stage and error, its Profile `installed` or `failed`, and the
-//!   DownloadProfileResponse queued (to the request's `ReplyTo`, else to the Operator's
-//!   endpoint) in one transaction. An order whose worker died is taken up again from its
-//!   stage once the lease runs out.
+//! - [`SmdpService::accept`] of a request whose `MessageID` the Operator sent before (a
+//!   retry) returns the order of the first request: no second order, no second Profile.
+//! - [`SmdpService::claim`] leases due orders under a random claim token (one worker per
+//!   order); [`SmdpService::run_claimed`] runs one from its stage, persisting the order
+//!   after every stage under its claim, and ends it: the order's stage and error, its
+//!   Profile `installed` or `failed`, and the DownloadProfileResponse queued (to the
+//!   request's `ReplyTo`, else to the Operator's endpoint) in one transaction. The worker
+//!   renews the lease while a step runs ([`SmdpService::renew`]; a slow SMS step outlasts
+//!   a lease) and stops the run, writing nothing, once the renewal says the order is lost.
+//!   An order whose worker died is taken up again from its stage once the lease runs out.
+//!   [`SmdpService::run_due`] is claim and run, one order after the other.
 //!
 //! A step the SM-SR refused, or the eUICC failed, ends the order as failed (the ISD-P
 //! deleted when the download itself failed, see [`Downloader::run`]). A step that did not
@@ -131,7 +136,7 @@ pub struct SmdpConfig {
     pub key_version: u8,
     /// C-APDUs per SendData.
     pub max_apdus_per_script: usize,
-    /// Seconds a worker holds an order between checkpoints.
+    /// Seconds a worker holds an order between two checkpoints or lease renewals.
     pub lease: i64,
     /// Seconds after its creation during which an order that could not reach its SM-SR
     /// is tried again (0: never).
@@ -152,10 +157,33 @@ pub fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// An order this worker claimed, with the token of its claim.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    /// The order as claimed.
+    pub order: StoredOrder,
+    /// The claim's token: the checkpoints, renewals and end of the order are written
+    /// under it.
+    pub token: i64,
+}
+
+/// A random claim token (never 0, the token of an order never claimed).
+fn claim_token() -> i64 {
+    let mut b = [0u8; 8];
+    // Without randomness, a token from the clock still differs from claim to claim.
+    if getrandom::fill(&mut b).is_err() {
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        b = i64::try_from(nanos.rem_euclid(i128::from(i64::MAX)))
+            .unwrap_or(1)
+            .to_be_bytes();
+    }
+    i64::from_be_bytes(b) | 1
+}
+
 struct LeasedCheckpoint<'a, S> {
     store: &'a S,
     id: i64,
-    lease_until: i64,
+    token: i64,
     lease: i64,
 }
 
@@ -163,17 +191,12 @@ impl<S: SmdpStore> Checkpoint for LeasedCheckpoint<'_, S> {
     async fn save(&mut self, order: &DownloadOrder) -> bool {
         let now = unix_now();
         let next = now.saturating_add(self.lease);
-        match self
-            .store
-            .checkpoint(self.id, order, self.lease_until, next, now)
-            .await
-        {
-            Ok(true) => {
-                self.lease_until = next;
-                true
-            }
-            _ => false,
-        }
+        matches!(
+            self.store
+                .checkpoint(self.id, order, self.token, next, now)
+                .await,
+            Ok(true)
+        )
     }
 }
 
@@ -208,32 +231,61 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
             Created::NoneAvailable => Err(ServiceError::NoneAvailable),
             Created::UnknownIccid => Err(ServiceError::UnknownIccid),
             Created::IccidTaken => Err(ServiceError::IccidTaken),
+            Created::Repeated(o) => Ok(*o),
         }
+    }
+
+    /// Seconds of a lease.
+    pub fn lease(&self) -> i64 {
+        self.config.lease
+    }
+
+    /// Leases up to `limit` due orders to this worker, under a new claim token.
+    pub async fn claim(&self, limit: i64) -> Result<Vec<Claimed>, StoreError> {
+        let now = unix_now();
+        let token = claim_token();
+        let claimed = self
+            .store
+            .claim_orders(now, now.saturating_add(self.config.lease), limit, token)
+            .await?;
+        Ok(claimed
+            .into_iter()
+            .map(|order| Claimed { order, token })
+            .collect())
+    }
+
+    /// Extends the lease of a claimed order by [`SmdpConfig::lease`] seconds from now;
+    /// `false` when the order is no longer this claim's (taken over or ended).
+    pub async fn renew(&self, claimed: &Claimed) -> Result<bool, StoreError> {
+        let until = unix_now().saturating_add(self.config.lease);
+        self.store
+            .renew_lease(claimed.order.id, claimed.token, until)
+            .await
     }
 
     /// Claims up to `limit` due orders and runs them one after the other; how many ended.
     pub async fn run_due(&self, limit: i64) -> Result<usize, StoreError> {
-        let now = unix_now();
-        let claimed = self
-            .store
-            .claim_orders(now, now.saturating_add(self.config.lease), limit)
-            .await?;
         let mut ended = 0;
-        for o in claimed {
-            if self.run(o).await? {
+        for c in self.claim(limit).await? {
+            if self.run_claimed(c).await? {
                 ended += 1;
             }
         }
         Ok(ended)
     }
 
-    /// Runs one claimed order to its end; `false` when it was taken over meanwhile.
-    async fn run(&self, stored: StoredOrder) -> Result<bool, StoreError> {
+    /// Runs one claimed order to its end; `false` when it did not end (postponed after a
+    /// transport failure, or lost to another worker meanwhile).
+    pub async fn run_claimed(&self, claimed: Claimed) -> Result<bool, StoreError> {
+        let Claimed {
+            order: stored,
+            token,
+        } = claimed;
         let mut order = stored.order.clone();
         let mut checkpoint = LeasedCheckpoint {
             store: &self.store,
             id: stored.id,
-            lease_until: stored.lease_until,
+            token,
             lease: self.config.lease,
         };
         let outcome = match (
@@ -263,10 +315,11 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
         if matches!(outcome, Err(OrderError::Transport(_)))
             && now < stored.created_at.saturating_add(self.config.retry_window)
         {
-            // Keep the progress; the order is due again when this lease ends.
+            // Keep the progress and give the claim up (a lease renewal racing this write
+            // cannot push the retry back); the order is due again at `due`.
             let due = now.saturating_add(self.config.retry_after.max(1));
             self.store
-                .checkpoint(stored.id, &order, checkpoint.lease_until, due, now)
+                .postpone(stored.id, &order, token, due, now)
                 .await?;
             return Ok(false);
         }
@@ -290,7 +343,7 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
                 stored.id,
                 &order,
                 failure.as_ref(),
-                checkpoint.lease_until,
+                token,
                 Some(&result),
                 unix_now(),
             )

@@ -7,9 +7,13 @@
 //! - [`SmdpStore::create_order`] takes a Profile and writes the order in one transaction
 //!   whose Profile update is conditional on the Profile being `available`: one Profile
 //!   never goes to two orders.
-//! - [`SmdpStore::claim_orders`] leases an order to one worker until the lease ends; a
-//!   checkpoint or the end of an order is written only under the lease it was claimed
-//!   with, so two replicas never run one order.
+//! - [`SmdpStore::claim_orders`] leases an order to one worker until the lease ends, under
+//!   a token of that claim; a checkpoint, a lease renewal or the end of an order is written
+//!   only under the token it was claimed with, so a worker that renews its lease keeps the
+//!   order and one whose lease ran out and was taken over writes nothing: two replicas
+//!   never run one order.
+//! - [`SmdpStore::create_order`] de-duplicates by the Operator and the request's
+//!   `MessageID` (a unique key): a request sent again gets the order of the first.
 //! - [`SmdpStore::finish_order`] ends an order, sets its Profile `installed` or `failed`
 //!   and queues the response notice in one transaction (a transactional outbox).
 
@@ -177,6 +181,9 @@ pub enum Created {
     UnknownIccid,
     /// The ICCID asked for is taken by another order.
     IccidTaken,
+    /// The Operator sent this `MessageID` before: the order of that request (no second
+    /// order, no second Profile taken).
+    Repeated(Box<StoredOrder>),
 }
 
 /// Why an order failed: an SGP.02 subject/reason code pair and a message.
@@ -256,39 +263,64 @@ pub trait SmdpStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
 
     /// Allocates a Profile (the one asked for, else the first available of the type) and
-    /// writes the order at [`Stage::Accepted`], atomically.
+    /// writes the order at [`Stage::Accepted`], atomically; [`Created::Repeated`] when the
+    /// Operator already sent an order with this `MessageID`.
     fn create_order(
         &self,
         order: &NewOrder,
     ) -> impl Future<Output = Result<Created, StoreError>> + Send;
 
-    /// Leases up to `limit` unended orders whose lease is over, until `lease_until`.
+    /// Leases up to `limit` unended orders whose lease is over, until `lease_until`, under
+    /// the claim's `token` (random, never 0).
     fn claim_orders(
         &self,
         now: i64,
         lease_until: i64,
         limit: i64,
+        token: i64,
     ) -> impl Future<Output = Result<Vec<StoredOrder>, StoreError>> + Send;
 
-    /// Writes the order's progress (stage, ISD-P) if it still holds the lease
-    /// `lease_until`, extending it to `new_lease`; `false` when the lease was lost.
+    /// Writes the order's progress (stage, ISD-P) if it is still held under the claim
+    /// `token`, its lease extended to `new_lease`; `false` when the order was lost.
     fn checkpoint(
         &self,
         id: i64,
         order: &DownloadOrder,
-        lease_until: i64,
+        token: i64,
         new_lease: i64,
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Ends the order under its lease: its stage and failure, its Profile `installed` (it
-    /// reached the eUICC) or `failed`, and `result` queued; `false` when the lease was lost.
+    /// Gives up the claim `token` of an order that could not go on now (its SM-SR out of
+    /// reach), keeping its progress: due again at `due` for any worker; a renewal under
+    /// the claim after this one finds the order lost. `false` when the order was lost.
+    fn postpone(
+        &self,
+        id: i64,
+        order: &DownloadOrder,
+        token: i64,
+        due: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Extends the lease of an order held under the claim `token` to `new_lease`; `false`
+    /// when the order was lost (taken over, or ended).
+    fn renew_lease(
+        &self,
+        id: i64,
+        token: i64,
+        new_lease: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Ends the order held under the claim `token`: its stage and failure, its Profile
+    /// `installed` (it reached the eUICC) or `failed`, and `result` queued; `false` when
+    /// the order was lost.
     fn finish_order(
         &self,
         id: i64,
         order: &DownloadOrder,
         failure: Option<&Failure>,
-        lease_until: i64,
+        token: i64,
         result: Option<&DownloadResult>,
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;

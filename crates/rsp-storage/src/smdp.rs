@@ -1,6 +1,7 @@
 //! [`SmdpStore`] over SQL: the M2M SM-DP's Profile inventory with sealed packages,
 //! DownloadProfile orders leased to one worker at a time, and the outbox of their
-//! responses (migration `20261211000001_smdp`).
+//! responses (migrations `20261211000001_smdp`, `20261212000005_smdp_order_lease`: claims
+//! by token, DownloadProfile de-duplicated by the Operator's `MessageID`).
 
 use rsp_smdp::order::{DownloadOrder, Stage};
 use rsp_smdp::store::{
@@ -9,7 +10,7 @@ use rsp_smdp::store::{
 };
 use rsp_smdpp::store::StoreError as DbError;
 
-use crate::backend::SqlStore;
+use crate::backend::{Backend, SqlStore};
 use crate::db::RowRead;
 use crate::row::{attempts, json};
 use crate::sql::{RoleOutbox, role_outbox};
@@ -58,7 +59,8 @@ const INSERT_ORDER: &str = concat!(
 macro_rules! claim_orders {
     ($lock:literal) => {
         concat!(
-            "UPDATE smdp_orders SET lease_until = $2 WHERE ended = 0 AND lease_until <= $1 \
+            "UPDATE smdp_orders SET lease_until = $2, lease_token = $4 \
+             WHERE ended = 0 AND lease_until <= $1 \
              AND id IN (SELECT id FROM smdp_orders WHERE ended = 0 AND lease_until <= $1 \
              ORDER BY id LIMIT $3",
             $lock,
@@ -69,13 +71,29 @@ macro_rules! claim_orders {
 }
 const CLAIM_ORDERS_SQLITE: &str = claim_orders!("");
 const CLAIM_ORDERS_POSTGRES: &str = claim_orders!(" FOR UPDATE SKIP LOCKED");
-/// $1 id, $2 stage, $3 ISD-P AID, $4 lease held, $5 new lease, $6 now.
+/// $1 id, $2 stage, $3 ISD-P AID, $4 claim token, $5 new lease, $6 now.
 const CHECKPOINT: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, lease_until = $5, \
-     updated_at = $6 WHERE id = $1 AND lease_until = $4 AND ended = 0";
-/// $1 id, $2 stage, $3 ISD-P AID, $4 error, $5 lease held, $6 now.
+     updated_at = $6 WHERE id = $1 AND lease_token = $4 AND ended = 0";
+/// $1 id, $2 stage, $3 ISD-P AID, $4 claim token, $5 due, $6 now: the claim given up.
+const POSTPONE: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, lease_until = $5, \
+     lease_token = 0, updated_at = $6 WHERE id = $1 AND lease_token = $4 AND ended = 0";
+/// $1 id, $2 claim token, $3 new lease.
+const RENEW: &str = "UPDATE smdp_orders SET lease_until = $3 \
+     WHERE id = $1 AND lease_token = $2 AND ended = 0";
+/// $1 id, $2 stage, $3 ISD-P AID, $4 error, $5 claim token, $6 now.
 const FINISH: &str = "UPDATE smdp_orders SET stage = $2, isdp_aid = $3, error = $4, ended = 1, \
      lease_until = 0, updated_at = $6, error_subject = $7, error_reason = $8 \
-     WHERE id = $1 AND lease_until = $5 AND ended = 0";
+     WHERE id = $1 AND lease_token = $5 AND ended = 0";
+/// PostgreSQL: requests with one Operator and MessageID one at a time (released at
+/// COMMIT), so a repeat sent while the first is not committed waits for it and finds its
+/// order instead of racing it for a Profile. SQLite serialises writers already.
+const PG_MESSAGE_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2)) AS locked";
+/// The order of an Operator's `MessageID`: $1 Operator, $2 MessageID.
+const ORDER_OF_MESSAGE: &str = concat!(
+    "SELECT ",
+    order_columns!(),
+    " FROM smdp_orders WHERE operator_id = $1 AND message_id = $2"
+);
 const PROFILE_ENDED: &str = "UPDATE smdp_profiles SET state = $2, updated_at = $3 \
      WHERE iccid = $1 AND state = 'allocated'";
 const ORDER: &str = concat!(
@@ -198,6 +216,29 @@ impl SmdpStore for SqlStore {
         let take_any = self.pick(TAKE_ANY_SQLITE, TAKE_ANY_POSTGRES);
         let run = async {
             let mut tx = self.begin_write().await?;
+            if let Some(message_id) = &o.message_id {
+                if self.backend() == Backend::Postgres {
+                    tx.conn()
+                        .fetch_optional(
+                            PG_MESSAGE_LOCK,
+                            &[o.operator.as_str().into(), message_id.as_str().into()],
+                            |_| Ok(()),
+                        )
+                        .await?;
+                }
+                let earlier = tx
+                    .conn()
+                    .fetch_optional(
+                        ORDER_OF_MESSAGE,
+                        &[o.operator.as_str().into(), message_id.as_str().into()],
+                        order,
+                    )
+                    .await?;
+                if let Some(earlier) = earlier {
+                    tx.commit().await?;
+                    return Ok(Created::Repeated(Box::new(earlier)));
+                }
+            }
             let taken = match &o.iccid {
                 Some(iccid) => {
                     tx.conn()
@@ -276,7 +317,22 @@ impl SmdpStore for SqlStore {
             tx.commit().await?;
             Ok(Created::Order(Box::new(stored)))
         };
-        run.await.map_err(err)
+        match (run.await, &o.message_id) {
+            // The same request committed meanwhile (the unique key on the Operator and
+            // MessageID): this transaction took nothing; the order is the other's.
+            (Err(DbError::Duplicate(_)), Some(message_id)) => self
+                .read_rows(
+                    ORDER_OF_MESSAGE,
+                    &[o.operator.as_str().into(), message_id.as_str().into()],
+                    order,
+                )
+                .await
+                .map_err(err)?
+                .pop()
+                .map(|o| Created::Repeated(Box::new(o)))
+                .ok_or(StoreError::Duplicate),
+            (r, _) => r.map_err(err),
+        }
     }
 
     async fn claim_orders(
@@ -284,10 +340,15 @@ impl SmdpStore for SqlStore {
         now: i64,
         lease_until: i64,
         limit: i64,
+        token: i64,
     ) -> Result<Vec<StoredOrder>, StoreError> {
         let sql = self.pick(CLAIM_ORDERS_SQLITE, CLAIM_ORDERS_POSTGRES);
         let mut claimed = self
-            .write_rows(sql, &[now.into(), lease_until.into(), limit.into()], order)
+            .write_rows(
+                sql,
+                &[now.into(), lease_until.into(), limit.into(), token.into()],
+                order,
+            )
             .await
             .map_err(err)?;
         claimed.sort_by_key(|o| o.id);
@@ -298,7 +359,7 @@ impl SmdpStore for SqlStore {
         &self,
         id: i64,
         o: &DownloadOrder,
-        lease_until: i64,
+        token: i64,
         new_lease: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
@@ -309,11 +370,44 @@ impl SmdpStore for SqlStore {
                     id.into(),
                     o.stage.as_str().into(),
                     o.isdp_aid.as_deref().into(),
-                    lease_until.into(),
+                    token.into(),
                     new_lease.into(),
                     now.into(),
                 ],
             )
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn postpone(
+        &self,
+        id: i64,
+        o: &DownloadOrder,
+        token: i64,
+        due: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .write_exec(
+                POSTPONE,
+                &[
+                    id.into(),
+                    o.stage.as_str().into(),
+                    o.isdp_aid.as_deref().into(),
+                    token.into(),
+                    due.into(),
+                    now.into(),
+                ],
+            )
+            .await
+            .map_err(err)?;
+        Ok(n == 1)
+    }
+
+    async fn renew_lease(&self, id: i64, token: i64, new_lease: i64) -> Result<bool, StoreError> {
+        let n = self
+            .write_exec(RENEW, &[id.into(), token.into(), new_lease.into()])
             .await
             .map_err(err)?;
         Ok(n == 1)
@@ -324,7 +418,7 @@ impl SmdpStore for SqlStore {
         id: i64,
         o: &DownloadOrder,
         failure: Option<&Failure>,
-        lease_until: i64,
+        token: i64,
         result: Option<&DownloadResult>,
         now: i64,
     ) -> Result<bool, StoreError> {
@@ -348,7 +442,7 @@ impl SmdpStore for SqlStore {
                         o.stage.as_str().into(),
                         o.isdp_aid.as_deref().into(),
                         failure.map(|f| f.message.as_str()).into(),
-                        lease_until.into(),
+                        token.into(),
                         now.into(),
                         failure.map(|f| f.subject_code.as_str()).into(),
                         failure.map(|f| f.reason_code.as_str()).into(),

@@ -1,7 +1,8 @@
-//! The M2M SM-DP store (migration 20261211000001) on SQLite and PostgreSQL: packages sealed
-//! at rest and bound to their ICCID, one Profile per order under concurrency (two store
-//! instances), the refusals of an order, orders leased to one worker, the order's end with
-//! its Profile and its result in one transaction, the results outbox.
+//! The M2M SM-DP store (migrations 20261211000001, 20261212000005) on SQLite and
+//! PostgreSQL: packages sealed at rest and bound to their ICCID, one Profile per order under
+//! concurrency (two store instances), one order per Operator MessageID under concurrency,
+//! the refusals of an order, orders leased to one claim (renewed, taken over once run out),
+//! the order's end with its Profile and its result in one transaction, the results outbox.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -185,6 +186,61 @@ async fn one_profile_per_order() {
     }
 }
 
+/// A DownloadProfile sent again with its MessageID (here 16 times at once over two store
+/// instances) is one order and takes one Profile; another Operator's same MessageID is
+/// another order.
+#[tokio::test]
+async fn one_order_per_message_id() {
+    for db in backends().await {
+        let other = db.second_store().await;
+        for n in 0..4 {
+            db.store
+                .import_profile(&profile(n, "generic"), 10)
+                .await
+                .unwrap();
+        }
+        let mut tasks = Vec::new();
+        for i in 0..16 {
+            let s = if i % 2 == 0 {
+                db.store.clone()
+            } else {
+                other.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                s.create_order(&new_order("generic", None, 100))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let (mut first, mut repeated) = (Vec::new(), Vec::new());
+        for t in tasks {
+            match t.await.unwrap() {
+                Created::Order(o) => first.push(*o),
+                Created::Repeated(o) => repeated.push(*o),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!((first.len(), repeated.len()), (1, 15));
+        assert!(repeated.iter().all(|o| o.id == first[0].id));
+        let allocated = db.store.profiles(10).await.unwrap();
+        assert_eq!(
+            allocated
+                .iter()
+                .filter(|p| p.state == ProfileState::Allocated)
+                .count(),
+            1
+        );
+        // The same MessageID from another Operator is its own order.
+        let mut theirs = new_order("generic", None, 100);
+        theirs.operator = "mno2".into();
+        let o = created(db.store.create_order(&theirs).await.unwrap());
+        assert_ne!(o.id, first[0].id);
+        assert_eq!(db.store.orders(100).await.unwrap().len(), 2);
+        other.close().await;
+        db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn orders_are_leased_and_end_once() {
     for db in backends().await {
@@ -210,26 +266,44 @@ async fn orders_are_leased_and_end_once() {
                 .unwrap(),
         );
 
-        // One claimant gets each order; nobody else until the lease ends.
-        let first = db.store.claim_orders(200, 260, 10).await.unwrap();
+        // One claimant (claim token 11) gets each order; nobody else until the lease ends.
+        let first = db.store.claim_orders(200, 260, 10, 11).await.unwrap();
         assert_eq!(
             first.iter().map(|o| o.id).collect::<Vec<_>>(),
             vec![a.id, b.id]
         );
-        assert!(other.claim_orders(210, 270, 10).await.unwrap().is_empty());
+        assert!(
+            other
+                .claim_orders(210, 270, 10, 22)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
-        // Checkpoints under the lease extend it; a stale lease writes nothing.
+        // Checkpoints and renewals under the claim extend the lease; another claim's write
+        // nothing.
         let mut oa = first[0].order.clone();
         oa.stage = Stage::IsdpCreated;
         oa.isdp_aid = Some("A0000005591010FFFFFFFF8900001100".into());
-        assert!(db.store.checkpoint(a.id, &oa, 260, 320, 210).await.unwrap());
-        assert!(!other.checkpoint(a.id, &oa, 260, 400, 211).await.unwrap());
-        // The lease of b ran out: another worker takes it over, the first one's lease is stale.
-        let taken = other.claim_orders(300, 360, 10).await.unwrap();
+        assert!(db.store.checkpoint(a.id, &oa, 11, 320, 210).await.unwrap());
+        assert!(!other.checkpoint(a.id, &oa, 22, 400, 211).await.unwrap());
+        assert!(db.store.renew_lease(a.id, 11, 330).await.unwrap());
+        assert!(!other.renew_lease(a.id, 22, 500).await.unwrap());
+        // The lease of b ran out: another worker takes it over (claim 33); the first
+        // claim of b is stale: it neither renews nor checkpoints.
+        let taken = other.claim_orders(300, 360, 10, 33).await.unwrap();
         assert_eq!(taken.iter().map(|o| o.id).collect::<Vec<_>>(), vec![b.id]);
+        assert!(!db.store.renew_lease(b.id, 11, 400).await.unwrap());
+        let ob_stale = first[1].order.clone();
+        assert!(
+            !db.store
+                .checkpoint(b.id, &ob_stale, 11, 400, 301)
+                .await
+                .unwrap()
+        );
         let stored = db.store.order(a.id).await.unwrap().unwrap();
         assert_eq!(stored.order, oa);
-        assert_eq!(stored.lease_until, 320);
+        assert_eq!(stored.lease_until, 330);
 
         // a ends enabled: its Profile installed, its result queued, once.
         oa.stage = Stage::Enabled;
@@ -243,7 +317,7 @@ async fn orders_are_leased_and_end_once() {
         };
         assert!(
             db.store
-                .finish_order(a.id, &oa, None, 320, Some(&result), 330)
+                .finish_order(a.id, &oa, None, 11, Some(&result), 330)
                 .await
                 .unwrap()
         );
@@ -261,7 +335,29 @@ async fn orders_are_leased_and_end_once() {
             ProfileState::Installed
         );
 
-        // b fails under the new lease, not the old one.
+        // A postponed order: its progress kept, due at the given time, the claim given up
+        // (no renewal under it), claimed again once due.
+        assert!(
+            other
+                .postpone(b.id, &taken[0].order, 33, 350, 305)
+                .await
+                .unwrap()
+        );
+        assert!(!other.renew_lease(b.id, 33, 900).await.unwrap());
+        assert!(
+            other
+                .claim_orders(340, 400, 10, 55)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = other.claim_orders(350, 360, 10, 66).await.unwrap();
+        assert_eq!(again.iter().map(|o| o.id).collect::<Vec<_>>(), vec![b.id]);
+
+        // An ended order renews no lease.
+        assert!(!db.store.renew_lease(a.id, 11, 400).await.unwrap());
+
+        // b fails under its latest claim, not the first one.
         let refused = Failure {
             subject_code: "8.2.1".into(),
             reason_code: "3.3".into(),
@@ -271,13 +367,13 @@ async fn orders_are_leased_and_end_once() {
         ob.stage = Stage::Failed;
         assert!(
             !db.store
-                .finish_order(b.id, &ob, Some(&refused), 260, None, 340)
+                .finish_order(b.id, &ob, Some(&refused), 11, None, 340)
                 .await
                 .unwrap()
         );
         assert!(
             other
-                .finish_order(b.id, &ob, Some(&refused), 360, None, 340)
+                .finish_order(b.id, &ob, Some(&refused), 66, None, 340)
                 .await
                 .unwrap()
         );
@@ -289,7 +385,7 @@ async fn orders_are_leased_and_end_once() {
         );
         assert!(
             db.store
-                .claim_orders(10_000, 10_060, 10)
+                .claim_orders(10_000, 10_060, 10, 44)
                 .await
                 .unwrap()
                 .is_empty()

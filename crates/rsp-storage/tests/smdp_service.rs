@@ -124,12 +124,16 @@ async fn refusals_and_a_failed_order() {
         let accepted = service.accept(&order("smsr1", "generic")).await.unwrap();
         assert_eq!(accepted.order.iccid, iccid);
         assert_eq!(accepted.order.msisdn.as_deref(), Some("447900900001"));
-        let e = service
-            .accept(&order("smsr1", "generic"))
-            .await
-            .unwrap_err();
+        // The same request again (its MessageID): the same order, no other Profile asked.
+        let again = service.accept(&order("smsr1", "generic")).await.unwrap();
+        assert_eq!(again.id, accepted.id);
+        // Another request: none left.
+        let mut another = order("smsr1", "generic");
+        another.message_id = Some("msg-2".into());
+        let e = service.accept(&another).await.unwrap_err();
         assert_eq!(code(&e), ("8.2.5".into(), "3.7".into()));
         named.iccid = Some(iccid.into());
+        named.message_id = Some("msg-3".into());
         let e = service.accept(&named).await.unwrap_err();
         assert_eq!(code(&e), ("8.2.1".into(), "3.3".into()));
 

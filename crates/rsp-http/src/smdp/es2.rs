@@ -11,7 +11,11 @@
 //!   UpdatePolicyRules, UpdateSubscriptionAddress) are relayed to the SM-SR named in
 //!   `Smsr-id` over ES3 and its answer is passed back (synchronously).
 //!
-//! [`run_orders`] is the worker loop that carries orders out.
+//! A DownloadProfile sent again with the same `MessageID` by the same Operator (a retry)
+//! is the order of the first request: answered as it was (202, or the order's result),
+//! with no second order and no second Profile taken.
+//!
+//! [`run_orders`] is the worker loop that carries orders out, several at a time.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,7 +33,7 @@ use rsp_codec::ws::es3::Es3Request;
 use rsp_codec::ws::names::WSA_ANONYMOUS;
 use rsp_codec::ws::{self, ExecutionStatus, FunctionExecutionStatus, Message, RequestBody};
 use rsp_smdp::order::Es3;
-use rsp_smdp::service::{ServiceError, SmdpService, unix_now};
+use rsp_smdp::service::{Claimed, ServiceError, SmdpService, unix_now};
 use rsp_smdp::store::{Destination, NewOrder, QueuedResult, SmdpStore};
 use tokio::sync::watch;
 
@@ -207,24 +211,89 @@ pub fn router<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
         .with_state(state)
 }
 
-/// Runs due orders every `interval` until `shutdown` turns true.
+/// Runs due orders, up to `workers` at a time, looking for due ones every `interval` (and
+/// whenever one finishes) until `shutdown` turns true. Each order runs in a task of its
+/// own ([`run_leased`]); the lease of the store keeps two workers (of this or another
+/// replica) off one order. On shutdown the running orders are stopped where they are:
+/// another worker resumes them from their stage once their lease runs out.
 pub async fn run_orders<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
     smdp: Arc<SmdpService<S, C>>,
     interval: Duration,
+    workers: usize,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let workers = workers.max(1);
+    let mut running = tokio::task::JoinSet::new();
     loop {
-        match smdp.run_due(4).await {
-            Ok(n) if n > 0 => tracing::info!(orders = n, "orders ended"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "running orders failed"),
+        while running.try_join_next().is_some() {}
+        let free = workers.saturating_sub(running.len());
+        if free > 0 {
+            match smdp.claim(i64::try_from(free).unwrap_or(1)).await {
+                Ok(claimed) => {
+                    for c in claimed {
+                        running.spawn(run_leased(smdp.clone(), c));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "claiming orders failed"),
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {}
             _ = shutdown.changed() => {}
         }
         if *shutdown.borrow() {
+            running.shutdown().await;
             return;
+        }
+    }
+}
+
+/// Aborts its task when dropped.
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Aborting<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs one claimed order in a task of its own and renews its lease every third of the
+/// lease while it runs (a step over SMS can outlast a lease). A renewal that finds the
+/// order no longer this claim's (another worker took it over after the lease ran out)
+/// aborts the task at its next await: it sends and writes nothing more, and whatever it
+/// had not yet written is refused by the store (its writes are conditional on the claim).
+pub async fn run_leased<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
+    smdp: Arc<SmdpService<S, C>>,
+    claimed: Claimed,
+) {
+    let id = claimed.order.id;
+    let every = Duration::from_secs(u64::try_from(smdp.lease() / 3).unwrap_or(1).max(1));
+    let runner = smdp.clone();
+    let order = claimed.clone();
+    let mut task = Aborting(tokio::spawn(async move { runner.run_claimed(order).await }));
+    loop {
+        tokio::select! {
+            r = &mut task.0 => {
+                match r {
+                    Ok(Ok(true)) => tracing::info!(order = id, "order ended"),
+                    Ok(Ok(false)) => tracing::info!(order = id, "order postponed or taken over"),
+                    Ok(Err(e)) => tracing::warn!(order = id, error = %e, "running an order failed"),
+                    Err(e) => tracing::warn!(order = id, error = %e, "order task failed"),
+                }
+                return;
+            }
+            _ = tokio::time::sleep(every) => match smdp.renew(&claimed).await {
+                Ok(true) => {}
+                // Ended meanwhile (its task is finishing), or taken over: stop it.
+                Ok(false) => {
+                    if !task.0.is_finished() {
+                        tracing::warn!(order = id, "order lease lost: this worker stops it");
+                    }
+                    return;
+                }
+                Err(e) => tracing::warn!(order = id, error = %e, "renewing an order lease failed"),
+            },
         }
     }
 }

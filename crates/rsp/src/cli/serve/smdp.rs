@@ -144,10 +144,14 @@ pub struct SmdpArgs {
         value_delimiter = ','
     )]
     operator: Vec<String>,
-    /// Seconds a worker holds an order between two of its steps before another may take
-    /// it over.
+    /// Seconds a worker holds an order before another (of this or another replica on the
+    /// same database) may take it over; renewed every third of it while the order runs,
+    /// so it only runs out when the worker died or lost the database (minimum 30).
     #[arg(long, env = "RSP_SMDP_ORDER_LEASE", default_value_t = 600)]
     order_lease: i64,
+    /// Orders this process runs at the same time (each on its own lease).
+    #[arg(long, env = "RSP_SMDP_ORDER_WORKERS", default_value_t = 4)]
+    order_workers: usize,
     /// Seconds after its creation during which an order whose SM-SR could not be reached
     /// is tried again from where it stopped (0: fail at once).
     #[arg(long, env = "RSP_SMDP_ORDER_RETRY_WINDOW", default_value_t = 3600)]
@@ -187,6 +191,8 @@ pub struct SmdpSettings {
     pub order_retry_window: i64,
     /// Seconds between its tries.
     pub order_retry_after: i64,
+    /// Orders run at the same time.
+    pub order_workers: usize,
 }
 
 fn credential(a: &SmdpArgs) -> anyhow::Result<SmdpCredential> {
@@ -241,6 +247,7 @@ pub(super) fn run(args: SmdpArgs) -> anyhow::Result<()> {
         order_lease: args.order_lease.max(30),
         order_retry_window: args.order_retry_window.max(0),
         order_retry_after: args.order_retry_after.max(1),
+        order_workers: args.order_workers.clamp(1, 256),
     };
     serve_until_stopped(args.listen, args.admin_listen, settings, start_smdp)
 }
@@ -292,6 +299,7 @@ pub async fn start_smdp(
         backend = ?store.backend(), "SM-DP started");
     let (tx, rx) = watch::channel(false);
     let closing = store.clone();
+    let workers = s.order_workers;
     let task = async move {
         let admin = serve_admin(admin_listener, admin, &rx);
         let ws = tokio::spawn(rsp_http::server::serve_tls(
@@ -303,6 +311,7 @@ pub async fn start_smdp(
         let worker = tokio::spawn(rsp_http::smdp::es2::run_orders(
             service,
             Duration::from_secs(1),
+            workers,
             rx.clone(),
         ));
         let sender = tokio::spawn(rsp_http::smdp::es2::run_results(
