@@ -37,8 +37,9 @@ pub struct Es8Transient {
     pub(crate) personalizing: Option<Aid>,
     /// Per ISD-P: the verified SM-DP certificate and the challenge sent.
     certified: Vec<(Aid, Certified)>,
-    /// The open SCP03t session, if any (one at a time).
-    pub(crate) scp03t: Option<crate::scp03t::Session>,
+    /// The open SCP03t sessions, at most one per ISD-P (each security domain has its own
+    /// secure channel: two SM-DPs may download into two ISD-Ps at once).
+    pub(crate) scp03t: Vec<crate::scp03t::Session>,
     /// The ISD-R's own key establishment (SM-SR change): the verified CERT.SR.ECDSA.
     pub(crate) isd_r_certified: Option<Certified>,
 }
@@ -48,7 +49,14 @@ impl std::fmt::Debug for Es8Transient {
         f.debug_struct("Es8Transient")
             .field("personalizing", &self.personalizing)
             .field("certified", &self.certified.len())
-            .field("scp03t", &self.scp03t.as_ref().map(|s| s.aid().clone()))
+            .field(
+                "scp03t",
+                &self
+                    .scp03t
+                    .iter()
+                    .map(|s| s.aid().clone())
+                    .collect::<Vec<_>>(),
+            )
             .field("isd_r_certified", &self.isd_r_certified.is_some())
             .finish()
     }

@@ -60,6 +60,12 @@ impl Session {
     }
 }
 
+/// Takes the session of the ISD-P `aid` out of the open ones.
+fn take(state: &mut EuiccState, aid: &Aid) -> Option<Session> {
+    let i = state.es8.scp03t.iter().position(|s| s.aid() == aid)?;
+    Some(state.es8.scp03t.swap_remove(i))
+}
+
 /// One SCP03t command for the ISD-P `aid`.
 pub(crate) fn command(state: &mut EuiccState, aid: &Aid, cmd: &Scp03tCommand) -> Answer {
     match cmd.tag() {
@@ -71,7 +77,7 @@ pub(crate) fn command(state: &mut EuiccState, aid: &Aid, cmd: &Scp03tCommand) ->
 }
 
 fn initialize_update(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
-    state.es8.scp03t = None;
+    take(state, aid);
     let command = InitializeUpdate::parse_tlv(tlv).map_err(|_| StatusWord::INCORRECT_DATA)?;
     let eid = state
         .eid_bytes()
@@ -113,7 +119,7 @@ fn initialize_update(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
     let (handshake, response) =
         CardChannel::begin(&keys, &command, &params, challenge, Some(sequence))
             .map_err(|_| StatusWord::INCORRECT_DATA)?;
-    state.es8.scp03t = Some(Session::Handshake {
+    state.es8.scp03t.push(Session::Handshake {
         aid: aid.clone(),
         handshake,
     });
@@ -121,12 +127,9 @@ fn initialize_update(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
 }
 
 fn external_authenticate(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answer {
-    let Some(Session::Handshake { aid: a, handshake }) = state.es8.scp03t.take() else {
+    let Some(Session::Handshake { aid: a, handshake }) = take(state, aid) else {
         return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
     };
-    if &a != aid {
-        return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
-    }
     let channel = handshake
         .external_authenticate_tlv(tlv)
         .map_err(|_| StatusWord::SECURITY_STATUS)?;
@@ -137,7 +140,7 @@ fn external_authenticate(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answe
     {
         return Err(StatusWord::SECURITY_STATUS);
     }
-    state.es8.scp03t = Some(Session::Open {
+    state.es8.scp03t.push(Session::Open {
         aid: a,
         channel,
         package: Vec::new(),
@@ -148,24 +151,21 @@ fn external_authenticate(state: &mut EuiccState, aid: &Aid, tlv: &[u8]) -> Answe
 
 fn segment(state: &mut EuiccState, aid: &Aid, cmd: &Scp03tCommand) -> Answer {
     let limit = memory_limit(state, aid)?;
-    let session = state.es8.scp03t.as_mut();
+    let session = state.es8.scp03t.iter_mut().find(|s| s.aid() == aid);
     let Some(Session::Open {
-        aid: a,
         channel,
         package,
         overflow,
+        ..
     }) = session
     else {
         return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
     };
-    if a != aid {
-        return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
-    }
     let plain = match channel.unwrap_command_tlv(&cmd.tlv) {
         Ok(p) => p,
         Err(_) => {
             // A secure messaging error ends the session (GP Amd D §6.2.4).
-            state.es8.scp03t = None;
+            take(state, aid);
             return Err(StatusWord::SECURITY_STATUS);
         }
     };
@@ -183,7 +183,7 @@ fn segment(state: &mut EuiccState, aid: &Aid, cmd: &Scp03tCommand) -> Answer {
         package,
         overflow,
         ..
-    }) = state.es8.scp03t.take()
+    }) = take(state, aid)
     else {
         return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
     };

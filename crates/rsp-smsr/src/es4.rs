@@ -145,12 +145,20 @@ pub fn check(eis: &Eis, requester: &Requester, function: &Function) -> Result<()
 /// The index of the first ISD-P AID (`rsp_codec::sgp02::Aid::isd_p`) no Profile of the EIS
 /// uses.
 pub fn free_isd_p_index(eis: &Eis) -> Option<u8> {
+    free_isd_p_index_besides(eis, &[])
+}
+
+/// The index of the first ISD-P AID that neither a Profile of the EIS nor one of `pending`
+/// (the AIDs of CreateISDP operations queued and not ended) uses.
+pub fn free_isd_p_index_besides(eis: &Eis, pending: &[String]) -> Option<u8> {
     (0..=0xEF).find(|&i| {
         rsp_codec::sgp02::Aid::isd_p(i).is_some_and(|a| {
             let hex = a.to_hex();
             !eis.profiles
                 .iter()
-                .any(|p| p.isd_p_aid.eq_ignore_ascii_case(&hex))
+                .map(|p| &p.isd_p_aid)
+                .chain(pending)
+                .any(|aid| aid.eq_ignore_ascii_case(&hex))
         })
     })
 }

@@ -17,6 +17,9 @@ use crate::operation::{
 };
 use crate::store::{ReceivedNotification, SmsrStore, StoreError};
 
+/// How many of an eUICC's latest operations are scanned for CreateISDPs still queued.
+const PENDING_SCAN: i64 = 500;
+
 /// The next script of an eUICC's HTTPS admin session ([`SmsrService::admin_step`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminScript {
@@ -153,6 +156,9 @@ pub enum Incoming {
 pub struct SmsrService<S> {
     store: S,
     config: SmsrConfig,
+    /// Held from a CreateISDP's choice of ISD-P AID to its queueing, so two of one process
+    /// never choose the same AID (shared by clones).
+    isdp_allocation: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 fn db(e: StoreError) -> SmsrError {
@@ -203,7 +209,11 @@ fn ended(op: &Operation, outcome: &Outcome) -> Option<Addressed> {
 impl<S: SmsrStore> SmsrService<S> {
     /// The service over `store`.
     pub fn new(store: S, config: SmsrConfig) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            isdp_allocation: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        }
     }
 
     /// The store.
@@ -250,15 +260,34 @@ impl<S: SmsrStore> SmsrService<S> {
 
     /// Checks and queues an ES5 function.
     pub async fn request(&self, req: Request, now: i64) -> Result<Operation, SmsrError> {
+        let _allocating = match req.function {
+            Function::CreateIsdp { .. } => Some(self.isdp_allocation.lock().await),
+            _ => None,
+        };
         let stored = self.store.eis(&req.eid).await.map_err(db)?;
         let stored = stored.ok_or(SmsrError::UnknownEid)?;
         es4::check(&stored.eis, &req.requester, &req.function)?;
         let mut req = req;
         if let Function::CreateIsdp { isd_p_aid, .. } = &mut req.function {
-            // The AID is chosen now, so the script and the EIS change agree on it. A
-            // second CreateISDP queued before this one ends would pick the same AID: the
-            // eUICC refuses it (6A80) and it fails cleanly.
-            let index = es4::free_isd_p_index(&stored.eis).ok_or(SmsrError::Memory)?;
+            // The AID is chosen now, so the script and the EIS change agree on it; not one
+            // a CreateISDP still queued for this eUICC holds (two SM-DPs ordering for one
+            // eUICC at once). Within a process the choice and the queueing are serialised;
+            // two replicas racing could still pick one AID: the eUICC refuses the second
+            // (6A80), which fails cleanly.
+            let pending: Vec<String> = self
+                .store
+                .operations(&req.eid, PENDING_SCAN)
+                .await
+                .map_err(db)?
+                .into_iter()
+                .filter(|o| !o.status.is_final())
+                .filter_map(|o| match o.function {
+                    Function::CreateIsdp { isd_p_aid, .. } => isd_p_aid,
+                    _ => None,
+                })
+                .collect();
+            let index =
+                es4::free_isd_p_index_besides(&stored.eis, &pending).ok_or(SmsrError::Memory)?;
             *isd_p_aid = rsp_codec::sgp02::Aid::isd_p(index).map(|a| a.to_hex());
         }
         let transport = match req.transport {

@@ -119,6 +119,7 @@ pub(super) async fn start(
         order_lease: 300,
         order_retry_window: 600,
         order_retry_after: 5,
+        order_workers: 2,
     };
     super::lab::write_data_key(&settings.data_key_file)?;
     let es2 = bind(None, 0).await?;
