@@ -94,6 +94,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261211000001_smdp.sql"),
         include_str!("../migrations/postgres/20261211000001_smdp.sql"),
     ),
+    (
+        20261212000002,
+        "smdp notifications",
+        include_str!("../migrations/sqlite/20261212000002_smdp_notifications.sql"),
+        include_str!("../migrations/postgres/20261212000002_smdp_notifications.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -174,6 +174,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         },
         endpoints: rsp_http::smsr::notify::Endpoints::default(),
         notice_ca: Vec::new(),
+        notice_identity: None,
         web_services: None,
     };
     let smsr = start_smsr(settings, scp81, admin_listener).await?;
