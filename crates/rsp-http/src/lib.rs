@@ -37,6 +37,8 @@
 //!   `/eim/v1/operations:bulk`).
 //! - [`eim_outbox`]: the eIM's webhook and ES9+ notification sender.
 //! - [`smsr`]: the M2M SM-SR's ES5 transports (SMPP link, SCP81 admin sessions).
+//! - [`smdp`]: the M2M SM-DP's ES2 web service, ES3 client and notification endpoint.
+//! - [`outbox_step`]: one step of the M2M roles' outbox senders (claim, deliver, retry).
 //! - [`app`]: the routers assembled for the TLS listener.
 //! - [`metrics`]: Prometheus recorder and the per-request middleware.
 //!
@@ -71,6 +73,7 @@ pub mod esipa_coap;
 pub mod identity;
 pub mod metrics;
 pub mod openapi;
+pub mod outbox_step;
 pub mod reload;
 pub mod server;
 pub mod smdp;

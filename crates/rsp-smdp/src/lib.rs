@@ -9,6 +9,8 @@
 //!   (§3.1.3).
 //! - [`order`]: a DownloadProfile order carried out over ES3 with the SM-SR, resumable
 //!   from its last stage.
+//! - [`notification`]: the SM-SRs' Profile notifications recorded and passed on to the
+//!   Operators.
 //! - [`service`]: the SM-DP service: orders accepted, run by a leased worker, results queued.
 //! - [`store`]: what the SM-DP needs from persistence (inventory, orders, results).
 
@@ -16,6 +18,7 @@ pub mod certificate;
 pub mod download;
 mod error;
 pub mod es8;
+pub mod notification;
 pub mod order;
 pub mod service;
 pub mod store;

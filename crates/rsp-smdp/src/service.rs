@@ -95,8 +95,12 @@ fn status_data(code: StatusCode, message: String) -> StatusCodeData {
     }
 }
 
+/// PEStatus of an installation the eUICC aborted for lack of memory (TCA SAIP §8.11).
+const PE_NOT_ENOUGH_MEMORY: u32 = 4;
+
 /// The status code a failed order reports: the SM-SR's own when it refused a function
-/// (passed through), else ours (our reading): the eUICC refused or aborted (8.1, 4.2
+/// (passed through), else ours (our reading): the eUICC aborted the installation for lack
+/// of memory (8.1, 4.8 insufficient memory), refused or aborted otherwise (8.1, 4.2
 /// execution error), the SM-SR unreachable (8.7, 5.1 no answer), the EIS lacking what the
 /// download needs (8.1, 3.8 refused), the package unusable (8.2, 4.2).
 pub fn order_failure(e: &OrderError) -> Failure {
@@ -112,6 +116,9 @@ pub fn order_failure(e: &OrderError) -> Failure {
         };
     }
     let (subject, reason) = match e {
+        // PEStatus not-enough-memory (TCA SAIP §8.11): eUICC, Insufficient Memory (SGP.02
+        // §5.1.6.4 reason 4.8).
+        OrderError::Installation(PE_NOT_ENOUGH_MEMORY) => ("8.1", "4.8"),
         OrderError::Refused { .. } | OrderError::Es8(_) | OrderError::Installation(_) => {
             ("8.1", "4.2")
         }

@@ -58,6 +58,10 @@ pub enum Notice {
         change: ProfileChange,
         /// Unix seconds.
         at: i64,
+        /// The SM-DP that downloaded the Profile, if one did: the notice may go to the
+        /// Operator through it (ES3, then ES2; SGP.02 §5.3 ES2 notifications).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        smdp_id: Option<String>,
     },
 }
 
@@ -113,6 +117,7 @@ pub fn profile_changes(
                 iccid: old.iccid.to_string(),
                 change,
                 at,
+                smdp_id: old.smdp_id.clone(),
             },
         });
     }

@@ -33,6 +33,7 @@ mod outbox;
 mod row;
 mod session;
 mod smdp;
+mod smdp_notify;
 mod smdpp_smds;
 mod smds;
 mod smsr;

@@ -95,6 +95,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/20261211000001_smdp.sql"),
     ),
     (
+        20261212000002,
+        "smdp notifications",
+        include_str!("../migrations/sqlite/20261212000002_smdp_notifications.sql"),
+        include_str!("../migrations/postgres/20261212000002_smdp_notifications.sql"),
+    ),
+    (
         20261212000005,
         "smdp order lease",
         include_str!("../migrations/sqlite/20261212000005_smdp_order_lease.sql"),

@@ -10,6 +10,7 @@ use rsp_smdp::store::{
 };
 use rsp_smdpp::store::StoreError as DbError;
 
+use crate::audit::{AuditEvent, json_string, record_in};
 use crate::backend::{Backend, SqlStore};
 use crate::db::RowRead;
 use crate::row::{attempts, json};
@@ -110,7 +111,7 @@ const INSERT_RESULT: &str = "INSERT INTO smdp_outbox (notice, state, attempts, d
      created_at) VALUES ($1, 'pending', 0, $2, $2)";
 const RESULTS: RoleOutbox = role_outbox!("smdp_outbox", "id, notice, attempts");
 
-fn err(e: DbError) -> StoreError {
+pub(crate) fn err(e: DbError) -> StoreError {
     match e {
         DbError::Duplicate(_) => StoreError::Duplicate,
         DbError::Corrupt(c) => StoreError::Corrupt(c),
@@ -163,6 +164,59 @@ fn order(r: &dyn RowRead) -> Result<StoredOrder, DbError> {
         updated_at: r.int("updated_at")?,
         lease_until: r.int("lease_until")?,
     })
+}
+
+/// `smdp.order.accept` (the Operator took this Profile for this eUICC) in the order's
+/// transaction.
+async fn audit_order_accepted(tx: &mut crate::backend::Tx, o: &StoredOrder) -> Result<(), DbError> {
+    let details = format!(
+        "{{\"order\":{},\"eid\":{},\"smsrId\":{},\"profileType\":{},\"enable\":{}}}",
+        o.id,
+        json_string(&o.order.eid),
+        json_string(&o.smsr_id),
+        json_string(&o.order.profile_type),
+        o.order.enable
+    );
+    record_in(
+        &mut tx.conn(),
+        &[AuditEvent {
+            actor: &o.operator,
+            action: "smdp.order.accept",
+            subject: &o.order.iccid,
+            details: &details,
+        }],
+    )
+    .await
+}
+
+/// `smdp.order.end` (the stage reached, the Profile's new state, the failure's codes) in
+/// the transaction that ends the order.
+async fn audit_order_ended(
+    tx: &mut crate::backend::Tx,
+    id: i64,
+    o: &DownloadOrder,
+    failure: Option<&Failure>,
+    profile: ProfileState,
+) -> Result<(), DbError> {
+    let code = failure.map_or_else(
+        || "null".to_owned(),
+        |f| json_string(&format!("{}/{}", f.subject_code, f.reason_code)),
+    );
+    let details = format!(
+        "{{\"order\":{id},\"stage\":\"{}\",\"profileState\":\"{}\",\"code\":{code}}}",
+        o.stage.as_str(),
+        profile.as_str()
+    );
+    record_in(
+        &mut tx.conn(),
+        &[AuditEvent {
+            actor: "system",
+            action: "smdp.order.end",
+            subject: &o.iccid,
+            details: &details,
+        }],
+    )
+    .await
 }
 
 impl SmdpStore for SqlStore {
@@ -314,6 +368,7 @@ impl SmdpStore for SqlStore {
                 )
                 .await?
                 .ok_or(DbError::Corrupt("insert returned no row"))?;
+            audit_order_accepted(&mut tx, &stored).await?;
             tx.commit().await?;
             Ok(Created::Order(Box::new(stored)))
         };
@@ -468,10 +523,20 @@ impl SmdpStore for SqlStore {
                     .execute(INSERT_RESULT, &[notice.into(), now.into()])
                     .await?;
             }
+            audit_order_ended(&mut tx, id, o, failure, profile_state).await?;
             tx.commit().await?;
             Ok(true)
         };
-        run.await.map_err(err)
+        let ended = run.await.map_err(err)?;
+        if ended {
+            let code = failure.map_or_else(String::new, |f| {
+                format!("{}/{}", f.subject_code, f.reason_code)
+            });
+            metrics::counter!("rsp_smdp_orders_ended_total",
+                "stage" => o.stage.as_str(), "code" => code)
+            .increment(1);
+        }
+        Ok(ended)
     }
 
     async fn order(&self, id: i64) -> Result<Option<StoredOrder>, StoreError> {

@@ -63,6 +63,7 @@ fn notice(n: i64) -> Addressed {
             iccid: iccid(1).to_string(),
             change: ProfileChange::Disabled,
             at: n,
+            smdp_id: None,
         },
     }
 }

@@ -406,7 +406,7 @@ fn quickstart_m2m() {
         // named in X-Admin-Targeted-Application).
         "order stage: installed",
         "DownloadProfileResponse: Executed-Success, ICCID 8900100000000000002",
-        "ES4-HandleProfileEnabledNotification",
+        "ES2-HandleProfileEnabledNotification",
         "\"8944000000000000011\" \"DISABLED\" fallback=true",
         "\"8900100000000000002\" \"ENABLED\" fallback=false",
         "\"enableProfile\" \"https\" \"done\"",

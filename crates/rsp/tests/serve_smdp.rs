@@ -14,135 +14,20 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::m2m::{SoapLab, card, get_json, post, soap_post, tls_client};
-use common::{Running, free_port, rsp, temp_dir, test_pki, wait_healthy};
+use common::m2m::{SoapLab, card, get_json, post};
+use common::smdp_lab::{
+    OPERATOR, SMDP, es2_request, es2_send, lab_smdp_args, refused, smdp_command, start,
+    write_dp_files,
+};
+use common::{free_port, rsp, temp_dir, test_pki};
 use rsp_codec::sgp02::consts::{LC_DISABLED, LC_ENABLED};
 use rsp_codec::sgp02::{Aid, SmsAddress};
-use rsp_codec::ws::envelope::{self, WsHeader};
-use rsp_codec::ws::es2::{Es2Message, Es2Request};
-use rsp_codec::ws::{Message, ProfileRequest, Request};
+use rsp_codec::ws::ProfileRequest;
+use rsp_codec::ws::es2::Es2Request;
 use rsp_pki::Role;
 use serde_json::json;
 
-const OPERATOR: &str = "Test Operator";
-const SMDP: &str = "localhost";
 const NEW_MSISDN: &str = "447700900077";
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// An ES2 request envelope from the Operator.
-fn es2_request(body: Es2Request, reply_to: Option<String>) -> String {
-    let id = format!("urn:uuid:{}", hex::encode(rand_bytes()));
-    let msg: Es2Message = Message::Request(Request {
-        function_call_identifier: id.clone(),
-        validity_period: Some(600),
-        body,
-    });
-    envelope::build(&msg.envelope(WsHeader {
-        to: Some("https://localhost/gsma/sgp02/es2".into()),
-        from: Some(OPERATOR.into()),
-        reply_to,
-        message_id: id,
-        action: String::new(),
-        relates_to: None,
-    }))
-}
-
-/// POSTs an ES2 envelope as the Operator (the test PKI's `mno.pem`, CN "Test Operator")
-/// to the SM-DP on `localhost:port`; the HTTP status and body.
-fn es2_send(
-    rt: &tokio::runtime::Runtime,
-    nist: &std::path::Path,
-    port: u16,
-    body: String,
-) -> (u16, String) {
-    let url = format!("https://localhost:{port}/gsma/sgp02/es2");
-    soap_post(rt, &tls_client(nist, "mno"), &url, body)
-}
-
-/// Writes the lab's CERT.DP.ECDSA source into `dir`: `dp.der` (the SM-DP's X.509
-/// certificate), `dp.key.pem` (its key) and `ci.key.pem` (the lab CI's key).
-fn write_dp_files(dir: &std::path::Path, lab: &rsp_pki::TestPki) {
-    let dp = lab.get(Role::DpAuth).unwrap();
-    std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
-    std::fs::write(
-        dir.join("dp.key.pem"),
-        pem("PRIVATE KEY", &dp.key.to_pkcs8_der()),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("ci.key.pem"),
-        pem(
-            "PRIVATE KEY",
-            &lab.get(Role::Ci).unwrap().key.to_pkcs8_der(),
-        ),
-    )
-    .unwrap();
-}
-
-/// `rsp serve smdp` on `es2_port` and `admin` with its database and data key in `dir`, the
-/// test PKI's localhost TLS certificate and CI, and the ECDSA key `dp_key`.
-fn smdp_command(
-    dir: &std::path::Path,
-    nist: &std::path::Path,
-    es2_port: u16,
-    admin: u16,
-    dp_key: &std::path::Path,
-) -> std::process::Command {
-    let mut c = rsp();
-    c.args(["serve", "smdp", "--log-format", "text"])
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{es2_port}"))
-        .arg("--admin-listen")
-        .arg(format!("127.0.0.1:{admin}"))
-        .arg("--database")
-        .arg(format!("sqlite://{}", dir.join("smdp.db").display()))
-        .arg("--data-key-file")
-        .arg(dir.join("smdp-data.key"))
-        .arg("--tls-cert")
-        .arg(nist.join("dp-tls.pem"))
-        .arg("--tls-key")
-        .arg(nist.join("dp-tls.key.pem"))
-        .arg("--client-ca")
-        .arg(nist.join("ci.pem"))
-        .arg("--dp-key")
-        .arg(dp_key);
-    c
-}
-
-/// Runs `command`, which must fail saying `says`.
-fn refused(mut command: std::process::Command, says: &str) {
-    let out = command.output().unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(says), "{stderr}");
-}
-
-/// Spawns `command` (its log to `dir/smdp.log`) and waits until its admin API answers.
-fn start(mut command: std::process::Command, dir: &std::path::Path, admin: u16) -> Running {
-    let child = command
-        .stderr(std::fs::File::create(dir.join("smdp.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut running = Running(child);
-    wait_healthy(admin, &mut running.0);
-    running
-}
-
-fn rand_bytes() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).unwrap();
-    b
-}
 
 #[test]
 fn an_es2_download_profile_installs_and_enables_the_profile() {
@@ -155,23 +40,7 @@ fn an_es2_download_profile_installs_and_enables_the_profile() {
     let es2_port = free_port();
     let smdp_admin = free_port();
     let mut command = smdp_command(dir, nist, es2_port, smdp_admin, &dir.join("dp.key.pem"));
-    command
-        .args(["--smdp-id", SMDP, "--host-id", "SMDP-LAB"])
-        .arg("--dp-cert")
-        .arg(dir.join("dp.der"))
-        .arg("--ci-key")
-        .arg(dir.join("ci.key.pem"))
-        .arg("--smsr")
-        .arg(format!(
-            "smsr1=https://localhost:{}/gsma/sgp02/es3",
-            lab.ws_port
-        ))
-        .arg("--es3-client-cert")
-        .arg(nist.join("dp-tls.pem"))
-        .arg("--es3-client-key")
-        .arg(nist.join("dp-tls.key.pem"))
-        .arg("--es3-ca")
-        .arg(nist.join("ci.pem"));
+    command.args(lab_smdp_args(dir, nist, lab.ws_port));
     let smdp = start(command, dir, smdp_admin);
 
     // Import the generic Profile; a package whose header names another ICCID is refused.

@@ -8,6 +8,8 @@
 //! - `GET /smdp/v1/profiles?limit=`: the inventory (no packages, ever).
 //! - `GET /smdp/v1/orders?limit=`: the orders, newest first; `GET /smdp/v1/orders/{id}`:
 //!   one (its `stage`: accepted, isdp_created, installed, completed, enabled, failed).
+//! - `GET /smdp/v1/notifications?limit=`: the SM-SRs' Profile notifications as received,
+//!   newest first, with the Operator each was passed on to and its delivery state.
 //! - `GET /health`, `GET /metrics`.
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
+use rsp_smdp::notification::NotificationStore;
 use rsp_smdp::order::Es3;
 use rsp_smdp::service::{SmdpService, unix_now};
 use rsp_smdp::store::{NewProfile, SmdpStore, StoreError, StoredOrder};
@@ -160,9 +163,26 @@ async fn order<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
     }
 }
 
+async fn notifications<
+    S: SmdpStore + NotificationStore + 'static,
+    C: Es3 + Sync + Send + 'static,
+>(
+    State(smdp): State<Arc<SmdpService<S, C>>>,
+    Query(q): Query<Limit>,
+) -> Response {
+    match smdp
+        .store()
+        .notifications(q.limit.unwrap_or(100).clamp(1, 1000))
+        .await
+    {
+        Ok(n) => Json(json!({ "notifications": n })).into_response(),
+        Err(e) => store_failed(&e),
+    }
+}
+
 /// The admin router over `smdp` (with `/health` from the database and `/metrics`);
 /// `bearer_token` protects everything but `/health`.
-pub fn router<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
+pub fn router<S: SmdpStore + NotificationStore + 'static, C: Es3 + Sync + Send + 'static>(
     smdp: Arc<SmdpService<S, C>>,
     health: rsp_storage::SqlStore,
     bearer_token: Option<String>,
@@ -174,6 +194,7 @@ pub fn router<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
         )
         .route("/smdp/v1/orders", get(orders::<S, C>))
         .route("/smdp/v1/orders/{id}", get(order::<S, C>))
+        .route("/smdp/v1/notifications", get(notifications::<S, C>))
         .with_state(smdp);
     crate::admin::protected_admin(routes, health, bearer_token)
 }

@@ -33,12 +33,15 @@ use rsp_codec::ws::es3::Es3Request;
 use rsp_codec::ws::names::WSA_ANONYMOUS;
 use rsp_codec::ws::{self, ExecutionStatus, FunctionExecutionStatus, Message, RequestBody};
 use rsp_smdp::order::Es3;
-use rsp_smdp::service::{Claimed, ServiceError, SmdpService, unix_now};
+use rsp_smdp::service::{self, ServiceError, SmdpService, unix_now};
 use rsp_smdp::store::{Destination, NewOrder, QueuedResult, SmdpStore};
 use tokio::sync::watch;
 
+use crate::outbox_step::{self, Attempt, Claimed, Outbox, Policy};
 use crate::server::PeerCertificate;
-use crate::smsr::ws::{SOAP_CONTENT_TYPE, caller, message_id, parse, soap, unauthenticated};
+use crate::smsr::ws::{
+    SOAP_CONTENT_TYPE, caller, message_id, parse, soap, stable_message_id, unauthenticated,
+};
 
 /// Longest wait of a synchronous DownloadProfile response.
 pub const SYNC_WAIT: Duration = Duration::from_secs(120);
@@ -265,7 +268,7 @@ impl<T> Drop for Aborting<T> {
 /// had not yet written is refused by the store (its writes are conditional on the claim).
 pub async fn run_leased<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
     smdp: Arc<SmdpService<S, C>>,
-    claimed: Claimed,
+    claimed: service::Claimed,
 ) {
     let id = claimed.order.id;
     let every = Duration::from_secs(u64::try_from(smdp.lease() / 3).unwrap_or(1).max(1));
@@ -313,8 +316,42 @@ pub struct ResultSender {
     pub lease: i64,
 }
 
-fn backoff(attempts: u32) -> i64 {
-    (5_i64 << attempts.saturating_sub(1).min(7)).min(600)
+struct Results<'a, S>(&'a S);
+
+impl<S: SmdpStore> Outbox for Results<'_, S> {
+    type Item = QueuedResult;
+
+    async fn claim(
+        &self,
+        now: i64,
+        limit: i64,
+        lease: i64,
+    ) -> Result<Vec<Claimed<QueuedResult>>, String> {
+        let claimed = self
+            .0
+            .claim_results(now, limit, lease)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(claimed
+            .into_iter()
+            .map(|q| Claimed {
+                id: q.id,
+                attempts: q.attempts,
+                item: q,
+            })
+            .collect())
+    }
+
+    async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
+        self.0
+            .result_ended(id, delivered)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
+        self.0.result_retry(id, at).await.map_err(|e| e.to_string())
+    }
 }
 
 impl ResultSender {
@@ -324,7 +361,12 @@ impl ResultSender {
             to: Some(url.to_owned()),
             from: Some(self.smdp_id.clone()),
             reply_to: None,
-            message_id: message_id(),
+            // One MessageID for every delivery of this result: the Operator de-duplicates.
+            message_id: stable_message_id(&[
+                b"smdp-download-result",
+                self.smdp_id.as_bytes(),
+                &q.id.to_be_bytes(),
+            ]),
             action: String::new(),
             relates_to: r.relates_to.clone(),
         };
@@ -333,62 +375,49 @@ impl ResultSender {
         envelope::build(&msg.envelope(header))
     }
 
-    async fn deliver(&self, q: &QueuedResult) -> Result<bool, String> {
-        let url = match &q.result.destination {
-            Destination::ReplyTo(u) => u.clone(),
-            Destination::Operator(id) => self
-                .operators
-                .get(id)
-                .cloned()
-                .ok_or_else(|| format!("no endpoint for Operator {id}"))?,
-        };
-        let response = self
-            .client
-            .post(&url)
-            .header("content-type", SOAP_CONTENT_TYPE)
-            .body(self.render(q, &url))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(response.status().is_success())
+    /// Where `q` goes: the ReplyTo, else its Operator's endpoint; `None` when the Operator
+    /// has none (nothing will ever deliver it).
+    fn url(&self, q: &QueuedResult) -> Option<String> {
+        match &q.result.destination {
+            Destination::ReplyTo(u) => Some(u.clone()),
+            Destination::Operator(id) => self.operators.get(id).cloned(),
+        }
     }
 
     /// Claims and sends due results once; how many were delivered.
     pub async fn step<S: SmdpStore>(&self, store: &S) -> usize {
-        let now = unix_now();
-        let claimed = match store.claim_results(now, 50, self.lease).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming results failed");
-                return 0;
-            }
+        let policy = Policy {
+            batch: 50,
+            lease: self.lease,
+            max_attempts: self.max_attempts,
         };
-        let mut delivered = 0;
-        for q in claimed {
-            let sent = self.deliver(&q).await;
-            let recorded = match &sent {
-                Ok(true) => {
-                    delivered += 1;
-                    store.result_ended(q.id, true).await
+        let sent = outbox_step::step(
+            &Results(store),
+            unix_now(),
+            policy,
+            "DownloadProfileResponse",
+            |c: &Claimed<QueuedResult>| {
+                let target = self.url(&c.item).map(|u| (self.render(&c.item, &u), u));
+                let destination = c.item.result.destination.clone();
+                async move {
+                    let Some((body, url)) = target else {
+                        return Attempt::Undeliverable(format!("no endpoint for {destination:?}"));
+                    };
+                    outbox_step::post(
+                        &self.client,
+                        &url,
+                        SOAP_CONTENT_TYPE,
+                        &[],
+                        body.into_bytes(),
+                    )
+                    .await
                 }
-                // An Operator without an endpoint: nothing will ever deliver it.
-                Err(_) if matches!(&q.result.destination, Destination::Operator(id) if !self.operators.contains_key(id)) => {
-                    store.result_ended(q.id, false).await
-                }
-                _ if q.attempts >= self.max_attempts => {
-                    tracing::warn!(result = q.id, "DownloadProfileResponse given up");
-                    store.result_ended(q.id, false).await
-                }
-                _ => store.result_retry(q.id, now + backoff(q.attempts)).await,
-            };
-            if let Err(e) = sent {
-                tracing::info!(result = q.id, error = %e, "DownloadProfileResponse not delivered");
-            }
-            if let Err(e) = recorded {
-                tracing::warn!(result = q.id, error = %e, "recording a result failed");
-            }
-        }
-        delivered
+            },
+        )
+        .await;
+        sent.iter()
+            .filter(|(_, a)| *a == Attempt::Delivered)
+            .count()
     }
 }
 

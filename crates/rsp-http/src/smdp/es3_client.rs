@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
-use rsp_codec::ws::{Message, Request, Response};
+use rsp_codec::ws::{Message, Request, RequestBody, Response};
 use rsp_smdp::order::{Es3, OrderError};
 
 use crate::smsr::ws::{SOAP_CONTENT_TYPE, message_id};
@@ -62,6 +62,26 @@ impl Es3Client {
 
 impl Es3 for Es3Client {
     async fn call(&self, request: Es3Request) -> Result<Response, OrderError> {
+        let function = format!("{:?}", request.function());
+        let started = std::time::Instant::now();
+        let answer = self.exchange(request).await;
+        // `rsp_smdp_es3_calls_total{function,result}`: the execution status, or
+        // `unreachable` when no readable answer came.
+        let result = match &answer {
+            Ok(r) => r.status.status.as_str(),
+            Err(_) => "unreachable",
+        };
+        metrics::counter!("rsp_smdp_es3_calls_total", "function" => function.clone(),
+            "result" => result)
+        .increment(1);
+        metrics::histogram!("rsp_smdp_es3_call_duration_seconds", "function" => function)
+            .record(started.elapsed().as_secs_f64());
+        answer
+    }
+}
+
+impl Es3Client {
+    async fn exchange(&self, request: Es3Request) -> Result<Response, OrderError> {
         let id = message_id();
         let msg: Es3Message = Message::Request(Request {
             function_call_identifier: id.clone(),

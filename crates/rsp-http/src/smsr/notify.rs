@@ -1,16 +1,19 @@
 //! The SM-SR's notice sender: claims queued notices (operation results for a `ReplyTo`,
 //! Profile changes for Operators and SM-DPs), renders each for its destination, POSTs it
 //! over HTTPS (with the SM-SR's client certificate when configured) and marks it delivered,
-//! or retries it with backoff and gives up after the last attempt. Delivery is at least
-//! once: a receiver de-duplicates by the message identifier it gets.
+//! or retries it with backoff and gives up after the last attempt ([`crate::outbox_step`]).
+//! Delivery is at least once: a receiver de-duplicates by the message identifier it gets,
+//! the same for every delivery of one notice.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rsp_smsr::notice::{Destination, QueuedNotice};
+use rsp_smsr::notice::{Addressed, Destination, Notice, QueuedNotice};
 use rsp_smsr::store::SmsrStore;
 use tokio::sync::watch;
+
+use crate::outbox_step::{self, Attempt, Claimed, Outbox, Policy};
 
 /// Where the notices of each Operator and SM-DP go (configured), by identifier.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +32,30 @@ impl Endpoints {
             Destination::Operator(id) => self.operators.get(id).cloned(),
             Destination::SmDp(id) => self.smdps.get(id).cloned(),
         }
+    }
+
+    /// Where a notice goes and as what. A Profile change for an Operator goes through the
+    /// SM-DP that downloaded the Profile when this SM-SR has that SM-DP's endpoint (ES3
+    /// HandleProfile…Notification, which the SM-DP passes on over ES2), else to the
+    /// Operator itself (ES4). SGP.02 has both paths; choosing by the endpoints configured
+    /// is our reading (docs/smsr.md).
+    pub fn route(&self, item: &Addressed) -> Option<(String, Addressed)> {
+        if let (
+            Destination::Operator(_),
+            Notice::ProfileChanged {
+                smdp_id: Some(smdp),
+                ..
+            },
+        ) = (&item.destination, &item.notice)
+            && let Some(url) = self.smdps.get(smdp)
+        {
+            let relayed = Addressed {
+                destination: Destination::SmDp(smdp.clone()),
+                notice: item.notice.clone(),
+            };
+            return Some((url.clone(), relayed));
+        }
+        self.url(&item.destination).map(|u| (u, item.clone()))
     }
 }
 
@@ -61,63 +88,91 @@ pub struct NoticeSender {
     pub lease: i64,
 }
 
-/// Wait before the next attempt after `attempts` failed ones: 5 s doubling, at most 10 min.
-fn backoff(attempts: u32) -> i64 {
-    (5_i64 << attempts.saturating_sub(1).min(7)).min(600)
+struct Notices<'a, S>(&'a S);
+
+impl<S: SmsrStore> Outbox for Notices<'_, S> {
+    type Item = QueuedNotice;
+
+    async fn claim(
+        &self,
+        now: i64,
+        limit: i64,
+        lease: i64,
+    ) -> Result<Vec<Claimed<QueuedNotice>>, String> {
+        let claimed = self
+            .0
+            .claim_notices(now, limit, lease)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(claimed
+            .into_iter()
+            .map(|n| Claimed {
+                id: n.id,
+                attempts: n.attempts,
+                item: n,
+            })
+            .collect())
+    }
+
+    async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
+        self.0
+            .notice_ended(id, delivered)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
+        self.0.notice_retry(id, at).await.map_err(|e| e.to_string())
+    }
 }
 
 impl NoticeSender {
-    /// Delivers one claimed notice; `Ok(true)` when delivered.
-    async fn deliver(&self, n: &QueuedNotice) -> Result<bool, String> {
-        let Some(url) = self.endpoints.url(&n.item.destination) else {
-            return Err(format!("no endpoint for {:?}", n.item.destination));
+    /// Delivers one claimed notice.
+    async fn deliver(&self, n: &QueuedNotice) -> Attempt {
+        let Some((url, item)) = self.endpoints.route(&n.item) else {
+            // An endpoint may be configured by the next start: retried, then given up.
+            return Attempt::Failed(format!("no endpoint for {:?}", n.item.destination));
         };
-        let rendered = (self.render)(n)?;
-        let mut request = self
-            .client
-            .post(&url)
-            .header("content-type", rendered.content_type)
-            .body(rendered.body);
-        for (k, v) in rendered.headers {
-            request = request.header(k, v);
-        }
-        let response = request.send().await.map_err(|e| e.to_string())?;
-        Ok(response.status().is_success())
+        let rendered = match (self.render)(&QueuedNotice {
+            id: n.id,
+            item,
+            attempts: n.attempts,
+        }) {
+            Ok(r) => r,
+            Err(e) => return Attempt::Undeliverable(e),
+        };
+        outbox_step::post(
+            &self.client,
+            &url,
+            &rendered.content_type,
+            &rendered.headers,
+            rendered.body,
+        )
+        .await
     }
 
     /// One step: claim due notices and deliver them; the number delivered.
     pub async fn step<S: SmsrStore>(&self, store: &S) -> usize {
-        let now = rsp_smsr::service::unix_now();
-        let claimed = match store.claim_notices(now, 50, self.lease).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming notices failed");
-                return 0;
-            }
+        let policy = Policy {
+            batch: 50,
+            lease: self.lease,
+            max_attempts: self.max_attempts,
         };
-        let mut delivered = 0;
-        for n in claimed {
-            let result = self.deliver(&n).await;
-            let outcome = match &result {
-                Ok(true) => store.notice_ended(n.id, true).await,
-                _ if n.attempts >= self.max_attempts => {
-                    tracing::warn!(notice = n.id, attempts = n.attempts, "notice given up");
-                    store.notice_ended(n.id, false).await
-                }
-                _ => store.notice_retry(n.id, now + backoff(n.attempts)).await,
-            };
-            match result {
-                Ok(true) => delivered += 1,
-                Ok(false) => tracing::info!(notice = n.id, "notice refused; retried later"),
-                Err(e) => {
-                    tracing::info!(notice = n.id, error = %e, "notice not delivered; retried later")
-                }
-            }
-            if let Err(e) = outcome {
-                tracing::warn!(notice = n.id, error = %e, "recording a notice failed");
-            }
-        }
-        delivered
+        let now = rsp_smsr::service::unix_now();
+        let sent = outbox_step::step(
+            &Notices(store),
+            now,
+            policy,
+            "notice",
+            |c: &Claimed<QueuedNotice>| {
+                let n = c.item.clone();
+                async move { self.deliver(&n).await }
+            },
+        )
+        .await;
+        sent.iter()
+            .filter(|(_, a)| *a == Attempt::Delivered)
+            .count()
     }
 }
 
@@ -156,7 +211,12 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
             to: None,
             from: Some(smsr_id.clone()),
             reply_to: None,
-            message_id: super::ws::message_id(),
+            // One MessageID for every delivery of this notice: the receiver de-duplicates.
+            message_id: super::ws::stable_message_id(&[
+                b"smsr-notice",
+                smsr_id.as_bytes(),
+                &n.id.to_be_bytes(),
+            ]),
             action: String::new(),
             relates_to: None,
         };
@@ -190,6 +250,7 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
                 iccid,
                 change,
                 at,
+                ..
             } => {
                 let notification = rsp_codec::ws::Notification {
                     kind: match change {

@@ -54,6 +54,32 @@ pub fn message_id() -> String {
     )
 }
 
+/// A `wsa:MessageID` (`urn:uuid:` form) derived from `parts`: the same for every delivery
+/// of one queued message, so that its receiver can recognise a repeat.
+pub fn stable_message_id(parts: &[&[u8]]) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    // RFC 9562 version 8 (custom), variant 10.
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 pub(crate) fn soap(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, SOAP_CONTENT_TYPE)], body).into_response()
 }

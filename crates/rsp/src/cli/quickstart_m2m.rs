@@ -167,8 +167,16 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     let scp81_addr = scp81.local_addr()?;
     let nist = pki_dir.join("nist");
     let inbox = smdp::OperatorInbox::start().await?;
-    // A free port for the web services (start_smsr binds it).
+    // A free port for the web services (start_smsr binds it); the SM-DP's ES2/ES3
+    // listener now, so the SM-SR knows where its notifications for the SM-DP go.
     let ws_addr = bind(None, 0).await?.local_addr()?;
+    let dp_listener = bind(None, 0).await?;
+    let dp_port = dp_listener.local_addr()?.port();
+    let tls_identity = [
+        std::fs::read(nist.join("dp-tls.key.pem")).context("dp-tls.key.pem")?,
+        std::fs::read(nist.join("dp-tls.pem")).context("dp-tls.pem")?,
+    ]
+    .concat();
     let settings = SmsrSettings {
         data_key_file: dir.join("smsr-data.key"),
         database: format!("sqlite://{}", dir.join("smsr.db").display()),
@@ -190,8 +198,13 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
                 format!("http://{}/es4", inbox.addr),
             )]
             .into(),
-            smdps: Default::default(),
+            smdps: [(
+                smdp::SMDP_ID.to_owned(),
+                format!("https://localhost:{dp_port}/gsma/sgp02/es3"),
+            )]
+            .into(),
         },
+        notice_identity: Some(tls_identity),
         notice_ca: vec![std::fs::read(nist.join("ci.pem")).context("ci.pem")?],
         web_services: Some((
             ws_addr,
@@ -280,7 +293,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
 
     s.step("Starting the M2M SM-DP (ES2 for the Operator, ES3 to the SM-SR, SQLite)");
     let es3_url = format!("https://localhost:{}/gsma/sgp02/es3", ws_addr.port());
-    let dp = smdp::start(&dir, &nist, SMSR_ID, &es3_url).await?;
+    let dp = smdp::start(&dir, &nist, (SMSR_ID, &es3_url), dp_listener, &inbox).await?;
     let dp_admin = format!("http://{}", dp.admin);
     println!(
         "     ES2 at https://localhost:{}/gsma/sgp02/es2, admin API at {dp_admin}",

@@ -80,14 +80,18 @@ pub(super) fn tls_client(nist: &Path, identity: &str) -> anyhow::Result<reqwest:
 }
 
 /// Starts the SM-DP (SQLite in `dir`) with CERT.DP.ECDSA issued by the test CI over the test
-/// PKI's `dp-auth` certificate, ES2 over mutual TLS (`dp-tls`, Operators under the CI) and
-/// the SM-SR `smsr_id` at `es3_url`.
+/// PKI's `dp-auth` certificate, ES2 over mutual TLS (`dp-tls`, Operators under the CI), the
+/// SM-SR `smsr.0` at `smsr.1`
+/// (ES3 client) and the SM-SR's notifications (ES3 server, on `es2`), the Operator's ES2
+/// notifications to `inbox`.
 pub(super) async fn start(
     dir: &Path,
     nist: &Path,
-    smsr_id: &str,
-    es3_url: &str,
+    smsr: (&str, &str),
+    es2: tokio::net::TcpListener,
+    inbox: &OperatorInbox,
 ) -> anyhow::Result<RunningServer> {
+    let (smsr_id, es3_url) = smsr;
     let dp_cert = rsp_pki::Cert::from_pem(
         &std::fs::read_to_string(nist.join("dp-auth.pem")).context("dp-auth.pem")?,
     )?;
@@ -106,7 +110,7 @@ pub(super) async fn start(
         credential,
         host_id: b"QUICKSTART-DP".to_vec(),
         smsrs: HashMap::from([(smsr_id.to_owned(), es3_url.to_owned())]),
-        operators: HashMap::new(),
+        operators: HashMap::from([(OPERATOR.to_owned(), format!("http://{}/es2", inbox.addr))]),
         client_tls: ClientTls {
             roots_pem: vec![std::fs::read(nist.join("ci.pem"))?],
             identity_pem: Some(identity_pem),
@@ -120,9 +124,9 @@ pub(super) async fn start(
         order_retry_window: 600,
         order_retry_after: 5,
         order_workers: 2,
+        audit_key: None,
     };
     super::lab::write_data_key(&settings.data_key_file)?;
-    let es2 = bind(None, 0).await?;
     let admin = bind(None, 0).await?;
     start_smdp(settings, es2, admin).await
 }

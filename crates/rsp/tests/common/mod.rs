@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod m2m;
+pub mod smdp_lab;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, admin_token, client_identity, data_key, endpoints, init_logging, open_store,
-    serve_admin, serve_until_stopped, stopped,
+    RunningServer, admin_token, audit_key, audit_task, client_identity, data_key, endpoints,
+    init_logging, open_store, serve_admin, serve_until_stopped, stopped,
 };
 use crate::config::smdpp::LogFormat;
 use anyhow::Context;
@@ -26,7 +26,9 @@ use rsp_smdp::{SmdpCredential, certificate};
 #[derive(Debug, Args)]
 pub struct SmdpArgs {
     /// The ES2 web service (SOAP over HTTPS with client certificates: POST
-    /// /gsma/sgp02/es2; the Operator is the client certificate's subject CN).
+    /// /gsma/sgp02/es2; the Operator is the client certificate's subject CN) and the ES3
+    /// notification endpoint of the SM-SRs (POST /gsma/sgp02/es3; the SM-SR is the one
+    /// whose --smsr ID, or only URL host, is the certificate's CN).
     #[arg(
         long,
         env = "RSP_SMDP_LISTEN",
@@ -40,7 +42,7 @@ pub struct SmdpArgs {
     /// TLS private key of the ES2 web service, PEM (or a pkcs11: URI).
     #[arg(long, env = "RSP_SMDP_TLS_KEY", value_name = "FILE")]
     tls_key: PathBuf,
-    /// Trust anchors of the Operators' client certificates, PEM; repeatable.
+    /// Trust anchors of the Operators' and SM-SRs' client certificates, PEM; repeatable.
     #[arg(
         long,
         env = "RSP_SMDP_CLIENT_CA",
@@ -135,8 +137,9 @@ pub struct SmdpArgs {
         value_delimiter = ','
     )]
     es3_ca: Vec<PathBuf>,
-    /// Where an Operator's DownloadProfileResponses go when its request had no ReplyTo,
-    /// as ID=URL; repeatable.
+    /// An Operator's ES2 endpoint, as ID=URL; repeatable: its DownloadProfileResponses
+    /// when its request had no ReplyTo, and the ES2 notifications of its Profiles
+    /// (HandleProfileEnabled/Disabled/DeletedNotification passed on from the SM-SRs).
     #[arg(
         long,
         env = "RSP_SMDP_OPERATOR",
@@ -162,6 +165,11 @@ pub struct SmdpArgs {
     /// Log format.
     #[arg(long, env = "RSP_SMDP_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
+    /// Private key (PEM or `pkcs11:` URI) signing the audit trail's checkpoints every 5
+    /// minutes and at shutdown (docs/audit.md); without it the trail is hash-chained but
+    /// not signed.
+    #[arg(long, env = "RSP_SMDP_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 /// The settings `start_smdp` runs with.
@@ -193,6 +201,8 @@ pub struct SmdpSettings {
     pub order_retry_after: i64,
     /// Orders run at the same time.
     pub order_workers: usize,
+    /// The audit trail's checkpoint key.
+    pub audit_key: Option<PathBuf>,
 }
 
 fn credential(a: &SmdpArgs) -> anyhow::Result<SmdpCredential> {
@@ -248,6 +258,7 @@ pub(super) fn run(args: SmdpArgs) -> anyhow::Result<()> {
         order_retry_window: args.order_retry_window.max(0),
         order_retry_after: args.order_retry_after.max(1),
         order_workers: args.order_workers.clamp(1, 256),
+        audit_key: args.audit_key.clone(),
     };
     serve_until_stopped(args.listen, args.admin_listen, settings, start_smdp)
 }
@@ -284,10 +295,48 @@ pub async fn start_smdp(
         retry_after: s.order_retry_after,
     };
     let service = Arc::new(SmdpService::new(store.clone(), smsrs, config));
-    let admin = rsp_http::smdp::admin::router(service.clone(), store.clone(), token);
+    let admin = rsp_http::smdp::admin::router(service.clone(), store.clone(), token).layer(
+        axum::middleware::from_fn_with_state(
+            rsp_http::audit::AuditCalls::new(store.clone(), &[]),
+            rsp_http::audit::audit_admin,
+        ),
+    );
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
+    rsp_http::audit::record_config(
+        &store,
+        "smdp",
+        &format!(
+            "{{\"smdpId\":{},\"backend\":\"{:?}\",\"smsrs\":{},\"operators\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.smdp_id),
+            store.backend(),
+            s.smsrs.len(),
+            s.operators.len(),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit = audit_task(Arc::default(), checkpoint_key);
     let tls = rsp_http::tls::server_config(&s.tls).context("ES2 TLS")?;
     let es2_addr = es2.local_addr()?;
-    let app = rsp_http::smdp::es2::router(service.clone(), s.smdp_id.clone());
+    let app = rsp_http::smdp::es2::router(service.clone(), s.smdp_id.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            store.clone(),
+            rsp_http::smdp::trail::audit_es2,
+        ))
+        .merge(rsp_http::smdp::notify::router(
+            store.clone(),
+            rsp_http::smdp::notify::SmsrCallers::new(&s.smsrs),
+        ));
+    let notifications = rsp_http::smdp::notify::NotificationSender {
+        client: client.clone(),
+        operators: s.operators.clone(),
+        smdp_id: s.smdp_id.clone(),
+        policy: rsp_http::outbox_step::Policy {
+            batch: 50,
+            lease: 60,
+            max_attempts: 10,
+        },
+    };
     let results = rsp_http::smdp::es2::ResultSender {
         client,
         operators: s.operators.clone(),
@@ -320,10 +369,23 @@ pub async fn start_smdp(
             Duration::from_secs(1),
             rx.clone(),
         ));
+        let audit = tokio::spawn(rsp_http::audit::run_audit(
+            store.clone(),
+            audit,
+            stopped(rx.clone()),
+        ));
+        let forwarder = tokio::spawn(rsp_http::smdp::notify::run(
+            store.clone(),
+            notifications,
+            Duration::from_secs(1),
+            rx.clone(),
+        ));
         admin.await??;
         let _ = ws.await;
         let _ = worker.await;
         let _ = sender.await;
+        let _ = forwarder.await;
+        let _ = audit.await;
         Ok(())
     };
     Ok(RunningServer::spawn(

@@ -146,6 +146,18 @@ pub struct SmsrArgs {
         value_delimiter = ','
     )]
     notice_ca: Vec<PathBuf>,
+    /// The SM-SR's TLS client certificate chain towards notice endpoints (PEM): an
+    /// SM-DP's ES3 notification endpoint identifies the SM-SR by it.
+    #[arg(long, env = "RSP_SMSR_NOTICE_CLIENT_CERT", value_name = "FILE")]
+    notice_client_cert: Option<PathBuf>,
+    /// Its private key (PEM, or a pkcs11: URI).
+    #[arg(
+        long,
+        env = "RSP_SMSR_NOTICE_CLIENT_KEY",
+        value_name = "FILE",
+        requires = "notice_client_cert"
+    )]
+    notice_client_key: Option<PathBuf>,
     /// Log format.
     #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
@@ -178,6 +190,8 @@ pub struct SmsrSettings {
     pub endpoints: rsp_http::smsr::notify::Endpoints,
     /// Trust anchors of notice endpoints, PEM.
     pub notice_ca: Vec<Vec<u8>>,
+    /// The TLS client identity towards notice endpoints (key then chain, PEM).
+    pub notice_identity: Option<Vec<u8>>,
     /// The web services' listen address and TLS files, when on.
     pub web_services: Option<(SocketAddr, rsp_http::tls::TlsFiles)>,
 }
@@ -212,6 +226,11 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
             smdps: endpoints(&args.smdp, "smdp")?,
         },
         notice_ca: super::common::read_all(&args.notice_ca)?,
+        notice_identity: match (&args.notice_client_cert, &args.notice_client_key) {
+            (Some(cert), Some(key)) => Some(super::common::client_identity(key, cert)?),
+            (None, None) => None,
+            _ => anyhow::bail!("--notice-client-cert and --notice-client-key go together"),
+        },
         web_services: match (args.tls_cert, args.tls_key) {
             (Some(cert_chain), Some(key)) if !args.client_ca.is_empty() => Some((
                 args.listen,
@@ -365,7 +384,7 @@ pub async fn start_smsr(
         client: rsp_http::es2plus_client::build_client(
             &rsp_http::es2plus_client::ClientTls {
                 roots_pem: s.notice_ca.clone(),
-                identity_pem: None,
+                identity_pem: s.notice_identity.clone(),
             },
             Duration::from_secs(30),
         )?,
