@@ -36,6 +36,7 @@ mod smdp;
 mod smdpp_smds;
 mod smds;
 mod smsr;
+mod smsr_change;
 mod sql;
 mod sqlite;
 

@@ -94,6 +94,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261211000001_smdp.sql"),
         include_str!("../migrations/postgres/20261211000001_smdp.sql"),
     ),
+    (
+        20261212000031,
+        "smsr change",
+        include_str!("../migrations/sqlite/20261212000031_smsr_change.sql"),
+        include_str!("../migrations/postgres/20261212000031_smsr_change.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -175,6 +175,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         endpoints: rsp_http::smsr::notify::Endpoints::default(),
         notice_ca: Vec::new(),
         web_services: None,
+        es7: crate::cli::serve::Es7Settings::default(),
     };
     let smsr = start_smsr(settings, scp81, admin_listener).await?;
     let base = format!("http://{}", smsr.admin);
