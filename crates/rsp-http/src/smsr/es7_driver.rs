@@ -65,13 +65,13 @@ pub(super) async fn advance<S: SmsrStore>(
     };
     match (c.side, &c.stage) {
         // Waiting for the peer: only the validity period can end it here.
-        (Side::New, Stage::Prepared) | (Side::Current, Stage::HandedOver { .. }) => {
-            if now >= c.expires_at {
-                smsr.change_failed(c, "validity period expired", now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::warn!(eid = %c.eid, peer = %c.peer, "SM-SR change expired");
-            }
+        (Side::New, Stage::Prepared) | (Side::Current, Stage::HandedOver { .. })
+            if now >= c.expires_at =>
+        {
+            smsr.change_failed(c, "validity period expired", now)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::warn!(eid = %c.eid, peer = %c.peer, "SM-SR change expired");
         }
         (Side::Current, Stage::Requested) => {
             let url = peer_url()?;
