@@ -77,12 +77,28 @@ pub fn execute(state: &mut EuiccState, domain: &Domain, apdu: &[u8]) -> Vec<u8> 
     data
 }
 
+/// DELETE [key] of an ISD-R SCP80 keyset (GP Card Spec §11.2.2.3.2; the old SM-SR at the
+/// end of an SM-SR change, SGP.02 §3.7): `6A88` when no keyset has that version; our
+/// reading: `6985` when it is the last one (the ISD-R would be unreachable). The PoR of the
+/// packet that carries it is still secured with the keys it arrived under.
+fn delete_keyset(state: &mut EuiccState, version: u8) -> Answer {
+    if !state.keysets.iter().any(|k| k.version == version) {
+        return Err(StatusWord::NOT_FOUND);
+    }
+    if state.keysets.iter().all(|k| k.version == version) {
+        return Err(StatusWord::CONDITIONS_NOT_SATISFIED);
+    }
+    state.keysets.retain(|k| k.version != version);
+    Ok(Vec::new())
+}
+
 fn dispatch(state: &mut EuiccState, domain: &Domain, cmd: Es5Command) -> Answer {
     match (domain, cmd) {
         (Domain::IsdR, Es5Command::CreateIsdp(x)) => create_isdp(state, x),
         (Domain::IsdR, Es5Command::EnableProfile(x)) => enable(state, &x.aid),
         (Domain::IsdR, Es5Command::DisableProfile(x)) => disable(state, &x.aid),
         (Domain::IsdR, Es5Command::DeleteProfile(x)) => delete(state, &x.aid),
+        (Domain::IsdR, Es5Command::DeleteKey(x)) => delete_keyset(state, x.key_version),
         (Domain::IsdR, Es5Command::SetFallbackAttribute(x)) => set_fallback(state, &x.aid),
         (Domain::IsdR, Es5Command::HandleNotificationConfirmation(x)) => {
             let before = state.pending.len();

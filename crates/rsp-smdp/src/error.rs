@@ -2,6 +2,7 @@
 
 use rsp_codec::sgp02::{Sgp02Error, StatusWord};
 use rsp_crypto::CryptoError;
+use rsp_keyest::KeyEstError;
 
 /// Why an ES8 step failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,4 +29,18 @@ pub enum SmdpError {
     /// The credential is unusable (certificate, key, curve).
     #[error("credential: {0}")]
     Credential(String),
+}
+
+/// The key establishment's errors are the SM-DP's, variant for variant.
+impl From<KeyEstError> for SmdpError {
+    fn from(e: KeyEstError) -> Self {
+        match e {
+            KeyEstError::Codec(e) => Self::Codec(e),
+            KeyEstError::Crypto(e) => Self::Crypto(e),
+            KeyEstError::Refused(sw) => Self::Refused(sw),
+            KeyEstError::Unexpected(s) => Self::Unexpected(s),
+            KeyEstError::Receipt => Self::Receipt,
+            KeyEstError::Credential(s) => Self::Credential(s),
+        }
+    }
 }

@@ -154,6 +154,13 @@ pub enum OrderError {
     Abandoned,
 }
 
+/// A key establishment step failed: the SM-DP's ES8 error.
+impl From<rsp_keyest::KeyEstError> for OrderError {
+    fn from(e: rsp_keyest::KeyEstError) -> Self {
+        Self::Es8(e.into())
+    }
+}
+
 fn describe(s: &Option<StatusCodeData>) -> String {
     s.as_ref().map_or_else(
         || "no status code".into(),

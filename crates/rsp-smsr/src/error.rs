@@ -59,6 +59,10 @@ pub enum SmsrError {
     /// Another operation for this eUICC is running.
     #[error("another operation on this eUICC is in progress")]
     Busy,
+    /// The caller may not call this function now (an ES7 call outside an SM-SR change
+    /// that names the calling SM-SR and the eUICC, an SMSRChange from a non-owner).
+    #[error("not allowed: {0}")]
+    NotAllowed(&'static str),
 }
 
 impl SmsrError {
@@ -80,6 +84,8 @@ impl SmsrError {
             Self::Unreachable => ("8.1", "5.1"),
             Self::Expired => ("1.6", "4.10"),
             Self::Busy => ("8.1", "3.7"),
+            // Function requester, not allowed (authorisation).
+            Self::NotAllowed(_) => ("1.1", "1.2"),
             // Function provider (the SM-SR itself), execution error.
             Self::Store(_) => ("1.2", "4.2"),
         };

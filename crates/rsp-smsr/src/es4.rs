@@ -139,6 +139,11 @@ pub fn check(eis: &Eis, requester: &Requester, function: &Function) -> Result<()
             Ok(())
         }
         Function::AuditEis | Function::ConfirmNotification { .. } => Ok(()),
+        // Queued by the SM-SR itself for an admitted ES7 call (crate::es7).
+        Function::IsdRKeyEstablishment { .. } | Function::DeleteKeysets { .. } => match requester {
+            Requester::SmSr => Ok(()),
+            _ => Err(SmsrError::NotAllowed("ES7 relays are the SM-SR's")),
+        },
     }
 }
 

@@ -8,7 +8,7 @@
 
 use rsp_codec::sgp02::consts::ISD_R_TAR;
 use rsp_codec::sgp02::{
-    Aid, CreateIsdp, DefaultNotification, DeleteProfile, DisableProfile, EnableProfile,
+    Aid, CreateIsdp, DefaultNotification, DeleteKey, DeleteProfile, DisableProfile, EnableProfile,
     ExtendedCardResources, GetData, GetStatus, HandleNotificationConfirmation, IsdStatusList,
     NotificationType, SetFallbackAttribute, SmsAddress, StatusWord, UpdateConnectivityParameters,
     iccid_to_digits,
@@ -142,6 +142,14 @@ pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
                 apdus,
             });
         }
+        Function::DeleteKeysets { versions } => versions
+            .iter()
+            .map(|&key_version| DeleteKey { key_version }.to_apdu().map_err(codec))
+            .collect::<Result<Vec<_>, _>>()?,
+        Function::IsdRKeyEstablishment { apdus, .. } => apdus
+            .iter()
+            .map(|a| hex::decode(a).map_err(|_| SmsrError::Invalid("APDU hex")))
+            .collect::<Result<Vec<_>, _>>()?,
         Function::UpdateConnectivityParameters { msisdn, .. } => {
             let aid = isd_p_aid(eis, function)?;
             let apdu = UpdateConnectivityParameters {
@@ -332,11 +340,15 @@ pub fn apply(
 ) -> Result<(), SmsrError> {
     let expected = match function {
         Function::AuditEis => 2,
-        Function::SendData { apdus, .. } => apdus.len(),
+        Function::SendData { apdus, .. } | Function::IsdRKeyEstablishment { apdus, .. } => {
+            apdus.len()
+        }
+        Function::DeleteKeysets { versions } => versions.len(),
         _ => 1,
     };
-    if let Function::SendData { .. } = function {
-        // The SM-DP reads the eUICC's answers (ES8); only a script not run is an error here.
+    if let Function::SendData { .. } | Function::IsdRKeyEstablishment { .. } = function {
+        // The SM-DP (ES8) or the new SM-SR (ES7) reads the eUICC's answers; only a script
+        // not run is an error here.
         if let Some(bad) = responses.bad_format {
             return Err(SmsrError::Security(format!(
                 "eUICC reports bad format ({bad:02X})"
@@ -408,7 +420,10 @@ pub fn apply(
             eis.remaining_memory = Some(resources.free_nvm);
             eis.last_audit_date = Some(now.to_owned());
         }
-        Function::ConfirmNotification { .. } | Function::SendData { .. } => {}
+        Function::ConfirmNotification { .. }
+        | Function::SendData { .. }
+        | Function::IsdRKeyEstablishment { .. }
+        | Function::DeleteKeysets { .. } => {}
         Function::CreateIsdp {
             iccid,
             mno_id,

@@ -63,6 +63,15 @@ pub enum Notice {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         smdp_id: Option<String>,
     },
+    /// The eUICC moved to this SM-SR (SGP.02 §3.7; ES4 HandleSMSRChangeNotification to
+    /// each Operator with a Profile on it).
+    #[serde(rename_all = "camelCase")]
+    SmsrChanged {
+        /// The EIS as this SM-SR now holds it.
+        eis: Box<Eis>,
+        /// Unix seconds.
+        at: i64,
+    },
 }
 
 /// A notice with its destination, as queued.
@@ -133,4 +142,22 @@ pub fn operation_result(op: &Operation) -> Option<Addressed> {
             operation: Box::new(op.clone()),
         },
     })
+}
+
+/// ES4 HandleSMSRChangeNotification for every Operator owning a Profile on the eUICC of
+/// `eis` (once each), after an SM-SR change completed here.
+pub fn smsr_changed(eis: &Eis, at: i64) -> Vec<Addressed> {
+    let mut operators: Vec<&str> = eis.profiles.iter().map(|p| p.mno_id.as_str()).collect();
+    operators.sort_unstable();
+    operators.dedup();
+    operators
+        .into_iter()
+        .map(|mno| Addressed {
+            destination: Destination::Operator(mno.to_owned()),
+            notice: Notice::SmsrChanged {
+                eis: Box::new(eis.clone()),
+                at,
+            },
+        })
+        .collect()
 }

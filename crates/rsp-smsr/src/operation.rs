@@ -86,6 +86,23 @@ pub enum Function {
         /// Its MSISDN.
         msisdn: String,
     },
+    /// ES7 AuthenticateSMSR / CreateAdditionalKeySet relayed by the current SM-SR to the
+    /// ISD-R (SGP.02 §3.7, `Es7Request::isd_r_apdu`); the response script goes back to the
+    /// new SM-SR as the outcome.
+    #[serde(rename_all = "camelCase")]
+    IsdRKeyEstablishment {
+        /// `AuthenticateSMSR` or `CreateAdditionalKeySet`.
+        step: String,
+        /// The C-APDUs, hex.
+        apdus: Vec<String>,
+    },
+    /// The old SM-SR's deletion of its ISD-R SCP80 keysets at the end of an SM-SR change
+    /// (SGP.02 §3.7; GP DELETE [key] per key version).
+    #[serde(rename_all = "camelCase")]
+    DeleteKeysets {
+        /// The key versions.
+        versions: Vec<u8>,
+    },
     /// The SM-SR's confirmation of a default notification (HandleNotificationConfirmation).
     #[serde(rename_all = "camelCase")]
     ConfirmNotification {
@@ -107,6 +124,8 @@ impl Function {
             Self::SendData { .. } => "SendData",
             Self::UpdateConnectivityParameters { .. } => "UpdateConnectivityParameters",
             Self::ConfirmNotification { .. } => "HandleNotificationConfirmation",
+            Self::IsdRKeyEstablishment { .. } => "ISD-R key establishment (ES7)",
+            Self::DeleteKeysets { .. } => "DELETE keysets (SM-SR change)",
         }
     }
 
@@ -120,7 +139,10 @@ impl Function {
             | Self::CreateIsdp { iccid, .. }
             | Self::SendData { iccid, .. }
             | Self::UpdateConnectivityParameters { iccid, .. } => Some(iccid),
-            Self::AuditEis | Self::ConfirmNotification { .. } => None,
+            Self::AuditEis
+            | Self::ConfirmNotification { .. }
+            | Self::IsdRKeyEstablishment { .. }
+            | Self::DeleteKeysets { .. } => None,
         }
     }
 }

@@ -253,6 +253,7 @@ impl<S: SmsrStore> SmsrService<S> {
 
     /// ES4/ES3 GetEIS: the EIS as `requester` may see it.
     pub async fn get_eis(&self, requester: &Requester, eid: &str) -> Result<Eis, SmsrError> {
+        self.check_usable(eid).await?;
         let stored = self.store.eis(eid).await.map_err(db)?;
         let stored = stored.ok_or(SmsrError::UnknownEid)?;
         Ok(es4::visible_to(&stored.eis, requester))
@@ -260,6 +261,7 @@ impl<S: SmsrStore> SmsrService<S> {
 
     /// Checks and queues an ES5 function.
     pub async fn request(&self, req: Request, now: i64) -> Result<Operation, SmsrError> {
+        self.check_usable(&req.eid).await?;
         let _allocating = match req.function {
             Function::CreateIsdp { .. } => Some(self.isdp_allocation.lock().await),
             _ => None,
@@ -326,6 +328,7 @@ impl<S: SmsrStore> SmsrService<S> {
         eid: &str,
         function: &LocalFunction,
     ) -> Result<Eis, SmsrError> {
+        self.check_usable(eid).await?;
         for _ in 0..self.config.write_retries {
             let stored = self.store.eis(eid).await.map_err(db)?;
             let stored = stored.ok_or(SmsrError::UnknownEid)?;

@@ -57,8 +57,8 @@ pub struct ReceivedNotification {
     pub isd_p_aid: Option<String>,
 }
 
-/// Persistence of the SM-SR.
-pub trait SmsrStore: Send + Sync {
+/// Persistence of the SM-SR (with its SM-SR change records, [`SmsrChangeStore`]).
+pub trait SmsrStore: SmsrChangeStore + Send + Sync {
     /// Registers an eUICC (ES1 RegisterEIS) with its keys; `Duplicate` if the EID exists.
     fn register(
         &self,
@@ -195,4 +195,58 @@ pub trait SmsrStore: Send + Sync {
         n: &ReceivedNotification,
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Persistence of SM-SR changes (SGP.02 §3.7, [`crate::es7`]): one record per eUICC and
+/// side, moved by compare-and-set on its stage, and the key and EIS changes of a handover.
+/// `rsp-storage` implements it next to [`SmsrStore`] (migration `20261212000031_smsr_change`).
+pub trait SmsrChangeStore: Send + Sync {
+    /// Records a new change; `Duplicate` while an unfinished one exists for the eUICC and
+    /// side (a finished one is replaced).
+    fn open_change(
+        &self,
+        change: &crate::es7::SmsrChange,
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The change of `eid` on `side`, finished or not.
+    fn change(
+        &self,
+        eid: &str,
+        side: crate::es7::Side,
+    ) -> impl Future<Output = Result<Option<crate::es7::SmsrChange>, StoreError>> + Send;
+
+    /// Writes `change` if its stored stage is still `from` (a stage name); `false` when
+    /// another step moved it meanwhile (nothing written).
+    fn move_change(
+        &self,
+        change: &crate::es7::SmsrChange,
+        from: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// SM-SR2: replaces the eUICC's ISD-R keys (sealed) and makes the next SCP80 counter
+    /// follow `counter` (the new keyset's InitialSequenceCounter), in one transaction.
+    fn install_keys(
+        &self,
+        eid: &str,
+        keys: &EuiccKeys,
+        counter: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// SM-SR1: forgets the eUICC (its EIS, keys and MSISDNs; the operation log stays) and
+    /// queues `notices`, in one transaction.
+    fn remove_euicc(
+        &self,
+        eid: &str,
+        notices: &[Addressed],
+        now: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Unfinished changes whose next step is this SM-SR's or that may expire (every stage
+    /// but `awaitingCompletion`), least recently moved first.
+    fn changes_to_drive(
+        &self,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<crate::es7::SmsrChange>, StoreError>> + Send;
 }

@@ -106,6 +106,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261212000005_smdp_order_lease.sql"),
         include_str!("../migrations/postgres/20261212000005_smdp_order_lease.sql"),
     ),
+    (
+        20261212000031,
+        "smsr change",
+        include_str!("../migrations/sqlite/20261212000031_smsr_change.sql"),
+        include_str!("../migrations/postgres/20261212000031_smsr_change.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -84,7 +84,7 @@ const ACCEPT_MO_COUNTER: &str =
 const INSERT_NOTIFICATION: &str = "INSERT INTO smsr_notifications (eid, sequence, kind, \
      isd_p_aid, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (eid, sequence) DO NOTHING";
 
-fn err(e: DbError) -> StoreError {
+pub(crate) fn err(e: DbError) -> StoreError {
     match e {
         DbError::Duplicate(_) => StoreError::Duplicate,
         DbError::Corrupt(c) => StoreError::Corrupt(c),
@@ -93,7 +93,10 @@ fn err(e: DbError) -> StoreError {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T, what: &'static str) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(
+    value: &T,
+    what: &'static str,
+) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|_| StoreError::Corrupt(what))
 }
 
@@ -101,7 +104,7 @@ fn u64_of(v: i64, what: &'static str) -> Result<u64, DbError> {
     u64::try_from(v).map_err(|_| DbError::Corrupt(what))
 }
 
-fn i64_of(v: u64) -> Result<i64, StoreError> {
+pub(crate) fn i64_of(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt("value out of range"))
 }
 
@@ -146,7 +149,11 @@ async fn write_msisdns(tx: &mut Tx, eis: &Eis) -> Result<(), DbError> {
 }
 
 /// Queues `notices` inside `tx`.
-async fn write_notices(tx: &mut Tx, notices: &[Addressed], now: i64) -> Result<(), DbError> {
+pub(crate) async fn write_notices(
+    tx: &mut Tx,
+    notices: &[Addressed],
+    now: i64,
+) -> Result<(), DbError> {
     for n in notices {
         let destination = serde_json::to_string(&n.destination)
             .map_err(|_| DbError::Corrupt("notice destination"))?;

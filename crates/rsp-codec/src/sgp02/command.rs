@@ -233,6 +233,38 @@ impl DeleteProfile {
     }
 }
 
+/// DELETE [key] (GP Card Spec §11.2.2.3.2) of every key of one key version of the
+/// addressed security domain: `80 E4 00 00 03 D2 01 KVN`. The old SM-SR deletes its ISD-R
+/// SCP80 keysets this way at the end of an SM-SR change (SGP.02 §3.7; our reading: the
+/// key version alone, no `D0` key identifier, deletes the whole keyset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteKey {
+    /// Key version number.
+    pub key_version: u8,
+}
+
+impl DeleteKey {
+    /// The DELETE APDU.
+    pub fn to_apdu(&self) -> Result<Vec<u8>, Sgp02Error> {
+        build(
+            c::INS_DELETE,
+            0x00,
+            c::P2_DELETE_OBJECT,
+            &[c::TAG_DELETE_KEY_VERSION, 0x01, self.key_version],
+        )
+    }
+    /// Parses the DELETE APDU.
+    pub fn parse(apdu: &[u8]) -> Result<Self, Sgp02Error> {
+        let a = split_command(apdu, c::INS_DELETE, 0, c::P2_DELETE_OBJECT)?;
+        match a.data {
+            [c::TAG_DELETE_KEY_VERSION, 0x01, v] => Ok(DeleteKey { key_version: *v }),
+            _ => Err(Sgp02Error::Malformed(
+                "DELETE [key] without one D2 key version",
+            )),
+        }
+    }
+}
+
 /// Audit: GET STATUS `80 F2 40 02 Lc 4F L [AID]` (all security domains when no AID).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct GetStatus {
@@ -331,6 +363,8 @@ pub enum Es5Command {
     UpdateSmsrAddressingParameters(UpdateSmsrAddressingParameters),
     /// DELETE.
     DeleteProfile(DeleteProfile),
+    /// DELETE [key].
+    DeleteKey(DeleteKey),
     /// GET STATUS.
     GetStatus(GetStatus),
     /// GET DATA.
@@ -348,6 +382,9 @@ impl Es5Command {
         }
         Ok(match a.ins {
             c::INS_INSTALL => Es5Command::CreateIsdp(CreateIsdp::parse(apdu)?),
+            c::INS_DELETE if a.p2 == c::P2_DELETE_OBJECT => {
+                Es5Command::DeleteKey(DeleteKey::parse(apdu)?)
+            }
             c::INS_DELETE => Es5Command::DeleteProfile(DeleteProfile::parse(apdu)?),
             c::INS_GET_STATUS => Es5Command::GetStatus(GetStatus::parse(apdu)?),
             c::INS_GET_DATA => Es5Command::GetData(GetData::parse(apdu)?),
@@ -395,6 +432,7 @@ impl Es5Command {
             Es5Command::UpdateConnectivityParameters(x) => x.to_apdu(),
             Es5Command::UpdateSmsrAddressingParameters(x) => x.to_apdu(),
             Es5Command::DeleteProfile(x) => x.to_apdu(),
+            Es5Command::DeleteKey(x) => x.to_apdu(),
             Es5Command::GetStatus(x) => x.to_apdu(),
             Es5Command::GetData(x) => Ok(x.to_apdu()),
             Es5Command::AdminSessionTrigger(x) => x.to_apdu(),

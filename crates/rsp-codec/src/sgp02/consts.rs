@@ -58,6 +58,10 @@ pub const P1_STORE_DATA_LAST_BER: u8 = 0x90;
 pub const TAG_ADMIN_SESSION_TRIGGER: u8 = 0x81;
 /// DELETE P2: delete object and related objects (GP §11.2.2.2).
 pub const P2_DELETE_RELATED: u8 = 0x80;
+/// DELETE [key] P2: delete the object only (GP §11.2.2.2).
+pub const P2_DELETE_OBJECT: u8 = 0x00;
+/// DELETE [key]: key version number tag (GP Card Spec §11.2.2.3.2, Table 11-24).
+pub const TAG_DELETE_KEY_VERSION: u8 = 0xD2;
 /// GET STATUS P1: applications, including security domains (GP §11.4.2.1).
 pub const P1_GET_STATUS_APPS: u8 = 0x40;
 /// GET STATUS P2: TLV-coded response, first or only occurrence (GP §11.4.2.2).

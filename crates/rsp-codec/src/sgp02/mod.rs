@@ -23,8 +23,8 @@ mod tlv;
 pub mod types;
 
 pub use command::{
-    AdminSessionTrigger, CreateIsdp, DeleteProfile, DisableProfile, EnableProfile, Es5Command,
-    GetData, GetStatus, HandleNotificationConfirmation, SetFallbackAttribute,
+    AdminSessionTrigger, CreateIsdp, DeleteKey, DeleteProfile, DisableProfile, EnableProfile,
+    Es5Command, GetData, GetStatus, HandleNotificationConfirmation, SetFallbackAttribute,
     UpdateConnectivityParameters, UpdateSmsrAddressingParameters,
 };
 pub use notification::{DefaultNotification, NotificationType};

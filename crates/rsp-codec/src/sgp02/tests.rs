@@ -159,6 +159,7 @@ fn es5_command_dispatch_round_trips() {
         }),
         Es5Command::UpdateSmsrAddressingParameters(UpdateSmsrAddressingParameters::default()),
         Es5Command::DeleteProfile(DeleteProfile { aid: isdp0() }),
+        Es5Command::DeleteKey(DeleteKey { key_version: 1 }),
         Es5Command::GetStatus(GetStatus::default()),
         Es5Command::GetData(GetData::Eid),
         Es5Command::GetData(GetData::EuiccCertificate),
@@ -167,6 +168,12 @@ fn es5_command_dispatch_round_trips() {
         let apdu = cmd.to_apdu().expect("apdu");
         assert_eq!(Es5Command::parse(&apdu).expect("parse"), cmd, "{apdu:02X?}");
     }
+    // DELETE [key] of key version 2 (GP Card Spec §11.2.2.3.2), byte-exact.
+    assert_eq!(
+        DeleteKey { key_version: 2 }.to_apdu().expect("apdu"),
+        h("80E4000003D20102")
+    );
+    assert!(Es5Command::parse(&h("80E4000003D00101")).is_err());
 }
 
 #[test]

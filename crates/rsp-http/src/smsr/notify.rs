@@ -188,6 +188,9 @@ fn ws_function(f: &rsp_smsr::Function) -> rsp_codec::ws::Function {
         F::CreateIsdp { .. } => W::CreateIsdp,
         F::SendData { .. } => W::SendData,
         F::UpdateConnectivityParameters { .. } => W::UpdateConnectivityParameters,
+        // Never with a ReplyTo (the ES7 caller waits for it); named for logs.
+        F::IsdRKeyEstablishment { .. } => W::AuthenticateSmsr,
+        F::DeleteKeysets { .. } => W::SmsrChange,
     }
 }
 
@@ -200,7 +203,9 @@ fn envelope<B: rsp_codec::ws::RequestBody>(
 
 /// The SGP.02 web-service rendering (SOAP 1.2): an operation result as the function's
 /// response with `wsa:RelatesTo` = the request's MessageID (ES4 for an Operator, ES3 for
-/// an SM-DP; SendData's with the eUICC's response script), a Profile change as HandleProfileEnabled/Disabled/DeletedNotification.
+/// an SM-DP; SendData's with the eUICC's response script), a Profile change as
+/// HandleProfileEnabled/Disabled/DeletedNotification, an SM-SR change completed here as ES4
+/// HandleSMSRChangeNotification.
 pub fn soap_renderer(smsr_id: String) -> Renderer {
     use rsp_codec::ws::es3::Es3Request;
     use rsp_codec::ws::es4::Es4Request;
@@ -267,6 +272,13 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
                 } else {
                     envelope(&Message::<Es4Request>::Notification(notification), header)
                 }
+            }
+            Notice::SmsrChanged { eis, at } => {
+                let notification = rsp_codec::ws::SmsrChangeNotification {
+                    eis: Box::new(super::ws_map::eis_out(eis)),
+                    completion_timestamp: rsp_smsr::service::rfc3339(*at),
+                };
+                envelope(&Message::<Es4Request>::SmsrChange(notification), header)
             }
         };
         Ok(Rendered {

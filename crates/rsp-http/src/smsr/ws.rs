@@ -108,7 +108,11 @@ pub(crate) fn caller(cert: Option<Extension<PeerCertificate>>) -> Option<String>
 }
 
 /// The response envelope answering `request` (RelatesTo its MessageID).
-fn respond<B: RequestBody>(request: &WsHeader, smsr_id: &str, msg: &Message<B>) -> Response {
+pub(crate) fn respond<B: RequestBody>(
+    request: &WsHeader,
+    smsr_id: &str,
+    msg: &Message<B>,
+) -> Response {
     let header = WsHeader {
         to: request.from.clone(),
         from: Some(smsr_id.to_owned()),
@@ -370,6 +374,10 @@ async fn es4<S: SmsrStore + 'static>(
     let Some(operator) = caller(cert) else {
         return unauthenticated();
     };
+    // PrepareSMSRChange / SMSRChange: their own body type (rsp_codec::ws::es4).
+    if let Some(r) = super::es7::es4_smsr_change(&state.smsr, &operator, &body).await {
+        return r;
+    }
     let (header, request) = match parse::<Es4Request>(&body) {
         Ok(r) => r,
         Err(f) => return *f,

@@ -106,6 +106,33 @@ pub fn eis_out(e: &Eis) -> ws::Eis {
 
 /// The EIS and ISD-R keys of an ES1 RegisterEIS.
 pub fn eis_in(e: &ws::Eis) -> Result<(Eis, EuiccKeys), SmsrError> {
+    let isd_r = e.isd_r.as_ref().ok_or(SmsrError::Missing("ISD-R keys"))?;
+    let mut keys = EuiccKeys::default();
+    for k in &isd_r.scp80_keysets {
+        let algorithm = match k.algorithm {
+            ws::Scp80Algorithm::Tdes => Scp80Algorithm::Tdes,
+            ws::Scp80Algorithm::Aes => Scp80Algorithm::Aes,
+        };
+        keys.scp80.push(
+            Scp80Keyset::new(k.version, algorithm, &k.kic, &k.kid)
+                .map_err(|_| SmsrError::Invalid("SCP80 keyset"))?,
+        );
+    }
+    if let Some(p) = &isd_r.scp81_psk {
+        keys.scp81 =
+            Some(Scp81Psk::new(p.identity.clone(), &p.key).map_err(|_| SmsrError::Invalid("PSK"))?);
+    }
+    let eis = eis_document(e, keys.scp81.is_some())?;
+    Ok((eis, keys))
+}
+
+/// The EIS of an ES7 HandoverEUICC: no ISD-R keys come with it (any sent are ignored: the
+/// new SM-SR establishes its own), so no SCP81 either until a PSK is set up.
+pub fn eis_handed_over(e: &ws::Eis) -> Result<Eis, SmsrError> {
+    eis_document(e, false)
+}
+
+fn eis_document(e: &ws::Eis, https: bool) -> Result<Eis, SmsrError> {
     let eid = Eid::parse(&e.eid).map_err(|_| SmsrError::Invalid("EID"))?;
     let mut profiles = Vec::with_capacity(e.profiles.len());
     for p in &e.profiles {
@@ -126,23 +153,7 @@ pub fn eis_in(e: &ws::Eis) -> Result<(Eis, EuiccKeys), SmsrError> {
             allocated_memory: p.allocated_memory.and_then(|m| u32::try_from(m).ok()),
         });
     }
-    let isd_r = e.isd_r.as_ref().ok_or(SmsrError::Missing("ISD-R keys"))?;
-    let mut keys = EuiccKeys::default();
-    for k in &isd_r.scp80_keysets {
-        let algorithm = match k.algorithm {
-            ws::Scp80Algorithm::Tdes => Scp80Algorithm::Tdes,
-            ws::Scp80Algorithm::Aes => Scp80Algorithm::Aes,
-        };
-        keys.scp80.push(
-            Scp80Keyset::new(k.version, algorithm, &k.kic, &k.kid)
-                .map_err(|_| SmsrError::Invalid("SCP80 keyset"))?,
-        );
-    }
-    if let Some(p) = &isd_r.scp81_psk {
-        keys.scp81 =
-            Some(Scp81Psk::new(p.identity.clone(), &p.key).map_err(|_| SmsrError::Invalid("PSK"))?);
-    }
-    let eis = Eis {
+    Ok(Eis {
         eid,
         eum_id: e.eum_id.clone(),
         production_date: Some(e.production_date.clone()).filter(|s| !s.is_empty()),
@@ -154,14 +165,10 @@ pub fn eis_in(e: &ws::Eis) -> Result<(Eis, EuiccKeys), SmsrError> {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD.encode(&c.certificate)
         }),
-        capabilities: EuiccCapabilities {
-            sms: true,
-            https: keys.scp81.is_some(),
-        },
+        capabilities: EuiccCapabilities { sms: true, https },
         profiles,
         last_audit_date: None,
-    };
-    Ok((eis, keys))
+    })
 }
 
 /// `FunctionExecutionStatus` of an error.

@@ -137,5 +137,5 @@ pub fn establish(
     let r = run(&mut lab.card, target, wrap(first));
     let (second, waiting) = ke.on_challenge(&r, &lab.credential)?;
     let r = run(&mut lab.card, target, wrap(second));
-    waiting.on_receipt(&r)
+    Ok(waiting.on_receipt(&r)?)
 }

@@ -204,7 +204,6 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
             )]
             .into(),
         },
-        notice_identity: Some(tls_identity),
         notice_ca: vec![std::fs::read(nist.join("ci.pem")).context("ci.pem")?],
         web_services: Some((
             ws_addr,
@@ -214,6 +213,10 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
                 client_ca: vec![nist.join("ci.pem")],
             },
         )),
+        es7: crate::cli::serve::Es7Settings {
+            client_identity_pem: Some(tls_identity),
+            ..Default::default()
+        },
     };
     let smsr = start_smsr(settings, scp81, admin_listener).await?;
     let base = format!("http://{}", smsr.admin);

@@ -50,7 +50,8 @@ pub enum Mode {
 
 pub struct Device {
     pub mode: Mutex<Mode>,
-    pub held: Mutex<Vec<Vec<u8>>>,
+    /// Held PoRs with the address each goes back to.
+    pub held: Mutex<Vec<(SmppAddress, Vec<u8>)>>,
     pub packets: std::sync::atomic::AtomicUsize,
     pub esme: OnceLock<Arc<Esme>>,
     /// The card behind the modem (tests read its state).
@@ -58,22 +59,19 @@ pub struct Device {
 }
 
 impl Device {
-    async fn send(&self, ud: &[u8]) {
+    /// Sends a PoR back to `to`, the sender of the command packet (the SM-SR that sent
+    /// it: two SM-SRs share the lab SMSC in the SM-SR change test).
+    async fn send(&self, to: &SmppAddress, ud: &[u8]) {
         let esme = self.esme.get().unwrap();
-        esme.submit_binary(
-            &SmppAddress::international(DEVICE_MSISDN),
-            &SmppAddress::international(SMSR_MSISDN),
-            ud,
-            0,
-        )
-        .await
-        .unwrap();
+        esme.submit_binary(&SmppAddress::international(DEVICE_MSISDN), to, ud, 0)
+            .await
+            .unwrap();
     }
 
     pub async fn release(&self) {
         let held = std::mem::take(&mut *self.held.lock().await);
-        for ud in held {
-            self.send(&ud).await;
+        for (to, ud) in held {
+            self.send(&to, &ud).await;
         }
     }
 }
@@ -99,6 +97,7 @@ pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
         let mut reference = 0u8;
         while let Some(m) = inbound.recv().await {
             let Inbound::Message(m) = m else { continue };
+            let from = m.source.clone();
             let Some(whole) = reassembler.push(&m.source.address, &m.user_data).unwrap() else {
                 continue;
             };
@@ -117,8 +116,8 @@ pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
             let mode = *d.mode.lock().await;
             for ud in por.submit_user_data(reference).unwrap() {
                 match mode {
-                    Mode::Answer => d.send(&ud).await,
-                    Mode::Hold => d.held.lock().await.push(ud),
+                    Mode::Answer => d.send(&from, &ud).await,
+                    Mode::Hold => d.held.lock().await.push((from.clone(), ud)),
                     Mode::Drop => {}
                 }
             }
@@ -169,6 +168,13 @@ impl Server {
         } else {
             vec!["--scp81-listen", "127.0.0.1:0"]
         };
+        // `extra` may give the SM-SR its own SMPP account and address (a second SM-SR,
+        // in a folder of its own with its password in `smpp.pw`).
+        let smpp: &[&str] = if self.extra.iter().any(|a| a == "--msisdn") {
+            &[]
+        } else {
+            &["--smpp-system-id", "smsr", "--msisdn", SMSR_MSISDN]
+        };
         let child = rsp()
             .args(["serve", "smsr", "--log-format", "text"])
             .args(scp81)
@@ -180,7 +186,7 @@ impl Server {
             .arg(self.dir.join("data.key"))
             .arg("--smsc")
             .arg(self.smsc.to_string())
-            .args(["--smpp-system-id", "smsr", "--msisdn", SMSR_MSISDN])
+            .args(smpp)
             .arg("--smpp-password-file")
             .arg(self.dir.join("smpp.pw"))
             .args([

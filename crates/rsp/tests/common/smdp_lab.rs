@@ -202,9 +202,9 @@ impl SmdpLab {
             format!("{SMDP}=https://localhost:{es2_port}/gsma/sgp02/es3"),
             "--notice-ca".into(),
             path("ci.pem"),
-            "--notice-client-cert".into(),
+            "--client-cert".into(),
             path("dp-tls.pem"),
-            "--notice-client-key".into(),
+            "--client-key".into(),
             path("dp-tls.key.pem"),
         ]);
         soap.running = Some(soap.server.start());

@@ -20,6 +20,7 @@ mod smdp;
 mod smdpp;
 mod smds;
 mod smsr;
+mod smsr_es7;
 
 use clap::Subcommand;
 
@@ -30,6 +31,7 @@ pub use smdp::{SmdpArgs, SmdpSettings, start_smdp};
 pub use smdpp::{SmdppArgs, start_smdpp};
 pub use smds::{SmdsArgs, start_smds};
 pub use smsr::{SmsrArgs, SmsrSettings, start_smsr};
+pub use smsr_es7::Es7Settings;
 
 /// A running SM-DP+.
 pub type RunningSmdpp = RunningServer;

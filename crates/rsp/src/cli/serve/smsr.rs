@@ -2,7 +2,8 @@
 //! an SMSC, SCP80 secured packets) and over HTTPS (SCP81: the GlobalPlatform Amendment B
 //! admin server on TLS-PSK, sessions opened by a push SMS); the EIS store and the
 //! operation queue with retries on SQLite or PostgreSQL; the admin API (`/smsr/v1/*`,
-//! `/health`, `/metrics`) on the admin listener.
+//! `/health`, `/metrics`) on the admin listener; the SGP.02 web services (ES1/ES3/ES4, and
+//! ES7 with the SM-SR change's driver) on --listen.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -146,18 +147,9 @@ pub struct SmsrArgs {
         value_delimiter = ','
     )]
     notice_ca: Vec<PathBuf>,
-    /// The SM-SR's TLS client certificate chain towards notice endpoints (PEM): an
-    /// SM-DP's ES3 notification endpoint identifies the SM-SR by it.
-    #[arg(long, env = "RSP_SMSR_NOTICE_CLIENT_CERT", value_name = "FILE")]
-    notice_client_cert: Option<PathBuf>,
-    /// Its private key (PEM, or a pkcs11: URI).
-    #[arg(
-        long,
-        env = "RSP_SMSR_NOTICE_CLIENT_KEY",
-        value_name = "FILE",
-        requires = "notice_client_cert"
-    )]
-    notice_client_key: Option<PathBuf>,
+    /// The SM-SR change (ES7).
+    #[command(flatten)]
+    es7: super::smsr_es7::Es7Args,
     /// Log format.
     #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
@@ -190,10 +182,10 @@ pub struct SmsrSettings {
     pub endpoints: rsp_http::smsr::notify::Endpoints,
     /// Trust anchors of notice endpoints, PEM.
     pub notice_ca: Vec<Vec<u8>>,
-    /// The TLS client identity towards notice endpoints (key then chain, PEM).
-    pub notice_identity: Option<Vec<u8>>,
     /// The web services' listen address and TLS files, when on.
     pub web_services: Option<(SocketAddr, rsp_http::tls::TlsFiles)>,
+    /// The SM-SR change (ES7, served with the web services).
+    pub es7: super::smsr_es7::Es7Settings,
 }
 
 pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
@@ -226,11 +218,7 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
             smdps: endpoints(&args.smdp, "smdp")?,
         },
         notice_ca: super::common::read_all(&args.notice_ca)?,
-        notice_identity: match (&args.notice_client_cert, &args.notice_client_key) {
-            (Some(cert), Some(key)) => Some(super::common::client_identity(key, cert)?),
-            (None, None) => None,
-            _ => anyhow::bail!("--notice-client-cert and --notice-client-key go together"),
-        },
+        es7: args.es7.settings(args.listen)?,
         web_services: match (args.tls_cert, args.tls_key) {
             (Some(cert_chain), Some(key)) if !args.client_ca.is_empty() => Some((
                 args.listen,
@@ -373,21 +361,34 @@ pub async fn start_smsr(
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(listen = %listener.local_addr()?, "ES1/ES3/ES4 web services");
-            Some((listener, tls, rsp_http::smsr::ws::router(service.clone())))
+            let app = rsp_http::smsr::ws::router(service.clone())
+                .merge(rsp_http::smsr::es7::router(service.clone()));
+            Some((listener, tls, app))
         }
         None => {
             tracing::warn!("no --tls-cert/--tls-key/--client-ca: ES1/ES3/ES4 web services off");
             None
         }
     };
+    // One client for notices and ES7 peers: the notice trust anchors, this SM-SR's
+    // client certificate when given.
+    let client = rsp_http::es2plus_client::build_client(
+        &rsp_http::es2plus_client::ClientTls {
+            roots_pem: s.notice_ca.clone(),
+            identity_pem: s.es7.client_identity_pem.clone(),
+        },
+        Duration::from_secs(30),
+    )?;
+    let es7 = rsp_http::smsr::es7::Es7Config {
+        client: client.clone(),
+        peers: s.es7.peers.clone(),
+        own_url: s.es7.own_url.clone(),
+        credential: s.es7.credential.clone(),
+        key_version: s.es7.key_version,
+        host_id: s.es7.host_id.clone(),
+    };
     let notices = rsp_http::smsr::notify::NoticeSender {
-        client: rsp_http::es2plus_client::build_client(
-            &rsp_http::es2plus_client::ClientTls {
-                roots_pem: s.notice_ca.clone(),
-                identity_pem: s.notice_identity.clone(),
-            },
-            Duration::from_secs(30),
-        )?,
+        client,
         endpoints: s.endpoints.clone(),
         render: rsp_http::smsr::notify::soap_renderer(s.smsr_id.clone()),
         max_attempts: 10,
@@ -418,6 +419,12 @@ pub async fn start_smsr(
             Duration::from_secs(1),
             rx.clone(),
         ));
+        let es7 = tokio::spawn(rsp_http::smsr::es7::run(
+            service.clone(),
+            es7,
+            s.send_interval,
+            rx.clone(),
+        ));
         let ws = web_services.map(|(listener, tls, app)| {
             tokio::spawn(rsp_http::server::serve_tls(
                 listener,
@@ -431,6 +438,7 @@ pub async fn start_smsr(
         let _ = smpp.await;
         let _ = sender.await;
         let _ = notify.await;
+        let _ = es7.await;
         if let Some(ws) = ws {
             let _ = ws.await;
         }

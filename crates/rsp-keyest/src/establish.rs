@@ -28,30 +28,30 @@ use rsp_crypto::{KeyAgreement, PublicKey, SoftwareKey};
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid, SecurityKeys};
 
 use crate::certificate::parameter_reference;
-use crate::{SmdpCredential, SmdpError};
+use crate::{Credential, KeyEstError};
 
 /// Identifier of the first key of the ISD-P keyset.
 pub const KEY_ID: u8 = 0x01;
 
 /// The data of the script's last R-APDU; every R-APDU must be a success.
-pub fn script_answer(rapdus: &[Vec<u8>]) -> Result<&[u8], SmdpError> {
+pub fn script_answer(rapdus: &[Vec<u8>]) -> Result<&[u8], KeyEstError> {
     let mut data: &[u8] = &[];
     for r in rapdus {
         let (d, sw) = StatusWord::split_response(r)?;
         if !sw.is_success() {
-            return Err(SmdpError::Refused(sw));
+            return Err(KeyEstError::Refused(sw));
         }
         data = d;
     }
     if rapdus.is_empty() {
-        return Err(SmdpError::Unexpected("an empty response script"));
+        return Err(KeyEstError::Unexpected("an empty response script"));
     }
     Ok(data)
 }
 
 /// `apdus` prefixed with INSTALL [for personalization] of `isdp`: the form for a SendData
 /// addressed to the ISD-R instead of the ISD-P.
-pub fn via_isd_r(isdp: &Aid, apdus: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, SmdpError> {
+pub fn via_isd_r(isdp: &Aid, apdus: Vec<Vec<u8>>) -> Result<Vec<Vec<u8>>, KeyEstError> {
     let mut v = vec![InstallForPersonalization { aid: isdp.clone() }.to_apdu()?];
     v.extend(apdus);
     Ok(v)
@@ -94,9 +94,9 @@ pub struct KeyEstablishment {
 impl KeyEstablishment {
     /// A key establishment with the ECASD holding `ecasd_key`; `host_id` (1..16 octets)
     /// identifies the SM-DP in the derivation.
-    pub fn new(ecasd_key: PublicKey, key_version: u8, host_id: &[u8]) -> Result<Self, SmdpError> {
+    pub fn new(ecasd_key: PublicKey, key_version: u8, host_id: &[u8]) -> Result<Self, KeyEstError> {
         if host_id.is_empty() || host_id.len() > 16 {
-            return Err(SmdpError::Credential(
+            return Err(KeyEstError::Credential(
                 "host identifier of 1..16 octets".into(),
             ));
         }
@@ -118,9 +118,9 @@ impl KeyEstablishment {
         key_version: u8,
         host_id: &[u8],
         initial_counter: u64,
-    ) -> Result<Self, SmdpError> {
+    ) -> Result<Self, KeyEstError> {
         if !(1..=15).contains(&key_version) {
-            return Err(SmdpError::Credential(
+            return Err(KeyEstError::Credential(
                 "an SCP80 key version is 1..15".into(),
             ));
         }
@@ -139,16 +139,13 @@ impl KeyEstablishment {
 
     /// The first script: CERT.DP.ECDSA (CERT.SR.ECDSA for the ISD-R; the certificate
     /// type must fit the target).
-    pub fn certificate_script(
-        &self,
-        credential: &SmdpCredential,
-    ) -> Result<Vec<Vec<u8>>, SmdpError> {
+    pub fn certificate_script(&self, credential: &Credential) -> Result<Vec<Vec<u8>>, KeyEstError> {
         let wanted = match self.target {
             Target::IsdP => c::CERT_TYPE_SMDP,
             Target::IsdR { .. } => c::CERT_TYPE_SMSR,
         };
         if credential.certificate_type() != Some(wanted) {
-            return Err(SmdpError::Credential(
+            return Err(KeyEstError::Credential(
                 "the certificate type does not fit the target".into(),
             ));
         }
@@ -162,8 +159,8 @@ impl KeyEstablishment {
     pub fn on_challenge(
         self,
         rapdus: &[Vec<u8>],
-        credential: &SmdpCredential,
-    ) -> Result<(Vec<Vec<u8>>, AwaitingReceipt), SmdpError> {
+        credential: &Credential,
+    ) -> Result<(Vec<Vec<u8>>, AwaitingReceipt), KeyEstError> {
         let challenge = RandomChallenge::parse(script_answer(rapdus)?)?;
         let (ka, waiting) = self.agree(&challenge.0, credential)?;
         Ok((vec![ka.to_apdu()?], waiting))
@@ -174,8 +171,8 @@ impl KeyEstablishment {
     pub fn authenticate_smsr(
         &self,
         eid: &str,
-        credential: &SmdpCredential,
-    ) -> Result<Es7Request, SmdpError> {
+        credential: &Credential,
+    ) -> Result<Es7Request, KeyEstError> {
         self.isd_r_only()?;
         self.certificate_script(credential)?;
         Ok(Es7Request::AuthenticateSmsr {
@@ -191,8 +188,8 @@ impl KeyEstablishment {
         self,
         eid: &str,
         random_challenge: &[u8],
-        credential: &SmdpCredential,
-    ) -> Result<(Es7Request, AwaitingReceipt), SmdpError> {
+        credential: &Credential,
+    ) -> Result<(Es7Request, AwaitingReceipt), KeyEstError> {
         let initial_counter = self.isd_r_only()?;
         let (ka, waiting) = self.agree(random_challenge, credential)?;
         let request = Es7Request::CreateAdditionalKeySet {
@@ -209,17 +206,17 @@ impl KeyEstablishment {
         Ok((request, waiting))
     }
 
-    fn isd_r_only(&self) -> Result<u64, SmdpError> {
+    fn isd_r_only(&self) -> Result<u64, KeyEstError> {
         match self.target {
             Target::IsdR { initial_counter } => Ok(initial_counter),
-            Target::IsdP => Err(SmdpError::Credential(
+            Target::IsdP => Err(KeyEstError::Credential(
                 "ES7 is for the ISD-R key establishment".into(),
             )),
         }
     }
 
     /// The CRT of the target's keyset.
-    fn crt(&self) -> Result<KeyAgreementCrt, SmdpError> {
+    fn crt(&self) -> Result<KeyAgreementCrt, KeyEstError> {
         let scenario_parameters =
             c::SCENARIO_PARAM_CERTIFICATE | c::SCENARIO_PARAM_DR | c::SCENARIO_PARAM_HOST_ID;
         Ok(match self.target {
@@ -246,8 +243,8 @@ impl KeyEstablishment {
     fn agree(
         self,
         challenge: &[u8],
-        credential: &SmdpCredential,
-    ) -> Result<(KeySetKeyAgreement, AwaitingReceipt), SmdpError> {
+        credential: &Credential,
+    ) -> Result<(KeySetKeyAgreement, AwaitingReceipt), KeyEstError> {
         let crt = self.crt()?;
         let esk = SoftwareKey::generate(self.ecasd_key.curve())?;
         let ephemeral_key = EcPublicKey {
@@ -301,7 +298,7 @@ impl AwaitingReceipt {
 
     /// The ISD-R's answer to a [`KeyEstablishment::for_isd_r`]: the new SCP80 keyset
     /// when the receipt verifies.
-    pub fn on_isd_r_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdrKeyset, SmdpError> {
+    pub fn on_isd_r_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdrKeyset, KeyEstError> {
         let answer = KeySetReceipt::parse(script_answer(rapdus)?)?;
         self.isd_r_keyset(&answer)
     }
@@ -312,16 +309,16 @@ impl AwaitingReceipt {
         self,
         derivation_random: Option<&[u8]>,
         receipt: &[u8],
-    ) -> Result<IsdrKeyset, SmdpError> {
+    ) -> Result<IsdrKeyset, KeyEstError> {
         self.isd_r_keyset(&KeySetReceipt {
             derivation_random: derivation_random.map(<[u8]>::to_vec),
             receipt: receipt.to_vec(),
         })
     }
 
-    fn isd_r_keyset(self, answer: &KeySetReceipt) -> Result<IsdrKeyset, SmdpError> {
+    fn isd_r_keyset(self, answer: &KeySetReceipt) -> Result<IsdrKeyset, KeyEstError> {
         let Target::IsdR { initial_counter } = self.target else {
-            return Err(SmdpError::Unexpected("not an ISD-R key establishment"));
+            return Err(KeyEstError::Unexpected("not an ISD-R key establishment"));
         };
         let version = self.crt.key_version;
         let keys = self.verify(answer)?;
@@ -334,12 +331,12 @@ impl AwaitingReceipt {
 
     /// The eUICC's answer: DR and the receipt; the keys when the receipt verifies (the
     /// derived bytes as they come, whatever the target).
-    pub fn on_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdpKeys, SmdpError> {
+    pub fn on_receipt(self, rapdus: &[Vec<u8>]) -> Result<IsdpKeys, KeyEstError> {
         let answer = KeySetReceipt::parse(script_answer(rapdus)?)?;
         self.verify(&answer)
     }
 
-    fn verify(self, answer: &KeySetReceipt) -> Result<IsdpKeys, SmdpError> {
+    fn verify(self, answer: &KeySetReceipt) -> Result<IsdpKeys, KeyEstError> {
         let shs = self.esk.ecka(&self.ecasd_key)?;
         let dr = answer.derivation_random.as_deref();
         let keys = IsdpKeys::derive(
@@ -353,7 +350,7 @@ impl AwaitingReceipt {
             },
         )?;
         keys.verify_receipt(&self.crt.to_tlv()?, dr, &answer.receipt)
-            .map_err(|_| SmdpError::Receipt)?;
+            .map_err(|_| KeyEstError::Receipt)?;
         Ok(keys)
     }
 }

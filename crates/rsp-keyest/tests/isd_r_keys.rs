@@ -16,6 +16,8 @@ use rsp_codec::ws::Request;
 use rsp_codec::ws::es7::{Es7Message, Es7Request, Es7Response};
 use rsp_codec::ws::xml;
 use rsp_crypto::Curve;
+use rsp_keyest::KeyEstError;
+use rsp_keyest::establish::{IsdrKeyset, KeyEstablishment, Target};
 use rsp_m2m_euicc::M2mEuicc;
 use rsp_ota::response::PorSecurity;
 use rsp_ota::{
@@ -23,8 +25,6 @@ use rsp_ota::{
     IntegrityAlgorithm, Kic, Kid, PorMode, PorStatus, RemoteFormat, ResponsePacket, ResponseScript,
     SecurityKeys, Spi,
 };
-use rsp_smdp::SmdpError;
-use rsp_smdp::es8::{IsdrKeyset, KeyEstablishment, Target};
 
 const NEW_VERSION: u8 = 2;
 const INITIAL_COUNTER: u64 = 7;
@@ -115,7 +115,7 @@ impl Sender {
 }
 
 /// The new SM-SR's key establishment, its scripts relayed by the old SM-SR.
-fn establish(lab: &mut Lab, old: &mut Sender, key_version: u8) -> Result<IsdrKeyset, SmdpError> {
+fn establish(lab: &mut Lab, old: &mut Sender, key_version: u8) -> Result<IsdrKeyset, KeyEstError> {
     let ke = KeyEstablishment::for_isd_r(
         lab.ecasd_key.clone(),
         key_version,
@@ -216,7 +216,7 @@ fn a_certificate_from_another_ci_is_refused() {
     assert_eq!(sw(&r), StatusWord::SECURITY_STATUS);
     assert!(matches!(
         ke.clone().on_challenge(&r, &lab.foreign_smsr),
-        Err(SmdpError::Refused(StatusWord::SECURITY_STATUS))
+        Err(KeyEstError::Refused(StatusWord::SECURITY_STATUS))
     ));
     assert_eq!(lab.card.state().keysets.len(), before);
 
@@ -243,7 +243,7 @@ fn an_smdp_certificate_is_refused_by_the_isd_r() {
         KeyEstablishment::for_isd_r(lab.ecasd_key.clone(), NEW_VERSION, b"SMSR", 1).expect("ke");
     assert!(matches!(
         ke.certificate_script(&lab.credential),
-        Err(SmdpError::Credential(_))
+        Err(KeyEstError::Credential(_))
     ));
     // …and so does the ISD-R.
     let apdu = KeySetCertificate(lab.credential.certificate().clone())
@@ -360,7 +360,7 @@ fn es7_calls_are_for_the_isd_r_only() {
         .expect("create");
     assert!(matches!(
         waiting.on_es7_receipt(Some(&[0; 16]), &[0; 16]),
-        Err(SmdpError::Receipt)
+        Err(KeyEstError::Receipt)
     ));
 }
 

@@ -8,9 +8,9 @@ use common::*;
 use rsp_codec::sgp02::consts::{LC_PERSONALIZED, LC_SELECTABLE};
 use rsp_codec::sgp02::{Aid, StatusWord};
 use rsp_crypto::Curve;
+use rsp_keyest::establish::{KeyEstablishment, via_isd_r};
+use rsp_keyest::{Credential, KeyEstError, certificate};
 use rsp_pki::{Role, TestPki, TestPkiOptions};
-use rsp_smdp::es8::{KeyEstablishment, via_isd_r};
-use rsp_smdp::{SmdpCredential, SmdpError, certificate};
 
 #[test]
 fn keys_are_established_on_both_curves_and_both_routes() {
@@ -45,7 +45,7 @@ fn a_certificate_of_another_ci_is_refused() {
     assert_eq!(sw(&r), StatusWord::SECURITY_STATUS);
     assert!(matches!(
         ke.on_challenge(&r, &lab.foreign),
-        Err(SmdpError::Refused(StatusWord::SECURITY_STATUS))
+        Err(KeyEstError::Refused(StatusWord::SECURITY_STATUS))
     ));
 }
 
@@ -63,7 +63,7 @@ fn key_agreement_without_certificate_or_with_a_bad_signature_is_refused() {
     );
     let other = TestPki::generate(Curve::BrainpoolP256r1, &TestPkiOptions::default()).expect("pki");
     let wrong_key = own(&other.get(Role::DpAuth).expect("dp").key);
-    let impostor = SmdpCredential::new(
+    let impostor = Credential::new(
         certificate::issue(
             &other.get(Role::DpAuth).expect("dp").cert,
             &other.get(Role::Ci).expect("ci").key,
@@ -100,7 +100,7 @@ fn a_tampered_receipt_is_refused() {
     let last = r.last_mut().expect("r");
     let n = last.len();
     last[n - 3] ^= 0x01; // last receipt byte, before SW1 SW2
-    assert!(matches!(waiting.on_receipt(&r), Err(SmdpError::Receipt)));
+    assert!(matches!(waiting.on_receipt(&r), Err(KeyEstError::Receipt)));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use rsp_codec::sgp02::es8::{EcPublicKey, GpCertificate};
 use rsp_crypto::{Curve, Signer};
 use rsp_pki::Cert;
 
-use crate::SmdpError;
+use crate::KeyEstError;
 
 /// The key parameter reference of `curve` (GP Amd E).
 pub fn parameter_reference(curve: Curve) -> u8 {
@@ -21,25 +21,25 @@ pub fn parameter_reference(curve: Curve) -> u8 {
 }
 
 /// A date as YYYYMMDD in BCD.
-fn bcd_date(unix: u64) -> Result<[u8; 4], SmdpError> {
+fn bcd_date(unix: u64) -> Result<[u8; 4], KeyEstError> {
     let t = i64::try_from(unix)
         .ok()
         .and_then(|u| time::OffsetDateTime::from_unix_timestamp(u).ok())
-        .ok_or_else(|| SmdpError::Credential("date out of range".into()))?;
+        .ok_or_else(|| KeyEstError::Credential("date out of range".into()))?;
     let digits = format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day());
-    let b = hex::decode(digits).map_err(|_| SmdpError::Credential("date".into()))?;
-    <[u8; 4]>::try_from(b).map_err(|_| SmdpError::Credential("date".into()))
+    let b = hex::decode(digits).map_err(|_| KeyEstError::Credential("date".into()))?;
+    <[u8; 4]>::try_from(b).map_err(|_| KeyEstError::Credential("date".into()))
 }
 
 /// Builds CERT.DP.ECDSA for `dp` (the SM-DP's X.509 certificate), signed by `ci_key`.
-pub fn issue(dp: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError> {
+pub fn issue(dp: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, KeyEstError> {
     issue_typed(dp, ci_key, c::CERT_TYPE_SMDP)
 }
 
 /// Builds CERT.SR.ECDSA for `sr` (the SM-SR's X.509 certificate), signed by `ci_key`: the
 /// certificate the new SM-SR presents to the ISD-R in the SM-SR change (SGP.02 §3.7, ES7
 /// AuthenticateSMSR); it differs from CERT.DP.ECDSA only by its type `C8 01 02`.
-pub fn issue_smsr(sr: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, SmdpError> {
+pub fn issue_smsr(sr: &Cert, ci_key: &dyn Signer) -> Result<GpCertificate, KeyEstError> {
     issue_typed(sr, ci_key, c::CERT_TYPE_SMSR)
 }
 
@@ -49,14 +49,14 @@ pub fn issue_typed(
     dp: &Cert,
     ci_key: &dyn Signer,
     cert_type: u8,
-) -> Result<GpCertificate, SmdpError> {
+) -> Result<GpCertificate, KeyEstError> {
     let ca_id = dp
         .authority_key_id()
-        .ok_or_else(|| SmdpError::Credential("certificate without authority key id".into()))?
+        .ok_or_else(|| KeyEstError::Credential("certificate without authority key id".into()))?
         .to_vec();
     let subject_id = dp
         .subject_key_id()
-        .ok_or_else(|| SmdpError::Credential("certificate without subject key id".into()))?
+        .ok_or_else(|| KeyEstError::Credential("certificate without subject key id".into()))?
         .to_vec();
     let key = dp.public_key();
     let mut cert = GpCertificate {
@@ -80,27 +80,27 @@ pub fn issue_typed(
 /// What the SM-DP authenticates itself with on ES8: CERT.DP.ECDSA and SK.DP.ECDSA; or, for
 /// the new SM-SR of an SM-SR change, CERT.SR.ECDSA (see [`issue_smsr`]) and SK.SR.ECDSA.
 #[derive(Clone)]
-pub struct SmdpCredential {
+pub struct Credential {
     certificate: GpCertificate,
     key: Arc<dyn Signer>,
 }
 
-impl std::fmt::Debug for SmdpCredential {
+impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmdpCredential")
+        f.debug_struct("Credential")
             .field("serial", &hex::encode_upper(&self.certificate.serial))
             .finish_non_exhaustive()
     }
 }
 
-impl SmdpCredential {
+impl Credential {
     /// The credential; `key` must be the certificate's key.
-    pub fn new(certificate: GpCertificate, key: Arc<dyn Signer>) -> Result<Self, SmdpError> {
+    pub fn new(certificate: GpCertificate, key: Arc<dyn Signer>) -> Result<Self, KeyEstError> {
         let q = key.public_key().sec1_uncompressed();
         if certificate.public_key.q != q
             || certificate.public_key.parameter_reference != parameter_reference(key.curve())
         {
-            return Err(SmdpError::Credential(
+            return Err(KeyEstError::Credential(
                 "the key does not match CERT.DP.ECDSA".into(),
             ));
         }

@@ -1,0 +1,426 @@
+//! The SM-SR change (SGP.02 §3.7) between two `rsp serve smsr` processes sharing the lab
+//! SMSC: SM-SR1 holds the lab card, SM-SR2 is empty. The Operator calls PrepareSMSRChange
+//! on SM-SR2 and SMSRChange on SM-SR1 (ES4 SOAP, mutual TLS); SM-SR1 hands the EIS over
+//! (ES7 HandoverEUICC), SM-SR2 establishes its own ISD-R keyset through SM-SR1
+//! (AuthenticateSMSR, CreateAdditionalKeySet relayed to the card over SMS), answers,
+//! SM-SR1 forgets the eUICC and notifies SM-SR2, which notifies the Operator. Then SM-SR2
+//! enables a Profile with the new keyset and SM-SR1 refuses one (unknown EID). Refused
+//! first: HandoverEUICC from an SM-SR without a pending change. P-256 only (the lab
+//! card's PKI is P-256; the key establishment on brainpoolP256r1 is covered by
+//! rsp-keyest's isd_r_keys test).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::m2m::{
+    DEVICE_MSISDN, ICCID, KIC, KID, Server, device, get_json, lab_smsc, operator_endpoint, post,
+    soap_post, tls_client, web_service_args,
+};
+use rsp_codec::ws::envelope::{self, WsHeader};
+use rsp_codec::ws::es4::{Es4Request, Es4SmsrChangeRequest};
+use rsp_codec::ws::es7::{Es7Message, Es7Request};
+use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest, RequestBody};
+use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
+use rsp_pki::Role;
+
+const OPERATOR: &str = "Test Operator";
+const SMSR1: &str = "smsr1.localhost";
+const SMSR2: &str = "smsr2.localhost";
+const SMSR2_MSISDN: &str = "447700900002";
+const ICCID2: &str = "8944000000000000029";
+const MSISDN2: &str = "447700900003";
+
+fn header(message_id: &str) -> WsHeader {
+    WsHeader {
+        to: None,
+        from: Some(OPERATOR.into()),
+        reply_to: None,
+        message_id: message_id.into(),
+        action: String::new(),
+        relates_to: None,
+    }
+}
+
+fn request<B: RequestBody>(message_id: &str, body: B) -> String {
+    let msg: Message<B> = Message::Request(rsp_codec::ws::Request {
+        function_call_identifier: format!("fc-{message_id}"),
+        validity_period: Some(300),
+        body,
+    });
+    envelope::build(&msg.envelope(header(message_id)))
+}
+
+/// The response's execution status and its subject/reason codes.
+fn status<B: RequestBody>(text: &str) -> (ExecutionStatus, Option<(String, String)>) {
+    let env = envelope::parse(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    match Message::<B>::from_envelope(&env).unwrap() {
+        Message::Response(r) => (
+            r.status.status,
+            r.status
+                .status_code_data
+                .map(|d| (d.subject_code, d.reason_code)),
+        ),
+        _ => panic!("not a response: {text}"),
+    }
+}
+
+/// `rsp pki issue` of a TLS certificate for `host` under the test CI: DIR/NAME.pem, .key.pem.
+fn tls_identity(nist: &Path, host: &str, out: &Path) {
+    let o = common::rsp()
+        .args([
+            "pki",
+            "issue",
+            "--role",
+            "dp-tls",
+            "--host",
+            host,
+            "--ca-cert",
+        ])
+        .arg(nist.join("ci.pem"))
+        .arg("--ca-key")
+        .arg(nist.join("ci.key.pem"))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn card() -> rsp_m2m_euicc::M2mEuicc {
+    let keyset = rsp_m2m_euicc::Scp80Keyset::new(
+        1,
+        Kic::new(CipherAlgorithm::TdesCbc2Key, 1),
+        &KIC,
+        Kid::new(IntegrityAlgorithm::TdesCbcMac2Key, 1),
+        &KID,
+    )
+    .unwrap();
+    let profile = |index, iccid, msisdn, enabled| rsp_testkit::m2m::LabProfile {
+        index,
+        iccid,
+        msisdn,
+        enabled,
+        fallback: enabled,
+    };
+    rsp_testkit::m2m::card(
+        vec![keyset],
+        &[
+            profile(0, ICCID, DEVICE_MSISDN, true),
+            profile(1, ICCID2, MSISDN2, false),
+        ],
+    )
+}
+
+fn wait_for(what: &str, seconds: u64, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(
+            start.elapsed() < Duration::from_secs(seconds),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn smsr_change_between_two_servers() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir1 = common::temp_dir();
+    let dir2 = common::temp_dir();
+    let nist = common::test_pki(&dir1).join("nist");
+    tls_identity(&nist, SMSR1, &dir1.join("smsr1"));
+    // `tls_client(dir1, "smsr1")` trusts dir1/ci.pem.
+    std::fs::copy(nist.join("ci.pem"), dir1.join("ci.pem")).unwrap();
+    tls_identity(&nist, SMSR2, &dir2.join("smsr2"));
+    let smsc = lab_smsc(&rt, &dir1, &[("device", "devpw"), ("smsr2", "smsr2pw")]);
+    std::fs::write(dir2.join("smpp.pw"), "smsr2pw\n").unwrap();
+    let (endpoint, received) = operator_endpoint(&rt);
+    let card = card();
+    let eid = card.eid().to_owned();
+    let dev = rt.block_on(device(smsc.local_addr(), card));
+
+    // SM-SR2's CERT.SR.ECDSA from the card's CI (the SM-DS auth certificate's key stands
+    // in for the SM-SR's, as in rsp-keyest's tests).
+    let lab = rsp_testkit::m2m::lab_pki(&eid);
+    let sr = lab.get(Role::DsAuth).unwrap();
+    let gp = rsp_smdp::certificate::issue_smsr(&sr.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
+    std::fs::write(dir2.join("sr.gp"), gp.to_tlv().unwrap()).unwrap();
+    std::fs::write(dir2.join("sr.key.pem"), sr.key.to_pkcs8_pem().as_bytes()).unwrap();
+
+    let (ws1, ws2) = (common::free_port(), common::free_port());
+    let es7 = |port: u16| format!("https://localhost:{port}/gsma/sgp02/es7");
+    let with = |mut v: Vec<String>, more: &[&str]| {
+        v.extend(more.iter().map(|s| (*s).to_owned()));
+        v
+    };
+    let path = |p: std::path::PathBuf| p.display().to_string();
+    let server1 = Server {
+        dir: dir1.clone(),
+        smsc: smsc.local_addr(),
+        admin: common::free_port(),
+        extra: with(
+            web_service_args(&nist, ws1, OPERATOR, endpoint),
+            &[
+                "--smsr-id",
+                SMSR1,
+                "--client-cert",
+                &path(dir1.join("smsr1.pem")),
+                "--client-key",
+                &path(dir1.join("smsr1.key.pem")),
+                "--notice-ca",
+                &path(nist.join("ci.pem")),
+                "--peer-smsr",
+                &format!("{SMSR2}={}", es7(ws2)),
+            ],
+        ),
+    };
+    let server2 = Server {
+        dir: dir2.clone(),
+        smsc: smsc.local_addr(),
+        admin: common::free_port(),
+        extra: with(
+            web_service_args(&nist, ws2, OPERATOR, endpoint),
+            &[
+                "--smsr-id",
+                SMSR2,
+                "--smpp-system-id",
+                "smsr2",
+                "--msisdn",
+                SMSR2_MSISDN,
+                "--client-cert",
+                &path(dir2.join("smsr2.pem")),
+                "--client-key",
+                &path(dir2.join("smsr2.key.pem")),
+                "--notice-ca",
+                &path(nist.join("ci.pem")),
+                "--peer-smsr",
+                &format!("{SMSR1}={}", es7(ws1)),
+                "--sr-gp-cert",
+                &path(dir2.join("sr.gp")),
+                "--sr-key",
+                &path(dir2.join("sr.key.pem")),
+            ],
+        ),
+    };
+    let running1 = server1.start();
+    let running2 = server2.start();
+
+    // The card's EIS on SM-SR1: two Profiles of the Operator, the first enabled.
+    let ecasd = lab.get(Role::Euicc).unwrap().cert.der().to_vec();
+    let profile = |index: u8, iccid: &str, msisdn: &str, enabled: bool| {
+        serde_json::json!({
+            "iccid": iccid,
+            "isdPAid": rsp_codec::sgp02::Aid::isd_p(index).unwrap().to_hex(),
+            "mnoId": OPERATOR,
+            "state": if enabled { "ENABLED" } else { "DISABLED" },
+            "fallbackAttribute": enabled,
+            "subscriptionAddress": {"msisdn": msisdn}
+        })
+    };
+    let (code, body) = post(
+        server1.admin,
+        "/smsr/v1/euiccs",
+        &serde_json::json!({
+            "eis": {
+                "eid": eid, "eumId": "eum", "smsrId": "",
+                "ecasdCertificate": base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD, &ecasd),
+                "profiles": [profile(0, ICCID, DEVICE_MSISDN, true),
+                             profile(1, ICCID2, MSISDN2, false)]
+            },
+            "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
+                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
+        }),
+    );
+    assert_eq!(code, 201, "{body}");
+
+    let mno = tls_client(&nist, "mno");
+    let smsr1_client = tls_client(&dir1, "smsr1");
+    let es4 = |port: u16| format!("https://localhost:{port}/gsma/sgp02/es4");
+
+    // Refused: HandoverEUICC from SM-SR1 before any PrepareSMSRChange on SM-SR2.
+    let handover = Es7Message::Request(rsp_codec::ws::Request {
+        function_call_identifier: "fc-h".into(),
+        validity_period: None,
+        body: Es7Request::HandoverEuicc(Box::new(rsp_codec::ws::Eis {
+            eid: eid.clone(),
+            eum_id: "eum".into(),
+            production_date: String::new(),
+            platform_type: String::new(),
+            platform_version: String::new(),
+            ecasd: None,
+            remaining_memory: None,
+            available_memory_for_profiles: None,
+            smsr_id: Some(SMSR1.into()),
+            profiles: Vec::new(),
+            isd_r: None,
+        })),
+    });
+    let text = envelope::build(&handover.envelope(WsHeader {
+        reply_to: Some(es7(ws1)),
+        ..header("urn:rsp:es7:forged")
+    }));
+    let (code, text) = soap_post(&rt, &smsr1_client, &es7(ws2), text);
+    assert_eq!(code, 200, "{text}");
+    match Es7Message::from_envelope(&envelope::parse(&text).unwrap()).unwrap() {
+        Es7Message::Response(r) => {
+            assert_eq!(r.status.status, ExecutionStatus::Failed, "{text}");
+            let d = r.status.status_code_data.unwrap();
+            assert_eq!(
+                (d.subject_code.as_str(), d.reason_code.as_str()),
+                ("1.1", "1.2")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // SM-SR2 does not know the eUICC.
+    let (_, text) = soap_post(
+        &rt,
+        &mno,
+        &es4(ws2),
+        request(
+            "g-0",
+            Es4Request(ProfileRequest::GetEis { eid: eid.clone() }),
+        ),
+    );
+    assert_eq!(
+        status::<Es4Request>(&text),
+        (
+            ExecutionStatus::Failed,
+            Some(("8.1.1".into(), "3.9".into()))
+        )
+    );
+
+    // The Operator starts the change over ES4.
+    let (code, text) = soap_post(
+        &rt,
+        &mno,
+        &es4(ws2),
+        request(
+            "p-1",
+            Es4SmsrChangeRequest::PrepareSmsrChange {
+                eid: eid.clone(),
+                current_smsr_id: SMSR1.into(),
+            },
+        ),
+    );
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(
+        status::<Es4SmsrChangeRequest>(&text).0,
+        ExecutionStatus::Success,
+        "{text}"
+    );
+    let (code, text) = soap_post(
+        &rt,
+        &mno,
+        &es4(ws1),
+        request(
+            "c-1",
+            Es4SmsrChangeRequest::SmsrChange {
+                eid: eid.clone(),
+                target_smsr_id: SMSR2.into(),
+            },
+        ),
+    );
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(
+        status::<Es4SmsrChangeRequest>(&text).0,
+        ExecutionStatus::Success,
+        "{text}"
+    );
+
+    // The change completes: SM-SR2 shows the eUICC, the Operator is told.
+    wait_for("SM-SR2 to hold the eUICC", 90, || {
+        get_json(server2.admin, &format!("/smsr/v1/euiccs/{eid}"))["smsrId"] == SMSR2
+    });
+    wait_for("HandleSMSRChangeNotification", 30, || {
+        rt.block_on(received.lock())
+            .iter()
+            .any(|b| b.contains("HandleSMSRChangeNotification") && b.contains(SMSR2))
+    });
+    let (_, text) = soap_post(
+        &rt,
+        &mno,
+        &es4(ws2),
+        request(
+            "g-1",
+            Es4Request(ProfileRequest::GetEis { eid: eid.clone() }),
+        ),
+    );
+    assert_eq!(
+        status::<Es4Request>(&text).0,
+        ExecutionStatus::Success,
+        "{text}"
+    );
+    // The card holds SM-SR2's AES keyset of version 2 only: SM-SR1 deleted its own, and
+    // a packet under it is refused now.
+    {
+        let mut card = dev.card.lock().unwrap();
+        let versions: Vec<u8> = card.state().keysets.iter().map(|k| k.version).collect();
+        assert_eq!(versions, vec![2], "the card's ISD-R keysets");
+        let old =
+            rsp_smsr::Scp80Keyset::new(1, rsp_smsr::Scp80Algorithm::Tdes, &KIC, &KID).unwrap();
+        let script = rsp_smsr::es5::Es5Script {
+            tar: rsp_codec::sgp02::consts::ISD_R_TAR,
+            apdus: vec![rsp_codec::sgp02::GetStatus { aid: None }.to_apdu().unwrap()],
+        };
+        let packet = rsp_smsr::es5::seal(&old, 1_000, &script).unwrap();
+        // The card knows no keyset of that version any more.
+        let r = card.receive_command_packet(&packet);
+        assert!(!matches!(r, Ok(ref r) if r.accepted), "{r:?}");
+    }
+
+    // SM-SR1 forgot the eUICC.
+    let enable = |n: &str| {
+        request(
+            n,
+            Es4Request(ProfileRequest::EnableProfile {
+                eid: eid.clone(),
+                iccid: ICCID2.into(),
+            }),
+        )
+    };
+    let (_, text) = soap_post(&rt, &mno, &es4(ws1), enable("e-1"));
+    assert_eq!(
+        status::<Es4Request>(&text),
+        (
+            ExecutionStatus::Failed,
+            Some(("8.1.1".into(), "3.9".into()))
+        )
+    );
+
+    // SM-SR2 enables the second Profile with its keyset.
+    let packets = dev.packets.load(std::sync::atomic::Ordering::SeqCst);
+    let (code, text) = soap_post(&rt, &mno, &es4(ws2), enable("e-2"));
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(
+        status::<Es4Request>(&text).0,
+        ExecutionStatus::Success,
+        "{text}"
+    );
+    assert!(dev.packets.load(std::sync::atomic::Ordering::SeqCst) > packets);
+    {
+        let card = dev.card.lock().unwrap();
+        let enabled = card.state().enabled().unwrap();
+        assert_eq!(enabled.aid, rsp_codec::sgp02::Aid::isd_p(1).unwrap());
+        let new = card
+            .state()
+            .keysets
+            .iter()
+            .find(|k| k.version == 2)
+            .unwrap();
+        assert!(new.counter.to_u64() > 0, "the new keyset's counter moved");
+    }
+
+    drop(running1);
+    drop(running2);
+    rt.block_on(smsc.shutdown());
+    let _ = std::fs::remove_dir_all(&dir1);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
