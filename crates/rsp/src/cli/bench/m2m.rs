@@ -53,7 +53,8 @@ pub struct M2mBenchArgs {
     /// ES2 DownloadProfile orders outstanding at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
     concurrency: u64,
-    /// ES5 transport of the SM-SR's operations.
+    /// ES5 transport of the SM-SR's operations (https: see docs/benchmarks.md for what
+    /// the SM-SR supports over SCP81).
     #[arg(long, value_enum, default_value = "sms")]
     transport: M2mTransport,
     /// eUICC (ECASD) and CERT.DP.ECDSA curve [default: NIST P-256].
@@ -265,15 +266,16 @@ fn is_final(op: &Value) -> bool {
     matches!(op["status"].as_str(), Some("done" | "failed"))
 }
 
-/// Waits (up to `limit`) until every eUICC's log holds more than `baseline` operations,
-/// all final, the newest one a ConfirmNotification (the SM-SR's answer to the eUICC's
-/// notification, its last step after a power-on or a Profile change); the logs, and
-/// whether they settled.
+/// Waits (up to `limit`) until every eUICC's operations are final and, for those marked
+/// in `notified`, more than `baseline` of them with a ConfirmNotification the newest (the
+/// SM-SR's answer to the eUICC's notification, its last step after a power-on or a
+/// Profile change); the logs, and whether they settled.
 async fn settle(
     http: &reqwest::Client,
     smsr_admin: &str,
     eids: &[String],
     baseline: &[usize],
+    notified: &[bool],
     limit: Duration,
 ) -> (Vec<Vec<Value>>, bool) {
     let deadline = Instant::now() + limit;
@@ -282,13 +284,18 @@ async fn settle(
         for eid in eids {
             logs.push(operations(http, smsr_admin, eid).await);
         }
-        let settled = logs.iter().zip(baseline).all(|(log, &before)| {
-            log.len() > before
-                && log.iter().all(is_final)
-                && log.first().is_some_and(|op| {
-                    op["function"]["function"].as_str() == Some("confirmNotification")
-                })
-        });
+        let settled =
+            logs.iter()
+                .zip(baseline.iter().zip(notified))
+                .all(|(log, (&before, &notified))| {
+                    log.iter().all(is_final)
+                        && (!notified
+                            || log.len() > before
+                                && log.first().is_some_and(|op| {
+                                    op["function"]["function"].as_str()
+                                        == Some("confirmNotification")
+                                }))
+                });
         if settled || Instant::now() > deadline {
             return (logs, settled);
         }
@@ -395,6 +402,7 @@ async fn run(
         &servers.smsr_admin,
         &eids,
         &none,
+        &vec![true; eids.len()],
         Duration::from_secs(120),
     )
     .await;
@@ -427,11 +435,13 @@ async fn run(
     let stats = Arc::new(Stats::default());
     let next = Arc::new(AtomicUsize::new(0));
     let targets = Arc::new(eids.iter().cloned().zip(iccids.clone()).collect::<Vec<_>>());
+    let succeeded = Arc::new(std::sync::Mutex::new(Vec::new()));
     let before = role_ticks(pids)?;
     let start = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..a.concurrency {
         let (stats, next, targets) = (stats.clone(), next.clone(), targets.clone());
+        let succeeded = succeeded.clone();
         let operator = operator.clone();
         workers.push(tokio::spawn(async move {
             loop {
@@ -441,7 +451,10 @@ async fn run(
                 };
                 let t = Instant::now();
                 match operator.download(eid, iccid).await {
-                    Ok(got) if got == *iccid => stats.success(t.elapsed()),
+                    Ok(got) if got == *iccid => {
+                        stats.success(t.elapsed());
+                        lock(&succeeded).push(i);
+                    }
                     Ok(got) => stats.failure(&anyhow::anyhow!(
                         "{eid}: the response names ICCID {got}, not {iccid}"
                     )),
@@ -455,11 +468,18 @@ async fn run(
     }
     let seconds = start.elapsed().as_secs_f64();
     let at_last_response = role_ticks(pids)?;
+    let mut notified = vec![false; eids.len()];
+    for &i in lock(&succeeded).iter() {
+        if let Some(n) = notified.get_mut(i) {
+            *n = true;
+        }
+    }
     let (logs, settled) = settle(
         &http,
         &servers.smsr_admin,
         &eids,
         &baseline,
+        &notified,
         Duration::from_secs(60),
     )
     .await;
