@@ -324,3 +324,47 @@ fn bench_eim_fleet_on_postgres() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0");
 }
+
+/// `rsp bench m2m`: its own SMSC, SM-SR and SM-DP child processes; two ES2 DownloadProfile
+/// orders at once carried out over ES3 and ES5 (SMS) into two virtual M2M eUICCs, each of
+/// which ends with its Profile enabled; the report gives every role's CPU per download and
+/// the ES5 operations behind the downloads.
+#[test]
+fn bench_m2m_reports_downloads_through_the_servers() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "m2m", "--downloads", "2", "--concurrency", "2"])
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("ES2:"), "no progress on stderr:\n{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["transport"], "sms", "{report}");
+    assert_eq!(report["downloads"], 2, "{report}");
+    assert_eq!(report["failures"], 0, "{report}");
+    assert_eq!(report["concurrency"], 2, "{report}");
+    assert_eq!(report["cards_without_their_profile"], 0, "{report}");
+    assert!(
+        report["downloads_per_second"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+    let p50 = report["download_p50_ms"].as_f64().unwrap();
+    assert!(
+        p50 > 0.0 && report["download_p99_ms"].as_f64().unwrap() >= p50,
+        "{report}"
+    );
+    for role in ["smdp", "smsr", "smsc", "cards"] {
+        assert!(
+            report["cpu_ms_per_download"][role].is_number(),
+            "{role}: {report}"
+        );
+    }
+    // Each download is a CreateISDP, the ES8 SendData scripts, the connectivity update
+    // and the enable, each one ES5 operation at least.
+    let functions = &report["es5_functions"];
+    assert_eq!(functions["createIsdp"], 2, "{report}");
+    assert_eq!(functions["enableProfile"], 2, "{report}");
+    assert!(functions["sendData"].as_u64().unwrap() >= 4, "{report}");
+}

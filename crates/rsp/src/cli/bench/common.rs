@@ -157,6 +157,39 @@ impl Drop for ServerChild {
     }
 }
 
+/// Starts `rsp …` with the arguments `args` adds (logs at warn into `<dir>/<name>.log`, no
+/// `<env_prefix>*` variable inherited); the process.
+pub(super) fn spawn_rsp(
+    dir: &Path,
+    name: &str,
+    env_prefix: &str,
+    args: impl FnOnce(&mut Command),
+) -> anyhow::Result<ServerChild> {
+    let exe = std::env::current_exe().context("locating the rsp executable")?;
+    let log = dir.join(format!("{name}.log"));
+    let log_file =
+        std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let mut cmd = Command::new(exe);
+    cmd.env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file);
+    args(&mut cmd);
+    // Only the command line configures the child.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with(env_prefix) {
+            cmd.env_remove(key);
+        }
+    }
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("starting rsp ({name})"))?;
+    Ok(ServerChild {
+        child: Some(child),
+        log,
+    })
+}
+
 /// Starts `rsp serve <role>` on free loopback ports (`--listen`, `--admin-listen`, text
 /// logs at warn into `<dir>/<role>.log`, no `<env_prefix>*` variable inherited), with the
 /// role's own options added by `args` (given the HTTPS port); the ports and the process.
@@ -168,38 +201,15 @@ pub(super) fn spawn_role(
 ) -> anyhow::Result<(u16, u16, ServerChild)> {
     let port = free_port()?;
     let admin_port = free_port()?;
-    let exe = std::env::current_exe().context("locating the rsp executable")?;
-    let log = dir.join(format!("{role}.log"));
-    let log_file =
-        std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-    let mut cmd = Command::new(exe);
-    cmd.args(["serve", role, "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--admin-listen")
-        .arg(format!("127.0.0.1:{admin_port}"))
-        .args(["--log-format", "text"])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log_file);
-    args(&mut cmd, port);
-    // Only the command line configures the child.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with(env_prefix) {
-            cmd.env_remove(key);
-        }
-    }
-    let child = cmd
-        .spawn()
-        .with_context(|| format!("starting rsp serve {role}"))?;
-    Ok((
-        port,
-        admin_port,
-        ServerChild {
-            child: Some(child),
-            log,
-        },
-    ))
+    let child = spawn_rsp(dir, role, env_prefix, |cmd| {
+        cmd.args(["serve", role, "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--admin-listen")
+            .arg(format!("127.0.0.1:{admin_port}"))
+            .args(["--log-format", "text"]);
+        args(cmd, port);
+    })?;
+    Ok((port, admin_port, child))
 }
 
 /// ECDSA signatures and verifications per second on `curve` on this machine from `openssl
@@ -225,6 +235,29 @@ pub(super) fn openssl_ecdsa(curve: BenchCurve) -> Option<(f64, f64)> {
         [.., sign, verify] if *sign > 0.0 && *verify > 0.0 => Some((*sign, *verify)),
         _ => None,
     }
+}
+
+/// ECDH key agreements per second on `curve` from `openssl speed` (one core, 1 s), or
+/// `None` when openssl is not there.
+pub(super) fn openssl_ecdh(curve: BenchCurve) -> Option<f64> {
+    let (algorithm, label) = match curve {
+        BenchCurve::Nist => ("ecdhp256", "(nistp256)"),
+        BenchCurve::Brainpool => ("ecdhbrp256r1", "(brainpoolP256r1)"),
+    };
+    let out = Command::new("openssl")
+        .args(["speed", "-seconds", "1", algorithm])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `256-bits ECDH (nistp256)   0.0000s  22000.0`: the last figure is op/s.
+    let line = text
+        .lines()
+        .find(|l| l.contains(label) && l.to_ascii_lowercase().contains("ecdh"))?;
+    line.split_whitespace()
+        .filter_map(|w| w.parse::<f64>().ok())
+        .next_back()
+        .filter(|ops| *ops > 0.0)
 }
 
 /// Polls `{admin_url}/health` until it answers 2xx (30 s at most).

@@ -6,12 +6,17 @@
 //!   fleet scale (bulk registration and queueing, PostgreSQL) in [`eim_fleet`].
 //! - `rsp bench eim-paths` ([`eim_paths`]): direct against indirect downloads, HTTPS
 //!   against CoAP/DTLS polls.
+//! - `rsp bench m2m` ([`m2m`], its lab in [`m2m_lab`], its report in [`m2m_report`]): M2M
+//!   (SGP.02) Profile downloads through the SM-DP, the SM-SR and the SMSC.
 
 mod common;
 mod eim;
 mod eim_fleet;
 mod eim_paths;
 mod hsm;
+mod m2m;
+mod m2m_lab;
+mod m2m_report;
 mod smdpp;
 mod smds;
 
@@ -20,6 +25,7 @@ use clap::{Subcommand, ValueEnum};
 
 pub use eim::EimBenchArgs;
 pub use eim_paths::EimPathsArgs;
+pub use m2m::M2mBenchArgs;
 pub use smdpp::SmdppBenchArgs;
 pub use smds::SmdsBenchArgs;
 
@@ -59,6 +65,18 @@ pub enum BenchCommand {
     /// eUICCs (not timed), runs the four phases, stops the servers and removes the working
     /// directory. Exits non-zero when a download or poll failed.
     EimPaths(EimPathsArgs),
+    /// M2M (SGP.02): Operator ES2 DownloadProfile orders (with enable) carried out by the
+    /// SM-DP over ES3 through the SM-SR, over ES5 (SMS through the lab SMSC, or HTTPS/SCP81
+    /// with --transport https) into virtual M2M eUICCs behind modem simulators; downloads/s,
+    /// p50/p99 per download, CPU ms per download of the SM-DP, the SM-SR, the SMSC and the
+    /// eUICCs, the ES5 operations per download, the ES8 ECC floor.
+    ///
+    /// It writes a test PKI, starts `rsp m2m smsc`, `rsp serve smsr` and `rsp serve smdp`
+    /// (SQLite) as child processes on free loopback ports, creates and registers the eUICCs
+    /// and imports the Profiles (not timed), runs the downloads, checks each eUICC holds its
+    /// Profile enabled, stops the servers and removes the working directory (unless --dir).
+    /// Exits non-zero after the report when a download failed.
+    M2m(M2mBenchArgs),
 }
 
 /// eUICC certificate curve.
@@ -89,5 +107,6 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Smds(args) => runtime.block_on(smds::bench_smds(args)),
         BenchCommand::Eim(args) => runtime.block_on(eim::bench_eim(args)),
         BenchCommand::EimPaths(args) => runtime.block_on(eim_paths::bench_eim_paths(args)),
+        BenchCommand::M2m(args) => runtime.block_on(m2m::bench_m2m(args)),
     }
 }

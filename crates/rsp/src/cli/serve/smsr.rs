@@ -111,9 +111,10 @@ pub struct SmsrArgs {
     /// The SM-SR's SMS address (MSISDN or short code) eUICCs send PoRs and notifications to.
     #[arg(long, env = "RSP_SMSR_MSISDN", default_value = "447700900000")]
     msisdn: String,
-    /// Seconds between ES5 sender steps.
-    #[arg(long, env = "RSP_SMSR_SEND_INTERVAL", default_value_t = 1)]
-    send_interval: u64,
+    /// Seconds between ES5 sender steps (the poll of the operation queue; fractions
+    /// allowed, at least 0.01).
+    #[arg(long, env = "RSP_SMSR_SEND_INTERVAL", default_value_t = 1.0)]
+    send_interval: f64,
     /// Seconds before the first retry of an unanswered ES5 attempt (doubling, capped at
     /// 600 s).
     #[arg(long, env = "RSP_SMSR_RETRY_AFTER", default_value_t = 30)]
@@ -207,7 +208,8 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
         smpp_password,
         msisdn: args.msisdn,
         scp81_public: args.scp81_public,
-        send_interval: Duration::from_secs(args.send_interval.max(1)),
+        send_interval: Duration::try_from_secs_f64(args.send_interval.max(0.01))
+            .map_err(|_| anyhow::anyhow!("--send-interval: a number of seconds expected"))?,
         retry: RetryPolicy {
             first: args.retry_after.max(1),
             max: 600,
