@@ -413,6 +413,12 @@ fn quickstart_m2m() {
         "\"disableProfile\" \"sms\" \"done\"",
         "\"createIsdp\" \"https\" \"done\"",
         "\"sendData\" \"https\" \"done\"",
+        // The SM-SR change (ES4, ES7): the new SM-SR enables a Profile over SMS with the
+        // keyset it established; the old one refuses (unknown EID).
+        "the Operator got HandleSMSRChangeNotification",
+        "Enabling Profile 8944000000000000022 through smsr2.localhost over SMS",
+        "smsr1.localhost refuses it now: HTTP 404",
+        "\"reasonCode\":\"3.9\",\"subjectCode\":\"8.1.1\"",
     ] {
         assert!(text.contains(step), "{step:?} in:\n{text}");
     }

@@ -16,6 +16,7 @@ pub mod profile;
 pub mod quickstart;
 pub mod quickstart_iot;
 pub mod quickstart_m2m;
+pub mod quickstart_m2m_change;
 pub mod quickstart_m2m_smdp;
 pub mod serve;
 

@@ -7,13 +7,17 @@
 //! after the network attach → the M2M SM-DP (ES2 for the Operator, ES3 to the SM-SR over
 //! mutual TLS) downloads the generic Profile into a new ISD-P (CreateISDP, ES8 key
 //! establishment with the ECASD, SCP03t) and enables it on the Operator's ES2
-//! DownloadProfile → the SM-SR's EIS and operation log.
+//! DownloadProfile → the SM-SR's EIS and operation log → a second SM-SR; the Operator moves
+//! the eUICC to it over ES4 (ES7 between the SM-SRs: EIS handover, a new ISD-R keyset
+//! established through the first SM-SR, the first one forgetting the eUICC) → the new SM-SR
+//! enables a Profile over SMS while the old one refuses.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
 use rsp_codec::sgp02::{Aid, SmsAddress};
+use rsp_codec::ws::es4::Es4SmsrChangeRequest;
 use rsp_m2m_euicc::modem::{Modem, ModemConfig};
 use rsp_m2m_euicc::{Ecasd, EuiccState, IsdP, M2mEuicc, Scp80Keyset};
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
@@ -21,11 +25,14 @@ use serde_json::{Value, json};
 
 use super::lab;
 use super::quickstart::{QuickstartArgs, Steps, bind, fresh_dir};
+use super::quickstart_m2m_change as change;
 use super::quickstart_m2m_smdp as smdp;
 use crate::cli::serve::{SmsrSettings, start_smsr};
 
 const SMSR_MSISDN: &str = "447700900000";
-const SMSR_ID: &str = "smsr.quickstart";
+const SMSR_ID: &str = change::SMSR1_ID;
+/// The second SM-SR's MSISDN (its SMPP account `smsr2`).
+const SMSR2_MSISDN: &str = "447700900009";
 /// The MSISDN of the Profile the SM-DP downloads.
 const DOWNLOADED_MSISDN: &str = "447700900003";
 const PROFILES: [(&str, &str); 2] = [
@@ -150,11 +157,13 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     s.step("Starting the lab SMSC (SMPP 3.4 on localhost)");
     let smpp_pw = hex::encode(random(4)?);
     let device_pw = hex::encode(random(4)?);
+    let smpp2_pw = hex::encode(random(4)?);
     let smsc = rsp_sms::Smsc::start(rsp_sms::SmscConfig::new(
         "127.0.0.1:0".parse()?,
         vec![
             rsp_sms::Account::new("smsr", &smpp_pw),
             rsp_sms::Account::new("device", &device_pw),
+            rsp_sms::Account::new("smsr2", &smpp2_pw),
         ],
     ))
     .await
@@ -170,13 +179,10 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     // A free port for the web services (start_smsr binds it); the SM-DP's ES2/ES3
     // listener now, so the SM-SR knows where its notifications for the SM-DP go.
     let ws_addr = bind(None, 0).await?.local_addr()?;
+    let ws2_addr = bind(None, 0).await?.local_addr()?;
     let dp_listener = bind(None, 0).await?;
     let dp_port = dp_listener.local_addr()?.port();
-    let tls_identity = [
-        std::fs::read(nist.join("dp-tls.key.pem")).context("dp-tls.key.pem")?,
-        std::fs::read(nist.join("dp-tls.pem")).context("dp-tls.pem")?,
-    ]
-    .concat();
+    let tls_identity = change::tls_identity(&nist, SMSR_ID)?;
     let settings = SmsrSettings {
         data_key_file: dir.join("smsr-data.key"),
         database: format!("sqlite://{}", dir.join("smsr.db").display()),
@@ -214,9 +220,37 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
             },
         )),
         es7: crate::cli::serve::Es7Settings {
+            peers: [(change::SMSR2_ID.to_owned(), change::es7_url(ws2_addr))].into(),
+            own_url: change::es7_url(ws_addr),
             client_identity_pem: Some(tls_identity),
             ..Default::default()
         },
+    };
+    let smsr2_settings = SmsrSettings {
+        data_key_file: dir.join("smsr2-data.key"),
+        database: format!("sqlite://{}", dir.join("smsr2.db").display()),
+        smsr_id: change::SMSR2_ID.into(),
+        smpp_system_id: "smsr2".into(),
+        smpp_password: zeroize::Zeroizing::new(smpp2_pw),
+        msisdn: SMSR2_MSISDN.into(),
+        scp81_public: None,
+        endpoints: rsp_http::smsr::notify::Endpoints {
+            operators: settings.endpoints.operators.clone(),
+            smdps: Default::default(),
+        },
+        web_services: settings
+            .web_services
+            .clone()
+            .map(|(_, files)| (ws2_addr, files)),
+        es7: crate::cli::serve::Es7Settings {
+            peers: [(SMSR_ID.to_owned(), change::es7_url(ws_addr))].into(),
+            own_url: change::es7_url(ws2_addr),
+            client_identity_pem: Some(change::tls_identity(&nist, change::SMSR2_ID)?),
+            credential: Some(change::sr_credential(&nist)?),
+            key_version: 2,
+            host_id: b"QUICKSTART-SR2".to_vec(),
+        },
+        ..settings.clone()
     };
     let smsr = start_smsr(settings, scp81, admin_listener).await?;
     let base = format!("http://{}", smsr.admin);
@@ -365,9 +399,83 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         );
     }
 
+    s.step(&format!(
+        "Starting a second SM-SR ({}, SQLite) for the SM-SR change",
+        change::SMSR2_ID
+    ));
+    lab::write_data_key(&smsr2_settings.data_key_file)?;
+    let smsr2 = start_smsr(smsr2_settings, bind(None, 0).await?, bind(None, 0).await?).await?;
+    let base2 = format!("http://{}", smsr2.admin);
+    println!(
+        "     admin API at {base2}, ES4/ES7 at https://localhost:{}",
+        ws2_addr.port()
+    );
+
+    s.step(&format!(
+        "The Operator moves {eid} to {} over ES4 (PrepareSMSRChange there, SMSRChange at {SMSR_ID})",
+        change::SMSR2_ID
+    ));
+    change::es4(
+        &nist,
+        ws2_addr,
+        Es4SmsrChangeRequest::PrepareSmsrChange {
+            eid: eid.clone(),
+            current_smsr_id: SMSR_ID.into(),
+        },
+    )
+    .await?;
+    change::es4(
+        &nist,
+        ws_addr,
+        Es4SmsrChangeRequest::SmsrChange {
+            eid: eid.clone(),
+            target_smsr_id: change::SMSR2_ID.into(),
+        },
+    )
+    .await?;
+    println!("     both accepted; ES7 HandoverEUICC, AuthenticateSMSR and CreateAdditionalKeySet");
+    println!("     (relayed to the ISD-R over SMS by {SMSR_ID}) run between the SM-SRs");
+    change::wait_eis(&client, &base2, &eid, 200).await?;
+    change::wait_eis(&client, &base, &eid, 404).await?;
+    change::wait_inbox(&inbox, "HandleSMSRChangeNotification").await?;
+    println!(
+        "     done: {} holds the eUICC with its own ISD-R keyset; {SMSR_ID} forgot it and",
+        change::SMSR2_ID
+    );
+    println!("     deleted its keyset on the card; the Operator got HandleSMSRChangeNotification");
+
+    let p2 = PROFILES[1].0;
+    s.step(&format!(
+        "Enabling Profile {p2} through {} over SMS (its new keyset)",
+        change::SMSR2_ID
+    ));
+    let op = run(&client, &base2, &eid, "enableProfile", p2, "sms", p2).await?;
+    println!(
+        "     operation {} done in {} attempt(s) (the eUICC's notification after the attach",
+        op["id"], op["attempts"]
+    );
+    println!("     still goes to the old SM-SR's address, which it does not know any more)");
+    let refused = client
+        .post(format!("{base}/smsr/v1/euiccs/{eid}/operations"))
+        .json(
+            &json!({"function": "enableProfile", "iccid": p2, "transport": "sms",
+            "requester": {"kind": "operator", "id": "quickstart-mno"}}),
+        )
+        .send()
+        .await?;
+    let status = refused.status();
+    if status.is_success() {
+        bail!("{SMSR_ID} still accepted an operation for {eid}");
+    }
+    println!(
+        "     {SMSR_ID} refuses it now: HTTP {status} {}",
+        refused.text().await.unwrap_or_default()
+    );
+
     let _ = stop.send(true);
     let _ = device.await;
     dp.shutdown().await?;
+    smsr2.shutdown().await?;
     smsr.shutdown().await?;
     smsc.shutdown().await;
     println!("Done. Working files in {}", dir.display());
