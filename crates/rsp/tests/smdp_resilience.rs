@@ -24,8 +24,9 @@ mod lab;
 use std::time::{Duration, Instant};
 
 use common::m2m::{SoapLab, get_json, operator_endpoint};
+use common::smdp_lab::es2_request;
 use common::{temp_dir, test_pki};
-use lab::{OPERATOR, Smdp, SmdpSpec, es2_request, issue_tls, responses, second_card};
+use lab::{OPERATOR, Smdp, SmdpSpec, issue_tls, responses, second_card};
 use rsp_codec::sgp02::Aid;
 use rsp_codec::sgp02::consts::LC_ENABLED;
 use rsp_codec::ws::ProfileRequest;

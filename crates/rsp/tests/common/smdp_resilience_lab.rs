@@ -11,9 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use rsp_codec::ws::envelope::{self, WsHeader};
-use rsp_codec::ws::es2::{Es2Message, Es2Request};
-use rsp_codec::ws::{Message, Request};
 use rsp_m2m_euicc::M2mEuicc;
 use rsp_pki::Role;
 use rsp_sms::{Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress};
@@ -22,42 +19,9 @@ use serde_json::{Value, json};
 use crate::common::m2m::{KIC, KID, SMSR_MSISDN, get_json, post, soap_post, tls_client};
 use crate::common::{Running, free_port, rsp, wait_healthy};
 
-pub const OPERATOR: &str = "Test Operator";
+pub use crate::common::smdp_lab::OPERATOR;
 
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).unwrap());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-fn random_hex() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).unwrap();
-    hex::encode(b)
-}
-
-/// An ES2 request envelope from the Operator with a new MessageID.
-pub fn es2_request(body: Es2Request, reply_to: Option<String>) -> String {
-    let id = format!("urn:uuid:{}", random_hex());
-    let msg: Es2Message = Message::Request(Request {
-        function_call_identifier: id.clone(),
-        validity_period: Some(600),
-        body,
-    });
-    envelope::build(&msg.envelope(WsHeader {
-        to: Some("https://localhost/gsma/sgp02/es2".into()),
-        from: Some(OPERATOR.into()),
-        reply_to,
-        message_id: id,
-        action: String::new(),
-        relates_to: None,
-    }))
-}
+use crate::common::smdp_lab::pem;
 
 /// The generic Profile Package with `iccid` in its header and EF.ICCID.
 pub fn package(iccid: &str) -> Vec<u8> {
@@ -101,7 +65,10 @@ pub struct SmdpSpec<'a> {
 impl Smdp {
     /// An SM-DP in a new folder under `parent`.
     pub fn new(parent: &Path, spec: &SmdpSpec<'_>) -> Self {
-        let dir = parent.join(format!("smdp-{}", &random_hex()[..8]));
+        let dir = parent.join(format!(
+            "smdp-{}",
+            &hex::encode(crate::common::smdp_lab::rand_bytes())[..8]
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let dp = spec.lab.get(Role::DpAuth).unwrap();
         std::fs::write(dir.join("dp.der"), dp.cert.der()).unwrap();
