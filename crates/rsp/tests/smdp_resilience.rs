@@ -316,7 +316,7 @@ fn two_smdps_download_through_one_smsr_to_two_cards() {
     }
     for (smdp, card, iccid) in [
         (&smdp1, &lab.device.card, ICCID_A),
-        (&smdp2, &card2.card, ICCID_B),
+        (&smdp2, &card2.device.card, ICCID_B),
     ] {
         let order = get_json(smdp.admin, "/smdp/v1/orders/1");
         assert_eq!(order["stage"], "completed", "{order}");

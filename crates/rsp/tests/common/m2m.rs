@@ -49,6 +49,8 @@ pub enum Mode {
 }
 
 pub struct Device {
+    /// The card's MSISDN on the lab SMSC.
+    pub msisdn: String,
     pub mode: Mutex<Mode>,
     /// Held PoRs with the address each goes back to.
     pub held: Mutex<Vec<(SmppAddress, Vec<u8>)>>,
@@ -63,7 +65,7 @@ impl Device {
     /// it: two SM-SRs share the lab SMSC in the SM-SR change test).
     async fn send(&self, to: &SmppAddress, ud: &[u8]) {
         let esme = self.esme.get().unwrap();
-        esme.submit_binary(&SmppAddress::international(DEVICE_MSISDN), to, ud, 0)
+        esme.submit_binary(&SmppAddress::international(&self.msisdn), to, ud, 0)
             .await
             .unwrap();
     }
@@ -77,13 +79,19 @@ impl Device {
 }
 
 pub async fn device(smsc: std::net::SocketAddr, card: M2mEuicc) -> Arc<Device> {
+    device_at(smsc, card, DEVICE_MSISDN).await
+}
+
+/// [`device`] for a card at `msisdn` (a second card of a lab).
+pub async fn device_at(smsc: std::net::SocketAddr, card: M2mEuicc, msisdn: &str) -> Arc<Device> {
     let (esme, mut inbound) = Esme::bind_transceiver(
         smsc,
-        EsmeConfig::new("device", "devpw").address_range(DEVICE_MSISDN),
+        EsmeConfig::new("device", "devpw").address_range(msisdn),
     )
     .await
     .unwrap();
     let dev = Arc::new(Device {
+        msisdn: msisdn.to_owned(),
         mode: Mutex::new(Mode::Answer),
         held: Mutex::new(Vec::new()),
         packets: Default::default(),

@@ -7,16 +7,14 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use rsp_m2m_euicc::M2mEuicc;
 use rsp_pki::Role;
-use rsp_sms::{Esme, EsmeConfig, Inbound, Limits, Reassembler, SmppAddress};
 use serde_json::{Value, json};
 
-use crate::common::m2m::{KIC, KID, SMSR_MSISDN, get_json, post, soap_post, tls_client};
+use crate::common::m2m::{KIC, KID, get_json, post, soap_post, tls_client};
 use crate::common::{Running, free_port, rsp, wait_healthy};
 
 pub use crate::common::smdp_lab::OPERATOR;
@@ -218,10 +216,9 @@ pub fn issue_tls(nist: &Path, name: &str, host: &str) {
     );
 }
 
-/// A lab card on the SMSC at its own MSISDN, answering every command packet (the
-/// answering half of `common::m2m::device` for a card at another address).
+/// A lab card on the SMSC at its own MSISDN (`common::m2m::device_at`).
 pub struct Card {
-    pub card: Arc<Mutex<M2mEuicc>>,
+    pub device: Arc<crate::common::m2m::Device>,
     pub eid: String,
 }
 
@@ -253,47 +250,9 @@ pub fn second_card(
             fallback: true,
         }],
     );
-    let card = Arc::new(Mutex::new(m2m));
-    let address = msisdn.to_owned();
-    let (esme, mut inbound) = rt
-        .block_on(Esme::bind_transceiver(
-            smsc,
-            EsmeConfig::new("device", "devpw").address_range(msisdn),
-        ))
-        .unwrap();
-    let runs = card.clone();
-    rt.spawn(async move {
-        let mut reassembler = Reassembler::new(Limits::default());
-        let mut reference = 0u8;
-        while let Some(m) = inbound.recv().await {
-            let Inbound::Message(m) = m else { continue };
-            let Some(whole) = reassembler.push(&m.source.address, &m.user_data).unwrap() else {
-                continue;
-            };
-            let packet = rsp_ota::sms::unwrap_command(&whole.user_data)
-                .unwrap()
-                .to_vec();
-            let received = runs
-                .lock()
-                .unwrap()
-                .receive_command_packet(&packet)
-                .unwrap();
-            let Some(por) = received.por else { continue };
-            reference = reference.wrapping_add(1);
-            for ud in por.submit_user_data(reference).unwrap() {
-                esme.submit_binary(
-                    &SmppAddress::international(&address),
-                    &SmppAddress::international(SMSR_MSISDN),
-                    &ud,
-                    0,
-                )
-                .await
-                .unwrap();
-            }
-        }
-    });
+    let device = rt.block_on(crate::common::m2m::device_at(smsc, m2m, msisdn));
     Card {
-        card,
+        device,
         eid: eid.to_owned(),
     }
 }
