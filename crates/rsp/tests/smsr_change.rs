@@ -20,7 +20,7 @@ use common::m2m::{
     soap_post, tls_client, web_service_args,
 };
 use rsp_codec::ws::envelope::{self, WsHeader};
-use rsp_codec::ws::es4::{Es4Request, Es4SmsrChangeRequest};
+use rsp_codec::ws::es4::Es4Request;
 use rsp_codec::ws::es7::{Es7Message, Es7Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest, RequestBody};
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
@@ -297,43 +297,30 @@ fn smsr_change_between_two_servers() {
         )
     );
 
-    // The Operator starts the change over ES4.
-    let (code, text) = soap_post(
-        &rt,
-        &mno,
-        &es4(ws2),
-        request(
-            "p-1",
-            Es4SmsrChangeRequest::PrepareSmsrChange {
-                eid: eid.clone(),
-                current_smsr_id: SMSR1.into(),
-            },
-        ),
-    );
-    assert_eq!(code, 200, "{text}");
-    assert_eq!(
-        status::<Es4SmsrChangeRequest>(&text).0,
-        ExecutionStatus::Success,
-        "{text}"
-    );
-    let (code, text) = soap_post(
-        &rt,
-        &mno,
-        &es4(ws1),
-        request(
-            "c-1",
-            Es4SmsrChangeRequest::SmsrChange {
-                eid: eid.clone(),
-                target_smsr_id: SMSR2.into(),
-            },
-        ),
-    );
-    assert_eq!(code, 200, "{text}");
-    assert_eq!(
-        status::<Es4SmsrChangeRequest>(&text).0,
-        ExecutionStatus::Success,
-        "{text}"
-    );
+    // The Operator starts the change over ES4 with `rsp m2m es4` (SOAP over mutual TLS).
+    let operator_call = |function: &str, port: u16, smsr_flag: &str, smsr: &str| {
+        let out = common::rsp()
+            .args(["m2m", "es4", function, "--url", &es4(port), "--eid", &eid])
+            .args([smsr_flag, smsr])
+            .arg("--cert")
+            .arg(nist.join("mno.pem"))
+            .arg("--key")
+            .arg(nist.join("mno.key.pem"))
+            .arg("--ca")
+            .arg(nist.join("ci.pem"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["status"], "Executed-Success", "{text}");
+    };
+    operator_call("prepare-smsr-change", ws2, "--current-smsr-id", SMSR1);
+    operator_call("smsr-change", ws1, "--target-smsr-id", SMSR2);
 
     // The change completes: SM-SR2 shows the eUICC, the Operator is told.
     wait_for("SM-SR2 to hold the eUICC", 90, || {

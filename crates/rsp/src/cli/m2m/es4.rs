@@ -1,15 +1,18 @@
 //! `rsp m2m es4 …`: the Operator's side of ES4 (SGP.02 §5.4) against an SM-SR's web
 //! service: one SOAP 1.2 request over mutual TLS, the response printed as JSON (status,
 //! codes, the EIS for GetEIS/AuditEIS). With `--reply-to` the SM-SR acknowledges at once
-//! and sends the result there later.
+//! and sends the result there later. `prepare-smsr-change` and `smsr-change` start an SM-SR
+//! change (SGP.02 §3.7): the first on the new SM-SR, the second on the current one.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use rsp_codec::ws::envelope::{self, WsHeader};
-use rsp_codec::ws::es4::{Es4Message, Es4Request};
-use rsp_codec::ws::{Message, Pol2, Pol2Rule, PolicyAction, ProfileRequest, Qualification};
+use rsp_codec::ws::es4::{Es4Request, Es4SmsrChangeRequest};
+use rsp_codec::ws::{
+    Message, Pol2, Pol2Rule, PolicyAction, ProfileRequest, Qualification, RequestBody,
+};
 use serde_json::{Value, json};
 
 /// Connection to the SM-SR, shared by every function.
@@ -54,6 +57,30 @@ pub enum Es4Command {
         /// The eUICC.
         #[arg(long)]
         eid: String,
+    },
+    /// PrepareSMSRChange, sent to the NEW SM-SR: expect the eUICC from its current SM-SR
+    /// (SGP.02 §3.7; then `smsr-change` on the current one).
+    PrepareSmsrChange {
+        #[command(flatten)]
+        target: Es4Target,
+        /// The eUICC.
+        #[arg(long)]
+        eid: String,
+        /// The eUICC's current SM-SR (its identifier).
+        #[arg(long)]
+        current_smsr_id: String,
+    },
+    /// SMSRChange, sent to the CURRENT SM-SR: hand the eUICC over to the new SM-SR (ES7:
+    /// the EIS, a new ISD-R keyset for the new SM-SR, this one forgetting the eUICC).
+    SmsrChange {
+        #[command(flatten)]
+        target: Es4Target,
+        /// The eUICC.
+        #[arg(long)]
+        eid: String,
+        /// The new SM-SR (its identifier, as in its PrepareSMSRChange's peers).
+        #[arg(long)]
+        target_smsr_id: String,
     },
     /// EnableProfile.
     Enable(ProfileArgs),
@@ -112,7 +139,33 @@ fn profile(
 
 /// Runs an `rsp m2m es4` command.
 pub fn run(cmd: Es4Command) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let (target, request) = match cmd {
+        Es4Command::PrepareSmsrChange {
+            target,
+            eid,
+            current_smsr_id,
+        } => {
+            let body = Es4SmsrChangeRequest::PrepareSmsrChange {
+                eid,
+                current_smsr_id,
+            };
+            return print(runtime.block_on(call(&target, body))?);
+        }
+        Es4Command::SmsrChange {
+            target,
+            eid,
+            target_smsr_id,
+        } => {
+            let body = Es4SmsrChangeRequest::SmsrChange {
+                eid,
+                target_smsr_id,
+            };
+            return print(runtime.block_on(call(&target, body))?);
+        }
         Es4Command::GetEis { target, eid } => (target, ProfileRequest::GetEis { eid }),
         Es4Command::AuditEis { target, eid } => (
             target,
@@ -185,16 +238,15 @@ pub fn run(cmd: Es4Command) -> anyhow::Result<()> {
             })
         }
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let out = runtime.block_on(call(&target, request))?;
+    print(runtime.block_on(call(&target, Es4Request(request)))?)
+}
+
+fn print(out: Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }
 
-async fn call(t: &Es4Target, body: ProfileRequest) -> anyhow::Result<Value> {
+async fn call<B: RequestBody>(t: &Es4Target, body: B) -> anyhow::Result<Value> {
     let read = |p: &PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
     let mut identity = read(&t.key)?;
     identity.extend(read(&t.cert)?);
@@ -205,10 +257,10 @@ async fn call(t: &Es4Target, body: ProfileRequest) -> anyhow::Result<Value> {
         .build()
         .context("HTTPS client")?;
     let message_id = rsp_http::smsr::ws::message_id();
-    let msg: Es4Message = Message::Request(rsp_codec::ws::Request {
+    let msg: Message<B> = Message::Request(rsp_codec::ws::Request {
         function_call_identifier: message_id.clone(),
         validity_period: Some(t.validity),
-        body: Es4Request(body),
+        body,
     });
     let text = envelope::build(&msg.envelope(WsHeader {
         to: Some(t.url.clone()),
@@ -234,7 +286,7 @@ async fn call(t: &Es4Target, body: ProfileRequest) -> anyhow::Result<Value> {
         bail!("SOAP fault ({:?}): {}", fault.code, fault.reason);
     }
     let Message::Response(r) =
-        Es4Message::from_envelope(&env).map_err(|e| anyhow::anyhow!("{e}"))?
+        Message::<B>::from_envelope(&env).map_err(|e| anyhow::anyhow!("{e}"))?
     else {
         bail!("not a response: {text}");
     };
