@@ -16,7 +16,8 @@
 //!   set-up.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../tests/common/mod.rs"]
+// The ES8 lab of rsp-keyest's tests (the key establishment lives there).
+#[path = "../../rsp-keyest/tests/common/mod.rs"]
 mod common;
 
 use std::hint::black_box;

@@ -5,6 +5,8 @@
 //! (the MAC check ends the session), a package larger than the ISD-P's memory, a package
 //! that is not one.
 
+// The ES8 lab of rsp-keyest's tests (the key establishment lives there).
+#[path = "../../rsp-keyest/tests/common/mod.rs"]
 mod common;
 
 use common::*;
@@ -70,7 +72,7 @@ fn the_profile_is_installed_on_both_curves_and_both_routes() {
             // One INITIALIZE UPDATE: the pseudo-random card challenge's counter moved once.
             assert_eq!(p.scp03.as_ref().expect("keyset").sequence_counter, 1);
             // The keyset is for this Profile's download only: no new session now.
-            let keys = establish(&mut lab, through_isd_r);
+            let keys = establish(&mut lab, through_isd_r).map_err(SmdpError::from);
             assert!(matches!(
                 keys,
                 Err(SmdpError::Refused(StatusWord::CONDITIONS_NOT_SATISFIED))
