@@ -390,7 +390,8 @@ fn es2_spellings_and_refusals() {
             ..
         }
     ));
-    // The SM-SR change notification is ES2's and ES4's, not ES3's.
+    // The SM-SR change notification travels on ES2, ES3 and ES4 (SM-SR → SM-DP → Operator,
+    // SM-SR → Operator), never on ES1; its action names the interface it is on.
     let change = fixture("es2_smsr_change_notification.xml");
     let on_es3 = change.replace(
         "/ES2/ProfileManagentCallBack/ES2-",
@@ -399,7 +400,12 @@ fn es2_spellings_and_refusals() {
     let env = envelope::parse(&on_es3).expect("parse");
     assert!(matches!(
         Es3Message::from_envelope(&env),
-        Err(WsError::UnknownMessage(_))
+        Ok(Message::SmsrChange(_))
+    ));
+    let env = envelope::parse(&change).expect("parse");
+    assert!(matches!(
+        Es3Message::from_envelope(&env),
+        Err(WsError::ActionMismatch(_))
     ));
     let on_es4 = change.replace(
         "/ES2/ProfileManagentCallBack/ES2-",

@@ -11,8 +11,8 @@
 //!   (§3.1.3).
 //! - [`order`]: a DownloadProfile order carried out over ES3 with the SM-SR, resumable
 //!   from its last stage.
-//! - [`notification`]: the SM-SRs' Profile notifications recorded and passed on to the
-//!   Operators.
+//! - [`notification`]: the SM-SRs' Profile and SM-SR change notifications recorded and
+//!   passed on to the Operators.
 //! - [`service`]: the SM-DP service: orders accepted, run by a leased worker, results queued.
 //! - [`store`]: what the SM-DP needs from persistence (inventory, orders, results).
 

@@ -1,14 +1,16 @@
-//! The SM-SRs' Profile notifications, passed on to the Operators (SGP.02 §5.5 ES3
-//! HandleProfileEnabled/Disabled/DeletedNotification → §5.3 ES2 notifications of the same
-//! name): a Profile this SM-DP put on an eUICC changed state, and the Operator that
-//! ordered it is told.
+//! The SM-SRs' notifications, passed on to the Operators (SGP.02 §5.4 ES3
+//! HandleProfileEnabled/Disabled/DeletedNotification and HandleSMSRChangeNotification →
+//! §5.3 ES2 notifications of the same name): a Profile this SM-DP put on an eUICC changed
+//! state, or the eUICC moved to another SM-SR (§3.7), and the Operators concerned are told.
 //!
 //! - A notification is recorded once per (SM-SR, `wsa:MessageID`): the SM-SR delivers at
 //!   least once, a repeat changes nothing ([`Recorded::Duplicate`]).
-//! - Its Operator is the one whose DownloadProfile order put that Profile (ICCID) on that
-//!   eUICC (EID); without such an order it is kept as received and not passed on
-//!   ([`Recorded::Unrouted`]).
-//! - The ES2 notification is queued in the same write as the record (a transactional
+//! - A Profile notification's Operator is the one whose DownloadProfile order put that
+//!   Profile (ICCID) on that eUICC (EID). An SM-SR change goes to every Operator with an
+//!   order of this SM-DP that installed a Profile on that eUICC (our reading: SGP.02 names
+//!   no filter; the SM-DP tells the Operators it serves on that eUICC). Without one it is
+//!   kept as received and not passed on ([`Recorded::Unrouted`]).
+//! - The ES2 notifications are queued in the same write as the record (a transactional
 //!   outbox) and sent at least once, retried, like the DownloadProfileResponses.
 
 use std::future::Future;
@@ -17,25 +19,28 @@ use serde::Serialize;
 
 use crate::store::StoreError;
 
-/// What happened to the Profile.
+/// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ProfileEvent {
+pub enum NotificationEvent {
     /// HandleProfileEnabledNotification.
     Enabled,
     /// HandleProfileDisabledNotification.
     Disabled,
     /// HandleProfileDeletedNotification (the ISD-P is gone).
     Deleted,
+    /// HandleSMSRChangeNotification (the eUICC is managed by another SM-SR now).
+    SmsrChange,
 }
 
-impl ProfileEvent {
+impl NotificationEvent {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Enabled => "enabled",
             Self::Disabled => "disabled",
             Self::Deleted => "deleted",
+            Self::SmsrChange => "smsr_change",
         }
     }
 
@@ -45,9 +50,27 @@ impl ProfileEvent {
             "enabled" => Self::Enabled,
             "disabled" => Self::Disabled,
             "deleted" => Self::Deleted,
+            "smsr_change" => Self::SmsrChange,
             _ => return None,
         })
     }
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Subject {
+    /// A Profile ([`NotificationEvent::Enabled`], `Disabled`, `Deleted`).
+    Profile {
+        /// Its ICCID.
+        iccid: String,
+    },
+    /// The eUICC's new SM-SR ([`NotificationEvent::SmsrChange`]).
+    Eis {
+        /// The EIS as the SM-SR sent it: its web-service element (`rps:Eis`, written
+        /// without ISD-R keys), passed on as it came.
+        eis: String,
+    },
 }
 
 /// A notification as an SM-SR sent it.
@@ -59,20 +82,39 @@ pub struct ReceivedNotification {
     /// Its `wsa:MessageID`.
     pub message_id: String,
     /// What happened.
-    pub event: ProfileEvent,
+    pub event: NotificationEvent,
     /// eUICC.
     pub eid: String,
-    /// Profile.
-    pub iccid: String,
+    /// The Profile, or the EIS.
+    #[serde(flatten)]
+    pub subject: Subject,
     /// `CompletionTimestamp` as sent (`xs:dateTime`).
     pub completion_timestamp: String,
+}
+
+impl ReceivedNotification {
+    /// The Profile's ICCID, for a Profile notification.
+    pub fn iccid(&self) -> Option<&str> {
+        match &self.subject {
+            Subject::Profile { iccid } => Some(iccid),
+            Subject::Eis { .. } => None,
+        }
+    }
+
+    /// The EIS, for an SM-SR change.
+    pub fn eis(&self) -> Option<&str> {
+        match &self.subject {
+            Subject::Eis { eis } => Some(eis),
+            Subject::Profile { .. } => None,
+        }
+    }
 }
 
 /// What [`NotificationStore::record_notification`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    /// Recorded and queued for this Operator.
-    Forwarded(String),
+    /// Recorded and queued for these Operators (one for a Profile notification).
+    Forwarded(Vec<String>),
     /// Recorded; no order of this SM-DP put the Profile on the eUICC.
     Unrouted,
     /// Recorded before (same SM-SR and MessageID): nothing done.
@@ -138,11 +180,11 @@ pub struct QueuedNotification {
     pub attempts: u32,
 }
 
-/// Persistence of the notifications (`rsp-storage`, migration
-/// `20261212000002_smdp_notifications`).
+/// Persistence of the notifications (`rsp-storage`, migrations
+/// `20261212000002_smdp_notifications`, `20261212000041_smdp_smsr_change_notifications`).
 pub trait NotificationStore: Send + Sync {
-    /// Records `n` unless its (SM-SR, MessageID) is known, with its Operator (see the
-    /// module's rules) and, when there is one, queued for it, in one write.
+    /// Records `n` unless its (SM-SR, MessageID) is known, with its Operators (see the
+    /// module's rules) and, when there are any, queued for each, in one write.
     fn record_notification(
         &self,
         n: &ReceivedNotification,

@@ -144,20 +144,74 @@ pub fn operation_result(op: &Operation) -> Option<Addressed> {
     })
 }
 
-/// ES4 HandleSMSRChangeNotification for every Operator owning a Profile on the eUICC of
-/// `eis` (once each), after an SM-SR change completed here.
+/// HandleSMSRChangeNotification after an SM-SR change completed here (SGP.02 §3.7): over
+/// ES4 to every Operator owning a Profile on the eUICC of `eis`, and over ES3 to every
+/// SM-DP that downloaded one of its Profiles (which passes it on to its Operators over
+/// ES2), once each.
 pub fn smsr_changed(eis: &Eis, at: i64) -> Vec<Addressed> {
     let mut operators: Vec<&str> = eis.profiles.iter().map(|p| p.mno_id.as_str()).collect();
     operators.sort_unstable();
     operators.dedup();
-    operators
-        .into_iter()
-        .map(|mno| Addressed {
-            destination: Destination::Operator(mno.to_owned()),
-            notice: Notice::SmsrChanged {
-                eis: Box::new(eis.clone()),
-                at,
-            },
-        })
-        .collect()
+    let mut smdps: Vec<&str> = eis
+        .profiles
+        .iter()
+        .filter_map(|p| p.smdp_id.as_deref())
+        .collect();
+    smdps.sort_unstable();
+    smdps.dedup();
+    let notice = || Notice::SmsrChanged {
+        eis: Box::new(eis.clone()),
+        at,
+    };
+    let operators = operators.into_iter().map(|mno| Addressed {
+        destination: Destination::Operator(mno.to_owned()),
+        notice: notice(),
+    });
+    let smdps = smdps.into_iter().map(|smdp| Addressed {
+        destination: Destination::SmDp(smdp.to_owned()),
+        notice: notice(),
+    });
+    operators.chain(smdps).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_smsr_change_goes_to_each_operator_and_smdp_once() {
+        let profile = |iccid: &str, mno: &str, smdp: Option<&str>| {
+            serde_json::json!({
+                "iccid": iccid, "isdPAid": "A0000005591010FFFFFFFF8900001100",
+                "mnoId": mno, "smdpId": smdp, "state": "DISABLED",
+                "fallbackAttribute": false, "subscriptionAddress": {}
+            })
+        };
+        let eis: Eis = serde_json::from_value(serde_json::json!({
+            "eid": "89049032123451234512345678901235", "eumId": "eum", "smsrId": "smsr2",
+            "profiles": [
+                profile("8944000000000000011", "mno-b", Some("smdp-1")),
+                profile("8944000000000000029", "mno-a", Some("smdp-1")),
+                profile("8944000000000000037", "mno-a", None),
+                profile("8944000000000000045", "mno-b", Some("smdp-2")),
+            ]
+        }))
+        .expect("EIS");
+        let to: Vec<Destination> = smsr_changed(&eis, 7)
+            .into_iter()
+            .map(|a| {
+                assert!(matches!(a.notice, Notice::SmsrChanged { at: 7, .. }));
+                a.destination
+            })
+            .collect();
+        assert_eq!(
+            to,
+            vec![
+                Destination::Operator("mno-a".into()),
+                Destination::Operator("mno-b".into()),
+                Destination::SmDp("smdp-1".into()),
+                Destination::SmDp("smdp-2".into()),
+            ]
+        );
+    }
 }

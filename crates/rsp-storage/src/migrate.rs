@@ -112,6 +112,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261212000031_smsr_change.sql"),
         include_str!("../migrations/postgres/20261212000031_smsr_change.sql"),
     ),
+    (
+        20261212000041,
+        "smdp smsr change notifications",
+        include_str!("../migrations/sqlite/20261212000041_smdp_smsr_change_notifications.sql"),
+        include_str!("../migrations/postgres/20261212000041_smdp_smsr_change_notifications.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

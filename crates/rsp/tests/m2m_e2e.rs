@@ -413,9 +413,11 @@ fn quickstart_m2m() {
         "\"disableProfile\" \"sms\" \"done\"",
         "\"createIsdp\" \"https\" \"done\"",
         "\"sendData\" \"https\" \"done\"",
-        // The SM-SR change (ES4, ES7): the new SM-SR enables a Profile over SMS with the
-        // keyset it established; the old one refuses (unknown EID).
+        // The SM-SR change (ES4, ES7): the Operator is told by the new SM-SR and through the
+        // SM-DP; the new SM-SR enables a Profile over SMS with the keyset it established; the
+        // old one refuses (unknown EID).
         "the Operator got HandleSMSRChangeNotification",
+        "from smsr2.localhost (ES4) and from the SM-DP of the downloaded Profile (ES3, passed on over ES2)",
         "Enabling Profile 8944000000000000022 through smsr2.localhost over SMS",
         "smsr1.localhost refuses it now: HTTP 404",
         "\"reasonCode\":\"3.9\",\"subjectCode\":\"8.1.1\"",

@@ -5,7 +5,8 @@
 //! - the SM-SR's Profile notifications for a Profile the SM-DP downloaded reach the SM-DP
 //!   over ES3 (mutual TLS, the SM-SR known by its certificate), are recorded once per
 //!   MessageID and passed on to the Operator as ES2 notifications; those of a Profile
-//!   without SM-DP go to the Operator over ES4 directly;
+//!   without SM-DP go to the Operator over ES4 directly; an SM-SR change notification
+//!   (ES3 HandleSMSRChangeNotification) is passed on as ES2 HandleSMSRChangeNotification;
 //! - the relayed ES2 functions (UpdatePolicyRules, UpdateSubscriptionAddress, AuditEIS,
 //!   DisableProfile, EnableProfile, DeleteProfile) answered, each change then notified;
 //! - installation failures (the ISD-P's memory smaller than the Profile; the eUICC refusing
@@ -165,6 +166,11 @@ fn the_operator_gets_responses_and_notifications() {
         "{notifications}"
     );
 
+    // The SM-SR's HandleSMSRChangeNotification (the eUICC moved, SGP.02 §3.7) reaches the
+    // Operator whose Profile is on the eUICC as ES2 HandleSMSRChangeNotification with the
+    // EIS as sent, and never with ISD-R keys even if an SM-SR sent some.
+    smsr_change_passed_on(&lab, &as_smsr, &url);
+
     let metrics = common::http_get(lab.admin, "/metrics").unwrap();
     assert!(
         metrics.contains("rsp_smdp_es3_notifications_total{")
@@ -278,6 +284,69 @@ fn the_operator_gets_responses_and_notifications() {
 }
 
 /// The new ISD-P on the card (not the lab's ISD-P 0), once there is one.
+/// ES3 HandleSMSRChangeNotification from the SM-SR `as_smsr` to the SM-DP at `url`, with
+/// the eUICC's EIS (from ES2 GetEIS) now naming another SM-SR and carrying an ISD-R keyset;
+/// the Operator gets it over ES2 once, without the keyset.
+fn smsr_change_passed_on(lab: &SmdpLab, as_smsr: &reqwest::Client, url: &str) {
+    let eid = lab.soap.eid.clone();
+    let (_, text) = lab.es2(profile(ProfileRequest::GetEis { eid: eid.clone() }), None);
+    let env = envelope::parse(&text).unwrap();
+    let Ok(Message::Response(r)) = rsp_codec::ws::es2::Es2Message::from_envelope(&env) else {
+        panic!("{text}")
+    };
+    let mut eis = r.eis.expect("the EIS");
+    assert!(eis.profiles.iter().any(|p| p.smdp_id.is_some()), "{text}");
+    eis.smsr_id = Some("smsr9.example".into());
+    let kic = "C0FFEE00C0FFEE00C0FFEE00C0FFEE00";
+    eis.isd_r = Some(rsp_codec::ws::IsdR {
+        aid: rsp_codec::sgp02::Aid::isd_r().to_hex(),
+        scp80_keysets: vec![rsp_codec::ws::Scp80Keyset {
+            version: 1,
+            algorithm: rsp_codec::ws::Scp80Algorithm::Aes,
+            kic: hex::decode(kic).unwrap().into(),
+            kid: hex::decode(kic).unwrap().into(),
+        }],
+        scp81_psk: None,
+    });
+    let stamp = "2031-02-03T04:05:06Z";
+    let msg: Es3Message = Message::SmsrChange(rsp_codec::ws::SmsrChangeNotification {
+        eis,
+        completion_timestamp: stamp.into(),
+    });
+    let body = envelope::build(&msg.envelope(WsHeader {
+        to: None,
+        from: Some("smsr1".into()),
+        reply_to: None,
+        message_id: "urn:uuid:00000000-0000-4000-8000-0000000000c1".into(),
+        action: String::new(),
+        relates_to: None,
+    }));
+    assert!(body.contains(kic));
+    for _ in 0..2 {
+        let (status, text) = common::m2m::soap_post(&lab.soap.rt, as_smsr, url, body.clone());
+        assert_eq!(status, 202, "{text}");
+    }
+    let passed_on = lab.wait_received(60, "ES2 HandleSMSRChangeNotification", |b| {
+        b.contains("ES2-HandleSMSRChangeNotification") && b.contains(stamp)
+    });
+    assert!(
+        passed_on.contains("smsr9.example") && passed_on.contains(&eid),
+        "{passed_on}"
+    );
+    assert!(
+        !passed_on.contains(kic),
+        "ISD-R keys passed on: {passed_on}"
+    );
+    let notifications = lab.get("/smdp/v1/notifications");
+    let change = &notifications["notifications"][0];
+    assert_eq!(change["event"], "smsr_change", "{notifications}");
+    assert_eq!(change["operator"], OPERATOR, "{notifications}");
+    assert!(!change.to_string().contains(kic), "{notifications}");
+    std::thread::sleep(Duration::from_secs(2));
+    let times = lab.received().iter().filter(|b| b.contains(stamp)).count();
+    assert_eq!(times, 1, "passed on once");
+}
+
 fn wait_new_isdp(lab: &SmdpLab, seconds: u64) -> Aid {
     let start = Instant::now();
     let lab_isdp = Aid::isd_p(0).unwrap();

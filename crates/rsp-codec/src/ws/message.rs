@@ -74,8 +74,9 @@ impl Response {
     }
 }
 
-/// HandleSMSRChangeNotification (ES2: SM-DP → Operator; ES4: SM-SR → Operator): the eUICC
-/// moved to another SM-SR; its EIS as the new SM-SR holds it.
+/// HandleSMSRChangeNotification (ES4: SM-SR → Operator; ES3: SM-SR → SM-DP; ES2: SM-DP →
+/// Operator, passing on the ES3 one): the eUICC moved to another SM-SR; its EIS as the new
+/// SM-SR holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsrChangeNotification {
     /// The EIS (its `Smsr-id` is the new SM-SR).
@@ -175,7 +176,7 @@ pub enum Message<B> {
     Response(Response),
     /// A Profile notification.
     Notification(Notification),
-    /// An SM-SR change notification (ES2, ES4).
+    /// An SM-SR change notification (ES2, ES3, ES4).
     SmsrChange(SmsrChangeNotification),
 }
 
@@ -223,7 +224,7 @@ impl<B: RequestBody> Message<B> {
         }
         // The SM-SR notifies Operators (ES4) and SM-DPs (ES3), the SM-DP Operators (ES2);
         // nobody notifies the EUM (ES1).
-        if matches!(i, Interface::Es2 | Interface::Es4)
+        if matches!(i, Interface::Es2 | Interface::Es3 | Interface::Es4)
             && let Some(n) = SmsrChangeNotification::read(el)
         {
             return Ok(Self::SmsrChange(n?));

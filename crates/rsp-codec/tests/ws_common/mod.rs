@@ -271,6 +271,7 @@ pub fn es3_messages() -> Vec<Es3Message> {
     }
     v.push(Es3Message::Response(send_data_response()));
     v.extend(notifications().into_iter().map(Es3Message::Notification));
+    v.push(Es3Message::SmsrChange(smsr_change()));
     v
 }
 

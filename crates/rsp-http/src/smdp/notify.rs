@@ -1,11 +1,11 @@
-//! The M2M SM-DP's side of the SM-SRs' Profile notifications (SGP.02 §5.5 ES3
-//! HandleProfileEnabled/Disabled/DeletedNotification, passed on as the §5.3 ES2
-//! notifications of the same name):
+//! The M2M SM-DP's side of the SM-SRs' notifications (SGP.02 §5.4 ES3
+//! HandleProfileEnabled/Disabled/DeletedNotification and HandleSMSRChangeNotification,
+//! passed on as the §5.3 ES2 notifications of the same name):
 //!
 //! - `POST /gsma/sgp02/es3` on the ES2 listener (SOAP 1.2 over mutually authenticated
 //!   HTTPS): the caller is the SM-SR its client certificate names ([`SmsrCallers`]); each
 //!   notification is recorded once per (SM-SR, `wsa:MessageID`) and queued for the
-//!   Operator that ordered the Profile ([`rsp_smdp::notification`]); answered HTTP 202
+//!   Operators concerned ([`rsp_smdp::notification`]); answered HTTP 202
 //!   (a one-way message), a repeat too.
 //! - [`NotificationSender`]: delivers the queued ES2 notifications to the Operators'
 //!   endpoints (`--operator ID=URL`), at least once (one MessageID for every delivery of one
@@ -24,9 +24,10 @@ use axum::routing::post;
 use rsp_codec::ws::envelope::{self, FaultCode, WsHeader};
 use rsp_codec::ws::es2::Es2Message;
 use rsp_codec::ws::es3::Es3Message;
-use rsp_codec::ws::{Message, Notification, NotificationKind};
+use rsp_codec::ws::{Eis, Message, Notification, NotificationKind, SmsrChangeNotification, xml};
 use rsp_smdp::notification::{
-    NotificationStore, ProfileEvent, QueuedNotification, ReceivedNotification, Recorded,
+    NotificationEvent, NotificationStore, QueuedNotification, ReceivedNotification, Recorded,
+    Subject,
 };
 use rsp_smdp::service::unix_now;
 use tokio::sync::watch;
@@ -82,21 +83,83 @@ struct NotifyState<S> {
     callers: SmsrCallers,
 }
 
-fn event(kind: NotificationKind) -> Option<ProfileEvent> {
+fn event(kind: NotificationKind) -> NotificationEvent {
     match kind {
-        NotificationKind::ProfileEnabled => Some(ProfileEvent::Enabled),
-        NotificationKind::ProfileDisabled => Some(ProfileEvent::Disabled),
-        NotificationKind::ProfileDeleted => Some(ProfileEvent::Deleted),
-        NotificationKind::SmsrChange => None,
+        NotificationKind::ProfileEnabled => NotificationEvent::Enabled,
+        NotificationKind::ProfileDisabled => NotificationEvent::Disabled,
+        NotificationKind::ProfileDeleted => NotificationEvent::Deleted,
+        NotificationKind::SmsrChange => NotificationEvent::SmsrChange,
     }
 }
 
-fn kind(event: ProfileEvent) -> NotificationKind {
-    match event {
-        ProfileEvent::Enabled => NotificationKind::ProfileEnabled,
-        ProfileEvent::Disabled => NotificationKind::ProfileDisabled,
-        ProfileEvent::Deleted => NotificationKind::ProfileDeleted,
+/// The ES2 message passing `n` on.
+fn es2_message(n: &ReceivedNotification) -> Result<Es2Message, String> {
+    let kind = match n.event {
+        NotificationEvent::Enabled => NotificationKind::ProfileEnabled,
+        NotificationEvent::Disabled => NotificationKind::ProfileDisabled,
+        NotificationEvent::Deleted => NotificationKind::ProfileDeleted,
+        NotificationEvent::SmsrChange => NotificationKind::SmsrChange,
+    };
+    match &n.subject {
+        Subject::Profile { iccid } if kind != NotificationKind::SmsrChange => {
+            Ok(Message::Notification(Notification {
+                kind,
+                eid: n.eid.clone(),
+                iccid: iccid.clone(),
+                completion_timestamp: n.completion_timestamp.clone(),
+            }))
+        }
+        Subject::Eis { eis } if kind == NotificationKind::SmsrChange => {
+            let eis = xml::parse(eis)
+                .and_then(|el| Eis::from_element(&el))
+                .map_err(|e| format!("the stored EIS does not read: {e}"))?;
+            Ok(Message::SmsrChange(SmsrChangeNotification {
+                eis: Box::new(eis),
+                completion_timestamp: n.completion_timestamp.clone(),
+            }))
+        }
+        _ => Err(format!(
+            "a {} notification of the wrong shape",
+            n.event.as_str()
+        )),
     }
+}
+
+/// What an ES3 notification says, as recorded; `None` when the message is no notification.
+fn received(smsr_id: String, message_id: &str, msg: Es3Message) -> Option<ReceivedNotification> {
+    let (event, eid, subject, completion_timestamp) = match msg {
+        Message::Notification(n) => (
+            event(n.kind),
+            n.eid,
+            Subject::Profile { iccid: n.iccid },
+            n.completion_timestamp,
+        ),
+        Message::SmsrChange(c) => {
+            // Kept and passed on without any ISD-R keys (an SM-SR sends none; SGP.02 keeps
+            // them between the SM-SR and the eUICC).
+            let eis = Eis {
+                isd_r: None,
+                ..*c.eis
+            };
+            let eid = eis.eid.clone();
+            let eis = xml::write(&eis.to_element());
+            (
+                NotificationEvent::SmsrChange,
+                eid,
+                Subject::Eis { eis },
+                c.completion_timestamp,
+            )
+        }
+        Message::Request(_) | Message::Response(_) => return None,
+    };
+    Some(ReceivedNotification {
+        smsr_id,
+        message_id: message_id.to_owned(),
+        event,
+        eid,
+        subject,
+        completion_timestamp,
+    })
 }
 
 fn sender_fault(relates_to: Option<&str>, reason: &str) -> Response {
@@ -130,22 +193,14 @@ async fn es3<S: NotificationStore + 'static>(
         Err(e) => return sender_fault(None, &e.to_string()),
     };
     let relates = Some(env.header.message_id.as_str());
-    let n = match Es3Message::from_envelope(&env) {
-        Ok(Message::Notification(n)) => n,
-        Ok(_) => return sender_fault(relates, "not an ES3 notification"),
+    let received = match Es3Message::from_envelope(&env) {
+        Ok(msg) => match received(smsr_id, &env.header.message_id, msg) {
+            Some(r) => r,
+            None => return sender_fault(relates, "not an ES3 notification"),
+        },
         Err(e) => return sender_fault(relates, &e.to_string()),
     };
-    let Some(event) = event(n.kind) else {
-        return sender_fault(relates, "not a Profile notification");
-    };
-    let received = ReceivedNotification {
-        smsr_id,
-        message_id: env.header.message_id.clone(),
-        event,
-        eid: n.eid,
-        iccid: n.iccid,
-        completion_timestamp: n.completion_timestamp,
-    };
+    let event = received.event;
     match state.store.record_notification(&received, unix_now()).await {
         Ok(recorded) => {
             let outcome = match &recorded {
@@ -156,8 +211,9 @@ async fn es3<S: NotificationStore + 'static>(
             metrics::counter!("rsp_smdp_es3_notifications_total",
                 "event" => event.as_str(), "outcome" => outcome)
             .increment(1);
-            tracing::info!(smsr = %received.smsr_id, iccid = %received.iccid,
-                event = event.as_str(), outcome, "ES3 notification");
+            tracing::info!(smsr = %received.smsr_id, eid = %received.eid,
+                iccid = received.iccid().unwrap_or("-"), event = event.as_str(), outcome,
+                "ES3 notification");
             StatusCode::ACCEPTED.into_response()
         }
         Err(e) => {
@@ -235,8 +291,7 @@ pub struct NotificationSender {
 
 impl NotificationSender {
     /// The ES2 envelope of `q` for `url`.
-    pub fn render(&self, q: &QueuedNotification, url: &str) -> String {
-        let n = &q.notification;
+    pub fn render(&self, q: &QueuedNotification, url: &str) -> Result<String, String> {
         let header = WsHeader {
             to: Some(url.to_owned()),
             from: Some(self.smdp_id.clone()),
@@ -249,13 +304,8 @@ impl NotificationSender {
             action: String::new(),
             relates_to: None,
         };
-        let msg: Es2Message = Message::Notification(Notification {
-            kind: kind(n.event),
-            eid: n.eid.clone(),
-            iccid: n.iccid.clone(),
-            completion_timestamp: n.completion_timestamp.clone(),
-        });
-        envelope::build(&msg.envelope(header))
+        let msg = es2_message(&q.notification)?;
+        Ok(envelope::build(&msg.envelope(header)))
     }
 
     /// Claims and sends due notifications once; how many were delivered.
@@ -266,16 +316,14 @@ impl NotificationSender {
             self.policy,
             "ES2 notification",
             |c: &Claimed<QueuedNotification>| {
-                let target = self
-                    .operators
-                    .get(&c.item.operator)
-                    .map(|url| (url.clone(), self.render(&c.item, url)));
-                let operator = c.item.operator.clone();
+                let target = match self.operators.get(&c.item.operator) {
+                    Some(url) => self.render(&c.item, url).map(|body| (url.clone(), body)),
+                    None => Err(format!("no endpoint for Operator {}", c.item.operator)),
+                };
                 async move {
-                    let Some((url, body)) = target else {
-                        return Attempt::Undeliverable(format!(
-                            "no endpoint for Operator {operator}"
-                        ));
+                    let (url, body) = match target {
+                        Ok(t) => t,
+                        Err(why) => return Attempt::Undeliverable(why),
                     };
                     outbox_step::post(
                         &self.client,

@@ -278,7 +278,11 @@ pub fn soap_renderer(smsr_id: String) -> Renderer {
                     eis: Box::new(super::ws_map::eis_out(eis)),
                     completion_timestamp: rsp_smsr::service::rfc3339(*at),
                 };
-                envelope(&Message::<Es4Request>::SmsrChange(notification), header)
+                if es3 {
+                    envelope(&Message::<Es3Request>::SmsrChange(notification), header)
+                } else {
+                    envelope(&Message::<Es4Request>::SmsrChange(notification), header)
+                }
             }
         };
         Ok(Rendered {

@@ -234,10 +234,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         smpp_password: zeroize::Zeroizing::new(smpp2_pw),
         msisdn: SMSR2_MSISDN.into(),
         scp81_public: None,
-        endpoints: rsp_http::smsr::notify::Endpoints {
-            operators: settings.endpoints.operators.clone(),
-            smdps: Default::default(),
-        },
+        endpoints: settings.endpoints.clone(),
         web_services: settings
             .web_services
             .clone()
@@ -329,8 +326,15 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     }
 
     s.step("Starting the M2M SM-DP (ES2 for the Operator, ES3 to the SM-SR, SQLite)");
-    let es3_url = format!("https://localhost:{}/gsma/sgp02/es3", ws_addr.port());
-    let dp = smdp::start(&dir, &nist, (SMSR_ID, &es3_url), dp_listener, &inbox).await?;
+    let es3_url =
+        |ws: std::net::SocketAddr| format!("https://localhost:{}/gsma/sgp02/es3", ws.port());
+    // Both SM-SRs: the second notifies the SM-DP of the SM-SR change.
+    let smsrs = [
+        (SMSR_ID, es3_url(ws_addr)),
+        (change::SMSR2_ID, es3_url(ws2_addr)),
+    ];
+    let smsrs: Vec<(&str, &str)> = smsrs.iter().map(|(id, u)| (*id, u.as_str())).collect();
+    let dp = smdp::start(&dir, &nist, &smsrs, dp_listener, &inbox).await?;
     let dp_admin = format!("http://{}", dp.admin);
     println!(
         "     ES2 at https://localhost:{}/gsma/sgp02/es2, admin API at {dp_admin}",
@@ -437,12 +441,17 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     println!("     (relayed to the ISD-R over SMS by {SMSR_ID}) run between the SM-SRs");
     change::wait_eis(&client, &base2, &eid, 200).await?;
     change::wait_eis(&client, &base, &eid, 404).await?;
-    change::wait_inbox(&inbox, "HandleSMSRChangeNotification").await?;
+    change::wait_inbox(&inbox, "ES4-HandleSMSRChangeNotification").await?;
+    change::wait_inbox(&inbox, "ES2-HandleSMSRChangeNotification").await?;
     println!(
         "     done: {} holds the eUICC with its own ISD-R keyset; {SMSR_ID} forgot it and",
         change::SMSR2_ID
     );
     println!("     deleted its keyset on the card; the Operator got HandleSMSRChangeNotification");
+    println!(
+        "     from {} (ES4) and from the SM-DP of the downloaded Profile (ES3, passed on over ES2)",
+        change::SMSR2_ID
+    );
 
     let p2 = PROFILES[1].0;
     s.step(&format!(

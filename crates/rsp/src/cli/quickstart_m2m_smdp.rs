@@ -81,17 +81,16 @@ pub(super) fn tls_client(nist: &Path, identity: &str) -> anyhow::Result<reqwest:
 
 /// Starts the SM-DP (SQLite in `dir`) with CERT.DP.ECDSA issued by the test CI over the test
 /// PKI's `dp-auth` certificate, ES2 over mutual TLS (`dp-tls`, Operators under the CI), the
-/// SM-SR `smsr.0` at `smsr.1`
-/// (ES3 client) and the SM-SR's notifications (ES3 server, on `es2`), the Operator's ES2
-/// notifications to `inbox`.
+/// SM-SRs `smsrs` (identifier, ES3 URL: the ES3 client, and who may notify) and the
+/// SM-SRs' notifications (ES3 server, on `es2`), the Operator's ES2 notifications to
+/// `inbox`.
 pub(super) async fn start(
     dir: &Path,
     nist: &Path,
-    smsr: (&str, &str),
+    smsrs: &[(&str, &str)],
     es2: tokio::net::TcpListener,
     inbox: &OperatorInbox,
 ) -> anyhow::Result<RunningServer> {
-    let (smsr_id, es3_url) = smsr;
     let dp_cert = rsp_pki::Cert::from_pem(
         &std::fs::read_to_string(nist.join("dp-auth.pem")).context("dp-auth.pem")?,
     )?;
@@ -109,7 +108,10 @@ pub(super) async fn start(
         smdp_id: SMDP_ID.into(),
         credential,
         host_id: b"QUICKSTART-DP".to_vec(),
-        smsrs: HashMap::from([(smsr_id.to_owned(), es3_url.to_owned())]),
+        smsrs: smsrs
+            .iter()
+            .map(|(id, url)| ((*id).to_owned(), (*url).to_owned()))
+            .collect(),
         operators: HashMap::from([(OPERATOR.to_owned(), format!("http://{}/es2", inbox.addr))]),
         client_tls: ClientTls {
             roots_pem: vec![std::fs::read(nist.join("ci.pem"))?],
