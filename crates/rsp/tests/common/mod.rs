@@ -2,6 +2,7 @@
 //! directory, free ports, a bare HTTP GET, the child killed on drop, waiting for /health.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod es3_tamper;
 pub mod m2m;
 pub mod smdp_lab;
 

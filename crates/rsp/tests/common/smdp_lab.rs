@@ -190,6 +190,16 @@ impl SmdpLab {
     /// endpoint (the SM-SR presenting the test PKI's dp-tls, CN localhost) and the SM-DP's
     /// Operator endpoint the SOAP lab's collecting one; `smdp_extra` more SM-DP arguments.
     pub fn start(lab_profile_smdp: Option<&str>, smdp_extra: &[&str]) -> Self {
+        Self::start_with(lab_profile_smdp, smdp_extra, |_| None)
+    }
+
+    /// [`Self::start`] with the SM-DP reaching its SM-SR `smsr1` at the ES3 URL `es3` gives
+    /// once the SOAP lab runs (a proxy in front of the SM-SR's endpoint), directly when none.
+    pub fn start_with(
+        lab_profile_smdp: Option<&str>,
+        smdp_extra: &[&str],
+        es3: impl FnOnce(&SoapLab) -> Option<String>,
+    ) -> Self {
         let mut soap = SoapLab::start(OPERATOR, lab_profile_smdp);
         let es2_port = free_port();
         let admin = free_port();
@@ -216,8 +226,13 @@ impl SmdpLab {
             admin,
             &soap.dir.join("dp.key.pem"),
         );
+        let mut args = lab_smdp_args(&soap.dir, &nist, soap.ws_port);
+        if let Some(url) = es3(&soap) {
+            let at = args.iter().position(|a| a == "--smsr").unwrap() + 1;
+            args[at] = format!("smsr1={url}");
+        }
         command
-            .args(lab_smdp_args(&soap.dir, &nist, soap.ws_port))
+            .args(args)
             .arg("--operator")
             .arg(format!("{OPERATOR}=http://{}/es4", soap.endpoint))
             .args(smdp_extra);
