@@ -331,16 +331,7 @@ fn bench_eim_fleet_on_postgres() {
 /// the ES5 operations behind the downloads.
 #[test]
 fn bench_m2m_reports_downloads_through_the_servers() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
-        .args(["bench", "m2m", "--downloads", "2", "--concurrency", "2"])
-        .arg("--json")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stderr.contains("ES2:"), "no progress on stderr:\n{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = bench_m2m(&["--downloads", "2", "--concurrency", "2"]);
     assert_eq!(report["transport"], "sms", "{report}");
     assert_eq!(report["downloads"], 2, "{report}");
     assert_eq!(report["failures"], 0, "{report}");
@@ -367,4 +358,31 @@ fn bench_m2m_reports_downloads_through_the_servers() {
     assert_eq!(functions["createIsdp"], 2, "{report}");
     assert_eq!(functions["enableProfile"], 2, "{report}");
     assert!(functions["sendData"].as_u64().unwrap() >= 4, "{report}");
+}
+
+/// `rsp bench m2m` with `args`; its JSON report.
+fn bench_m2m(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_rsp"))
+        .args(["bench", "m2m"])
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("ES2:"), "no progress on stderr:\n{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// The M2M download through `rsp serve smdp` and `rsp serve smsr` on brainpoolP256r1 (the
+/// eUICC's ECASD, CERT.DP.ECDSA and the key establishment on that curve, SGP.02 §2.3): the
+/// order ends with the Profile enabled on the card.
+#[test]
+fn bench_m2m_downloads_on_brainpool() {
+    let report = bench_m2m(&["--downloads", "1", "--curve", "brainpool"]);
+    assert_eq!(report["curve"], "brainpool", "{report}");
+    assert_eq!(report["failures"], 0, "{report}");
+    assert_eq!(report["cards_without_their_profile"], 0, "{report}");
+    assert_eq!(report["es5_functions"]["enableProfile"], 1, "{report}");
 }
