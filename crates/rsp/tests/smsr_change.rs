@@ -8,8 +8,8 @@
 //! keyset). Then SM-SR2 enables a Profile with the new keyset, SM-SR1 refuses one (unknown
 //! EID), and the card's default notification after a failed attach (fallback) goes to
 //! SM-SR2, which applies and confirms it. Refused first: HandoverEUICC from an SM-SR
-//! without a pending change. P-256 only (the lab card's PKI is P-256; the key
-//! establishment on brainpoolP256r1 is covered by rsp-keyest's isd_r_keys test).
+//! without a pending change. Run with the card's PKI (ECASD, CERT.SR.ECDSA) on NIST P-256
+//! and on brainpoolP256r1.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -25,6 +25,7 @@ use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::Es4Request;
 use rsp_codec::ws::es7::{Es7Message, Es7Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest, RequestBody};
+use rsp_crypto::Curve;
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
 use rsp_pki::Role;
 
@@ -91,7 +92,8 @@ fn tls_identity(nist: &Path, host: &str, out: &Path) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-fn card() -> rsp_m2m_euicc::M2mEuicc {
+/// The lab card, its ECASD on `curve`.
+fn card(curve: Curve) -> rsp_m2m_euicc::M2mEuicc {
     let keyset = rsp_m2m_euicc::Scp80Keyset::new(
         1,
         Kic::new(CipherAlgorithm::TdesCbc2Key, 1),
@@ -107,7 +109,9 @@ fn card() -> rsp_m2m_euicc::M2mEuicc {
         enabled,
         fallback: enabled,
     };
-    rsp_testkit::m2m::card(
+    rsp_testkit::m2m::card_on(
+        curve,
+        rsp_pki::DEFAULT_EID,
         vec![keyset],
         &[
             profile(0, ICCID, DEVICE_MSISDN, true),
@@ -127,6 +131,16 @@ fn wait_for(what: &str, seconds: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
+#[test]
+fn smsr_change_between_two_servers() {
+    smsr_change(Curve::NistP256);
+}
+
+#[test]
+fn smsr_change_on_brainpool() {
+    smsr_change(Curve::BrainpoolP256r1);
+}
+
 /// How many ES5 SMS the SM-SR logging to `dir` refused so far.
 fn refused_sms(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("smsr.log"))
@@ -135,8 +149,8 @@ fn refused_sms(dir: &Path) -> usize {
         .count()
 }
 
-#[test]
-fn smsr_change_between_two_servers() {
+/// The change with the card's PKI on `curve`.
+fn smsr_change(curve: Curve) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -151,13 +165,17 @@ fn smsr_change_between_two_servers() {
     let smsc = lab_smsc(&rt, &dir1, &[("device", "devpw"), ("smsr2", "smsr2pw")]);
     std::fs::write(dir2.join("smpp.pw"), "smsr2pw\n").unwrap();
     let (endpoint, received) = operator_endpoint(&rt);
-    let card = card();
+    let card = card(curve);
     let eid = card.eid().to_owned();
     let dev = rt.block_on(device(smsc.local_addr(), card));
 
     // SM-SR2's CERT.SR.ECDSA from the card's CI (the SM-DS auth certificate's key stands
     // in for the SM-SR's, as in rsp-keyest's tests).
-    let lab = rsp_testkit::m2m::lab_pki(&eid);
+    let lab = rsp_testkit::m2m::lab_pki_on(&eid, curve);
+    assert_eq!(
+        lab.get(Role::Euicc).unwrap().cert.public_key().curve(),
+        curve
+    );
     let sr = lab.get(Role::DsAuth).unwrap();
     let gp = rsp_smdp::certificate::issue_smsr(&sr.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
     std::fs::write(dir2.join("sr.gp"), gp.to_tlv().unwrap()).unwrap();
