@@ -309,8 +309,10 @@ impl<S: SmsrStore> SmsrService<S> {
     }
 
     /// ES7 HandleSMSRChangeNotification from SM-SR `caller` (new side): the change
-    /// completes, the Operators with a Profile on the eUICC are notified (ES4). A repeated
-    /// notification of a completed change is accepted again.
+    /// completes, the Operators with a Profile on the eUICC are notified (ES4) and, when
+    /// this SM-SR has an address configured, UpdateSMSRAddressingParameters is queued for
+    /// the ISD-R. A repeated notification of a completed change is accepted again (nothing
+    /// queued twice).
     pub async fn change_notified(
         &self,
         caller: &str,
@@ -330,7 +332,31 @@ impl<S: SmsrStore> SmsrService<S> {
         let stored = self.store().eis(eid).await.map_err(db)?;
         let stored = stored.ok_or(SmsrError::UnknownEid)?;
         let notices: Vec<Addressed> = notice::smsr_changed(&stored.eis, now);
-        let done = self.step(&change, next, now).await?;
+        // Our reading of SGP.02 §3.7.1 with §4.1.1.x UpdateSMSRAddressingParameters: once
+        // the new SM-SR holds the ISD-R's only keyset (SM-SR1 deleted its own before
+        // notifying), it points the eUICC's SM-SR addressing at itself, over ES5 under
+        // that keyset, so that the eUICC's MO packets and default notifications come here
+        // and not to the SM-SR that forgot it. Queued with the stage change (a crash loses
+        // neither), before any ES3/ES4 function can be (the EIS is unusable until then).
+        let address = self.config().address.as_ref().map(|a| NewOperation {
+            eid: eid.to_owned(),
+            function: a.update(),
+            requester: Requester::SmSr,
+            transport: Transport::Sms,
+            message_id: None,
+            reply_to: None,
+            now,
+            validity: self.config().default_validity,
+        });
+        if !self
+            .store()
+            .move_change_queueing(&next, change.stage.name(), address.as_slice(), now)
+            .await
+            .map_err(db)?
+        {
+            return Err(SmsrError::Busy);
+        }
+        let done = next;
         // Queued with the EIS write the store offers (same version: the EIS unchanged).
         if !self
             .store()

@@ -139,10 +139,15 @@ pub fn check(eis: &Eis, requester: &Requester, function: &Function) -> Result<()
             Ok(())
         }
         Function::AuditEis | Function::ConfirmNotification { .. } => Ok(()),
-        // Queued by the SM-SR itself for an admitted ES7 call (crate::es7).
-        Function::IsdRKeyEstablishment { .. } | Function::DeleteKeysets { .. } => match requester {
+        // Queued by the SM-SR itself for an admitted ES7 call or a completed SM-SR change
+        // (crate::es7, crate::change).
+        Function::IsdRKeyEstablishment { .. }
+        | Function::DeleteKeysets { .. }
+        | Function::UpdateSmsrAddressingParameters { .. } => match requester {
             Requester::SmSr => Ok(()),
-            _ => Err(SmsrError::NotAllowed("ES7 relays are the SM-SR's")),
+            _ => Err(SmsrError::NotAllowed(
+                "the SM-SR change's ISD-R functions are the SM-SR's",
+            )),
         },
     }
 }

@@ -11,7 +11,7 @@ use rsp_codec::sgp02::{
     Aid, CreateIsdp, DefaultNotification, DeleteKey, DeleteProfile, DisableProfile, EnableProfile,
     ExtendedCardResources, GetData, GetStatus, HandleNotificationConfirmation, IsdStatusList,
     NotificationType, SetFallbackAttribute, SmsAddress, StatusWord, UpdateConnectivityParameters,
-    iccid_to_digits,
+    UpdateSmsrAddressingParameters, iccid_to_digits,
 };
 use rsp_ota::response::PorSecurity;
 use rsp_ota::{
@@ -150,6 +150,26 @@ pub fn script(eis: &Eis, function: &Function) -> Result<Es5Script, SmsrError> {
             .iter()
             .map(|a| hex::decode(a).map_err(|_| SmsrError::Invalid("APDU hex")))
             .collect::<Result<Vec<_>, _>>()?,
+        Function::UpdateSmsrAddressingParameters { msisdn, smsc, tar } => {
+            let tar = tar
+                .as_deref()
+                .map(|t| {
+                    hex::decode(t)
+                        .ok()
+                        .and_then(|b| <[u8; 3]>::try_from(b).ok())
+                        .ok_or(SmsrError::Invalid("TAR (3 octets, hex)"))
+                })
+                .transpose()?;
+            vec![
+                UpdateSmsrAddressingParameters {
+                    smsc: smsc.as_deref().map(SmsAddress::international),
+                    msisdn: Some(SmsAddress::international(msisdn)),
+                    tar,
+                }
+                .to_apdu()
+                .map_err(codec)?,
+            ]
+        }
         Function::UpdateConnectivityParameters { msisdn, .. } => {
             let aid = isd_p_aid(eis, function)?;
             let apdu = UpdateConnectivityParameters {
@@ -423,7 +443,8 @@ pub fn apply(
         Function::ConfirmNotification { .. }
         | Function::SendData { .. }
         | Function::IsdRKeyEstablishment { .. }
-        | Function::DeleteKeysets { .. } => {}
+        | Function::DeleteKeysets { .. }
+        | Function::UpdateSmsrAddressingParameters { .. } => {}
         Function::CreateIsdp {
             iccid,
             mno_id,

@@ -103,6 +103,21 @@ pub enum Function {
         /// The key versions.
         versions: Vec<u8>,
     },
+    /// The new SM-SR's UpdateSMSRAddressingParameters to the ISD-R once an SM-SR change
+    /// brought the eUICC here (SGP.02 §3.7, §4.1.1.x): where the eUICC's MO packets and
+    /// default notifications go from now on. Queued by the SM-SR itself
+    /// ([`Requester::SmSr`]).
+    #[serde(rename_all = "camelCase")]
+    UpdateSmsrAddressingParameters {
+        /// The SM-SR's MSISDN (international digits).
+        msisdn: String,
+        /// The SMS centre address (international digits), when the SM-SR has one to give.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        smsc: Option<String>,
+        /// The TAR (hex, 3 octets) the eUICC's MO packets carry, when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tar: Option<String>,
+    },
     /// The SM-SR's confirmation of a default notification (HandleNotificationConfirmation).
     #[serde(rename_all = "camelCase")]
     ConfirmNotification {
@@ -126,6 +141,7 @@ impl Function {
             Self::ConfirmNotification { .. } => "HandleNotificationConfirmation",
             Self::IsdRKeyEstablishment { .. } => "ISD-R key establishment (ES7)",
             Self::DeleteKeysets { .. } => "DELETE keysets (SM-SR change)",
+            Self::UpdateSmsrAddressingParameters { .. } => "UpdateSMSRAddressingParameters",
         }
     }
 
@@ -142,7 +158,8 @@ impl Function {
             Self::AuditEis
             | Self::ConfirmNotification { .. }
             | Self::IsdRKeyEstablishment { .. }
-            | Self::DeleteKeysets { .. } => None,
+            | Self::DeleteKeysets { .. }
+            | Self::UpdateSmsrAddressingParameters { .. } => None,
         }
     }
 }

@@ -51,6 +51,53 @@ pub trait Es5Sms: Send + Sync {
 /// the admin server's address and the TLV codec).
 pub type PushTrigger = std::sync::Arc<dyn Fn(&str) -> Vec<u8> + Send + Sync>;
 
+/// This SM-SR's SMS address as the eUICCs it manages need it: what it sends them with
+/// UpdateSMSRAddressingParameters when an SM-SR change brings one here
+/// ([`SmsrService::change_notified`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsrAddress {
+    /// The SM-SR's MSISDN (international digits): where the eUICCs' MO packets go.
+    msisdn: String,
+    /// The SMS centre address (international digits) to give them, if any.
+    smsc: Option<String>,
+}
+
+/// International digits (a leading `+` dropped), 1 to 20 of them (TS 23.040 §9.1.2.5).
+fn e164(digits: &str) -> Option<String> {
+    let d = digits.strip_prefix('+').unwrap_or(digits);
+    (!d.is_empty() && d.len() <= 20 && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.to_owned())
+}
+
+impl SmsrAddress {
+    /// The address of an SM-SR at `msisdn`, giving eUICCs `smsc` as their SMS centre when
+    /// set; both international digits.
+    pub fn new(msisdn: &str, smsc: Option<&str>) -> Result<Self, SmsrError> {
+        Ok(Self {
+            msisdn: e164(msisdn).ok_or(SmsrError::Invalid("SM-SR MSISDN (digits)"))?,
+            smsc: smsc
+                .map(|s| e164(s).ok_or(SmsrError::Invalid("SMS centre address (digits)")))
+                .transpose()?,
+        })
+    }
+
+    /// The MSISDN.
+    pub fn msisdn(&self) -> &str {
+        &self.msisdn
+    }
+
+    /// The ES5 function that points an eUICC at this SM-SR. The TAR is the one the eUICC
+    /// seals its MO notifications with; our reading: the ISD-R's (`000001`, what the card
+    /// uses until told otherwise), given explicitly so that an eUICC an earlier SM-SR set
+    /// another TAR on comes back to it (this SM-SR does not route MO packets by TAR).
+    pub fn update(&self) -> Function {
+        Function::UpdateSmsrAddressingParameters {
+            msisdn: self.msisdn.clone(),
+            smsc: self.smsc.clone(),
+            tar: Some(hex::encode_upper(rsp_codec::sgp02::consts::ISD_R_TAR)),
+        }
+    }
+}
+
 /// Settings of the SM-SR.
 #[derive(Clone)]
 pub struct SmsrConfig {
@@ -64,6 +111,9 @@ pub struct SmsrConfig {
     pub write_retries: u32,
     /// The push for SCP81 sessions; without it, HTTPS operations fail.
     pub push: Option<PushTrigger>,
+    /// This SM-SR's SMS address, sent to eUICCs an SM-SR change brings here; without it,
+    /// they keep the addressing their previous SM-SR gave them.
+    pub address: Option<SmsrAddress>,
 }
 
 impl std::fmt::Debug for SmsrConfig {
@@ -73,6 +123,7 @@ impl std::fmt::Debug for SmsrConfig {
             .field("retry", &self.retry)
             .field("default_validity", &self.default_validity)
             .field("push", &self.push.is_some())
+            .field("address", &self.address)
             .finish()
     }
 }
@@ -85,6 +136,7 @@ impl Default for SmsrConfig {
             default_validity: 3600,
             write_retries: 8,
             push: None,
+            address: None,
         }
     }
 }
@@ -455,5 +507,54 @@ impl<S: SmsrStore> SmsrService<S> {
             tracing::warn!(eid = %op.eid, operation = op.id, attempt, error = %e, "ES5 SMS not sent; retried on schedule");
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsp_codec::sgp02::{Es5Command, SmsAddress, UpdateSmsrAddressingParameters};
+
+    #[test]
+    fn the_address_update_is_store_data_3a08_to_the_isd_r() {
+        let eis: Eis = serde_json::from_value(serde_json::json!({
+            "eid": "89049032123451234512345678901235", "eumId": "EUM", "smsrId": "SMSR-2"
+        }))
+        .unwrap_or_else(|e| panic!("EIS: {e}"));
+        let address = SmsrAddress::new("+447700900002", Some("447700900100"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(address.msisdn(), "447700900002");
+        let script = es5::script(&eis, &address.update()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(script.tar, rsp_codec::sgp02::consts::ISD_R_TAR);
+        let [apdu] = script.apdus.as_slice() else {
+            panic!("{script:?}");
+        };
+        assert_eq!(
+            Es5Command::parse(apdu).ok(),
+            Some(Es5Command::UpdateSmsrAddressingParameters(
+                UpdateSmsrAddressingParameters {
+                    smsc: Some(SmsAddress::international("447700900100")),
+                    msisdn: Some(SmsAddress::international("447700900002")),
+                    tar: Some(rsp_codec::sgp02::consts::ISD_R_TAR),
+                }
+            ))
+        );
+        // Without an SMS centre, only the MSISDN and TAR are sent.
+        let bare = SmsrAddress::new("447700900002", None).unwrap_or_else(|e| panic!("{e}"));
+        let Function::UpdateSmsrAddressingParameters { smsc, .. } = bare.update() else {
+            panic!("not an address update");
+        };
+        assert_eq!(smsc, None);
+        for bad in ["", "+", "44 77", "smsr", &"1".repeat(21)] {
+            assert!(SmsrAddress::new(bad, None).is_err(), "{bad:?}");
+            assert!(
+                SmsrAddress::new("447700900002", Some(bad)).is_err(),
+                "{bad:?}"
+            );
+        }
+        // Only the SM-SR itself may queue it.
+        let operator = Requester::Operator("MNO".into());
+        assert!(es4::check(&eis, &operator, &bare.update()).is_err());
+        assert!(es4::check(&eis, &Requester::SmSr, &bare.update()).is_ok());
     }
 }

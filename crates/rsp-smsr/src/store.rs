@@ -225,6 +225,16 @@ pub trait SmsrChangeStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// [`SmsrChangeStore::move_change`] that queues `operations` in the same transaction
+    /// (neither is written when another step moved the change meanwhile).
+    fn move_change_queueing(
+        &self,
+        change: &crate::es7::SmsrChange,
+        from: &str,
+        operations: &[NewOperation],
+        now: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// SM-SR2: replaces the eUICC's ISD-R keys (sealed) and makes the next SCP80 counter
     /// follow `counter` (the new keyset's InitialSequenceCounter), in one transaction.
     fn install_keys(

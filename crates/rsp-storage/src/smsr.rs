@@ -134,6 +134,50 @@ fn operation(row: &dyn RowRead) -> Result<Operation, DbError> {
     })
 }
 
+/// The function and requester of `op` as stored (JSON).
+fn op_json(op: &NewOperation) -> Result<(String, String), StoreError> {
+    Ok((
+        to_json(&op.function, "function")?,
+        to_json(&op.requester, "requester")?,
+    ))
+}
+
+/// The parameters of [`INSERT_OP`] for `op` (`function`, `requester`: [`op_json`]).
+fn op_params<'a>(op: &'a NewOperation, function: &'a str, requester: &'a str) -> [Param<'a>; 8] {
+    [
+        op.eid.as_str().into(),
+        function.into(),
+        requester.into(),
+        op.transport.as_str().into(),
+        op.message_id.as_deref().into(),
+        op.reply_to.as_deref().into(),
+        op.now.into(),
+        op.now.saturating_add(op.validity).into(),
+    ]
+}
+
+/// Queues `ops` inside `tx` (their JSON from [`op_json`]).
+pub(crate) async fn write_operations(
+    tx: &mut Tx,
+    ops: &[(&NewOperation, String, String)],
+) -> Result<(), DbError> {
+    for (op, function, requester) in ops {
+        tx.conn()
+            .fetch_all(INSERT_OP, &op_params(op, function, requester), operation)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `ops` with their JSON for [`write_operations`].
+pub(crate) fn ops_json(
+    ops: &[NewOperation],
+) -> Result<Vec<(&NewOperation, String, String)>, StoreError> {
+    ops.iter()
+        .map(|op| op_json(op).map(|(f, r)| (op, f, r)))
+        .collect()
+}
+
 /// Rewrites the MSISDNs of `eis` inside `tx`.
 async fn write_msisdns(tx: &mut Tx, eis: &Eis) -> Result<(), DbError> {
     let eid = eis.eid.as_str();
@@ -292,23 +336,9 @@ impl SmsrStore for SqlStore {
     }
 
     async fn queue(&self, op: &NewOperation) -> Result<Operation, StoreError> {
-        let function = to_json(&op.function, "function")?;
-        let requester = to_json(&op.requester, "requester")?;
+        let (function, requester) = op_json(op)?;
         let rows = self
-            .smsr_write(
-                INSERT_OP,
-                &[
-                    op.eid.as_str().into(),
-                    function.as_str().into(),
-                    requester.as_str().into(),
-                    op.transport.as_str().into(),
-                    op.message_id.as_deref().into(),
-                    op.reply_to.as_deref().into(),
-                    op.now.into(),
-                    op.now.saturating_add(op.validity).into(),
-                ],
-                operation,
-            )
+            .smsr_write(INSERT_OP, &op_params(op, &function, &requester), operation)
             .await?;
         rows.into_iter()
             .next()

@@ -5,11 +5,12 @@
 use rsp_smsr::es7::{Side, SmsrChange};
 use rsp_smsr::keys::EuiccKeys;
 use rsp_smsr::notice::Addressed;
+use rsp_smsr::operation::NewOperation;
 use rsp_smsr::store::{SmsrChangeStore, StoreError};
 
 use crate::backend::SqlStore;
 use crate::row::json;
-use crate::smsr::{err, i64_of, to_json, write_notices};
+use crate::smsr::{err, i64_of, ops_json, to_json, write_notices, write_operations};
 
 /// A finished change of the same eUICC and side is replaced; an unfinished one is kept
 /// (no row changed: `Duplicate`).
@@ -98,6 +99,44 @@ impl SmsrChangeStore for SqlStore {
             .await
             .map_err(err)?;
         Ok(n == 1)
+    }
+
+    async fn move_change_queueing(
+        &self,
+        change: &SmsrChange,
+        from: &str,
+        operations: &[NewOperation],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let record = to_json(change, "SM-SR change")?;
+        let ops = ops_json(operations)?;
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let n = tx
+                .conn()
+                .execute(
+                    MOVE,
+                    &[
+                        change.eid.as_str().into(),
+                        side(change.side).into(),
+                        change.stage.name().into(),
+                        record.as_str().into(),
+                        change.expires_at.into(),
+                        now.into(),
+                        from.into(),
+                    ],
+                )
+                .await?;
+            if n != 1 {
+                // Moved meanwhile: nothing of this step is written.
+                tx.commit().await?;
+                return Ok(false);
+            }
+            write_operations(&mut tx, &ops).await?;
+            tx.commit().await?;
+            Ok(true)
+        };
+        run.await.map_err(err)
     }
 
     async fn install_keys(

@@ -1,5 +1,6 @@
 //! The SM-SR change records (migration 20261212000031) on SQLite and PostgreSQL: one
-//! unfinished change per eUICC and side, stages moved by compare-and-set, the new keyset
+//! unfinished change per eUICC and side, stages moved by compare-and-set (with an operation
+//! queued in the same write, or neither), the new keyset
 //! installed sealed with the counter after its initial one, the eUICC forgotten whole.
 #![allow(clippy::unwrap_used)]
 
@@ -8,7 +9,7 @@ mod common;
 use common::{backends, eid, iccid};
 use rsp_smsr::es7::{Side, SmsrChange, Stage};
 use rsp_smsr::model::{Eis, EuiccCapabilities, ProfileInfo, ProfileState};
-use rsp_smsr::operation::Requester;
+use rsp_smsr::operation::{Function, NewOperation, Requester, Transport};
 use rsp_smsr::store::{SmsrChangeStore, SmsrStore, StoreError};
 use rsp_smsr::{EuiccKeys, Scp80Algorithm, Scp80Keyset};
 
@@ -91,6 +92,35 @@ async fn changes_move_once_and_the_keys_follow() {
         assert!(s.changes_to_drive(10).await.unwrap().is_empty());
         s.open_change(&c, 14).await.unwrap();
 
+        // A step that queues an ES5 operation with it: both or neither.
+        let op = NewOperation {
+            eid: id.clone(),
+            function: Function::AuditEis,
+            requester: Requester::SmSr,
+            transport: Transport::Sms,
+            message_id: None,
+            reply_to: None,
+            now: 15,
+            validity: 600,
+        };
+        let ops = std::slice::from_ref(&op);
+        let sent = c.clone().handover_sent("urn:m2").unwrap();
+        assert!(
+            s.move_change_queueing(&sent, c.stage.name(), ops, 15)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !s.move_change_queueing(&sent, c.stage.name(), ops, 16)
+                .await
+                .unwrap()
+        );
+        let queued = s.operations(&id, 10).await.unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        assert_eq!(queued[0].function, Function::AuditEis);
+        assert_eq!(queued[0].requester, Requester::SmSr);
+        assert_eq!(s.change(&id, Side::Current).await.unwrap(), Some(sent));
+
         // SM-SR2's keys: replaced whole, sealed, the counter after the initial one.
         s.install_keys(&id, &keys(2, 0x44), 7).await.unwrap();
         let k = s.keys(&id).await.unwrap().unwrap();
@@ -116,7 +146,7 @@ async fn changes_move_once_and_the_keys_follow() {
         // The change record stays (its history).
         assert!(matches!(
             s.change(&id, Side::Current).await.unwrap().map(|c| c.stage),
-            Some(Stage::Requested)
+            Some(Stage::HandedOver { .. })
         ));
         db.finish().await;
     }

@@ -29,27 +29,33 @@ pub struct LabProfile<'a> {
 }
 
 /// The test PKI of the lab card whose eUICC has `eid` (one PKI per EID per process): its
-/// CI also certifies the lab SM-DP (CERT.DP.ECDSA for ES8).
+/// CI also certifies the lab SM-DP (CERT.DP.ECDSA for ES8). NIST P-256.
 pub fn lab_pki(eid: &str) -> Arc<TestPki> {
-    static PKIS: OnceLock<Mutex<HashMap<String, Arc<TestPki>>>> = OnceLock::new();
+    lab_pki_on(eid, Curve::NistP256)
+}
+
+/// [`lab_pki`] on `curve` (one PKI per EID and curve per process).
+pub fn lab_pki_on(eid: &str, curve: Curve) -> Arc<TestPki> {
+    type Pkis = HashMap<(String, Curve), Arc<TestPki>>;
+    static PKIS: OnceLock<Mutex<Pkis>> = OnceLock::new();
     let mut pkis = PKIS
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    pkis.entry(eid.to_owned())
+    pkis.entry((eid.to_owned(), curve))
         .or_insert_with(|| {
             let options = TestPkiOptions {
                 eid: eid.to_owned(),
                 ..TestPkiOptions::default()
             };
-            Arc::new(TestPki::generate(Curve::NistP256, &options).expect("test PKI"))
+            Arc::new(TestPki::generate(curve, &options).expect("test PKI"))
         })
         .clone()
 }
 
-/// The ECASD of the lab card whose eUICC has `eid`.
-fn ecasd(eid: &str) -> Ecasd {
-    let pki = lab_pki(eid);
+/// The ECASD of the lab card whose eUICC has `eid`, from its PKI on `curve`.
+fn ecasd(eid: &str, curve: Curve) -> Ecasd {
+    let pki = lab_pki_on(eid, curve);
     let e = pki.get(Role::Euicc).expect("eUICC identity");
     let ci = pki.get(Role::Ci).expect("CI");
     Ecasd::new(&e.cert, &e.key)
@@ -69,7 +75,17 @@ pub fn card_with_eid(
     keysets: Vec<Scp80Keyset>,
     profiles: &[LabProfile<'_>],
 ) -> M2mEuicc {
-    let mut state = EuiccState::new(ecasd(eid), keysets).expect("eUICC state");
+    card_on(Curve::NistP256, eid, keysets, profiles)
+}
+
+/// [`card_with_eid`] whose ECASD is on `curve` ([`lab_pki_on`]).
+pub fn card_on(
+    curve: Curve,
+    eid: &str,
+    keysets: Vec<Scp80Keyset>,
+    profiles: &[LabProfile<'_>],
+) -> M2mEuicc {
+    let mut state = EuiccState::new(ecasd(eid, curve), keysets).expect("eUICC state");
     for p in profiles {
         state.isdps.push(
             IsdP::preinstalled(

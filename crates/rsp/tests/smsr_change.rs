@@ -3,11 +3,13 @@
 //! on SM-SR2 and SMSRChange on SM-SR1 (ES4 SOAP, mutual TLS); SM-SR1 hands the EIS over
 //! (ES7 HandoverEUICC), SM-SR2 establishes its own ISD-R keyset through SM-SR1
 //! (AuthenticateSMSR, CreateAdditionalKeySet relayed to the card over SMS), answers,
-//! SM-SR1 forgets the eUICC and notifies SM-SR2, which notifies the Operator. Then SM-SR2
-//! enables a Profile with the new keyset and SM-SR1 refuses one (unknown EID). Refused
-//! first: HandoverEUICC from an SM-SR without a pending change. P-256 only (the lab
-//! card's PKI is P-256; the key establishment on brainpoolP256r1 is covered by
-//! rsp-keyest's isd_r_keys test).
+//! SM-SR1 forgets the eUICC and notifies SM-SR2, which notifies the Operator and points the
+//! card's SM-SR addressing at itself (ES5 UpdateSMSRAddressingParameters under its new
+//! keyset). Then SM-SR2 enables a Profile with the new keyset, SM-SR1 refuses one (unknown
+//! EID), and the card's default notification after a failed attach (fallback) goes to
+//! SM-SR2, which applies and confirms it. Refused first: HandoverEUICC from an SM-SR
+//! without a pending change. Run with the card's PKI (ECASD, CERT.SR.ECDSA) on NIST P-256
+//! and on brainpoolP256r1.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -23,6 +25,7 @@ use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::Es4Request;
 use rsp_codec::ws::es7::{Es7Message, Es7Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest, RequestBody};
+use rsp_crypto::Curve;
 use rsp_ota::{CipherAlgorithm, IntegrityAlgorithm, Kic, Kid};
 use rsp_pki::Role;
 
@@ -89,7 +92,8 @@ fn tls_identity(nist: &Path, host: &str, out: &Path) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-fn card() -> rsp_m2m_euicc::M2mEuicc {
+/// The lab card, its ECASD on `curve`.
+fn card(curve: Curve) -> rsp_m2m_euicc::M2mEuicc {
     let keyset = rsp_m2m_euicc::Scp80Keyset::new(
         1,
         Kic::new(CipherAlgorithm::TdesCbc2Key, 1),
@@ -105,7 +109,9 @@ fn card() -> rsp_m2m_euicc::M2mEuicc {
         enabled,
         fallback: enabled,
     };
-    rsp_testkit::m2m::card(
+    rsp_testkit::m2m::card_on(
+        curve,
+        rsp_pki::DEFAULT_EID,
         vec![keyset],
         &[
             profile(0, ICCID, DEVICE_MSISDN, true),
@@ -127,6 +133,24 @@ fn wait_for(what: &str, seconds: u64, mut f: impl FnMut() -> bool) {
 
 #[test]
 fn smsr_change_between_two_servers() {
+    smsr_change(Curve::NistP256);
+}
+
+#[test]
+fn smsr_change_on_brainpool() {
+    smsr_change(Curve::BrainpoolP256r1);
+}
+
+/// How many ES5 SMS the SM-SR logging to `dir` refused so far.
+fn refused_sms(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("smsr.log"))
+        .unwrap()
+        .matches("ES5 SMS refused")
+        .count()
+}
+
+/// The change with the card's PKI on `curve`.
+fn smsr_change(curve: Curve) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -141,13 +165,17 @@ fn smsr_change_between_two_servers() {
     let smsc = lab_smsc(&rt, &dir1, &[("device", "devpw"), ("smsr2", "smsr2pw")]);
     std::fs::write(dir2.join("smpp.pw"), "smsr2pw\n").unwrap();
     let (endpoint, received) = operator_endpoint(&rt);
-    let card = card();
+    let card = card(curve);
     let eid = card.eid().to_owned();
     let dev = rt.block_on(device(smsc.local_addr(), card));
 
     // SM-SR2's CERT.SR.ECDSA from the card's CI (the SM-DS auth certificate's key stands
     // in for the SM-SR's, as in rsp-keyest's tests).
-    let lab = rsp_testkit::m2m::lab_pki(&eid);
+    let lab = rsp_testkit::m2m::lab_pki_on(&eid, curve);
+    assert_eq!(
+        lab.get(Role::Euicc).unwrap().cert.public_key().curve(),
+        curve
+    );
     let sr = lab.get(Role::DsAuth).unwrap();
     let gp = rsp_smdp::certificate::issue_smsr(&sr.cert, &lab.get(Role::Ci).unwrap().key).unwrap();
     std::fs::write(dir2.join("sr.gp"), gp.to_tlv().unwrap()).unwrap();
@@ -345,6 +373,26 @@ fn smsr_change_between_two_servers() {
         ExecutionStatus::Success,
         "{text}"
     );
+    // SM-SR2 pointed the card's SM-SR addressing at itself (its MSISDN, the TAR of the
+    // card's MO packets), the first ES5 function under its new keyset.
+    wait_for("the card's SM-SR addressing", 60, || {
+        let card = dev.card.lock().unwrap();
+        card.state().smsr.msisdn.as_ref().map(|a| a.digits.as_str()) == Some(SMSR2_MSISDN)
+    });
+    assert_eq!(
+        dev.card.lock().unwrap().state().smsr.tar,
+        Some(rsp_codec::sgp02::consts::ISD_R_TAR)
+    );
+    let log = get_json(server2.admin, &format!("/smsr/v1/euiccs/{eid}/operations"));
+    let first = log.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        first["function"]["function"], "updateSmsrAddressingParameters",
+        "{log}"
+    );
+    assert_eq!(first["function"]["msisdn"], SMSR2_MSISDN, "{log}");
+    assert_eq!(first["requester"]["kind"], "smSr", "{log}");
+    assert_eq!(first["status"], "done", "{log}");
+
     // The card holds SM-SR2's AES keyset of version 2 only: SM-SR1 deleted its own, and
     // a packet under it is refused now.
     {
@@ -404,6 +452,26 @@ fn smsr_change_between_two_servers() {
             .unwrap();
         assert!(new.counter.to_u64() > 0, "the new keyset's counter moved");
     }
+
+    // The attach with the second Profile fails: the card falls back to the first and
+    // notifies (type 03). Its notification goes to SM-SR2, which records the fallback in
+    // the EIS and confirms it (under the new keyset); SM-SR1 gets nothing.
+    let refused1 = refused_sms(&dir1);
+    dev.card.lock().unwrap().network_attach(false).unwrap();
+    let to = rt.block_on(dev.send_notifications());
+    assert_eq!(to, SMSR2_MSISDN);
+    wait_for("SM-SR2 to apply the fallback notification", 60, || {
+        let eis = get_json(server2.admin, &format!("/smsr/v1/euiccs/{eid}"));
+        eis["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["iccid"] == ICCID && p["state"] == "ENABLED")
+    });
+    wait_for("SM-SR2's confirmation", 60, || {
+        dev.card.lock().unwrap().state().pending.is_empty()
+    });
+    assert_eq!(refused_sms(&dir1), refused1, "SM-SR1 got an SMS");
 
     drop(running1);
     drop(running2);

@@ -190,7 +190,7 @@ fn ws_function(f: &rsp_smsr::Function) -> rsp_codec::ws::Function {
         F::UpdateConnectivityParameters { .. } => W::UpdateConnectivityParameters,
         // Never with a ReplyTo (the ES7 caller waits for it); named for logs.
         F::IsdRKeyEstablishment { .. } => W::AuthenticateSmsr,
-        F::DeleteKeysets { .. } => W::SmsrChange,
+        F::DeleteKeysets { .. } | F::UpdateSmsrAddressingParameters { .. } => W::SmsrChange,
     }
 }
 

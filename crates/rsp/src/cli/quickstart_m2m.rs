@@ -9,8 +9,9 @@
 //! establishment with the ECASD, SCP03t) and enables it on the Operator's ES2
 //! DownloadProfile → the SM-SR's EIS and operation log → a second SM-SR; the Operator moves
 //! the eUICC to it over ES4 (ES7 between the SM-SRs: EIS handover, a new ISD-R keyset
-//! established through the first SM-SR, the first one forgetting the eUICC) → the new SM-SR
-//! enables a Profile over SMS while the old one refuses.
+//! established through the first SM-SR, the first one forgetting the eUICC, the new one
+//! pointing the eUICC's SM-SR addressing at itself) → the new SM-SR enables a Profile over
+//! SMS and receives the eUICC's notification, while the old one refuses.
 
 use std::time::{Duration, Instant};
 
@@ -191,6 +192,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         smpp_system_id: "smsr".into(),
         smpp_password: zeroize::Zeroizing::new(smpp_pw),
         msisdn: SMSR_MSISDN.into(),
+        smsc_address: None,
         scp81_public: Some(scp81_addr.to_string()),
         send_interval: Duration::from_secs(1),
         retry: rsp_smsr::RetryPolicy {
@@ -452,6 +454,14 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         "     from {} (ES4) and from the SM-DP of the downloaded Profile (ES3, passed on over ES2)",
         change::SMSR2_ID
     );
+    let update =
+        change::wait_function(&client, &base2, &eid, "updateSmsrAddressingParameters").await?;
+    println!(
+        "     {} pointed the eUICC at itself: UpdateSMSRAddressingParameters (MSISDN {}) done in {} attempt(s)",
+        change::SMSR2_ID,
+        update["function"]["msisdn"].as_str().unwrap_or_default(),
+        update["attempts"]
+    );
 
     let p2 = PROFILES[1].0;
     s.step(&format!(
@@ -460,10 +470,14 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
     ));
     let op = run(&client, &base2, &eid, "enableProfile", p2, "sms", p2).await?;
     println!(
-        "     operation {} done in {} attempt(s) (the eUICC's notification after the attach",
+        "     operation {} done in {} attempt(s)",
         op["id"], op["attempts"]
     );
-    println!("     still goes to the old SM-SR's address, which it does not know any more)");
+    change::wait_function(&client, &base2, &eid, "confirmNotification").await?;
+    println!(
+        "     the eUICC's notification after the attach reached {} at {SMSR2_MSISDN}, which confirmed it",
+        change::SMSR2_ID
+    );
     let refused = client
         .post(format!("{base}/smsr/v1/euiccs/{eid}/operations"))
         .json(

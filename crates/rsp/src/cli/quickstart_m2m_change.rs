@@ -1,7 +1,8 @@
 //! The SM-SR change of `rsp quickstart --m2m` (SGP.02 §3.7: ES4 PrepareSMSRChange and
 //! SMSRChange from the Operator, ES7 between the SM-SRs): a second SM-SR on localhost, the
-//! eUICC handed over to it with a new ISD-R keyset established through the first, then the
-//! new SM-SR enabling a Profile while the old one no longer knows the eUICC.
+//! eUICC handed over to it with a new ISD-R keyset established through the first and its
+//! SM-SR addressing pointed at the new one, then the new SM-SR enabling a Profile (the
+//! eUICC's notification reaching it) while the old one no longer knows the eUICC.
 //!
 //! The test PKI has no SM-SR role: the SM-SRs' TLS client certificates are issued as TLS
 //! certificates for `smsr1.localhost` / `smsr2.localhost` (the CN is how peers and SM-DPs
@@ -122,6 +123,37 @@ pub(super) async fn wait_eis(
         }
         if start.elapsed() > Duration::from_secs(120) {
             bail!("{base}: the eUICC's EIS is still HTTP {}", r.status());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until the operation log of the SM-SR admin API at `base` holds a `function`
+/// operation for `eid` that ended done; returns it.
+pub(super) async fn wait_function(
+    http: &reqwest::Client,
+    base: &str,
+    eid: &str,
+    function: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let start = Instant::now();
+    loop {
+        let log: serde_json::Value = http
+            .get(format!("{base}/smsr/v1/euiccs/{eid}/operations"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let found = log
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|op| op["function"]["function"] == function && op["status"] == "done");
+        if let Some(op) = found {
+            return Ok(op.clone());
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("{base}: no {function} done for {eid}: {log}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

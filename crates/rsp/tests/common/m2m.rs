@@ -70,6 +70,37 @@ impl Device {
             .unwrap();
     }
 
+    /// Sends the card's unconfirmed default notifications as the modem does (MO command
+    /// packets, IEI `70`) to the SM-SR its addressing names ([`SMSR_MSISDN`] while it
+    /// names none); returns that address.
+    pub async fn send_notifications(&self) -> String {
+        let (to, packets) = {
+            let mut card = self.card.lock().unwrap();
+            let to = card
+                .state()
+                .smsr
+                .msisdn
+                .as_ref()
+                .map_or_else(|| SMSR_MSISDN.to_owned(), |a| a.digits.clone());
+            (to, card.pending_notifications().unwrap())
+        };
+        let esme = self.esme.get().unwrap();
+        for (i, packet) in packets.iter().enumerate() {
+            // Concatenation references apart from the PoRs' (which count up from 1).
+            let reference = 0x80u8.wrapping_add(u8::try_from(i).unwrap());
+            esme.submit_command_packet(
+                &SmppAddress::international(&self.msisdn),
+                &SmppAddress::international(&to),
+                packet,
+                reference,
+                0,
+            )
+            .await
+            .unwrap();
+        }
+        to
+    }
+
     pub async fn release(&self) {
         let held = std::mem::take(&mut *self.held.lock().await);
         for (to, ud) in held {

@@ -121,7 +121,7 @@ pub enum ServeCommand {
         filter, default info). Signals: SIGTERM/SIGINT stop the listeners and loops; \
         operations in flight stay in the database and continue at the next start."
     )]
-    Smsr(SmsrArgs),
+    Smsr(Box<SmsrArgs>),
     /// Run the M2M SM-DP (SGP.02): the ES2 web service for Operators (DownloadProfile
     /// orders against the Profile inventory; GetEIS, AuditEIS, Enable/Disable/DeleteProfile,
     /// UpdatePolicyRules and UpdateSubscriptionAddress relayed to the SM-SR), the worker
@@ -143,7 +143,7 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<()> {
         ServeCommand::Smdpp(args) => smdpp::run(args),
         ServeCommand::Smds(args) => smds::run(args),
         ServeCommand::Eim(args) => eim::run(args),
-        ServeCommand::Smsr(args) => smsr::run(args),
+        ServeCommand::Smsr(args) => smsr::run(*args),
         ServeCommand::Smdp(args) => smdp::run(args),
     }
 }

@@ -20,7 +20,7 @@ use rsp_scp81::trigger::{
 };
 use rsp_sms::{Esme, EsmeConfig};
 use rsp_smsr::RetryPolicy;
-use rsp_smsr::service::{Es5Sms, PushTrigger, SmsrConfig, SmsrService};
+use rsp_smsr::service::{Es5Sms, PushTrigger, SmsrAddress, SmsrConfig, SmsrService};
 use rsp_storage::SqlStore;
 use tokio::sync::{RwLock, watch};
 
@@ -108,9 +108,15 @@ pub struct SmsrArgs {
     /// File holding the SMPP password (first line).
     #[arg(long, env = "RSP_SMSR_SMPP_PASSWORD_FILE", value_name = "FILE")]
     smpp_password_file: Option<PathBuf>,
-    /// The SM-SR's SMS address (MSISDN or short code) eUICCs send PoRs and notifications to.
+    /// The SM-SR's SMS address (MSISDN or short code, digits) eUICCs send PoRs and
+    /// notifications to; an SM-SR change sets it on the eUICCs it brings here
+    /// (UpdateSMSRAddressingParameters).
     #[arg(long, env = "RSP_SMSR_MSISDN", default_value = "447700900000")]
     msisdn: String,
+    /// The SMS centre address (international digits) an SM-SR change gives the eUICCs it
+    /// brings here, with --msisdn [default: none given, they keep theirs].
+    #[arg(long, env = "RSP_SMSR_SMSC_ADDRESS", value_name = "DIGITS")]
+    smsc_address: Option<String>,
     /// Seconds between ES5 sender steps (the poll of the operation queue; fractions
     /// allowed, at least 0.01).
     #[arg(long, env = "RSP_SMSR_SEND_INTERVAL", default_value_t = 1.0)]
@@ -173,6 +179,8 @@ pub struct SmsrSettings {
     pub smpp_password: zeroize::Zeroizing<String>,
     /// The SM-SR's SMS address.
     pub msisdn: String,
+    /// The SMS centre address given to eUICCs with it, if any.
+    pub smsc_address: Option<String>,
     /// Advertised admin server.
     pub scp81_public: Option<String>,
     /// Sender step interval.
@@ -207,6 +215,7 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
         smpp_system_id: args.smpp_system_id,
         smpp_password,
         msisdn: args.msisdn,
+        smsc_address: args.smsc_address,
         scp81_public: args.scp81_public,
         send_interval: Duration::try_from_secs_f64(args.send_interval.max(0.01))
             .map_err(|_| anyhow::anyhow!("--send-interval: a number of seconds expected"))?,
@@ -337,8 +346,11 @@ pub async fn start_smsr(
         .scp81_public
         .clone()
         .unwrap_or_else(|| scp81_addr.to_string());
+    let address = SmsrAddress::new(&s.msisdn, s.smsc_address.as_deref())
+        .map_err(|e| anyhow::anyhow!("--msisdn / --smsc-address: {e}"))?;
     let config = SmsrConfig {
         smsr_id: s.smsr_id.clone(),
+        address: Some(address),
         retry: s.retry,
         push: Some(push_trigger(
             public.clone(),
