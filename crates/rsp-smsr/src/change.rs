@@ -336,8 +336,9 @@ impl<S: SmsrStore> SmsrService<S> {
         // the new SM-SR holds the ISD-R's only keyset (SM-SR1 deleted its own before
         // notifying), it points the eUICC's SM-SR addressing at itself, over ES5 under
         // that keyset, so that the eUICC's MO packets and default notifications come here
-        // and not to the SM-SR that forgot it. Queued with the stage change (a crash loses
-        // neither), before any ES3/ES4 function can be (the EIS is unusable until then).
+        // and not to the SM-SR that forgot it. Queued with the stage change and the
+        // notices (a crash loses none of them), before any ES3/ES4 function can be (the
+        // EIS is unusable until then).
         let address = self.config().address.as_ref().map(|a| NewOperation {
             eid: eid.to_owned(),
             function: a.update(),
@@ -350,23 +351,19 @@ impl<S: SmsrStore> SmsrService<S> {
         });
         if !self
             .store()
-            .move_change_queueing(&next, change.stage.name(), address.as_slice(), now)
+            .move_change_queueing(
+                &next,
+                change.stage.name(),
+                address.as_slice(),
+                &notices,
+                now,
+            )
             .await
             .map_err(db)?
         {
             return Err(SmsrError::Busy);
         }
-        let done = next;
-        // Queued with the EIS write the store offers (same version: the EIS unchanged).
-        if !self
-            .store()
-            .update_eis(&stored.eis, stored.version, &notices, now)
-            .await
-            .map_err(db)?
-        {
-            tracing::warn!(eid, "EIS moved while notifying the SM-SR change");
-        }
-        Ok(done)
+        Ok(next)
     }
 
     /// Ends a change that cannot go on (`reason` is logged and kept with it).

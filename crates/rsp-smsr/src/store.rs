@@ -225,13 +225,14 @@ pub trait SmsrChangeStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// [`SmsrChangeStore::move_change`] that queues `operations` in the same transaction
-    /// (neither is written when another step moved the change meanwhile).
+    /// [`SmsrChangeStore::move_change`] that queues `operations` and `notices` in the same
+    /// transaction (nothing is written when another step moved the change meanwhile).
     fn move_change_queueing(
         &self,
         change: &crate::es7::SmsrChange,
         from: &str,
         operations: &[NewOperation],
+        notices: &[crate::notice::Addressed],
         now: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 

@@ -106,6 +106,7 @@ impl SmsrChangeStore for SqlStore {
         change: &SmsrChange,
         from: &str,
         operations: &[NewOperation],
+        notices: &[Addressed],
         now: i64,
     ) -> Result<bool, StoreError> {
         let record = to_json(change, "SM-SR change")?;
@@ -133,6 +134,7 @@ impl SmsrChangeStore for SqlStore {
                 return Ok(false);
             }
             write_operations(&mut tx, &ops).await?;
+            write_notices(&mut tx, notices, now).await?;
             tx.commit().await?;
             Ok(true)
         };

@@ -9,6 +9,7 @@ mod common;
 use common::{backends, eid, iccid};
 use rsp_smsr::es7::{Side, SmsrChange, Stage};
 use rsp_smsr::model::{Eis, EuiccCapabilities, ProfileInfo, ProfileState};
+use rsp_smsr::notice::{Addressed, Destination, Notice, ProfileChange};
 use rsp_smsr::operation::{Function, NewOperation, Requester, Transport};
 use rsp_smsr::store::{SmsrChangeStore, SmsrStore, StoreError};
 use rsp_smsr::{EuiccKeys, Scp80Algorithm, Scp80Keyset};
@@ -92,7 +93,7 @@ async fn changes_move_once_and_the_keys_follow() {
         assert!(s.changes_to_drive(10).await.unwrap().is_empty());
         s.open_change(&c, 14).await.unwrap();
 
-        // A step that queues an ES5 operation with it: both or neither.
+        // A step that queues an ES5 operation and a notice with it: all or nothing.
         let op = NewOperation {
             eid: id.clone(),
             function: Function::AuditEis,
@@ -104,17 +105,33 @@ async fn changes_move_once_and_the_keys_follow() {
             validity: 600,
         };
         let ops = std::slice::from_ref(&op);
+        let notice = Addressed {
+            destination: Destination::SmDp("smdp1".into()),
+            notice: Notice::ProfileChanged {
+                eid: id.clone(),
+                iccid: iccid(1).to_string(),
+                change: ProfileChange::Enabled,
+                at: 15,
+                smdp_id: None,
+            },
+        };
+        let notices = std::slice::from_ref(&notice);
+        // Earlier notices, if any, out of the way (leased far beyond the claim below).
+        let already = s.claim_notices(15, 100, 1_000_000).await.unwrap().len();
         let sent = c.clone().handover_sent("urn:m2").unwrap();
         assert!(
-            s.move_change_queueing(&sent, c.stage.name(), ops, 15)
+            s.move_change_queueing(&sent, c.stage.name(), ops, notices, 15)
                 .await
                 .unwrap()
         );
         assert!(
-            !s.move_change_queueing(&sent, c.stage.name(), ops, 16)
+            !s.move_change_queueing(&sent, c.stage.name(), ops, notices, 16)
                 .await
                 .unwrap()
         );
+        let claimed = s.claim_notices(1_000, 100, 1).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{already} before: {claimed:?}");
+        assert_eq!(claimed[0].item, notice);
         let queued = s.operations(&id, 10).await.unwrap();
         assert_eq!(queued.len(), 1, "{queued:?}");
         assert_eq!(queued[0].function, Function::AuditEis);
