@@ -7,6 +7,7 @@
 //!   (unless `CI` is set).
 //! - [`fs`]: a temporary directory removed on drop.
 //! - [`process`]: child processes stopped when the test ends.
+//! - [`net`]: loopback ports for servers started later, outside the ephemeral range.
 
 // Test support: a failed setup step should abort the test at once, so unwrap/expect are the
 // intended error handling here.
@@ -15,6 +16,7 @@
 pub mod euicc_sim;
 pub mod fs;
 pub mod m2m;
+pub mod net;
 pub mod pg;
 pub mod process;
 

@@ -41,13 +41,7 @@ fn temp_dir() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use rsp_testkit::net::free_port;
 
 /// `psql` against the admin URL; `None` when PostgreSQL is unreachable.
 fn psql(url: &str, sql: &str) -> Option<()> {

@@ -28,13 +28,7 @@ fn temp_dir() -> PathBuf {
     p
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use rsp_testkit::net::free_port;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -27,13 +27,7 @@ pub fn rsp() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rsp"))
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use rsp_testkit::net::free_port;
 
 /// Skips (returns `None`) when a tool is missing, unless `CI` is set: then fails.
 pub fn required<T>(what: &str, found: Option<T>) -> Option<T> {
