@@ -34,6 +34,52 @@ pub trait Outbox: Sync {
     fn retry(&self, id: i64, at: i64) -> impl Future<Output = Result<(), String>> + Send;
 }
 
+/// Declares `$adapter`, a view of a store `S: $bound` as an [`Outbox`] of `$item` through
+/// the store's `$claim`, `$ended` and `$retry` methods (each role's outbox has its own
+/// names; the items carry their `id` and `attempts`).
+macro_rules! store_outbox {
+    ($adapter:ident, $bound:path, $item:ty, $claim:ident, $ended:ident, $retry:ident) => {
+        struct $adapter<'a, S>(&'a S);
+
+        impl<S: $bound> $crate::outbox_step::Outbox for $adapter<'_, S> {
+            type Item = $item;
+
+            async fn claim(
+                &self,
+                now: i64,
+                limit: i64,
+                lease: i64,
+            ) -> Result<Vec<$crate::outbox_step::Claimed<$item>>, String> {
+                let claimed = self
+                    .0
+                    .$claim(now, limit, lease)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(claimed
+                    .into_iter()
+                    .map(|q| $crate::outbox_step::Claimed {
+                        id: q.id,
+                        attempts: q.attempts,
+                        item: q,
+                    })
+                    .collect())
+            }
+
+            async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
+                self.0
+                    .$ended(id, delivered)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+
+            async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
+                self.0.$retry(id, at).await.map_err(|e| e.to_string())
+            }
+        }
+    };
+}
+pub(crate) use store_outbox;
+
 /// How one delivery went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {

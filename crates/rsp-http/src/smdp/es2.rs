@@ -37,7 +37,7 @@ use rsp_smdp::service::{self, ServiceError, SmdpService, unix_now};
 use rsp_smdp::store::{Destination, NewOrder, QueuedResult, SmdpStore};
 use tokio::sync::watch;
 
-use crate::outbox_step::{self, Attempt, Claimed, Outbox, Policy};
+use crate::outbox_step::{self, Attempt, Claimed, Policy};
 use crate::server::PeerCertificate;
 use crate::smsr::ws::{
     SOAP_CONTENT_TYPE, caller, message_id, parse, soap, stable_message_id, unauthenticated,
@@ -316,43 +316,14 @@ pub struct ResultSender {
     pub lease: i64,
 }
 
-struct Results<'a, S>(&'a S);
-
-impl<S: SmdpStore> Outbox for Results<'_, S> {
-    type Item = QueuedResult;
-
-    async fn claim(
-        &self,
-        now: i64,
-        limit: i64,
-        lease: i64,
-    ) -> Result<Vec<Claimed<QueuedResult>>, String> {
-        let claimed = self
-            .0
-            .claim_results(now, limit, lease)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(claimed
-            .into_iter()
-            .map(|q| Claimed {
-                id: q.id,
-                attempts: q.attempts,
-                item: q,
-            })
-            .collect())
-    }
-
-    async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
-        self.0
-            .result_ended(id, delivered)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
-        self.0.result_retry(id, at).await.map_err(|e| e.to_string())
-    }
-}
+crate::outbox_step::store_outbox!(
+    Results,
+    SmdpStore,
+    QueuedResult,
+    claim_results,
+    result_ended,
+    result_retry
+);
 
 impl ResultSender {
     fn render(&self, q: &QueuedResult, url: &str) -> String {

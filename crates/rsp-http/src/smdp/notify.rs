@@ -32,7 +32,7 @@ use rsp_smdp::notification::{
 use rsp_smdp::service::unix_now;
 use tokio::sync::watch;
 
-use crate::outbox_step::{self, Attempt, Claimed, Outbox, Policy};
+use crate::outbox_step::{self, Attempt, Claimed, Policy};
 use crate::server::PeerCertificate;
 use crate::smsr::ws::{SOAP_CONTENT_TYPE, caller, fault, stable_message_id, unauthenticated};
 
@@ -235,46 +235,14 @@ pub fn router<S: NotificationStore + 'static>(store: S, callers: SmsrCallers) ->
         .with_state(Arc::new(NotifyState { store, callers }))
 }
 
-struct Queue<'a, S>(&'a S);
-
-impl<S: NotificationStore> Outbox for Queue<'_, S> {
-    type Item = QueuedNotification;
-
-    async fn claim(
-        &self,
-        now: i64,
-        limit: i64,
-        lease: i64,
-    ) -> Result<Vec<Claimed<QueuedNotification>>, String> {
-        let claimed = self
-            .0
-            .claim_notifications(now, limit, lease)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(claimed
-            .into_iter()
-            .map(|q| Claimed {
-                id: q.id,
-                attempts: q.attempts,
-                item: q,
-            })
-            .collect())
-    }
-
-    async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
-        self.0
-            .notification_ended(id, delivered)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
-        self.0
-            .notification_retry(id, at)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
+crate::outbox_step::store_outbox!(
+    Queue,
+    NotificationStore,
+    QueuedNotification,
+    claim_notifications,
+    notification_ended,
+    notification_retry
+);
 
 /// Delivers the queued ES2 notifications.
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use rsp_smsr::notice::{Addressed, Destination, Notice, QueuedNotice};
 use rsp_smsr::store::SmsrStore;
 use tokio::sync::watch;
 
-use crate::outbox_step::{self, Attempt, Claimed, Outbox, Policy};
+use crate::outbox_step::{self, Attempt, Claimed, Policy};
 
 /// Where the notices of each Operator and SM-DP go (configured), by identifier.
 #[derive(Debug, Clone, Default)]
@@ -88,43 +88,14 @@ pub struct NoticeSender {
     pub lease: i64,
 }
 
-struct Notices<'a, S>(&'a S);
-
-impl<S: SmsrStore> Outbox for Notices<'_, S> {
-    type Item = QueuedNotice;
-
-    async fn claim(
-        &self,
-        now: i64,
-        limit: i64,
-        lease: i64,
-    ) -> Result<Vec<Claimed<QueuedNotice>>, String> {
-        let claimed = self
-            .0
-            .claim_notices(now, limit, lease)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(claimed
-            .into_iter()
-            .map(|n| Claimed {
-                id: n.id,
-                attempts: n.attempts,
-                item: n,
-            })
-            .collect())
-    }
-
-    async fn ended(&self, id: i64, delivered: bool) -> Result<(), String> {
-        self.0
-            .notice_ended(id, delivered)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn retry(&self, id: i64, at: i64) -> Result<(), String> {
-        self.0.notice_retry(id, at).await.map_err(|e| e.to_string())
-    }
-}
+crate::outbox_step::store_outbox!(
+    Notices,
+    SmsrStore,
+    QueuedNotice,
+    claim_notices,
+    notice_ended,
+    notice_retry
+);
 
 impl NoticeSender {
     /// Delivers one claimed notice.
