@@ -152,6 +152,10 @@ pub struct SmdpConfig {
     pub retry_after: i64,
 }
 
+/// Seconds the result of a synchronous DownloadProfile (no ReplyTo) is held back after the
+/// order ended, for the waiting HTTP answer to take it (it polls the order far more often).
+pub const INLINE_ANSWER_HOLD: i64 = 10;
+
 /// The M2M SM-DP; `C` reaches one SM-SR over ES3.
 pub struct SmdpService<S, C> {
     store: S,
@@ -344,6 +348,12 @@ impl<S: SmdpStore, C: Es3 + Sync> SmdpService<S, C> {
             iccid: order.iccid.clone(),
             success: failure.is_none(),
             failure: failure.clone(),
+            // Without ReplyTo the Operator waits for the answer in the HTTP response; the
+            // result goes to its endpoint only if that wait ended first.
+            not_before: stored
+                .reply_to
+                .is_none()
+                .then(|| now.saturating_add(INLINE_ANSWER_HOLD)),
         };
         self.store
             .finish_order(

@@ -224,6 +224,11 @@ pub struct DownloadResult {
     pub success: bool,
     /// Why the order failed.
     pub failure: Option<Failure>,
+    /// Not sent before this time (unix seconds): the result of a synchronous
+    /// DownloadProfile waits for the HTTP answer that carries it
+    /// ([`SmdpStore::result_answered`]); sent only if that answer was not given.
+    #[serde(skip)]
+    pub not_before: Option<i64>,
 }
 
 /// A queued notice as the sender claims it.
@@ -351,6 +356,14 @@ pub trait SmdpStore: Send + Sync {
         id: i64,
         delivered: bool,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The order's result went back in the HTTP response of its synchronous
+    /// DownloadProfile: a result of it still waiting is not sent (SGP.02 §5.1.1: a
+    /// synchronous function has one response). `true` when one was waiting.
+    fn result_answered(
+        &self,
+        order_id: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Reschedules a result whose delivery failed.
     fn result_retry(&self, id: i64, at: i64)

@@ -118,6 +118,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/20261212000041_smdp_smsr_change_notifications.sql"),
         include_str!("../migrations/postgres/20261212000041_smdp_smsr_change_notifications.sql"),
     ),
+    (
+        20261212000042,
+        "smdp result order",
+        include_str!("../migrations/sqlite/20261212000042_smdp_result_order.sql"),
+        include_str!("../migrations/postgres/20261212000042_smdp_result_order.sql"),
+    ),
 ];
 
 /// The migrator of `backend`.

@@ -108,7 +108,10 @@ const ORDERS: &str = concat!(
     " FROM smdp_orders ORDER BY id DESC LIMIT $1"
 );
 const INSERT_RESULT: &str = "INSERT INTO smdp_outbox (notice, state, attempts, due_at, \
-     created_at) VALUES ($1, 'pending', 0, $2, $2)";
+     created_at, order_id) VALUES ($1, 'pending', 0, $2, $3, $4)";
+/// The order $1's results still waiting, done (answered in the HTTP response).
+const RESULT_ANSWERED: &str =
+    "UPDATE smdp_outbox SET state = 'done' WHERE order_id = $1 AND state = 'pending'";
 const RESULTS: RoleOutbox = role_outbox!("smdp_outbox", "id, notice, attempts");
 
 pub(crate) fn err(e: DbError) -> StoreError {
@@ -518,9 +521,13 @@ impl SmdpStore for SqlStore {
                     ],
                 )
                 .await?;
-            if let Some(notice) = notice.as_deref() {
+            if let (Some(notice), Some(r)) = (notice.as_deref(), result) {
+                let due = r.not_before.unwrap_or(now);
                 tx.conn()
-                    .execute(INSERT_RESULT, &[notice.into(), now.into()])
+                    .execute(
+                        INSERT_RESULT,
+                        &[notice.into(), due.into(), now.into(), r.order_id.into()],
+                    )
                     .await?;
             }
             audit_order_ended(&mut tx, id, o, failure, profile_state).await?;
@@ -571,6 +578,19 @@ impl SmdpStore for SqlStore {
         self.role_outbox_ended(&RESULTS, id, delivered)
             .await
             .map_err(err)
+    }
+
+    async fn result_answered(&self, order_id: i64) -> Result<bool, StoreError> {
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let n = tx
+                .conn()
+                .execute(RESULT_ANSWERED, &[order_id.into()])
+                .await?;
+            tx.commit().await?;
+            Ok(n > 0)
+        };
+        run.await.map_err(err)
     }
 
     async fn result_retry(&self, id: i64, at: i64) -> Result<(), StoreError> {

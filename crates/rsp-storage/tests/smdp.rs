@@ -2,7 +2,8 @@
 //! PostgreSQL: packages sealed at rest and bound to their ICCID, one Profile per order under
 //! concurrency (two store instances), one order per Operator MessageID under concurrency,
 //! the refusals of an order, orders leased to one claim (renewed, taken over once run out),
-//! the order's end with its Profile and its result in one transaction, the results outbox.
+//! the order's end with its Profile and its result in one transaction, the results outbox,
+//! a synchronous order's result held back and not sent once answered (20261212000042).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -314,6 +315,7 @@ async fn orders_are_leased_and_end_once() {
             iccid: oa.iccid.clone(),
             success: true,
             failure: None,
+            not_before: None,
         };
         assert!(
             db.store
@@ -416,6 +418,54 @@ async fn orders_are_leased_and_end_once() {
                 .is_empty()
         );
         other.close().await;
+        db.finish().await;
+    }
+}
+
+/// A synchronous DownloadProfile's result is queued held back; answered in the HTTP
+/// response it is never sent; not answered, it is sent once the hold is over.
+#[tokio::test]
+async fn a_result_answered_inline_is_not_sent() {
+    for db in backends().await {
+        let s = &db.store;
+        for n in 0..2 {
+            s.import_profile(&profile(n, "generic"), 1).await.unwrap();
+        }
+        let mut ids = Vec::new();
+        for now in [10, 11] {
+            let order = NewOrder {
+                reply_to: None,
+                ..new_order("generic", None, now)
+            };
+            ids.push(created(s.create_order(&order).await.unwrap()).id);
+        }
+        let claimed = s.claim_orders(20, 100, 10, 5).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        for o in &claimed {
+            let mut order = o.order.clone();
+            order.stage = Stage::Enabled;
+            let result = DownloadResult {
+                destination: Destination::Operator("mno1".into()),
+                order_id: o.id,
+                relates_to: o.message_id.clone(),
+                iccid: order.iccid.clone(),
+                success: true,
+                failure: None,
+                not_before: Some(40),
+            };
+            assert!(
+                s.finish_order(o.id, &order, None, 5, Some(&result), 30)
+                    .await
+                    .unwrap()
+            );
+        }
+        // Held back: nothing due before 40.
+        assert!(s.claim_results(39, 10, 30).await.unwrap().is_empty());
+        assert!(s.result_answered(ids[0]).await.unwrap());
+        assert!(!s.result_answered(ids[0]).await.unwrap());
+        let due = s.claim_results(40, 10, 30).await.unwrap();
+        assert_eq!(due.len(), 1, "{due:?}");
+        assert_eq!(due[0].result.order_id, ids[1]);
         db.finish().await;
     }
 }

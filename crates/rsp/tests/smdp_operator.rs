@@ -1,7 +1,8 @@
 //! The M2M SM-DP as the Operator sees it, through `rsp serve smdp` and `rsp serve smsr` as
 //! processes with the lab SMSC and the lab's virtual M2M eUICC:
 //!
-//! - a synchronous DownloadProfile (no ReplyTo) answered once the order ended;
+//! - a synchronous DownloadProfile (no ReplyTo) answered once the order ended, and only in
+//!   its HTTP response;
 //! - the SM-SR's Profile notifications for a Profile the SM-DP downloaded reach the SM-DP
 //!   over ES3 (mutual TLS, the SM-SR known by its certificate), are recorded once per
 //!   MessageID and passed on to the Operator as ES2 notifications; those of a Profile
@@ -280,6 +281,14 @@ fn the_operator_gets_responses_and_notifications() {
             "deleted from the card"
         );
     }
+    // The synchronous DownloadProfile was answered in its HTTP response only: the result
+    // held back for the Operator's endpoint was not sent as well (well past the hold now).
+    assert!(
+        !lab.received()
+            .iter()
+            .any(|b| b.contains("DownloadProfileResponse")),
+        "the synchronous result was sent again"
+    );
     lab.finish();
 }
 

@@ -5,8 +5,9 @@
 //! - DownloadProfile becomes an order ([`SmdpService::accept`]). With a `wsa:ReplyTo` it is
 //!   acknowledged at once (HTTP 202) and the DownloadProfileResponse (with `Iccid`) goes to
 //!   ReplyTo when the order ends ([`run_results`]); without one the response waits for the
-//!   order (at most [`SYNC_WAIT`], then `Expired`; the result still goes to the Operator's
-//!   configured endpoint when it ends).
+//!   order (at most [`SYNC_WAIT`], then `Expired`; the result then goes to the Operator's
+//!   configured endpoint when it ends, and only then: a result answered in the HTTP
+//!   response is not sent again).
 //! - The profile functions (GetEIS, AuditEIS, Enable/Disable/DeleteProfile,
 //!   UpdatePolicyRules, UpdateSubscriptionAddress) are relayed to the SM-SR named in
 //!   `Smsr-id` over ES3 and its answer is passed back (synchronously).
@@ -162,6 +163,12 @@ async fn es2<S: SmdpStore + 'static, C: Es3 + Sync + Send + 'static>(
             loop {
                 match state.smdp.store().order(stored.id).await {
                     Ok(Some(o)) if o.ended() => {
+                        // This answer carries the result: the one queued for the Operator's
+                        // endpoint (held back for it) is not sent as well.
+                        if let Err(e) = state.smdp.store().result_answered(o.id).await {
+                            tracing::warn!(order = o.id, error = %e,
+                                "the answered result stays queued");
+                        }
                         let status = match &o.failure {
                             None => FunctionExecutionStatus::success(),
                             Some(f) => FunctionExecutionStatus::failed(
