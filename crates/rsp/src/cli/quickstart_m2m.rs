@@ -377,6 +377,9 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // The SM-SR's notification reaches the Operator through the SM-DP (ES3, then ES2),
+    // each hop a queued delivery: wait for it rather than race it.
+    change::wait_inbox(&inbox, "ES2-HandleProfileEnabledNotification").await?;
     println!(
         "     Profile {} enabled on the eUICC; the Operator received: {}",
         enabled_by_dp.unwrap_or_default(),
