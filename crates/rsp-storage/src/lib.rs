@@ -37,6 +37,7 @@ mod smdp_notify;
 mod smdpp_smds;
 mod smds;
 mod smsr;
+mod smsr_audit;
 mod smsr_change;
 mod sql;
 mod sqlite;

@@ -12,6 +12,7 @@ use rsp_smsr::store::{ReceivedNotification, SmsrStore, StoreError, StoredEis};
 use crate::backend::{SqlStore, Tx};
 use crate::db::{Param, RowRead};
 use crate::row::{attempts, json};
+use crate::smsr_audit;
 use crate::sql::{RoleOutbox, role_outbox};
 
 macro_rules! op_columns {
@@ -60,8 +61,12 @@ const BY_COUNTER: &str = concat!(
     " FROM smsr_operations WHERE eid = $1 AND counter = $2 AND status = 'sent' \
      ORDER BY id LIMIT 1"
 );
-const COMPLETE: &str = "UPDATE smsr_operations SET status = $2, outcome = $3, updated_at = $4 \
-     WHERE id = $1 AND status IN ('queued', 'sent')";
+/// Returns the ended operation (for its audit record and metrics).
+const COMPLETE: &str = concat!(
+    "UPDATE smsr_operations SET status = $2, outcome = $3, updated_at = $4 \
+     WHERE id = $1 AND status IN ('queued', 'sent') RETURNING ",
+    op_columns!()
+);
 const BY_ID: &str = concat!(
     "SELECT ",
     op_columns!(),
@@ -156,17 +161,23 @@ fn op_params<'a>(op: &'a NewOperation, function: &'a str, requester: &'a str) ->
     ]
 }
 
-/// Queues `ops` inside `tx` (their JSON from [`op_json`]).
+/// Queues `ops` inside `tx` (their JSON from [`op_json`]), each with its audit record.
 pub(crate) async fn write_operations(
     tx: &mut Tx,
     ops: &[(&NewOperation, String, String)],
-) -> Result<(), DbError> {
+) -> Result<Vec<Operation>, DbError> {
+    let mut queued = Vec::with_capacity(ops.len());
     for (op, function, requester) in ops {
-        tx.conn()
+        let rows = tx
+            .conn()
             .fetch_all(INSERT_OP, &op_params(op, function, requester), operation)
             .await?;
+        for o in rows {
+            smsr_audit::operation_queued(tx, &o).await?;
+            queued.push(o);
+        }
     }
-    Ok(())
+    Ok(queued)
 }
 
 /// `ops` with their JSON for [`write_operations`].
@@ -265,6 +276,7 @@ impl SmsrStore for SqlStore {
                 )
                 .await?;
             write_msisdns(&mut tx, eis).await?;
+            smsr_audit::eis_registered(&mut tx, eis, keys).await?;
             tx.commit().await
         };
         run.await.map_err(err)
@@ -337,10 +349,15 @@ impl SmsrStore for SqlStore {
 
     async fn queue(&self, op: &NewOperation) -> Result<Operation, StoreError> {
         let (function, requester) = op_json(op)?;
-        let rows = self
-            .smsr_write(INSERT_OP, &op_params(op, &function, &requester), operation)
-            .await?;
-        rows.into_iter()
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let queued = write_operations(&mut tx, &[(op, function, requester)]).await?;
+            tx.commit().await?;
+            Ok(queued)
+        };
+        let queued: Vec<Operation> = run.await.map_err(err)?;
+        queued
+            .into_iter()
             .next()
             .ok_or(StoreError::Corrupt("insert returned no row"))
     }
@@ -406,7 +423,7 @@ impl SmsrStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let ended = tx
                 .conn()
-                .execute(
+                .fetch_all(
                     COMPLETE,
                     &[
                         id.into(),
@@ -414,12 +431,14 @@ impl SmsrStore for SqlStore {
                         outcome.as_str().into(),
                         now.into(),
                     ],
+                    operation,
                 )
                 .await?;
-            if ended != 1 {
+            let [ended] = ended.as_slice() else {
                 tx.commit().await?;
-                return Ok(false);
-            }
+                return Ok(None);
+            };
+            let ended = ended.clone();
             if let (Some((e, version)), Some(doc)) = (eis, doc.as_deref()) {
                 let changed = tx
                     .conn()
@@ -431,15 +450,20 @@ impl SmsrStore for SqlStore {
                 if changed != 1 {
                     // The EIS moved on meanwhile: nothing of this completion is written.
                     drop(tx);
-                    return Ok(false);
+                    return Ok(None);
                 }
                 write_msisdns(&mut tx, e).await?;
             }
             write_notices(&mut tx, notices, now).await?;
+            smsr_audit::operation_ended(&mut tx, &ended, now).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(Some(ended))
         };
-        run.await.map_err(err)
+        let ended = run.await.map_err(err)?;
+        if let Some(op) = &ended {
+            smsr_audit::count_ended(op, now);
+        }
+        Ok(ended.is_some())
     }
 
     async fn claim_notices(

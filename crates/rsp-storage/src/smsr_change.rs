@@ -11,6 +11,7 @@ use rsp_smsr::store::{SmsrChangeStore, StoreError};
 use crate::backend::SqlStore;
 use crate::row::json;
 use crate::smsr::{err, i64_of, ops_json, to_json, write_notices, write_operations};
+use crate::smsr_audit::{self, side_name as side};
 
 /// A finished change of the same eUICC and side is replaced; an unfinished one is kept
 /// (no row changed: `Duplicate`).
@@ -35,31 +36,33 @@ const DELETE_EUICC: &str = "DELETE FROM smsr_euiccs WHERE eid = $1";
 const DELETE_MSISDNS: &str = "DELETE FROM smsr_msisdns WHERE eid = $1";
 const DELETE_NOTIFICATIONS: &str = "DELETE FROM smsr_notifications WHERE eid = $1";
 
-fn side(s: Side) -> &'static str {
-    match s {
-        Side::New => "new",
-        Side::Current => "current",
-    }
-}
-
 impl SmsrChangeStore for SqlStore {
     async fn open_change(&self, change: &SmsrChange, now: i64) -> Result<(), StoreError> {
         let record = to_json(change, "SM-SR change")?;
-        let n = self
-            .write_exec(
-                OPEN,
-                &[
-                    change.eid.as_str().into(),
-                    side(change.side).into(),
-                    change.stage.name().into(),
-                    record.as_str().into(),
-                    change.expires_at.into(),
-                    now.into(),
-                ],
-            )
-            .await
-            .map_err(err)?;
-        if n == 1 {
+        let run = async {
+            let mut tx = self.begin_write().await?;
+            let n = tx
+                .conn()
+                .execute(
+                    OPEN,
+                    &[
+                        change.eid.as_str().into(),
+                        side(change.side).into(),
+                        change.stage.name().into(),
+                        record.as_str().into(),
+                        change.expires_at.into(),
+                        now.into(),
+                    ],
+                )
+                .await?;
+            if n == 1 {
+                smsr_audit::change_moved(&mut tx, change, None).await?;
+            }
+            tx.commit().await?;
+            Ok(n == 1)
+        };
+        if run.await.map_err(err)? {
+            smsr_audit::count_change(change);
             Ok(())
         } else {
             Err(StoreError::Duplicate)
@@ -82,23 +85,7 @@ impl SmsrChangeStore for SqlStore {
         from: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let record = to_json(change, "SM-SR change")?;
-        let n = self
-            .write_exec(
-                MOVE,
-                &[
-                    change.eid.as_str().into(),
-                    side(change.side).into(),
-                    change.stage.name().into(),
-                    record.as_str().into(),
-                    change.expires_at.into(),
-                    now.into(),
-                    from.into(),
-                ],
-            )
-            .await
-            .map_err(err)?;
-        Ok(n == 1)
+        self.move_change_queueing(change, from, &[], &[], now).await
     }
 
     async fn move_change_queueing(
@@ -135,10 +122,15 @@ impl SmsrChangeStore for SqlStore {
             }
             write_operations(&mut tx, &ops).await?;
             write_notices(&mut tx, notices, now).await?;
+            smsr_audit::change_moved(&mut tx, change, Some(from)).await?;
             tx.commit().await?;
             Ok(true)
         };
-        run.await.map_err(err)
+        let moved = run.await.map_err(err)?;
+        if moved {
+            smsr_audit::count_change(change);
+        }
+        Ok(moved)
     }
 
     async fn install_keys(
@@ -183,6 +175,7 @@ impl SmsrChangeStore for SqlStore {
                 tx.conn().execute(sql, &[eid.into()]).await?;
             }
             write_notices(&mut tx, notices, now).await?;
+            smsr_audit::eis_removed(&mut tx, eid, notices.len()).await?;
             tx.commit().await
         };
         run.await.map_err(err)

@@ -1,7 +1,8 @@
 //! The SM-SR store (migration 20261210000001) on SQLite and PostgreSQL: keys sealed at rest
 //! (not readable in the table, not openable under another EID), counters never reused
 //! across two store instances, one winner per send attempt, an operation ended once, EIS
-//! versions, one operation in flight per eUICC, notifications deduplicated.
+//! versions, one operation in flight per eUICC, notifications deduplicated; the audit
+//! records written with the changes.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -314,6 +315,38 @@ async fn operations_run_one_at_a_time_and_end_once() {
             "done"
         );
         assert!(!db.store.record_notification(&n, 2).await.unwrap());
+
+        // The audit trail, written with the changes: the registration, both operations
+        // queued (by their Operator), only the end that was written; never a key.
+        db.store.chain_audit(1000).await.unwrap();
+        let trail = db.store.audit_page(0, 1000).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "smsr.eis.register",
+                "smsr.operation.queue",
+                "smsr.operation.queue",
+                "smsr.operation.end"
+            ]
+        );
+        assert_eq!(trail[1].actor, "mno1");
+        let end = &trail[3];
+        assert_eq!(
+            (end.actor.as_str(), end.subject.as_str()),
+            ("system", e.as_str())
+        );
+        let details: serde_json::Value = serde_json::from_str(&end.details).unwrap();
+        assert_eq!(details["operation"], first.id);
+        assert_eq!(details["function"], "AuditEIS");
+        assert_eq!(details["status"], "done");
+        assert_eq!(details["seconds"], 300);
+        for r in &trail {
+            for k in [hex::encode(KIC), hex::encode_upper(KIC)] {
+                assert!(!r.details.contains(&k), "{r:?}");
+            }
+        }
+        assert_eq!(db.store.verify_audit().await.unwrap().broken, None);
         db.finish().await;
     }
 }

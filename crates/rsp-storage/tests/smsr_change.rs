@@ -1,7 +1,8 @@
 //! The SM-SR change records (migration 20261212000031) on SQLite and PostgreSQL: one
 //! unfinished change per eUICC and side, stages moved by compare-and-set (with an operation
 //! queued in the same write, or neither), the new keyset
-//! installed sealed with the counter after its initial one, the eUICC forgotten whole.
+//! installed sealed with the counter after its initial one, the eUICC forgotten whole; each
+//! stage written in the audit trail with it.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -165,6 +166,37 @@ async fn changes_move_once_and_the_keys_follow() {
             s.change(&id, Side::Current).await.unwrap().map(|c| c.stage),
             Some(Stage::HandedOver { .. })
         ));
+
+        // The audit trail: each stage written (not the refused open, not the lost moves),
+        // the operation queued with its step, the registration and the removal.
+        s.chain_audit(1000).await.unwrap();
+        let trail = s.audit_page(0, 1000).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "smsr.eis.register",
+                "smsr.change.requested",
+                "smsr.change.handedOver",
+                "smsr.change.failed",
+                "smsr.change.requested",
+                "smsr.operation.queue",
+                "smsr.change.handedOver",
+                "smsr.eis.remove",
+            ]
+        );
+        let failed = &trail[3];
+        assert_eq!(
+            (failed.actor.as_str(), failed.subject.as_str()),
+            ("mno1", id.as_str())
+        );
+        let details: serde_json::Value = serde_json::from_str(&failed.details).unwrap();
+        assert_eq!(details["side"], "current");
+        assert_eq!(details["peer"], "smsr2");
+        assert_eq!(details["from"], "handedOver");
+        assert_eq!(details["reason"], "test");
+        assert_eq!(trail[5].actor, "system", "queued by the SM-SR itself");
+        assert_eq!(s.verify_audit().await.unwrap().broken, None);
         db.finish().await;
     }
 }

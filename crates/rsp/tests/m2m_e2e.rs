@@ -10,7 +10,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::m2m::{Server, get_json, lab_smsc, operator_endpoint, web_service_args};
+use common::m2m::{Server, get_json, lab_smsc, operator_endpoint, sample, web_service_args};
 use common::{free_port, temp_dir, test_pki};
 use rsp_codec::sgp02::Aid;
 use rsp_codec::ws::envelope::{self, WsHeader};
@@ -378,6 +378,36 @@ fn enable_fallback_disable_delete_audit_over_sms_and_https() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // The metrics: both eUICCs registered over ES1, ES5 messages both ways on each
+    // transport, operations ended over HTTPS.
+    let metrics = common::http_get(server.admin, "/metrics").unwrap();
+    let registered = [
+        "interface=\"es1\"",
+        "function=\"RegisterEIS\"",
+        "status=\"Executed-Success\"",
+    ];
+    assert_eq!(
+        sample(&metrics, "rsp_smsr_ws_calls_total", &registered),
+        Some(2.0),
+        "{metrics}"
+    );
+    for transport in ["sms", "https"] {
+        for direction in ["in", "out"] {
+            let labels = [
+                format!("transport=\"{transport}\""),
+                format!("direction=\"{direction}\""),
+            ];
+            let labels = [labels[0].as_str(), labels[1].as_str()];
+            let n = sample(&metrics, "rsp_smsr_es5_messages_total", &labels);
+            assert!(n.is_some_and(|n| n >= 1.0), "{labels:?}: {metrics}");
+        }
+    }
+    let https_done = ["transport=\"https\"", "status=\"done\""];
+    assert!(
+        sample(&metrics, "rsp_smsr_operations_ended_total", &https_done).is_some(),
+        "{metrics}"
+    );
     let _ = stop.send(true);
     rt.block_on(smsc.shutdown());
     let _ = std::fs::remove_dir_all(&dir);

@@ -26,6 +26,7 @@ fn help() {
         "--database",
         "--operator",
         "--max-attempts",
+        "--audit-key",
     ] {
         assert!(text.contains(flag), "{flag} in --help");
     }

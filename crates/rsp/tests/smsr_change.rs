@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::m2m::{
     DEVICE_MSISDN, ICCID, KIC, KID, Server, device, get_json, lab_smsc, operator_endpoint, post,
-    soap_post, tls_client, web_service_args,
+    sample, soap_post, tls_client, web_service_args,
 };
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::Es4Request;
@@ -430,6 +430,49 @@ fn smsr_change(curve: Curve) {
         )
     );
 
+    // The metrics of both sides: each reached `completed`; the ES7 calls by function.
+    let metrics1 = common::http_get(server1.admin, "/metrics").unwrap();
+    let metrics2 = common::http_get(server2.admin, "/metrics").unwrap();
+    let changes = "rsp_smsr_changes_total";
+    let completed = |side: &str| [format!("side=\"{side}\""), "stage=\"completed\"".into()];
+    let [a, b] = completed("current");
+    assert_eq!(
+        sample(&metrics1, changes, &[&a, &b]),
+        Some(1.0),
+        "{metrics1}"
+    );
+    let [a, b] = completed("new");
+    assert_eq!(
+        sample(&metrics2, changes, &[&a, &b]),
+        Some(1.0),
+        "{metrics2}"
+    );
+    let es7_call = |m: &str, function: &str, status: &str| {
+        let labels = [
+            "interface=\"es7\"".to_owned(),
+            format!("function=\"{function}\""),
+            format!("status=\"{status}\""),
+        ];
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        sample(m, "rsp_smsr_ws_calls_total", &labels).unwrap_or(0.0)
+    };
+    assert!(
+        es7_call(&metrics1, "AuthenticateSMSR", "Executed-Success") >= 1.0,
+        "{metrics1}"
+    );
+    assert!(
+        es7_call(&metrics1, "HandoverEUICCResponse", "Received") >= 1.0,
+        "{metrics1}"
+    );
+    assert!(
+        es7_call(&metrics2, "HandoverEUICC", "Accepted") >= 1.0,
+        "{metrics2}"
+    );
+    assert!(
+        es7_call(&metrics2, "HandleSMSRChangeNotification", "Received") >= 1.0,
+        "{metrics2}"
+    );
+
     // SM-SR2 enables the second Profile with its keyset.
     let packets = dev.packets.load(std::sync::atomic::Ordering::SeqCst);
     let (code, text) = soap_post(&rt, &mno, &es4(ws2), enable("e-2"));
@@ -475,6 +518,31 @@ fn smsr_change(curve: Curve) {
 
     drop(running1);
     drop(running2);
+    // Both audit trails verify and hold each stage of their side, with the peer, the ES7
+    // calls with the calling SM-SR; SM-SR1 removed the EIS; no key.
+    for (dir, side, peer, call) in [
+        (&dir1, "current", SMSR2, "es7.AuthenticateSMSR"),
+        (&dir2, "new", SMSR1, "es7.HandoverEUICC"),
+    ] {
+        let (text, trail) = common::m2m::audit_trail(&dir.join("smsr.db"));
+        assert!(!text.contains(&hex::encode(KIC)) && !text.contains(&hex::encode_upper(KIC)));
+        let done = trail
+            .iter()
+            .find(|r| r["action"] == "smsr.change.completed")
+            .unwrap_or_else(|| panic!("{side}: {text}"));
+        assert_eq!(done["subject"], eid.as_str());
+        assert_eq!(done["actor"], OPERATOR);
+        assert_eq!(done["details"]["side"], side);
+        assert_eq!(done["details"]["peer"], peer);
+        let called = trail
+            .iter()
+            .find(|r| r["action"] == call)
+            .unwrap_or_else(|| panic!("{call}: {text}"));
+        assert_eq!(called["actor"], peer, "the peer's client certificate CN");
+        assert_eq!(called["subject"], eid.as_str());
+        let removed = trail.iter().any(|r| r["action"] == "smsr.eis.remove");
+        assert_eq!(removed, side == "current", "{text}");
+    }
     rt.block_on(smsc.shutdown());
     let _ = std::fs::remove_dir_all(&dir1);
     let _ = std::fs::remove_dir_all(&dir2);

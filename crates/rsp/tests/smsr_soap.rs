@@ -2,14 +2,16 @@
 //! the lab device: GetEIS and AuditEIS answered synchronously (the audit after the eUICC's
 //! PoR), SetFallbackAttribute with a ReplyTo acknowledged with 202 and its response POSTed
 //! there later with RelatesTo, a refusal with its SGP.02 codes, a SOAP fault for a
-//! malformed request, no client certificate refused.
+//! malformed request, no client certificate refused; then the metrics of all this and the
+//! audit trail (the calls with their caller, the operations queued and ended, no key
+//! material), which `rsp audit verify` accepts.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::m2m::{ICCID, KIC, SoapLab};
+use common::m2m::{ICCID, KIC, SoapLab, sample};
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es4::{Es4Message, Es4Request};
 use rsp_codec::ws::{ExecutionStatus, Message, ProfileRequest};
@@ -182,6 +184,103 @@ fn es4_over_soap() {
     assert!(
         code == 403 || code == 0,
         "without a client certificate: {code}"
+    );
+    metrics_and_audit(lab, &eid);
+}
+
+fn metrics_and_audit(mut lab: common::m2m::SoapLab, eid: &str) {
+    let metrics = common::http_get(lab.server.admin, "/metrics").unwrap();
+    let at_least = |name: &str, labels: &[&str], min: f64| {
+        let v = sample(&metrics, name, labels)
+            .unwrap_or_else(|| panic!("{name} {labels:?} in {metrics}"));
+        assert!(v >= min, "{name} {labels:?} = {v} < {min}");
+        v
+    };
+    let ws = "rsp_smsr_ws_calls_total";
+    // GetEIS over SOAP and over the CLI.
+    let get = &[
+        "interface=\"es4\"",
+        "function=\"GetEIS\"",
+        "status=\"Executed-Success\"",
+    ];
+    assert_eq!(at_least(ws, get, 2.0), 2.0);
+    at_least(
+        ws,
+        &["function=\"SetFallbackAttribute\"", "status=\"Accepted\""],
+        1.0,
+    );
+    at_least(
+        ws,
+        &["function=\"EnableProfile\"", "code=\"8.2.1/3.9\""],
+        1.0,
+    );
+    at_least(ws, &["function=\"unknown\"", "status=\"Fault\""], 1.0);
+    let ended = "rsp_smsr_operations_ended_total";
+    let audit = &[
+        "function=\"AuditEIS\"",
+        "transport=\"sms\"",
+        "status=\"done\"",
+    ];
+    assert_eq!(at_least(ended, audit, 1.0), 1.0);
+    at_least(ended, &["function=\"SetFallbackAttribute\""], 1.0);
+    let count = "rsp_smsr_operation_duration_seconds_count";
+    at_least(count, &["function=\"AuditEIS\"", "transport=\"sms\""], 1.0);
+    // AuditEIS and SetFallbackAttribute went out and came back (PoRs).
+    let es5 = "rsp_smsr_es5_messages_total";
+    at_least(es5, &["transport=\"sms\"", "direction=\"out\""], 2.0);
+    at_least(es5, &["transport=\"sms\"", "direction=\"in\""], 2.0);
+    at_least(
+        "rsp_smsr_notices_total",
+        &["destination=\"replyTo\"", "result=\"delivered\""],
+        1.0,
+    );
+    assert!(!metrics.contains(eid), "no EID as a label");
+
+    // The audit trail, read after the server stopped (its last records chained).
+    lab.running.take();
+    let (text, lines) = common::m2m::audit_trail(&lab.dir.join("smsr.db"));
+    for kic in [hex::encode(KIC), hex::encode_upper(KIC)] {
+        assert!(!text.contains(&kic), "key material in the audit trail");
+    }
+    let of = |action: &str| -> Vec<&serde_json::Value> {
+        lines.iter().filter(|l| l["action"] == action).collect()
+    };
+    assert_eq!(of("config.start").len(), 1, "{lines:?}");
+    let registered = of("smsr.eis.register");
+    assert_eq!(registered.len(), 1, "{lines:?}");
+    assert_eq!(registered[0]["subject"], eid);
+    assert_eq!(registered[0]["details"]["scp80Keysets"], 1);
+    assert!(!of("admin.POST").is_empty(), "{lines:?}");
+    // The anonymous GetEIS, if TLS let it through, is recorded without a caller.
+    let gets: Vec<_> = of("es4.GetEIS")
+        .into_iter()
+        .filter(|l| l["actor"] == OPERATOR)
+        .collect();
+    assert_eq!(gets.len(), 2, "{lines:?}");
+    assert_eq!(gets[0]["subject"], eid);
+    assert_eq!(gets[0]["details"]["httpStatus"], 200);
+    let refused = of("es4.EnableProfile");
+    assert_eq!(refused[0]["details"]["code"], "8.2.1/3.9", "{lines:?}");
+    assert_eq!(refused[0]["details"]["iccid"], "8944000000000000999");
+    let fallback = of("es4.SetFallbackAttribute");
+    assert_eq!(fallback[0]["details"]["httpStatus"], 202, "{lines:?}");
+    assert_eq!(of("es4.unknown")[0]["details"]["status"], "Fault");
+    let queued = of("smsr.operation.queue");
+    let audit_queued = queued
+        .iter()
+        .find(|l| l["details"]["function"] == "AuditEIS")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!(audit_queued["actor"], OPERATOR);
+    assert_eq!(audit_queued["details"]["transport"], "sms");
+    let audit_ended = of("smsr.operation.end")
+        .into_iter()
+        .find(|l| l["details"]["function"] == "AuditEIS")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!(audit_ended["subject"], eid);
+    assert_eq!(audit_ended["details"]["status"], "done");
+    assert_eq!(
+        audit_ended["details"]["operation"],
+        audit_queued["details"]["operation"]
     );
     lab.finish();
 }

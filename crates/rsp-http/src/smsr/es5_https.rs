@@ -67,6 +67,11 @@ impl<S: SmsrStore + 'static> AdminHandler for AdminSessions<S> {
         session: &SessionInfo,
         request: AgentRequest,
     ) -> Result<HandlerReply, HandlerError> {
+        // `rsp_smsr_es5_messages_total{transport="https",direction}`: each request of the
+        // admin agent (`in`) and each script sent back (`out`).
+        metrics::counter!("rsp_smsr_es5_messages_total", "transport" => "https",
+            "direction" => "in")
+        .increment(1);
         let identity = String::from_utf8(session.identity.clone())
             .map_err(|_| HandlerError::from("PSK identity is not UTF-8"))?;
         let answered = {
@@ -86,6 +91,9 @@ impl<S: SmsrStore + 'static> AdminHandler for AdminSessions<S> {
                 script,
                 target,
             }) => {
+                metrics::counter!("rsp_smsr_es5_messages_total", "transport" => "https",
+                    "direction" => "out")
+                .increment(1);
                 tracing::info!(
                     operation = id,
                     session = session.session_id,

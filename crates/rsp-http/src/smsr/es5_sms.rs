@@ -48,8 +48,18 @@ impl Es5Sms for SmppLink {
             )
             .await
             .map(drop)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        count("out");
+        Ok(())
     }
+}
+
+/// `rsp_smsr_es5_messages_total{transport="sms",direction}`: a command packet submitted
+/// (`out`, one however many SMS it takes) or a whole packet from an eUICC (`in`).
+fn count(direction: &'static str) {
+    metrics::counter!("rsp_smsr_es5_messages_total", "transport" => "sms",
+        "direction" => direction)
+    .increment(1);
 }
 
 /// Hands every SMS from eUICCs to the service until the ESME's receiver ends or
@@ -78,6 +88,7 @@ pub async fn receive<S: SmsrStore>(
                 continue;
             }
         };
+        count("in");
         match service
             .receive_sms(
                 &m.source.address,

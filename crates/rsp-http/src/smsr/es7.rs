@@ -101,7 +101,7 @@ fn answer(header: &WsHeader, smsr_id: &str, r: Es7Response) -> Response {
 }
 
 /// The EID a HandoverEUICC MessageID of ours names (`urn:rsp:es7:<EID>:<id>`).
-fn eid_of_message_id(id: &str) -> Option<&str> {
+pub(super) fn eid_of_message_id(id: &str) -> Option<&str> {
     id.strip_prefix("urn:rsp:es7:")?.split(':').next()
 }
 

@@ -3,7 +3,8 @@
 //! over HTTPS (with the SM-SR's client certificate when configured) and marks it delivered,
 //! or retries it with backoff and gives up after the last attempt ([`crate::outbox_step`]).
 //! Delivery is at least once: a receiver de-duplicates by the message identifier it gets,
-//! the same for every delivery of one notice.
+//! the same for every delivery of one notice. Each delivery attempt is counted in
+//! `rsp_smsr_notices_total{destination,result}`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,6 +142,23 @@ impl NoticeSender {
             },
         )
         .await;
+        for (c, attempt) in &sent {
+            let destination = match &c.item.item.destination {
+                Destination::ReplyTo(_) => "replyTo",
+                Destination::Operator(_) => "operator",
+                Destination::SmDp(_) => "smdp",
+            };
+            // As `outbox_step::step` decided.
+            let result = match attempt {
+                Attempt::Delivered => "delivered",
+                Attempt::Undeliverable(_) => "undeliverable",
+                Attempt::Failed(_) if c.attempts >= policy.max_attempts => "givenUp",
+                Attempt::Failed(_) => "retried",
+            };
+            metrics::counter!("rsp_smsr_notices_total", "destination" => destination,
+                "result" => result)
+            .increment(1);
+        }
         sent.iter()
             .filter(|(_, a)| *a == Attempt::Delivered)
             .count()

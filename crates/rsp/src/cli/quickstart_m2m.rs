@@ -227,6 +227,7 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
             client_identity_pem: Some(tls_identity),
             ..Default::default()
         },
+        audit_key: None,
     };
     let smsr2_settings = SmsrSettings {
         data_key_file: dir.join("smsr2-data.key"),

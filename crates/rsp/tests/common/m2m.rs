@@ -466,3 +466,40 @@ impl SoapLab {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The value of the Prometheus sample of `name` whose labels include all of `labels`
+/// (each `key="value"`).
+pub fn sample(metrics: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| labels.iter().all(|x| l.contains(x)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// The audit trail of the SM-SR database `db` (a stopped server's): `rsp audit verify`
+/// must pass; the text of `rsp audit export` and its records.
+pub fn audit_trail(db: &std::path::Path) -> (String, Vec<Value>) {
+    let url = format!("sqlite://{}", db.display());
+    let verify = rsp()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let export = rsp()
+        .args(["audit", "export", "--database", &url])
+        .output()
+        .unwrap();
+    assert!(export.status.success());
+    let text = String::from_utf8_lossy(&export.stdout).into_owned();
+    let records = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (text, records)
+}

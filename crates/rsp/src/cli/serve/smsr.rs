@@ -25,8 +25,8 @@ use rsp_storage::SqlStore;
 use tokio::sync::{RwLock, watch};
 
 use super::common::{
-    RunningServer, admin_token, data_key, endpoints, init_logging, open_store, serve_admin,
-    serve_until_stopped, stopped,
+    RunningServer, admin_token, audit_key, audit_task, data_key, endpoints, init_logging,
+    open_store, serve_admin, serve_until_stopped, stopped,
 };
 use crate::config::smdpp::LogFormat;
 
@@ -160,6 +160,11 @@ pub struct SmsrArgs {
     /// Log format.
     #[arg(long, env = "RSP_SMSR_LOG_FORMAT", value_enum, default_value = "json")]
     log_format: LogFormat,
+    /// Private key (PEM or `pkcs11:` URI) signing the audit trail's checkpoints every 5
+    /// minutes and at shutdown (docs/audit.md); without it the trail is hash-chained but
+    /// not signed.
+    #[arg(long, env = "RSP_SMSR_AUDIT_KEY", value_name = "FILE")]
+    audit_key: Option<PathBuf>,
 }
 
 /// The settings `start_smsr` runs with.
@@ -195,6 +200,8 @@ pub struct SmsrSettings {
     pub web_services: Option<(SocketAddr, rsp_http::tls::TlsFiles)>,
     /// The SM-SR change (ES7, served with the web services).
     pub es7: super::smsr_es7::Es7Settings,
+    /// The audit trail's checkpoint key.
+    pub audit_key: Option<PathBuf>,
 }
 
 pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
@@ -230,6 +237,7 @@ pub(super) fn run(args: SmsrArgs) -> anyhow::Result<()> {
         },
         notice_ca: super::common::read_all(&args.notice_ca)?,
         es7: args.es7.settings(args.listen)?,
+        audit_key: args.audit_key,
         web_services: match (args.tls_cert, args.tls_key) {
             (Some(cert_chain), Some(key)) if !args.client_ca.is_empty() => Some((
                 args.listen,
@@ -366,7 +374,29 @@ pub async fn start_smsr(
     let sessions = AdminSessions::new(service.clone());
     let admin_server = AdminServer::on_listener(scp81, server_config, psks, sessions)
         .map_err(|e| anyhow::anyhow!("SCP81 admin server: {e}"))?;
-    let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token);
+    let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token).layer(
+        axum::middleware::from_fn_with_state(
+            rsp_http::audit::AuditCalls::new(store.clone(), &[]),
+            rsp_http::audit::audit_admin,
+        ),
+    );
+    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
+    rsp_http::audit::record_config(
+        &store,
+        "smsr",
+        &format!(
+            "{{\"smsrId\":{},\"backend\":\"{:?}\",\"smsc\":{},\"operators\":{},\"smdps\":{},\"peers\":{},\"signedCheckpoints\":{}}}",
+            rsp_storage::audit::json_string(&s.smsr_id),
+            store.backend(),
+            s.smsc.is_some(),
+            s.endpoints.operators.len(),
+            s.endpoints.smdps.len(),
+            s.es7.peers.len(),
+            checkpoint_key.is_some()
+        ),
+    )
+    .await;
+    let audit = audit_task(Arc::default(), checkpoint_key);
     let link = Arc::new(Link::default());
     let web_services = match &s.web_services {
         Some((addr, files)) => {
@@ -376,7 +406,11 @@ pub async fn start_smsr(
                 .with_context(|| format!("binding {addr}"))?;
             tracing::info!(listen = %listener.local_addr()?, "ES1/ES3/ES4 web services");
             let app = rsp_http::smsr::ws::router(service.clone())
-                .merge(rsp_http::smsr::es7::router(service.clone()));
+                .merge(rsp_http::smsr::es7::router(service.clone()))
+                .layer(axum::middleware::from_fn_with_state(
+                    store.clone(),
+                    rsp_http::smsr::trail::audit_ws,
+                ));
             Some((listener, tls, app))
         }
         None => {
@@ -439,6 +473,11 @@ pub async fn start_smsr(
             s.send_interval,
             rx.clone(),
         ));
+        let audit = tokio::spawn(rsp_http::audit::run_audit(
+            store.clone(),
+            audit,
+            stopped(rx.clone()),
+        ));
         let ws = web_services.map(|(listener, tls, app)| {
             tokio::spawn(rsp_http::server::serve_tls(
                 listener,
@@ -456,6 +495,7 @@ pub async fn start_smsr(
         if let Some(ws) = ws {
             let _ = ws.await;
         }
+        let _ = audit.await;
         Ok(())
     };
     Ok(RunningServer::spawn(
