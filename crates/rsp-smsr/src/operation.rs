@@ -127,7 +127,9 @@ pub enum Function {
 }
 
 impl Function {
-    /// The name used in logs, metrics and the operation log.
+    /// The name used in logs, metrics and the audit trail: SGP.02's function name, or for
+    /// the SM-SR change's own ES5 steps (ES7 relay, key deletion) a name of that form
+    /// (a metric label value without spaces).
     pub fn name(&self) -> &'static str {
         match self {
             Self::EnableProfile { .. } => "EnableProfile",
@@ -139,8 +141,8 @@ impl Function {
             Self::SendData { .. } => "SendData",
             Self::UpdateConnectivityParameters { .. } => "UpdateConnectivityParameters",
             Self::ConfirmNotification { .. } => "HandleNotificationConfirmation",
-            Self::IsdRKeyEstablishment { .. } => "ISD-R key establishment (ES7)",
-            Self::DeleteKeysets { .. } => "DELETE keysets (SM-SR change)",
+            Self::IsdRKeyEstablishment { .. } => "IsdRKeyEstablishment",
+            Self::DeleteKeysets { .. } => "DeleteKeysets",
             Self::UpdateSmsrAddressingParameters { .. } => "UpdateSMSRAddressingParameters",
         }
     }
