@@ -481,7 +481,7 @@ fn installation_failures_roll_back_and_are_reported_with_sgp02_codes() {
         "rsp_smdp_orders_ended_total{",
         "code=\"8.1/4.8\"",
         "rsp_smdp_es3_calls_total{",
-        "function=\"CreateIsdp\"",
+        "function=\"CreateISDP\"",
         "rsp_smdp_es3_call_duration_seconds",
         "rsp_smdp_es2_calls_total{",
         "function=\"DownloadProfile\"",
@@ -526,7 +526,7 @@ fn installation_failures_roll_back_and_are_reported_with_sgp02_codes() {
     assert_eq!(calls.len(), 2, "{lines:?}");
     assert_eq!(calls[0]["actor"], OPERATOR);
     assert_eq!(calls[0]["details"]["httpStatus"], 202);
-    assert_eq!(of("es2.GetEis").len(), 1, "{lines:?}");
+    assert_eq!(of("es2.GetEIS").len(), 1, "{lines:?}");
     assert!(!of("admin.POST").is_empty(), "{lines:?}");
 
     lab.finish();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rsp_codec::ws::envelope::{self, WsHeader};
 use rsp_codec::ws::es3::{Es3Message, Es3Request};
-use rsp_codec::ws::{Message, Request, RequestBody, Response};
+use rsp_codec::ws::{Interface, Message, Request, RequestBody, Response};
 use rsp_smdp::order::{Es3, OrderError};
 
 use crate::smsr::ws::{SOAP_CONTENT_TYPE, message_id};
@@ -62,7 +62,8 @@ impl Es3Client {
 
 impl Es3 for Es3Client {
     async fn call(&self, request: Es3Request) -> Result<Response, OrderError> {
-        let function = format!("{:?}", request.function());
+        // SGP.02's function name (the body element), as the SM-SR's metrics name it.
+        let function = request.function().element(Interface::Es3);
         let started = std::time::Instant::now();
         let answer = self.exchange(request).await;
         // `rsp_smdp_es3_calls_total{function,result}`: the execution status, or
@@ -71,7 +72,7 @@ impl Es3 for Es3Client {
             Ok(r) => r.status.status.as_str(),
             Err(_) => "unreachable",
         };
-        metrics::counter!("rsp_smdp_es3_calls_total", "function" => function.clone(),
+        metrics::counter!("rsp_smdp_es3_calls_total", "function" => function,
             "result" => result)
         .increment(1);
         metrics::histogram!("rsp_smdp_es3_call_duration_seconds", "function" => function)

@@ -12,7 +12,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use rsp_codec::ws::es2::{Es2Message, Es2Request};
-use rsp_codec::ws::{Message, ProfileRequest, RequestBody, envelope};
+use rsp_codec::ws::{Interface, Message, ProfileRequest, RequestBody, envelope};
 use rsp_storage::SqlStore;
 use rsp_storage::audit::{AuditEvent, json_string};
 
@@ -28,7 +28,8 @@ fn request_of(body: &[u8]) -> Option<(String, String, Option<String>)> {
     let Ok(Message::Request(r)) = Es2Message::from_envelope(&env) else {
         return None;
     };
-    let function = format!("{:?}", r.body.function());
+    // SGP.02's function name (the body element), as the SM-SR's trail names it.
+    let function = r.body.function().element(Interface::Es2).to_owned();
     Some(match r.body {
         Es2Request::DownloadProfile { eid, iccid, .. } => (function, eid, iccid),
         Es2Request::Profile { request, .. } => {
