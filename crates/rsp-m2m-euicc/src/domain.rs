@@ -82,6 +82,13 @@ pub fn execute(state: &mut EuiccState, domain: &Domain, apdu: &[u8]) -> Vec<u8> 
 /// reading: `6985` when it is the last one (the ISD-R would be unreachable). The PoR of the
 /// packet that carries it is still secured with the keys it arrived under.
 fn delete_keyset(state: &mut EuiccState, version: u8) -> Answer {
+    if version == c::SCP81_PSK_KEY_VERSION {
+        // The admin agent's TLS pre-shared key.
+        return match state.scp81_psk.take() {
+            Some(_) => Ok(Vec::new()),
+            None => Err(StatusWord::NOT_FOUND),
+        };
+    }
     if !state.keysets.iter().any(|k| k.version == version) {
         return Err(StatusWord::NOT_FOUND);
     }

@@ -333,7 +333,19 @@ impl SmsrChange {
         }
         let stage = if success {
             Stage::Releasing {
-                old_key_versions: keys.scp80.iter().map(|k| k.version).collect(),
+                // Its SCP80 keysets, then its SCP81 PSK when it holds one: none of this
+                // SM-SR's keys stays on the ISD-R (SGP.02 §3.7). The PSK last, so that a
+                // card without it (6A88) still had the keysets deleted.
+                old_key_versions: keys
+                    .scp80
+                    .iter()
+                    .map(|k| k.version)
+                    .chain(
+                        keys.scp81
+                            .as_ref()
+                            .map(|_| rsp_codec::sgp02::consts::SCP81_PSK_KEY_VERSION),
+                    )
+                    .collect(),
                 operation: None,
             }
         } else {

@@ -219,3 +219,22 @@ fn who_may_start_a_change() {
         Err(SmsrError::Invalid(_))
     ));
 }
+
+#[test]
+fn the_current_smsr_deletes_its_psk_after_its_keysets() {
+    let mut keys = keys();
+    keys.scp81 =
+        Some(crate::keys::Scp81Psk::new("psk-1", &[0x33; 16]).unwrap_or_else(|e| panic!("{e}")));
+    let c = requested()
+        .handover_sent("urn:m1")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .handover_answered(Some("urn:m1"), true, &keys)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        c.stage,
+        Stage::Releasing {
+            old_key_versions: vec![1, rsp_codec::sgp02::consts::SCP81_PSK_KEY_VERSION],
+            operation: None
+        }
+    );
+}

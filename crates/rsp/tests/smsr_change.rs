@@ -109,7 +109,7 @@ fn card(curve: Curve) -> rsp_m2m_euicc::M2mEuicc {
         enabled,
         fallback: enabled,
     };
-    rsp_testkit::m2m::card_on(
+    let mut card = rsp_testkit::m2m::card_on(
         curve,
         rsp_pki::DEFAULT_EID,
         vec![keyset],
@@ -117,8 +117,14 @@ fn card(curve: Curve) -> rsp_m2m_euicc::M2mEuicc {
             profile(0, ICCID, DEVICE_MSISDN, true),
             profile(1, ICCID2, MSISDN2, false),
         ],
-    )
+    );
+    // SM-SR1's SCP81 PSK on the ISD-R too: it goes with SM-SR1's keysets.
+    card.set_scp81_psk(PSK_IDENTITY, &PSK).unwrap();
+    card
 }
+
+const PSK_IDENTITY: &str = "smsr1-psk";
+const PSK: [u8; 16] = [0x5C; 16];
 
 fn wait_for(what: &str, seconds: u64, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -263,7 +269,8 @@ fn smsr_change(curve: Curve) {
                              profile(1, ICCID2, MSISDN2, false)]
             },
             "keys": {"scp80": [{"version": 1, "algorithm": "tdes",
-                "kic": hex::encode(KIC), "kid": hex::encode(KID)}]}
+                "kic": hex::encode(KIC), "kid": hex::encode(KID)}],
+                "scp81": {"identity": PSK_IDENTITY, "key": hex::encode(PSK)}}
         }),
     );
     assert_eq!(code, 201, "{body}");
@@ -393,12 +400,13 @@ fn smsr_change(curve: Curve) {
     assert_eq!(first["requester"]["kind"], "smSr", "{log}");
     assert_eq!(first["status"], "done", "{log}");
 
-    // The card holds SM-SR2's AES keyset of version 2 only: SM-SR1 deleted its own, and
-    // a packet under it is refused now.
+    // The card holds SM-SR2's AES keyset of version 2 only: SM-SR1 deleted its own and its
+    // SCP81 PSK, and a packet under its keyset is refused now.
     {
         let mut card = dev.card.lock().unwrap();
         let versions: Vec<u8> = card.state().keysets.iter().map(|k| k.version).collect();
         assert_eq!(versions, vec![2], "the card's ISD-R keysets");
+        assert!(card.state().scp81_psk.is_none(), "SM-SR1's PSK deleted");
         let old =
             rsp_smsr::Scp80Keyset::new(1, rsp_smsr::Scp80Algorithm::Tdes, &KIC, &KID).unwrap();
         let script = rsp_smsr::es5::Es5Script {

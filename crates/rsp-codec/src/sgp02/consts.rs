@@ -62,6 +62,11 @@ pub const P2_DELETE_RELATED: u8 = 0x80;
 pub const P2_DELETE_OBJECT: u8 = 0x00;
 /// DELETE [key]: key version number tag (GP Card Spec §11.2.2.3.2, Table 11-24).
 pub const TAG_DELETE_KEY_VERSION: u8 = 0xD2;
+/// Key version number of the ISD-R's SCP81 TLS pre-shared key (our reading of GP Amd B:
+/// TLS-PSK keys take key version numbers `40`–`4F`; the SM-SR and the virtual eUICC use
+/// `40` for the ISD-R's one). The old SM-SR deletes it with its SCP80 keysets at the end of
+/// an SM-SR change (SGP.02 §3.7).
+pub const SCP81_PSK_KEY_VERSION: u8 = 0x40;
 /// GET STATUS P1: applications, including security domains (GP §11.4.2.1).
 pub const P1_GET_STATUS_APPS: u8 = 0x40;
 /// GET STATUS P2: TLV-coded response, first or only occurrence (GP §11.4.2.2).

@@ -453,7 +453,9 @@ pub(super) async fn quickstart_m2m(a: QuickstartArgs) -> anyhow::Result<()> {
         "     done: {} holds the eUICC with its own ISD-R keyset; {SMSR_ID} forgot it and",
         change::SMSR2_ID
     );
-    println!("     deleted its keyset on the card; the Operator got HandleSMSRChangeNotification");
+    println!(
+        "     deleted its keyset and SCP81 PSK on the card; the Operator got HandleSMSRChangeNotification"
+    );
     println!(
         "     from {} (ES4) and from the SM-DP of the downloaded Profile (ES3, passed on over ES2)",
         change::SMSR2_ID
