@@ -5,6 +5,9 @@
 //! least once: a receiver de-duplicates by the message identifier it gets.
 
 use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::watch;
 
 /// A claimed entry.
 #[derive(Debug, Clone)]
@@ -177,4 +180,22 @@ where
         out.push((entry, attempt));
     }
     out
+}
+
+/// Runs `step` every `interval` until `shutdown` turns true (the SM-DP's senders).
+pub async fn run_every<F, Fut>(interval: Duration, mut shutdown: watch::Receiver<bool>, step: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = usize>,
+{
+    loop {
+        step().await;
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
 }

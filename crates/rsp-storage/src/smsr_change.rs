@@ -9,6 +9,7 @@ use rsp_smsr::operation::NewOperation;
 use rsp_smsr::store::{SmsrChangeStore, StoreError};
 
 use crate::backend::SqlStore;
+use crate::db::Param;
 use crate::row::json;
 use crate::smsr::{err, i64_of, ops_json, to_json, write_notices, write_operations};
 use crate::smsr_audit::{self, side_name as side};
@@ -36,25 +37,24 @@ const DELETE_EUICC: &str = "DELETE FROM smsr_euiccs WHERE eid = $1";
 const DELETE_MSISDNS: &str = "DELETE FROM smsr_msisdns WHERE eid = $1";
 const DELETE_NOTIFICATIONS: &str = "DELETE FROM smsr_notifications WHERE eid = $1";
 
+/// The columns `$1`–`$6` of [`OPEN`] and [`MOVE`]: eid, side, stage, record, expiry, time.
+fn row<'a>(change: &'a SmsrChange, record: &'a str, now: i64) -> [Param<'a>; 6] {
+    [
+        change.eid.as_str().into(),
+        side(change.side).into(),
+        change.stage.name().into(),
+        record.into(),
+        change.expires_at.into(),
+        now.into(),
+    ]
+}
+
 impl SmsrChangeStore for SqlStore {
     async fn open_change(&self, change: &SmsrChange, now: i64) -> Result<(), StoreError> {
         let record = to_json(change, "SM-SR change")?;
         let run = async {
             let mut tx = self.begin_write().await?;
-            let n = tx
-                .conn()
-                .execute(
-                    OPEN,
-                    &[
-                        change.eid.as_str().into(),
-                        side(change.side).into(),
-                        change.stage.name().into(),
-                        record.as_str().into(),
-                        change.expires_at.into(),
-                        now.into(),
-                    ],
-                )
-                .await?;
+            let n = tx.conn().execute(OPEN, &row(change, &record, now)).await?;
             if n == 1 {
                 smsr_audit::change_moved(&mut tx, change, None).await?;
             }
@@ -104,15 +104,7 @@ impl SmsrChangeStore for SqlStore {
                 .conn()
                 .execute(
                     MOVE,
-                    &[
-                        change.eid.as_str().into(),
-                        side(change.side).into(),
-                        change.stage.name().into(),
-                        record.as_str().into(),
-                        change.expires_at.into(),
-                        now.into(),
-                        from.into(),
-                    ],
+                    &[row(change, &record, now).as_slice(), &[from.into()]].concat(),
                 )
                 .await?;
             if n != 1 {

@@ -404,16 +404,7 @@ pub async fn run_results<S: SmdpStore + 'static>(
     store: S,
     sender: ResultSender,
     interval: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    loop {
-        sender.step(&store).await;
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
-            return;
-        }
-    }
+    outbox_step::run_every(interval, shutdown, || sender.step(&store)).await;
 }

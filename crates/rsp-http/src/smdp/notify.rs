@@ -328,18 +328,9 @@ pub async fn run<S: NotificationStore + 'static>(
     store: S,
     sender: NotificationSender,
     interval: Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    loop {
-        sender.step(&store).await;
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown.changed() => {}
-        }
-        if *shutdown.borrow() {
-            return;
-        }
-    }
+    outbox_step::run_every(interval, shutdown, || sender.step(&store)).await;
 }
 
 #[cfg(test)]

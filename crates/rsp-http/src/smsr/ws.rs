@@ -41,17 +41,7 @@ pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 pub fn message_id() -> String {
     let mut b = [0u8; 16];
     let _ = getrandom::fill(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    urn_uuid(b, 4)
 }
 
 /// A `wsa:MessageID` (`urn:uuid:` form) derived from `parts`: the same for every delivery
@@ -66,8 +56,13 @@ pub fn stable_message_id(parts: &[&[u8]]) -> String {
     let d = h.finalize();
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);
-    // RFC 9562 version 8 (custom), variant 10.
-    b[6] = (b[6] & 0x0f) | 0x80;
+    // RFC 9562 version 8 (custom).
+    urn_uuid(b, 8)
+}
+
+/// `b` as an RFC 9562 UUID of `version` (variant 10) in `urn:uuid:` form.
+fn urn_uuid(mut b: [u8; 16], version: u8) -> String {
+    b[6] = (b[6] & 0x0f) | (version << 4);
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
     format!(

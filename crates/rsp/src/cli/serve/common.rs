@@ -335,6 +335,27 @@ pub(super) fn audit_task(
     }
 }
 
+/// `admin` with its calls in the audit trail (`rsp_http::audit::audit_admin`; the M2M roles).
+pub(super) fn audited_admin(admin: axum::Router, store: &SqlStore) -> axum::Router {
+    admin.layer(axum::middleware::from_fn_with_state(
+        rsp_http::audit::AuditCalls::new(store.clone(), &[]),
+        rsp_http::audit::audit_admin,
+    ))
+}
+
+/// A role's audit trail at start-up: the checkpoint key of `--audit-key`, the `config.start`
+/// record of `role` with `summary(signed checkpoints)`, and the audit task.
+pub(super) async fn start_audit(
+    store: &SqlStore,
+    role: &str,
+    key: Option<&Path>,
+    summary: impl FnOnce(bool) -> String,
+) -> anyhow::Result<rsp_http::audit::AuditTask> {
+    let checkpoint_key = audit_key(key)?;
+    rsp_http::audit::record_config(store, role, &summary(checkpoint_key.is_some())).await;
+    Ok(audit_task(std::sync::Arc::default(), checkpoint_key))
+}
+
 /// Runs a role from the command line: binds its HTTPS and admin listeners, starts it with
 /// `start`, stops it on SIGINT/SIGTERM and waits until it has drained. Logging is set up
 /// by the caller (from the role's settings).

@@ -12,8 +12,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use super::common::{
-    RunningServer, admin_token, audit_key, audit_task, client_identity, data_key, endpoints,
-    init_logging, open_store, serve_admin, serve_until_stopped, stopped,
+    RunningServer, admin_token, audited_admin, client_identity, data_key, endpoints, init_logging,
+    open_store, serve_admin, serve_until_stopped, start_audit, stopped,
 };
 use crate::config::smdpp::LogFormat;
 use anyhow::Context;
@@ -295,27 +295,21 @@ pub async fn start_smdp(
         retry_after: s.order_retry_after,
     };
     let service = Arc::new(SmdpService::new(store.clone(), smsrs, config));
-    let admin = rsp_http::smdp::admin::router(service.clone(), store.clone(), token).layer(
-        axum::middleware::from_fn_with_state(
-            rsp_http::audit::AuditCalls::new(store.clone(), &[]),
-            rsp_http::audit::audit_admin,
-        ),
-    );
-    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
-    rsp_http::audit::record_config(
+    let admin = audited_admin(
+        rsp_http::smdp::admin::router(service.clone(), store.clone(), token),
         &store,
-        "smdp",
-        &format!(
+    );
+    let audit = start_audit(&store, "smdp", s.audit_key.as_deref(), |signed| {
+        format!(
             "{{\"smdpId\":{},\"backend\":\"{:?}\",\"smsrs\":{},\"operators\":{},\"signedCheckpoints\":{}}}",
             rsp_storage::audit::json_string(&s.smdp_id),
             store.backend(),
             s.smsrs.len(),
             s.operators.len(),
-            checkpoint_key.is_some()
-        ),
-    )
-    .await;
-    let audit = audit_task(Arc::default(), checkpoint_key);
+            signed
+        )
+    })
+    .await?;
     let tls = rsp_http::tls::server_config(&s.tls).context("ES2 TLS")?;
     let es2_addr = es2.local_addr()?;
     let app = rsp_http::smdp::es2::router(service.clone(), s.smdp_id.clone())

@@ -25,8 +25,8 @@ use rsp_storage::SqlStore;
 use tokio::sync::{RwLock, watch};
 
 use super::common::{
-    RunningServer, admin_token, audit_key, audit_task, data_key, endpoints, init_logging,
-    open_store, serve_admin, serve_until_stopped, stopped,
+    RunningServer, admin_token, audited_admin, data_key, endpoints, init_logging, open_store,
+    serve_admin, serve_until_stopped, start_audit, stopped,
 };
 use crate::config::smdpp::LogFormat;
 
@@ -374,17 +374,12 @@ pub async fn start_smsr(
     let sessions = AdminSessions::new(service.clone());
     let admin_server = AdminServer::on_listener(scp81, server_config, psks, sessions)
         .map_err(|e| anyhow::anyhow!("SCP81 admin server: {e}"))?;
-    let admin = rsp_http::smsr::admin::router(service.clone(), store.clone(), token).layer(
-        axum::middleware::from_fn_with_state(
-            rsp_http::audit::AuditCalls::new(store.clone(), &[]),
-            rsp_http::audit::audit_admin,
-        ),
-    );
-    let checkpoint_key = audit_key(s.audit_key.as_deref())?;
-    rsp_http::audit::record_config(
+    let admin = audited_admin(
+        rsp_http::smsr::admin::router(service.clone(), store.clone(), token),
         &store,
-        "smsr",
-        &format!(
+    );
+    let audit = start_audit(&store, "smsr", s.audit_key.as_deref(), |signed| {
+        format!(
             "{{\"smsrId\":{},\"backend\":\"{:?}\",\"smsc\":{},\"operators\":{},\"smdps\":{},\"peers\":{},\"signedCheckpoints\":{}}}",
             rsp_storage::audit::json_string(&s.smsr_id),
             store.backend(),
@@ -392,11 +387,10 @@ pub async fn start_smsr(
             s.endpoints.operators.len(),
             s.endpoints.smdps.len(),
             s.es7.peers.len(),
-            checkpoint_key.is_some()
-        ),
-    )
-    .await;
-    let audit = audit_task(Arc::default(), checkpoint_key);
+            signed
+        )
+    })
+    .await?;
     let link = Arc::new(Link::default());
     let web_services = match &s.web_services {
         Some((addr, files)) => {
